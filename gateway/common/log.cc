@@ -1,0 +1,66 @@
+#include "gateway/common/log.h"
+
+#include <grpc/support/log.h>
+
+#include <atomic>
+#include <cstdio>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+namespace pasarela {
+namespace {
+
+std::atomic<LogLevel> g_min_level{LogLevel::kInfo};
+
+const char* LevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug:
+      return "DEBUG";
+    case LogLevel::kInfo:
+      return "INFO";
+    case LogLevel::kWarning:
+      return "WARN";
+    case LogLevel::kError:
+      return "ERROR";
+  }
+  return "?";
+}
+
+void GrpcLogSink(gpr_log_func_args* args) {
+  LogLevel level = LogLevel::kInfo;
+  if (args->severity == GPR_LOG_SEVERITY_ERROR) level = LogLevel::kError;
+  if (args->severity == GPR_LOG_SEVERITY_DEBUG) level = LogLevel::kDebug;
+  absl::string_view message = args->message;
+  if (absl::StrContains(message, "peer did not return a certificate")) {
+    Log(LogLevel::kWarning,
+        absl::StrCat("refused handshake: no client certificate presented (grpc: ", message, ")"));
+    return;
+  }
+  Log(level, absl::StrCat("grpc: ", message));
+}
+
+}  // namespace
+
+void Log(LogLevel level, absl::string_view message) {
+  if (level < g_min_level.load(std::memory_order_relaxed)) return;
+  std::string line =
+      absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()), " ",
+                   LevelName(level), " ", absl::StrReplaceAll(message, {{"\n", " | "}}), "\n");
+  // One fwrite of a whole line: stdio locks the stream, so lines never interleave.
+  std::fwrite(line.data(), 1, line.size(), stderr);
+  std::fflush(stderr);
+}
+
+void SetLogLevel(LogLevel level) { g_min_level.store(level, std::memory_order_relaxed); }
+
+void RouteGrpcLogs() {
+  gpr_set_log_function(GrpcLogSink);
+  gpr_set_log_verbosity(GPR_LOG_SEVERITY_ERROR);
+}
+
+}  // namespace pasarela

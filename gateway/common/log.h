@@ -1,0 +1,30 @@
+// A small line logger: one line per event on stderr, "TIME LEVEL message".
+//
+// Debian's Abseil (20220623) has no absl/log, and the gateway's log lines are a contract that
+// operators and tests read (refused handshakes and calls name their reason), so the format is
+// ours. Thread-safe: lines from concurrent threads never interleave.
+#ifndef PASARELA_GATEWAY_COMMON_LOG_H_
+#define PASARELA_GATEWAY_COMMON_LOG_H_
+
+#include "absl/strings/string_view.h"
+
+namespace pasarela {
+
+enum class LogLevel { kDebug, kInfo, kWarning, kError };
+
+// Writes one line. Newlines inside `message` are replaced so that one event stays one line.
+void Log(LogLevel level, absl::string_view message);
+
+inline void LogInfo(absl::string_view message) { Log(LogLevel::kInfo, message); }
+inline void LogWarning(absl::string_view message) { Log(LogLevel::kWarning, message); }
+inline void LogError(absl::string_view message) { Log(LogLevel::kError, message); }
+
+// Lines below `level` are dropped. Default: kInfo.
+void SetLogLevel(LogLevel level);
+
+// Routes gRPC's own log lines (handshake failures among them) through Log(), prefixed "grpc:".
+void RouteGrpcLogs();
+
+}  // namespace pasarela
+
+#endif  // PASARELA_GATEWAY_COMMON_LOG_H_

@@ -1,0 +1,123 @@
+#include "gateway/identity/certificate.h"
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "gateway/common/file.h"
+
+namespace pasarela {
+namespace {
+
+struct BioDeleter {
+  void operator()(BIO* bio) const { BIO_free(bio); }
+};
+using BioPtr = std::unique_ptr<BIO, BioDeleter>;
+
+absl::Time AsnTimeToAbsl(const ASN1_TIME* time) {
+  struct tm parts = {};
+  if (time == nullptr || ASN1_TIME_to_tm(time, &parts) != 1) return absl::InfinitePast();
+  return absl::FromTM(parts, absl::UTCTimeZone());
+}
+
+std::string BioToString(BIO* bio) {
+  char* data = nullptr;
+  long size = BIO_get_mem_data(bio, &data);
+  return std::string(data, size > 0 ? static_cast<size_t>(size) : 0);
+}
+
+}  // namespace
+
+Certificate::Certificate(X509Ptr cert)
+    : cert_(std::move(cert)),
+      not_before_(AsnTimeToAbsl(X509_get0_notBefore(cert_.get()))),
+      not_after_(AsnTimeToAbsl(X509_get0_notAfter(cert_.get()))) {}
+
+absl::StatusOr<Certificate> Certificate::FromPem(absl::string_view pem) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  ERR_clear_error();
+  if (cert == nullptr) return absl::InvalidArgumentError("no PEM certificate found");
+  return Certificate(std::move(cert));
+}
+
+absl::StatusOr<Certificate> Certificate::FromPemFile(const std::string& path) {
+  absl::StatusOr<std::string> pem = ReadFileToString(path);
+  if (!pem.ok()) return pem.status();
+  absl::StatusOr<Certificate> cert = FromPem(*pem);
+  if (!cert.ok())
+    return absl::InvalidArgumentError(absl::StrCat(path, ": no PEM certificate found"));
+  return cert;
+}
+
+absl::StatusOr<std::vector<Certificate>> Certificate::AllFromPem(absl::string_view pem) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  std::vector<Certificate> certs;
+  while (true) {
+    X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    if (cert == nullptr) break;
+    certs.push_back(Certificate(std::move(cert)));
+  }
+  ERR_clear_error();
+  if (certs.empty()) return absl::InvalidArgumentError("no PEM certificate found");
+  return certs;
+}
+
+std::vector<std::string> Certificate::UriSans() const {
+  std::vector<std::string> uris;
+  auto* names = static_cast<GENERAL_NAMES*>(
+      X509_get_ext_d2i(cert_.get(), NID_subject_alt_name, nullptr, nullptr));
+  if (names == nullptr) return uris;
+  for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
+    if (name->type != GEN_URI) continue;
+    const ASN1_IA5STRING* uri = name->d.uniformResourceIdentifier;
+    uris.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(uri)),
+                      static_cast<size_t>(ASN1_STRING_length(uri)));
+  }
+  GENERAL_NAMES_free(names);
+  return uris;
+}
+
+std::string Certificate::SerialHex() const {
+  BIGNUM* number = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert_.get()), nullptr);
+  if (number == nullptr) return "";
+  char* hex = BN_bn2hex(number);
+  std::string text = hex != nullptr ? hex : "";
+  OPENSSL_free(hex);
+  BN_free(number);
+  return text;
+}
+
+std::string Certificate::SubjectText() const {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  X509_NAME_print_ex(bio.get(), X509_get_subject_name(cert_.get()), 0, XN_FLAG_ONELINE);
+  return BioToString(bio.get());
+}
+
+std::string Certificate::IssuerText() const {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  X509_NAME_print_ex(bio.get(), X509_get_issuer_name(cert_.get()), 0, XN_FLAG_ONELINE);
+  return BioToString(bio.get());
+}
+
+std::string Certificate::Fingerprint() const {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  X509_digest(cert_.get(), EVP_sha256(), digest, &size);
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), static_cast<size_t>(size)));
+}
+
+std::string Certificate::ToPem() const {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  PEM_write_bio_X509(bio.get(), cert_.get());
+  return BioToString(bio.get());
+}
+
+}  // namespace pasarela

@@ -1,0 +1,56 @@
+// An X.509 certificate parsed once with OpenSSL, and what the gateway reads from it.
+//
+// Move-only; const methods are safe to call from several threads at once.
+#ifndef PASARELA_GATEWAY_IDENTITY_CERTIFICATE_H_
+#define PASARELA_GATEWAY_IDENTITY_CERTIFICATE_H_
+
+#include <openssl/x509.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace pasarela {
+
+struct X509Deleter {
+  void operator()(X509* cert) const { X509_free(cert); }
+};
+using X509Ptr = std::unique_ptr<X509, X509Deleter>;
+
+class Certificate {
+ public:
+  // Parses the first certificate of a PEM text. INVALID_ARGUMENT when there is none.
+  static absl::StatusOr<Certificate> FromPem(absl::string_view pem);
+  // Reads and parses the first certificate of a PEM file.
+  static absl::StatusOr<Certificate> FromPemFile(const std::string& path);
+  // Parses every certificate of a PEM text, in order.
+  static absl::StatusOr<std::vector<Certificate>> AllFromPem(absl::string_view pem);
+
+  X509* x509() const { return cert_.get(); }
+  // URI subject alternative names, in certificate order.
+  std::vector<std::string> UriSans() const;
+  // Serial number, upper-case hex.
+  std::string SerialHex() const;
+  std::string SubjectText() const;
+  std::string IssuerText() const;
+  absl::Time not_before() const { return not_before_; }
+  absl::Time not_after() const { return not_after_; }
+  // SHA-256 of the DER encoding, lower-case hex.
+  std::string Fingerprint() const;
+  // The certificate as PEM.
+  std::string ToPem() const;
+
+ private:
+  explicit Certificate(X509Ptr cert);
+  X509Ptr cert_;
+  absl::Time not_before_;
+  absl::Time not_after_;
+};
+
+}  // namespace pasarela
+
+#endif  // PASARELA_GATEWAY_IDENTITY_CERTIFICATE_H_

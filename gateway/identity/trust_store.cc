@@ -1,0 +1,281 @@
+#include "gateway/identity/trust_store.h"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <sys/stat.h>
+
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "gateway/common/file.h"
+#include "gateway/common/log.h"
+
+namespace pasarela {
+namespace {
+
+// Bounds the verdict cache against a peer that presents endless distinct certificates.
+constexpr size_t kMaxCachedVerdicts = 10000;
+
+struct CrlDeleter {
+  void operator()(X509_CRL* crl) const { X509_CRL_free(crl); }
+};
+struct BioDeleter {
+  void operator()(BIO* bio) const { BIO_free(bio); }
+};
+struct EvpKeyDeleter {
+  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
+};
+
+std::string SerialToHex(const ASN1_INTEGER* serial) {
+  BIGNUM* number = ASN1_INTEGER_to_BN(serial, nullptr);
+  if (number == nullptr) return "";
+  char* hex = BN_bn2hex(number);
+  std::string text = hex != nullptr ? hex : "";
+  OPENSSL_free(hex);
+  BN_free(number);
+  return text;
+}
+
+absl::Time AsnTime(const ASN1_TIME* time) {
+  struct tm parts = {};
+  if (time == nullptr || ASN1_TIME_to_tm(time, &parts) != 1) return absl::InfinitePast();
+  return absl::FromTM(parts, absl::UTCTimeZone());
+}
+
+std::string FormatUtc(absl::Time time) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
+}
+
+}  // namespace
+
+std::string VerifiedPeer::Describe() const {
+  if (is_gateway()) return absl::StrCat("gateway ", gateway_country);
+  return absl::StrCat("agency ", participant.has_value() ? participant->ToString() : uri);
+}
+
+TrustStore::TrustStore(std::vector<Anchor> anchors) : anchors_(std::move(anchors)) {}
+
+absl::StatusOr<std::unique_ptr<TrustStore>> TrustStore::Create(
+    std::vector<TrustAnchorConfig> configs) {
+  std::vector<Anchor> anchors;
+  for (TrustAnchorConfig& config : configs) {
+    absl::StatusOr<Certificate> ca = Certificate::FromPemFile(config.ca_file);
+    if (!ca.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("CA of ", config.country, ": ", ca.status().message()));
+    }
+    RevocationState revocation = ReadRevocationList(config, *ca);
+    if (!revocation.status.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("CRL of ", config.country, ": ", revocation.status.message()));
+    }
+    anchors.push_back(Anchor{std::move(config), *std::move(ca), std::move(revocation)});
+  }
+  return std::unique_ptr<TrustStore>(new TrustStore(std::move(anchors)));
+}
+
+TrustStore::RevocationState TrustStore::ReadRevocationList(const TrustAnchorConfig& config,
+                                                           const Certificate& ca) {
+  RevocationState state;
+  struct stat info;
+  if (::stat(config.crl_file.c_str(), &info) == 0) {
+    state.inode = info.st_ino;
+    state.size = info.st_size;
+    state.mtime_ns = static_cast<int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec;
+  }
+  absl::StatusOr<std::string> pem = ReadFileToString(config.crl_file);
+  if (!pem.ok()) {
+    state.status = pem.status();
+    return state;
+  }
+  std::unique_ptr<BIO, BioDeleter> bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())));
+  std::unique_ptr<X509_CRL, CrlDeleter> crl(
+      PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr));
+  ERR_clear_error();
+  if (crl == nullptr) {
+    state.status = absl::InvalidArgumentError(absl::StrCat(config.crl_file, ": not a PEM CRL"));
+    return state;
+  }
+  std::unique_ptr<EVP_PKEY, EvpKeyDeleter> ca_key(X509_get_pubkey(ca.x509()));
+  if (ca_key == nullptr || X509_CRL_verify(crl.get(), ca_key.get()) != 1) {
+    ERR_clear_error();
+    state.status = absl::InvalidArgumentError(
+        absl::StrCat(config.crl_file, ": CRL is not signed by the CA of ", config.country));
+    return state;
+  }
+  state.next_update = X509_CRL_get0_nextUpdate(crl.get()) != nullptr
+                          ? AsnTime(X509_CRL_get0_nextUpdate(crl.get()))
+                          : absl::InfiniteFuture();
+  STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(crl.get());
+  for (int i = 0; i < sk_X509_REVOKED_num(revoked); ++i) {
+    state.revoked_serials.insert(
+        SerialToHex(X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(revoked, i))));
+  }
+  return state;
+}
+
+void TrustStore::RefreshRevocationLists() {
+  absl::MutexLock lock(&mu_);
+  bool changed = false;
+  for (Anchor& anchor : anchors_) {
+    struct stat info;
+    bool readable = ::stat(anchor.config.crl_file.c_str(), &info) == 0;
+    if (readable && anchor.revocation.status.ok() && info.st_ino == anchor.revocation.inode &&
+        info.st_size == anchor.revocation.size &&
+        static_cast<int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec ==
+            anchor.revocation.mtime_ns) {
+      continue;
+    }
+    RevocationState fresh = ReadRevocationList(anchor.config, anchor.ca);
+    if (fresh.status.ok()) {
+      if (!anchor.revocation.status.ok()) {
+        LogInfo(absl::StrCat("CRL of ", anchor.config.country,
+                             " readable again: ", anchor.config.crl_file));
+      }
+      LogInfo(absl::StrCat("loaded CRL of ", anchor.config.country, ": ",
+                           fresh.revoked_serials.size(), " revoked, next update ",
+                           FormatUtc(fresh.next_update)));
+    } else if (anchor.revocation.status.ok() ||
+               anchor.revocation.status.message() != fresh.status.message()) {
+      LogError(absl::StrCat("CRL of ", anchor.config.country,
+                            " unusable, refusing its certificates: ", fresh.status.message()));
+    }
+    anchor.revocation = std::move(fresh);
+    changed = true;
+  }
+  if (changed) cache_.clear();
+}
+
+absl::StatusOr<VerifiedPeer> TrustStore::Verify(absl::string_view leaf_pem, absl::Time now) const {
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    auto it = cache_.find(leaf_pem);
+    if (it != cache_.end()) {
+      const CachedVerdict& verdict = it->second;
+      if (!verdict.peer.ok()) return verdict.peer;
+      if (now < verdict.not_before) {
+        return absl::UnauthenticatedError(absl::StrCat("certificate of ", verdict.peer->Describe(),
+                                                       " is not valid before ",
+                                                       FormatUtc(verdict.not_before)));
+      }
+      if (now > verdict.not_after) {
+        return absl::UnauthenticatedError(absl::StrCat("certificate of ", verdict.peer->Describe(),
+                                                       " expired at ",
+                                                       FormatUtc(verdict.not_after)));
+      }
+      // The CRL's own freshness is checked per call too: a stale CRL must start failing on time.
+      for (const Anchor& anchor : anchors_) {
+        if (anchor.config.country == verdict.peer->issuer_country &&
+            now > anchor.revocation.next_update) {
+          return absl::UnauthenticatedError(absl::StrCat(
+              "CRL of ", anchor.config.country, " is past its next update (",
+              FormatUtc(anchor.revocation.next_update), "): refusing its certificates"));
+        }
+      }
+      return verdict.peer;
+    }
+  }
+  absl::StatusOr<Certificate> leaf = Certificate::FromPem(leaf_pem);
+  if (!leaf.ok()) return absl::UnauthenticatedError("peer certificate cannot be parsed");
+  CachedVerdict verdict{absl::UnauthenticatedError("unverified"), leaf->not_before(),
+                        leaf->not_after()};
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    verdict.peer = VerifyUncached(*leaf);
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    if (cache_.size() >= kMaxCachedVerdicts) cache_.clear();
+    cache_.emplace(std::string(leaf_pem), verdict);
+  }
+  return Verify(leaf_pem, now);
+}
+
+absl::StatusOr<VerifiedPeer> TrustStore::VerifyUncached(const Certificate& leaf) const {
+  const Anchor* issuer = nullptr;
+  for (const Anchor& anchor : anchors_) {
+    if (X509_check_issued(anchor.ca.x509(), leaf.x509()) == X509_V_OK) {
+      issuer = &anchor;
+      break;
+    }
+  }
+  if (issuer == nullptr) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("certificate issued by an unknown CA (", leaf.IssuerText(), ")"));
+  }
+  std::unique_ptr<EVP_PKEY, EvpKeyDeleter> ca_key(X509_get_pubkey(issuer->ca.x509()));
+  if (ca_key == nullptr || X509_verify(leaf.x509(), ca_key.get()) != 1) {
+    ERR_clear_error();
+    return absl::UnauthenticatedError(absl::StrCat(
+        "certificate signature does not verify against the CA of ", issuer->config.country));
+  }
+  if (!issuer->revocation.status.ok()) {
+    return absl::UnauthenticatedError(absl::StrCat("CRL of ", issuer->config.country, " unusable (",
+                                                   issuer->revocation.status.message(),
+                                                   "): refusing its certificates"));
+  }
+  std::string serial = leaf.SerialHex();
+  if (issuer->revocation.revoked_serials.contains(serial)) {
+    return absl::UnauthenticatedError(absl::StrCat("certificate revoked (serial ", serial,
+                                                   ", CA of ", issuer->config.country, ")"));
+  }
+  std::vector<std::string> pasarela_uris;
+  for (std::string& uri : leaf.UriSans()) {
+    if (absl::StartsWith(uri, "urn:pasarela:")) pasarela_uris.push_back(std::move(uri));
+  }
+  if (pasarela_uris.size() != 1) {
+    return absl::UnauthenticatedError(absl::StrCat(
+        "certificate must name exactly one urn:pasarela: URI SAN, found ", pasarela_uris.size(),
+        pasarela_uris.empty() ? "" : absl::StrCat(" (", absl::StrJoin(pasarela_uris, ", "), ")")));
+  }
+  VerifiedPeer peer;
+  peer.issuer_country = issuer->config.country;
+  peer.uri = pasarela_uris.front();
+  peer.serial_hex = serial;
+  std::string named_country;
+  if (absl::StartsWith(peer.uri, "urn:pasarela:gateway:")) {
+    absl::StatusOr<std::string> country = ParseGatewayUri(peer.uri);
+    if (!country.ok()) return absl::UnauthenticatedError(country.status().message());
+    peer.gateway_country = *country;
+    named_country = *country;
+  } else {
+    absl::StatusOr<ParticipantId> participant = ParticipantId::FromUri(peer.uri);
+    if (!participant.ok()) return absl::UnauthenticatedError(participant.status().message());
+    named_country = participant->country();
+    peer.participant = *std::move(participant);
+  }
+  if (named_country != issuer->config.country) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("certificate names ", peer.uri, " but was issued by the CA of ",
+                     issuer->config.country, ": a CA vouches only for its own country"));
+  }
+  return peer;
+}
+
+std::string TrustStore::RootBundlePem() const {
+  absl::ReaderMutexLock lock(&mu_);
+  std::string bundle;
+  for (const Anchor& anchor : anchors_) bundle += anchor.ca.ToPem();
+  return bundle;
+}
+
+std::string TrustStore::RootPem(absl::string_view country) const {
+  absl::ReaderMutexLock lock(&mu_);
+  for (const Anchor& anchor : anchors_) {
+    if (anchor.config.country == country) return anchor.ca.ToPem();
+  }
+  return "";
+}
+
+std::vector<std::string> TrustStore::Countries() const {
+  absl::ReaderMutexLock lock(&mu_);
+  std::vector<std::string> countries;
+  for (const Anchor& anchor : anchors_) countries.push_back(anchor.config.country);
+  return countries;
+}
+
+}  // namespace pasarela

@@ -1,0 +1,113 @@
+// The certificate authorities a listener trusts, their revocation lists, and the per-call check of
+// a peer's leaf certificate.
+//
+// gRPC checks CRLs only during the TLS handshake, and an HTTP/2 connection lives on after it; so
+// every call's leaf certificate is checked here again against the current CRLs and validity dates.
+// Verdicts are cached by certificate and CRL generation, so a call pays a hash lookup.
+//
+// A CA whose CRL cannot be read, does not verify, or is past its nextUpdate fails closed: every
+// certificate it issued is refused with that reason, never silently accepted.
+//
+// Thread-safe: Verify() may run concurrently with itself and with RefreshRevocationLists().
+#ifndef PASARELA_GATEWAY_IDENTITY_TRUST_STORE_H_
+#define PASARELA_GATEWAY_IDENTITY_TRUST_STORE_H_
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "absl/types/optional.h"
+#include "gateway/identity/certificate.h"
+#include "gateway/identity/participant_id.h"
+
+namespace pasarela {
+
+// One country's root of trust.
+struct TrustAnchorConfig {
+  std::string country;
+  std::string ca_file;
+  std::string crl_file;
+};
+
+// Who a verified certificate names. Exactly one of `gateway_country` / `participant` is set.
+struct VerifiedPeer {
+  // Country of the CA that issued the certificate; always equal to the named country.
+  std::string issuer_country;
+  // The certificate's urn:pasarela: URI SAN.
+  std::string uri;
+  // Set when the certificate names a gateway (urn:pasarela:gateway:CC).
+  std::string gateway_country;
+  // Set when the certificate names an agency (urn:pasarela:CC:CLASS:MEMBER).
+  absl::optional<ParticipantId> participant;
+  std::string serial_hex;
+
+  bool is_gateway() const { return !gateway_country.empty(); }
+  // "gateway CL" or "agency AR/GOV/migraciones", for log lines.
+  std::string Describe() const;
+};
+
+class TrustStore {
+ public:
+  // Loads every CA and its CRL. Fails (naming the file) if a CA or CRL cannot be read or parsed,
+  // or a CRL is not signed by its CA.
+  static absl::StatusOr<std::unique_ptr<TrustStore>> Create(std::vector<TrustAnchorConfig> anchors);
+
+  // Checks that `leaf_pem` was issued by one of the anchors, is within its validity at `now`, is
+  // not revoked, and names exactly one Pasarela identity of the issuing CA's own country. Errors
+  // are UNAUTHENTICATED with a message that names the reason.
+  absl::StatusOr<VerifiedPeer> Verify(absl::string_view leaf_pem, absl::Time now) const;
+
+  // Re-reads the CRL files whose modification time or size changed. A CRL that cannot be read
+  // puts its CA in the fail-closed state until a good one is read.
+  void RefreshRevocationLists();
+
+  // The PEM of every CA, concatenated: the trust bundle to give the TLS stack.
+  std::string RootBundlePem() const;
+  // The PEM of the CA of `country`, or empty.
+  std::string RootPem(absl::string_view country) const;
+  // Countries in this store.
+  std::vector<std::string> Countries() const;
+
+ private:
+  struct RevocationState {
+    absl::Status status;  // not OK: the CA fails closed with this reason
+    absl::flat_hash_set<std::string> revoked_serials;
+    absl::Time next_update;
+    ino_t inode = 0;
+    off_t size = -1;
+    int64_t mtime_ns = -1;
+  };
+  struct Anchor {
+    TrustAnchorConfig config;
+    Certificate ca;
+    RevocationState revocation;
+  };
+  struct CachedVerdict {
+    absl::StatusOr<VerifiedPeer> peer;
+    absl::Time not_before;
+    absl::Time not_after;
+  };
+
+  explicit TrustStore(std::vector<Anchor> anchors);
+  static RevocationState ReadRevocationList(const TrustAnchorConfig& config, const Certificate& ca);
+  absl::StatusOr<VerifiedPeer> VerifyUncached(const Certificate& leaf) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+
+  mutable absl::Mutex mu_;
+  std::vector<Anchor> anchors_ ABSL_GUARDED_BY(mu_);
+  mutable absl::flat_hash_map<std::string, CachedVerdict> cache_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace pasarela
+
+#endif  // PASARELA_GATEWAY_IDENTITY_TRUST_STORE_H_

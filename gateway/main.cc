@@ -1,0 +1,164 @@
+// The pasarela command: the gateway itself (serve) and the offline tools administrators use.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gateway/common/log.h"
+#include "gateway/net/gateway_server.h"
+#include "gateway/policy/descriptor_catalog.h"
+#include "gateway/policy/policy_snapshot.h"
+
+namespace pasarela {
+namespace {
+
+constexpr char kUsage[] =
+    "usage:\n"
+    "  pasarela serve --config gateway.yaml [--ready-file FILE]\n"
+    "  pasarela policy lint DIR [--country CC] [--descriptor-set FILE]...\n"
+    "  pasarela version\n";
+
+int UsageError(const std::string& message) {
+  std::cerr << "pasarela: " << message << "\n" << kUsage;
+  return 2;
+}
+
+// Writes `contents` to `path` atomically, so a reader never sees half a file.
+bool WriteFileAtomically(const std::string& path, const std::string& contents) {
+  std::string temporary = absl::StrCat(path, ".tmp.", ::getpid());
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << contents;
+    if (!out) return false;
+  }
+  return std::rename(temporary.c_str(), path.c_str()) == 0;
+}
+
+int Serve(const std::vector<std::string>& args) {
+  std::string config_path;
+  std::string ready_file;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--config" && i + 1 < args.size()) {
+      config_path = args[++i];
+    } else if (args[i] == "--ready-file" && i + 1 < args.size()) {
+      ready_file = args[++i];
+    } else {
+      return UsageError(absl::StrCat("serve: unexpected argument '", args[i], "'"));
+    }
+  }
+  if (config_path.empty()) return UsageError("serve: --config is required");
+
+  // Signals are taken synchronously by this thread; every thread gRPC starts inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+  RouteGrpcLogs();
+
+  absl::StatusOr<PolicySnapshotPtr> snapshot = LoadPolicySnapshot(config_path);
+  if (!snapshot.ok()) {
+    std::cerr << snapshot.status().message() << "\n";
+    LogError(absl::StrCat("cannot start: policy of ", config_path, " has errors"));
+    return 1;
+  }
+  absl::StatusOr<std::unique_ptr<GatewayServer>> server = GatewayServer::Start(*snapshot);
+  if (!server.ok()) {
+    LogError(absl::StrCat("cannot start: ", server.status().message()));
+    return 1;
+  }
+  if (!ready_file.empty()) {
+    std::string json =
+        absl::StrCat("{\"country\":\"", (*snapshot)->gateway().country, "\",\"agency_address\":\"",
+                     (*server)->agency_address(), "\",\"federation_address\":\"",
+                     (*server)->federation_address(), "\",\"pid\":", ::getpid(), "}\n");
+    if (!WriteFileAtomically(ready_file, json)) {
+      LogError(absl::StrCat("cannot write ready file ", ready_file));
+      return 1;
+    }
+  }
+  while (true) {
+    int signal_number = 0;
+    sigwait(&signals, &signal_number);
+    if (signal_number == SIGHUP) {
+      LogWarning("SIGHUP received: this build does not reload policy; restart to apply changes");
+      continue;
+    }
+    LogInfo(absl::StrCat("received ", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"));
+    break;
+  }
+  (*server)->Shutdown();
+  return 0;
+}
+
+int PolicyLint(const std::vector<std::string>& args) {
+  std::string dir;
+  std::string country;
+  std::vector<std::string> sets;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--country" && i + 1 < args.size()) {
+      country = args[++i];
+    } else if (args[i] == "--descriptor-set" && i + 1 < args.size()) {
+      sets.push_back(args[++i]);
+    } else if (dir.empty() && !args[i].empty() && args[i][0] != '-') {
+      dir = args[i];
+    } else {
+      return UsageError(absl::StrCat("policy lint: unexpected argument '", args[i], "'"));
+    }
+  }
+  if (dir.empty()) return UsageError("policy lint: DIR is required");
+  if (sets.empty()) sets.push_back(DefaultDescriptorSetPath());
+  absl::StatusOr<std::unique_ptr<const DescriptorCatalog>> catalog = DescriptorCatalog::Load(sets);
+  if (!catalog.ok()) {
+    std::cout << catalog.status().message() << "\n";
+    return 1;
+  }
+  Diagnostics diagnostics;
+  absl::optional<PolicyDirectory> directory =
+      LoadPolicyDirectory(dir, country, **catalog, diagnostics);
+  if (!directory.has_value()) {
+    std::cout << diagnostics.ToString();
+    std::cout << diagnostics.errors().size() << " error(s) in " << dir << "\n";
+    return 1;
+  }
+  size_t methods = 0;
+  for (const ProviderService& provider : directory->services.providers()) {
+    methods += provider.methods.size();
+  }
+  std::cout << dir << ": OK: " << directory->federation.countries.size() << " countries, "
+            << directory->services.providers().size() << " providers, " << methods << " methods\n";
+  return 0;
+}
+
+int Main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) return UsageError("no command");
+  std::string command = args.front();
+  args.erase(args.begin());
+  if (command == "serve") return Serve(args);
+  if (command == "policy" && !args.empty() && args.front() == "lint") {
+    args.erase(args.begin());
+    return PolicyLint(args);
+  }
+  if (command == "version" || command == "--version") {
+    std::cout << "pasarela " << PASARELA_VERSION << "\n";
+    return 0;
+  }
+  if (command == "help" || command == "--help" || command == "-h") {
+    std::cout << kUsage;
+    return 0;
+  }
+  return UsageError(absl::StrCat("unknown command '", command, "'"));
+}
+
+}  // namespace
+}  // namespace pasarela
+
+int main(int argc, char** argv) { return pasarela::Main(argc, argv); }

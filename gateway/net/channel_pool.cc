@@ -1,0 +1,33 @@
+#include "gateway/net/channel_pool.h"
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/support/channel_arguments.h>
+
+namespace pasarela {
+
+ChannelPool::ChannelPool(std::string address, std::string description,
+                         std::shared_ptr<grpc::ChannelCredentials> credentials,
+                         const ChannelPoolOptions& options)
+    : address_(std::move(address)), description_(std::move(description)) {
+  int max_backoff_ms = static_cast<int>(absl::ToInt64Milliseconds(options.max_reconnect_backoff));
+  for (int i = 0; i < std::max(1, options.channels); ++i) {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, max_backoff_ms);
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, std::min(100, max_backoff_ms));
+    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, std::min(100, max_backoff_ms));
+    args.SetInt(GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, static_cast<int>(options.max_message_bytes));
+    args.SetInt(GRPC_ARG_MAX_SEND_MESSAGE_LENGTH, static_cast<int>(options.max_message_bytes));
+    // Distinct arguments keep the channels on distinct connections.
+    args.SetInt("pasarela.channel_index", i);
+    stubs_.push_back(std::make_unique<grpc::GenericStub>(
+        grpc::CreateCustomChannel(address_, credentials, args)));
+  }
+}
+
+grpc::GenericStub& ChannelPool::Pick() {
+  uint64_t index = next_.fetch_add(1, std::memory_order_relaxed);
+  return *stubs_[index % stubs_.size()];
+}
+
+}  // namespace pasarela

@@ -1,0 +1,205 @@
+#include "gateway/net/exchange_service.h"
+
+#include <grpcpp/client_context.h>
+#include <grpcpp/support/byte_buffer.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "gateway/common/log.h"
+#include "gateway/routing/exchange_router.h"
+#include "gateway/routing/metadata_keys.h"
+
+namespace pasarela {
+namespace {
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+}
+
+std::string HeaderValue(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
+                        const char* key) {
+  auto it = metadata.find(key);
+  if (it == metadata.end()) return "";
+  return std::string(it->second.data(), it->second.size());
+}
+
+const char* StatusCodeName(grpc::StatusCode code) {
+  static const char* const kNames[] = {"OK",
+                                       "CANCELLED",
+                                       "UNKNOWN",
+                                       "INVALID_ARGUMENT",
+                                       "DEADLINE_EXCEEDED",
+                                       "NOT_FOUND",
+                                       "ALREADY_EXISTS",
+                                       "PERMISSION_DENIED",
+                                       "RESOURCE_EXHAUSTED",
+                                       "FAILED_PRECONDITION",
+                                       "ABORTED",
+                                       "OUT_OF_RANGE",
+                                       "UNIMPLEMENTED",
+                                       "INTERNAL",
+                                       "UNAVAILABLE",
+                                       "DATA_LOSS",
+                                       "UNAUTHENTICATED"};
+  int index = static_cast<int>(code);
+  return index >= 0 && index <= 16 ? kNames[index] : "UNKNOWN";
+}
+
+// One call through the gateway. Owns itself: gRPC hands it back in OnDone.
+class ExchangeReactor : public grpc::ServerGenericBidiReactor {
+ public:
+  ExchangeReactor(grpc::GenericCallbackServerContext* context, const ExchangeEnvironment& env)
+      : context_(context), env_(env), started_(absl::Now()) {
+    method_ = std::string(CanonicalMethodName(context_->method()));
+    Begin();
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      Refuse(absl::InvalidArgumentError("the call carried no request message"));
+      return;
+    }
+    Forward();
+  }
+
+  void OnWriteDone(bool) override {}
+
+  void OnDone() override {
+    // Reclaims the ownership handed to gRPC in CreateReactor.
+    std::unique_ptr<ExchangeReactor> self(this);
+  }
+
+ private:
+  void Begin() {
+    absl::StatusOr<VerifiedPeer> caller =
+        env_.authenticator->Authenticate(*context_->auth_context(), started_);
+    if (!caller.ok()) {
+      Refuse(caller.status());
+      return;
+    }
+    caller_ = *std::move(caller);
+
+    const google::protobuf::MethodDescriptor* descriptor =
+        env_.snapshot->catalog().FindMethod(method_);
+    if (descriptor != nullptr &&
+        (descriptor->client_streaming() || descriptor->server_streaming())) {
+      Refuse(absl::UnimplementedError(
+          absl::StrCat(method_, " is a streaming method; the gateway carries unary calls only")));
+      return;
+    }
+
+    const auto& metadata = context_->client_metadata();
+    ExchangeHeaders headers{HeaderValue(metadata, kTargetKey), HeaderValue(metadata, kPurposeKey),
+                            HeaderValue(metadata, kAgreementKey), "", ""};
+    ExchangeRouter router(*env_.snapshot);
+    absl::StatusOr<RouteDecision> route;
+    if (env_.authenticator->role() == ListenerRole::kAgency) {
+      // Whatever consumer or exchange id the agency set is ignored: the gateway sets its own.
+      route = router.RouteAgencyCall(caller_, headers, method_, NewExchangeId());
+    } else {
+      headers.consumer = HeaderValue(metadata, kConsumerKey);
+      headers.exchange_id = HeaderValue(metadata, kExchangeIdKey);
+      route = router.RouteFederationCall(caller_, headers, method_);
+    }
+    if (!route.ok()) {
+      Refuse(route.status());
+      return;
+    }
+    route_ = *std::move(route);
+    upstream_ = route_.hop == RouteDecision::Hop::kPeerGateway
+                    ? env_.upstreams->PeerGateway(route_.upstream)
+                    : env_.upstreams->Provider(route_.upstream);
+    if (upstream_ == nullptr) {
+      Refuse(absl::NotFoundError(absl::StrCat("no channel to ", route_.upstream)));
+      return;
+    }
+    context_->AddInitialMetadata(kExchangeIdKey, route_.exchange_id);
+    StartRead(&request_);
+  }
+
+  void Forward() {
+    upstream_context_ = grpc::ClientContext::FromCallbackServerContext(*context_);
+    if (context_->deadline() == std::chrono::system_clock::time_point::max()) {
+      upstream_context_->set_deadline(
+          absl::ToChronoTime(started_ + env_.snapshot->gateway().default_deadline));
+    }
+    for (const auto& [key, value] : route_.metadata) upstream_context_->AddMetadata(key, value);
+    upstream_->Pick().UnaryCall(upstream_context_.get(), absl::StrCat("/", method_),
+                                grpc::StubOptions(), &request_, &response_,
+                                [this](grpc::Status status) { OnUpstreamDone(std::move(status)); });
+  }
+
+  void OnUpstreamDone(grpc::Status status) {
+    if (status.ok()) {
+      Answer(grpc::Status::OK, /*with_response=*/true);
+      return;
+    }
+    bool answered_by_gateway =
+        upstream_context_->GetServerTrailingMetadata().count(kAnsweredByKey) > 0;
+    if (route_.hop == RouteDecision::Hop::kPeerGateway && answered_by_gateway) {
+      // The peer gateway decided this status and said why: relay it unchanged.
+      relayed_ = true;
+      Answer(status, false);
+      return;
+    }
+    std::string message = status.error_message();
+    if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+      message = absl::StrCat(upstream_->description(), " unreachable: ", status.error_message());
+    } else if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+      message = absl::StrCat("deadline exceeded waiting for ", upstream_->description());
+    }
+    Answer(grpc::Status(status.error_code(), message), false);
+  }
+
+  void Refuse(const absl::Status& status) {
+    LogWarning(absl::StrCat(
+        "refused call ", method_, " on ", ListenerRoleName(env_.authenticator->role()),
+        " listener from ", context_->peer(),
+        caller_.uri.empty() ? "" : absl::StrCat(" (", caller_.Describe(), ")"), ": ",
+        StatusCodeName(static_cast<grpc::StatusCode>(status.code())), ": ", status.message()));
+    Answer(ToGrpcStatus(status), false);
+  }
+
+  void Answer(const grpc::Status& status, bool with_response) {
+    if (!relayed_) context_->AddTrailingMetadata(kAnsweredByKey, env_.snapshot->gateway().country);
+    if (!route_.exchange_id.empty()) {
+      LogInfo(absl::StrFormat("exchange %s %s %s -> %s via %s: %s%s (%.2f ms)", route_.exchange_id,
+                              method_, route_.consumer, route_.provider,
+                              ListenerRoleName(env_.authenticator->role()),
+                              StatusCodeName(status.error_code()),
+                              status.ok() ? "" : absl::StrCat(" ", status.error_message()),
+                              absl::ToDoubleMilliseconds(absl::Now() - started_)));
+    }
+    if (with_response) {
+      StartWriteAndFinish(&response_, grpc::WriteOptions(), status);
+    } else {
+      Finish(status);
+    }
+  }
+
+  grpc::GenericCallbackServerContext* context_;
+  const ExchangeEnvironment& env_;
+  absl::Time started_;
+  std::string method_;
+  VerifiedPeer caller_;
+  RouteDecision route_;
+  ChannelPool* upstream_ = nullptr;
+  std::unique_ptr<grpc::ClientContext> upstream_context_;
+  grpc::ByteBuffer request_;
+  grpc::ByteBuffer response_;
+  bool relayed_ = false;
+};
+
+}  // namespace
+
+grpc::ServerGenericBidiReactor* ExchangeService::CreateReactor(
+    grpc::GenericCallbackServerContext* context) {
+  // gRPC takes ownership and returns it through OnDone.
+  return std::make_unique<ExchangeReactor>(context, environment_).release();
+}
+
+}  // namespace pasarela

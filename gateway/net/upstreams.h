@@ -1,0 +1,36 @@
+// The channel pools a gateway calls out on: one per peer gateway of the federation and one per
+// local provider, each pinned to the identity it must present. Built once per policy snapshot;
+// lookups are const and thread-safe.
+#ifndef PASARELA_GATEWAY_NET_UPSTREAMS_H_
+#define PASARELA_GATEWAY_NET_UPSTREAMS_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "gateway/net/channel_pool.h"
+#include "gateway/net/tls.h"
+#include "gateway/policy/policy_snapshot.h"
+
+namespace pasarela {
+
+class Upstreams {
+ public:
+  static absl::StatusOr<std::unique_ptr<Upstreams>> Create(const PolicySnapshot& snapshot,
+                                                           const TlsIdentity& identity);
+
+  // The pool to the gateway of `country`, or null if the federation has none.
+  ChannelPool* PeerGateway(absl::string_view country) const;
+  // The pool to local provider `participant` ("CL/GOV/registro-civil"), or null.
+  ChannelPool* Provider(absl::string_view participant) const;
+
+ private:
+  Upstreams() = default;
+  absl::flat_hash_map<std::string, std::unique_ptr<ChannelPool>> peers_;
+  absl::flat_hash_map<std::string, std::unique_ptr<ChannelPool>> providers_;
+};
+
+}  // namespace pasarela
+
+#endif  // PASARELA_GATEWAY_NET_UPSTREAMS_H_

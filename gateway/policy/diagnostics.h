@@ -1,0 +1,43 @@
+// Errors found in policy files, each at file:line:column (1-based), collected so that an
+// administrator sees all of them at once. Thread-compatible.
+#ifndef PASARELA_GATEWAY_POLICY_DIAGNOSTICS_H_
+#define PASARELA_GATEWAY_POLICY_DIAGNOSTICS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+
+namespace pasarela {
+
+struct SourceLocation {
+  std::string file;
+  int line = 0;    // 1-based; 0 when the error is about the whole file
+  int column = 0;  // 1-based
+};
+
+struct Diagnostic {
+  SourceLocation location;
+  std::string message;
+  // "file:line:column: error: message" (or "file: error: message" without a line).
+  std::string ToString() const;
+};
+
+class Diagnostics {
+ public:
+  void Error(SourceLocation location, absl::string_view message);
+  bool has_errors() const { return !errors_.empty(); }
+  const std::vector<Diagnostic>& errors() const { return errors_; }
+  // All errors, one per line, in the order they were found.
+  std::string ToString() const;
+  // OK when there are no errors, else INVALID_ARGUMENT carrying ToString().
+  absl::Status ToStatus() const;
+
+ private:
+  std::vector<Diagnostic> errors_;
+};
+
+}  // namespace pasarela
+
+#endif  // PASARELA_GATEWAY_POLICY_DIAGNOSTICS_H_

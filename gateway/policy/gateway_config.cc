@@ -1,0 +1,110 @@
+#include "gateway/policy/gateway_config.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "gateway/common/file.h"
+#include "gateway/identity/participant_id.h"
+#include "gateway/policy/yaml_reader.h"
+
+namespace pasarela {
+namespace {
+
+bool IsHostPort(absl::string_view address) {
+  size_t colon = address.rfind(':');
+  if (colon == absl::string_view::npos || colon == 0) return false;
+  int port = 0;
+  return absl::SimpleAtoi(address.substr(colon + 1), &port) && port >= 0 && port <= 65535;
+}
+
+}  // namespace
+
+absl::optional<GatewayConfig> LoadGatewayConfig(const std::string& path, Diagnostics& diagnostics) {
+  size_t errors_before = diagnostics.errors().size();
+  YamlFile file = ParseYamlFile(path, diagnostics);
+  if (!file.ok()) return absl::nullopt;
+  YamlMap top(file.root, path, diagnostics, "gateway");
+  top.ExpectKeys({"apiVersion", "kind", "country", "listeners", "tls", "policy_dir",
+                  "descriptor_sets", "defaults", "limits", "upstreams"});
+  CheckHeader(top, "Gateway");
+
+  GatewayConfig config;
+  config.file = path;
+  if (absl::optional<std::string> country = top.RequiredString("country")) {
+    if (!IsCountryCode(*country)) {
+      top.Error(top.Get("country"),
+                absl::StrCat("country: expected a two-letter upper-case code such as CL, found '",
+                             *country, "'"));
+    }
+    config.country = *country;
+  }
+
+  if (top.Has("listeners")) {
+    YamlMap listeners(top.Get("listeners"), path, diagnostics, "listeners");
+    listeners.ExpectKeys({"agency", "federation"});
+    for (auto [key, target] :
+         {std::pair<const char*, std::string*>{"agency", &config.agency_address},
+          {"federation", &config.federation_address}}) {
+      if (absl::optional<std::string> address = listeners.RequiredString(key)) {
+        if (!IsHostPort(*address)) {
+          listeners.Error(
+              listeners.Get(key),
+              absl::StrCat("listeners.", key, ": expected host:port, found '", *address, "'"));
+        }
+        *target = *address;
+      }
+    }
+  } else {
+    top.Error(file.root, "gateway: missing required key 'listeners'");
+  }
+
+  if (top.Has("tls")) {
+    YamlMap tls(top.Get("tls"), path, diagnostics, "tls");
+    tls.ExpectKeys({"certificate_file", "key_file"});
+    if (auto value = tls.RequiredString("certificate_file")) {
+      config.certificate_file = ResolvePath(path, *value);
+    }
+    if (auto value = tls.RequiredString("key_file")) config.key_file = ResolvePath(path, *value);
+  } else {
+    top.Error(file.root, "gateway: missing required key 'tls'");
+  }
+
+  if (auto value = top.RequiredString("policy_dir")) config.policy_dir = ResolvePath(path, *value);
+  if (auto sets = top.OptionalStringList("descriptor_sets")) {
+    for (const std::string& set : *sets) config.descriptor_sets.push_back(ResolvePath(path, set));
+  }
+
+  if (top.Has("defaults")) {
+    YamlMap defaults(top.Get("defaults"), path, diagnostics, "defaults");
+    defaults.ExpectKeys({"deadline", "drain_timeout", "crl_refresh_interval"});
+    if (auto value = defaults.OptionalDuration("deadline")) config.default_deadline = *value;
+    if (auto value = defaults.OptionalDuration("drain_timeout")) config.drain_timeout = *value;
+    if (auto value = defaults.OptionalDuration("crl_refresh_interval")) {
+      config.crl_refresh_interval = *value;
+    }
+  }
+  if (top.Has("limits")) {
+    YamlMap limits(top.Get("limits"), path, diagnostics, "limits");
+    limits.ExpectKeys({"max_message_bytes"});
+    if (auto value = limits.OptionalInt("max_message_bytes", 1024, 64 * 1024 * 1024)) {
+      config.max_message_bytes = *value;
+    }
+  }
+  if (top.Has("upstreams")) {
+    YamlMap upstreams(top.Get("upstreams"), path, diagnostics, "upstreams");
+    upstreams.ExpectKeys({"channels", "max_reconnect_backoff"});
+    if (auto value = upstreams.OptionalInt("channels", 1, 64))
+      config.channels_per_upstream = *value;
+    if (auto value = upstreams.OptionalDuration("max_reconnect_backoff")) {
+      if (*value > absl::Seconds(2)) {
+        upstreams.Error(upstreams.Get("max_reconnect_backoff"),
+                        "upstreams.max_reconnect_backoff: at most 2s, so that a peer that comes "
+                        "back is used again at once");
+      }
+      config.max_reconnect_backoff = *value;
+    }
+  }
+  if (diagnostics.errors().size() != errors_before) return absl::nullopt;
+  return config;
+}
+
+}  // namespace pasarela

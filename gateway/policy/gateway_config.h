@@ -1,0 +1,42 @@
+// gateway.yaml (kind Gateway): one gateway's country, listeners, credentials, policy directory and
+// defaults. A plain value, read once per snapshot.
+#ifndef PASARELA_GATEWAY_POLICY_GATEWAY_CONFIG_H_
+#define PASARELA_GATEWAY_POLICY_GATEWAY_CONFIG_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "absl/types/optional.h"
+#include "gateway/policy/diagnostics.h"
+
+namespace pasarela {
+
+struct GatewayConfig {
+  std::string file;  // the gateway.yaml it was read from
+  std::string country;
+  // host:port; port 0 picks a free port (reported in the log and the ready file).
+  std::string agency_address;
+  std::string federation_address;
+  std::string certificate_file;
+  std::string key_file;
+  std::string policy_dir;
+  // Empty: the descriptor set installed beside the binary.
+  std::vector<std::string> descriptor_sets;
+
+  absl::Duration default_deadline = absl::Seconds(10);
+  absl::Duration drain_timeout = absl::Seconds(10);
+  absl::Duration crl_refresh_interval = absl::Seconds(1);
+
+  int64_t max_message_bytes = 4 * 1024 * 1024;
+  int64_t channels_per_upstream = 2;
+  absl::Duration max_reconnect_backoff = absl::Seconds(2);
+};
+
+// Reads gateway.yaml; relative paths are resolved against its directory. Reports every error.
+absl::optional<GatewayConfig> LoadGatewayConfig(const std::string& path, Diagnostics& diagnostics);
+
+}  // namespace pasarela
+
+#endif  // PASARELA_GATEWAY_POLICY_GATEWAY_CONFIG_H_

@@ -1,0 +1,78 @@
+#include "gateway/policy/policy_snapshot.h"
+
+#include <openssl/sha.h>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "gateway/common/file.h"
+
+namespace pasarela {
+namespace {
+
+std::string Sha256Hex(absl::string_view bytes) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+}
+
+// Adds a file's name and bytes to the digest input, length-prefixed so that no two different sets
+// of files give the same input.
+void AppendToDigest(std::string* input, const std::string& path) {
+  absl::StatusOr<std::string> bytes = ReadFileToString(path);
+  std::string contents = bytes.ok() ? *bytes : "";
+  absl::StrAppend(input, path.size(), ":", path, contents.size(), ":", contents);
+}
+
+}  // namespace
+
+absl::optional<PolicyDirectory> LoadPolicyDirectory(const std::string& dir,
+                                                    absl::string_view country,
+                                                    const DescriptorCatalog& catalog,
+                                                    Diagnostics& diagnostics) {
+  size_t errors_before = diagnostics.errors().size();
+  std::string base(dir);
+  while (base.size() > 1 && base.back() == '/') base.pop_back();
+  std::string federation_path = absl::StrCat(base, "/federation.yaml");
+  std::string services_path = absl::StrCat(base, "/services.yaml");
+  absl::optional<Federation> federation = LoadFederation(federation_path, diagnostics);
+  absl::optional<ServiceDirectory> services =
+      LoadServiceDirectory(services_path, country, catalog, diagnostics);
+  if (federation.has_value() && !country.empty() && federation->Find(country) == nullptr) {
+    diagnostics.Error(SourceLocation{federation_path, 0, 0},
+                      absl::StrCat("this gateway's country ", country,
+                                   " is not in the federation: add it to countries"));
+  }
+  if (diagnostics.errors().size() != errors_before) return absl::nullopt;
+  PolicyDirectory directory{*std::move(federation), *std::move(services), ""};
+  AppendToDigest(&directory.digest_input, federation_path);
+  AppendToDigest(&directory.digest_input, services_path);
+  return directory;
+}
+
+absl::StatusOr<PolicySnapshotPtr> LoadPolicySnapshot(const std::string& gateway_yaml) {
+  Diagnostics diagnostics;
+  absl::optional<GatewayConfig> gateway = LoadGatewayConfig(gateway_yaml, diagnostics);
+  if (!gateway.has_value()) return diagnostics.ToStatus();
+  std::vector<std::string> sets = gateway->descriptor_sets;
+  if (sets.empty()) sets.push_back(DefaultDescriptorSetPath());
+  absl::StatusOr<std::unique_ptr<const DescriptorCatalog>> catalog = DescriptorCatalog::Load(sets);
+  if (!catalog.ok()) {
+    diagnostics.Error(SourceLocation{gateway_yaml, 0, 0},
+                      absl::StrCat("descriptor_sets: ", catalog.status().message()));
+    return diagnostics.ToStatus();
+  }
+  absl::optional<PolicyDirectory> directory =
+      LoadPolicyDirectory(gateway->policy_dir, gateway->country, **catalog, diagnostics);
+  if (!directory.has_value()) return diagnostics.ToStatus();
+
+  std::string digest_input;
+  AppendToDigest(&digest_input, gateway_yaml);
+  digest_input += directory->digest_input;
+  digest_input += (*catalog)->raw_bytes();
+  return std::make_shared<const PolicySnapshot>(
+      *std::move(gateway), std::move(directory->federation), std::move(directory->services),
+      *std::move(catalog), Sha256Hex(digest_input));
+}
+
+}  // namespace pasarela

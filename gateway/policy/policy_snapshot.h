@@ -1,0 +1,67 @@
+// One immutable, fully resolved policy: what a gateway decides every call with.
+//
+// Built from gateway.yaml and its policy directory; every cross-file reference is resolved at load.
+// A request holds a std::shared_ptr<const PolicySnapshot> for its whole life, so a reload never
+// changes the rules under a call in flight. Immutable: safe to share across threads.
+#ifndef PASARELA_GATEWAY_POLICY_POLICY_SNAPSHOT_H_
+#define PASARELA_GATEWAY_POLICY_POLICY_SNAPSHOT_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "gateway/policy/descriptor_catalog.h"
+#include "gateway/policy/diagnostics.h"
+#include "gateway/policy/federation.h"
+#include "gateway/policy/gateway_config.h"
+#include "gateway/policy/service_directory.h"
+
+namespace pasarela {
+
+class PolicySnapshot {
+ public:
+  PolicySnapshot(GatewayConfig gateway, Federation federation, ServiceDirectory services,
+                 std::unique_ptr<const DescriptorCatalog> catalog, std::string digest)
+      : gateway_(std::move(gateway)),
+        federation_(std::move(federation)),
+        services_(std::move(services)),
+        catalog_(std::move(catalog)),
+        digest_(std::move(digest)) {}
+
+  const GatewayConfig& gateway() const { return gateway_; }
+  const Federation& federation() const { return federation_; }
+  const ServiceDirectory& services() const { return services_; }
+  const DescriptorCatalog& catalog() const { return *catalog_; }
+  // SHA-256 (hex) over every file the snapshot was built from.
+  const std::string& digest() const { return digest_; }
+
+ private:
+  GatewayConfig gateway_;
+  Federation federation_;
+  ServiceDirectory services_;
+  std::unique_ptr<const DescriptorCatalog> catalog_;
+  std::string digest_;
+};
+
+using PolicySnapshotPtr = std::shared_ptr<const PolicySnapshot>;
+
+// The policy files of a directory, checked against each other and a descriptor catalog.
+struct PolicyDirectory {
+  Federation federation;
+  ServiceDirectory services;
+  std::string digest_input;
+};
+
+// Loads DIR/federation.yaml and DIR/services.yaml. `country` (may be empty for lint) is the
+// country of the gateway that will use them.
+absl::optional<PolicyDirectory> LoadPolicyDirectory(const std::string& dir,
+                                                    absl::string_view country,
+                                                    const DescriptorCatalog& catalog,
+                                                    Diagnostics& diagnostics);
+
+// Loads gateway.yaml and everything it names. INVALID_ARGUMENT lists every error, one per line.
+absl::StatusOr<PolicySnapshotPtr> LoadPolicySnapshot(const std::string& gateway_yaml);
+
+}  // namespace pasarela
+
+#endif  // PASARELA_GATEWAY_POLICY_POLICY_SNAPSHOT_H_

@@ -1,0 +1,252 @@
+#include "gateway/policy/yaml_reader.h"
+
+#include <algorithm>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "gateway/common/file.h"
+
+namespace pasarela {
+namespace {
+
+const char* NodeKindName(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+      return "nothing";
+    case YAML::NodeType::Scalar:
+      return "a scalar";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Map:
+      return "a mapping";
+    case YAML::NodeType::Undefined:
+      return "nothing";
+  }
+  return "something else";
+}
+
+size_t EditDistance(absl::string_view a, absl::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+YamlFile ParseYamlText(const std::string& path, std::string contents, Diagnostics& diagnostics) {
+  YamlFile file{path, std::move(contents), YAML::Node()};
+  try {
+    file.root = YAML::Load(file.contents);
+  } catch (const YAML::Exception& error) {
+    diagnostics.Error(SourceLocation{path, error.mark.line + 1, error.mark.column + 1},
+                      absl::StrCat("YAML syntax error: ", error.msg));
+    file.root = YAML::Node();
+    return file;
+  }
+  if (!file.root.IsDefined() || file.root.IsNull()) {
+    diagnostics.Error(SourceLocation{path, 0, 0}, "file is empty: expected apiVersion and kind");
+    file.root = YAML::Node();
+  }
+  return file;
+}
+
+YamlFile ParseYamlFile(const std::string& path, Diagnostics& diagnostics) {
+  absl::StatusOr<std::string> contents = ReadFileToString(path);
+  if (!contents.ok()) {
+    diagnostics.Error(SourceLocation{path, 0, 0}, contents.status().message());
+    return YamlFile{path, "", YAML::Node()};
+  }
+  return ParseYamlText(path, *std::move(contents), diagnostics);
+}
+
+std::string ClosestMatch(absl::string_view word, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
+  for (const std::string& candidate : candidates) {
+    size_t distance = EditDistance(word, candidate);
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = candidate;
+    }
+  }
+  return best;
+}
+
+YamlMap::YamlMap(const YAML::Node& node, const std::string& file, Diagnostics& diagnostics,
+                 std::string what)
+    : node_(node), file_(file), diagnostics_(diagnostics), what_(std::move(what)) {
+  valid_ = node.IsMap();
+  if (!valid_) {
+    Error(node,
+          absl::StrCat(what_, ": expected a mapping (key: value), found ", NodeKindName(node)));
+  }
+}
+
+SourceLocation YamlMap::Location(const YAML::Node& node) const {
+  YAML::Mark mark = node.Mark();
+  if (mark.is_null()) return SourceLocation{file_, 0, 0};
+  return SourceLocation{file_, mark.line + 1, mark.column + 1};
+}
+
+void YamlMap::Error(const YAML::Node& at, absl::string_view message) const {
+  diagnostics_.Error(Location(at), message);
+}
+
+void YamlMap::ExpectKeys(std::initializer_list<absl::string_view> known) {
+  if (!valid_) return;
+  std::vector<std::string> known_keys(known.begin(), known.end());
+  absl::flat_hash_map<std::string, SourceLocation> seen;
+  for (auto it = node_.begin(); it != node_.end(); ++it) {
+    const YAML::Node& key = it->first;
+    if (!key.IsScalar()) {
+      Error(key, absl::StrCat(what_, ": keys must be plain words"));
+      continue;
+    }
+    const std::string& name = key.Scalar();
+    auto [previous, inserted] = seen.emplace(name, Location(key));
+    if (!inserted) {
+      Error(key, absl::StrCat(what_, ": duplicate key '", name, "' (first at line ",
+                              previous->second.line, "); YAML would silently keep only one"));
+      continue;
+    }
+    if (std::find(known_keys.begin(), known_keys.end(), name) != known_keys.end()) continue;
+    std::string suggestion = ClosestMatch(name, known_keys);
+    std::vector<std::string> sorted = known_keys;
+    std::sort(sorted.begin(), sorted.end());
+    Error(key, absl::StrCat(
+                   what_, ": unknown key '", name, "'",
+                   suggestion.empty() ? "" : absl::StrCat(" (did you mean '", suggestion, "'?)"),
+                   "; expected one of: ", absl::StrJoin(sorted, ", ")));
+  }
+}
+
+bool YamlMap::Has(absl::string_view key) const { return Get(key).IsDefined(); }
+
+YAML::Node YamlMap::Get(absl::string_view key) const {
+  if (!valid_) return YAML::Node(YAML::NodeType::Undefined);
+  for (auto it = node_.begin(); it != node_.end(); ++it) {
+    if (it->first.IsScalar() && it->first.Scalar() == key) return it->second;
+  }
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
+SourceLocation YamlMap::LocationOf(absl::string_view key) const {
+  YAML::Node value = Get(key);
+  return value.IsDefined() ? Location(value) : Location(node_);
+}
+
+absl::optional<std::string> YamlMap::ScalarAt(absl::string_view key, bool required) {
+  if (!valid_) return absl::nullopt;
+  YAML::Node value = Get(key);
+  if (!value.IsDefined()) {
+    if (required) Error(node_, absl::StrCat(what_, ": missing required key '", key, "'"));
+    return absl::nullopt;
+  }
+  if (!value.IsScalar()) {
+    Error(value,
+          absl::StrCat(what_, ".", key, ": expected a single value, found ", NodeKindName(value)));
+    return absl::nullopt;
+  }
+  if (value.Scalar().empty() && required) {
+    Error(value, absl::StrCat(what_, ".", key, ": must not be empty"));
+    return absl::nullopt;
+  }
+  return value.Scalar();
+}
+
+absl::optional<std::string> YamlMap::RequiredString(absl::string_view key) {
+  return ScalarAt(key, true);
+}
+
+absl::optional<std::string> YamlMap::OptionalString(absl::string_view key) {
+  return ScalarAt(key, false);
+}
+
+absl::optional<int64_t> YamlMap::OptionalInt(absl::string_view key, int64_t min, int64_t max) {
+  absl::optional<std::string> text = ScalarAt(key, false);
+  if (!text.has_value()) return absl::nullopt;
+  int64_t value = 0;
+  if (!absl::SimpleAtoi(*text, &value) || value < min || value > max) {
+    Error(Get(key), absl::StrCat(what_, ".", key, ": expected a whole number from ", min, " to ",
+                                 max, ", found '", *text, "'"));
+    return absl::nullopt;
+  }
+  return value;
+}
+
+absl::optional<absl::Duration> YamlMap::OptionalDuration(absl::string_view key) {
+  absl::optional<std::string> text = ScalarAt(key, false);
+  if (!text.has_value()) return absl::nullopt;
+  absl::Duration value;
+  if (!absl::ParseDuration(*text, &value) || value <= absl::ZeroDuration() ||
+      value == absl::InfiniteDuration()) {
+    Error(Get(key),
+          absl::StrCat(what_, ".", key,
+                       ": expected a positive duration such as 10s or 250ms, found '", *text, "'"));
+    return absl::nullopt;
+  }
+  return value;
+}
+
+absl::optional<bool> YamlMap::OptionalBool(absl::string_view key) {
+  absl::optional<std::string> text = ScalarAt(key, false);
+  if (!text.has_value()) return absl::nullopt;
+  if (*text == "true") return true;
+  if (*text == "false") return false;
+  Error(Get(key), absl::StrCat(what_, ".", key, ": expected true or false, found '", *text, "'"));
+  return absl::nullopt;
+}
+
+absl::optional<std::vector<std::string>> YamlMap::OptionalStringList(absl::string_view key) {
+  if (!valid_) return absl::nullopt;
+  YAML::Node value = Get(key);
+  if (!value.IsDefined()) return absl::nullopt;
+  if (!value.IsSequence()) {
+    Error(value, absl::StrCat(what_, ".", key, ": expected a list, found ", NodeKindName(value)));
+    return absl::nullopt;
+  }
+  std::vector<std::string> items;
+  bool ok = true;
+  for (const YAML::Node& item : value) {
+    if (!item.IsScalar()) {
+      Error(item, absl::StrCat(what_, ".", key, ": expected a list of single values, found ",
+                               NodeKindName(item)));
+      ok = false;
+      continue;
+    }
+    items.push_back(item.Scalar());
+  }
+  if (!ok) return absl::nullopt;
+  return items;
+}
+
+bool CheckHeader(YamlMap& top, absl::string_view kind) {
+  if (!top.valid()) return false;
+  bool ok = true;
+  absl::optional<std::string> version = top.RequiredString("apiVersion");
+  if (version.has_value() && *version != "pasarela/v1") {
+    top.Error(top.Get("apiVersion"),
+              absl::StrCat("apiVersion: expected 'pasarela/v1', found '", *version, "'"));
+    ok = false;
+  }
+  absl::optional<std::string> found_kind = top.RequiredString("kind");
+  if (found_kind.has_value() && *found_kind != kind) {
+    top.Error(top.Get("kind"),
+              absl::StrCat("kind: expected '", kind, "' in this file, found '", *found_kind, "'"));
+    ok = false;
+  }
+  return ok && version.has_value() && found_kind.has_value();
+}
+
+}  // namespace pasarela

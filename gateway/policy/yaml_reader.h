@@ -1,0 +1,98 @@
+// Strict reading of YAML policy files on top of yaml-cpp.
+//
+// yaml-cpp keeps the first of two duplicate keys silently, turns NO/no/off into booleans when asked
+// for one, and throws on errors. This layer catches its exceptions at the edge, reports duplicate
+// and unknown keys (with a "did you mean" for near misses), reads scalars as written, and turns
+// marks into 1-based file:line:column diagnostics. Thread-compatible.
+#ifndef PASARELA_GATEWAY_POLICY_YAML_READER_H_
+#define PASARELA_GATEWAY_POLICY_YAML_READER_H_
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "absl/types/optional.h"
+#include "gateway/policy/diagnostics.h"
+
+namespace pasarela {
+
+// A parsed YAML file. `root` is null when the file could not be read or parsed (the error is in the
+// diagnostics).
+struct YamlFile {
+  std::string path;
+  std::string contents;
+  YAML::Node root;
+  bool ok() const { return root.IsDefined() && !root.IsNull(); }
+};
+
+// Reads and parses `path`; reports a missing file or the first syntax error.
+YamlFile ParseYamlFile(const std::string& path, Diagnostics& diagnostics);
+// Parses `contents` as if read from `path`.
+YamlFile ParseYamlText(const std::string& path, std::string contents, Diagnostics& diagnostics);
+
+// The closest of `candidates` to `word` within a small edit distance, or empty.
+std::string ClosestMatch(absl::string_view word, const std::vector<std::string>& candidates);
+
+// A view of one YAML mapping that checks its keys.
+//
+// Typical use:
+//   YamlMap map(node, file, diagnostics, "gateway");
+//   map.ExpectKeys({"country", "listeners"});
+//   absl::optional<std::string> country = map.RequiredString("country");
+class YamlMap {
+ public:
+  // `what` names the mapping in messages ("gateway", "countries[2]").
+  YamlMap(const YAML::Node& node, const std::string& file, Diagnostics& diagnostics,
+          std::string what);
+
+  // False when the node is not a mapping (already reported).
+  bool valid() const { return valid_; }
+
+  // Reports every key not in `known` (with a suggestion) and every duplicate key.
+  void ExpectKeys(std::initializer_list<absl::string_view> known);
+
+  bool Has(absl::string_view key) const;
+  // The value of `key`, or an undefined node.
+  YAML::Node Get(absl::string_view key) const;
+
+  // A scalar read exactly as written (a country code NO stays "NO").
+  absl::optional<std::string> RequiredString(absl::string_view key);
+  absl::optional<std::string> OptionalString(absl::string_view key);
+  absl::optional<int64_t> OptionalInt(absl::string_view key, int64_t min, int64_t max);
+  // A duration such as "10s", "250ms", "2m".
+  absl::optional<absl::Duration> OptionalDuration(absl::string_view key);
+  absl::optional<bool> OptionalBool(absl::string_view key);
+  // A sequence of scalars.
+  absl::optional<std::vector<std::string>> OptionalStringList(absl::string_view key);
+
+  // Where `key`'s value starts; where the mapping starts when the key is absent.
+  SourceLocation LocationOf(absl::string_view key) const;
+  SourceLocation location() const { return Location(node_); }
+  SourceLocation Location(const YAML::Node& node) const;
+
+  void Error(const YAML::Node& at, absl::string_view message) const;
+  const std::string& what() const { return what_; }
+  const std::string& file() const { return file_; }
+  Diagnostics& diagnostics() const { return diagnostics_; }
+
+ private:
+  absl::optional<std::string> ScalarAt(absl::string_view key, bool required);
+
+  YAML::Node node_;
+  std::string file_;
+  Diagnostics& diagnostics_;
+  std::string what_;
+  bool valid_ = false;
+};
+
+// Checks `apiVersion: pasarela/v1` and `kind: <kind>` at the top of a file.
+bool CheckHeader(YamlMap& top, absl::string_view kind);
+
+}  // namespace pasarela
+
+#endif  // PASARELA_GATEWAY_POLICY_YAML_READER_H_

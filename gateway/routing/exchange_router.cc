@@ -1,0 +1,125 @@
+#include "gateway/routing/exchange_router.h"
+
+#include <openssl/rand.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "gateway/routing/metadata_keys.h"
+
+namespace pasarela {
+
+std::string NewExchangeId() {
+  unsigned char bytes[16];
+  RAND_bytes(bytes, sizeof(bytes));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;  // version 4
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;  // RFC 4122 variant
+  std::string hex = absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
+  return absl::StrCat(hex.substr(0, 8), "-", hex.substr(8, 4), "-", hex.substr(12, 4), "-",
+                      hex.substr(16, 4), "-", hex.substr(20));
+}
+
+bool IsExchangeId(absl::string_view text) {
+  if (text.size() != 36) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? text[i] != '-'
+             : !(absl::ascii_isdigit(static_cast<unsigned char>(text[i])) ||
+                 (text[i] >= 'a' && text[i] <= 'f'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+absl::StatusOr<RouteDecision> ExchangeRouter::RouteAgencyCall(const VerifiedPeer& caller,
+                                                              const ExchangeHeaders& headers,
+                                                              absl::string_view method,
+                                                              std::string exchange_id) const {
+  if (headers.target.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("missing ", kTargetKey,
+                     " metadata: name the provider participant, e.g. CL/GOV/registro-civil"));
+  }
+  absl::StatusOr<ParticipantId> target = ParticipantId::Parse(headers.target);
+  if (!target.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(kTargetKey, ": ", target.status().message()));
+  }
+  std::string consumer = caller.participant->ToString();
+  if (target->country() == snapshot_.gateway().country) {
+    return RouteToLocalProvider(headers, method, std::move(consumer), std::move(exchange_id));
+  }
+  if (snapshot_.federation().Find(target->country()) == nullptr) {
+    return absl::NotFoundError(absl::StrCat("unknown target ", headers.target, ": country ",
+                                            target->country(), " is not in the federation"));
+  }
+  RouteDecision route;
+  route.hop = RouteDecision::Hop::kPeerGateway;
+  route.upstream = target->country();
+  route.consumer = consumer;
+  route.provider = target->ToString();
+  route.exchange_id = std::move(exchange_id);
+  route.metadata = {{kTargetKey, route.provider},
+                    {kConsumerKey, route.consumer},
+                    {kExchangeIdKey, route.exchange_id}};
+  if (!headers.purpose.empty()) route.metadata.emplace_back(kPurposeKey, headers.purpose);
+  if (!headers.agreement.empty()) route.metadata.emplace_back(kAgreementKey, headers.agreement);
+  return route;
+}
+
+absl::StatusOr<RouteDecision> ExchangeRouter::RouteFederationCall(const VerifiedPeer& peer,
+                                                                  const ExchangeHeaders& headers,
+                                                                  absl::string_view method) const {
+  if (headers.consumer.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("gateway ", peer.gateway_country, " sent no ", kConsumerKey));
+  }
+  absl::StatusOr<ParticipantId> consumer = ParticipantId::Parse(headers.consumer);
+  if (!consumer.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(kConsumerKey, ": ", consumer.status().message()));
+  }
+  if (consumer->country() != peer.gateway_country) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("gateway ", peer.gateway_country, " may not assert consumer ",
+                     headers.consumer, ": a gateway speaks only for agencies of its own country"));
+  }
+  if (!IsExchangeId(headers.exchange_id)) {
+    return absl::InvalidArgumentError(absl::StrCat("gateway ", peer.gateway_country,
+                                                   " sent no valid ", kExchangeIdKey, " (a UUID)"));
+  }
+  if (headers.target.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("missing ", kTargetKey, " metadata"));
+  }
+  absl::StatusOr<ParticipantId> target = ParticipantId::Parse(headers.target);
+  if (!target.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(kTargetKey, ": ", target.status().message()));
+  }
+  if (target->country() != snapshot_.gateway().country) {
+    return absl::NotFoundError(absl::StrCat("target ", headers.target, " is not served by gateway ",
+                                            snapshot_.gateway().country));
+  }
+  return RouteToLocalProvider(headers, method, consumer->ToString(), headers.exchange_id);
+}
+
+absl::StatusOr<RouteDecision> ExchangeRouter::RouteToLocalProvider(const ExchangeHeaders& headers,
+                                                                   absl::string_view method,
+                                                                   std::string consumer,
+                                                                   std::string exchange_id) const {
+  absl::StatusOr<const ProviderService*> provider =
+      snapshot_.services().Find(headers.target, method);
+  if (!provider.ok()) return provider.status();
+  RouteDecision route;
+  route.hop = RouteDecision::Hop::kLocalProvider;
+  route.upstream = (*provider)->participant.ToString();
+  route.consumer = std::move(consumer);
+  route.provider = route.upstream;
+  route.exchange_id = std::move(exchange_id);
+  route.metadata = {{kConsumerKey, route.consumer}, {kExchangeIdKey, route.exchange_id}};
+  if (!headers.purpose.empty()) route.metadata.emplace_back(kPurposeKey, headers.purpose);
+  if (!headers.agreement.empty()) route.metadata.emplace_back(kAgreementKey, headers.agreement);
+  return route;
+}
+
+}  // namespace pasarela

@@ -1,0 +1,125 @@
+// An agency's client: calls its own country's gateway over mutual TLS with a typed canonical stub
+// and prints what came back, so that a person (or the pilot script) sees what crossed.
+//
+//   agency_client --gateway 127.0.0.1:7443 --cert a.crt --key a.key --ca ca.crt
+//       --target CL/GOV/registro-civil --purpose border-control --method GetPerson
+//       --scheme CL-RUN --id 12531909-2 [--agreement ID] [--deadline-ms N] [--claim-birth-date D]
+// Exit status: 0 when the call succeeded, 1 when it ended with an error status, 2 on usage errors.
+#include <google/protobuf/util/json_util.h>
+#include <grpcpp/grpcpp.h>
+
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <string>
+
+#include "pasarela/identity/v1/identity.grpc.pb.h"
+
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::cerr << "agency_client: cannot read " << path << "\n";
+    std::exit(2);
+  }
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::string ToJson(const google::protobuf::Message& message) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = false;
+  options.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  return json;
+}
+
+const char* CodeName(grpc::StatusCode code) {
+  static const char* const kNames[] = {"OK",
+                                       "CANCELLED",
+                                       "UNKNOWN",
+                                       "INVALID_ARGUMENT",
+                                       "DEADLINE_EXCEEDED",
+                                       "NOT_FOUND",
+                                       "ALREADY_EXISTS",
+                                       "PERMISSION_DENIED",
+                                       "RESOURCE_EXHAUSTED",
+                                       "FAILED_PRECONDITION",
+                                       "ABORTED",
+                                       "OUT_OF_RANGE",
+                                       "UNIMPLEMENTED",
+                                       "INTERNAL",
+                                       "UNAVAILABLE",
+                                       "DATA_LOSS",
+                                       "UNAUTHENTICATED"};
+  int index = static_cast<int>(code);
+  return index >= 0 && index <= 16 ? kNames[index] : "UNKNOWN";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::map<std::string, std::string> flags = {{"--method", "GetPerson"},
+                                              {"--deadline-ms", "10000"}};
+  for (int i = 1; i + 1 < argc; i += 2) flags[argv[i]] = argv[i + 1];
+  for (const char* required : {"--gateway", "--ca", "--target", "--id"}) {
+    if (flags.count(required) == 0) {
+      std::cerr << "agency_client: " << required << " is required\n";
+      return 2;
+    }
+  }
+  grpc::SslCredentialsOptions tls;
+  tls.pem_root_certs = ReadFile(flags["--ca"]);
+  if (flags.count("--cert")) {
+    tls.pem_cert_chain = ReadFile(flags["--cert"]);
+    tls.pem_private_key = ReadFile(flags["--key"]);
+  }
+  auto channel = grpc::CreateChannel(flags["--gateway"], grpc::SslCredentials(tls));
+  auto stub = pasarela::identity::v1::IdentityService::NewStub(channel);
+
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::milliseconds(std::stoi(flags["--deadline-ms"])));
+  context.AddMetadata("x-pasarela-target", flags["--target"]);
+  if (flags.count("--purpose")) context.AddMetadata("x-pasarela-purpose", flags["--purpose"]);
+  if (flags.count("--agreement")) context.AddMetadata("x-pasarela-agreement", flags["--agreement"]);
+
+  pasarela::identity::v1::PersonIdentifier identifier;
+  identifier.set_issuing_country(flags["--target"].substr(0, 2));
+  identifier.set_scheme(flags.count("--scheme") ? flags["--scheme"] : "CL-RUN");
+  identifier.set_value(flags["--id"]);
+
+  grpc::Status status;
+  std::string answer;
+  if (flags["--method"] == "VerifyIdentity") {
+    pasarela::identity::v1::VerifyIdentityRequest request;
+    *request.mutable_identifier() = identifier;
+    if (flags.count("--claim-birth-date")) {
+      request.mutable_claims()->set_birth_date(flags["--claim-birth-date"]);
+    }
+    if (flags.count("--claim-family-name")) {
+      request.mutable_claims()->add_family_names(flags["--claim-family-name"]);
+    }
+    pasarela::identity::v1::VerifyIdentityResponse response;
+    status = stub->VerifyIdentity(&context, request, &response);
+    answer = ToJson(response);
+  } else {
+    pasarela::identity::v1::GetPersonRequest request;
+    *request.mutable_identifier() = identifier;
+    pasarela::identity::v1::GetPersonResponse response;
+    status = stub->GetPerson(&context, request, &response);
+    answer = ToJson(response);
+  }
+  std::string exchange_id;
+  auto headers = context.GetServerInitialMetadata();
+  auto it = headers.find("x-pasarela-exchange-id");
+  if (it != headers.end()) exchange_id.assign(it->second.data(), it->second.size());
+  if (status.ok()) {
+    std::cout << "status: OK\nexchange: " << exchange_id << "\nresponse: " << answer << "\n";
+    return 0;
+  }
+  std::cout << "status: " << CodeName(status.error_code())
+            << "\nmessage: " << status.error_message() << "\n";
+  return 1;
+}

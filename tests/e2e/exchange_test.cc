@@ -1,0 +1,390 @@
+// End-to-end: real gateway processes of AR, BR and CL, a real provider, real certificates, real
+// gRPC clients. Each refusal test also makes a successful call on the same listener and checks the
+// logged reason, so that a broken listener cannot pass for a refusing one.
+#include <signal.h>
+
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include <grpcpp/generic/generic_stub.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "pasarela/identity/v1/identity.grpc.pb.h"
+#include "tests/support/topology.h"
+
+namespace pasarela::testing {
+namespace {
+
+using ::pasarela::identity::v1::GetPersonRequest;
+using ::pasarela::identity::v1::GetPersonResponse;
+using ::pasarela::identity::v1::IdentityService;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kMigracionesCert[] = "AR/agencies/migraciones.crt";
+constexpr char kMigracionesKey[] = "AR/agencies/migraciones.key";
+constexpr char kRegistry[] = "CL/GOV/registro-civil";
+
+struct CallResult {
+  grpc::Status status;
+  GetPersonResponse response;
+  std::string exchange_id;
+  absl::Duration elapsed;
+};
+
+CallResult GetPerson(const std::shared_ptr<grpc::Channel>& channel, const std::string& target,
+                     const std::vector<std::pair<std::string, std::string>>& extra_metadata = {},
+                     absl::Duration deadline = absl::Seconds(10)) {
+  auto stub = IdentityService::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+  context.AddMetadata("x-pasarela-target", target);
+  context.AddMetadata("x-pasarela-purpose", "border-control");
+  for (const auto& [key, value] : extra_metadata) context.AddMetadata(key, value);
+  GetPersonRequest request;
+  request.mutable_identifier()->set_issuing_country("CL");
+  request.mutable_identifier()->set_scheme("CL-RUN");
+  request.mutable_identifier()->set_value("12531909-2");
+  CallResult result;
+  absl::Time start = absl::Now();
+  result.status = stub->GetPerson(&context, request, &result.response);
+  result.elapsed = absl::Now() - start;
+  auto headers = context.GetServerInitialMetadata();
+  auto it = headers.find("x-pasarela-exchange-id");
+  if (it != headers.end()) result.exchange_id.assign(it->second.data(), it->second.size());
+  return result;
+}
+
+std::shared_ptr<grpc::Channel> Migraciones(const GatewayProcess& gateway) {
+  return MtlsChannel(gateway.agency_address(), kMigracionesCert, kMigracionesKey, "AR");
+}
+
+// AR and CL gateways, CL's registry behind CL's gateway: shared by the tests that do not change
+// the topology.
+class ExchangeTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    topology_ = std::make_unique<Topology>(std::vector<std::string>{"AR", "BR", "CL"});
+    registry_ = &topology_->StartProvider(kRegistry);
+    topology_->StartGateway("AR", "defaults:\n  crl_refresh_interval: 100ms\n");
+    topology_->StartGateway("CL", "defaults:\n  crl_refresh_interval: 100ms\n");
+  }
+  static void TearDownTestSuite() { topology_.reset(); }
+  static GatewayProcess& ar() { return topology_->gateway("AR"); }
+  static GatewayProcess& cl() { return topology_->gateway("CL"); }
+
+  // Asserts that a good agency still gets through the AR agency listener.
+  static void ExpectListenerStillServes() {
+    CallResult ok = GetPerson(Migraciones(ar()), kRegistry);
+    EXPECT_TRUE(ok.status.ok()) << ok.status.error_message();
+  }
+
+  static std::unique_ptr<Topology> topology_;
+  static ProviderProcess* registry_;
+};
+
+std::unique_ptr<Topology> ExchangeTest::topology_;
+ProviderProcess* ExchangeTest::registry_ = nullptr;
+
+TEST_F(ExchangeTest, CrossBorderCallIsIdentifiedOnBothSidesFromCertificates) {
+  size_t calls_before = registry_->Calls().size();
+  CallResult result = GetPerson(Migraciones(ar()), kRegistry);
+  ASSERT_TRUE(result.status.ok()) << result.status.error_message();
+  EXPECT_EQ(result.response.person().family_names(0), "González");
+  EXPECT_EQ(result.response.person().birth_date(), "1985-03-12");
+  ASSERT_EQ(result.exchange_id.size(), 36u);
+
+  std::vector<std::string> calls = registry_->Calls();
+  ASSERT_EQ(calls.size(), calls_before + 1);
+  const std::string& seen = calls.back();
+  EXPECT_THAT(seen, HasSubstr("\"caller\":\"urn:pasarela:gateway:CL\""));
+  EXPECT_THAT(seen, HasSubstr("\"consumer\":\"AR/GOV/migraciones\""));
+  EXPECT_THAT(seen, HasSubstr("\"purpose\":\"border-control\""));
+  EXPECT_THAT(seen, HasSubstr(absl::StrCat("\"exchange_id\":\"", result.exchange_id, "\"")));
+  std::string line = absl::StrCat("exchange ", result.exchange_id,
+                                  " pasarela.identity.v1.IdentityService/GetPerson "
+                                  "AR/GOV/migraciones -> CL/GOV/registro-civil");
+  EXPECT_TRUE(ar().process->WaitForLog(line + " via agency: OK", absl::Seconds(5)));
+  EXPECT_TRUE(cl().process->WaitForLog(line + " via federation: OK", absl::Seconds(5)));
+}
+
+TEST_F(ExchangeTest, SpoofedConsumerAndExchangeIdAreReplacedByTheGateway) {
+  CallResult result =
+      GetPerson(Migraciones(ar()), kRegistry,
+                {{"x-pasarela-consumer", "AR/GOV/afip"},
+                 {"x-pasarela-exchange-id", "00000000-0000-4000-8000-000000000000"}});
+  ASSERT_TRUE(result.status.ok()) << result.status.error_message();
+  const std::string seen = registry_->Calls().back();
+  EXPECT_THAT(seen, HasSubstr("\"consumer\":\"AR/GOV/migraciones\""));
+  EXPECT_THAT(seen, Not(HasSubstr("afip")));
+  EXPECT_THAT(seen, Not(HasSubstr("00000000-0000-4000-8000-000000000000")));
+  EXPECT_THAT(seen, HasSubstr(result.exchange_id));
+}
+
+TEST_F(ExchangeTest, CallWithoutClientCertificateIsRefused) {
+  CallResult result = GetPerson(MtlsChannel(ar().agency_address(), "", "", "AR"), kRegistry);
+  EXPECT_EQ(result.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_TRUE(ar().process->WaitForLog("refused handshake: no client certificate presented",
+                                       absl::Seconds(5)));
+  ExpectListenerStillServes();
+}
+
+TEST_F(ExchangeTest, ExpiredCertificateIsRefused) {
+  CallResult result = GetPerson(
+      MtlsChannel(ar().agency_address(), "AR/test/expired.crt", "AR/test/expired.key", "AR"),
+      kRegistry);
+  EXPECT_EQ(result.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_TRUE(
+      ar().process->WaitForLog("refused handshake on agency listener: certificate of agency "
+                               "AR/GOV/expired-agency expired at "
+                               "2021-01-01T00:00:00Z",
+                               absl::Seconds(5)));
+  ExpectListenerStillServes();
+}
+
+TEST_F(ExchangeTest, RevokedCertificateIsRefused) {
+  CallResult result = GetPerson(
+      MtlsChannel(ar().agency_address(), "AR/test/revoked.crt", "AR/test/revoked.key", "AR"),
+      kRegistry);
+  EXPECT_EQ(result.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_TRUE(ar().process->WaitForLog(
+      "refused handshake on agency listener: certificate revoked (serial", absl::Seconds(5)));
+  ExpectListenerStillServes();
+}
+
+TEST_F(ExchangeTest, CertificateRevokedAfterTheHandshakeIsRefusedOnTheOpenConnection) {
+  auto channel = MtlsChannel(ar().agency_address(), "AR/test/spare.crt", "AR/test/spare.key", "AR");
+  CallResult before = GetPerson(channel, kRegistry);
+  ASSERT_TRUE(before.status.ok()) << before.status.error_message();
+  std::string output;
+  ASSERT_EQ(RunCommand({"/bin/bash", SourceDir() + "/certs/make-pki.sh", "-q", "revoke", PkiDir(),
+                        Pki("AR/test/spare.crt")},
+                       &output),
+            0)
+      << output;
+  ASSERT_TRUE(ar().process->WaitForLog("loaded CRL of AR: 2 revoked", absl::Seconds(5)));
+  // Same channel, same HTTP/2 connection: only the per-call check can stop it.
+  CallResult after = GetPerson(channel, kRegistry);
+  EXPECT_EQ(after.status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(after.status.error_message(), HasSubstr("certificate revoked"));
+  EXPECT_TRUE(
+      ar().process->WaitForLog("refused call pasarela.identity.v1.IdentityService/GetPerson "
+                               "on agency listener",
+                               absl::Seconds(5)));
+  ExpectListenerStillServes();
+}
+
+TEST_F(ExchangeTest, CertificateFromUnknownCaIsRefused) {
+  CallResult result = GetPerson(
+      MtlsChannel(ar().agency_address(), "rogue/AR-agency.crt", "rogue/AR-agency.key", "AR"),
+      kRegistry);
+  EXPECT_EQ(result.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_TRUE(
+      ar().process->WaitForLog("refused handshake on agency listener: certificate issued by an "
+                               "unknown CA (C = ZZ, O = Rogue",
+                               absl::Seconds(5)));
+  ExpectListenerStillServes();
+}
+
+TEST_F(ExchangeTest, AnotherCountrysAgencyIsRefusedOnTheAgencyListener) {
+  // An agency of CL with its genuine CL certificate, at AR's agency listener.
+  CallResult result = GetPerson(MtlsChannel(ar().agency_address(), "CL/agencies/registro-civil.crt",
+                                            "CL/agencies/registro-civil.key", "AR"),
+                                kRegistry);
+  EXPECT_EQ(result.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_TRUE(ar().process->WaitForLog(
+      "refused handshake on agency listener: certificate issued by an unknown CA (C = CL",
+      absl::Seconds(5)));
+  // AR's CA vouching for a CL participant is refused too.
+  CallResult vouched = GetPerson(MtlsChannel(ar().agency_address(), "AR/test/foreign-agency.crt",
+                                             "AR/test/foreign-agency.key", "AR"),
+                                 kRegistry);
+  EXPECT_EQ(vouched.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_TRUE(ar().process->WaitForLog("a CA vouches only for its own country", absl::Seconds(5)));
+  ExpectListenerStillServes();
+}
+
+TEST_F(ExchangeTest, GatewayMayAssertOnlyConsumersOfItsOwnCountry) {
+  // The BR gateway's genuine certificate, calling CL's federation listener directly.
+  auto br_gateway =
+      MtlsChannel(cl().federation_address(), "BR/gateway.crt", "BR/gateway.key", "CL");
+  auto call = [&](const std::string& consumer) {
+    return GetPerson(br_gateway, kRegistry,
+                     {{"x-pasarela-consumer", consumer},
+                      {"x-pasarela-exchange-id", "6f1c1a52-3c59-4d1e-9f0a-2b8e4c7d9a10"}});
+  };
+  CallResult asserted = call("AR/GOV/migraciones");
+  EXPECT_EQ(asserted.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(asserted.status.error_message(),
+              HasSubstr("gateway BR may not assert consumer AR/GOV/migraciones"));
+  EXPECT_TRUE(
+      cl().process->WaitForLog("refused call pasarela.identity.v1.IdentityService/GetPerson "
+                               "on federation listener",
+                               absl::Seconds(5)));
+  CallResult own = call("BR/GOV/saude");
+  EXPECT_TRUE(own.status.ok()) << own.status.error_message();
+  EXPECT_THAT(registry_->Calls().back(), HasSubstr("\"consumer\":\"BR/GOV/saude\""));
+}
+
+TEST_F(ExchangeTest, AgencyCertificateIsRefusedOnTheFederationListener) {
+  auto agency = MtlsChannel(cl().federation_address(), kMigracionesCert, kMigracionesKey, "CL");
+  CallResult result = GetPerson(agency, kRegistry);
+  EXPECT_EQ(result.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_TRUE(cl().process->WaitForLog(
+      "refused handshake on federation listener: agency AR/GOV/migraciones called the federation "
+      "listener",
+      absl::Seconds(5)));
+}
+
+TEST_F(ExchangeTest, UnknownTargetIsNotFound) {
+  CallResult country = GetPerson(Migraciones(ar()), "ZZ/GOV/nobody");
+  EXPECT_EQ(country.status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(country.status.error_message(), HasSubstr("country ZZ is not in the federation"));
+  CallResult provider = GetPerson(Migraciones(ar()), "CL/GOV/nobody");
+  EXPECT_EQ(provider.status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(provider.status.error_message(), HasSubstr("no provider CL/GOV/nobody"));
+  CallResult missing = GetPerson(Migraciones(ar()), "");
+  EXPECT_EQ(missing.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(missing.status.error_message(), HasSubstr("missing x-pasarela-target"));
+}
+
+TEST_F(ExchangeTest, StreamingMethodIsUnimplemented) {
+  grpc::GenericStub stub(Migraciones(ar()));
+  grpc::ClientContext context;
+  context.AddMetadata("x-pasarela-target", kRegistry);
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  grpc::Slice empty_message("");
+  grpc::ByteBuffer request(&empty_message, 1);
+  grpc::ByteBuffer response;
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&context, "/pasarela.testing.v1.StreamingOnly/Watch", grpc::StubOptions(),
+                 &request, &response, [&done](grpc::Status status) { done.set_value(status); });
+  grpc::Status status = done.get_future().get();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_THAT(status.error_message(), HasSubstr("streaming method"));
+}
+
+TEST_F(ExchangeTest, HealthAndReflectionAnswerOnBothListeners) {
+  for (auto channel : {Migraciones(ar()), MtlsChannel(cl().federation_address(), "AR/gateway.crt",
+                                                      "AR/gateway.key", "CL")}) {
+    auto health = grpc::health::v1::Health::NewStub(channel);
+    grpc::ClientContext context;
+    grpc::health::v1::HealthCheckResponse answer;
+    ASSERT_TRUE(health->Check(&context, grpc::health::v1::HealthCheckRequest(), &answer).ok());
+    EXPECT_EQ(answer.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  }
+  auto reflection = grpc::reflection::v1alpha::ServerReflection::NewStub(Migraciones(ar()));
+  grpc::ClientContext context;
+  auto stream = reflection->ServerReflectionInfo(&context);
+  grpc::reflection::v1alpha::ServerReflectionRequest request;
+  request.set_list_services("");
+  ASSERT_TRUE(stream->Write(request));
+  grpc::reflection::v1alpha::ServerReflectionResponse response;
+  ASSERT_TRUE(stream->Read(&response));
+  std::vector<std::string> names;
+  for (const auto& service : response.list_services_response().service()) {
+    names.push_back(service.name());
+  }
+  EXPECT_THAT(names, ::testing::Contains("pasarela.identity.v1.IdentityService"));
+  EXPECT_THAT(names, ::testing::Contains("pasarela.health.v1.PatientSummaryService"));
+  request.set_file_containing_symbol("pasarela.identity.v1.IdentityService");
+  ASSERT_TRUE(stream->Write(request));
+  ASSERT_TRUE(stream->Read(&response));
+  EXPECT_GE(response.file_descriptor_response().file_descriptor_proto_size(), 2);
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
+}
+
+// Topologies of their own.
+
+TEST(ExchangeFaultTest, ImpostorAtThePeerAddressNeverReceivesARequest) {
+  Topology topology({"AR", "CL"});
+  // A process holding a genuine CL certificate (the registry's, not the gateway's) listens where
+  // AR believes CL's gateway is; it accepts AR's gateway certificate, so only the pin stops it.
+  int port = PickFreePort();
+  ProviderProcess& impostor =
+      topology.StartImpostor("CL/agencies/registro-civil.crt", "CL/agencies/registro-civil.key",
+                             "AR", absl::StrCat("127.0.0.1:", port));
+  topology.SetFederationAddress("CL", impostor.address);
+  GatewayProcess& ar = topology.StartGateway("AR");
+  CallResult result = GetPerson(Migraciones(ar), kRegistry);
+  EXPECT_EQ(result.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(result.status.error_message(), HasSubstr("peer gateway CL at " + impostor.address));
+  EXPECT_TRUE(ar.process->WaitForLog(
+      absl::StrCat("refused peer gateway CL at ", impostor.address,
+                   ": it presented [urn:pasarela:CL:GOV:registro-civil], expected "
+                   "urn:pasarela:gateway:CL"),
+      absl::Seconds(5)));
+  EXPECT_EQ(impostor.Calls().size(), 0u);
+}
+
+TEST(ExchangeFaultTest, DeadPeerIsUnavailableWithinTheDeadline) {
+  Topology topology({"AR", "CL"});
+  topology.SetFederationAddress("CL", absl::StrCat("127.0.0.1:", PickFreePort()));
+  GatewayProcess& ar = topology.StartGateway("AR");
+  CallResult result = GetPerson(Migraciones(ar), kRegistry, {}, absl::Seconds(3));
+  EXPECT_EQ(result.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(result.status.error_message(), HasSubstr("peer gateway CL at"));
+  EXPECT_THAT(result.status.error_message(), HasSubstr("unreachable"));
+  EXPECT_LT(result.elapsed, absl::Seconds(3) + absl::Seconds(2));
+}
+
+TEST(ExchangeFaultTest, DeadProviderIsUnavailableNamingTheProvider) {
+  Topology topology({"AR", "CL"});
+  topology.AddProviderEntry(kRegistry, absl::StrCat("127.0.0.1:", PickFreePort()));
+  GatewayProcess& ar = topology.StartGateway("AR");
+  topology.StartGateway("CL");
+  CallResult result = GetPerson(Migraciones(ar), kRegistry, {}, absl::Seconds(3));
+  EXPECT_EQ(result.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(result.status.error_message(), HasSubstr("provider CL/GOV/registro-civil at"));
+  EXPECT_LT(result.elapsed, absl::Seconds(3) + absl::Seconds(2));
+}
+
+TEST(ExchangeFaultTest, SlowProviderEndsAtTheCallersDeadline) {
+  Topology topology({"AR", "CL"});
+  topology.StartProvider(kRegistry, {"--delay-ms", "3000"});
+  GatewayProcess& ar = topology.StartGateway("AR");
+  topology.StartGateway("CL");
+  CallResult result = GetPerson(Migraciones(ar), kRegistry, {}, absl::Milliseconds(500));
+  EXPECT_EQ(result.status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_LT(result.elapsed, absl::Milliseconds(500) + absl::Seconds(2));
+}
+
+TEST(ExchangeFaultTest, DefaultDeadlineAppliesWhenTheCallerSetsNone) {
+  Topology topology({"AR", "CL"});
+  topology.StartProvider(kRegistry, {"--delay-ms", "3000"});
+  GatewayProcess& ar = topology.StartGateway("AR", "defaults:\n  deadline: 700ms\n");
+  topology.StartGateway("CL");
+  auto stub = IdentityService::NewStub(Migraciones(ar));
+  grpc::ClientContext context;  // no deadline
+  context.AddMetadata("x-pasarela-target", kRegistry);
+  GetPersonRequest request;
+  GetPersonResponse response;
+  absl::Time start = absl::Now();
+  grpc::Status status = stub->GetPerson(&context, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+}
+
+TEST(ExchangeFaultTest, SigtermDrainsCallsInFlight) {
+  Topology topology({"AR", "CL"});
+  topology.StartProvider(kRegistry, {"--delay-ms", "1000"});
+  GatewayProcess& ar = topology.StartGateway("AR");
+  topology.StartGateway("CL");
+  auto in_flight =
+      std::async(std::launch::async, [&] { return GetPerson(Migraciones(ar), kRegistry); });
+  absl::SleepFor(absl::Milliseconds(300));
+  int exit_status = ar.process->Stop(SIGTERM, absl::Seconds(10));
+  CallResult result = in_flight.get();
+  EXPECT_TRUE(result.status.ok()) << result.status.error_message();
+  EXPECT_EQ(exit_status, 0);
+}
+
+}  // namespace
+}  // namespace pasarela::testing

@@ -1,0 +1,136 @@
+#include "gateway/identity/trust_store.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/child_process.h"
+#include "tests/support/topology.h"
+
+namespace pasarela {
+namespace {
+
+using ::pasarela::testing::Pki;
+using ::pasarela::testing::ReadFileOrEmpty;
+using ::testing::HasSubstr;
+
+// Each test gets a private copy of the PKI's CRL, so that revoking or removing it stays local.
+class TrustStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::MakeTempDir("trust");
+    crl_ = dir_ + "/ar.crl";
+    testing::WriteFile(crl_, ReadFileOrEmpty(Pki("AR/ca.crl")));
+    absl::StatusOr<std::unique_ptr<TrustStore>> store =
+        TrustStore::Create({{"AR", Pki("AR/ca.crt"), crl_}});
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+  }
+  absl::StatusOr<VerifiedPeer> Verify(const std::string& cert) {
+    return store_->Verify(ReadFileOrEmpty(Pki(cert)), absl::Now());
+  }
+
+  std::string dir_;
+  std::string crl_;
+  std::unique_ptr<TrustStore> store_;
+};
+
+TEST_F(TrustStoreTest, AgencyCertificateNamesItsParticipant) {
+  absl::StatusOr<VerifiedPeer> peer = Verify("AR/agencies/migraciones.crt");
+  ASSERT_TRUE(peer.ok()) << peer.status();
+  ASSERT_TRUE(peer->participant.has_value());
+  EXPECT_EQ(peer->participant->ToString(), "AR/GOV/migraciones");
+  EXPECT_EQ(peer->issuer_country, "AR");
+  EXPECT_FALSE(peer->is_gateway());
+}
+
+TEST_F(TrustStoreTest, GatewayCertificateNamesItsCountry) {
+  absl::StatusOr<VerifiedPeer> peer = Verify("AR/gateway.crt");
+  ASSERT_TRUE(peer.ok()) << peer.status();
+  EXPECT_TRUE(peer->is_gateway());
+  EXPECT_EQ(peer->gateway_country, "AR");
+  EXPECT_EQ(peer->Describe(), "gateway AR");
+}
+
+TEST_F(TrustStoreTest, RefusesEachBadCertificateWithItsReason) {
+  struct Case {
+    const char* cert;
+    const char* reason;
+  };
+  for (const Case& c :
+       {Case{"AR/test/expired.crt", "expired at 2021-01-01T00:00:00Z"},
+        Case{"AR/test/revoked.crt", "certificate revoked (serial"},
+        Case{"rogue/AR-agency.crt", "issued by an unknown CA"},
+        Case{"CL/agencies/registro-civil.crt", "issued by an unknown CA"},
+        Case{"AR/test/wrong-country-gateway.crt", "a CA vouches only for its own country"},
+        Case{"AR/test/foreign-agency.crt", "a CA vouches only for its own country"}}) {
+    absl::StatusOr<VerifiedPeer> peer = Verify(c.cert);
+    ASSERT_FALSE(peer.ok()) << c.cert;
+    EXPECT_EQ(peer.status().code(), absl::StatusCode::kUnauthenticated) << c.cert;
+    EXPECT_THAT(std::string(peer.status().message()), HasSubstr(c.reason)) << c.cert;
+  }
+  EXPECT_FALSE(store_->Verify("not a certificate", absl::Now()).ok());
+}
+
+TEST_F(TrustStoreTest, ValidityIsCheckedAtTheTimeOfEachCall) {
+  std::string pem = ReadFileOrEmpty(Pki("AR/agencies/migraciones.crt"));
+  ASSERT_TRUE(store_->Verify(pem, absl::Now()).ok());
+  // The cached verdict must not outlive the certificate.
+  absl::StatusOr<VerifiedPeer> later = store_->Verify(pem, absl::Now() + absl::Hours(24 * 365 * 3));
+  ASSERT_FALSE(later.ok());
+  EXPECT_THAT(std::string(later.status().message()), HasSubstr("expired at"));
+}
+
+TEST_F(TrustStoreTest, NewRevocationTakesEffectAfterRefresh) {
+  std::string spare = testing::MakeTempDir("spare");
+  // Revoke through the PKI script on a copy of the whole AR CA, then use its CRL.
+  std::string output;
+  ASSERT_EQ(testing::RunCommand({"/bin/cp", "-a", Pki("AR"), spare + "/AR"}, &output), 0) << output;
+  ASSERT_EQ(testing::RunCommand({"/bin/cp", "-a", Pki("rogue"), spare + "/rogue"}, &output), 0);
+  ASSERT_TRUE(Verify("AR/test/spare.crt").ok());
+  ASSERT_EQ(testing::RunCommand({"/bin/bash", testing::SourceDir() + "/certs/make-pki.sh", "-q",
+                                 "revoke", spare, spare + "/AR/test/spare.crt"},
+                                &output),
+            0)
+      << output;
+  testing::WriteFile(crl_ + ".new", ReadFileOrEmpty(spare + "/AR/ca.crl"));
+  ASSERT_EQ(std::rename((crl_ + ".new").c_str(), crl_.c_str()), 0);
+  store_->RefreshRevocationLists();
+  absl::StatusOr<VerifiedPeer> peer = Verify("AR/test/spare.crt");
+  ASSERT_FALSE(peer.ok());
+  EXPECT_THAT(std::string(peer.status().message()), HasSubstr("certificate revoked"));
+}
+
+TEST_F(TrustStoreTest, UnreadableCrlFailsClosedAndRecovers) {
+  std::string good = ReadFileOrEmpty(crl_);
+  ASSERT_EQ(::unlink(crl_.c_str()), 0);
+  store_->RefreshRevocationLists();
+  absl::StatusOr<VerifiedPeer> peer = Verify("AR/agencies/migraciones.crt");
+  ASSERT_FALSE(peer.ok());
+  EXPECT_THAT(std::string(peer.status().message()), HasSubstr("CRL of AR unusable"));
+  testing::WriteFile(crl_, good);
+  store_->RefreshRevocationLists();
+  EXPECT_TRUE(Verify("AR/agencies/migraciones.crt").ok());
+}
+
+TEST_F(TrustStoreTest, CrlSignedByAnotherCaIsRefused) {
+  testing::WriteFile(crl_, ReadFileOrEmpty(Pki("CL/ca.crl")));
+  store_->RefreshRevocationLists();
+  absl::StatusOr<VerifiedPeer> peer = Verify("AR/agencies/migraciones.crt");
+  ASSERT_FALSE(peer.ok());
+  EXPECT_THAT(std::string(peer.status().message()), HasSubstr("not signed by the CA of AR"));
+}
+
+TEST(TrustStoreCreateTest, MissingCrlIsAnErrorNotNoRevocation) {
+  absl::StatusOr<std::unique_ptr<TrustStore>> store =
+      TrustStore::Create({{"AR", Pki("AR/ca.crt"), "/nonexistent/ar.crl"}});
+  ASSERT_FALSE(store.ok());
+  EXPECT_THAT(std::string(store.status().message()), HasSubstr("CRL of AR"));
+  EXPECT_THAT(std::string(store.status().message()), HasSubstr("/nonexistent/ar.crl"));
+}
+
+}  // namespace
+}  // namespace pasarela

@@ -1,0 +1,74 @@
+#include "gateway/policy/gateway_config.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/child_process.h"
+
+namespace pasarela {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string Write(const std::string& text) {
+  std::string path = testing::MakeTempDir("config") + "/gateway.yaml";
+  testing::WriteFile(path, text);
+  return path;
+}
+
+TEST(GatewayConfigTest, ReadsEveryKeyAndResolvesPathsAgainstTheFile) {
+  std::string path = Write(
+      "apiVersion: pasarela/v1\nkind: Gateway\ncountry: CL\nlisteners:\n  agency: 127.0.0.1:0\n"
+      "  federation: 0.0.0.0:7444\ntls:\n  certificate_file: certs/gw.crt\n  key_file: /k/gw.key\n"
+      "policy_dir: policy\ndefaults:\n  deadline: 3s\n  drain_timeout: 5s\n"
+      "  crl_refresh_interval: 250ms\nlimits:\n  max_message_bytes: 1048576\n"
+      "upstreams:\n  channels: 4\n  max_reconnect_backoff: 1s\n");
+  Diagnostics diagnostics;
+  absl::optional<GatewayConfig> config = LoadGatewayConfig(path, diagnostics);
+  ASSERT_TRUE(config.has_value()) << diagnostics.ToString();
+  std::string dir = path.substr(0, path.rfind('/'));
+  EXPECT_EQ(config->country, "CL");
+  EXPECT_EQ(config->agency_address, "127.0.0.1:0");
+  EXPECT_EQ(config->federation_address, "0.0.0.0:7444");
+  EXPECT_EQ(config->certificate_file, dir + "/certs/gw.crt");
+  EXPECT_EQ(config->key_file, "/k/gw.key");
+  EXPECT_EQ(config->policy_dir, dir + "/policy");
+  EXPECT_EQ(config->default_deadline, absl::Seconds(3));
+  EXPECT_EQ(config->drain_timeout, absl::Seconds(5));
+  EXPECT_EQ(config->crl_refresh_interval, absl::Milliseconds(250));
+  EXPECT_EQ(config->max_message_bytes, 1048576);
+  EXPECT_EQ(config->channels_per_upstream, 4);
+  EXPECT_EQ(config->max_reconnect_backoff, absl::Seconds(1));
+}
+
+TEST(GatewayConfigTest, ReportsEveryErrorWithItsLocation) {
+  std::string path = Write(
+      "apiVersion: pasarela/v1\nkind: Federation\ncountry: Chile\nlisteners:\n  agency: nowhere\n"
+      "tls:\n  certificate_file: a.crt\npolicy_dir: p\nupstreams:\n  max_reconnect_backoff: 2m\n");
+  Diagnostics diagnostics;
+  EXPECT_FALSE(LoadGatewayConfig(path, diagnostics).has_value());
+  std::string text = diagnostics.ToString();
+  EXPECT_THAT(
+      text,
+      HasSubstr(
+          "gateway.yaml:2:7: error: kind: expected 'Gateway' in this file, found 'Federation'"));
+  EXPECT_THAT(
+      text, HasSubstr("gateway.yaml:3:10: error: country: expected a two-letter upper-case code"));
+  EXPECT_THAT(
+      text,
+      HasSubstr("gateway.yaml:5:11: error: listeners.agency: expected host:port, found 'nowhere'"));
+  EXPECT_THAT(text,
+              HasSubstr("gateway.yaml:5:3: error: listeners: missing required key 'federation'"));
+  EXPECT_THAT(text, HasSubstr("gateway.yaml:7:3: error: tls: missing required key 'key_file'"));
+  EXPECT_THAT(text,
+              HasSubstr("gateway.yaml:10:26: error: upstreams.max_reconnect_backoff: at most 2s"));
+  EXPECT_EQ(diagnostics.errors().size(), 6u) << text;
+}
+
+TEST(GatewayConfigTest, MissingFileIsReported) {
+  Diagnostics diagnostics;
+  EXPECT_FALSE(LoadGatewayConfig("/nonexistent/gateway.yaml", diagnostics).has_value());
+  EXPECT_THAT(diagnostics.ToString(), HasSubstr("/nonexistent/gateway.yaml: error: cannot read"));
+}
+
+}  // namespace
+}  // namespace pasarela

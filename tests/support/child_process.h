@@ -1,0 +1,56 @@
+// A program started for a test: its stdout and stderr go to a log file the test can read, and it
+// is stopped (SIGTERM, then SIGKILL) when the object goes away, so no test leaves a process behind.
+#ifndef PASARELA_TESTS_SUPPORT_CHILD_PROCESS_H_
+#define PASARELA_TESTS_SUPPORT_CHILD_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace pasarela::testing {
+
+class ChildProcess {
+ public:
+  // Starts `argv[0]` with `argv`; output is appended to `log_file`.
+  ChildProcess(std::vector<std::string> argv, std::string log_file);
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  const std::string& log_file() const { return log_file_; }
+  // The whole log so far.
+  std::string Log() const;
+  // Waits until the log contains `text`; false on timeout.
+  bool WaitForLog(const std::string& text, absl::Duration timeout) const;
+  // Sends `signal_number` and waits for the exit; returns the exit status (or 128+signal).
+  int Stop(int signal_number, absl::Duration timeout);
+  // Waits for the process to exit by itself; returns its exit status (or 128+signal).
+  int Wait();
+  bool running() const { return pid_ > 0; }
+
+ private:
+  pid_t pid_ = -1;
+  std::string log_file_;
+};
+
+// Waits for `path` to exist and be non-empty; returns its contents or "" on timeout.
+std::string WaitForFile(const std::string& path, absl::Duration timeout);
+
+// A TCP port on 127.0.0.1 that nothing listens on right now.
+int PickFreePort();
+
+// Runs a command to completion (no shell); returns its exit status, output in *output.
+int RunCommand(const std::vector<std::string>& argv, std::string* output);
+
+std::string ReadFileOrEmpty(const std::string& path);
+void WriteFile(const std::string& path, const std::string& contents);
+// A new empty directory under the test temp directory.
+std::string MakeTempDir(const std::string& prefix);
+
+}  // namespace pasarela::testing
+
+#endif  // PASARELA_TESTS_SUPPORT_CHILD_PROCESS_H_

@@ -1,0 +1,185 @@
+#include "tests/support/topology.h"
+
+#include <sys/stat.h>
+
+#include <stdexcept>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+namespace pasarela::testing {
+
+std::string SourceDir() { return PASARELA_SOURCE_DIR; }
+std::string BinDir() { return PASARELA_BIN_DIR; }
+std::string DescriptorSetPath() { return PASARELA_DESCRIPTOR_SET; }
+
+const std::string& PkiDir() {
+  static const std::string dir = [] {
+    std::string path = MakeTempDir("pki");
+    std::string output;
+    int status =
+        RunCommand({"/bin/bash", SourceDir() + "/certs/make-pki.sh", "-q", path, "AR", "BR", "CL",
+                    "AR/GOV/migraciones", "AR/GOV/afip", "BR/GOV/saude", "CL/GOV/registro-civil"},
+                   &output);
+    if (status != 0) throw std::runtime_error("certs/make-pki.sh failed: " + output);
+    return path;
+  }();
+  return dir;
+}
+
+std::string Pki(const std::string& relative) { return PkiDir() + "/" + relative; }
+
+std::shared_ptr<grpc::Channel> MtlsChannel(const std::string& address, const std::string& cert,
+                                           const std::string& key, const std::string& ca_country) {
+  grpc::SslCredentialsOptions options;
+  options.pem_root_certs = ReadFileOrEmpty(Pki(ca_country + "/ca.crt"));
+  if (!cert.empty()) {
+    options.pem_cert_chain = ReadFileOrEmpty(Pki(cert));
+    options.pem_private_key = ReadFileOrEmpty(Pki(key));
+  }
+  grpc::ChannelArguments args;
+  // A fresh connection per channel, so that each test sees its own handshake.
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  return grpc::CreateCustomChannel(address, grpc::SslCredentials(options), args);
+}
+
+std::vector<std::string> ProviderProcess::Calls() const {
+  std::vector<std::string> calls;
+  for (absl::string_view line :
+       absl::StrSplit(ReadFileOrEmpty(calls_log), '\n', absl::SkipEmpty())) {
+    calls.emplace_back(line);
+  }
+  return calls;
+}
+
+Topology::Topology(std::vector<std::string> countries)
+    : dir_(MakeTempDir("topology")), countries_(std::move(countries)) {
+  for (const std::string& country : countries_) {
+    agency_ports_[country] = PickFreePort();
+    federation_ports_[country] = PickFreePort();
+    federation_addresses_[country] = absl::StrCat("127.0.0.1:", federation_ports_[country]);
+  }
+}
+
+Topology::~Topology() {
+  // Gateways first, so that none is left calling a provider that is gone.
+  gateways_.clear();
+  providers_.clear();
+}
+
+void Topology::SetFederationAddress(const std::string& country, const std::string& address) {
+  federation_addresses_[country] = address;
+}
+
+void Topology::AddProviderEntry(const std::string& participant, const std::string& address,
+                                const std::string& identity) {
+  provider_entries_.push_back({participant, address, identity});
+}
+
+ProviderProcess& Topology::StartProvider(const std::string& participant,
+                                         const std::vector<std::string>& extra_args) {
+  std::vector<std::string> parts = absl::StrSplit(participant, '/');
+  std::string country = parts[0];
+  std::string name = parts[2];
+  ProviderProcess& provider =
+      StartImpostor(absl::StrCat(country, "/agencies/", name, ".crt"),
+                    absl::StrCat(country, "/agencies/", name, ".key"), country,
+                    absl::StrCat("127.0.0.1:", PickFreePort()), extra_args);
+  provider.participant = participant;
+  AddProviderEntry(participant, provider.address);
+  return provider;
+}
+
+ProviderProcess& Topology::StartImpostor(const std::string& cert, const std::string& key,
+                                         const std::string& ca_country, const std::string& address,
+                                         const std::vector<std::string>& extra_args) {
+  auto provider = std::make_unique<ProviderProcess>();
+  int index = static_cast<int>(providers_.size());
+  std::string ready = absl::StrCat(dir_, "/provider-", index, ".ready");
+  provider->address = address;
+  provider->calls_log = absl::StrCat(dir_, "/provider-", index, "-calls.jsonl");
+  std::vector<std::string> argv{BinDir() + "/identity_provider",
+                                "--listen",
+                                address,
+                                "--cert",
+                                Pki(cert),
+                                "--key",
+                                Pki(key),
+                                "--ca",
+                                Pki(ca_country + "/ca.crt"),
+                                "--ready-file",
+                                ready,
+                                "--calls-log",
+                                provider->calls_log};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  provider->process =
+      std::make_unique<ChildProcess>(argv, absl::StrCat(dir_, "/provider-", index, ".log"));
+  if (WaitForFile(ready, absl::Seconds(10)).empty()) {
+    throw std::runtime_error("identity_provider did not start: " + provider->process->Log());
+  }
+  providers_.push_back(std::move(provider));
+  return *providers_.back();
+}
+
+std::string Topology::FederationYaml() const {
+  std::string yaml = "apiVersion: pasarela/v1\nkind: Federation\ncountries:\n";
+  for (const std::string& country : countries_) {
+    absl::StrAppend(&yaml, "  - code: ", country,
+                    "\n    gateway: ", federation_addresses_.at(country),
+                    "\n    ca_file: ", Pki(country + "/ca.crt"),
+                    "\n    crl_file: ", Pki(country + "/ca.crl"), "\n");
+  }
+  return yaml;
+}
+
+std::string Topology::ServicesYaml(const std::string& country) const {
+  std::string yaml = "apiVersion: pasarela/v1\nkind: Services\nproviders:\n";
+  bool any = false;
+  for (const ProviderEntry& entry : provider_entries_) {
+    if (entry.participant.substr(0, 2) != country) continue;
+    any = true;
+    absl::StrAppend(&yaml, "  - participant: ", entry.participant, "\n    address: ", entry.address,
+                    "\n    ca_file: ", Pki(country + "/ca.crt"), "\n");
+    if (!entry.identity.empty()) absl::StrAppend(&yaml, "    identity: ", entry.identity, "\n");
+    absl::StrAppend(&yaml,
+                    "    methods:\n"
+                    "      - pasarela.identity.v1.IdentityService/GetPerson\n"
+                    "      - pasarela.identity.v1.IdentityService/VerifyIdentity\n"
+                    "      - pasarela.testing.v1.UnknownToProviders/Call\n");
+  }
+  if (!any) yaml = "apiVersion: pasarela/v1\nkind: Services\nproviders: []\n";
+  return yaml;
+}
+
+GatewayProcess& Topology::StartGateway(const std::string& country, const std::string& extra_yaml) {
+  auto gateway = std::make_unique<GatewayProcess>();
+  gateway->country = country;
+  gateway->dir = absl::StrCat(dir_, "/", country);
+  gateway->agency_port = agency_ports_.at(country);
+  gateway->federation_port = federation_ports_.at(country);
+  ::mkdir(gateway->dir.c_str(), 0755);
+  ::mkdir((gateway->dir + "/policy").c_str(), 0755);
+  WriteFile(gateway->dir + "/policy/federation.yaml", FederationYaml());
+  WriteFile(gateway->dir + "/policy/services.yaml", ServicesYaml(country));
+  WriteFile(gateway->dir + "/gateway.yaml",
+            absl::StrCat("apiVersion: pasarela/v1\nkind: Gateway\ncountry: ", country,
+                         "\nlisteners:\n  agency: ", gateway->agency_address(),
+                         "\n  federation: ", gateway->federation_address(),
+                         "\ntls:\n  certificate_file: ", Pki(country + "/gateway.crt"),
+                         "\n  key_file: ", Pki(country + "/gateway.key"),
+                         "\npolicy_dir: policy\ndescriptor_sets:\n  - ", DescriptorSetPath(),
+                         "\n  - ", BinDir(), "/../share/pasarela/testing.desc\n", extra_yaml));
+  std::string ready = gateway->dir + "/ready.json";
+  gateway->process = std::make_unique<ChildProcess>(
+      std::vector<std::string>{BinDir() + "/pasarela", "serve", "--config",
+                               gateway->dir + "/gateway.yaml", "--ready-file", ready},
+      gateway->dir + "/gateway.log");
+  if (WaitForFile(ready, absl::Seconds(15)).empty()) {
+    throw std::runtime_error("gateway " + country + " did not start: " + gateway->process->Log());
+  }
+  GatewayProcess& result = *gateway;
+  gateways_[country] = std::move(gateway);
+  return result;
+}
+
+}  // namespace pasarela::testing

@@ -1,0 +1,96 @@
+// Real processes for end-to-end tests: a demo PKI, gateways of several countries with their
+// federation and services files, and identity providers, all on loopback ports picked at run time.
+#ifndef PASARELA_TESTS_SUPPORT_TOPOLOGY_H_
+#define PASARELA_TESTS_SUPPORT_TOPOLOGY_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/support/child_process.h"
+
+namespace pasarela::testing {
+
+// Where the build put things (compile-time definitions of the test targets).
+std::string SourceDir();
+std::string BinDir();
+std::string DescriptorSetPath();
+
+// The demo PKI for AR, BR, CL (and their test agencies), made once per test process.
+const std::string& PkiDir();
+// PkiDir() + "/" + relative.
+std::string Pki(const std::string& relative);
+
+// A channel to `address` presenting `cert`/`key` (PKI-relative paths, or empty for none) and
+// trusting the CA of `ca_country`.
+std::shared_ptr<grpc::Channel> MtlsChannel(const std::string& address, const std::string& cert,
+                                           const std::string& key, const std::string& ca_country);
+
+struct ProviderProcess {
+  std::string participant;
+  std::string address;
+  std::string calls_log;
+  std::unique_ptr<ChildProcess> process;
+  // The JSON lines the provider recorded, one per call it received.
+  std::vector<std::string> Calls() const;
+};
+
+struct GatewayProcess {
+  std::string country;
+  std::string dir;
+  int agency_port = 0;
+  int federation_port = 0;
+  std::unique_ptr<ChildProcess> process;
+  std::string agency_address() const { return "127.0.0.1:" + std::to_string(agency_port); }
+  std::string federation_address() const { return "127.0.0.1:" + std::to_string(federation_port); }
+};
+
+class Topology {
+ public:
+  // Countries of the federation, e.g. {"AR", "BR", "CL"}.
+  explicit Topology(std::vector<std::string> countries);
+  ~Topology();
+
+  // Makes the federation file point at `address` for `country`'s gateway (impostor, dead peer).
+  void SetFederationAddress(const std::string& country, const std::string& address);
+  // Registers a provider served by `country`'s gateway at `address` (started or not).
+  void AddProviderEntry(const std::string& participant, const std::string& address,
+                        const std::string& identity = "");
+  // Starts an identity provider for `participant` with its agency certificate; registers it.
+  ProviderProcess& StartProvider(const std::string& participant,
+                                 const std::vector<std::string>& extra_args = {});
+  // Starts an identity provider with any certificate (an impostor); not registered anywhere.
+  ProviderProcess& StartImpostor(const std::string& cert, const std::string& key,
+                                 const std::string& ca_country, const std::string& address,
+                                 const std::vector<std::string>& extra_args = {});
+  // Writes the gateway's files and starts it; waits until it serves. Extra gateway.yaml text may
+  // be appended (e.g. a defaults section).
+  GatewayProcess& StartGateway(const std::string& country, const std::string& extra_yaml = "");
+  GatewayProcess& gateway(const std::string& country) { return *gateways_.at(country); }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::string FederationYaml() const;
+  std::string ServicesYaml(const std::string& country) const;
+
+  std::string dir_;
+  std::vector<std::string> countries_;
+  std::map<std::string, int> agency_ports_;
+  std::map<std::string, int> federation_ports_;
+  std::map<std::string, std::string> federation_addresses_;
+  struct ProviderEntry {
+    std::string participant;
+    std::string address;
+    std::string identity;
+  };
+  std::vector<ProviderEntry> provider_entries_;
+  std::vector<std::unique_ptr<ProviderProcess>> providers_;
+  std::map<std::string, std::unique_ptr<GatewayProcess>> gateways_;
+};
+
+}  // namespace pasarela::testing
+
+#endif  // PASARELA_TESTS_SUPPORT_TOPOLOGY_H_
