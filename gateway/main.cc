@@ -69,7 +69,8 @@ int Serve(const std::vector<std::string>& args) {
     LogError(absl::StrCat("cannot start: policy of ", config_path, " has errors"));
     return 1;
   }
-  absl::StatusOr<std::unique_ptr<GatewayServer>> server = GatewayServer::Start(*snapshot);
+  absl::StatusOr<std::unique_ptr<GatewayServer>> server =
+      GatewayServer::Start(config_path, *snapshot);
   if (!server.ok()) {
     LogError(absl::StrCat("cannot start: ", server.status().message()));
     return 1;
@@ -88,7 +89,8 @@ int Serve(const std::vector<std::string>& args) {
     int signal_number = 0;
     sigwait(&signals, &signal_number);
     if (signal_number == SIGHUP) {
-      LogWarning("SIGHUP received: this build does not reload policy; restart to apply changes");
+      LogInfo("SIGHUP received: reloading policy");
+      (void)(*server)->Reload();
       continue;
     }
     LogInfo(absl::StrCat("received ", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"));

@@ -28,13 +28,14 @@ bool ClientCertificateVerifier::Verify(
     grpc::experimental::TlsCustomVerificationCheckRequest* request,
     std::function<void(grpc::Status)>, grpc::Status* sync_status) {
   grpc::string_ref leaf = request->peer_cert();
-  absl::StatusOr<VerifiedPeer> peer =
-      authenticator_.AuthenticatePem(absl::string_view(leaf.data(), leaf.size()), absl::Now());
+  GatewayRuntimePtr runtime = runtime_.Get();
+  absl::StatusOr<VerifiedPeer> peer = runtime->authenticator(role_).AuthenticatePem(
+      absl::string_view(leaf.data(), leaf.size()), absl::Now());
   if (peer.ok()) {
     *sync_status = grpc::Status::OK;
     return true;
   }
-  LogWarning(absl::StrCat("refused handshake on ", ListenerRoleName(authenticator_.role()),
+  LogWarning(absl::StrCat("refused handshake on ", ListenerRoleName(role_),
                           " listener: ", peer.status().message()));
   *sync_status =
       grpc::Status(grpc::StatusCode::UNAUTHENTICATED, std::string(peer.status().message()));

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "gateway/net/caller_authenticator.h"
+#include "gateway/net/gateway_runtime.h"
 
 namespace pasarela {
 
@@ -30,19 +31,21 @@ class PinnedIdentityVerifier : public grpc::experimental::ExternalCertificateVer
   std::string description_;
 };
 
-// Server side: runs the listener's CallerAuthenticator on the client's leaf certificate.
+// Server side: runs the listener's CallerAuthenticator, from the runtime in force, on the client's
+// leaf certificate, so that a policy reload (a new country, a new CA) applies to new connections.
 class ClientCertificateVerifier : public grpc::experimental::ExternalCertificateVerifier {
  public:
-  // REQUIRES: `authenticator` outlives this verifier.
-  explicit ClientCertificateVerifier(const CallerAuthenticator& authenticator)
-      : authenticator_(authenticator) {}
+  // REQUIRES: `runtime` outlives this verifier.
+  ClientCertificateVerifier(const CurrentRuntime& runtime, ListenerRole role)
+      : runtime_(runtime), role_(role) {}
 
   bool Verify(grpc::experimental::TlsCustomVerificationCheckRequest* request,
               std::function<void(grpc::Status)> callback, grpc::Status* sync_status) override;
   void Cancel(grpc::experimental::TlsCustomVerificationCheckRequest*) override {}
 
  private:
-  const CallerAuthenticator& authenticator_;
+  const CurrentRuntime& runtime_;
+  ListenerRole role_;
 };
 
 }  // namespace pasarela

@@ -52,8 +52,9 @@ const char* StatusCodeName(grpc::StatusCode code) {
 // One call through the gateway. Owns itself: gRPC hands it back in OnDone.
 class ExchangeReactor : public grpc::ServerGenericBidiReactor {
  public:
-  ExchangeReactor(grpc::GenericCallbackServerContext* context, const ExchangeEnvironment& env)
-      : context_(context), env_(env), started_(absl::Now()) {
+  ExchangeReactor(grpc::GenericCallbackServerContext* context, GatewayRuntimePtr runtime,
+                  ListenerRole role)
+      : context_(context), runtime_(std::move(runtime)), role_(role), started_(absl::Now()) {
     method_ = std::string(CanonicalMethodName(context_->method()));
     Begin();
   }
@@ -76,7 +77,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
  private:
   void Begin() {
     absl::StatusOr<VerifiedPeer> caller =
-        env_.authenticator->Authenticate(*context_->auth_context(), started_);
+        runtime_->authenticator(role_).Authenticate(*context_->auth_context(), started_);
     if (!caller.ok()) {
       Refuse(caller.status());
       return;
@@ -84,7 +85,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     caller_ = *std::move(caller);
 
     const google::protobuf::MethodDescriptor* descriptor =
-        env_.snapshot->catalog().FindMethod(method_);
+        runtime_->snapshot().catalog().FindMethod(method_);
     if (descriptor != nullptr &&
         (descriptor->client_streaming() || descriptor->server_streaming())) {
       Refuse(absl::UnimplementedError(
@@ -95,9 +96,9 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     const auto& metadata = context_->client_metadata();
     ExchangeHeaders headers{HeaderValue(metadata, kTargetKey), HeaderValue(metadata, kPurposeKey),
                             HeaderValue(metadata, kAgreementKey), "", ""};
-    ExchangeRouter router(*env_.snapshot);
+    ExchangeRouter router(runtime_->snapshot());
     absl::StatusOr<RouteDecision> route;
-    if (env_.authenticator->role() == ListenerRole::kAgency) {
+    if (role_ == ListenerRole::kAgency) {
       // Whatever consumer or exchange id the agency set is ignored: the gateway sets its own.
       route = router.RouteAgencyCall(caller_, headers, method_, NewExchangeId());
     } else {
@@ -111,8 +112,8 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     }
     route_ = *std::move(route);
     upstream_ = route_.hop == RouteDecision::Hop::kPeerGateway
-                    ? env_.upstreams->PeerGateway(route_.upstream)
-                    : env_.upstreams->Provider(route_.upstream);
+                    ? runtime_->upstreams().PeerGateway(route_.upstream)
+                    : runtime_->upstreams().Provider(route_.upstream);
     if (upstream_ == nullptr) {
       Refuse(absl::NotFoundError(absl::StrCat("no channel to ", route_.upstream)));
       return;
@@ -125,7 +126,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     upstream_context_ = grpc::ClientContext::FromCallbackServerContext(*context_);
     if (context_->deadline() == std::chrono::system_clock::time_point::max()) {
       upstream_context_->set_deadline(
-          absl::ToChronoTime(started_ + env_.snapshot->gateway().default_deadline));
+          absl::ToChronoTime(started_ + runtime_->snapshot().gateway().default_deadline));
     }
     for (const auto& [key, value] : route_.metadata) upstream_context_->AddMetadata(key, value);
     upstream_->Pick().UnaryCall(upstream_context_.get(), absl::StrCat("/", method_),
@@ -156,20 +157,20 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   }
 
   void Refuse(const absl::Status& status) {
-    LogWarning(absl::StrCat(
-        "refused call ", method_, " on ", ListenerRoleName(env_.authenticator->role()),
-        " listener from ", context_->peer(),
-        caller_.uri.empty() ? "" : absl::StrCat(" (", caller_.Describe(), ")"), ": ",
-        StatusCodeName(static_cast<grpc::StatusCode>(status.code())), ": ", status.message()));
+    LogWarning(absl::StrCat("refused call ", method_, " on ", ListenerRoleName(role_),
+                            " listener from ", context_->peer(),
+                            caller_.uri.empty() ? "" : absl::StrCat(" (", caller_.Describe(), ")"),
+                            ": ", StatusCodeName(static_cast<grpc::StatusCode>(status.code())),
+                            ": ", status.message()));
     Answer(ToGrpcStatus(status), false);
   }
 
   void Answer(const grpc::Status& status, bool with_response) {
-    if (!relayed_) context_->AddTrailingMetadata(kAnsweredByKey, env_.snapshot->gateway().country);
+    if (!relayed_)
+      context_->AddTrailingMetadata(kAnsweredByKey, runtime_->snapshot().gateway().country);
     if (!route_.exchange_id.empty()) {
       LogInfo(absl::StrFormat("exchange %s %s %s -> %s via %s: %s%s (%.2f ms)", route_.exchange_id,
-                              method_, route_.consumer, route_.provider,
-                              ListenerRoleName(env_.authenticator->role()),
+                              method_, route_.consumer, route_.provider, ListenerRoleName(role_),
                               StatusCodeName(status.error_code()),
                               status.ok() ? "" : absl::StrCat(" ", status.error_message()),
                               absl::ToDoubleMilliseconds(absl::Now() - started_)));
@@ -182,7 +183,9 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   }
 
   grpc::GenericCallbackServerContext* context_;
-  const ExchangeEnvironment& env_;
+  // Held for the whole call: a reload never changes the rules under it.
+  GatewayRuntimePtr runtime_;
+  ListenerRole role_;
   absl::Time started_;
   std::string method_;
   VerifiedPeer caller_;
@@ -199,7 +202,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
 grpc::ServerGenericBidiReactor* ExchangeService::CreateReactor(
     grpc::GenericCallbackServerContext* context) {
   // gRPC takes ownership and returns it through OnDone.
-  return std::make_unique<ExchangeReactor>(context, environment_).release();
+  return std::make_unique<ExchangeReactor>(context, runtime_.Get(), role_).release();
 }
 
 }  // namespace pasarela

@@ -12,27 +12,22 @@
 #include <memory>
 
 #include "gateway/net/caller_authenticator.h"
-#include "gateway/net/upstreams.h"
-#include "gateway/policy/policy_snapshot.h"
+#include "gateway/net/gateway_runtime.h"
 
 namespace pasarela {
 
-// What a call needs from the running gateway. REQUIRES: outlives every call of the service.
-struct ExchangeEnvironment {
-  PolicySnapshotPtr snapshot;
-  const CallerAuthenticator* authenticator = nullptr;
-  const Upstreams* upstreams = nullptr;
-};
-
 class ExchangeService : public grpc::CallbackGenericService {
  public:
-  explicit ExchangeService(const ExchangeEnvironment& environment) : environment_(environment) {}
+  // REQUIRES: `runtime` outlives every call of the service.
+  ExchangeService(const CurrentRuntime& runtime, ListenerRole role)
+      : runtime_(runtime), role_(role) {}
 
   grpc::ServerGenericBidiReactor* CreateReactor(
       grpc::GenericCallbackServerContext* context) override;
 
  private:
-  const ExchangeEnvironment& environment_;
+  const CurrentRuntime& runtime_;
+  ListenerRole role_;
 };
 
 }  // namespace pasarela

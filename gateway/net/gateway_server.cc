@@ -3,8 +3,13 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server_builder.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "gateway/common/file.h"
 #include "gateway/common/log.h"
+#include "gateway/identity/certificate.h"
 #include "gateway/identity/participant_id.h"
 #include "gateway/net/certificate_verifiers.h"
 
@@ -13,27 +18,47 @@ namespace {
 
 std::string HostOf(const std::string& address) { return address.substr(0, address.rfind(':')); }
 
+// Settings that a reload cannot change: they are bound into the listening sockets.
+std::string RestartOnlyDifferences(const GatewayConfig& running, const GatewayConfig& loaded) {
+  std::vector<std::string> changed;
+  if (running.country != loaded.country) changed.push_back("country");
+  if (running.agency_address != loaded.agency_address) changed.push_back("listeners.agency");
+  if (running.federation_address != loaded.federation_address) {
+    changed.push_back("listeners.federation");
+  }
+  if (running.certificate_file != loaded.certificate_file)
+    changed.push_back("tls.certificate_file");
+  if (running.key_file != loaded.key_file) changed.push_back("tls.key_file");
+  if (running.max_message_bytes != loaded.max_message_bytes) {
+    changed.push_back("limits.max_message_bytes");
+  }
+  return absl::StrJoin(changed, ", ");
+}
+
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(PolicySnapshotPtr snapshot) {
+absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(std::string config_path,
+                                                                    PolicySnapshotPtr snapshot) {
   std::unique_ptr<GatewayServer> server(new GatewayServer());
-  server->snapshot_ = std::move(snapshot);
-  absl::Status built = server->Build();
+  server->config_path_ = std::move(config_path);
+  absl::Status built = server->Build(std::move(snapshot));
   if (!built.ok()) return built;
   return server;
 }
 
-absl::Status GatewayServer::Build() {
-  const GatewayConfig& config = snapshot_->gateway();
+absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
+  startup_config_ = snapshot->gateway();
+  const GatewayConfig& config = startup_config_;
   absl::StatusOr<TlsIdentity> identity = LoadTlsIdentity(config.certificate_file, config.key_file);
   if (!identity.ok()) return identity.status();
   identity_ = *std::move(identity);
 
   // The gateway's own certificate must name it: a misplaced file is caught here, not by peers.
   absl::StatusOr<Certificate> own = Certificate::FromPem(identity_.certificate_pem);
-  if (!own.ok())
+  if (!own.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(config.certificate_file, ": ", own.status().message()));
+  }
   std::vector<std::string> uris = own->UriSans();
   if (std::find(uris.begin(), uris.end(), GatewayUri(config.country)) == uris.end()) {
     return absl::InvalidArgumentError(absl::StrCat(config.certificate_file, " does not name ",
@@ -41,53 +66,35 @@ absl::Status GatewayServer::Build() {
                                                    ": it is not this gateway's certificate"));
   }
 
-  std::vector<TrustAnchorConfig> agency_anchors;
-  std::vector<TrustAnchorConfig> federation_anchors;
-  for (const FederationCountry& country : snapshot_->federation().countries) {
-    TrustAnchorConfig anchor{country.code, country.ca_file, country.crl_file};
-    if (country.code == config.country) {
-      agency_anchors.push_back(anchor);
-    } else {
-      federation_anchors.push_back(anchor);
-    }
-  }
-  absl::StatusOr<std::unique_ptr<TrustStore>> agency_trust = TrustStore::Create(agency_anchors);
-  if (!agency_trust.ok()) return agency_trust.status();
-  agency_trust_ = *std::move(agency_trust);
-  absl::StatusOr<std::unique_ptr<TrustStore>> federation_trust =
-      TrustStore::Create(federation_anchors);
-  if (!federation_trust.ok()) return federation_trust.status();
-  federation_trust_ = *std::move(federation_trust);
+  absl::StatusOr<GatewayRuntimePtr> runtime = GatewayRuntime::Build(snapshot, identity_);
+  if (!runtime.ok()) return runtime.status();
+  runtime_.Set(*std::move(runtime));
+  reflection_snapshot_ = snapshot;
 
-  agency_authenticator_ =
-      std::make_unique<CallerAuthenticator>(ListenerRole::kAgency, config.country, *agency_trust_);
-  federation_authenticator_ = std::make_unique<CallerAuthenticator>(
-      ListenerRole::kFederation, config.country, *federation_trust_);
-
-  absl::StatusOr<std::unique_ptr<Upstreams>> upstreams = Upstreams::Create(*snapshot_, identity_);
-  if (!upstreams.ok()) return upstreams.status();
-  upstreams_ = *std::move(upstreams);
-
-  agency_environment_ =
-      ExchangeEnvironment{snapshot_, agency_authenticator_.get(), upstreams_.get()};
-  federation_environment_ =
-      ExchangeEnvironment{snapshot_, federation_authenticator_.get(), upstreams_.get()};
-  agency_service_ = std::make_unique<ExchangeService>(agency_environment_);
-  federation_service_ = std::make_unique<ExchangeService>(federation_environment_);
+  agency_service_ = std::make_unique<ExchangeService>(runtime_, ListenerRole::kAgency);
+  federation_service_ = std::make_unique<ExchangeService>(runtime_, ListenerRole::kFederation);
   reflection_ = std::make_unique<ReflectionService>(
-      snapshot_->catalog(), std::vector<std::string>{"grpc.health.v1.Health",
-                                                     "grpc.reflection.v1alpha.ServerReflection"});
+      reflection_snapshot_->catalog(),
+      std::vector<std::string>{"grpc.health.v1.Health",
+                               "grpc.reflection.v1alpha.ServerReflection"});
 
   grpc::EnableDefaultHealthCheckService(true);
-  auto build_listener = [&](const std::string& address, const TrustStore& trust,
-                            const CallerAuthenticator& authenticator, ExchangeService* service,
+  auto build_listener = [&](const std::string& address, ListenerRole role, ExchangeService* service,
                             int* port) -> absl::StatusOr<std::unique_ptr<grpc::Server>> {
     auto verifier =
-        grpc::experimental::ExternalCertificateVerifier::Create<ClientCertificateVerifier>(
-            authenticator);
+        grpc::experimental::ExternalCertificateVerifier::Create<ClientCertificateVerifier>(runtime_,
+                                                                                           role);
+    // The root bundle only names acceptable CAs to clients; the verifier decides.
+    std::string roots;
+    for (const FederationCountry& country : snapshot->federation().countries) {
+      bool own_country = country.code == config.country;
+      if (own_country == (role == ListenerRole::kAgency)) {
+        absl::StatusOr<std::string> pem = ReadFileToString(country.ca_file);
+        if (pem.ok()) roots += *pem;
+      }
+    }
     grpc::ServerBuilder builder;
-    builder.AddListeningPort(
-        address, MakeServerCredentials(identity_, trust.RootBundlePem(), verifier), port);
+    builder.AddListeningPort(address, MakeServerCredentials(identity_, roots, verifier), port);
     builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_message_bytes));
     builder.SetMaxSendMessageSize(static_cast<int>(config.max_message_bytes));
     builder.RegisterService(reflection_.get());
@@ -99,16 +106,12 @@ absl::Status GatewayServer::Build() {
     }
     return server;
   };
-  if (federation_trust_->Countries().empty()) {
-    return absl::InvalidArgumentError("the federation lists no country besides this gateway's own");
-  }
-  absl::StatusOr<std::unique_ptr<grpc::Server>> agency =
-      build_listener(config.agency_address, *agency_trust_, *agency_authenticator_,
-                     agency_service_.get(), &agency_port_);
+  absl::StatusOr<std::unique_ptr<grpc::Server>> agency = build_listener(
+      config.agency_address, ListenerRole::kAgency, agency_service_.get(), &agency_port_);
   if (!agency.ok()) return agency.status();
   agency_server_ = *std::move(agency);
   absl::StatusOr<std::unique_ptr<grpc::Server>> federation =
-      build_listener(config.federation_address, *federation_trust_, *federation_authenticator_,
+      build_listener(config.federation_address, ListenerRole::kFederation,
                      federation_service_.get(), &federation_port_);
   if (!federation.ok()) return federation.status();
   federation_server_ = *std::move(federation);
@@ -116,28 +119,65 @@ absl::Status GatewayServer::Build() {
   absl::Duration interval = config.crl_refresh_interval;
   refresher_ = std::thread([this, interval] {
     while (!stop_refresh_.WaitForNotificationWithTimeout(interval)) {
-      agency_trust_->RefreshRevocationLists();
-      federation_trust_->RefreshRevocationLists();
+      runtime_.Get()->RefreshRevocationLists();
     }
   });
+  std::vector<std::string> watched = {config.policy_dir,
+                                      config_path_.substr(0, config_path_.rfind('/') + 1)};
+  if (watched[1].empty()) watched[1] = ".";
+  absl::StatusOr<std::unique_ptr<PolicyWatcher>> watcher =
+      PolicyWatcher::Start(watched, absl::Milliseconds(200), [this] { (void)Reload(); });
+  if (watcher.ok()) {
+    watcher_ = *std::move(watcher);
+  } else {
+    LogWarning(absl::StrCat("policy files are not watched (reload with SIGHUP): ",
+                            watcher.status().message()));
+  }
   LogInfo(absl::StrCat("gateway ", config.country, " serving: agency listener ", agency_address(),
                        ", federation listener ", federation_address(), ", policy ",
-                       snapshot_->digest().substr(0, 12)));
+                       snapshot->digest().substr(0, 12)));
+  return absl::OkStatus();
+}
+
+absl::Status GatewayServer::Reload() {
+  absl::MutexLock lock(&reload_mu_);
+  auto fail = [this](const absl::Status& status) {
+    reloads_failed_.fetch_add(1);
+    LogError(absl::StrCat("policy reload failed, the running policy stays in force:\n",
+                          status.message()));
+    return status;
+  };
+  absl::StatusOr<PolicySnapshotPtr> snapshot = LoadPolicySnapshot(config_path_);
+  if (!snapshot.ok()) return fail(snapshot.status());
+  GatewayRuntimePtr current = runtime_.Get();
+  if ((*snapshot)->digest() == current->snapshot().digest()) return absl::OkStatus();
+  std::string restart_only = RestartOnlyDifferences(startup_config_, (*snapshot)->gateway());
+  if (!restart_only.empty()) {
+    return fail(absl::FailedPreconditionError(absl::StrCat(
+        config_path_, ": ", restart_only, " changed; these take effect only on restart")));
+  }
+  absl::StatusOr<GatewayRuntimePtr> runtime = GatewayRuntime::Build(*snapshot, identity_);
+  if (!runtime.ok()) return fail(runtime.status());
+  runtime_.Set(*std::move(runtime));
+  reloads_succeeded_.fetch_add(1);
+  LogInfo(absl::StrCat("policy reloaded: ", current->snapshot().digest().substr(0, 12), " -> ",
+                       (*snapshot)->digest().substr(0, 12)));
   return absl::OkStatus();
 }
 
 std::string GatewayServer::agency_address() const {
-  return absl::StrCat(HostOf(snapshot_->gateway().agency_address), ":", agency_port_);
+  return absl::StrCat(HostOf(startup_config_.agency_address), ":", agency_port_);
 }
 
 std::string GatewayServer::federation_address() const {
-  return absl::StrCat(HostOf(snapshot_->gateway().federation_address), ":", federation_port_);
+  return absl::StrCat(HostOf(startup_config_.federation_address), ":", federation_port_);
 }
 
 void GatewayServer::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
-  absl::Duration drain = snapshot_->gateway().drain_timeout;
+  watcher_.reset();
+  absl::Duration drain = startup_config_.drain_timeout;
   LogInfo(absl::StrCat("shutting down: draining calls in flight for up to ",
                        absl::FormatDuration(drain)));
   auto deadline = absl::ToChronoTime(absl::Now() + drain);

@@ -1,62 +1,71 @@
 // A running gateway: its two mutual-TLS listeners (agencies, peer gateways), the data plane behind
-// them, health and reflection, and the background refresh of revocation lists.
+// them, health and reflection, the background refresh of revocation lists, and policy reloads.
 //
-// Start() returns once both listeners accept calls. Shutdown() stops accepting, lets calls in
-// flight finish within the drain timeout, then cancels the rest. Thread-safe.
+// Start() returns once both listeners accept calls. Reload() builds a new runtime from the policy
+// files and swaps it in atomically; a reload that fails changes nothing. Shutdown() stops
+// accepting, lets calls in flight finish within the drain timeout, then cancels the rest.
+// Thread-safe.
 #ifndef PASARELA_GATEWAY_NET_GATEWAY_SERVER_H_
 #define PASARELA_GATEWAY_NET_GATEWAY_SERVER_H_
 
 #include <grpcpp/server.h>
 
+#include <atomic>
 #include <memory>
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "gateway/admin/reflection_service.h"
-#include "gateway/identity/trust_store.h"
-#include "gateway/net/caller_authenticator.h"
 #include "gateway/net/exchange_service.h"
+#include "gateway/net/gateway_runtime.h"
 #include "gateway/net/tls.h"
-#include "gateway/net/upstreams.h"
-#include "gateway/policy/policy_snapshot.h"
+#include "gateway/policy/policy_watcher.h"
 
 namespace pasarela {
 
 class GatewayServer {
  public:
-  static absl::StatusOr<std::unique_ptr<GatewayServer>> Start(PolicySnapshotPtr snapshot);
+  // `config_path` is gateway.yaml, re-read on every reload; `snapshot` was loaded from it.
+  static absl::StatusOr<std::unique_ptr<GatewayServer>> Start(std::string config_path,
+                                                              PolicySnapshotPtr snapshot);
   ~GatewayServer();
 
-  int agency_port() const { return agency_port_; }
-  int federation_port() const { return federation_port_; }
   // "host:port" with the port actually bound.
   std::string agency_address() const;
   std::string federation_address() const;
+
+  // Re-reads the policy and swaps it in. Logs and returns every error; on error nothing changes.
+  absl::Status Reload();
+  uint64_t reloads_succeeded() const { return reloads_succeeded_.load(); }
+  uint64_t reloads_failed() const { return reloads_failed_.load(); }
 
   // Graceful stop: see the class comment. Idempotent.
   void Shutdown();
 
  private:
   GatewayServer() = default;
-  absl::Status Build();
+  absl::Status Build(PolicySnapshotPtr snapshot);
 
-  PolicySnapshotPtr snapshot_;
+  std::string config_path_;
+  GatewayConfig startup_config_;
   TlsIdentity identity_;
-  std::unique_ptr<TrustStore> agency_trust_;
-  std::unique_ptr<TrustStore> federation_trust_;
-  std::unique_ptr<CallerAuthenticator> agency_authenticator_;
-  std::unique_ptr<CallerAuthenticator> federation_authenticator_;
-  std::unique_ptr<Upstreams> upstreams_;
-  ExchangeEnvironment agency_environment_;
-  ExchangeEnvironment federation_environment_;
+  CurrentRuntime runtime_;
   std::unique_ptr<ExchangeService> agency_service_;
   std::unique_ptr<ExchangeService> federation_service_;
+  // Reflection answers from the descriptor catalog of the first snapshot; descriptor sets added
+  // later are served by the data plane at once, and by reflection after a restart.
+  PolicySnapshotPtr reflection_snapshot_;
   std::unique_ptr<ReflectionService> reflection_;
   std::unique_ptr<grpc::Server> agency_server_;
   std::unique_ptr<grpc::Server> federation_server_;
   int agency_port_ = 0;
   int federation_port_ = 0;
+  absl::Mutex reload_mu_;
+  std::atomic<uint64_t> reloads_succeeded_{0};
+  std::atomic<uint64_t> reloads_failed_{0};
+  std::unique_ptr<PolicyWatcher> watcher_;
   absl::Notification stop_refresh_;
   std::thread refresher_;
   bool shut_down_ = false;

@@ -1,0 +1,68 @@
+// Everything a call needs that derives from one policy snapshot: the snapshot itself, the trust
+// stores and authenticators of both listeners, and the channel pools to peers and providers.
+//
+// Built whole and swapped whole on a policy reload: a call takes the current runtime when it
+// starts and keeps it to the end, so it runs entirely under one snapshot. Immutable apart from the
+// trust stores' revocation lists, which refresh themselves (TrustStore is thread-safe).
+#ifndef PASARELA_GATEWAY_NET_GATEWAY_RUNTIME_H_
+#define PASARELA_GATEWAY_NET_GATEWAY_RUNTIME_H_
+
+#include <memory>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "gateway/identity/trust_store.h"
+#include "gateway/net/caller_authenticator.h"
+#include "gateway/net/tls.h"
+#include "gateway/net/upstreams.h"
+#include "gateway/policy/policy_snapshot.h"
+
+namespace pasarela {
+
+class GatewayRuntime {
+ public:
+  static absl::StatusOr<std::shared_ptr<const GatewayRuntime>> Build(PolicySnapshotPtr snapshot,
+                                                                     const TlsIdentity& identity);
+
+  const PolicySnapshot& snapshot() const { return *snapshot_; }
+  const PolicySnapshotPtr& snapshot_ptr() const { return snapshot_; }
+  const CallerAuthenticator& authenticator(ListenerRole role) const {
+    return role == ListenerRole::kAgency ? *agency_authenticator_ : *federation_authenticator_;
+  }
+  const Upstreams& upstreams() const { return *upstreams_; }
+  // Re-reads changed CRL files of both listeners' trust stores.
+  void RefreshRevocationLists() const;
+
+ private:
+  GatewayRuntime() = default;
+  PolicySnapshotPtr snapshot_;
+  std::unique_ptr<TrustStore> agency_trust_;
+  std::unique_ptr<TrustStore> federation_trust_;
+  std::unique_ptr<CallerAuthenticator> agency_authenticator_;
+  std::unique_ptr<CallerAuthenticator> federation_authenticator_;
+  std::unique_ptr<Upstreams> upstreams_;
+};
+
+using GatewayRuntimePtr = std::shared_ptr<const GatewayRuntime>;
+
+// The runtime in force. Thread-safe; Current() is a short critical section (a shared_ptr copy).
+class CurrentRuntime {
+ public:
+  GatewayRuntimePtr Get() const {
+    absl::ReaderMutexLock lock(&mu_);
+    return runtime_;
+  }
+  void Set(GatewayRuntimePtr runtime) {
+    absl::MutexLock lock(&mu_);
+    runtime_ = std::move(runtime);
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  GatewayRuntimePtr runtime_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace pasarela
+
+#endif  // PASARELA_GATEWAY_NET_GATEWAY_RUNTIME_H_
