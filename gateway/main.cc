@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "gateway/audit/audit_tools.h"
 #include "gateway/common/log.h"
 #include "gateway/net/gateway_server.h"
 #include "gateway/policy/descriptor_catalog.h"
@@ -21,6 +22,9 @@ constexpr char kUsage[] =
     "usage:\n"
     "  pasarela serve --config gateway.yaml [--ready-file FILE]\n"
     "  pasarela policy lint DIR [--country CC] [--descriptor-set FILE]...\n"
+    "  pasarela audit verify PATH [--ca FILE]... [--strict]\n"
+    "  pasarela audit reconcile PATH_A PATH_B\n"
+    "  pasarela audit subject DIR --id SCHEME:VALUE --key-file FILE\n"
     "  pasarela version\n";
 
 int UsageError(const std::string& message) {
@@ -149,6 +153,7 @@ int Main(int argc, char** argv) {
     args.erase(args.begin());
     return PolicyLint(args);
   }
+  if (command == "audit") return audit::RunAuditCommand(args, std::cout, std::cerr);
   if (command == "version" || command == "--version") {
     std::cout << "pasarela " << PASARELA_VERSION << "\n";
     return 0;

@@ -1,0 +1,276 @@
+#include "gateway/audit/audit_crypto.h"
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace pasarela::audit {
+namespace {
+
+constexpr absl::string_view kSigningContext = "pasarela.audit.v1.Checkpoint\n";
+
+struct BioFree {
+  void operator()(BIO* b) const { BIO_free(b); }
+};
+struct X509Free {
+  void operator()(X509* x) const { X509_free(x); }
+};
+struct PkeyFree {
+  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+struct StoreCtxFree {
+  void operator()(X509_STORE_CTX* c) const { X509_STORE_CTX_free(c); }
+};
+struct X509StackFree {
+  void operator()(STACK_OF(X509) * s) const { sk_X509_pop_free(s, X509_free); }
+};
+using X509Ptr = std::unique_ptr<X509, X509Free>;
+
+// The reason OpenSSL left on this thread's error queue, which it empties.
+std::string OpenSslError() {
+  unsigned long code = ERR_get_error();  // NOLINT(runtime/int): OpenSSL's type
+  const char* reason = code == 0 ? nullptr : ERR_reason_error_string(code);
+  ERR_clear_error();
+  return reason != nullptr ? reason : "unknown OpenSSL error";
+}
+
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path, absl::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
+  }
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+std::vector<X509Ptr> ParseCertificates(absl::string_view pem) {
+  std::vector<X509Ptr> certs;
+  std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (bio == nullptr) return certs;
+  while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
+    certs.emplace_back(cert);
+  }
+  ERR_clear_error();  // the end of the input reads as an error
+  return certs;
+}
+
+// The checkpoint algorithm name for a key, or empty when the key type is not supported.
+std::string AlgorithmFor(const EVP_PKEY* key) {
+  switch (EVP_PKEY_get_base_id(key)) {
+    case EVP_PKEY_EC:
+      return "ecdsa-sha256";
+    case EVP_PKEY_ED25519:
+      return "ed25519";
+    case EVP_PKEY_RSA:
+      return "rsa-pkcs1-sha256";
+    default:
+      return "";
+  }
+}
+
+const EVP_MD* DigestFor(absl::string_view algorithm) {
+  return algorithm == "ed25519" ? nullptr : EVP_sha256();
+}
+
+void PutBigEndian(uint64_t v, int bytes, std::string* out) {
+  for (int i = bytes - 1; i >= 0; --i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+
+void PutField(absl::string_view field, std::string* out) {
+  PutBigEndian(field.size(), 4, out);
+  out->append(field.data(), field.size());
+}
+
+}  // namespace
+
+absl::Status CheckPrivateFileMode(const std::string& path, absl::string_view what) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    return absl::NotFoundError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
+  }
+  if ((st.st_mode & 077) != 0) {
+    return absl::PermissionDeniedError(absl::StrFormat(
+        "%s %s is accessible to group or others (mode %04o); make it private (chmod 600)", what,
+        path, st.st_mode & 07777));
+  }
+  return absl::OkStatus();
+}
+
+std::string HmacSha256(absl::string_view key, absl::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(data.data()), data.size(), md, &len) == nullptr) {
+    return std::string();
+  }
+  return std::string(reinterpret_cast<const char*>(md), len);
+}
+
+std::string CheckpointSigningInput(const v1::Checkpoint& checkpoint) {
+  std::string out(kSigningContext);
+  PutField(checkpoint.gateway(), &out);
+  PutField(checkpoint.previous_hash(), &out);
+  PutBigEndian(checkpoint.sequence(), 8, &out);
+  PutField(checkpoint.record_hash(), &out);
+  PutBigEndian(static_cast<uint64_t>(checkpoint.time().seconds()), 8, &out);
+  PutBigEndian(static_cast<uint32_t>(checkpoint.time().nanos()), 4, &out);
+  PutField(checkpoint.signature_algorithm(), &out);
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<CheckpointSigner>> CheckpointSigner::Load(
+    const std::string& key_file, const std::string& cert_file) {
+  if (absl::Status s = CheckPrivateFileMode(key_file, "audit signing key"); !s.ok()) return s;
+  absl::StatusOr<std::string> key_pem = ReadWholeFile(key_file, "audit signing key");
+  if (!key_pem.ok()) return key_pem.status();
+  absl::StatusOr<std::string> cert_pem = ReadWholeFile(cert_file, "audit signing certificate");
+  if (!cert_pem.ok()) return cert_pem.status();
+
+  std::unique_ptr<BIO, BioFree> bio(
+      BIO_new_mem_buf(key_pem->data(), static_cast<int>(key_pem->size())));
+  // No passphrase callback: an encrypted key fails here rather than prompting.
+  std::unique_ptr<EVP_PKEY, PkeyFree> key(PEM_read_bio_PrivateKey(
+      bio.get(), nullptr, [](char*, int, int, void*) { return 0; }, nullptr));
+  if (key == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("audit signing key ", key_file, ": not a PEM private key: ", OpenSslError()));
+  }
+  std::string algorithm = AlgorithmFor(key.get());
+  if (algorithm.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "audit signing key ", key_file, ": unsupported key type (use ECDSA, Ed25519 or RSA)"));
+  }
+  std::vector<X509Ptr> certs = ParseCertificates(*cert_pem);
+  if (certs.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("audit signing certificate ", cert_file, ": no PEM certificate found"));
+  }
+  if (X509_check_private_key(certs.front().get(), key.get()) != 1) {
+    ERR_clear_error();
+    return absl::InvalidArgumentError(absl::StrCat("audit signing key ", key_file,
+                                                   " does not match the certificate ", cert_file));
+  }
+  return std::unique_ptr<CheckpointSigner>(
+      new CheckpointSigner(key.release(), std::move(algorithm), *std::move(cert_pem)));
+}
+
+CheckpointSigner::~CheckpointSigner() { EVP_PKEY_free(key_); }
+
+absl::Status CheckpointSigner::Sign(v1::Checkpoint* checkpoint) const {
+  checkpoint->set_signer_certificate_pem(certificate_pem_);
+  checkpoint->set_signature_algorithm(algorithm_);
+  const std::string tbs = CheckpointSigningInput(*checkpoint);
+  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  size_t len = 0;
+  if (ctx == nullptr ||
+      EVP_DigestSignInit(ctx.get(), nullptr, DigestFor(algorithm_), nullptr, key_) != 1 ||
+      EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(tbs.data()),
+                     tbs.size()) != 1) {
+    return absl::InternalError(absl::StrCat("signing an audit checkpoint: ", OpenSslError()));
+  }
+  std::string signature(len, '\0');
+  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &len,
+                     reinterpret_cast<const unsigned char*>(tbs.data()), tbs.size()) != 1) {
+    return absl::InternalError(absl::StrCat("signing an audit checkpoint: ", OpenSslError()));
+  }
+  signature.resize(len);
+  checkpoint->set_signature(std::move(signature));
+  return absl::OkStatus();
+}
+
+absl::Status VerifyCheckpointSignature(const v1::Checkpoint& checkpoint) {
+  std::vector<X509Ptr> certs = ParseCertificates(checkpoint.signer_certificate_pem());
+  if (certs.empty()) return absl::InvalidArgumentError("no signer certificate");
+  EVP_PKEY* key = X509_get0_pubkey(certs.front().get());
+  if (key == nullptr) return absl::InvalidArgumentError("signer certificate has no usable key");
+  const std::string expected = AlgorithmFor(key);
+  if (expected.empty() || expected != checkpoint.signature_algorithm()) {
+    return absl::InvalidArgumentError(absl::StrCat("signature algorithm \"",
+                                                   checkpoint.signature_algorithm(),
+                                                   "\" does not fit the certificate's key"));
+  }
+  const std::string tbs = CheckpointSigningInput(checkpoint);
+  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  const std::string& sig = checkpoint.signature();
+  if (ctx == nullptr ||
+      EVP_DigestVerifyInit(ctx.get(), nullptr, DigestFor(expected), nullptr, key) != 1 ||
+      EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
+                       reinterpret_cast<const unsigned char*>(tbs.data()), tbs.size()) != 1) {
+    ERR_clear_error();
+    return absl::UnauthenticatedError("signature does not verify");
+  }
+  return absl::OkStatus();
+}
+
+std::string CertificateSubject(absl::string_view pem_chain) {
+  std::vector<X509Ptr> certs = ParseCertificates(pem_chain);
+  if (certs.empty()) return "(no certificate)";
+  char buf[512];
+  X509_NAME_oneline(X509_get_subject_name(certs.front().get()), buf, sizeof buf);
+  return buf;
+}
+
+absl::StatusOr<std::unique_ptr<TrustAnchors>> TrustAnchors::Load(
+    const std::vector<std::string>& files) {
+  X509_STORE* store = X509_STORE_new();
+  if (store == nullptr) return absl::InternalError("X509_STORE_new failed");
+  std::unique_ptr<TrustAnchors> anchors(new TrustAnchors(store));
+  for (const std::string& file : files) {
+    absl::StatusOr<std::string> pem = ReadWholeFile(file, "CA file");
+    if (!pem.ok()) return pem.status();
+    std::vector<X509Ptr> certs = ParseCertificates(*pem);
+    if (certs.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("CA file ", file, ": no PEM certificate"));
+    }
+    for (const X509Ptr& cert : certs) {
+      if (X509_STORE_add_cert(store, cert.get()) != 1) ERR_clear_error();  // duplicates are fine
+    }
+  }
+  return anchors;
+}
+
+TrustAnchors::~TrustAnchors() { X509_STORE_free(store_); }
+
+absl::Status TrustAnchors::CheckChain(absl::string_view pem_chain, absl::Time at) const {
+  std::vector<X509Ptr> certs = ParseCertificates(pem_chain);
+  if (certs.empty()) return absl::InvalidArgumentError("no signer certificate");
+  std::unique_ptr<STACK_OF(X509), X509StackFree> untrusted(sk_X509_new_null());
+  for (size_t i = 1; i < certs.size(); ++i) {
+    X509_up_ref(certs[i].get());
+    sk_X509_push(untrusted.get(), certs[i].get());
+  }
+  std::unique_ptr<X509_STORE_CTX, StoreCtxFree> ctx(X509_STORE_CTX_new());
+  if (ctx == nullptr ||
+      X509_STORE_CTX_init(ctx.get(), store_, certs.front().get(), untrusted.get()) != 1) {
+    return absl::InternalError(absl::StrCat("certificate check: ", OpenSslError()));
+  }
+  X509_STORE_CTX_set_time(ctx.get(), 0, absl::ToTimeT(at));
+  if (X509_verify_cert(ctx.get()) != 1) {
+    int err = X509_STORE_CTX_get_error(ctx.get());
+    ERR_clear_error();
+    return absl::PermissionDeniedError(
+        absl::StrCat("certificate ", CertificateSubject(pem_chain),
+                     " does not chain to a trusted CA: ", X509_verify_cert_error_string(err)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace pasarela::audit

@@ -1,0 +1,98 @@
+// Signing and checking checkpoints, keyed pseudonyms, and the permission check on secret files.
+// Internal to gateway/audit.
+//
+// A checkpoint's signature is over these bytes (integers big-endian, each string or bytes field
+// preceded by its length as a uint32), never over the serialized message:
+//
+//   "pasarela.audit.v1.Checkpoint\n"   context string, 29 bytes
+//   gateway | previous_hash | sequence (uint64) | record_hash |
+//   time.seconds (int64) | time.nanos (int32) | signature_algorithm
+//
+// ECDSA and RSA sign SHA-256 of these bytes (EVP_DigestSign with SHA-256; ECDSA signatures are
+// DER); Ed25519 signs the bytes themselves (EVP_DigestSign with no digest).
+
+#ifndef PASARELA_GATEWAY_AUDIT_AUDIT_CRYPTO_H_
+#define PASARELA_GATEWAY_AUDIT_AUDIT_CRYPTO_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "pasarela/audit/v1/audit.pb.h"
+
+typedef struct evp_pkey_st EVP_PKEY;
+typedef struct x509_store_st X509_STORE;
+
+namespace pasarela::audit {
+
+// Refuses a file that group or others may access (mode & 077), naming `what` ("audit signing
+// key") in the error. Secret files must be 0600 or stricter.
+absl::Status CheckPrivateFileMode(const std::string& path, absl::string_view what);
+
+// HMAC-SHA-256, 32 bytes.
+std::string HmacSha256(absl::string_view key, absl::string_view data);
+
+// The bytes a checkpoint's signature covers (see the top of this file).
+std::string CheckpointSigningInput(const v1::Checkpoint& checkpoint);
+
+// The gateway's checkpoint key and certificate. Thread-compatible: Sign is const but uses
+// OpenSSL contexts of its own on each call, so concurrent calls are safe.
+class CheckpointSigner {
+ public:
+  // Loads a PEM private key (ECDSA, Ed25519 or RSA; refused when group or others may read it)
+  // and the PEM certificate, optionally followed by intermediates, whose public key it matches.
+  static absl::StatusOr<std::unique_ptr<CheckpointSigner>> Load(const std::string& key_file,
+                                                                const std::string& cert_file);
+  ~CheckpointSigner();
+  CheckpointSigner(const CheckpointSigner&) = delete;
+  CheckpointSigner& operator=(const CheckpointSigner&) = delete;
+
+  // Sets signer_certificate_pem, signature_algorithm and signature of `checkpoint`, whose other
+  // fields must already be set.
+  absl::Status Sign(v1::Checkpoint* checkpoint) const;
+
+  // "ecdsa-sha256", "ed25519" or "rsa-pkcs1-sha256".
+  const std::string& algorithm() const { return algorithm_; }
+
+ private:
+  CheckpointSigner(EVP_PKEY* key, std::string algorithm, std::string certificate_pem)
+      : key_(key), algorithm_(std::move(algorithm)), certificate_pem_(std::move(certificate_pem)) {}
+
+  EVP_PKEY* const key_;
+  const std::string algorithm_;
+  const std::string certificate_pem_;
+};
+
+// Checks the checkpoint's signature with the public key of the first certificate in its
+// signer_certificate_pem. Says nothing about who issued that certificate (see TrustAnchors).
+absl::Status VerifyCheckpointSignature(const v1::Checkpoint& checkpoint);
+
+// The subject of the first certificate of a PEM chain, one line, for messages.
+std::string CertificateSubject(absl::string_view pem_chain);
+
+// CA certificates a checkpoint certificate must chain to. Safe for concurrent use once built.
+class TrustAnchors {
+ public:
+  // Loads every certificate of each PEM file.
+  static absl::StatusOr<std::unique_ptr<TrustAnchors>> Load(const std::vector<std::string>& files);
+  ~TrustAnchors();
+  TrustAnchors(const TrustAnchors&) = delete;
+  TrustAnchors& operator=(const TrustAnchors&) = delete;
+
+  // Checks that the first certificate of `pem_chain` chains, through the others, to one of the
+  // anchors, with validity judged at `at` (when the checkpoint was signed, so that an old trail
+  // still verifies after its certificates expire).
+  absl::Status CheckChain(absl::string_view pem_chain, absl::Time at) const;
+
+ private:
+  explicit TrustAnchors(X509_STORE* store) : store_(store) {}
+  X509_STORE* const store_;
+};
+
+}  // namespace pasarela::audit
+
+#endif  // PASARELA_GATEWAY_AUDIT_AUDIT_CRYPTO_H_

@@ -1,0 +1,344 @@
+#include "gateway/audit/audit_tools.h"
+
+#include <map>
+#include <set>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "gateway/audit/audit_crypto.h"
+#include "gateway/audit/audit_verify.h"
+#include "gateway/audit/trail_reader.h"
+#include "pasarela/audit/v1/audit.pb.h"
+
+namespace pasarela::audit {
+namespace {
+
+constexpr size_t kMinPseudonymKeyBytes = 16;
+
+std::string FormatTime(const google::protobuf::Timestamp& t) {
+  const absl::Time time = absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", time, absl::UTCTimeZone());
+}
+
+std::string DecisionName(v1::Decision d) {
+  switch (d) {
+    case v1::ALLOW:
+      return "ALLOW";
+    case v1::DENY:
+      return "DENY";
+    default:
+      return "UNSPECIFIED";
+  }
+}
+
+// "AR" for "AR/GOV/migraciones".
+absl::string_view CountryOf(absl::string_view participant) {
+  return participant.substr(0, participant.find('/'));
+}
+
+// One side's records of exchanges, by exchange id and direction.
+struct SideRecords {
+  std::string gateway;  // the gateway that wrote most of them
+  std::map<std::pair<std::string, int>, v1::AuditRecord> records;
+  std::vector<std::string> duplicates;
+  std::vector<std::string> damage;
+};
+
+absl::Status LoadSide(const std::string& path, SideRecords* side) {
+  std::map<std::string, uint64_t> gateways;
+  absl::Status s = ForEachRecord(
+      path,
+      [&](const v1::AuditRecord& record, const TrailSegment& segment, uint64_t offset) {
+        if (record.direction() != v1::CONSUMER_SIDE && record.direction() != v1::PROVIDER_SIDE) {
+          return;
+        }
+        ++gateways[record.gateway()];
+        auto key = std::make_pair(record.exchange_id(), static_cast<int>(record.direction()));
+        if (!side->records.emplace(key, record).second) {
+          side->duplicates.push_back(absl::StrCat("exchange ", record.exchange_id(),
+                                                  " recorded twice (", segment.name, " record ",
+                                                  record.sequence(), ", offset ", offset, ")"));
+        }
+      },
+      &side->damage);
+  if (!s.ok()) return s;
+  uint64_t best = 0;
+  for (const auto& [gateway, count] : gateways) {
+    if (count > best) {
+      best = count;
+      side->gateway = gateway;
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::string Describe(const v1::AuditRecord& r) {
+  return absl::StrCat(FormatTime(r.time()), " ", r.consumer(), " -> ", r.provider(), " ",
+                      r.method(), " ", DecisionName(r.decision()), " status ",
+                      r.grpc_status_code());
+}
+
+// The fields two sides' records of one exchange must agree on, by name.
+std::vector<std::string> Differences(const v1::AuditRecord& a, const v1::AuditRecord& b) {
+  std::vector<std::string> d;
+  auto text = [&d](absl::string_view name, const std::string& x, const std::string& y) {
+    if (x != y) d.push_back(absl::StrCat(name, " (A \"", x, "\", B \"", y, "\")"));
+  };
+  auto digest = [&d](absl::string_view name, const std::string& x, const std::string& y) {
+    if (x != y) {
+      d.push_back(absl::StrCat(name, " (A ", absl::BytesToHexString(x).substr(0, 16), "..., B ",
+                               absl::BytesToHexString(y).substr(0, 16), "...)"));
+    }
+  };
+  text("consumer", a.consumer(), b.consumer());
+  text("provider", a.provider(), b.provider());
+  text("method", a.method(), b.method());
+  text("agreement", a.agreement_id(), b.agreement_id());
+  text("purpose", a.purpose(), b.purpose());
+  digest("request_digest", a.request_digest(), b.request_digest());
+  digest("response_digest", a.response_digest(), b.response_digest());
+  if (a.decision() != b.decision()) {
+    d.push_back(absl::StrCat("decision (A ", DecisionName(a.decision()), ", B ",
+                             DecisionName(b.decision()), ")"));
+  }
+  if (a.grpc_status_code() != b.grpc_status_code()) {
+    d.push_back(
+        absl::StrCat("status (A ", a.grpc_status_code(), ", B ", b.grpc_status_code(), ")"));
+  }
+  return d;
+}
+
+// Whether the other gateway `other` should hold a record of this exchange: it is the far side,
+// and a consumer-side denial never left this gateway.
+bool OtherSideExpected(const v1::AuditRecord& r, absl::string_view other) {
+  if (r.direction() == v1::CONSUMER_SIDE) {
+    return CountryOf(r.provider()) == other && r.decision() != v1::DENY;
+  }
+  return CountryOf(r.consumer()) == other;
+}
+
+int OtherDirection(int direction) {
+  return direction == v1::CONSUMER_SIDE ? v1::PROVIDER_SIDE : v1::CONSUMER_SIDE;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> NormaliseSubjectId(absl::string_view scheme_value) {
+  const size_t colon = scheme_value.find(':');
+  if (colon == absl::string_view::npos) {
+    return absl::InvalidArgumentError("subject id must be SCHEME:VALUE, e.g. CL-RUN:12531909-2");
+  }
+  std::string scheme =
+      absl::AsciiStrToUpper(absl::StripAsciiWhitespace(scheme_value.substr(0, colon)));
+  std::string value;
+  for (char c : absl::StripAsciiWhitespace(scheme_value.substr(colon + 1))) {
+    if (c == ' ' || c == '.' || c == '-' || c == '/' || c == '\t') continue;
+    value.push_back(absl::ascii_toupper(static_cast<unsigned char>(c)));
+  }
+  if (scheme.empty() || value.empty()) {
+    return absl::InvalidArgumentError("subject id must be SCHEME:VALUE with both parts non-empty");
+  }
+  return absl::StrCat(scheme, ":", value);
+}
+
+std::string SubjectPseudonym(absl::string_view hmac_key, absl::string_view scheme_value) {
+  absl::StatusOr<std::string> normalised = NormaliseSubjectId(scheme_value);
+  if (!normalised.ok()) return std::string();
+  return HmacSha256(hmac_key, *normalised);
+}
+
+absl::StatusOr<std::string> ReadPseudonymKeyFile(const std::string& path) {
+  if (absl::Status s = CheckPrivateFileMode(path, "pseudonym key"); !s.ok()) return s;
+  absl::StatusOr<std::string> key = ReadTrailFile(path);
+  if (!key.ok()) return key.status();
+  while (!key->empty() && (key->back() == '\n' || key->back() == '\r')) key->pop_back();
+  if (key->size() < kMinPseudonymKeyBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("pseudonym key ", path, " has ", key->size(),
+                                                   " bytes; it needs at least ",
+                                                   kMinPseudonymKeyBytes));
+  }
+  return key;
+}
+
+int RunAuditReconcile(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  constexpr absl::string_view kUsage =
+      "usage: pasarela audit reconcile PATH_A PATH_B\n"
+      "  PATH_A, PATH_B  the trails (segment directories or files) of two gateways\n";
+  std::vector<std::string> paths;
+  for (const std::string& arg : args) {
+    if (arg == "-h" || arg == "--help") {
+      out << kUsage;
+      return 0;
+    }
+    if (absl::StartsWith(arg, "-")) {
+      err << "audit reconcile: unknown option " << arg << "\n" << kUsage;
+      return 2;
+    }
+    paths.push_back(arg);
+  }
+  if (paths.size() != 2) {
+    err << "audit reconcile: two trails needed\n" << kUsage;
+    return 2;
+  }
+  SideRecords a, b;
+  for (auto [path, side] : {std::make_pair(paths[0], &a), std::make_pair(paths[1], &b)}) {
+    if (absl::Status s = LoadSide(path, side); !s.ok()) {
+      out << "audit reconcile: FAILED: " << s.message() << "\n";
+      return 1;
+    }
+  }
+  for (const std::string& line : a.damage) out << "warning: A " << line << "\n";
+  for (const std::string& line : b.damage) out << "warning: B " << line << "\n";
+  for (const std::string& line : a.duplicates) out << "error: A " << line << "\n";
+  for (const std::string& line : b.duplicates) out << "error: B " << line << "\n";
+
+  uint64_t matched = 0, only_a = 0, only_b = 0, differ = 0, not_forwarded = 0;
+  for (const auto& [key, record] : a.records) {
+    auto it = b.records.find(std::make_pair(key.first, OtherDirection(key.second)));
+    if (it == b.records.end()) {
+      if (OtherSideExpected(record, b.gateway)) {
+        ++only_a;
+        out << "only in A: exchange " << key.first << ": " << Describe(record) << "\n";
+      } else if (record.direction() == v1::CONSUMER_SIDE && record.decision() == v1::DENY) {
+        ++not_forwarded;
+      }
+      continue;
+    }
+    std::vector<std::string> d = Differences(record, it->second);
+    if (d.empty()) {
+      ++matched;
+    } else {
+      ++differ;
+      out << "differs: exchange " << key.first << ": " << absl::StrJoin(d, ", ") << "\n";
+    }
+  }
+  for (const auto& [key, record] : b.records) {
+    if (a.records.count(std::make_pair(key.first, OtherDirection(key.second))) != 0) continue;
+    if (OtherSideExpected(record, a.gateway)) {
+      ++only_b;
+      out << "only in B: exchange " << key.first << ": " << Describe(record) << "\n";
+    } else if (record.direction() == v1::CONSUMER_SIDE && record.decision() == v1::DENY) {
+      ++not_forwarded;
+    }
+  }
+  const uint64_t duplicates = a.duplicates.size() + b.duplicates.size();
+  const std::string gateways = absl::StrCat("A ", a.gateway.empty() ? "?" : a.gateway, ", B ",
+                                            b.gateway.empty() ? "?" : b.gateway);
+  if (only_a + only_b + differ + duplicates == 0) {
+    out << "audit reconcile: OK: " << matched << " exchanges match (" << gateways << "), "
+        << not_forwarded << " denied before forwarding\n";
+    return 0;
+  }
+  out << "audit reconcile: FAILED: " << only_a << " only in A, " << only_b << " only in B, "
+      << differ << " differ, " << duplicates << " duplicated, " << matched << " match (" << gateways
+      << ")\n";
+  return 1;
+}
+
+int RunAuditSubject(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  constexpr absl::string_view kUsage =
+      "usage: pasarela audit subject DIR --id SCHEME:VALUE --key-file FILE\n"
+      "  DIR         a segment directory (or file)\n"
+      "  --id        the data subject's identifier, e.g. CL-RUN:12.531.909-2\n"
+      "  --key-file  the gateway's pseudonym key\n";
+  std::string dir, id, key_file;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    auto value = [&](std::string* target) {
+      if (i + 1 >= args.size()) return false;
+      *target = args[++i];
+      return true;
+    };
+    if (arg == "-h" || arg == "--help") {
+      out << kUsage;
+      return 0;
+    } else if (arg == "--id") {
+      if (!value(&id)) {
+        err << "audit subject: --id needs a value\n" << kUsage;
+        return 2;
+      }
+    } else if (arg == "--key-file") {
+      if (!value(&key_file)) {
+        err << "audit subject: --key-file needs a value\n" << kUsage;
+        return 2;
+      }
+    } else if (absl::StartsWith(arg, "--id=")) {
+      id = arg.substr(5);
+    } else if (absl::StartsWith(arg, "--key-file=")) {
+      key_file = arg.substr(11);
+    } else if (absl::StartsWith(arg, "-")) {
+      err << "audit subject: unknown option " << arg << "\n" << kUsage;
+      return 2;
+    } else if (dir.empty()) {
+      dir = arg;
+    } else {
+      err << "audit subject: one DIR only\n" << kUsage;
+      return 2;
+    }
+  }
+  if (dir.empty() || id.empty() || key_file.empty()) {
+    err << "audit subject: DIR, --id and --key-file are required\n" << kUsage;
+    return 2;
+  }
+  absl::StatusOr<std::string> normalised = NormaliseSubjectId(id);
+  if (!normalised.ok()) {
+    err << "audit subject: " << normalised.status().message() << "\n";
+    return 2;
+  }
+  absl::StatusOr<std::string> key = ReadPseudonymKeyFile(key_file);
+  if (!key.ok()) {
+    out << "audit subject: FAILED: " << key.status().message() << "\n";
+    return 1;
+  }
+  const std::string pseudonym = HmacSha256(*key, *normalised);
+  uint64_t matches = 0;
+  std::vector<std::string> damage;
+  absl::Status s = ForEachRecord(
+      dir,
+      [&](const v1::AuditRecord& r, const TrailSegment&, uint64_t) {
+        if (r.subject_pseudonym() != pseudonym) return;
+        if (matches++ == 0) {
+          out << "time\tconsumer\tprovider\tagreement\tpurpose\tmethod\tdecision\texchange\n";
+        }
+        out << FormatTime(r.time()) << "\t" << r.consumer() << "\t" << r.provider() << "\t"
+            << r.agreement_id() << "\t" << r.purpose() << "\t" << r.method() << "\t"
+            << DecisionName(r.decision()) << "\t" << r.exchange_id() << "\n";
+      },
+      &damage);
+  if (!s.ok()) {
+    out << "audit subject: FAILED: " << s.message() << "\n";
+    return 1;
+  }
+  for (const std::string& line : damage) out << "warning: " << line << "\n";
+  out << "audit subject: " << matches << (matches == 1 ? " exchange" : " exchanges") << " about "
+      << *normalised << "\n";
+  return 0;
+}
+
+int RunAuditCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  constexpr absl::string_view kUsage =
+      "usage: pasarela audit verify PATH [--ca FILE]... [--strict]\n"
+      "       pasarela audit reconcile PATH_A PATH_B\n"
+      "       pasarela audit subject DIR --id SCHEME:VALUE --key-file FILE\n";
+  if (args.empty()) {
+    err << kUsage;
+    return 2;
+  }
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (args[0] == "verify") return RunAuditVerify(rest, out, err);
+  if (args[0] == "reconcile") return RunAuditReconcile(rest, out, err);
+  if (args[0] == "subject") return RunAuditSubject(rest, out, err);
+  if (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+    out << kUsage;
+    return 0;
+  }
+  err << "audit: unknown command " << args[0] << "\n" << kUsage;
+  return 2;
+}
+
+}  // namespace pasarela::audit

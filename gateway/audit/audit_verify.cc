@@ -1,0 +1,318 @@
+#include "gateway/audit/audit_verify.h"
+
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "gateway/audit/audit_crypto.h"
+#include "gateway/audit/segment_format.h"
+#include "gateway/audit/trail_reader.h"
+#include "pasarela/audit/v1/audit.pb.h"
+
+namespace pasarela::audit {
+namespace {
+
+constexpr size_t kMaxProblemsPrinted = 100;
+
+absl::Time FromTimestamp(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+}
+
+// One pass over a trail, entry by entry, carrying the chain from each entry to the next.
+class TrailCheck {
+ public:
+  TrailCheck(const AuditVerifyOptions& options, const TrustAnchors* anchors,
+             AuditVerifyReport* report)
+      : options_(options), anchors_(anchors), report_(report) {}
+
+  void Segment(const TrailSegment& segment, absl::string_view content, bool last_segment);
+  void Finish();
+
+ private:
+  void Record(const TrailSegment& segment, const EntryScanner::Entry& entry);
+  void Checkpoint(const TrailSegment& segment, const EntryScanner::Entry& entry);
+  void Problem(std::string text) { report_->problems.push_back(std::move(text)); }
+
+  const AuditVerifyOptions& options_;
+  const TrustAnchors* const anchors_;
+  AuditVerifyReport* const report_;
+
+  const TrailSegment* previous_segment_ = nullptr;
+  bool started_ = false;  // an entry has been read
+  bool resync_ = false;   // damage was just reported: do not check the next link against it
+  std::string previous_hash_;
+  std::string previous_entry_;  // "record 56" or "the checkpoint after record 56"
+  uint64_t expected_sequence_ = 0;
+  bool have_record_ = false;
+  uint64_t last_record_sequence_ = 0;
+  std::string last_record_hash_;
+  uint64_t unsealed_from_ = 0;
+};
+
+void TrailCheck::Segment(const TrailSegment& segment, absl::string_view content,
+                         bool last_segment) {
+  ++report_->segments;
+  if (previous_segment_ != nullptr && previous_segment_->number != 0 && segment.number != 0 &&
+      segment.number != previous_segment_->number + 1) {
+    const std::string missing = segment.number == previous_segment_->number + 2
+                                    ? SegmentFileName(previous_segment_->number + 1)
+                                    : absl::StrCat(SegmentFileName(previous_segment_->number + 1),
+                                                   " to ", SegmentFileName(segment.number - 1));
+    Problem(absl::StrCat(missing, " missing: the trail goes from ", previous_segment_->name, " to ",
+                         segment.name));
+    resync_ = true;
+  }
+  previous_segment_ = &segment;
+
+  EntryScanner scanner(content);
+  EntryScanner::Entry entry;
+  EntryScanner::Problem damage;
+  for (bool more = true; more;) {
+    switch (scanner.Next(&entry, &damage)) {
+      case EntryScanner::Outcome::kEntry:
+        if (entry.type == EntryType::kRecord) {
+          Record(segment, entry);
+        } else {
+          Checkpoint(segment, entry);
+        }
+        break;
+      case EntryScanner::Outcome::kEnd:
+        more = false;
+        break;
+      case EntryScanner::Outcome::kTruncated:
+        Problem(absl::StrCat(segment.name, ": truncated: last entry at offset ", damage.offset,
+                             " is incomplete (", damage.reason, ")",
+                             last_segment ? "" : ", and later segments follow"));
+        resync_ = true;
+        break;
+      case EntryScanner::Outcome::kCorrupt:
+        Problem(absl::StrCat(segment.name, " offset ", damage.offset, " (entry after ",
+                             started_ ? previous_entry_ : "the start",
+                             "): damaged entry: ", damage.reason,
+                             damage.resume_offset < content.size()
+                                 ? absl::StrCat("; readable again at offset ", damage.resume_offset)
+                                 : std::string("; nothing readable follows in the segment")));
+        resync_ = true;
+        break;
+    }
+  }
+}
+
+void TrailCheck::Record(const TrailSegment& segment, const EntryScanner::Entry& entry) {
+  v1::AuditRecord record;
+  if (!record.ParseFromArray(entry.payload.data(), static_cast<int>(entry.payload.size()))) {
+    Problem(absl::StrCat(segment.name, " offset ", entry.offset, " (entry after ",
+                         started_ ? previous_entry_ : "the start", "): record does not parse"));
+    resync_ = true;
+    return;
+  }
+  const uint64_t seq = record.sequence();
+  const std::string where =
+      absl::StrCat(segment.name, " record ", seq, " (offset ", entry.offset, ")");
+  if (!started_) {
+    report_->first_sequence = seq;
+    if (seq == 1) {
+      if (record.previous_hash() != std::string(kHashSize, '\0')) {
+        Problem(absl::StrCat(where,
+                             ": hash chain broken: the first record's previous_hash is "
+                             "not zero"));
+      }
+    } else {
+      report_->warnings.push_back(absl::StrCat("trail begins at record ", seq, " in ", segment.name,
+                                               ": earlier records are not here"));
+    }
+  } else if (resync_) {
+    // The damage before this record is already reported.
+  } else if (seq > expected_sequence_) {
+    Problem(absl::StrCat(where, ": record ", expected_sequence_,
+                         " deleted or reordered: expected sequence ", expected_sequence_,
+                         ", found ", seq));
+  } else if (seq < expected_sequence_) {
+    Problem(absl::StrCat(where, ": record ", seq, " repeated or reordered: expected sequence ",
+                         expected_sequence_, ", found ", seq));
+  } else if (record.previous_hash() != previous_hash_) {
+    Problem(
+        absl::StrCat(where, ": hash chain broken: previous_hash does not match ", previous_entry_));
+  }
+
+  const std::string hash = Sha256(entry.payload);
+  if (report_->unsealed == 0) unsealed_from_ = seq;
+  ++report_->records;
+  ++report_->unsealed;
+  report_->last_sequence = seq;
+  started_ = true;
+  resync_ = false;
+  previous_hash_ = hash;
+  previous_entry_ = absl::StrCat("record ", seq);
+  expected_sequence_ = seq + 1;
+  have_record_ = true;
+  last_record_sequence_ = seq;
+  last_record_hash_ = hash;
+}
+
+void TrailCheck::Checkpoint(const TrailSegment& segment, const EntryScanner::Entry& entry) {
+  v1::Checkpoint checkpoint;
+  if (!checkpoint.ParseFromArray(entry.payload.data(), static_cast<int>(entry.payload.size()))) {
+    Problem(absl::StrCat(segment.name, " offset ", entry.offset, " (entry after ",
+                         started_ ? previous_entry_ : "the start", "): checkpoint does not parse"));
+    resync_ = true;
+    return;
+  }
+  const uint64_t seq = checkpoint.sequence();
+  std::vector<std::string> faults;
+  if (started_ && !resync_ && checkpoint.previous_hash() != previous_hash_) {
+    faults.push_back(
+        absl::StrCat("hash chain broken: previous_hash does not match ", previous_entry_));
+  }
+  if (have_record_ && !resync_) {
+    if (seq != last_record_sequence_) {
+      faults.push_back(
+          absl::StrCat("seals record ", seq, " but the last record is ", last_record_sequence_));
+    } else if (checkpoint.record_hash() != last_record_hash_) {
+      faults.push_back(absl::StrCat("sealed hash does not match record ", seq));
+    }
+  }
+  if (absl::Status s = VerifyCheckpointSignature(checkpoint); !s.ok()) {
+    faults.push_back(std::string(s.message()));
+  } else if (anchors_ != nullptr) {
+    if (absl::Status chain = anchors_->CheckChain(checkpoint.signer_certificate_pem(),
+                                                  FromTimestamp(checkpoint.time()));
+        !chain.ok()) {
+      faults.push_back(std::string(chain.message()));
+    }
+  }
+  if (faults.empty()) {
+    ++report_->checkpoints;
+    report_->unsealed = 0;
+  } else {
+    Problem(absl::StrCat(segment.name, " checkpoint after record ", seq, " (offset ", entry.offset,
+                         "): ", absl::StrJoin(faults, "; ")));
+  }
+  started_ = true;
+  resync_ = false;
+  previous_hash_ = Sha256(entry.payload);
+  previous_entry_ = absl::StrCat("the checkpoint after record ", seq);
+}
+
+void TrailCheck::Finish() {
+  if (report_->unsealed == 0) return;
+  std::string text =
+      absl::StrCat(report_->unsealed, report_->unsealed == 1 ? " record" : " records",
+                   " after the last checkpoint ", report_->unsealed == 1 ? "is" : "are",
+                   " unsealed (", report_->unsealed == 1 ? "record " : "records ", unsealed_from_,
+                   report_->unsealed == 1 ? "" : absl::StrCat(" to ", report_->last_sequence), ")");
+  if (options_.strict) {
+    Problem(std::move(text));
+  } else {
+    report_->warnings.push_back(std::move(text));
+  }
+}
+
+std::string Plural(uint64_t n, absl::string_view one, absl::string_view many) {
+  return absl::StrCat(n, " ", n == 1 ? one : many);
+}
+
+}  // namespace
+
+std::string AuditVerifyReport::Summary() const {
+  const std::string counts = absl::StrCat(
+      Plural(records, "record", "records"), " in ", Plural(segments, "segment", "segments"), ", ",
+      Plural(checkpoints, "checkpoint", "checkpoints"), ", ", unsealed, " unsealed");
+  if (ok()) return absl::StrCat("audit verify: OK: ", counts);
+  return absl::StrCat("audit verify: FAILED: ", Plural(problems.size(), "problem", "problems"),
+                      " (", counts, "); first: ", problems.front());
+}
+
+AuditVerifier::AuditVerifier(AuditVerifyOptions options, std::unique_ptr<TrustAnchors> anchors)
+    : options_(std::move(options)), anchors_(std::move(anchors)) {}
+
+AuditVerifier::~AuditVerifier() = default;
+
+absl::StatusOr<std::unique_ptr<AuditVerifier>> AuditVerifier::Create(AuditVerifyOptions options) {
+  std::unique_ptr<TrustAnchors> anchors;
+  if (!options.ca_files.empty()) {
+    absl::StatusOr<std::unique_ptr<TrustAnchors>> loaded = TrustAnchors::Load(options.ca_files);
+    if (!loaded.ok()) return loaded.status();
+    anchors = *std::move(loaded);
+  }
+  return std::unique_ptr<AuditVerifier>(new AuditVerifier(std::move(options), std::move(anchors)));
+}
+
+absl::StatusOr<AuditVerifyReport> AuditVerifier::Verify(const std::string& path) const {
+  absl::StatusOr<std::vector<TrailSegment>> segments = ListTrailSegments(path);
+  if (!segments.ok()) return segments.status();
+  AuditVerifyReport report;
+  TrailCheck check(options_, anchors_.get(), &report);
+  for (size_t i = 0; i < segments->size(); ++i) {
+    const TrailSegment& segment = (*segments)[i];
+    absl::StatusOr<std::string> content = ReadTrailFile(segment.path);
+    if (!content.ok()) return content.status();
+    check.Segment(segment, *content, i + 1 == segments->size());
+  }
+  check.Finish();
+  if (anchors_ == nullptr && report.checkpoints > 0) {
+    report.warnings.push_back(
+        "checkpoint signatures were checked against the certificates they carry, not against a "
+        "CA (use --ca FILE)");
+  }
+  return report;
+}
+
+int RunAuditVerify(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  constexpr absl::string_view kUsage =
+      "usage: pasarela audit verify PATH [--ca FILE]... [--strict]\n"
+      "  PATH      a segment directory or a single segment file\n"
+      "  --ca      CA certificate(s) (PEM) each checkpoint certificate must chain to\n"
+      "  --strict  records after the last checkpoint are a failure, not a warning\n";
+  AuditVerifyOptions options;
+  std::vector<std::string> paths;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "-h" || arg == "--help") {
+      out << kUsage;
+      return 0;
+    } else if (arg == "--strict") {
+      options.strict = true;
+    } else if (arg == "--ca") {
+      if (i + 1 >= args.size()) {
+        err << "audit verify: --ca needs a file\n" << kUsage;
+        return 2;
+      }
+      options.ca_files.push_back(args[++i]);
+    } else if (absl::StartsWith(arg, "--ca=")) {
+      options.ca_files.push_back(arg.substr(5));
+    } else if (absl::StartsWith(arg, "-") && arg != "-") {
+      err << "audit verify: unknown option " << arg << "\n" << kUsage;
+      return 2;
+    } else {
+      paths.push_back(arg);
+    }
+  }
+  if (paths.size() != 1) {
+    err << "audit verify: " << (paths.empty() ? "PATH is missing" : "one PATH only") << "\n"
+        << kUsage;
+    return 2;
+  }
+  absl::StatusOr<std::unique_ptr<AuditVerifier>> verifier = AuditVerifier::Create(options);
+  if (!verifier.ok()) {
+    err << "audit verify: " << verifier.status().message() << "\n";
+    return 2;
+  }
+  absl::StatusOr<AuditVerifyReport> report = (*verifier)->Verify(paths.front());
+  if (!report.ok()) {
+    out << "audit verify: FAILED: " << report.status().message() << "\n";
+    return 1;
+  }
+  for (size_t i = 0; i < report->problems.size() && i < kMaxProblemsPrinted; ++i) {
+    out << "error: " << report->problems[i] << "\n";
+  }
+  if (report->problems.size() > kMaxProblemsPrinted) {
+    out << "error: ... and " << report->problems.size() - kMaxProblemsPrinted << " more\n";
+  }
+  for (const std::string& warning : report->warnings) out << "warning: " << warning << "\n";
+  out << report->Summary() << "\n";
+  return report->ok() ? 0 : 1;
+}
+
+}  // namespace pasarela::audit

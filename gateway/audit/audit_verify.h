@@ -1,0 +1,77 @@
+// AuditVerifier checks an audit trail written by AuditLog: the framing of every entry, the hash
+// chain, the continuity of sequence numbers across segments, each checkpoint's seal and
+// signature, and optionally that each checkpoint certificate was issued under a given CA. It
+// names the first bad entry by segment, record number and byte offset. RunAuditVerify is the
+// `pasarela audit verify` command built on it.
+//
+// Thread safety: an AuditVerifier is immutable once created; Verify may be called concurrently.
+
+#ifndef PASARELA_GATEWAY_AUDIT_AUDIT_VERIFY_H_
+#define PASARELA_GATEWAY_AUDIT_AUDIT_VERIFY_H_
+
+#include <cstdint>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace pasarela::audit {
+
+class TrustAnchors;
+
+struct AuditVerifyOptions {
+  // PEM files of CA certificates. When not empty, each checkpoint's certificate must chain to one
+  // of them (validity judged at the checkpoint's time), so a trail signed under successive
+  // gateway keys verifies against the country's CA alone.
+  std::vector<std::string> ca_files;
+  // Records after the last checkpoint are a failure instead of a warning.
+  bool strict = false;
+};
+
+struct AuditVerifyReport {
+  // Failures in trail order; the first names the first bad entry. Empty when the trail verifies.
+  std::vector<std::string> problems;
+  std::vector<std::string> warnings;
+  uint64_t segments = 0;
+  uint64_t records = 0;
+  uint64_t checkpoints = 0;  // checkpoints that verified
+  uint64_t unsealed = 0;     // records after the last checkpoint that verified
+  uint64_t first_sequence = 0;
+  uint64_t last_sequence = 0;
+
+  bool ok() const { return problems.empty(); }
+  // One line: "audit verify: OK: 1234 records in 3 segments, 25 checkpoints, 0 unsealed" or
+  // "audit verify: FAILED: ...".
+  std::string Summary() const;
+};
+
+class AuditVerifier {
+ public:
+  // Fails when a CA file cannot be read or holds no certificate.
+  static absl::StatusOr<std::unique_ptr<AuditVerifier>> Create(AuditVerifyOptions options);
+  ~AuditVerifier();
+  AuditVerifier(const AuditVerifier&) = delete;
+  AuditVerifier& operator=(const AuditVerifier&) = delete;
+
+  // Verifies the trail at `path`: a segment directory, or one segment file (whose first record
+  // then anchors the chain). Fails only when the trail cannot be read; what is wrong inside it
+  // is in the report.
+  absl::StatusOr<AuditVerifyReport> Verify(const std::string& path) const;
+
+ private:
+  AuditVerifier(AuditVerifyOptions options, std::unique_ptr<TrustAnchors> anchors);
+
+  const AuditVerifyOptions options_;
+  const std::unique_ptr<TrustAnchors> anchors_;  // null without CA files
+};
+
+// `pasarela audit verify PATH [--ca FILE]... [--strict]`; `args` are the words after "verify".
+// Writes each problem and warning, then the summary line, to `out`; usage errors to `err`.
+// Returns 0 when the trail verifies, 1 when it does not (or cannot be read), 2 on a usage error.
+int RunAuditVerify(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+}  // namespace pasarela::audit
+
+#endif  // PASARELA_GATEWAY_AUDIT_AUDIT_VERIFY_H_

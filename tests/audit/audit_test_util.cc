@@ -1,0 +1,223 @@
+#include "tests/audit/audit_test_util.h"
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+
+namespace pasarela::audit::testing {
+namespace {
+
+[[noreturn]] void Die(const std::string& what) {
+  std::fprintf(stderr, "audit test setup failed: %s\n", what.c_str());
+  std::abort();
+}
+
+EVP_PKEY* NewKey(KeyType type) {
+  EVP_PKEY* key = type == KeyType::kEd25519 ? EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")
+                                            : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+  if (key == nullptr) Die("key generation");
+  return key;
+}
+
+void AddExtension(X509* cert, X509* issuer, int nid, const char* value) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
+  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+  if (ext == nullptr || X509_add_ext(cert, ext, -1) != 1) Die("certificate extension");
+  X509_EXTENSION_free(ext);
+}
+
+// A certificate for `key` named `cn`, signed by `issuer_key` (itself when issuer is null).
+X509* NewCert(EVP_PKEY* key, const std::string& cn, X509* issuer, EVP_PKEY* issuer_key, long serial,
+              bool ca) {  // NOLINT(runtime/int)
+  X509* cert = X509_new();
+  X509_set_version(cert, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert), serial);
+  X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
+  X509_gmtime_adj(X509_getm_notAfter(cert), 365L * 24 * 3600);
+  X509_set_pubkey(cert, key);
+  X509_NAME* name = X509_get_subject_name(cert);
+  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("Pasarela test"), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
+  X509_set_issuer_name(cert, issuer != nullptr ? X509_get_subject_name(issuer) : name);
+  X509* issuer_cert = issuer != nullptr ? issuer : cert;
+  if (ca) {
+    AddExtension(cert, issuer_cert, NID_basic_constraints, "critical,CA:TRUE");
+    AddExtension(cert, issuer_cert, NID_key_usage, "critical,keyCertSign,cRLSign");
+  } else {
+    AddExtension(cert, issuer_cert, NID_basic_constraints, "critical,CA:FALSE");
+    AddExtension(cert, issuer_cert, NID_key_usage, "critical,digitalSignature");
+  }
+  AddExtension(cert, issuer_cert, NID_subject_key_identifier, "hash");
+  const EVP_MD* md = EVP_PKEY_get_base_id(issuer_key) == EVP_PKEY_ED25519 ? nullptr : EVP_sha256();
+  if (X509_sign(cert, issuer_key, md) == 0) Die("certificate signing");
+  return cert;
+}
+
+void WritePem(const std::string& path, X509* cert) {
+  FILE* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr || PEM_write_X509(f, cert) != 1) Die("writing " + path);
+  std::fclose(f);
+}
+
+void WriteKey(const std::string& path, EVP_PKEY* key) {
+  FILE* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr || PEM_write_PrivateKey(f, key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+    Die("writing " + path);
+  }
+  std::fclose(f);
+  ::chmod(path.c_str(), 0600);
+}
+
+}  // namespace
+
+TempDir::TempDir() {
+  const char* base = std::getenv("TEST_TMPDIR");
+  if (base == nullptr) base = std::getenv("TMPDIR");
+  std::string pattern = absl::StrCat(base != nullptr ? base : "/tmp", "/pasarela-audit-XXXXXX");
+  if (::mkdtemp(pattern.data()) == nullptr) Die("mkdtemp " + pattern);
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+struct TestPki::Ca {
+  EVP_PKEY* key = nullptr;
+  X509* cert = nullptr;
+  ~Ca() {
+    X509_free(cert);
+    EVP_PKEY_free(key);
+  }
+};
+
+TestPki::TestPki(std::string dir) : dir_(std::move(dir)) {}
+TestPki::~TestPki() = default;
+
+std::string TestPki::MakeCa(const std::string& name) {
+  auto ca = std::make_unique<Ca>();
+  ca->key = NewKey(KeyType::kEcdsaP256);
+  ca->cert = NewCert(ca->key, name, nullptr, ca->key, serial_++, /*ca=*/true);
+  const std::string path = absl::StrCat(dir_, "/", name, ".crt");
+  WritePem(path, ca->cert);
+  cas_[name] = std::move(ca);
+  return path;
+}
+
+KeyAndCert TestPki::MakeLeaf(const std::string& ca_name, const std::string& name, KeyType type) {
+  auto it = cas_.find(ca_name);
+  if (it == cas_.end()) Die("no CA " + ca_name);
+  EVP_PKEY* key = NewKey(type);
+  X509* cert = NewCert(key, name, it->second->cert, it->second->key, serial_++, /*ca=*/false);
+  KeyAndCert out{absl::StrCat(dir_, "/", name, ".key"), absl::StrCat(dir_, "/", name, ".crt")};
+  WriteKey(out.key_file, key);
+  WritePem(out.cert_file, cert);
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  return out;
+}
+
+v1::AuditRecord MakeRecord(int n) {
+  v1::AuditRecord r;
+  r.set_direction(v1::CONSUMER_SIDE);
+  r.set_exchange_id(absl::StrCat("ex-", n));
+  r.set_consumer("AR/GOV/migraciones");
+  r.set_provider("CL/GOV/registro-civil");
+  r.set_method("/pasarela.identity.v1.IdentityService/GetPerson");
+  r.set_agreement_id("ar-cl-identity-2024");
+  r.set_agreement_digest(Sha256("agreement"));
+  r.set_purpose("border-control");
+  r.set_decision(v1::ALLOW);
+  r.set_deciding_rule("agreement ar-cl-identity-2024: allowed");
+  r.set_grpc_status_code(0);
+  r.set_latency_us(1200 + n);
+  v1::ClassifiedField* f = r.add_classification();
+  f->set_category("personal_identifier");
+  f->set_field_path("person.run");
+  f->set_source(v1::DECLARED);
+  r.set_request_digest(Sha256(absl::StrCat("request ", n)));
+  r.set_response_digest(Sha256(absl::StrCat("response ", n)));
+  r.set_policy_digest(Sha256("policy"));
+  r.set_bytes_in(120);
+  r.set_bytes_out(480);
+  return r;
+}
+
+std::string ReadFileOrDie(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) Die("reading " + path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void WriteFileOrDie(const std::string& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+  if (!out) Die("writing " + path);
+}
+
+void CopyDirectory(const std::string& from, const std::string& to) {
+  std::filesystem::create_directories(to);
+  for (const auto& e : std::filesystem::directory_iterator(from)) {
+    if (e.is_regular_file()) {
+      std::filesystem::copy_file(e.path(), std::filesystem::path(to) / e.path().filename());
+    }
+  }
+}
+
+std::vector<RawEntry> ReadEntries(const std::string& segment_path) {
+  const std::string content = ReadFileOrDie(segment_path);
+  std::vector<RawEntry> entries;
+  EntryScanner scanner(content);
+  EntryScanner::Entry e;
+  EntryScanner::Problem p;
+  while (true) {
+    EntryScanner::Outcome o = scanner.Next(&e, &p);
+    if (o == EntryScanner::Outcome::kEnd) break;
+    if (o != EntryScanner::Outcome::kEntry) Die("damaged segment " + segment_path);
+    entries.push_back(RawEntry{e.offset, e.type, std::string(e.payload), e.size});
+  }
+  return entries;
+}
+
+std::string Frame(const std::vector<RawEntry>& entries) {
+  std::string out;
+  for (const RawEntry& e : entries) AppendEntry(e.type, e.payload, &out);
+  return out;
+}
+
+size_t IndexOfRecord(const std::vector<RawEntry>& entries, uint64_t sequence) {
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (entries[i].type != EntryType::kRecord) continue;
+    v1::AuditRecord r;
+    if (r.ParseFromString(entries[i].payload) && r.sequence() == sequence) return i;
+  }
+  Die(absl::StrCat("no record ", sequence));
+}
+
+size_t IndexOfCheckpoint(const std::vector<RawEntry>& entries, uint64_t sequence) {
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (entries[i].type != EntryType::kCheckpoint) continue;
+    v1::Checkpoint c;
+    if (c.ParseFromString(entries[i].payload) && c.sequence() == sequence) return i;
+  }
+  Die(absl::StrCat("no checkpoint after record ", sequence));
+}
+
+}  // namespace pasarela::audit::testing

@@ -1,0 +1,194 @@
+#include "gateway/audit/audit_tools.h"
+
+#include <sys/stat.h>
+
+#include <sstream>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "gateway/audit/audit_crypto.h"
+#include "gateway/audit/audit_log.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/audit/audit_test_util.h"
+
+namespace pasarela::audit {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::KeyAndCert;
+using testing::MakeRecord;
+using ::testing::Not;
+using testing::TempDir;
+using testing::TestPki;
+
+TEST(SubjectIdTest, Normalises) {
+  EXPECT_EQ(*NormaliseSubjectId("cl-run: 12.531.909-2"), "CL-RUN:125319092");
+  EXPECT_EQ(*NormaliseSubjectId("CL-RUN:125319092"), "CL-RUN:125319092");
+  EXPECT_EQ(*NormaliseSubjectId(" br-cpf :390.533.447-05 "), "BR-CPF:39053344705");
+  EXPECT_EQ(*NormaliseSubjectId("mx-curp:boxw310820hnerxn09"), "MX-CURP:BOXW310820HNERXN09");
+  EXPECT_FALSE(NormaliseSubjectId("125319092").ok());
+  EXPECT_FALSE(NormaliseSubjectId(":125319092").ok());
+  EXPECT_FALSE(NormaliseSubjectId("CL-RUN: .-").ok());
+}
+
+TEST(SubjectIdTest, PseudonymIsHmacOfTheNormalisedId) {
+  // RFC 4231-style known answer for the HMAC itself.
+  EXPECT_EQ(
+      absl::BytesToHexString(HmacSha256("key", "The quick brown fox jumps over the lazy dog")),
+      "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8");
+  const std::string key = "0123456789abcdef0123456789abcdef";
+  EXPECT_EQ(SubjectPseudonym(key, "cl-run:12.531.909-2"), HmacSha256(key, "CL-RUN:125319092"));
+  EXPECT_EQ(SubjectPseudonym(key, "CL-RUN:12531909-2"), SubjectPseudonym(key, "cl-run:125319092"));
+  EXPECT_NE(SubjectPseudonym(key, "CL-RUN:12531909-2"),
+            SubjectPseudonym("other key 123456", "CL-RUN:12531909-2"));
+  EXPECT_EQ(SubjectPseudonym(key, "no scheme"), "");
+}
+
+class AuditToolsTest : public ::testing::Test {
+ protected:
+  AuditToolsTest() : pki_(tmp_.path()) {
+    pki_.MakeCa("CA");
+    ar_key_ = pki_.MakeLeaf("CA", "gateway-AR");
+    cl_key_ = pki_.MakeLeaf("CA", "gateway-CL");
+  }
+
+  void Write(const std::string& dir, const std::string& gateway, const KeyAndCert& key,
+             const std::vector<v1::AuditRecord>& records) {
+    AuditLogOptions o;
+    o.directory = dir;
+    o.gateway = gateway;
+    o.signing_key_file = key.key_file;
+    o.signing_cert_file = key.cert_file;
+    auto log = AuditLog::Open(o);
+    ASSERT_TRUE(log.ok()) << log.status();
+    for (const v1::AuditRecord& r : records) ASSERT_TRUE((*log)->AppendAndWait(r).ok());
+    ASSERT_TRUE((*log)->Close().ok());
+  }
+
+  // The consumer side (AR) and provider side (CL) records of one exchange.
+  static std::pair<v1::AuditRecord, v1::AuditRecord> Exchange(int n) {
+    v1::AuditRecord consumer = MakeRecord(n);
+    consumer.set_gateway("AR");
+    v1::AuditRecord provider = consumer;
+    provider.set_gateway("CL");
+    provider.set_direction(v1::PROVIDER_SIDE);
+    return {consumer, provider};
+  }
+
+  int Run(int (*command)(const std::vector<std::string>&, std::ostream&, std::ostream&),
+          const std::vector<std::string>& args, std::string* out) {
+    std::ostringstream o, e;
+    int code = command(args, o, e);
+    *out = o.str() + e.str();
+    return code;
+  }
+
+  TempDir tmp_;
+  TestPki pki_;
+  KeyAndCert ar_key_, cl_key_;
+};
+
+TEST_F(AuditToolsTest, ReconcileMatchingTrails) {
+  std::vector<v1::AuditRecord> ar, cl;
+  for (int n = 1; n <= 5; ++n) {
+    auto [consumer, provider] = Exchange(n);
+    ar.push_back(consumer);
+    cl.push_back(provider);
+  }
+  // Denied by AR itself: never reached CL, and that is not a discrepancy.
+  v1::AuditRecord denied = Exchange(6).first;
+  denied.set_decision(v1::DENY);
+  denied.set_grpc_status_code(7);
+  ar.push_back(denied);
+  // A policy reload has no counterpart.
+  v1::AuditRecord reload;
+  reload.set_direction(v1::POLICY_RELOAD);
+  cl.push_back(reload);
+  Write(tmp_.Sub("ar"), "AR", ar_key_, ar);
+  Write(tmp_.Sub("cl"), "CL", cl_key_, cl);
+
+  std::string out;
+  EXPECT_EQ(Run(RunAuditReconcile, {tmp_.Sub("ar"), tmp_.Sub("cl")}, &out), 0) << out;
+  EXPECT_EQ(out,
+            "audit reconcile: OK: 5 exchanges match (A AR, B CL), 1 denied before forwarding\n");
+}
+
+TEST_F(AuditToolsTest, ReconcileReportsMissingAndDifferentExchanges) {
+  std::vector<v1::AuditRecord> ar, cl;
+  for (int n = 1; n <= 5; ++n) {
+    auto [consumer, provider] = Exchange(n);
+    if (n == 2) provider.set_response_digest(Sha256("something else"));
+    if (n == 3) provider.set_decision(v1::DENY);
+    ar.push_back(consumer);
+    if (n != 4) cl.push_back(provider);
+  }
+  // CL recorded an exchange from AR that AR has no record of.
+  cl.push_back(Exchange(9).second);
+  Write(tmp_.Sub("ar"), "AR", ar_key_, ar);
+  Write(tmp_.Sub("cl"), "CL", cl_key_, cl);
+
+  std::string out;
+  EXPECT_EQ(Run(RunAuditReconcile, {tmp_.Sub("ar"), tmp_.Sub("cl")}, &out), 1);
+  EXPECT_THAT(out, HasSubstr("differs: exchange ex-2: response_digest (A "));
+  EXPECT_THAT(out, HasSubstr("differs: exchange ex-3: decision (A ALLOW, B DENY)"));
+  EXPECT_THAT(out, HasSubstr("only in A: exchange ex-4: "));
+  EXPECT_THAT(out, HasSubstr("only in B: exchange ex-9: "));
+  EXPECT_THAT(out, HasSubstr("audit reconcile: FAILED: 1 only in A, 1 only in B, 2 differ, 0 "
+                             "duplicated, 2 match (A AR, B CL)\n"));
+  EXPECT_EQ(Run(RunAuditReconcile, {tmp_.Sub("ar")}, &out), 2);
+}
+
+TEST_F(AuditToolsTest, SubjectListsThatPersonsExchanges) {
+  const std::string key = "0123456789abcdef0123456789abcdef";
+  const std::string key_file = tmp_.Sub("pseudonym.key");
+  testing::WriteFileOrDie(key_file, key + "\n");
+  ASSERT_EQ(::chmod(key_file.c_str(), 0600), 0);
+
+  std::vector<v1::AuditRecord> records;
+  for (int n = 1; n <= 6; ++n) {
+    v1::AuditRecord r = MakeRecord(n);
+    r.set_subject_pseudonym(
+        SubjectPseudonym(key, n % 2 == 0 ? "CL-RUN:12.531.909-2" : "CL-RUN:76.086.428-5"));
+    r.mutable_time()->set_seconds(1714564800 + n);  // 2024-05-01T12:00:0nZ
+    records.push_back(r);
+  }
+  Write(tmp_.Sub("trail"), "AR", ar_key_, records);
+
+  std::string out;
+  EXPECT_EQ(Run(RunAuditSubject,
+                {tmp_.Sub("trail"), "--id", "cl-run:12531909-2", "--key-file", key_file}, &out),
+            0)
+      << out;
+  EXPECT_THAT(out, HasSubstr("time\tconsumer\tprovider\tagreement\tpurpose\tmethod\tdecision\t"
+                             "exchange\n"));
+  EXPECT_THAT(out, HasSubstr("2024-05-01T12:00:02.000Z\tAR/GOV/migraciones\tCL/GOV/registro-civil"
+                             "\tar-cl-identity-2024\tborder-control\t"));
+  EXPECT_THAT(out, HasSubstr("\tALLOW\tex-4\n"));
+  EXPECT_THAT(out, Not(HasSubstr("\tex-3\n")));
+  EXPECT_THAT(out, HasSubstr("audit subject: 3 exchanges about CL-RUN:125319092\n"));
+
+  // A key file others can read is refused.
+  ASSERT_EQ(::chmod(key_file.c_str(), 0644), 0);
+  EXPECT_EQ(
+      Run(RunAuditSubject, {tmp_.Sub("trail"), "--id", "CL-RUN:1", "--key-file", key_file}, &out),
+      1);
+  EXPECT_THAT(out, HasSubstr("chmod 600"));
+  EXPECT_EQ(Run(RunAuditSubject, {tmp_.Sub("trail"), "--id", "CL-RUN:1"}, &out), 2);
+  EXPECT_EQ(
+      Run(RunAuditSubject, {tmp_.Sub("trail"), "--id", "nocolon", "--key-file", key_file}, &out),
+      2);
+}
+
+TEST_F(AuditToolsTest, CommandDispatch) {
+  std::string out;
+  EXPECT_EQ(Run(RunAuditCommand, {}, &out), 2);
+  EXPECT_EQ(Run(RunAuditCommand, {"frobnicate"}, &out), 2);
+  EXPECT_EQ(Run(RunAuditCommand, {"help"}, &out), 0);
+  Write(tmp_.Sub("trail"), "AR", ar_key_, {MakeRecord(1)});
+  EXPECT_EQ(Run(RunAuditCommand, {"verify", tmp_.Sub("trail"), "--strict"}, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("audit verify: OK: 1 record in 1 segment, 1 checkpoint, 0 unsealed"));
+}
+
+}  // namespace
+}  // namespace pasarela::audit

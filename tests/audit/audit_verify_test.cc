@@ -1,0 +1,327 @@
+#include "gateway/audit/audit_verify.h"
+
+#include <filesystem>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "gateway/audit/audit_crypto.h"
+#include "gateway/audit/audit_log.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/audit/audit_test_util.h"
+
+namespace pasarela::audit {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing::IndexOfCheckpoint;
+using testing::IndexOfRecord;
+using ::testing::IsEmpty;
+using testing::KeyAndCert;
+using testing::MakeRecord;
+using testing::RawEntry;
+using ::testing::StartsWith;
+using testing::TempDir;
+using testing::TestPki;
+
+// A trail of 50 records with a checkpoint after every 10th, in one segment:
+// r1..r10 c10 r11..r20 c20 ... r41..r50 c50.
+class AuditVerifyTest : public ::testing::Test {
+ protected:
+  AuditVerifyTest() : pki_(tmp_.path()) {
+    ca_ = pki_.MakeCa("CL-CA");
+    other_ca_ = pki_.MakeCa("XX-CA");
+    key_ = pki_.MakeLeaf("CL-CA", "gateway-CL-2024");
+    dir_ = tmp_.Sub("trail");
+    segment_ = dir_ + "/segment-000001.log";
+  }
+
+  void WriteTrail(const KeyAndCert& key, int records, int first = 1,
+                  uint64_t max_segment_bytes = 64 << 20) {
+    AuditLogOptions o;
+    o.directory = dir_;
+    o.gateway = "CL";
+    o.signing_key_file = key.key_file;
+    o.signing_cert_file = key.cert_file;
+    o.checkpoint_every_records = 10;
+    o.checkpoint_interval = absl::InfiniteDuration();
+    o.max_segment_bytes = max_segment_bytes;
+    auto log = AuditLog::Open(o);
+    ASSERT_TRUE(log.ok()) << log.status();
+    for (int i = first; i < first + records; ++i) {
+      ASSERT_TRUE((*log)->AppendAndWait(MakeRecord(i)).ok());
+    }
+    ASSERT_TRUE((*log)->Close().ok());
+  }
+
+  AuditVerifyReport Verify(std::vector<std::string> cas = {}, bool strict = false,
+                           const std::string& path = "") {
+    AuditVerifyOptions options;
+    options.ca_files = std::move(cas);
+    options.strict = strict;
+    auto verifier = AuditVerifier::Create(options);
+    EXPECT_TRUE(verifier.ok()) << verifier.status();
+    auto report = (*verifier)->Verify(path.empty() ? dir_ : path);
+    EXPECT_TRUE(report.ok()) << report.status();
+    return report.ok() ? *report : AuditVerifyReport();
+  }
+
+  // Runs the command; returns its exit code and puts its output in *out.
+  int Run(const std::vector<std::string>& args, std::string* out, std::string* err = nullptr) {
+    std::ostringstream o, e;
+    int code = RunAuditVerify(args, o, e);
+    *out = o.str();
+    if (err != nullptr) *err = e.str();
+    return code;
+  }
+
+  std::string LastLine(const std::string& text) {
+    std::string t = text;
+    if (!t.empty() && t.back() == '\n') t.pop_back();
+    return t.substr(t.rfind('\n') == std::string::npos ? 0 : t.rfind('\n') + 1);
+  }
+
+  TempDir tmp_;
+  TestPki pki_;
+  std::string ca_, other_ca_;
+  KeyAndCert key_;
+  std::string dir_, segment_;
+};
+
+TEST_F(AuditVerifyTest, IntactTrailVerifies) {
+  WriteTrail(key_, 50);
+  AuditVerifyReport report = Verify({ca_}, /*strict=*/true);
+  EXPECT_THAT(report.problems, IsEmpty());
+  EXPECT_THAT(report.warnings, IsEmpty());
+  EXPECT_EQ(report.Summary(),
+            "audit verify: OK: 50 records in 1 segment, 5 checkpoints, 0 unsealed");
+
+  std::string out;
+  EXPECT_EQ(Run({dir_, "--ca", ca_, "--strict"}, &out), 0);
+  EXPECT_EQ(out, "audit verify: OK: 50 records in 1 segment, 5 checkpoints, 0 unsealed\n");
+  // A single segment file verifies too.
+  EXPECT_EQ(Run({segment_, "--ca=" + ca_}, &out), 0) << out;
+}
+
+TEST_F(AuditVerifyTest, EditedByteIsFoundAtItsRecord) {
+  WriteTrail(key_, 50);
+  auto entries = testing::ReadEntries(segment_);
+  const RawEntry& r23 = entries[IndexOfRecord(entries, 23)];
+  std::string content = testing::ReadFileOrDie(segment_);
+  content[r23.offset + 30] ^= 0x01;
+  testing::WriteFileOrDie(segment_, content);
+
+  AuditVerifyReport report = Verify({ca_});
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.problems.front(),
+            absl::StrCat("segment-000001.log offset ", r23.offset,
+                         " (entry after record 22): damaged entry: checksum mismatch; readable "
+                         "again at offset ",
+                         r23.offset + r23.size));
+  EXPECT_EQ(report.problems.size(), 1u);
+  std::string out;
+  EXPECT_EQ(Run({dir_}, &out), 1);
+  EXPECT_THAT(LastLine(out), StartsWith("audit verify: FAILED: 1 problem"));
+}
+
+TEST_F(AuditVerifyTest, EditedRecordWithRecomputedChecksumBreaksTheChain) {
+  WriteTrail(key_, 50);
+  auto entries = testing::ReadEntries(segment_);
+  const size_t i = IndexOfRecord(entries, 23);
+  v1::AuditRecord r;
+  ASSERT_TRUE(r.ParseFromString(entries[i].payload));
+  r.set_purpose("border-contrul");  // same length, so offsets stay put
+  entries[i].payload = r.SerializeAsString();
+  testing::WriteFileOrDie(segment_, testing::Frame(entries));
+
+  AuditVerifyReport report = Verify({ca_});
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.problems.front(),
+            absl::StrCat("segment-000001.log record 24 (offset ", entries[i + 1].offset,
+                         "): hash chain broken: previous_hash does not match record 23"));
+}
+
+TEST_F(AuditVerifyTest, EditedLastRecordBeforeACheckpointBreaksTheSeal) {
+  WriteTrail(key_, 50);
+  auto entries = testing::ReadEntries(segment_);
+  const size_t i = IndexOfRecord(entries, 40);
+  v1::AuditRecord r;
+  ASSERT_TRUE(r.ParseFromString(entries[i].payload));
+  r.set_decision(v1::DENY);
+  entries[i].payload = r.SerializeAsString();
+  testing::WriteFileOrDie(segment_, testing::Frame(entries));
+
+  AuditVerifyReport report = Verify();
+  ASSERT_FALSE(report.ok());
+  EXPECT_THAT(report.problems.front(), StartsWith("segment-000001.log checkpoint after record 40"));
+  EXPECT_THAT(report.problems.front(), HasSubstr("sealed hash does not match record 40"));
+}
+
+TEST_F(AuditVerifyTest, DeletedRecordIsNamed) {
+  WriteTrail(key_, 50);
+  auto entries = testing::ReadEntries(segment_);
+  entries.erase(entries.begin() + IndexOfRecord(entries, 12));
+  testing::WriteFileOrDie(segment_, testing::Frame(entries));
+
+  AuditVerifyReport report = Verify();
+  ASSERT_FALSE(report.ok());
+  const std::vector<RawEntry> after = testing::ReadEntries(segment_);
+  const RawEntry& r13 = after[IndexOfRecord(after, 13)];
+  EXPECT_EQ(report.problems.front(),
+            absl::StrCat("segment-000001.log record 13 (offset ", r13.offset,
+                         "): record 12 deleted or reordered: expected sequence 12, found 13"));
+}
+
+TEST_F(AuditVerifyTest, SwappedRecordsAreNamed) {
+  WriteTrail(key_, 50);
+  auto entries = testing::ReadEntries(segment_);
+  std::swap(entries[IndexOfRecord(entries, 33)], entries[IndexOfRecord(entries, 34)]);
+  testing::WriteFileOrDie(segment_, testing::Frame(entries));
+
+  AuditVerifyReport report = Verify();
+  ASSERT_GE(report.problems.size(), 2u);
+  EXPECT_THAT(report.problems[0], HasSubstr("record 34 (offset "));
+  EXPECT_THAT(report.problems[0],
+              HasSubstr("record 33 deleted or reordered: expected sequence 33, found 34"));
+  EXPECT_THAT(report.problems[1],
+              HasSubstr("record 33 repeated or reordered: expected sequence 35, found 33"));
+}
+
+TEST_F(AuditVerifyTest, TruncationInsideAnEntryIsReported) {
+  WriteTrail(key_, 50);
+  auto entries = testing::ReadEntries(segment_);
+  const RawEntry& last = entries.back();
+  std::string content = testing::ReadFileOrDie(segment_);
+  testing::WriteFileOrDie(segment_, content.substr(0, last.offset + 20));
+
+  AuditVerifyReport report = Verify();
+  ASSERT_FALSE(report.ok());
+  EXPECT_THAT(report.problems.front(),
+              StartsWith(absl::StrCat("segment-000001.log: truncated: last entry at offset ",
+                                      last.offset, " is incomplete")));
+}
+
+TEST_F(AuditVerifyTest, TruncationAtAnEntryBoundaryLeavesRecordsUnsealed) {
+  WriteTrail(key_, 50);
+  auto entries = testing::ReadEntries(segment_);
+  entries.resize(IndexOfRecord(entries, 47) + 1);  // r48..r50 and c50 gone
+  testing::WriteFileOrDie(segment_, testing::Frame(entries));
+
+  AuditVerifyReport report = Verify();
+  EXPECT_TRUE(report.ok());
+  EXPECT_EQ(report.unsealed, 7u);
+  EXPECT_THAT(report.warnings,
+              ::testing::Contains("7 records after the last checkpoint are unsealed (records 41 "
+                                  "to 47)"));
+  std::string out;
+  EXPECT_EQ(Run({dir_}, &out), 0);
+  EXPECT_EQ(LastLine(out), "audit verify: OK: 47 records in 1 segment, 4 checkpoints, 7 unsealed");
+  EXPECT_EQ(Run({dir_, "--strict"}, &out), 1);
+  EXPECT_THAT(LastLine(out), HasSubstr("unsealed (records 41 to 47)"));
+}
+
+TEST_F(AuditVerifyTest, CheckpointSignedByAnotherKeyIsForged) {
+  WriteTrail(key_, 50);
+  auto entries = testing::ReadEntries(segment_);
+  const size_t i = IndexOfCheckpoint(entries, 20);
+  v1::Checkpoint c;
+  ASSERT_TRUE(c.ParseFromString(entries[i].payload));
+  // Re-signed with a key that is not the certificate's.
+  KeyAndCert forger = pki_.MakeLeaf("CL-CA", "forger");
+  auto signer = CheckpointSigner::Load(forger.key_file, forger.cert_file);
+  ASSERT_TRUE(signer.ok());
+  v1::Checkpoint forged = c;
+  ASSERT_TRUE((*signer)->Sign(&forged).ok());
+  c.set_signature(forged.signature());
+  entries[i].payload = c.SerializeAsString();
+  testing::WriteFileOrDie(segment_, testing::Frame(entries));
+
+  AuditVerifyReport report = Verify({ca_});
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.problems.front(),
+            absl::StrCat("segment-000001.log checkpoint after record 20 (offset ",
+                         entries[i].offset, "): signature does not verify"));
+}
+
+TEST_F(AuditVerifyTest, CheckpointCertificateFromAnotherCaFailsUnderCa) {
+  KeyAndCert stranger = pki_.MakeLeaf("XX-CA", "gateway-XX");
+  WriteTrail(stranger, 15);
+  // Without --ca the signatures verify against the certificates they carry.
+  AuditVerifyReport plain = Verify();
+  EXPECT_TRUE(plain.ok());
+  EXPECT_THAT(plain.warnings, ::testing::Contains(HasSubstr("use --ca FILE")));
+
+  AuditVerifyReport report = Verify({ca_});
+  ASSERT_FALSE(report.ok());
+  EXPECT_THAT(report.problems.front(),
+              StartsWith("segment-000001.log checkpoint after record 10 (offset "));
+  EXPECT_THAT(report.problems.front(),
+              HasSubstr("certificate /O=Pasarela test/CN=gateway-XX does not chain to a trusted "
+                        "CA: unable to get local issuer certificate"));
+  EXPECT_TRUE(Verify({other_ca_}).ok());
+  EXPECT_TRUE(Verify({ca_, other_ca_}).ok());
+}
+
+TEST_F(AuditVerifyTest, TrailSignedUnderTwoSuccessiveKeysVerifiesAgainstTheCa) {
+  KeyAndCert next = pki_.MakeLeaf("CL-CA", "gateway-CL-2025");
+  WriteTrail(key_, 25, 1, /*max_segment_bytes=*/4096);
+  WriteTrail(next, 25, 26, /*max_segment_bytes=*/4096);
+  AuditVerifyReport report = Verify({ca_}, /*strict=*/true);
+  EXPECT_TRUE(report.ok()) << report.problems.front();
+  EXPECT_EQ(report.records, 50u);
+  EXPECT_EQ(report.unsealed, 0u);
+  // The two halves really carry different certificates.
+  std::set<std::string> subjects;
+  for (uint64_t n = 1; n <= report.segments; ++n) {
+    for (const RawEntry& e : testing::ReadEntries(dir_ + "/" + SegmentFileName(n))) {
+      v1::Checkpoint c;
+      if (e.type == EntryType::kCheckpoint && c.ParseFromString(e.payload)) {
+        subjects.insert(CertificateSubject(c.signer_certificate_pem()));
+      }
+    }
+  }
+  EXPECT_THAT(subjects, ElementsAre("/O=Pasarela test/CN=gateway-CL-2024",
+                                    "/O=Pasarela test/CN=gateway-CL-2025"));
+  std::string out;
+  EXPECT_EQ(Run({dir_, "--ca", ca_, "--strict"}, &out), 0) << out;
+}
+
+TEST_F(AuditVerifyTest, MissingSegmentIsNamed) {
+  WriteTrail(key_, 80, 1, /*max_segment_bytes=*/4096);
+  ASSERT_TRUE(std::filesystem::exists(dir_ + "/segment-000003.log"));
+  std::filesystem::remove(dir_ + "/segment-000002.log");
+  AuditVerifyReport report = Verify();
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.problems.front(),
+            "segment-000002.log missing: the trail goes from segment-000001.log to "
+            "segment-000003.log");
+  EXPECT_EQ(report.problems.size(), 1u);
+}
+
+TEST_F(AuditVerifyTest, TrailWhoseFirstSegmentsWereRetiredStillVerifies) {
+  WriteTrail(key_, 80, 1, /*max_segment_bytes=*/4096);
+  std::filesystem::remove(dir_ + "/segment-000001.log");
+  AuditVerifyReport report = Verify({ca_}, true);
+  EXPECT_TRUE(report.ok());
+  EXPECT_GT(report.first_sequence, 1u);
+  EXPECT_THAT(report.warnings, ::testing::Contains(StartsWith("trail begins at record ")));
+}
+
+TEST_F(AuditVerifyTest, UsageErrors) {
+  std::string out, err;
+  EXPECT_EQ(Run({}, &out, &err), 2);
+  EXPECT_THAT(err, HasSubstr("usage: pasarela audit verify"));
+  EXPECT_EQ(Run({dir_, "--bogus"}, &out, &err), 2);
+  EXPECT_EQ(Run({dir_, "--ca"}, &out, &err), 2);
+  EXPECT_EQ(Run({dir_, dir_}, &out, &err), 2);
+  EXPECT_EQ(Run({dir_, "--ca", tmp_.Sub("no-such-ca.pem")}, &out, &err), 2);
+  EXPECT_EQ(Run({"--help"}, &out, &err), 0);
+  // A trail that is not there is a verification failure, not a usage error.
+  EXPECT_EQ(Run({tmp_.Sub("nothing-here")}, &out, &err), 1);
+  EXPECT_THAT(LastLine(out), StartsWith("audit verify: FAILED: "));
+}
+
+}  // namespace
+}  // namespace pasarela::audit
