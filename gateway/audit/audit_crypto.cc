@@ -174,42 +174,47 @@ absl::StatusOr<std::unique_ptr<CheckpointSigner>> CheckpointSigner::Load(
 
 CheckpointSigner::~CheckpointSigner() { EVP_PKEY_free(key_); }
 
-absl::Status CheckpointSigner::Sign(v1::Checkpoint* checkpoint) const {
-  checkpoint->set_signer_certificate_pem(certificate_pem_);
-  checkpoint->set_signature_algorithm(algorithm_);
-  const std::string tbs = CheckpointSigningInput(*checkpoint);
+absl::StatusOr<std::string> CheckpointSigner::SignBytes(absl::string_view tbs) const {
   std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
   size_t len = 0;
   if (ctx == nullptr ||
       EVP_DigestSignInit(ctx.get(), nullptr, DigestFor(algorithm_), nullptr, key_) != 1 ||
       EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(tbs.data()),
                      tbs.size()) != 1) {
-    return absl::InternalError(absl::StrCat("signing an audit checkpoint: ", OpenSslError()));
+    return absl::InternalError(absl::StrCat("signing: ", OpenSslError()));
   }
   std::string signature(len, '\0');
   if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &len,
                      reinterpret_cast<const unsigned char*>(tbs.data()), tbs.size()) != 1) {
-    return absl::InternalError(absl::StrCat("signing an audit checkpoint: ", OpenSslError()));
+    return absl::InternalError(absl::StrCat("signing: ", OpenSslError()));
   }
   signature.resize(len);
-  checkpoint->set_signature(std::move(signature));
+  return signature;
+}
+
+absl::Status CheckpointSigner::Sign(v1::Checkpoint* checkpoint) const {
+  checkpoint->set_signer_certificate_pem(certificate_pem_);
+  checkpoint->set_signature_algorithm(algorithm_);
+  absl::StatusOr<std::string> signature = SignBytes(CheckpointSigningInput(*checkpoint));
+  if (!signature.ok()) {
+    return absl::InternalError(absl::StrCat("an audit checkpoint: ", signature.status().message()));
+  }
+  checkpoint->set_signature(*std::move(signature));
   return absl::OkStatus();
 }
 
-absl::Status VerifyCheckpointSignature(const v1::Checkpoint& checkpoint) {
-  std::vector<X509Ptr> certs = ParseCertificates(checkpoint.signer_certificate_pem());
+absl::Status VerifySignature(absl::string_view pem_chain, absl::string_view algorithm,
+                             absl::string_view tbs, absl::string_view sig) {
+  std::vector<X509Ptr> certs = ParseCertificates(pem_chain);
   if (certs.empty()) return absl::InvalidArgumentError("no signer certificate");
   EVP_PKEY* key = X509_get0_pubkey(certs.front().get());
   if (key == nullptr) return absl::InvalidArgumentError("signer certificate has no usable key");
   const std::string expected = AlgorithmFor(key);
-  if (expected.empty() || expected != checkpoint.signature_algorithm()) {
-    return absl::InvalidArgumentError(absl::StrCat("signature algorithm \"",
-                                                   checkpoint.signature_algorithm(),
-                                                   "\" does not fit the certificate's key"));
+  if (expected.empty() || expected != algorithm) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("signature algorithm \"", algorithm, "\" does not fit the certificate's key"));
   }
-  const std::string tbs = CheckpointSigningInput(checkpoint);
   std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
-  const std::string& sig = checkpoint.signature();
   if (ctx == nullptr ||
       EVP_DigestVerifyInit(ctx.get(), nullptr, DigestFor(expected), nullptr, key) != 1 ||
       EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
@@ -218,6 +223,58 @@ absl::Status VerifyCheckpointSignature(const v1::Checkpoint& checkpoint) {
     return absl::UnauthenticatedError("signature does not verify");
   }
   return absl::OkStatus();
+}
+
+absl::Status VerifyCheckpointSignature(const v1::Checkpoint& checkpoint) {
+  return VerifySignature(checkpoint.signer_certificate_pem(), checkpoint.signature_algorithm(),
+                         CheckpointSigningInput(checkpoint), checkpoint.signature());
+}
+
+std::string ReceiptSigningInput(const v1::Receipt& receipt) {
+  std::string out("pasarela.audit.v1.Receipt\n");
+  PutField(receipt.exchange_id(), &out);
+  PutField(receipt.gateway(), &out);
+  PutField(receipt.request_digest(), &out);
+  PutField(receipt.response_digest(), &out);
+  PutField(receipt.agreement_digest(), &out);
+  PutBigEndian(static_cast<uint32_t>(receipt.grpc_status_code()), 4, &out);
+  PutBigEndian(static_cast<uint64_t>(receipt.time().seconds()), 8, &out);
+  PutBigEndian(static_cast<uint32_t>(receipt.time().nanos()), 4, &out);
+  PutField(receipt.signature_algorithm(), &out);
+  return out;
+}
+
+absl::StatusOr<std::string> IssueReceipt(const CheckpointSigner& signer, v1::Receipt receipt) {
+  receipt.set_signature_algorithm(signer.algorithm());
+  absl::StatusOr<std::string> signature = signer.SignBytes(ReceiptSigningInput(receipt));
+  if (!signature.ok()) return signature.status();
+  receipt.set_signature(*std::move(signature));
+  return receipt.SerializeAsString();
+}
+
+absl::StatusOr<v1::Receipt> VerifyReceipt(absl::string_view serialized,
+                                          absl::string_view signer_certificate_pem,
+                                          absl::string_view exchange_id,
+                                          absl::string_view request_digest,
+                                          absl::string_view response_digest) {
+  v1::Receipt receipt;
+  if (!receipt.ParseFromArray(serialized.data(), static_cast<int>(serialized.size()))) {
+    return absl::UnauthenticatedError("receipt is not a pasarela.audit.v1.Receipt");
+  }
+  if (receipt.exchange_id() != exchange_id) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("receipt is for exchange ", receipt.exchange_id(), ", not ", exchange_id));
+  }
+  if (receipt.request_digest() != request_digest || receipt.response_digest() != response_digest) {
+    return absl::UnauthenticatedError(
+        "receipt digests differ from the request sent and the response received");
+  }
+  absl::Status signature = VerifySignature(signer_certificate_pem, receipt.signature_algorithm(),
+                                           ReceiptSigningInput(receipt), receipt.signature());
+  if (!signature.ok()) {
+    return absl::UnauthenticatedError(absl::StrCat("receipt signature: ", signature.message()));
+  }
+  return receipt;
 }
 
 std::string CertificateSubject(absl::string_view pem_chain) {

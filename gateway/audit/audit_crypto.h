@@ -55,6 +55,9 @@ class CheckpointSigner {
   // fields must already be set.
   absl::Status Sign(v1::Checkpoint* checkpoint) const;
 
+  // Signs arbitrary bytes with the same key and algorithm (receipts use it).
+  absl::StatusOr<std::string> SignBytes(absl::string_view input) const;
+
   // "ecdsa-sha256", "ed25519" or "rsa-pkcs1-sha256".
   const std::string& algorithm() const { return algorithm_; }
 
@@ -67,9 +70,34 @@ class CheckpointSigner {
   const std::string certificate_pem_;
 };
 
+// Checks `signature` over `input` with the public key of the first certificate of `pem_chain`,
+// which must fit `algorithm`. UNAUTHENTICATED when it does not verify.
+absl::Status VerifySignature(absl::string_view pem_chain, absl::string_view algorithm,
+                             absl::string_view input, absl::string_view signature);
+
 // Checks the checkpoint's signature with the public key of the first certificate in its
 // signer_certificate_pem. Says nothing about who issued that certificate (see TrustAnchors).
 absl::Status VerifyCheckpointSignature(const v1::Checkpoint& checkpoint);
+
+// The bytes a receipt's signature covers, laid out like a checkpoint's:
+//
+//   "pasarela.audit.v1.Receipt\n" | exchange_id | gateway | request_digest | response_digest |
+//   agreement_digest | grpc_status_code (uint32) | time.seconds (int64) | time.nanos (int32) |
+//   signature_algorithm
+std::string ReceiptSigningInput(const v1::Receipt& receipt);
+
+// Signs `receipt` (every field but signature_algorithm and signature set) and returns it
+// serialized, for the trailing metadata x-pasarela-receipt-bin.
+absl::StatusOr<std::string> IssueReceipt(const CheckpointSigner& signer, v1::Receipt receipt);
+
+// Parses and checks a receipt against the certificate of the gateway that answered (its TLS leaf)
+// and against what this side saw: the exchange id, request digest and response digest must be
+// the ones it signed. UNAUTHENTICATED when the signature or any of these does not match.
+absl::StatusOr<v1::Receipt> VerifyReceipt(absl::string_view serialized,
+                                          absl::string_view signer_certificate_pem,
+                                          absl::string_view exchange_id,
+                                          absl::string_view request_digest,
+                                          absl::string_view response_digest);
 
 // The subject of the first certificate of a PEM chain, one line, for messages.
 std::string CertificateSubject(absl::string_view pem_chain);
