@@ -192,7 +192,7 @@ absl::Status AuditLog::Recover() {
   open_report_.last_sequence = chain_.last_sequence;
   open_report_.segment = chain_.segment;
   {
-    AuditMutexLock lock(&mu_);
+    AnnotatedMutexLock lock(&mu_);
     stats_.last_sequence = chain_.last_sequence;
     stats_.segment = chain_.segment;
   }
@@ -210,7 +210,7 @@ void AuditLog::Append(v1::AuditRecord record, DurableCallback done) {
         absl::StrCat("audit record of ", record.ByteSizeLong(), " bytes is too large"));
   }
   {
-    AuditMutexLock lock(&mu_);
+    AnnotatedMutexLock lock(&mu_);
     if (!refusal.ok()) {
       // Keep the reason.
     } else if (closing_) {
@@ -233,43 +233,43 @@ void AuditLog::Append(v1::AuditRecord record, DurableCallback done) {
 
 absl::Status AuditLog::AppendAndWait(v1::AuditRecord record) {
   struct Outcome {
-    AuditMutex mu;
+    AnnotatedMutex mu;
     absl::CondVar cv;
     bool done ABSL_GUARDED_BY(mu) = false;
     absl::Status status ABSL_GUARDED_BY(mu);
   } outcome;
   Append(std::move(record), [&outcome](absl::Status s) {
-    AuditMutexLock lock(&outcome.mu);
+    AnnotatedMutexLock lock(&outcome.mu);
     outcome.status = std::move(s);
     outcome.done = true;
     outcome.cv.Signal();
   });
-  AuditMutexLock lock(&outcome.mu);
+  AnnotatedMutexLock lock(&outcome.mu);
   while (!outcome.done) outcome.mu.Wait(&outcome.cv);
   return outcome.status;
 }
 
 absl::Status AuditLog::Close() {
-  AuditMutexLock close_lock(&close_mu_);
+  AnnotatedMutexLock close_lock(&close_mu_);
   {
-    AuditMutexLock lock(&mu_);
+    AnnotatedMutexLock lock(&mu_);
     if (closed_) return close_status_;
     closing_ = true;
     work_cv_.Signal();
   }
   if (writer_.joinable()) writer_.join();
-  AuditMutexLock lock(&mu_);
+  AnnotatedMutexLock lock(&mu_);
   closed_ = true;
   return close_status_;
 }
 
 bool AuditLog::healthy() const {
-  AuditMutexLock lock(&mu_);
+  AnnotatedMutexLock lock(&mu_);
   return healthy_;
 }
 
 AuditLogStats AuditLog::stats() const {
-  AuditMutexLock lock(&mu_);
+  AnnotatedMutexLock lock(&mu_);
   AuditLogStats s = stats_;
   s.queue_depth = queue_.size();
   s.healthy = healthy_;
@@ -290,7 +290,7 @@ void AuditLog::WriterLoop() {
   for (bool stop = false; !stop;) {
     std::deque<Pending> batch;
     {
-      AuditMutexLock lock(&mu_);
+      AnnotatedMutexLock lock(&mu_);
       const absl::Time duty = NextDutyTime();
       while (!HasWork() && !mu_.WaitWithDeadline(&work_cv_, duty)) {
       }
@@ -328,7 +328,7 @@ void AuditLog::WriterLoop() {
 
 void AuditLog::Refuse(std::deque<Pending>* batch, const absl::Status& status) {
   {
-    AuditMutexLock lock(&mu_);
+    AnnotatedMutexLock lock(&mu_);
     stats_.refused_appends += batch->size();
   }
   for (Pending& p : *batch) p.done(status);
@@ -373,7 +373,7 @@ void AuditLog::WriteBatch(std::deque<Pending>* batch) {
   }
   chain_.segment_size += bytes.size();
   {
-    AuditMutexLock lock(&mu_);
+    AnnotatedMutexLock lock(&mu_);
     stats_.records_written += batch->size();
     stats_.checkpoints_written += checkpoints;
     ++stats_.batches_written;
@@ -405,7 +405,7 @@ absl::Status AuditLog::WriteDurably(const std::string& bytes) {
   const absl::Time start = absl::Now();
   absl::Status s = file_->Sync();
   const absl::Duration latency = absl::Now() - start;
-  AuditMutexLock lock(&mu_);
+  AnnotatedMutexLock lock(&mu_);
   if (s.ok()) {
     ++stats_.fsyncs;
     stats_.last_fsync_latency = latency;
@@ -423,7 +423,7 @@ absl::Status AuditLog::WriteCheckpoint() {
     return Fail(s);
   }
   chain_.segment_size += bytes.size();
-  AuditMutexLock lock(&mu_);
+  AnnotatedMutexLock lock(&mu_);
   ++stats_.checkpoints_written;
   return absl::OkStatus();
 }
@@ -436,7 +436,7 @@ absl::Status AuditLog::Rotate() {
   ++chain_.segment;
   chain_.segment_size = 0;
   {
-    AuditMutexLock lock(&mu_);
+    AnnotatedMutexLock lock(&mu_);
     stats_.segment = chain_.segment;
   }
   absl::StatusOr<std::unique_ptr<AuditFile>> file = fs_->OpenForAppend(SegmentPath(chain_.segment));
@@ -450,7 +450,7 @@ absl::Status AuditLog::Fail(const absl::Status& cause) {
   writer_error_ = absl::UnavailableError(absl::StrCat(
       "audit trail not writable: ", SegmentPath(chain_.segment), ": ", cause.message()));
   next_probe_ = absl::Now() + options_.retry_interval;
-  AuditMutexLock lock(&mu_);
+  AnnotatedMutexLock lock(&mu_);
   healthy_ = false;
   unhealthy_status_ = writer_error_;
   ++stats_.write_failures;
@@ -478,12 +478,12 @@ bool AuditLog::TryRecover() {
   if (!s.ok()) {
     writer_error_ =
         absl::UnavailableError(absl::StrCat("audit trail not writable: ", path, ": ", s.message()));
-    AuditMutexLock lock(&mu_);
+    AnnotatedMutexLock lock(&mu_);
     unhealthy_status_ = writer_error_;
     return false;
   }
   writer_error_ = absl::OkStatus();
-  AuditMutexLock lock(&mu_);
+  AnnotatedMutexLock lock(&mu_);
   healthy_ = true;
   unhealthy_status_ = absl::OkStatus();
   return true;

@@ -43,7 +43,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gateway/audit/audit_file.h"
-#include "gateway/audit/audit_mutex.h"
+#include "gateway/common/annotated_mutex.h"
 #include "pasarela/audit/v1/audit.pb.h"
 
 namespace pasarela::audit {
@@ -212,9 +212,9 @@ class AuditLog {
   absl::Status close_status_;  // set by the writer thread before it exits
 
   // Serialises Close calls.
-  AuditMutex close_mu_;
+  AnnotatedMutex close_mu_;
 
-  mutable AuditMutex mu_;
+  mutable AnnotatedMutex mu_;
   // Signalled when a record is queued and when the log starts closing.
   absl::CondVar work_cv_;
   std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);

@@ -1,9 +1,8 @@
-// AuditMutex is an absl::Mutex whose acquire and release ThreadSanitizer can see. Internal to
-// gateway/audit.
+// AnnotatedMutex is an absl::Mutex whose acquire and release ThreadSanitizer can see.
 //
 // Why: the Abseil of the Debian packages is built without ThreadSanitizer, so TSan does not see
-// absl::Mutex lock and unlock and reports every access that one guards as a data race. The
-// audit writer is meant to be checked under TSan, so this wrapper tells TSan about each acquire
+// absl::Mutex lock and unlock and reports every access that one guards as a data race. Code that
+// is checked under TSan (the audit writer, the quota limiter) uses this wrapper, which tells TSan about each acquire
 // and release (__tsan_acquire/__tsan_release on the mutex's address). Without TSan it is plain
 // absl::Mutex. Waiting uses absl::CondVar rather than absl::Condition, because absl evaluates a
 // Condition inside its own code, where the annotations cannot reach. Under TSan it also turns off
@@ -12,8 +11,8 @@
 //
 // Thread safety: as absl::Mutex.
 
-#ifndef PASARELA_GATEWAY_AUDIT_AUDIT_MUTEX_H_
-#define PASARELA_GATEWAY_AUDIT_AUDIT_MUTEX_H_
+#ifndef PASARELA_GATEWAY_COMMON_ANNOTATED_MUTEX_H_
+#define PASARELA_GATEWAY_COMMON_ANNOTATED_MUTEX_H_
 
 #include "absl/base/config.h"
 #include "absl/base/thread_annotations.h"
@@ -24,11 +23,11 @@
 #include <sanitizer/tsan_interface.h>
 #endif
 
-namespace pasarela::audit {
+namespace pasarela {
 
-class ABSL_LOCKABLE AuditMutex {
+class ABSL_LOCKABLE AnnotatedMutex {
  public:
-  AuditMutex() {
+  AnnotatedMutex() {
 #ifdef ABSL_HAVE_THREAD_SANITIZER
     static const bool graph_off = [] {
       absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
@@ -37,8 +36,8 @@ class ABSL_LOCKABLE AuditMutex {
     (void)graph_off;
 #endif
   }
-  AuditMutex(const AuditMutex&) = delete;
-  AuditMutex& operator=(const AuditMutex&) = delete;
+  AnnotatedMutex(const AnnotatedMutex&) = delete;
+  AnnotatedMutex& operator=(const AnnotatedMutex&) = delete;
 
   void Lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() {
     mu_.Lock();
@@ -80,20 +79,20 @@ class ABSL_LOCKABLE AuditMutex {
   absl::Mutex mu_;
 };
 
-// Holds an AuditMutex for its scope.
-class ABSL_SCOPED_LOCKABLE AuditMutexLock {
+// Holds an AnnotatedMutex for its scope.
+class ABSL_SCOPED_LOCKABLE AnnotatedMutexLock {
  public:
-  explicit AuditMutexLock(AuditMutex* mu) ABSL_EXCLUSIVE_LOCK_FUNCTION(mu) : mu_(mu) {
+  explicit AnnotatedMutexLock(AnnotatedMutex* mu) ABSL_EXCLUSIVE_LOCK_FUNCTION(mu) : mu_(mu) {
     mu_->Lock();
   }
-  ~AuditMutexLock() ABSL_UNLOCK_FUNCTION() { mu_->Unlock(); }
-  AuditMutexLock(const AuditMutexLock&) = delete;
-  AuditMutexLock& operator=(const AuditMutexLock&) = delete;
+  ~AnnotatedMutexLock() ABSL_UNLOCK_FUNCTION() { mu_->Unlock(); }
+  AnnotatedMutexLock(const AnnotatedMutexLock&) = delete;
+  AnnotatedMutexLock& operator=(const AnnotatedMutexLock&) = delete;
 
  private:
-  AuditMutex* const mu_;
+  AnnotatedMutex* const mu_;
 };
 
-}  // namespace pasarela::audit
+}  // namespace pasarela
 
-#endif  // PASARELA_GATEWAY_AUDIT_AUDIT_MUTEX_H_
+#endif  // PASARELA_GATEWAY_COMMON_ANNOTATED_MUTEX_H_
