@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gateway/agreement/explain.h"
 #include "gateway/audit/audit_tools.h"
 #include "gateway/common/log.h"
 #include "gateway/net/gateway_server.h"
@@ -22,6 +24,7 @@ constexpr char kUsage[] =
     "usage:\n"
     "  pasarela serve --config gateway.yaml [--ready-file FILE]\n"
     "  pasarela policy lint DIR [--country CC] [--descriptor-set FILE]...\n"
+    "  pasarela policy explain DIR --agreement ID [--descriptor-set FILE]...\n"
     "  pasarela audit verify PATH [--ca FILE]... [--strict]\n"
     "  pasarela audit reconcile PATH_A PATH_B\n"
     "  pasarela audit subject DIR --id SCHEME:VALUE --key-file FILE\n"
@@ -104,8 +107,16 @@ int Serve(const std::vector<std::string>& args) {
   return 0;
 }
 
-int PolicyLint(const std::vector<std::string>& args) {
-  std::string dir;
+// Loads a policy directory the way `policy lint` and `policy explain` both need it.
+struct LoadedPolicyDirectory {
+  std::unique_ptr<const DescriptorCatalog> catalog;
+  absl::optional<PolicyDirectory> directory;
+};
+
+// Parses "DIR [--country CC] [--descriptor-set FILE]... [--agreement ID]"; returns 2 on usage
+// errors, 1 (after printing them) on policy errors, 0 when loaded.
+int LoadPolicyCommand(const char* command, const std::vector<std::string>& args,
+                      LoadedPolicyDirectory* loaded, std::string* dir, std::string* agreement) {
   std::string country;
   std::vector<std::string> sets;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -113,33 +124,65 @@ int PolicyLint(const std::vector<std::string>& args) {
       country = args[++i];
     } else if (args[i] == "--descriptor-set" && i + 1 < args.size()) {
       sets.push_back(args[++i]);
-    } else if (dir.empty() && !args[i].empty() && args[i][0] != '-') {
-      dir = args[i];
+    } else if (agreement != nullptr && args[i] == "--agreement" && i + 1 < args.size()) {
+      *agreement = args[++i];
+    } else if (dir->empty() && !args[i].empty() && args[i][0] != '-') {
+      *dir = args[i];
     } else {
-      return UsageError(absl::StrCat("policy lint: unexpected argument '", args[i], "'"));
+      return UsageError(absl::StrCat(command, ": unexpected argument '", args[i], "'"));
     }
   }
-  if (dir.empty()) return UsageError("policy lint: DIR is required");
+  if (dir->empty()) return UsageError(absl::StrCat(command, ": DIR is required"));
+  if (agreement != nullptr && agreement->empty()) {
+    return UsageError(absl::StrCat(command, ": --agreement ID is required"));
+  }
   if (sets.empty()) sets.push_back(DefaultDescriptorSetPath());
   absl::StatusOr<std::unique_ptr<const DescriptorCatalog>> catalog = DescriptorCatalog::Load(sets);
   if (!catalog.ok()) {
     std::cout << catalog.status().message() << "\n";
     return 1;
   }
+  loaded->catalog = *std::move(catalog);
   Diagnostics diagnostics;
-  absl::optional<PolicyDirectory> directory =
-      LoadPolicyDirectory(dir, country, **catalog, diagnostics);
-  if (!directory.has_value()) {
+  loaded->directory = LoadPolicyDirectory(*dir, country, *loaded->catalog, diagnostics);
+  if (!loaded->directory.has_value()) {
     std::cout << diagnostics.ToString();
-    std::cout << diagnostics.errors().size() << " error(s) in " << dir << "\n";
+    std::cout << diagnostics.errors().size() << " error(s) in " << *dir << "\n";
     return 1;
   }
+  return 0;
+}
+
+int PolicyLint(const std::vector<std::string>& args) {
+  LoadedPolicyDirectory loaded;
+  std::string dir;
+  if (int status = LoadPolicyCommand("policy lint", args, &loaded, &dir, nullptr); status != 0) {
+    return status;
+  }
+  const PolicyDirectory& directory = *loaded.directory;
   size_t methods = 0;
-  for (const ProviderService& provider : directory->services.providers()) {
+  for (const ProviderService& provider : directory.services.providers()) {
     methods += provider.methods.size();
   }
-  std::cout << dir << ": OK: " << directory->federation.countries.size() << " countries, "
-            << directory->services.providers().size() << " providers, " << methods << " methods\n";
+  std::cout << dir << ": OK: " << directory.federation.countries.size() << " countries, "
+            << directory.services.providers().size() << " providers, " << methods << " methods, "
+            << directory.agreements.size() << " agreements\n";
+  return 0;
+}
+
+int PolicyExplain(const std::vector<std::string>& args) {
+  LoadedPolicyDirectory loaded;
+  std::string dir;
+  std::string id;
+  if (int status = LoadPolicyCommand("policy explain", args, &loaded, &dir, &id); status != 0) {
+    return status;
+  }
+  const Agreement* agreement = loaded.directory->agreements.Find(id);
+  if (agreement == nullptr) {
+    std::cout << "no agreement '" << id << "' in " << dir << "\n";
+    return 1;
+  }
+  std::cout << ExplainAgreement(*agreement, absl::Now());
   return 0;
 }
 
@@ -152,6 +195,10 @@ int Main(int argc, char** argv) {
   if (command == "policy" && !args.empty() && args.front() == "lint") {
     args.erase(args.begin());
     return PolicyLint(args);
+  }
+  if (command == "policy" && !args.empty() && args.front() == "explain") {
+    args.erase(args.begin());
+    return PolicyExplain(args);
   }
   if (command == "audit") return audit::RunAuditCommand(args, std::cout, std::cerr);
   if (command == "version" || command == "--version") {

@@ -111,15 +111,21 @@ int main(int argc, char** argv) {
     status = stub->GetPerson(&context, request, &response);
     answer = ToJson(response);
   }
-  std::string exchange_id;
-  auto headers = context.GetServerInitialMetadata();
-  auto it = headers.find("x-pasarela-exchange-id");
-  if (it != headers.end()) exchange_id.assign(it->second.data(), it->second.size());
+  auto value = [](const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
+                  const char* key) {
+    auto it = metadata.find(key);
+    return it == metadata.end() ? std::string() : std::string(it->second.data(), it->second.size());
+  };
+  std::string exchange_id = value(context.GetServerInitialMetadata(), "x-pasarela-exchange-id");
+  std::string withheld = value(context.GetServerTrailingMetadata(), "x-pasarela-withheld");
+  std::string deny_rule = value(context.GetServerTrailingMetadata(), "x-pasarela-deny-rule");
   if (status.ok()) {
     std::cout << "status: OK\nexchange: " << exchange_id << "\nresponse: " << answer << "\n";
+    if (!withheld.empty()) std::cout << "withheld by the agreement: " << withheld << "\n";
     return 0;
   }
   std::cout << "status: " << CodeName(status.error_code())
             << "\nmessage: " << status.error_message() << "\n";
+  if (!deny_rule.empty()) std::cout << "rule: " << deny_rule << "\n";
   return 1;
 }

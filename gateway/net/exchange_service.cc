@@ -8,7 +8,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "gateway/agreement/decision.h"
 #include "gateway/common/log.h"
 #include "gateway/routing/exchange_router.h"
 #include "gateway/routing/metadata_keys.h"
@@ -118,8 +120,72 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       Refuse(absl::NotFoundError(absl::StrCat("no channel to ", route_.upstream)));
       return;
     }
+    agreement_id_ = headers.agreement;
+    if (!Authorize(headers, HeaderValue(metadata, kAgreementDigestKey))) return;
     context_->AddInitialMetadata(kExchangeIdKey, route_.exchange_id);
     StartRead(&request_);
+  }
+
+  // The agreement stage, on both gateways: the call must be allowed by the agreement it names,
+  // and the provider gateway's copy must be the consumer gateway's. False when refused.
+  bool Authorize(const ExchangeHeaders& headers, const std::string& peer_digest) {
+    bool provider_side = role_ == ListenerRole::kFederation;
+    AgreementDecision decision = pasarela::Authorize(
+        runtime_->snapshot().agreements(),
+        CallFacts{route_.consumer, route_.provider, method_, headers.purpose, headers.agreement,
+                  provider_side ? peer_digest : std::string(), started_},
+        runtime_->quota());
+    if (decision.allowed && provider_side && peer_digest.empty()) {
+      decision.allowed = false;
+      decision.rule = kRuleAgreementMismatch;
+      decision.status = absl::PermissionDeniedError(
+          absl::StrCat("gateway ", caller_.gateway_country, " sent no ", kAgreementDigestKey,
+                       ": the two copies of agreement ", headers.agreement, " cannot be compared"));
+    }
+    if (!decision.allowed) {
+      deny_rule_ = decision.rule;
+      Refuse(decision.status);
+      return false;
+    }
+    agreement_ = decision.agreement;
+    if (route_.hop == RouteDecision::Hop::kPeerGateway) {
+      route_.metadata.emplace_back(kAgreementDigestKey, agreement_->digest);
+    }
+    return true;
+  }
+
+  // Data minimisation at the gateway in front of the provider: only the response fields the
+  // agreement lists leave. A response that does not parse as the method's type does not leave.
+  absl::Status TrimResponse() {
+    const google::protobuf::MethodDescriptor* descriptor =
+        runtime_->snapshot().catalog().FindMethod(method_);
+    const ResponseTrimmer* trimmer =
+        runtime_->snapshot().agreements().FindTrimmer(agreement_->id, method_);
+    if (descriptor == nullptr || trimmer == nullptr) {
+      return absl::InternalError(
+          absl::StrCat("agreement ", agreement_->id, " has no response allow-list for ", method_));
+    }
+    std::vector<grpc::Slice> slices;
+    std::string bytes;
+    if (!response_.Dump(&slices).ok()) return absl::InternalError("unreadable response");
+    for (const grpc::Slice& slice : slices) {
+      bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    }
+    std::unique_ptr<google::protobuf::Message> message =
+        runtime_->NewMessage(descriptor->output_type());
+    if (!message->ParseFromString(bytes)) {
+      return absl::InternalError(absl::StrCat(upstream_->description(),
+                                              " answered bytes that are not a ",
+                                              descriptor->output_type()->full_name()));
+    }
+    TrimReport report = trimmer->Trim(message.get());
+    if (report.trimmed()) {
+      withheld_ = absl::StrJoin(report.withheld, ",");
+      std::string trimmed = message->SerializeAsString();
+      grpc::Slice slice(trimmed);
+      response_ = grpc::ByteBuffer(&slice, 1);
+    }
+    return absl::OkStatus();
   }
 
   void Forward() {
@@ -135,12 +201,30 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   }
 
   void OnUpstreamDone(grpc::Status status) {
+    const auto& trailers = upstream_context_->GetServerTrailingMetadata();
+    bool answered_by_gateway = trailers.count(kAnsweredByKey) > 0;
+    if (route_.hop == RouteDecision::Hop::kPeerGateway && answered_by_gateway) {
+      // What the provider gateway withheld or refused, for the agency and its programs.
+      for (const char* key : {kDenyRuleKey, kWithheldKey}) {
+        auto it = trailers.find(key);
+        if (it != trailers.end()) {
+          std::string value(it->second.data(), it->second.size());
+          if (key == kWithheldKey) withheld_ = value;
+          if (key == kDenyRuleKey) deny_rule_ = value;
+        }
+      }
+    }
     if (status.ok()) {
+      if (route_.hop == RouteDecision::Hop::kLocalProvider) {
+        absl::Status trimmed = TrimResponse();
+        if (!trimmed.ok()) {
+          Answer(ToGrpcStatus(trimmed), false);
+          return;
+        }
+      }
       Answer(grpc::Status::OK, /*with_response=*/true);
       return;
     }
-    bool answered_by_gateway =
-        upstream_context_->GetServerTrailingMetadata().count(kAnsweredByKey) > 0;
     if (route_.hop == RouteDecision::Hop::kPeerGateway && answered_by_gateway) {
       // The peer gateway decided this status and said why: relay it unchanged.
       relayed_ = true;
@@ -157,22 +241,29 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   }
 
   void Refuse(const absl::Status& status) {
-    LogWarning(absl::StrCat("refused call ", method_, " on ", ListenerRoleName(role_),
-                            " listener from ", context_->peer(),
-                            caller_.uri.empty() ? "" : absl::StrCat(" (", caller_.Describe(), ")"),
-                            ": ", StatusCodeName(static_cast<grpc::StatusCode>(status.code())),
-                            ": ", status.message()));
+    LogWarning(absl::StrCat(
+        "refused call ", method_, " on ", ListenerRoleName(role_), " listener from ",
+        context_->peer(), caller_.uri.empty() ? "" : absl::StrCat(" (", caller_.Describe(), ")"),
+        ": ", StatusCodeName(static_cast<grpc::StatusCode>(status.code())), ": ", status.message(),
+        deny_rule_.empty() ? "" : absl::StrCat(" [rule ", deny_rule_, "]")));
     Answer(ToGrpcStatus(status), false);
   }
 
   void Answer(const grpc::Status& status, bool with_response) {
-    if (!relayed_)
+    if (!relayed_) {
       context_->AddTrailingMetadata(kAnsweredByKey, runtime_->snapshot().gateway().country);
+    }
+    if (!deny_rule_.empty()) context_->AddTrailingMetadata(kDenyRuleKey, deny_rule_);
+    if (!withheld_.empty()) context_->AddTrailingMetadata(kWithheldKey, withheld_);
     if (!route_.exchange_id.empty()) {
-      LogInfo(absl::StrFormat("exchange %s %s %s -> %s via %s: %s%s (%.2f ms)", route_.exchange_id,
-                              method_, route_.consumer, route_.provider, ListenerRoleName(role_),
+      LogInfo(absl::StrFormat("exchange %s %s %s -> %s via %s under %s: %s%s%s%s (%.2f ms)",
+                              route_.exchange_id, method_, route_.consumer, route_.provider,
+                              ListenerRoleName(role_),
+                              agreement_id_.empty() ? "no agreement" : agreement_id_,
                               StatusCodeName(status.error_code()),
                               status.ok() ? "" : absl::StrCat(" ", status.error_message()),
+                              deny_rule_.empty() ? "" : absl::StrCat(" [rule ", deny_rule_, "]"),
+                              withheld_.empty() ? "" : absl::StrCat(" [withheld ", withheld_, "]"),
                               absl::ToDoubleMilliseconds(absl::Now() - started_)));
     }
     if (with_response) {
@@ -195,6 +286,10 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   grpc::ByteBuffer request_;
   grpc::ByteBuffer response_;
   bool relayed_ = false;
+  const Agreement* agreement_ = nullptr;
+  std::string agreement_id_;
+  std::string deny_rule_;
+  std::string withheld_;
 };
 
 }  // namespace

@@ -5,7 +5,8 @@
 namespace pasarela {
 
 absl::StatusOr<GatewayRuntimePtr> GatewayRuntime::Build(PolicySnapshotPtr snapshot,
-                                                        const TlsIdentity& identity) {
+                                                        const TlsIdentity& identity,
+                                                        QuotaLimiter& quota) {
   const GatewayConfig& config = snapshot->gateway();
   std::vector<TrustAnchorConfig> agency_anchors;
   std::vector<TrustAnchorConfig> federation_anchors;
@@ -18,6 +19,7 @@ absl::StatusOr<GatewayRuntimePtr> GatewayRuntime::Build(PolicySnapshotPtr snapsh
   }
   std::unique_ptr<GatewayRuntime> runtime(new GatewayRuntime());
   runtime->snapshot_ = std::move(snapshot);
+  runtime->quota_ = &quota;
   absl::StatusOr<std::unique_ptr<TrustStore>> agency_trust = TrustStore::Create(agency_anchors);
   if (!agency_trust.ok()) return agency_trust.status();
   runtime->agency_trust_ = *std::move(agency_trust);

@@ -7,11 +7,14 @@
 #ifndef PASARELA_GATEWAY_NET_GATEWAY_RUNTIME_H_
 #define PASARELA_GATEWAY_NET_GATEWAY_RUNTIME_H_
 
+#include <google/protobuf/dynamic_message.h>
+
 #include <memory>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "gateway/agreement/quota_limiter.h"
 #include "gateway/identity/trust_store.h"
 #include "gateway/net/caller_authenticator.h"
 #include "gateway/net/tls.h"
@@ -22,8 +25,11 @@ namespace pasarela {
 
 class GatewayRuntime {
  public:
+  // REQUIRES: `quota` outlives the runtime; it is shared by successive runtimes so that a reload
+  // does not refill every bucket.
   static absl::StatusOr<std::shared_ptr<const GatewayRuntime>> Build(PolicySnapshotPtr snapshot,
-                                                                     const TlsIdentity& identity);
+                                                                     const TlsIdentity& identity,
+                                                                     QuotaLimiter& quota);
 
   const PolicySnapshot& snapshot() const { return *snapshot_; }
   const PolicySnapshotPtr& snapshot_ptr() const { return snapshot_; }
@@ -31,6 +37,12 @@ class GatewayRuntime {
     return role == ListenerRole::kAgency ? *agency_authenticator_ : *federation_authenticator_;
   }
   const Upstreams& upstreams() const { return *upstreams_; }
+  QuotaLimiter& quota() const { return *quota_; }
+  // A new empty message of `type` (from the snapshot's descriptor pool), for parsing payloads.
+  std::unique_ptr<google::protobuf::Message> NewMessage(
+      const google::protobuf::Descriptor* type) const {
+    return std::unique_ptr<google::protobuf::Message>(message_factory_.GetPrototype(type)->New());
+  }
   // Re-reads changed CRL files of both listeners' trust stores.
   void RefreshRevocationLists() const;
 
@@ -42,6 +54,9 @@ class GatewayRuntime {
   std::unique_ptr<CallerAuthenticator> agency_authenticator_;
   std::unique_ptr<CallerAuthenticator> federation_authenticator_;
   std::unique_ptr<Upstreams> upstreams_;
+  QuotaLimiter* quota_ = nullptr;
+  // GetPrototype is thread-safe; prototypes live as long as the factory.
+  mutable google::protobuf::DynamicMessageFactory message_factory_;
 };
 
 using GatewayRuntimePtr = std::shared_ptr<const GatewayRuntime>;

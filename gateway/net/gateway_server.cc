@@ -29,6 +29,7 @@ std::string RestartOnlyDifferences(const GatewayConfig& running, const GatewayCo
   if (running.certificate_file != loaded.certificate_file)
     changed.push_back("tls.certificate_file");
   if (running.key_file != loaded.key_file) changed.push_back("tls.key_file");
+  if (running.quota_share != loaded.quota_share) changed.push_back("limits.quota_share");
   if (running.max_message_bytes != loaded.max_message_bytes) {
     changed.push_back("limits.max_message_bytes");
   }
@@ -66,7 +67,10 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
                                                    ": it is not this gateway's certificate"));
   }
 
-  absl::StatusOr<GatewayRuntimePtr> runtime = GatewayRuntime::Build(snapshot, identity_);
+  absl::StatusOr<std::unique_ptr<QuotaLimiter>> quota = QuotaLimiter::Create(config.quota_share);
+  if (!quota.ok()) return quota.status();
+  quota_ = *std::move(quota);
+  absl::StatusOr<GatewayRuntimePtr> runtime = GatewayRuntime::Build(snapshot, identity_, *quota_);
   if (!runtime.ok()) return runtime.status();
   runtime_.Set(*std::move(runtime));
   reflection_snapshot_ = snapshot;
@@ -156,9 +160,14 @@ absl::Status GatewayServer::Reload() {
     return fail(absl::FailedPreconditionError(absl::StrCat(
         config_path_, ": ", restart_only, " changed; these take effect only on restart")));
   }
-  absl::StatusOr<GatewayRuntimePtr> runtime = GatewayRuntime::Build(*snapshot, identity_);
+  absl::StatusOr<GatewayRuntimePtr> runtime = GatewayRuntime::Build(*snapshot, identity_, *quota_);
   if (!runtime.ok()) return fail(runtime.status());
   runtime_.Set(*std::move(runtime));
+  absl::flat_hash_set<std::string> agreement_ids;
+  for (const auto& agreement : (*snapshot)->agreements().agreements()) {
+    agreement_ids.insert(agreement->id);
+  }
+  quota_->RetainOnly(agreement_ids);
   reloads_succeeded_.fetch_add(1);
   LogInfo(absl::StrCat("policy reloaded: ", current->snapshot().digest().substr(0, 12), " -> ",
                        (*snapshot)->digest().substr(0, 12)));

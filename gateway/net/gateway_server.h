@@ -51,6 +51,7 @@ class GatewayServer {
   std::string config_path_;
   GatewayConfig startup_config_;
   TlsIdentity identity_;
+  std::unique_ptr<QuotaLimiter> quota_;
   CurrentRuntime runtime_;
   std::unique_ptr<ExchangeService> agency_service_;
   std::unique_ptr<ExchangeService> federation_service_;

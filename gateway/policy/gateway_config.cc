@@ -84,7 +84,17 @@ absl::optional<GatewayConfig> LoadGatewayConfig(const std::string& path, Diagnos
   }
   if (top.Has("limits")) {
     YamlMap limits(top.Get("limits"), path, diagnostics, "limits");
-    limits.ExpectKeys({"max_message_bytes"});
+    limits.ExpectKeys({"max_message_bytes", "quota_share"});
+    if (auto text = limits.OptionalString("quota_share")) {
+      double share = 0;
+      if (!absl::SimpleAtod(*text, &share) || !(share > 0) || share > 1) {
+        limits.Error(
+            limits.Get("quota_share"),
+            absl::StrCat("limits.quota_share: expected a number in (0, 1], found '", *text, "'"));
+      } else {
+        config.quota_share = share;
+      }
+    }
     if (auto value = limits.OptionalInt("max_message_bytes", 1024, 64 * 1024 * 1024)) {
       config.max_message_bytes = *value;
     }

@@ -30,6 +30,8 @@ struct GatewayConfig {
   absl::Duration crl_refresh_interval = absl::Seconds(1);
 
   int64_t max_message_bytes = 4 * 1024 * 1024;
+  // The part of each agreement's quota this replica enforces (1/N for N replicas).
+  double quota_share = 1.0;
   int64_t channels_per_upstream = 2;
   absl::Duration max_reconnect_backoff = absl::Seconds(2);
 };

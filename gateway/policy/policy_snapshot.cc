@@ -43,10 +43,18 @@ absl::optional<PolicyDirectory> LoadPolicyDirectory(const std::string& dir,
                       absl::StrCat("this gateway's country ", country,
                                    " is not in the federation: add it to countries"));
   }
+  absl::optional<AgreementBook> agreements;
+  if (federation.has_value()) {
+    agreements =
+        LoadAgreements(absl::StrCat(base, "/agreements"), *federation, catalog, diagnostics);
+  }
   if (diagnostics.errors().size() != errors_before) return absl::nullopt;
-  PolicyDirectory directory{*std::move(federation), *std::move(services), ""};
+  PolicyDirectory directory{*std::move(federation), *std::move(services), *std::move(agreements),
+                            ""};
   AppendToDigest(&directory.digest_input, federation_path);
   AppendToDigest(&directory.digest_input, services_path);
+  // Agreements enter by their semantic digest: a comment changes no decision.
+  absl::StrAppend(&directory.digest_input, "agreements:", directory.agreements.digest());
   return directory;
 }
 
@@ -72,7 +80,7 @@ absl::StatusOr<PolicySnapshotPtr> LoadPolicySnapshot(const std::string& gateway_
   digest_input += (*catalog)->raw_bytes();
   return std::make_shared<const PolicySnapshot>(
       *std::move(gateway), std::move(directory->federation), std::move(directory->services),
-      *std::move(catalog), Sha256Hex(digest_input));
+      *std::move(catalog), std::move(directory->agreements), Sha256Hex(digest_input));
 }
 
 }  // namespace pasarela

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "gateway/agreement/agreement_book.h"
 #include "gateway/policy/descriptor_catalog.h"
 #include "gateway/policy/diagnostics.h"
 #include "gateway/policy/federation.h"
@@ -20,18 +21,22 @@ namespace pasarela {
 
 class PolicySnapshot {
  public:
+  // REQUIRES: `agreements` was compiled against `catalog`.
   PolicySnapshot(GatewayConfig gateway, Federation federation, ServiceDirectory services,
-                 std::unique_ptr<const DescriptorCatalog> catalog, std::string digest)
+                 std::unique_ptr<const DescriptorCatalog> catalog, AgreementBook agreements,
+                 std::string digest)
       : gateway_(std::move(gateway)),
         federation_(std::move(federation)),
         services_(std::move(services)),
         catalog_(std::move(catalog)),
+        agreements_(std::move(agreements)),
         digest_(std::move(digest)) {}
 
   const GatewayConfig& gateway() const { return gateway_; }
   const Federation& federation() const { return federation_; }
   const ServiceDirectory& services() const { return services_; }
   const DescriptorCatalog& catalog() const { return *catalog_; }
+  const AgreementBook& agreements() const { return agreements_; }
   // SHA-256 (hex) over every file the snapshot was built from.
   const std::string& digest() const { return digest_; }
 
@@ -39,7 +44,9 @@ class PolicySnapshot {
   GatewayConfig gateway_;
   Federation federation_;
   ServiceDirectory services_;
+  // Declared before agreements_, which points into it, so that it is destroyed after.
   std::unique_ptr<const DescriptorCatalog> catalog_;
+  AgreementBook agreements_;
   std::string digest_;
 };
 
@@ -49,11 +56,13 @@ using PolicySnapshotPtr = std::shared_ptr<const PolicySnapshot>;
 struct PolicyDirectory {
   Federation federation;
   ServiceDirectory services;
+  AgreementBook agreements;
   std::string digest_input;
 };
 
-// Loads DIR/federation.yaml and DIR/services.yaml. `country` (may be empty for lint) is the
-// country of the gateway that will use them.
+// Loads DIR/federation.yaml, DIR/services.yaml and DIR/agreements/*.yaml. `country` (may be empty
+// for lint) is the country of the gateway that will use them. The agreements point into `catalog`,
+// which must outlive them.
 absl::optional<PolicyDirectory> LoadPolicyDirectory(const std::string& dir,
                                                     absl::string_view country,
                                                     const DescriptorCatalog& catalog,

@@ -47,6 +47,13 @@ absl::StatusOr<RouteDecision> ExchangeRouter::RouteAgencyCall(const VerifiedPeer
     return absl::InvalidArgumentError(absl::StrCat(kTargetKey, ": ", target.status().message()));
   }
   std::string consumer = caller.participant->ToString();
+  const FederationCountry* country = snapshot_.federation().Find(target->country());
+  if (country != nullptr && !country->participants.empty() &&
+      !snapshot_.federation().HasParticipant(target->ToString())) {
+    return absl::NotFoundError(absl::StrCat("unknown target ", headers.target,
+                                            ": not a registered participant of ",
+                                            target->country()));
+  }
   if (target->country() == snapshot_.gateway().country) {
     return RouteToLocalProvider(headers, method, std::move(consumer), std::move(exchange_id));
   }

@@ -45,8 +45,10 @@ CallResult GetPerson(const std::shared_ptr<grpc::Channel>& channel, const std::s
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
   context.AddMetadata("x-pasarela-target", target);
-  context.AddMetadata("x-pasarela-purpose", "border-control");
-  for (const auto& [key, value] : extra_metadata) context.AddMetadata(key, value);
+  std::map<std::string, std::string> metadata = {{"x-pasarela-purpose", "border-control"},
+                                                 {"x-pasarela-agreement", "test-identity"}};
+  for (const auto& [key, value] : extra_metadata) metadata[key] = value;
+  for (const auto& [key, value] : metadata) context.AddMetadata(key, value);
   GetPersonRequest request;
   request.mutable_identifier()->set_issuing_country("CL");
   request.mutable_identifier()->set_scheme("CL-RUN");
@@ -110,8 +112,10 @@ TEST_F(ExchangeTest, CrossBorderCallIsIdentifiedOnBothSidesFromCertificates) {
   std::string line = absl::StrCat("exchange ", result.exchange_id,
                                   " pasarela.identity.v1.IdentityService/GetPerson "
                                   "AR/GOV/migraciones -> CL/GOV/registro-civil");
-  EXPECT_TRUE(ar().process->WaitForLog(line + " via agency: OK", absl::Seconds(5)));
-  EXPECT_TRUE(cl().process->WaitForLog(line + " via federation: OK", absl::Seconds(5)));
+  EXPECT_TRUE(
+      ar().process->WaitForLog(line + " via agency under test-identity: OK", absl::Seconds(5)));
+  EXPECT_TRUE(
+      cl().process->WaitForLog(line + " via federation under test-identity: OK", absl::Seconds(5)));
 }
 
 TEST_F(ExchangeTest, SpoofedConsumerAndExchangeIdAreReplacedByTheGateway) {
@@ -217,7 +221,9 @@ TEST_F(ExchangeTest, GatewayMayAssertOnlyConsumersOfItsOwnCountry) {
   auto call = [&](const std::string& consumer) {
     return GetPerson(br_gateway, kRegistry,
                      {{"x-pasarela-consumer", consumer},
-                      {"x-pasarela-exchange-id", "6f1c1a52-3c59-4d1e-9f0a-2b8e4c7d9a10"}});
+                      {"x-pasarela-exchange-id", "6f1c1a52-3c59-4d1e-9f0a-2b8e4c7d9a10"},
+                      {"x-pasarela-agreement-digest",
+                       AgreementDigestOf(cl().dir + "/policy", "test-identity")}});
   };
   CallResult asserted = call("AR/GOV/migraciones");
   EXPECT_EQ(asserted.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
@@ -248,7 +254,8 @@ TEST_F(ExchangeTest, UnknownTargetIsNotFound) {
   EXPECT_THAT(country.status.error_message(), HasSubstr("country ZZ is not in the federation"));
   CallResult provider = GetPerson(Migraciones(ar()), "CL/GOV/nobody");
   EXPECT_EQ(provider.status.error_code(), grpc::StatusCode::NOT_FOUND);
-  EXPECT_THAT(provider.status.error_message(), HasSubstr("no provider CL/GOV/nobody"));
+  EXPECT_THAT(provider.status.error_message(),
+              HasSubstr("unknown target CL/GOV/nobody: not a registered participant of CL"));
   CallResult missing = GetPerson(Migraciones(ar()), "");
   EXPECT_EQ(missing.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(missing.status.error_message(), HasSubstr("missing x-pasarela-target"));
@@ -364,6 +371,8 @@ TEST(ExchangeFaultTest, DefaultDeadlineAppliesWhenTheCallerSetsNone) {
   auto stub = IdentityService::NewStub(Migraciones(ar));
   grpc::ClientContext context;  // no deadline
   context.AddMetadata("x-pasarela-target", kRegistry);
+  context.AddMetadata("x-pasarela-purpose", "border-control");
+  context.AddMetadata("x-pasarela-agreement", "test-identity");
   GetPersonRequest request;
   GetPersonResponse response;
   absl::Time start = absl::Now();

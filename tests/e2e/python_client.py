@@ -13,6 +13,7 @@ def main():
     for flag in ("--stubs", "--gateway", "--cert", "--key", "--ca", "--target"):
         parser.add_argument(flag, required=True)
     parser.add_argument("--purpose", default="border-control")
+    parser.add_argument("--agreement", default="test-identity")
     parser.add_argument("--run", default="12531909-2")
     args = parser.parse_args()
     sys.path.insert(0, args.stubs)
@@ -34,7 +35,8 @@ def main():
         request = identity_pb2.GetPersonRequest(
             identifier=identity_pb2.PersonIdentifier(
                 issuing_country="CL", scheme="CL-RUN", value=args.run))
-        metadata = (("x-pasarela-target", args.target), ("x-pasarela-purpose", args.purpose))
+        metadata = (("x-pasarela-target", args.target), ("x-pasarela-purpose", args.purpose),
+                    ("x-pasarela-agreement", args.agreement))
         try:
             response, call = stub.GetPerson.with_call(request, metadata=metadata, timeout=10)
         except grpc.RpcError as error:

@@ -1,6 +1,8 @@
 // Policy reload under a running gateway: a broken edit changes nothing and is reported with its
 // location; a valid edit takes effect; calls made throughout many reloads all succeed.
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <thread>
@@ -24,6 +26,8 @@ grpc::Status GetPerson(IdentityService::Stub& stub) {
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
   context.AddMetadata("x-pasarela-target", "CL/GOV/registro-civil");
+  context.AddMetadata("x-pasarela-purpose", "border-control");
+  context.AddMetadata("x-pasarela-agreement", "test-identity");
   GetPersonRequest request;
   request.mutable_identifier()->set_value("12531909-2");
   GetPersonResponse response;
@@ -91,6 +95,28 @@ TEST_F(ReloadTest, BrokenEditChangesNothingAndValidEditTakesEffect) {
   ReplaceServices(original_);
   ASSERT_TRUE(WaitUntilReloads(2));
   EXPECT_TRUE(GetPerson(*stub_).ok());
+}
+
+TEST_F(ReloadTest, KubernetesConfigMapSymlinkSwapReloads) {
+  // A ConfigMap volume: services.yaml -> ..data/services.yaml, ..data -> ..<timestamp>/; an
+  // update writes a new timestamped directory and renames a new ..data link over the old one.
+  std::string policy = topology_->gateway("CL").dir + "/policy";
+  ASSERT_EQ(::mkdir((policy + "/..2026_01").c_str(), 0755), 0);
+  WriteFile(policy + "/..2026_01/services.yaml", original_);
+  ASSERT_EQ(::symlink("..2026_01", (policy + "/..data").c_str()), 0);
+  ASSERT_EQ(::unlink(services_.c_str()), 0);
+  ASSERT_EQ(::symlink("..data/services.yaml", services_.c_str()), 0);
+  absl::SleepFor(absl::Milliseconds(500));
+  int reloads_before = CountOccurrences(cl().Log(), "policy reloaded:");
+  ASSERT_TRUE(GetPerson(*stub_).ok());
+
+  ASSERT_EQ(::mkdir((policy + "/..2026_02").c_str(), 0755), 0);
+  WriteFile(policy + "/..2026_02/services.yaml",
+            "apiVersion: pasarela/v1\nkind: Services\nproviders: []\n");
+  ASSERT_EQ(::symlink("..2026_02", (policy + "/..data_tmp").c_str()), 0);
+  ASSERT_EQ(std::rename((policy + "/..data_tmp").c_str(), (policy + "/..data").c_str()), 0);
+  ASSERT_TRUE(WaitUntilReloads(reloads_before + 1));
+  EXPECT_EQ(GetPerson(*stub_).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(ReloadTest, SighupReloads) {

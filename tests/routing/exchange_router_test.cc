@@ -31,7 +31,7 @@ class ExchangeRouterTest : public ::testing::Test {
     ProviderService registry{*ParticipantId::Parse("CL/GOV/registro-civil"), "127.0.0.1:1", "",
                              "urn:pasarela:CL:GOV:registro-civil",           {kGetPerson},  {}};
     snapshot_ = std::make_shared<PolicySnapshot>(gateway, federation, ServiceDirectory({registry}),
-                                                 *std::move(catalog), "digest");
+                                                 *std::move(catalog), AgreementBook(), "digest");
   }
   static VerifiedPeer Agency(const std::string& participant) {
     VerifiedPeer peer;

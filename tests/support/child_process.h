@@ -28,6 +28,8 @@ class ChildProcess {
   bool WaitForLog(const std::string& text, absl::Duration timeout) const;
   // Sends `signal_number` and waits for the exit; returns the exit status (or 128+signal).
   int Stop(int signal_number, absl::Duration timeout);
+  // True once the process has exited (it is then reaped).
+  bool Exited();
   // Waits for the process to exit by itself; returns its exit status (or 128+signal).
   int Wait();
   bool running() const { return pid_ > 0; }

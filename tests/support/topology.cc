@@ -5,7 +5,9 @@
 #include <stdexcept>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "gateway/policy/policy_snapshot.h"
 
 namespace pasarela::testing {
 
@@ -43,6 +45,33 @@ std::shared_ptr<grpc::Channel> MtlsChannel(const std::string& address, const std
   return grpc::CreateCustomChannel(address, grpc::SslCredentials(options), args);
 }
 
+namespace {
+
+// Waits for `ready_file`, giving up at once if the process exits.
+bool WaitForReady(ChildProcess& process, const std::string& ready_file, absl::Duration timeout) {
+  absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    if (!ReadFileOrEmpty(ready_file).empty()) return true;
+    if (process.Exited()) return false;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string AgreementDigestOf(const std::string& policy_dir, const std::string& id) {
+  auto catalog = DescriptorCatalog::Load({DescriptorSetPath()});
+  if (!catalog.ok()) throw std::runtime_error(std::string(catalog.status().message()));
+  Diagnostics diagnostics;
+  absl::optional<PolicyDirectory> directory =
+      LoadPolicyDirectory(policy_dir, "", **catalog, diagnostics);
+  if (!directory.has_value()) throw std::runtime_error(diagnostics.ToString());
+  const Agreement* agreement = directory->agreements.Find(id);
+  if (agreement == nullptr) throw std::runtime_error("no agreement " + id);
+  return agreement->digest;
+}
+
 std::vector<std::string> ProviderProcess::Calls() const {
   std::vector<std::string> calls;
   for (absl::string_view line :
@@ -54,11 +83,55 @@ std::vector<std::string> ProviderProcess::Calls() const {
 
 Topology::Topology(std::vector<std::string> countries)
     : dir_(MakeTempDir("topology")), countries_(std::move(countries)) {
+  agreements_[""][kDefaultAgreementId] = DefaultAgreementYaml(countries_);
   for (const std::string& country : countries_) {
     agency_ports_[country] = PickFreePort();
     federation_ports_[country] = PickFreePort();
     federation_addresses_[country] = absl::StrCat("127.0.0.1:", federation_ports_[country]);
   }
+}
+
+std::string Topology::DefaultAgreementYaml(const std::vector<std::string>& countries) {
+  std::vector<std::string> consumers;
+  for (const std::string& country : countries) {
+    if (country == "AR") {
+      consumers.insert(consumers.end(),
+                       {"AR/GOV/migraciones", "AR/GOV/afip", "AR/GOV/spare-agency"});
+    }
+    if (country == "BR") consumers.push_back("BR/GOV/saude");
+  }
+  return absl::StrCat(R"(apiVersion: pasarela/v1
+kind: Agreement
+id: test-identity
+title: Identity checks for end-to-end tests
+consumers: [)",
+                      absl::StrJoin(consumers, ", "), R"(]
+provider: CL/GOV/registro-civil
+methods:
+  - pasarela.identity.v1.IdentityService/GetPerson
+  - pasarela.identity.v1.IdentityService/VerifyIdentity
+purposes: [border-control]
+legal_basis:
+  text: Tests of the gateway.
+  reference: none
+validity:
+  from: 2020-01-01T00:00:00Z
+  until: 2099-12-31T23:59:59Z
+retention: P1D
+quota:
+  requests_per_second: 10000
+  burst: 10000
+response_fields:
+  pasarela.identity.v1.IdentityService/GetPerson: [person]
+  pasarela.identity.v1.IdentityService/VerifyIdentity: [person_found, verdicts]
+personal_data:
+  highest_category: personal_identifier
+)");
+}
+
+void Topology::SetAgreement(const std::string& id, const std::string& yaml,
+                            const std::string& country) {
+  agreements_[country][id] = yaml;
 }
 
 Topology::~Topology() {
@@ -114,7 +187,7 @@ ProviderProcess& Topology::StartImpostor(const std::string& cert, const std::str
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   provider->process =
       std::make_unique<ChildProcess>(argv, absl::StrCat(dir_, "/provider-", index, ".log"));
-  if (WaitForFile(ready, absl::Seconds(10)).empty()) {
+  if (!WaitForReady(*provider->process, ready, absl::Seconds(10))) {
     throw std::runtime_error("identity_provider did not start: " + provider->process->Log());
   }
   providers_.push_back(std::move(provider));
@@ -124,10 +197,11 @@ ProviderProcess& Topology::StartImpostor(const std::string& cert, const std::str
 std::string Topology::FederationYaml() const {
   std::string yaml = "apiVersion: pasarela/v1\nkind: Federation\ncountries:\n";
   for (const std::string& country : countries_) {
-    absl::StrAppend(&yaml, "  - code: ", country,
-                    "\n    gateway: ", federation_addresses_.at(country),
-                    "\n    ca_file: ", Pki(country + "/ca.crt"),
-                    "\n    crl_file: ", Pki(country + "/ca.crl"), "\n");
+    absl::StrAppend(
+        &yaml, "  - code: ", country, "\n    gateway: ", federation_addresses_.at(country),
+        "\n    ca_file: ", Pki(country + "/ca.crt"), "\n    crl_file: ", Pki(country + "/ca.crl"),
+        "\n    participants: [", country, "/GOV/migraciones, ", country, "/GOV/afip, ", country,
+        "/GOV/spare-agency, ", country, "/GOV/saude, ", country, "/GOV/registro-civil]\n");
   }
   return yaml;
 }
@@ -144,8 +218,7 @@ std::string Topology::ServicesYaml(const std::string& country) const {
     absl::StrAppend(&yaml,
                     "    methods:\n"
                     "      - pasarela.identity.v1.IdentityService/GetPerson\n"
-                    "      - pasarela.identity.v1.IdentityService/VerifyIdentity\n"
-                    "      - pasarela.testing.v1.UnknownToProviders/Call\n");
+                    "      - pasarela.identity.v1.IdentityService/VerifyIdentity\n");
   }
   if (!any) yaml = "apiVersion: pasarela/v1\nkind: Services\nproviders: []\n";
   return yaml;
@@ -161,6 +234,12 @@ GatewayProcess& Topology::StartGateway(const std::string& country, const std::st
   ::mkdir((gateway->dir + "/policy").c_str(), 0755);
   WriteFile(gateway->dir + "/policy/federation.yaml", FederationYaml());
   WriteFile(gateway->dir + "/policy/services.yaml", ServicesYaml(country));
+  ::mkdir((gateway->dir + "/policy/agreements").c_str(), 0755);
+  std::map<std::string, std::string> agreements = agreements_[""];
+  for (const auto& [id, yaml] : agreements_[country]) agreements[id] = yaml;
+  for (const auto& [id, yaml] : agreements) {
+    WriteFile(absl::StrCat(gateway->dir, "/policy/agreements/", id, ".yaml"), yaml);
+  }
   WriteFile(gateway->dir + "/gateway.yaml",
             absl::StrCat("apiVersion: pasarela/v1\nkind: Gateway\ncountry: ", country,
                          "\nlisteners:\n  agency: ", gateway->agency_address(),
@@ -174,7 +253,7 @@ GatewayProcess& Topology::StartGateway(const std::string& country, const std::st
       std::vector<std::string>{BinDir() + "/pasarela", "serve", "--config",
                                gateway->dir + "/gateway.yaml", "--ready-file", ready},
       gateway->dir + "/gateway.log");
-  if (WaitForFile(ready, absl::Seconds(15)).empty()) {
+  if (!WaitForReady(*gateway->process, ready, absl::Seconds(15))) {
     throw std::runtime_error("gateway " + country + " did not start: " + gateway->process->Log());
   }
   GatewayProcess& result = *gateway;

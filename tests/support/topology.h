@@ -29,6 +29,10 @@ std::string Pki(const std::string& relative);
 std::shared_ptr<grpc::Channel> MtlsChannel(const std::string& address, const std::string& cert,
                                            const std::string& key, const std::string& ca_country);
 
+// The digest of agreement `id` as the policy directory `policy_dir` compiles it (what a consumer
+// gateway sends in x-pasarela-agreement-digest).
+std::string AgreementDigestOf(const std::string& policy_dir, const std::string& id);
+
 struct ProviderProcess {
   std::string participant;
   std::string address;
@@ -56,6 +60,16 @@ class Topology {
 
   // Makes the federation file point at `address` for `country`'s gateway (impostor, dead peer).
   void SetFederationAddress(const std::string& country, const std::string& address);
+  // The agreement every topology starts with: AR/GOV/migraciones, AR/GOV/afip, AR/GOV/spare-agency
+  // and BR/GOV/saude (those of the topology's countries) may call CL/GOV/registro-civil's GetPerson
+  // and VerifyIdentity for purpose border-control, every response field allowed, in force from 2020
+  // to 2099.
+  static constexpr char kDefaultAgreementId[] = "test-identity";
+  static std::string DefaultAgreementYaml(const std::vector<std::string>& countries);
+  // Adds (or replaces) agreements/<id>.yaml for `country`'s gateway, or every gateway when
+  // `country` is empty. Takes effect for gateways started afterwards.
+  void SetAgreement(const std::string& id, const std::string& yaml,
+                    const std::string& country = "");
   // Registers a provider served by `country`'s gateway at `address` (started or not).
   void AddProviderEntry(const std::string& participant, const std::string& address,
                         const std::string& identity = "");
@@ -87,6 +101,8 @@ class Topology {
     std::string identity;
   };
   std::vector<ProviderEntry> provider_entries_;
+  // country ("" for all) -> agreement id -> yaml.
+  std::map<std::string, std::map<std::string, std::string>> agreements_;
   std::vector<std::unique_ptr<ProviderProcess>> providers_;
   std::map<std::string, std::unique_ptr<GatewayProcess>> gateways_;
 };
