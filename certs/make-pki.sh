@@ -357,6 +357,13 @@ for cc in "${COUNTRIES[@]}"; do
   issue "$d" "$d/gateway" "/C=$cc/O=Pasarela demo/CN=Pasarela $cc gateway" \
     "$(gateway_san "$cc")" "urn:pasarela:gateway:$cc" -days 730
 
+  # The gateway's key for the keyed pseudonyms of data subjects in its audit trail.
+  if [[ ! -s $d/pseudonym.key ]]; then
+    (umask 077 && openssl rand -hex 32 >"$d/pseudonym.key.tmp")
+    mv "$d/pseudonym.key.tmp" "$d/pseudonym.key"
+    made "$d/pseudonym.key" "audit pseudonym key of $cc"
+  fi
+
   for spec in "${PARTICIPANTS[@]}"; do
     [[ ${spec%%/*} == "$cc" ]] || continue
     IFS=/ read -r _ _ member subsystem <<<"$spec"

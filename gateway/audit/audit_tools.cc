@@ -143,6 +143,11 @@ absl::StatusOr<std::string> NormaliseSubjectId(absl::string_view scheme_value) {
   if (scheme.empty() || value.empty()) {
     return absl::InvalidArgumentError("subject id must be SCHEME:VALUE with both parts non-empty");
   }
+  // Schemes written body-dash-check character keep that one dash, so that the normal form is the
+  // one people write (CL-RUN:12531909-2); every other separator is dropped.
+  if ((scheme == "CL-RUN" || scheme == "CL-RUT" || scheme == "UY-CI") && value.size() > 1) {
+    value.insert(value.size() - 1, "-");
+  }
   return absl::StrCat(scheme, ":", value);
 }
 

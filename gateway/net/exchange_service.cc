@@ -2,21 +2,50 @@
 
 #include <grpcpp/client_context.h>
 #include <grpcpp/support/byte_buffer.h>
+#include <openssl/sha.h>
 
 #include <memory>
 #include <string>
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "gateway/agreement/decision.h"
+#include "gateway/audit/audit_tools.h"
 #include "gateway/common/log.h"
+#include "gateway/net/data_subject.h"
 #include "gateway/routing/exchange_router.h"
 #include "gateway/routing/metadata_keys.h"
 
 namespace pasarela {
 namespace {
+
+// Trailing metadata of the provider gateway's answer: its signed receipt (binary, hence -bin).
+constexpr char kReceiptKey[] = "x-pasarela-receipt-bin";
+
+std::string Sha256(absl::string_view bytes) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
+  return std::string(reinterpret_cast<const char*>(digest), sizeof(digest));
+}
+
+std::string BufferToString(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  std::string bytes;
+  if (!buffer.Dump(&slices).ok()) return bytes;
+  for (const grpc::Slice& slice : slices) {
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  return bytes;
+}
+
+std::string HexToBytes(absl::string_view hex) {
+  if (absl::StartsWith(hex, "sha256:")) hex.remove_prefix(7);
+  return absl::HexStringToBytes(hex);
+}
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
@@ -55,8 +84,12 @@ const char* StatusCodeName(grpc::StatusCode code) {
 class ExchangeReactor : public grpc::ServerGenericBidiReactor {
  public:
   ExchangeReactor(grpc::GenericCallbackServerContext* context, GatewayRuntimePtr runtime,
-                  ListenerRole role)
-      : context_(context), runtime_(std::move(runtime)), role_(role), started_(absl::Now()) {
+                  const ExchangeServices& services, ListenerRole role)
+      : context_(context),
+        runtime_(std::move(runtime)),
+        services_(services),
+        role_(role),
+        started_(absl::Now()) {
     method_ = std::string(CanonicalMethodName(context_->method()));
     Begin();
   }
@@ -66,6 +99,8 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       Refuse(absl::InvalidArgumentError("the call carried no request message"));
       return;
     }
+    if (!ReadRequest()) return;
+    if (!Authorize()) return;
     Forward();
   }
 
@@ -78,6 +113,11 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
 
  private:
   void Begin() {
+    const auto& metadata = context_->client_metadata();
+    // The exchange id names the audit records of both sides: the consumer gateway draws it, the
+    // provider gateway takes the one its peer sent (checked by the router).
+    exchange_id_ =
+        role_ == ListenerRole::kAgency ? NewExchangeId() : HeaderValue(metadata, kExchangeIdKey);
     absl::StatusOr<VerifiedPeer> caller =
         runtime_->authenticator(role_).Authenticate(*context_->auth_context(), started_);
     if (!caller.ok()) {
@@ -95,14 +135,13 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       return;
     }
 
-    const auto& metadata = context_->client_metadata();
     ExchangeHeaders headers{HeaderValue(metadata, kTargetKey), HeaderValue(metadata, kPurposeKey),
                             HeaderValue(metadata, kAgreementKey), "", ""};
     ExchangeRouter router(runtime_->snapshot());
     absl::StatusOr<RouteDecision> route;
     if (role_ == ListenerRole::kAgency) {
       // Whatever consumer or exchange id the agency set is ignored: the gateway sets its own.
-      route = router.RouteAgencyCall(caller_, headers, method_, NewExchangeId());
+      route = router.RouteAgencyCall(caller_, headers, method_, exchange_id_);
     } else {
       headers.consumer = HeaderValue(metadata, kConsumerKey);
       headers.exchange_id = HeaderValue(metadata, kExchangeIdKey);
@@ -121,18 +160,43 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       return;
     }
     agreement_id_ = headers.agreement;
-    if (!Authorize(headers, HeaderValue(metadata, kAgreementDigestKey))) return;
+    purpose_ = headers.purpose;
+    peer_agreement_digest_ = HeaderValue(metadata, kAgreementDigestKey);
     context_->AddInitialMetadata(kExchangeIdKey, route_.exchange_id);
     StartRead(&request_);
   }
 
+  // Digests the request and finds whom it is about, so that the audit record names the subject
+  // (by pseudonym) of refused exchanges too. False when refused.
+  bool ReadRequest() {
+    std::string request_bytes = BufferToString(request_);
+    bytes_in_ = request_bytes.size();
+    request_digest_ = Sha256(request_bytes);
+    const google::protobuf::MethodDescriptor* descriptor =
+        runtime_->snapshot().catalog().FindMethod(method_);
+    if (descriptor == nullptr) return true;
+    std::unique_ptr<google::protobuf::Message> request =
+        runtime_->NewMessage(descriptor->input_type());
+    if (!request->ParseFromString(request_bytes)) {
+      Refuse(absl::InvalidArgumentError(
+          absl::StrCat("the request is not a valid ", descriptor->input_type()->full_name())));
+      return false;
+    }
+    std::string subject = DataSubjectOf(*request);
+    if (!subject.empty()) {
+      subject_pseudonym_ = audit::SubjectPseudonym(services_.pseudonym_key, subject);
+    }
+    return true;
+  }
+
   // The agreement stage, on both gateways: the call must be allowed by the agreement it names,
   // and the provider gateway's copy must be the consumer gateway's. False when refused.
-  bool Authorize(const ExchangeHeaders& headers, const std::string& peer_digest) {
+  bool Authorize() {
     bool provider_side = role_ == ListenerRole::kFederation;
+    const std::string& peer_digest = peer_agreement_digest_;
     AgreementDecision decision = pasarela::Authorize(
         runtime_->snapshot().agreements(),
-        CallFacts{route_.consumer, route_.provider, method_, headers.purpose, headers.agreement,
+        CallFacts{route_.consumer, route_.provider, method_, purpose_, agreement_id_,
                   provider_side ? peer_digest : std::string(), started_},
         runtime_->quota());
     if (decision.allowed && provider_side && peer_digest.empty()) {
@@ -140,7 +204,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       decision.rule = kRuleAgreementMismatch;
       decision.status = absl::PermissionDeniedError(
           absl::StrCat("gateway ", caller_.gateway_country, " sent no ", kAgreementDigestKey,
-                       ": the two copies of agreement ", headers.agreement, " cannot be compared"));
+                       ": the two copies of agreement ", agreement_id_, " cannot be compared"));
     }
     if (!decision.allowed) {
       deny_rule_ = decision.rule;
@@ -165,12 +229,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       return absl::InternalError(
           absl::StrCat("agreement ", agreement_->id, " has no response allow-list for ", method_));
     }
-    std::vector<grpc::Slice> slices;
-    std::string bytes;
-    if (!response_.Dump(&slices).ok()) return absl::InternalError("unreadable response");
-    for (const grpc::Slice& slice : slices) {
-      bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-    }
+    std::string bytes = BufferToString(response_);
     std::unique_ptr<google::protobuf::Message> message =
         runtime_->NewMessage(descriptor->output_type());
     if (!message->ParseFromString(bytes)) {
@@ -222,6 +281,17 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
           return;
         }
       }
+      std::string response_bytes = BufferToString(response_);
+      bytes_out_ = response_bytes.size();
+      response_digest_ = Sha256(response_bytes);
+      if (route_.hop == RouteDecision::Hop::kPeerGateway) {
+        absl::Status receipt = CheckReceipt(trailers);
+        if (!receipt.ok()) {
+          deny_rule_ = "receipt-invalid";
+          Answer(ToGrpcStatus(receipt), false);
+          return;
+        }
+      }
       Answer(grpc::Status::OK, /*with_response=*/true);
       return;
     }
@@ -249,7 +319,105 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     Answer(ToGrpcStatus(status), false);
   }
 
+  // The provider gateway's receipt must verify against the certificate it presented in the TLS
+  // handshake and cover the request this gateway sent and the response it received.
+  absl::Status CheckReceipt(const std::multimap<grpc::string_ref, grpc::string_ref>& trailers) {
+    std::string receipt = HeaderValue(trailers, kReceiptKey);
+    std::string peer_name = absl::StrCat("gateway ", route_.upstream);
+    if (receipt.empty()) {
+      return absl::InternalError(absl::StrCat(peer_name, " answered without a signed receipt"));
+    }
+    std::vector<grpc::string_ref> certs =
+        upstream_context_->auth_context()->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
+    if (certs.empty()) return absl::InternalError("no peer certificate to verify the receipt");
+    absl::StatusOr<audit::v1::Receipt> verified =
+        audit::VerifyReceipt(receipt, absl::string_view(certs.front().data(), certs.front().size()),
+                             exchange_id_, request_digest_, response_digest_);
+    if (!verified.ok()) {
+      return absl::InternalError(absl::StrCat("the receipt of ", peer_name,
+                                              " does not verify: ", verified.status().message()));
+    }
+    receipt_ = std::move(receipt);
+    return absl::OkStatus();
+  }
+
+  audit::v1::AuditRecord BuildRecord(const grpc::Status& status) const {
+    const PolicySnapshot& snapshot = runtime_->snapshot();
+    audit::v1::AuditRecord record;
+    record.set_gateway(snapshot.gateway().country);
+    record.set_direction(role_ == ListenerRole::kAgency ? audit::v1::CONSUMER_SIDE
+                                                        : audit::v1::PROVIDER_SIDE);
+    record.set_exchange_id(exchange_id_);
+    record.set_consumer(route_.consumer.empty() && caller_.participant.has_value()
+                            ? caller_.participant->ToString()
+                            : route_.consumer);
+    record.set_provider(route_.provider);
+    record.set_method(absl::StrCat("/", method_));
+    record.set_agreement_id(agreement_id_);
+    if (agreement_ != nullptr) record.set_agreement_digest(HexToBytes(agreement_->digest));
+    record.set_purpose(purpose_);
+    bool allowed = agreement_ != nullptr && deny_rule_.empty();
+    record.set_decision(allowed ? audit::v1::ALLOW : audit::v1::DENY);
+    record.set_deciding_rule(!deny_rule_.empty() ? deny_rule_
+                             : allowed           ? "allowed"
+                                                 : "refused before the agreement stage");
+    record.set_grpc_status_code(static_cast<int>(status.error_code()));
+    record.set_grpc_status_message(status.error_message());
+    record.set_latency_us(static_cast<uint64_t>(absl::ToInt64Microseconds(absl::Now() - started_)));
+    record.set_request_digest(request_digest_);
+    record.set_response_digest(response_digest_);
+    record.set_policy_digest(HexToBytes(snapshot.digest()));
+    record.set_subject_pseudonym(subject_pseudonym_);
+    record.set_receipt(receipt_);
+    record.set_bytes_in(bytes_in_);
+    record.set_bytes_out(bytes_out_);
+    return record;
+  }
+
+  // The provider gateway's signed statement of this answer, for the consumer gateway to keep.
+  void AddReceipt(const grpc::Status& status) {
+    audit::v1::Receipt receipt;
+    receipt.set_exchange_id(exchange_id_);
+    receipt.set_gateway(runtime_->snapshot().gateway().country);
+    receipt.set_request_digest(request_digest_);
+    receipt.set_response_digest(response_digest_);
+    if (agreement_ != nullptr) receipt.set_agreement_digest(HexToBytes(agreement_->digest));
+    receipt.set_grpc_status_code(static_cast<int>(status.error_code()));
+    absl::Time now = absl::Now();
+    receipt.mutable_time()->set_seconds(absl::ToUnixSeconds(now));
+    receipt.mutable_time()->set_nanos(static_cast<int32_t>(
+        absl::ToInt64Nanoseconds(now - absl::FromUnixSeconds(absl::ToUnixSeconds(now)))));
+    absl::StatusOr<std::string> signed_receipt =
+        audit::IssueReceipt(*services_.receipt_signer, std::move(receipt));
+    if (signed_receipt.ok()) {
+      context_->AddTrailingMetadata(kReceiptKey, *signed_receipt);
+    } else {
+      LogError(absl::StrCat("exchange ", exchange_id_,
+                            ": cannot sign its receipt: ", signed_receipt.status().message()));
+    }
+  }
+
+  // Answers only once the exchange's audit record is durable; if it cannot be written, the
+  // exchange is refused (fail closed).
   void Answer(const grpc::Status& status, bool with_response) {
+    services_.audit->Append(BuildRecord(status), [this, status,
+                                                  with_response](absl::Status durable) {
+      if (!durable.ok()) {
+        LogError(absl::StrCat("exchange ", exchange_id_, " refused: ", durable.message()));
+        Finish(grpc::Status(
+            grpc::StatusCode::UNAVAILABLE,
+            absl::StrCat("gateway ", runtime_->snapshot().gateway().country,
+                         " cannot record the exchange, so it refuses it: ", durable.message())));
+        return;
+      }
+      Complete(status, with_response);
+    });
+  }
+
+  void Complete(const grpc::Status& status, bool with_response) {
+    if (role_ == ListenerRole::kFederation && services_.receipt_signer != nullptr) {
+      AddReceipt(status);
+    }
     if (!relayed_) {
       context_->AddTrailingMetadata(kAnsweredByKey, runtime_->snapshot().gateway().country);
     }
@@ -276,6 +444,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   grpc::GenericCallbackServerContext* context_;
   // Held for the whole call: a reload never changes the rules under it.
   GatewayRuntimePtr runtime_;
+  const ExchangeServices& services_;
   ListenerRole role_;
   absl::Time started_;
   std::string method_;
@@ -288,6 +457,15 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   bool relayed_ = false;
   const Agreement* agreement_ = nullptr;
   std::string agreement_id_;
+  std::string purpose_;
+  std::string peer_agreement_digest_;
+  std::string exchange_id_;
+  std::string request_digest_;
+  std::string response_digest_;
+  std::string subject_pseudonym_;
+  std::string receipt_;
+  uint64_t bytes_in_ = 0;
+  uint64_t bytes_out_ = 0;
   std::string deny_rule_;
   std::string withheld_;
 };
@@ -297,7 +475,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
 grpc::ServerGenericBidiReactor* ExchangeService::CreateReactor(
     grpc::GenericCallbackServerContext* context) {
   // gRPC takes ownership and returns it through OnDone.
-  return std::make_unique<ExchangeReactor>(context, runtime_.Get(), role_).release();
+  return std::make_unique<ExchangeReactor>(context, runtime_.Get(), services_, role_).release();
 }
 
 }  // namespace pasarela

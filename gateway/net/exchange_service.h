@@ -1,6 +1,6 @@
 // The data plane of one listener: every call that is not a registered service (health,
-// reflection) arrives here as bytes and runs the pipeline authenticate -> route -> forward, then
-// relays the upstream's answer.
+// reflection) arrives here as bytes and runs the pipeline authenticate -> route -> authorise ->
+// forward -> minimise -> audit, then relays the answer once its audit record is durable.
 //
 // One ExchangeReactor per call, created by gRPC through CreateReactor and destroyed in OnDone. No
 // callback blocks: the upstream call is itself a callback call. Thread-safe.
@@ -11,22 +11,35 @@
 
 #include <memory>
 
+#include "gateway/audit/audit_crypto.h"
+#include "gateway/audit/audit_log.h"
 #include "gateway/net/caller_authenticator.h"
 #include "gateway/net/gateway_runtime.h"
 
 namespace pasarela {
 
+// What every call needs that does not change with the policy: the audit trail, the key of the
+// subject pseudonyms, and the gateway's key for signing receipts.
+struct ExchangeServices {
+  audit::AuditLog* audit = nullptr;
+  std::string pseudonym_key;
+  const audit::CheckpointSigner* receipt_signer = nullptr;
+  std::string country;
+};
+
 class ExchangeService : public grpc::CallbackGenericService {
  public:
-  // REQUIRES: `runtime` outlives every call of the service.
-  ExchangeService(const CurrentRuntime& runtime, ListenerRole role)
-      : runtime_(runtime), role_(role) {}
+  // REQUIRES: `runtime` and `services` outlive every call of the service.
+  ExchangeService(const CurrentRuntime& runtime, const ExchangeServices& services,
+                  ListenerRole role)
+      : runtime_(runtime), services_(services), role_(role) {}
 
   grpc::ServerGenericBidiReactor* CreateReactor(
       grpc::GenericCallbackServerContext* context) override;
 
  private:
   const CurrentRuntime& runtime_;
+  const ExchangeServices& services_;
   ListenerRole role_;
 };
 

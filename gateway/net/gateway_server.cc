@@ -5,8 +5,10 @@
 
 #include <algorithm>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "gateway/audit/audit_tools.h"
 #include "gateway/common/file.h"
 #include "gateway/common/log.h"
 #include "gateway/identity/certificate.h"
@@ -67,6 +69,9 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
                                                    ": it is not this gateway's certificate"));
   }
 
+  absl::Status audit = OpenAudit(config);
+  if (!audit.ok()) return audit;
+
   absl::StatusOr<std::unique_ptr<QuotaLimiter>> quota = QuotaLimiter::Create(config.quota_share);
   if (!quota.ok()) return quota.status();
   quota_ = *std::move(quota);
@@ -75,8 +80,9 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
   runtime_.Set(*std::move(runtime));
   reflection_snapshot_ = snapshot;
 
-  agency_service_ = std::make_unique<ExchangeService>(runtime_, ListenerRole::kAgency);
-  federation_service_ = std::make_unique<ExchangeService>(runtime_, ListenerRole::kFederation);
+  agency_service_ = std::make_unique<ExchangeService>(runtime_, services_, ListenerRole::kAgency);
+  federation_service_ =
+      std::make_unique<ExchangeService>(runtime_, services_, ListenerRole::kFederation);
   reflection_ = std::make_unique<ReflectionService>(
       reflection_snapshot_->catalog(),
       std::vector<std::string>{"grpc.health.v1.Health",
@@ -124,6 +130,7 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
   refresher_ = std::thread([this, interval] {
     while (!stop_refresh_.WaitForNotificationWithTimeout(interval)) {
       runtime_.Get()->RefreshRevocationLists();
+      UpdateHealth();
     }
   });
   std::vector<std::string> watched = {config.policy_dir,
@@ -141,6 +148,57 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
                        ", federation listener ", federation_address(), ", policy ",
                        snapshot->digest().substr(0, 12)));
   return absl::OkStatus();
+}
+
+absl::Status GatewayServer::OpenAudit(const GatewayConfig& config) {
+  absl::StatusOr<std::string> key = audit::ReadPseudonymKeyFile(config.pseudonym_key_file);
+  if (!key.ok()) return key.status();
+  absl::StatusOr<std::unique_ptr<audit::CheckpointSigner>> signer =
+      audit::CheckpointSigner::Load(config.key_file, config.certificate_file);
+  if (!signer.ok()) return signer.status();
+  receipt_signer_ = *std::move(signer);
+  audit::AuditLogOptions options;
+  options.directory = config.audit_directory;
+  options.gateway = config.country;
+  options.signing_key_file = config.key_file;
+  options.signing_cert_file = config.certificate_file;
+  options.checkpoint_every_records = static_cast<uint32_t>(config.audit_checkpoint_every_records);
+  options.checkpoint_interval = config.audit_checkpoint_interval;
+  options.max_segment_bytes = static_cast<uint64_t>(config.audit_max_segment_bytes);
+  options.max_batch_delay = config.audit_max_batch_delay;
+  absl::StatusOr<std::unique_ptr<audit::AuditLog>> log = audit::AuditLog::Open(options);
+  if (!log.ok()) {
+    return absl::Status(log.status().code(), absl::StrCat("audit trail ", config.audit_directory,
+                                                          ": ", log.status().message()));
+  }
+  audit_ = *std::move(log);
+  const audit::AuditOpenReport& report = audit_->open_report();
+  if (report.truncated) {
+    LogWarning(absl::StrCat("audit trail: cut a torn last entry from ", report.truncated_segment,
+                            " at offset ", report.truncated_offset, " (", report.truncated_bytes,
+                            " bytes): ", report.truncated_reason));
+  }
+  LogInfo(absl::StrCat("audit trail ", config.audit_directory, ": continuing after record ",
+                       report.last_sequence));
+  services_ =
+      ExchangeServices{audit_.get(), *std::move(key), receipt_signer_.get(), config.country};
+  return absl::OkStatus();
+}
+
+void GatewayServer::UpdateHealth() {
+  bool serving = audit_->healthy();
+  if (serving == serving_) return;
+  serving_ = serving;
+  for (grpc::Server* server : {agency_server_.get(), federation_server_.get()}) {
+    if (server != nullptr && server->GetHealthCheckService() != nullptr) {
+      server->GetHealthCheckService()->SetServingStatus(serving);
+    }
+  }
+  if (serving) {
+    LogInfo("audit trail writable again: serving");
+  } else {
+    LogError("audit trail not writable: NOT_SERVING, exchanges refused until it recovers");
+  }
 }
 
 absl::Status GatewayServer::Reload() {
@@ -169,6 +227,13 @@ absl::Status GatewayServer::Reload() {
   }
   quota_->RetainOnly(agreement_ids);
   reloads_succeeded_.fetch_add(1);
+  audit::v1::AuditRecord record;
+  record.set_direction(audit::v1::POLICY_RELOAD);
+  record.set_policy_digest(absl::HexStringToBytes((*snapshot)->digest()));
+  record.set_deciding_rule(absl::StrCat("policy reloaded from ", config_path_));
+  audit_->Append(std::move(record), [](absl::Status durable) {
+    if (!durable.ok()) LogError(absl::StrCat("policy reload not recorded: ", durable.message()));
+  });
   LogInfo(absl::StrCat("policy reloaded: ", current->snapshot().digest().substr(0, 12), " -> ",
                        (*snapshot)->digest().substr(0, 12)));
   return absl::OkStatus();
@@ -198,6 +263,14 @@ void GatewayServer::Shutdown() {
   agency.join();
   if (!stop_refresh_.HasBeenNotified()) stop_refresh_.Notify();
   if (refresher_.joinable()) refresher_.join();
+  if (audit_ != nullptr) {
+    absl::Status closed = audit_->Close();
+    if (closed.ok()) {
+      LogInfo(absl::StrCat("audit trail sealed after record ", audit_->stats().last_sequence));
+    } else {
+      LogError(absl::StrCat("audit trail not sealed: ", closed.message()));
+    }
+  }
   LogInfo("gateway stopped");
 }
 

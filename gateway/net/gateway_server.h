@@ -47,10 +47,16 @@ class GatewayServer {
  private:
   GatewayServer() = default;
   absl::Status Build(PolicySnapshotPtr snapshot);
+  absl::Status OpenAudit(const GatewayConfig& config);
+  // Health follows the audit trail: NOT_SERVING while it cannot be written.
+  void UpdateHealth();
 
   std::string config_path_;
   GatewayConfig startup_config_;
   TlsIdentity identity_;
+  std::unique_ptr<audit::AuditLog> audit_;
+  std::unique_ptr<audit::CheckpointSigner> receipt_signer_;
+  ExchangeServices services_;
   std::unique_ptr<QuotaLimiter> quota_;
   CurrentRuntime runtime_;
   std::unique_ptr<ExchangeService> agency_service_;
@@ -61,6 +67,8 @@ class GatewayServer {
   std::unique_ptr<ReflectionService> reflection_;
   std::unique_ptr<grpc::Server> agency_server_;
   std::unique_ptr<grpc::Server> federation_server_;
+  // Last serving status given to the health service (true: SERVING).
+  bool serving_ = true;
   int agency_port_ = 0;
   int federation_port_ = 0;
   absl::Mutex reload_mu_;

@@ -24,7 +24,7 @@ absl::optional<GatewayConfig> LoadGatewayConfig(const std::string& path, Diagnos
   if (!file.ok()) return absl::nullopt;
   YamlMap top(file.root, path, diagnostics, "gateway");
   top.ExpectKeys({"apiVersion", "kind", "country", "listeners", "tls", "policy_dir",
-                  "descriptor_sets", "defaults", "limits", "upstreams"});
+                  "descriptor_sets", "defaults", "limits", "upstreams", "audit"});
   CheckHeader(top, "Gateway");
 
   GatewayConfig config;
@@ -99,6 +99,46 @@ absl::optional<GatewayConfig> LoadGatewayConfig(const std::string& path, Diagnos
       config.max_message_bytes = *value;
     }
   }
+  if (top.Has("audit")) {
+    YamlMap audit(top.Get("audit"), path, diagnostics, "audit");
+    audit.ExpectKeys({"directory", "pseudonym_key_file", "checkpoint_every_records",
+                      "checkpoint_interval", "max_segment_bytes", "max_batch_delay"});
+    if (auto value = audit.RequiredString("directory")) {
+      config.audit_directory = ResolvePath(path, *value);
+    }
+    if (auto value = audit.RequiredString("pseudonym_key_file")) {
+      config.pseudonym_key_file = ResolvePath(path, *value);
+    }
+    if (auto value = audit.OptionalInt("checkpoint_every_records", 1, 1000000)) {
+      config.audit_checkpoint_every_records = *value;
+    }
+    if (auto value = audit.OptionalDuration("checkpoint_interval")) {
+      config.audit_checkpoint_interval = *value;
+    }
+    if (auto value = audit.OptionalInt("max_segment_bytes", 64 * 1024, int64_t{1} << 40)) {
+      config.audit_max_segment_bytes = *value;
+    }
+    if (audit.Has("max_batch_delay")) {
+      absl::optional<std::string> text = audit.OptionalString("max_batch_delay");
+      absl::Duration delay;
+      if (text.has_value() && (*text == "0" || *text == "0s" || *text == "0ms")) {
+        config.audit_max_batch_delay = absl::ZeroDuration();
+      } else if (text.has_value() && absl::ParseDuration(*text, &delay) &&
+                 delay > absl::ZeroDuration() && delay <= absl::Milliseconds(100)) {
+        config.audit_max_batch_delay = delay;
+      } else {
+        audit.Error(
+            audit.Get("max_batch_delay"),
+            absl::StrCat("audit.max_batch_delay: expected 0 or a duration up to 100ms, found '",
+                         text.value_or(""), "'"));
+      }
+    }
+  } else {
+    top.Error(file.root,
+              "gateway: missing required key 'audit' (every exchange is recorded: name its "
+              "directory and pseudonym_key_file)");
+  }
+
   if (top.Has("upstreams")) {
     YamlMap upstreams(top.Get("upstreams"), path, diagnostics, "upstreams");
     upstreams.ExpectKeys({"channels", "max_reconnect_backoff"});

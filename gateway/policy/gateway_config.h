@@ -29,6 +29,15 @@ struct GatewayConfig {
   absl::Duration drain_timeout = absl::Seconds(10);
   absl::Duration crl_refresh_interval = absl::Seconds(1);
 
+  // The audit trail: where its segments go, the key of the subject pseudonyms, and when
+  // checkpoints seal it (signed with the gateway's TLS key).
+  std::string audit_directory;
+  std::string pseudonym_key_file;
+  int64_t audit_checkpoint_every_records = 1000;
+  absl::Duration audit_checkpoint_interval = absl::Seconds(10);
+  int64_t audit_max_segment_bytes = 64 * 1024 * 1024;
+  absl::Duration audit_max_batch_delay = absl::ZeroDuration();
+
   int64_t max_message_bytes = 4 * 1024 * 1024;
   // The part of each agreement's quota this replica enforces (1/N for N replicas).
   double quota_share = 1.0;

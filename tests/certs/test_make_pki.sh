@@ -163,7 +163,8 @@ while IFS= read -r -d '' k; do
   nkeys=$((nkeys + 1))
   check_eq "mode of ${k#"$pki"/}" "$(stat -c %a "$k")" 600
 done < <(find "$pki" -name '*.key' -print0)
-check_eq "number of key files" "$nkeys" $((2 * (1 + 1 + 5) + 2 + 1 + 4))
+# Per country: CA, gateway, pseudonym key, 5 test certs; plus agencies, the rogue CA and its 4 certs.
+check_eq "number of key files" "$nkeys" $((2 * (1 + 1 + 1 + 5) + 2 + 1 + 4))
 
 # ------------------------------------------------------------ second run
 cp "$pki/AR/ca.crt" "$tmp/ar-ca.before"

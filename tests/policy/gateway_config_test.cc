@@ -21,7 +21,10 @@ TEST(GatewayConfigTest, ReadsEveryKeyAndResolvesPathsAgainstTheFile) {
       "  federation: 0.0.0.0:7444\ntls:\n  certificate_file: certs/gw.crt\n  key_file: /k/gw.key\n"
       "policy_dir: policy\ndefaults:\n  deadline: 3s\n  drain_timeout: 5s\n"
       "  crl_refresh_interval: 250ms\nlimits:\n  max_message_bytes: 1048576\n"
-      "upstreams:\n  channels: 4\n  max_reconnect_backoff: 1s\n");
+      "upstreams:\n  channels: 4\n  max_reconnect_backoff: 1s\n"
+      "audit:\n  directory: trail\n  pseudonym_key_file: /k/pseudonym.key\n"
+      "  checkpoint_every_records: 50\n  checkpoint_interval: 2s\n  max_segment_bytes: 1048576\n"
+      "  max_batch_delay: 1ms\n");
   Diagnostics diagnostics;
   absl::optional<GatewayConfig> config = LoadGatewayConfig(path, diagnostics);
   ASSERT_TRUE(config.has_value()) << diagnostics.ToString();
@@ -38,6 +41,12 @@ TEST(GatewayConfigTest, ReadsEveryKeyAndResolvesPathsAgainstTheFile) {
   EXPECT_EQ(config->max_message_bytes, 1048576);
   EXPECT_EQ(config->channels_per_upstream, 4);
   EXPECT_EQ(config->max_reconnect_backoff, absl::Seconds(1));
+  EXPECT_EQ(config->audit_directory, dir + "/trail");
+  EXPECT_EQ(config->pseudonym_key_file, "/k/pseudonym.key");
+  EXPECT_EQ(config->audit_checkpoint_every_records, 50);
+  EXPECT_EQ(config->audit_checkpoint_interval, absl::Seconds(2));
+  EXPECT_EQ(config->audit_max_segment_bytes, 1048576);
+  EXPECT_EQ(config->audit_max_batch_delay, absl::Milliseconds(1));
 }
 
 TEST(GatewayConfigTest, ReportsEveryErrorWithItsLocation) {
@@ -61,7 +70,8 @@ TEST(GatewayConfigTest, ReportsEveryErrorWithItsLocation) {
   EXPECT_THAT(text, HasSubstr("gateway.yaml:7:3: error: tls: missing required key 'key_file'"));
   EXPECT_THAT(text,
               HasSubstr("gateway.yaml:10:26: error: upstreams.max_reconnect_backoff: at most 2s"));
-  EXPECT_EQ(diagnostics.errors().size(), 6u) << text;
+  EXPECT_THAT(text, HasSubstr("gateway.yaml:1:1: error: gateway: missing required key 'audit'"));
+  EXPECT_EQ(diagnostics.errors().size(), 7u) << text;
 }
 
 TEST(GatewayConfigTest, MissingFileIsReported) {

@@ -1,6 +1,8 @@
 #include "tests/support/topology.h"
 
+#include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <stdexcept>
 
@@ -240,25 +242,42 @@ GatewayProcess& Topology::StartGateway(const std::string& country, const std::st
   for (const auto& [id, yaml] : agreements) {
     WriteFile(absl::StrCat(gateway->dir, "/policy/agreements/", id, ".yaml"), yaml);
   }
-  WriteFile(gateway->dir + "/gateway.yaml",
-            absl::StrCat("apiVersion: pasarela/v1\nkind: Gateway\ncountry: ", country,
-                         "\nlisteners:\n  agency: ", gateway->agency_address(),
-                         "\n  federation: ", gateway->federation_address(),
-                         "\ntls:\n  certificate_file: ", Pki(country + "/gateway.crt"),
-                         "\n  key_file: ", Pki(country + "/gateway.key"),
-                         "\npolicy_dir: policy\ndescriptor_sets:\n  - ", DescriptorSetPath(),
-                         "\n  - ", BinDir(), "/../share/pasarela/testing.desc\n", extra_yaml));
-  std::string ready = gateway->dir + "/ready.json";
-  gateway->process = std::make_unique<ChildProcess>(
-      std::vector<std::string>{BinDir() + "/pasarela", "serve", "--config",
-                               gateway->dir + "/gateway.yaml", "--ready-file", ready},
-      gateway->dir + "/gateway.log");
-  if (!WaitForReady(*gateway->process, ready, absl::Seconds(15))) {
-    throw std::runtime_error("gateway " + country + " did not start: " + gateway->process->Log());
-  }
+  WriteFile(
+      gateway->dir + "/gateway.yaml",
+      absl::StrCat("apiVersion: pasarela/v1\nkind: Gateway\ncountry: ", country,
+                   "\nlisteners:\n  agency: ", gateway->agency_address(),
+                   "\n  federation: ", gateway->federation_address(),
+                   "\ntls:\n  certificate_file: ", Pki(country + "/gateway.crt"),
+                   "\n  key_file: ", Pki(country + "/gateway.key"),
+                   "\npolicy_dir: policy\naudit:\n  directory: audit\n  pseudonym_key_file: ",
+                   Pki(country + "/pseudonym.key"), "\ndescriptor_sets:\n  - ", DescriptorSetPath(),
+                   "\n  - ", BinDir(), "/../share/pasarela/testing.desc\n", extra_yaml));
+  Launch(*gateway);
   GatewayProcess& result = *gateway;
   gateways_[country] = std::move(gateway);
   return result;
+}
+
+GatewayProcess& Topology::RestartGateway(const std::string& country) {
+  GatewayProcess& gateway = *gateways_.at(country);
+  if (gateway.process != nullptr && gateway.process->running()) {
+    gateway.process->Stop(SIGTERM, absl::Seconds(10));
+  }
+  Launch(gateway);
+  return gateway;
+}
+
+void Topology::Launch(GatewayProcess& gateway) {
+  std::string ready = gateway.dir + "/ready.json";
+  ::unlink(ready.c_str());
+  gateway.process = std::make_unique<ChildProcess>(
+      std::vector<std::string>{BinDir() + "/pasarela", "serve", "--config",
+                               gateway.dir + "/gateway.yaml", "--ready-file", ready},
+      gateway.dir + "/gateway.log");
+  if (!WaitForReady(*gateway.process, ready, absl::Seconds(15))) {
+    throw std::runtime_error("gateway " + gateway.country +
+                             " did not start: " + gateway.process->Log());
+  }
 }
 
 }  // namespace pasarela::testing

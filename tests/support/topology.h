@@ -83,10 +83,13 @@ class Topology {
   // Writes the gateway's files and starts it; waits until it serves. Extra gateway.yaml text may
   // be appended (e.g. a defaults section).
   GatewayProcess& StartGateway(const std::string& country, const std::string& extra_yaml = "");
+  // Starts `country`'s gateway again with the files it already has (after a crash or a stop).
+  GatewayProcess& RestartGateway(const std::string& country);
   GatewayProcess& gateway(const std::string& country) { return *gateways_.at(country); }
   const std::string& dir() const { return dir_; }
 
  private:
+  void Launch(GatewayProcess& gateway);
   std::string FederationYaml() const;
   std::string ServicesYaml(const std::string& country) const;
 

@@ -1,0 +1,260 @@
+// The audit trail in the data plane: both gateways record every exchange, the consumer keeps the
+// provider's signed receipt, the trails verify and reconcile, a person's history can be asked for,
+// nothing answered is lost to kill -9, and a full disk stops exchanges until it has room again.
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
+#include "gateway/audit/trail_reader.h"
+#include "gmock/gmock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "pasarela/identity/v1/identity.grpc.pb.h"
+#include "tests/support/topology.h"
+
+namespace pasarela::testing {
+namespace {
+
+using ::pasarela::identity::v1::GetPersonRequest;
+using ::pasarela::identity::v1::GetPersonResponse;
+using ::pasarela::identity::v1::IdentityService;
+using ::testing::HasSubstr;
+
+struct Result {
+  grpc::Status status;
+  std::string exchange_id;
+};
+
+Result GetPerson(IdentityService::Stub& stub, const std::string& purpose = "border-control") {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  context.AddMetadata("x-pasarela-target", "CL/GOV/registro-civil");
+  context.AddMetadata("x-pasarela-purpose", purpose);
+  context.AddMetadata("x-pasarela-agreement", "test-identity");
+  GetPersonRequest request;
+  request.mutable_identifier()->set_issuing_country("CL");
+  request.mutable_identifier()->set_scheme("CL-RUN");
+  request.mutable_identifier()->set_value("12531909-2");
+  GetPersonResponse response;
+  Result result;
+  result.status = stub.GetPerson(&context, request, &response);
+  auto headers = context.GetServerInitialMetadata();
+  auto it = headers.find("x-pasarela-exchange-id");
+  if (it != headers.end()) result.exchange_id.assign(it->second.data(), it->second.size());
+  return result;
+}
+
+std::vector<audit::v1::AuditRecord> ReadTrail(const std::string& dir) {
+  std::vector<audit::v1::AuditRecord> records;
+  std::vector<std::string> damage;
+  absl::Status status = audit::ForEachRecord(
+      dir,
+      [&](const audit::v1::AuditRecord& record, const audit::TrailSegment&, uint64_t) {
+        records.push_back(record);
+      },
+      &damage);
+  EXPECT_TRUE(status.ok()) << status;
+  return records;
+}
+
+std::string Pasarela(const std::vector<std::string>& args, int* status) {
+  std::vector<std::string> argv = {BinDir() + "/pasarela"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::string output;
+  *status = RunCommand(argv, &output);
+  return output;
+}
+
+class AuditTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    topology_ = std::make_unique<Topology>(std::vector<std::string>{"AR", "CL"});
+    topology_->StartProvider("CL/GOV/registro-civil");
+  }
+  std::unique_ptr<IdentityService::Stub> Stub() {
+    return IdentityService::NewStub(MtlsChannel(topology_->gateway("AR").agency_address(),
+                                                "AR/agencies/migraciones.crt",
+                                                "AR/agencies/migraciones.key", "AR"));
+  }
+  std::string AuditDir(const std::string& country) {
+    return topology_->gateway(country).dir + "/audit";
+  }
+  std::unique_ptr<Topology> topology_;
+};
+
+TEST_F(AuditTest, BothTrailsVerifyReconcileAndAnswerTheSubject) {
+  topology_->StartGateway("AR");
+  topology_->StartGateway("CL");
+  auto stub = Stub();
+  std::set<std::string> answered;
+  for (int i = 0; i < 5; ++i) {
+    Result result = GetPerson(*stub);
+    ASSERT_TRUE(result.status.ok()) << result.status.error_message();
+    answered.insert(result.exchange_id);
+  }
+  EXPECT_EQ(GetPerson(*stub, "tax-audit").status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  // A clean stop seals each trail with a final checkpoint.
+  EXPECT_EQ(topology_->gateway("AR").process->Stop(SIGTERM, absl::Seconds(10)), 0);
+  EXPECT_EQ(topology_->gateway("CL").process->Stop(SIGTERM, absl::Seconds(10)), 0);
+
+  int status = 0;
+  for (const std::string& country : {"AR", "CL"}) {
+    std::string output = Pasarela(
+        {"audit", "verify", AuditDir(country), "--ca", Pki(country + "/ca.crt"), "--strict"},
+        &status);
+    EXPECT_EQ(status, 0) << output;
+    EXPECT_THAT(output, HasSubstr("audit verify: OK"));
+  }
+  std::string reconciled =
+      Pasarela({"audit", "reconcile", AuditDir("AR"), AuditDir("CL")}, &status);
+  EXPECT_EQ(status, 0) << reconciled;
+  EXPECT_THAT(reconciled, HasSubstr("5 exchanges match"));
+
+  // Another spelling of the same RUN finds the same person.
+  std::string history = Pasarela({"audit", "subject", AuditDir("CL"), "--id",
+                                  "cl-run: 12.531.909-2", "--key-file", Pki("CL/pseudonym.key")},
+                                 &status);
+  EXPECT_EQ(status, 0) << history;
+  EXPECT_THAT(history, HasSubstr("audit subject: 5 exchanges about CL-RUN:12531909-2"));
+  EXPECT_THAT(history, HasSubstr("AR/GOV/migraciones"));
+
+  std::vector<audit::v1::AuditRecord> consumer_side = ReadTrail(AuditDir("AR"));
+  int allowed = 0;
+  for (const audit::v1::AuditRecord& record : consumer_side) {
+    if (record.direction() != audit::v1::CONSUMER_SIDE) continue;
+    EXPECT_EQ(record.gateway(), "AR");
+    EXPECT_EQ(record.consumer(), "AR/GOV/migraciones");
+    EXPECT_EQ(record.request_digest().size(), 32u);
+    EXPECT_FALSE(record.subject_pseudonym().empty());
+    if (record.decision() == audit::v1::ALLOW) {
+      ++allowed;
+      EXPECT_TRUE(answered.count(record.exchange_id()));
+      audit::v1::Receipt receipt;
+      ASSERT_TRUE(receipt.ParseFromString(record.receipt()));
+      EXPECT_EQ(receipt.gateway(), "CL");
+      EXPECT_EQ(receipt.response_digest(), record.response_digest());
+    } else {
+      EXPECT_EQ(record.deciding_rule(), "purpose-not-allowed");
+      EXPECT_EQ(record.grpc_status_code(), static_cast<int>(grpc::StatusCode::PERMISSION_DENIED));
+    }
+  }
+  EXPECT_EQ(allowed, 5);
+}
+
+TEST_F(AuditTest, KillDashNineLosesNoAnsweredExchange) {
+  GatewayProcess& ar = topology_->StartGateway("AR");
+  topology_->StartGateway("CL");
+  std::atomic<bool> stop{false};
+  std::vector<std::string> answered;
+  std::thread client([&] {
+    auto stub = Stub();
+    while (!stop.load()) {
+      Result result = GetPerson(*stub);
+      if (result.status.ok()) answered.push_back(result.exchange_id);
+    }
+  });
+  absl::SleepFor(absl::Seconds(1));
+  ::kill(ar.process->pid(), SIGKILL);
+  absl::SleepFor(absl::Milliseconds(200));
+  stop.store(true);
+  client.join();
+  ASSERT_GT(answered.size(), 10u);
+
+  topology_->RestartGateway("AR");
+  EXPECT_TRUE(ar.process->WaitForLog("audit trail", absl::Seconds(5)));
+  EXPECT_EQ(ar.process->Stop(SIGTERM, absl::Seconds(10)), 0);
+  int status = 0;
+  std::string output =
+      Pasarela({"audit", "verify", AuditDir("AR"), "--ca", Pki("AR/ca.crt"), "--strict"}, &status);
+  EXPECT_EQ(status, 0) << output;
+  std::set<std::string> recorded;
+  for (const audit::v1::AuditRecord& record : ReadTrail(AuditDir("AR"))) {
+    recorded.insert(record.exchange_id());
+  }
+  for (const std::string& id : answered) EXPECT_TRUE(recorded.count(id)) << id << " was answered";
+}
+
+TEST_F(AuditTest, FullDiskFailsClosedAndRecovers) {
+  // The CL gateway's audit directory is a small filesystem of its own.
+  std::string dir = topology_->dir() + "/CL-audit-fs";
+  ASSERT_EQ(::mkdir(dir.c_str(), 0700), 0);
+  if (::mount("tmpfs", dir.c_str(), "tmpfs", 0, "size=256k") != 0) {
+    GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << std::strerror(errno);
+  }
+  topology_->StartGateway("AR");
+  GatewayProcess& cl =
+      topology_->StartGateway("CL", absl::StrCat("# audit directory on its own filesystem\n"));
+  // Point CL's trail at the small filesystem by restarting it with that directory.
+  std::string config = ReadFileOrEmpty(cl.dir + "/gateway.yaml");
+  WriteFile(cl.dir + "/gateway.yaml",
+            absl::StrReplaceAll(config, {{"  directory: audit\n", "  directory: " + dir + "\n"}}));
+  topology_->RestartGateway("CL");
+  auto stub = Stub();
+  ASSERT_TRUE(GetPerson(*stub).status.ok());
+
+  // Fill the filesystem: the next exchange cannot be recorded, so it is refused.
+  std::string filler = dir + "/filler";
+  {
+    std::string block(4096, 'x');
+    FILE* file = std::fopen(filler.c_str(), "w");
+    ASSERT_NE(file, nullptr);
+    while (std::fwrite(block.data(), 1, block.size(), file) == block.size() &&
+           std::fflush(file) == 0) {
+    }
+    std::fclose(file);
+  }
+  // The segment's last page may still hold a few records: call until one no longer fits.
+  Result refused;
+  for (int i = 0; i < 100; ++i) {
+    refused = GetPerson(*stub);
+    if (!refused.status.ok()) break;
+  }
+  EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(refused.status.error_message(), HasSubstr("cannot record the exchange"));
+  auto health = grpc::health::v1::Health::NewStub(
+      MtlsChannel(cl.federation_address(), "AR/gateway.crt", "AR/gateway.key", "CL"));
+  auto serving = [&] {
+    grpc::ClientContext context;
+    grpc::health::v1::HealthCheckResponse answer;
+    health->Check(&context, grpc::health::v1::HealthCheckRequest(), &answer);
+    return answer.status();
+  };
+  absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (serving() != grpc::health::v1::HealthCheckResponse::NOT_SERVING &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_EQ(serving(), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+
+  // Room again: the gateway resumes by itself.
+  ASSERT_EQ(::unlink(filler.c_str()), 0);
+  deadline = absl::Now() + absl::Seconds(10);
+  Result resumed;
+  do {
+    absl::SleepFor(absl::Milliseconds(200));
+    resumed = GetPerson(*stub);
+  } while (!resumed.status.ok() && absl::Now() < deadline);
+  EXPECT_TRUE(resumed.status.ok()) << resumed.status.error_message();
+  deadline = absl::Now() + absl::Seconds(5);
+  while (serving() != grpc::health::v1::HealthCheckResponse::SERVING && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_EQ(serving(), grpc::health::v1::HealthCheckResponse::SERVING);
+  EXPECT_EQ(cl.process->Stop(SIGTERM, absl::Seconds(10)), 0);
+  int status = 0;
+  std::string output =
+      Pasarela({"audit", "verify", dir, "--ca", Pki("CL/ca.crt"), "--strict"}, &status);
+  EXPECT_EQ(status, 0) << output;
+  ::umount(dir.c_str());
+}
+
+}  // namespace
+}  // namespace pasarela::testing
