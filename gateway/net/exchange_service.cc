@@ -152,6 +152,12 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       return;
     }
     route_ = *std::move(route);
+    absl::Status admitted = services_.in_flight->Acquire(route_.consumer, &slot_);
+    if (!admitted.ok()) {
+      deny_rule_ = "overload";
+      Refuse(admitted);
+      return;
+    }
     upstream_ = route_.hop == RouteDecision::Hop::kPeerGateway
                     ? runtime_->upstreams().PeerGateway(route_.upstream)
                     : runtime_->upstreams().Provider(route_.upstream);
@@ -464,6 +470,8 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   std::string response_digest_;
   std::string subject_pseudonym_;
   std::string receipt_;
+  // Held from admission to the end of the call.
+  InFlightSlot slot_;
   uint64_t bytes_in_ = 0;
   uint64_t bytes_out_ = 0;
   std::string deny_rule_;

@@ -15,6 +15,7 @@
 #include "gateway/audit/audit_log.h"
 #include "gateway/net/caller_authenticator.h"
 #include "gateway/net/gateway_runtime.h"
+#include "gateway/net/in_flight_limiter.h"
 
 namespace pasarela {
 
@@ -25,6 +26,7 @@ struct ExchangeServices {
   std::string pseudonym_key;
   const audit::CheckpointSigner* receipt_signer = nullptr;
   std::string country;
+  InFlightLimiter* in_flight = nullptr;
 };
 
 class ExchangeService : public grpc::CallbackGenericService {

@@ -32,6 +32,13 @@ std::string RestartOnlyDifferences(const GatewayConfig& running, const GatewayCo
     changed.push_back("tls.certificate_file");
   if (running.key_file != loaded.key_file) changed.push_back("tls.key_file");
   if (running.quota_share != loaded.quota_share) changed.push_back("limits.quota_share");
+  if (running.max_metadata_bytes != loaded.max_metadata_bytes) {
+    changed.push_back("limits.max_metadata_bytes");
+  }
+  if (running.max_in_flight != loaded.max_in_flight ||
+      running.max_in_flight_per_consumer != loaded.max_in_flight_per_consumer) {
+    changed.push_back("limits.max_in_flight*");
+  }
   if (running.max_message_bytes != loaded.max_message_bytes) {
     changed.push_back("limits.max_message_bytes");
   }
@@ -107,6 +114,8 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
     builder.AddListeningPort(address, MakeServerCredentials(identity_, roots, verifier), port);
     builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_message_bytes));
     builder.SetMaxSendMessageSize(static_cast<int>(config.max_message_bytes));
+    builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE,
+                               static_cast<int>(config.max_metadata_bytes));
     builder.RegisterService(reflection_.get());
     builder.RegisterCallbackGenericService(service);
     std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -180,8 +189,10 @@ absl::Status GatewayServer::OpenAudit(const GatewayConfig& config) {
   }
   LogInfo(absl::StrCat("audit trail ", config.audit_directory, ": continuing after record ",
                        report.last_sequence));
-  services_ =
-      ExchangeServices{audit_.get(), *std::move(key), receipt_signer_.get(), config.country};
+  in_flight_ =
+      std::make_unique<InFlightLimiter>(config.max_in_flight, config.max_in_flight_per_consumer);
+  services_ = ExchangeServices{audit_.get(), *std::move(key), receipt_signer_.get(), config.country,
+                               in_flight_.get()};
   return absl::OkStatus();
 }
 

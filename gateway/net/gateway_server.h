@@ -57,6 +57,7 @@ class GatewayServer {
   std::unique_ptr<audit::AuditLog> audit_;
   std::unique_ptr<audit::CheckpointSigner> receipt_signer_;
   ExchangeServices services_;
+  std::unique_ptr<InFlightLimiter> in_flight_;
   std::unique_ptr<QuotaLimiter> quota_;
   CurrentRuntime runtime_;
   std::unique_ptr<ExchangeService> agency_service_;

@@ -84,7 +84,15 @@ absl::optional<GatewayConfig> LoadGatewayConfig(const std::string& path, Diagnos
   }
   if (top.Has("limits")) {
     YamlMap limits(top.Get("limits"), path, diagnostics, "limits");
-    limits.ExpectKeys({"max_message_bytes", "quota_share"});
+    limits.ExpectKeys({"max_message_bytes", "max_metadata_bytes", "max_in_flight",
+                       "max_in_flight_per_consumer", "quota_share"});
+    if (auto value = limits.OptionalInt("max_metadata_bytes", 1024, 1024 * 1024)) {
+      config.max_metadata_bytes = *value;
+    }
+    if (auto value = limits.OptionalInt("max_in_flight", 0, 1000000)) config.max_in_flight = *value;
+    if (auto value = limits.OptionalInt("max_in_flight_per_consumer", 0, 1000000)) {
+      config.max_in_flight_per_consumer = *value;
+    }
     if (auto text = limits.OptionalString("quota_share")) {
       double share = 0;
       if (!absl::SimpleAtod(*text, &share) || !(share > 0) || share > 1) {

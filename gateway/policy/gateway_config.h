@@ -39,6 +39,10 @@ struct GatewayConfig {
   absl::Duration audit_max_batch_delay = absl::ZeroDuration();
 
   int64_t max_message_bytes = 4 * 1024 * 1024;
+  int64_t max_metadata_bytes = 16 * 1024;
+  // Exchanges carried at once, in all and per consumer; 0 means no bound.
+  int64_t max_in_flight = 2000;
+  int64_t max_in_flight_per_consumer = 500;
   // The part of each agreement's quota this replica enforces (1/N for N replicas).
   double quota_share = 1.0;
   int64_t channels_per_upstream = 2;

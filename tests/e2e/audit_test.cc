@@ -106,10 +106,10 @@ TEST_F(AuditTest, BothTrailsVerifyReconcileAndAnswerTheSubject) {
   EXPECT_EQ(topology_->gateway("CL").process->Stop(SIGTERM, absl::Seconds(10)), 0);
 
   int status = 0;
-  for (const std::string& country : {"AR", "CL"}) {
-    std::string output = Pasarela(
-        {"audit", "verify", AuditDir(country), "--ca", Pki(country + "/ca.crt"), "--strict"},
-        &status);
+  for (const char* country : {"AR", "CL"}) {
+    std::string output = Pasarela({"audit", "verify", AuditDir(country), "--ca",
+                                   Pki(std::string(country) + "/ca.crt"), "--strict"},
+                                  &status);
     EXPECT_EQ(status, 0) << output;
     EXPECT_THAT(output, HasSubstr("audit verify: OK"));
   }

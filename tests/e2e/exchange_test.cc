@@ -381,6 +381,35 @@ TEST(ExchangeFaultTest, DefaultDeadlineAppliesWhenTheCallerSetsNone) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(2));
 }
 
+TEST(ExchangeFaultTest, OverloadIsRefusedAtOnceNotQueued) {
+  Topology topology({"AR", "CL"});
+  topology.StartProvider(kRegistry, {"--delay-ms", "1500"});
+  GatewayProcess& ar = topology.StartGateway("AR", "limits:\n  max_in_flight_per_consumer: 2\n");
+  topology.StartGateway("CL");
+  std::vector<std::future<CallResult>> calls;
+  for (int i = 0; i < 6; ++i) {
+    calls.push_back(std::async(std::launch::async, [&] {
+      return GetPerson(Migraciones(ar), kRegistry, {}, absl::Seconds(10));
+    }));
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  int ok = 0;
+  int exhausted = 0;
+  for (auto& call : calls) {
+    CallResult result = call.get();
+    if (result.status.ok()) ++ok;
+    if (result.status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+      ++exhausted;
+      EXPECT_THAT(result.status.error_message(),
+                  HasSubstr("AR/GOV/migraciones has 2 exchanges in flight"));
+      // Refused at once, not after waiting for a slot.
+      EXPECT_LT(result.elapsed, absl::Milliseconds(1000));
+    }
+  }
+  EXPECT_EQ(ok, 2);
+  EXPECT_EQ(exhausted, 4);
+}
+
 TEST(ExchangeFaultTest, SigtermDrainsCallsInFlight) {
   Topology topology({"AR", "CL"});
   topology.StartProvider(kRegistry, {"--delay-ms", "1000"});
