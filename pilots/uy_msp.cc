@@ -66,8 +66,8 @@ const std::vector<std::pair<std::string, std::string>>& Allergens() {
 }
 
 const std::vector<std::string>& Vaccines() {
-  static const auto* kItems =
-      new std::vector<std::string>{"BCG", "HEPB", "PENTAVALENTE", "SRP", "GRIPE", "COVID19_ARNM"};
+  static const std::vector<std::string> kItems{"BCG", "HEPB",  "PENTAVALENTE",
+                                               "SRP", "GRIPE", "COVID19_ARNM"};
   return kItems;
 }
 
