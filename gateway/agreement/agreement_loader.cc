@@ -360,8 +360,8 @@ class AgreementReader {
     if (!fields.valid()) return;
     absl::flat_hash_map<std::string, int> first_line;
     for (auto it = node.begin(); it != node.end(); ++it) {
-      const YAML::Node& key = it->first;
-      const YAML::Node& value = it->second;
+      const YAML::Node key = it->first;
+      const YAML::Node value = it->second;
       if (!key.IsScalar()) {
         Error(key, "response_fields: expected method names as keys");
         continue;
@@ -534,7 +534,7 @@ class AgreementReader {
   void ReadBeyond(YamlMap& map, const YAML::Node& node, PersonalDataPolicy& policy) {
     absl::flat_hash_map<std::string, int> first_line;
     for (auto it = node.begin(); it != node.end(); ++it) {
-      const YAML::Node& key = it->first;
+      const YAML::Node key = it->first;
       if (!key.IsScalar()) {
         map.Error(key, "personal_data.beyond: expected 'default' or category names as keys");
         continue;

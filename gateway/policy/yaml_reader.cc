@@ -108,7 +108,7 @@ void YamlMap::ExpectKeys(std::initializer_list<absl::string_view> known) {
   std::vector<std::string> known_keys(known.begin(), known.end());
   absl::flat_hash_map<std::string, SourceLocation> seen;
   for (auto it = node_.begin(); it != node_.end(); ++it) {
-    const YAML::Node& key = it->first;
+    const YAML::Node key = it->first;  // a copy: `it->` returns a temporary
     if (!key.IsScalar()) {
       Error(key, absl::StrCat(what_, ": keys must be plain words"));
       continue;
