@@ -12,7 +12,9 @@
 #include "absl/time/clock.h"
 #include "gateway/agreement/explain.h"
 #include "gateway/audit/audit_tools.h"
+#include "gateway/classify/classify_command.h"
 #include "gateway/common/log.h"
+#include "gateway/mapping/map_command.h"
 #include "gateway/net/gateway_server.h"
 #include "gateway/policy/descriptor_catalog.h"
 #include "gateway/policy/policy_snapshot.h"
@@ -25,6 +27,8 @@ constexpr char kUsage[] =
     "  pasarela serve --config gateway.yaml [--ready-file FILE]\n"
     "  pasarela policy lint DIR [--country CC] [--descriptor-set FILE]...\n"
     "  pasarela policy explain DIR --agreement ID [--descriptor-set FILE]...\n"
+    "  pasarela classify --policy DIR [--descriptor-set FILE]...   (one text per line on stdin)\n"
+    "  pasarela map --policy DIR --mapping ID [--reverse] [--descriptor-set FILE]...\n"
     "  pasarela audit verify PATH [--ca FILE]... [--strict]\n"
     "  pasarela audit reconcile PATH_A PATH_B\n"
     "  pasarela audit subject DIR --id SCHEME:VALUE --key-file FILE\n"
@@ -136,7 +140,7 @@ int LoadPolicyCommand(const char* command, const std::vector<std::string>& args,
   if (agreement != nullptr && agreement->empty()) {
     return UsageError(absl::StrCat(command, ": --agreement ID is required"));
   }
-  if (sets.empty()) sets.push_back(DefaultDescriptorSetPath());
+  if (sets.empty()) sets = DefaultDescriptorSetPaths();
   absl::StatusOr<std::unique_ptr<const DescriptorCatalog>> catalog = DescriptorCatalog::Load(sets);
   if (!catalog.ok()) {
     std::cout << catalog.status().message() << "\n";
@@ -201,6 +205,9 @@ int Main(int argc, char** argv) {
     return PolicyExplain(args);
   }
   if (command == "audit") return audit::RunAuditCommand(args, std::cout, std::cerr);
+  if (command == "classify")
+    return classify::RunClassifyCommand(args, std::cin, std::cout, std::cerr);
+  if (command == "map") return RunMapCommand(args, std::cin, std::cout, std::cerr);
   if (command == "version" || command == "--version") {
     std::cout << "pasarela " << PASARELA_VERSION << "\n";
     return 0;

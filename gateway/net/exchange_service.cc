@@ -15,6 +15,8 @@
 #include "absl/time/clock.h"
 #include "gateway/agreement/decision.h"
 #include "gateway/audit/audit_tools.h"
+#include "gateway/classify/minimiser.h"
+#include "gateway/classify/payload_classifier.h"
 #include "gateway/common/log.h"
 #include "gateway/net/data_subject.h"
 #include "gateway/routing/exchange_router.h"
@@ -225,29 +227,48 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   }
 
   // Data minimisation at the gateway in front of the provider: only the response fields the
-  // agreement lists leave. A response that does not parse as the method's type does not leave.
-  absl::Status TrimResponse() {
+  // agreement lists leave, and personal data beyond the agreement's limit is treated (dropped,
+  // redacted, masked, pseudonymised) or refuses the exchange. A response that does not parse as
+  // the method's type does not leave.
+  absl::Status MinimiseResponse() {
     const google::protobuf::MethodDescriptor* descriptor =
         runtime_->snapshot().catalog().FindMethod(method_);
     const ResponseTrimmer* trimmer =
         runtime_->snapshot().agreements().FindTrimmer(agreement_->id, method_);
-    if (descriptor == nullptr || trimmer == nullptr) {
+    const classify::PersonalDataMinimiser* minimiser = runtime_->Minimiser(agreement_->id);
+    if (descriptor == nullptr || trimmer == nullptr || minimiser == nullptr) {
       return absl::InternalError(
           absl::StrCat("agreement ", agreement_->id, " has no response allow-list for ", method_));
     }
-    std::string bytes = BufferToString(response_);
     std::unique_ptr<google::protobuf::Message> message =
         runtime_->NewMessage(descriptor->output_type());
-    if (!message->ParseFromString(bytes)) {
+    if (!message->ParseFromString(BufferToString(response_))) {
       return absl::InternalError(absl::StrCat(upstream_->description(),
                                               " answered bytes that are not a ",
                                               descriptor->output_type()->full_name()));
     }
-    TrimReport report = trimmer->Trim(message.get());
-    if (report.trimmed()) {
-      withheld_ = absl::StrJoin(report.withheld, ",");
-      std::string trimmed = message->SerializeAsString();
-      grpc::Slice slice(trimmed);
+    // Trimming first: fields that will not cross are never scanned and cannot refuse the call.
+    TrimReport trimmed = trimmer->Trim(message.get());
+    classify::ClassificationSummary summary;
+    absl::StatusOr<classify::MinimisationReport> treated =
+        minimiser->Minimise(message.get(), &summary);
+    if (!treated.ok()) {
+      deny_rule_ = "personal-data-not-allowed";
+      return treated.status();
+    }
+    for (const classify::DeclaredField& field : summary.declared) {
+      disclosed_.push_back({field.path, std::string(DataCategoryName(field.category)), "", false});
+    }
+    for (const classify::UndeclaredData& found : summary.undeclared) {
+      disclosed_.push_back({found.path, std::string(DataCategoryName(found.category)),
+                            std::string(found.detector), true});
+    }
+    std::vector<std::string> withheld = trimmed.withheld;
+    if (treated->changed()) withheld.push_back(treated->TrailerValue());
+    withheld_ = absl::StrJoin(withheld, ",");
+    if (trimmed.trimmed() || treated->changed()) {
+      std::string bytes = message->SerializeAsString();
+      grpc::Slice slice(bytes);
       response_ = grpc::ByteBuffer(&slice, 1);
     }
     return absl::OkStatus();
@@ -281,9 +302,9 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     }
     if (status.ok()) {
       if (route_.hop == RouteDecision::Hop::kLocalProvider) {
-        absl::Status trimmed = TrimResponse();
-        if (!trimmed.ok()) {
-          Answer(ToGrpcStatus(trimmed), false);
+        absl::Status minimised = MinimiseResponse();
+        if (!minimised.ok()) {
+          Answer(ToGrpcStatus(minimised), false);
           return;
         }
       }
@@ -375,6 +396,13 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     record.set_policy_digest(HexToBytes(snapshot.digest()));
     record.set_subject_pseudonym(subject_pseudonym_);
     record.set_receipt(receipt_);
+    for (const Disclosed& item : disclosed_) {
+      audit::v1::ClassifiedField* field = record.add_classification();
+      field->set_field_path(item.path);
+      field->set_category(item.category);
+      field->set_detector(item.detector);
+      field->set_source(item.detected ? audit::v1::DETECTED : audit::v1::DECLARED);
+    }
     record.set_bytes_in(bytes_in_);
     record.set_bytes_out(bytes_out_);
     return record;
@@ -470,6 +498,14 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   std::string response_digest_;
   std::string subject_pseudonym_;
   std::string receipt_;
+  // What the answer disclosed, by field path and category (never values), for the audit record.
+  struct Disclosed {
+    std::string path;
+    std::string category;
+    std::string detector;
+    bool detected = false;
+  };
+  std::vector<Disclosed> disclosed_;
   // Held from admission to the end of the call.
   InFlightSlot slot_;
   uint64_t bytes_in_ = 0;

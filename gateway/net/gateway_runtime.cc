@@ -6,7 +6,8 @@ namespace pasarela {
 
 absl::StatusOr<GatewayRuntimePtr> GatewayRuntime::Build(PolicySnapshotPtr snapshot,
                                                         const TlsIdentity& identity,
-                                                        QuotaLimiter& quota) {
+                                                        QuotaLimiter& quota,
+                                                        absl::string_view pseudonym_key) {
   const GatewayConfig& config = snapshot->gateway();
   std::vector<TrustAnchorConfig> agency_anchors;
   std::vector<TrustAnchorConfig> federation_anchors;
@@ -35,6 +36,17 @@ absl::StatusOr<GatewayRuntimePtr> GatewayRuntime::Build(PolicySnapshotPtr snapsh
       Upstreams::Create(*runtime->snapshot_, identity);
   if (!upstreams.ok()) return upstreams.status();
   runtime->upstreams_ = *std::move(upstreams);
+  for (const auto& agreement : runtime->snapshot_->agreements().agreements()) {
+    absl::StatusOr<classify::PersonalDataMinimiserPtr> minimiser =
+        classify::PersonalDataMinimiser::Create(
+            runtime->snapshot_->classification(), agreement->personal_data,
+            classify::DerivePseudonymKey(pseudonym_key, agreement->id));
+    if (!minimiser.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("agreement ", agreement->id, ": ", minimiser.status().message()));
+    }
+    runtime->minimisers_.emplace(agreement->id, *std::move(minimiser));
+  }
   return GatewayRuntimePtr(std::move(runtime));
 }
 

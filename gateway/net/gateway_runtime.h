@@ -12,9 +12,11 @@
 #include <memory>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "gateway/agreement/quota_limiter.h"
+#include "gateway/classify/minimiser.h"
 #include "gateway/identity/trust_store.h"
 #include "gateway/net/caller_authenticator.h"
 #include "gateway/net/tls.h"
@@ -27,9 +29,11 @@ class GatewayRuntime {
  public:
   // REQUIRES: `quota` outlives the runtime; it is shared by successive runtimes so that a reload
   // does not refill every bucket.
-  static absl::StatusOr<std::shared_ptr<const GatewayRuntime>> Build(PolicySnapshotPtr snapshot,
-                                                                     const TlsIdentity& identity,
-                                                                     QuotaLimiter& quota);
+  // `pseudonym_key` is the gateway's; each agreement's minimiser pseudonymises with a key derived
+  // from it, so that pseudonyms are stable per agreement and unlinkable across agreements.
+  static absl::StatusOr<std::shared_ptr<const GatewayRuntime>> Build(
+      PolicySnapshotPtr snapshot, const TlsIdentity& identity, QuotaLimiter& quota,
+      absl::string_view pseudonym_key);
 
   const PolicySnapshot& snapshot() const { return *snapshot_; }
   const PolicySnapshotPtr& snapshot_ptr() const { return snapshot_; }
@@ -38,6 +42,11 @@ class GatewayRuntime {
   }
   const Upstreams& upstreams() const { return *upstreams_; }
   QuotaLimiter& quota() const { return *quota_; }
+  // The personal-data minimiser of agreement `id`, or null.
+  const classify::PersonalDataMinimiser* Minimiser(absl::string_view agreement_id) const {
+    auto it = minimisers_.find(agreement_id);
+    return it == minimisers_.end() ? nullptr : it->second.get();
+  }
   // A new empty message of `type` (from the snapshot's descriptor pool), for parsing payloads.
   std::unique_ptr<google::protobuf::Message> NewMessage(
       const google::protobuf::Descriptor* type) const {
@@ -55,6 +64,7 @@ class GatewayRuntime {
   std::unique_ptr<CallerAuthenticator> federation_authenticator_;
   std::unique_ptr<Upstreams> upstreams_;
   QuotaLimiter* quota_ = nullptr;
+  absl::flat_hash_map<std::string, classify::PersonalDataMinimiserPtr> minimisers_;
   // GetPrototype is thread-safe; prototypes live as long as the factory.
   mutable google::protobuf::DynamicMessageFactory message_factory_;
 };

@@ -82,7 +82,8 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
   absl::StatusOr<std::unique_ptr<QuotaLimiter>> quota = QuotaLimiter::Create(config.quota_share);
   if (!quota.ok()) return quota.status();
   quota_ = *std::move(quota);
-  absl::StatusOr<GatewayRuntimePtr> runtime = GatewayRuntime::Build(snapshot, identity_, *quota_);
+  absl::StatusOr<GatewayRuntimePtr> runtime =
+      GatewayRuntime::Build(snapshot, identity_, *quota_, services_.pseudonym_key);
   if (!runtime.ok()) return runtime.status();
   runtime_.Set(*std::move(runtime));
   reflection_snapshot_ = snapshot;
@@ -229,7 +230,8 @@ absl::Status GatewayServer::Reload() {
     return fail(absl::FailedPreconditionError(absl::StrCat(
         config_path_, ": ", restart_only, " changed; these take effect only on restart")));
   }
-  absl::StatusOr<GatewayRuntimePtr> runtime = GatewayRuntime::Build(*snapshot, identity_, *quota_);
+  absl::StatusOr<GatewayRuntimePtr> runtime =
+      GatewayRuntime::Build(*snapshot, identity_, *quota_, services_.pseudonym_key);
   if (!runtime.ok()) return fail(runtime.status());
   runtime_.Set(*std::move(runtime));
   absl::flat_hash_set<std::string> agreement_ids;

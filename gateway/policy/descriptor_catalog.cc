@@ -71,3 +71,15 @@ std::string DefaultDescriptorSetPath() {
 }
 
 }  // namespace pasarela
+
+namespace pasarela {
+
+std::vector<std::string> DefaultDescriptorSetPaths() {
+  std::string canonical = DefaultDescriptorSetPath();
+  std::vector<std::string> paths = {canonical};
+  std::string national = canonical.substr(0, canonical.rfind('/') + 1) + "national.desc";
+  if (::access(national.c_str(), R_OK) == 0) paths.push_back(national);
+  return paths;
+}
+
+}  // namespace pasarela

@@ -45,6 +45,9 @@ absl::string_view CanonicalMethodName(absl::string_view grpc_path);
 
 // The descriptor set installed beside the binary: <bin>/../share/pasarela/pasarela.desc.
 std::string DefaultDescriptorSetPath();
+// The sets used when none is configured: pasarela.desc (the canonical services), then
+// national.desc (the pilot countries' schemas) when it is installed beside it.
+std::vector<std::string> DefaultDescriptorSetPaths();
 
 }  // namespace pasarela
 

@@ -48,11 +48,16 @@ absl::optional<PolicyDirectory> LoadPolicyDirectory(const std::string& dir,
     agreements =
         LoadAgreements(absl::StrCat(base, "/agreements"), *federation, catalog, diagnostics);
   }
+  std::string classification_path = absl::StrCat(base, "/classification.yaml");
+  absl::optional<classify::ClassificationPolicy> classification =
+      classify::LoadClassification(classification_path, catalog, diagnostics);
   if (diagnostics.errors().size() != errors_before) return absl::nullopt;
-  PolicyDirectory directory{*std::move(federation), *std::move(services), *std::move(agreements),
-                            ""};
+  PolicyDirectory directory{
+      *std::move(federation), *std::move(services), *std::move(agreements),
+      std::make_unique<const classify::ClassificationPolicy>(*std::move(classification)), ""};
   AppendToDigest(&directory.digest_input, federation_path);
   AppendToDigest(&directory.digest_input, services_path);
+  AppendToDigest(&directory.digest_input, classification_path);
   // Agreements enter by their semantic digest: a comment changes no decision.
   absl::StrAppend(&directory.digest_input, "agreements:", directory.agreements.digest());
   return directory;
@@ -63,7 +68,7 @@ absl::StatusOr<PolicySnapshotPtr> LoadPolicySnapshot(const std::string& gateway_
   absl::optional<GatewayConfig> gateway = LoadGatewayConfig(gateway_yaml, diagnostics);
   if (!gateway.has_value()) return diagnostics.ToStatus();
   std::vector<std::string> sets = gateway->descriptor_sets;
-  if (sets.empty()) sets.push_back(DefaultDescriptorSetPath());
+  if (sets.empty()) sets = DefaultDescriptorSetPaths();
   absl::StatusOr<std::unique_ptr<const DescriptorCatalog>> catalog = DescriptorCatalog::Load(sets);
   if (!catalog.ok()) {
     diagnostics.Error(SourceLocation{gateway_yaml, 0, 0},
@@ -80,7 +85,8 @@ absl::StatusOr<PolicySnapshotPtr> LoadPolicySnapshot(const std::string& gateway_
   digest_input += (*catalog)->raw_bytes();
   return std::make_shared<const PolicySnapshot>(
       *std::move(gateway), std::move(directory->federation), std::move(directory->services),
-      *std::move(catalog), std::move(directory->agreements), Sha256Hex(digest_input));
+      *std::move(catalog), std::move(directory->agreements), std::move(directory->classification),
+      Sha256Hex(digest_input));
 }
 
 }  // namespace pasarela

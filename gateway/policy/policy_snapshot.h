@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "gateway/agreement/agreement_book.h"
+#include "gateway/classify/classification.h"
 #include "gateway/policy/descriptor_catalog.h"
 #include "gateway/policy/diagnostics.h"
 #include "gateway/policy/federation.h"
@@ -24,12 +25,14 @@ class PolicySnapshot {
   // REQUIRES: `agreements` was compiled against `catalog`.
   PolicySnapshot(GatewayConfig gateway, Federation federation, ServiceDirectory services,
                  std::unique_ptr<const DescriptorCatalog> catalog, AgreementBook agreements,
+                 std::unique_ptr<const classify::ClassificationPolicy> classification,
                  std::string digest)
       : gateway_(std::move(gateway)),
         federation_(std::move(federation)),
         services_(std::move(services)),
         catalog_(std::move(catalog)),
         agreements_(std::move(agreements)),
+        classification_(std::move(classification)),
         digest_(std::move(digest)) {}
 
   const GatewayConfig& gateway() const { return gateway_; }
@@ -37,6 +40,8 @@ class PolicySnapshot {
   const ServiceDirectory& services() const { return services_; }
   const DescriptorCatalog& catalog() const { return *catalog_; }
   const AgreementBook& agreements() const { return agreements_; }
+  // The personal-data categories, detectors and declarations (classification.yaml).
+  const classify::ClassificationPolicy& classification() const { return *classification_; }
   // SHA-256 (hex) over every file the snapshot was built from.
   const std::string& digest() const { return digest_; }
 
@@ -47,6 +52,7 @@ class PolicySnapshot {
   // Declared before agreements_, which points into it, so that it is destroyed after.
   std::unique_ptr<const DescriptorCatalog> catalog_;
   AgreementBook agreements_;
+  std::unique_ptr<const classify::ClassificationPolicy> classification_;
   std::string digest_;
 };
 
@@ -57,10 +63,12 @@ struct PolicyDirectory {
   Federation federation;
   ServiceDirectory services;
   AgreementBook agreements;
+  std::unique_ptr<const classify::ClassificationPolicy> classification;
   std::string digest_input;
 };
 
-// Loads DIR/federation.yaml, DIR/services.yaml and DIR/agreements/*.yaml. `country` (may be empty
+// Loads DIR/federation.yaml, DIR/services.yaml, DIR/agreements/*.yaml and
+// DIR/classification.yaml. `country` (may be empty
 // for lint) is the country of the gateway that will use them. The agreements point into `catalog`,
 // which must outlive them.
 absl::optional<PolicyDirectory> LoadPolicyDirectory(const std::string& dir,

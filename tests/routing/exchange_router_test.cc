@@ -30,8 +30,9 @@ class ExchangeRouterTest : public ::testing::Test {
     }
     ProviderService registry{*ParticipantId::Parse("CL/GOV/registro-civil"), "127.0.0.1:1", "",
                              "urn:pasarela:CL:GOV:registro-civil",           {kGetPerson},  {}};
-    snapshot_ = std::make_shared<PolicySnapshot>(gateway, federation, ServiceDirectory({registry}),
-                                                 *std::move(catalog), AgreementBook(), "digest");
+    snapshot_ =
+        std::make_shared<PolicySnapshot>(gateway, federation, ServiceDirectory({registry}),
+                                         *std::move(catalog), AgreementBook(), nullptr, "digest");
   }
   static VerifiedPeer Agency(const std::string& participant) {
     VerifiedPeer peer;

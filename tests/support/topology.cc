@@ -63,7 +63,8 @@ bool WaitForReady(ChildProcess& process, const std::string& ready_file, absl::Du
 }  // namespace
 
 std::string AgreementDigestOf(const std::string& policy_dir, const std::string& id) {
-  auto catalog = DescriptorCatalog::Load({DescriptorSetPath()});
+  auto catalog =
+      DescriptorCatalog::Load({DescriptorSetPath(), BinDir() + "/../share/pasarela/national.desc"});
   if (!catalog.ok()) throw std::runtime_error(std::string(catalog.status().message()));
   Diagnostics diagnostics;
   absl::optional<PolicyDirectory> directory =
@@ -236,6 +237,8 @@ GatewayProcess& Topology::StartGateway(const std::string& country, const std::st
   ::mkdir((gateway->dir + "/policy").c_str(), 0755);
   WriteFile(gateway->dir + "/policy/federation.yaml", FederationYaml());
   WriteFile(gateway->dir + "/policy/services.yaml", ServicesYaml(country));
+  WriteFile(gateway->dir + "/policy/classification.yaml",
+            ReadFileOrEmpty(SourceDir() + "/policies/classification.yaml"));
   ::mkdir((gateway->dir + "/policy/agreements").c_str(), 0755);
   std::map<std::string, std::string> agreements = agreements_[""];
   for (const auto& [id, yaml] : agreements_[country]) agreements[id] = yaml;
@@ -251,7 +254,8 @@ GatewayProcess& Topology::StartGateway(const std::string& country, const std::st
                    "\n  key_file: ", Pki(country + "/gateway.key"),
                    "\npolicy_dir: policy\naudit:\n  directory: audit\n  pseudonym_key_file: ",
                    Pki(country + "/pseudonym.key"), "\ndescriptor_sets:\n  - ", DescriptorSetPath(),
-                   "\n  - ", BinDir(), "/../share/pasarela/testing.desc\n", extra_yaml));
+                   "\n  - ", BinDir(), "/../share/pasarela/national.desc", "\n  - ", BinDir(),
+                   "/../share/pasarela/testing.desc\n", extra_yaml));
   Launch(*gateway);
   GatewayProcess& result = *gateway;
   gateways_[country] = std::move(gateway);

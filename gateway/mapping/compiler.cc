@@ -1,0 +1,1270 @@
+// Compiles parsed mapping specs against the descriptor catalog: resolves every field path, checks
+// that each conversion fits the fields it joins, prepares the code tables, and builds the forward
+// plan and, when every rule is invertible, the reverse plan. Errors go to the diagnostics; in
+// the reverse direction the same checks explain why a rule is not invertible.
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "gateway/mapping/mapping.h"
+#include "gateway/mapping/parser.h"
+#include "gateway/mapping/spec.h"
+#include "gateway/policy/yaml_reader.h"
+
+namespace pasarela {
+namespace mapping_internal {
+namespace {
+
+struct Unit {
+  const char* name;
+  const char* dimension;
+  double factor;  // in the dimension's smallest unit, so that factors are whole numbers
+};
+
+constexpr Unit kUnits[] = {
+    {"mcg", "mass", 1},     {"ug", "mass", 1},         {"mg", "mass", 1e3},  {"g", "mass", 1e6},
+    {"kg", "mass", 1e9},    {"mL", "volume", 1},       {"cL", "volume", 10}, {"dL", "volume", 100},
+    {"L", "volume", 1000},  {"ms", "time", 1},         {"s", "time", 1000},  {"min", "time", 60000},
+    {"h", "time", 3600000}, {"d", "time", 86400000},   {"mm", "length", 1},  {"cm", "length", 10},
+    {"m", "length", 1000},  {"km", "length", 1000000},
+};
+
+const Unit* FindUnit(absl::string_view name) {
+  for (const Unit& unit : kUnits) {
+    if (name == unit.name) return &unit;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> UnitNames() {
+  std::vector<std::string> names;
+  for (const Unit& unit : kUnits) names.push_back(unit.name);
+  return names;
+}
+
+std::string Suggest(absl::string_view word, const std::vector<std::string>& candidates) {
+  std::string suggestion = ClosestMatch(word, candidates);
+  return suggestion.empty() ? "" : absl::StrCat(" (did you mean '", suggestion, "'?)");
+}
+
+std::vector<std::string> EnumValueNames(const EnumDescriptor* type) {
+  std::vector<std::string> names;
+  for (int i = 0; i < type->value_count(); ++i) names.push_back(type->value(i)->name());
+  return names;
+}
+
+void CollectMessageNames(const Descriptor* descriptor, std::vector<std::string>* names) {
+  names->push_back(descriptor->full_name());
+  for (int i = 0; i < descriptor->nested_type_count(); ++i) {
+    CollectMessageNames(descriptor->nested_type(i), names);
+  }
+}
+
+std::string WithoutSelectors(absl::string_view path) {
+  std::string out;
+  int depth = 0;
+  for (char c : path) {
+    if (c == '[') ++depth;
+    if (depth == 0) out.push_back(c);
+    if (c == ']') --depth;
+  }
+  return out;
+}
+
+bool ParseZone(absl::string_view text, absl::TimeZone* zone) {
+  if (text.empty() || text == "UTC" || text == "Z") {
+    *zone = absl::UTCTimeZone();
+    return true;
+  }
+  if ((text[0] == '+' || text[0] == '-') && text.size() == 6 && text[3] == ':') {
+    int hours = 0;
+    int minutes = 0;
+    if (!absl::SimpleAtoi(text.substr(1, 2), &hours) ||
+        !absl::SimpleAtoi(text.substr(4, 2), &minutes) || hours > 14 || minutes > 59) {
+      return false;
+    }
+    int seconds = (hours * 60 + minutes) * 60;
+    *zone = absl::FixedTimeZone(text[0] == '-' ? -seconds : seconds);
+    return true;
+  }
+  return absl::LoadTimeZone(std::string(text), zone);
+}
+
+// The fields a rule list reads, to warn about the ones none does.
+struct ReadTracker {
+  std::set<std::string> whole;
+  std::set<std::string> partial;
+
+  void Add(const FieldPath& path) {
+    std::string prefix;
+    for (size_t i = 0; i < path.steps.size(); ++i) {
+      const PathStep& step = path.steps[i];
+      std::string name = prefix + step.field->name();
+      if (step.select == PathStep::Select::kKey) {
+        partial.insert(name);
+        whole.insert(absl::StrCat(name, ".", step.key_field->name()));
+      }
+      if (i + 1 < path.steps.size()) {
+        partial.insert(name);
+      } else {
+        whole.insert(name);
+      }
+      prefix = name + ".";
+    }
+  }
+};
+
+}  // namespace
+
+class Compiler {
+ public:
+  Compiler(const DescriptorCatalog& catalog, Diagnostics& diagnostics)
+      : catalog_(catalog), diagnostics_(diagnostics) {}
+
+  std::unique_ptr<const MappingSet> Build(ParsedFiles files);
+
+ private:
+  // Where the problems of one compilation go: load errors (forward), reasons a rule is not
+  // invertible (reverse), or nowhere but a count (a mapping compiled through a reference).
+  struct Sink {
+    Diagnostics* errors = nullptr;
+    std::vector<Diagnostic>* notes = nullptr;
+    std::vector<Diagnostic>* warnings = nullptr;
+    bool reverse = false;
+    int count = 0;
+
+    void Error(const SourceLocation& location, absl::string_view message) {
+      ++count;
+      if (notes != nullptr) {
+        notes->push_back(Diagnostic{location, std::string(message)});
+      } else if (errors != nullptr) {
+        errors->Error(location, message);
+      }
+    }
+    void Warn(const SourceLocation& location, absl::string_view message) {
+      if (warnings == nullptr) return;
+      warnings->push_back(Diagnostic{
+          location, reverse ? absl::StrCat("in reverse: ", message) : std::string(message)});
+    }
+  };
+
+  struct Context {
+    const MappingSpec* mapping = nullptr;
+    bool reverse = false;
+    Sink* sink = nullptr;
+    std::vector<std::string> stack;  // ids through `mapping:` references
+    bool track_unread = true;
+    std::set<std::string> ignored;  // root-relative paths without selectors
+  };
+
+  bool CompileRuleList(const std::vector<RuleSpec>& specs, const Descriptor* in,
+                       const Descriptor* out, Context& ctx, const std::string& root_prefix,
+                       RuleList* list);
+  bool CompileCheck(const RuleSpec& spec, const Descriptor* in, const Descriptor* out, Context& ctx,
+                    ReadTracker* tracker, RuleList* list);
+  bool CompileDataRule(const RuleSpec& spec, const Descriptor* in, const Descriptor* out,
+                       Context& ctx, const std::string& root_prefix, ReadTracker* tracker,
+                       RuleList* list);
+  bool CompileNested(const RuleSpec& spec, Rule* rule, Context& ctx,
+                     const std::string& root_prefix);
+  bool CompileCondition(const ConditionSpec& spec, const Descriptor* type, Context& ctx,
+                        ReadTracker* tracker, Condition* out);
+  bool Resolve(absl::string_view text, const Descriptor* type, const SourceLocation& location,
+               Context& ctx, FieldPath* path);
+  bool AddNormalize(const std::vector<NormalizeSpec>& specs, ValueType* current,
+                    const SourceLocation& location, Context& ctx, std::vector<Step>* steps);
+  bool AddConversion(const RuleSpec& spec, ValueType* current, const ValueType& final_type,
+                     Context& ctx, std::vector<Step>* steps);
+  std::shared_ptr<const LookupTable> BuildLookup(const LookupSpec& spec, const ValueType& in,
+                                                 const ValueType& out, Context& ctx);
+  bool Literal(absl::string_view text, const ValueType& type, const SourceLocation& location,
+               absl::string_view what, Context& ctx, Value* value);
+  bool Assignable(const ValueType& from, const FieldDescriptor* from_field, const ValueType& to,
+                  const FieldDescriptor* to_field, const SourceLocation& location, Context& ctx);
+  void WarnUnread(const Descriptor* type, const std::string& tracker_prefix,
+                  const std::string& root_prefix, const ReadTracker& tracker, Context& ctx,
+                  int depth);
+  std::unique_ptr<PlanBody> CompilePlan(const MappingSpec& spec, const Descriptor* source,
+                                        const Descriptor* target, bool reverse, Sink* sink);
+
+  const DescriptorCatalog& catalog_;
+  Diagnostics& diagnostics_;
+  absl::flat_hash_map<std::string, const MappingSpec*> mappings_by_id_;
+  absl::flat_hash_map<std::string, const CodeTableSpec*> tables_by_id_;
+};
+
+bool Compiler::Resolve(absl::string_view text, const Descriptor* type,
+                       const SourceLocation& location, Context& ctx, FieldPath* path) {
+  std::string error;
+  if (ResolvePath(text, type, path, &error)) return true;
+  ctx.sink->Error(location, error);
+  return false;
+}
+
+bool Compiler::Literal(absl::string_view text, const ValueType& type,
+                       const SourceLocation& location, absl::string_view what, Context& ctx,
+                       Value* value) {
+  if (ValueFromText(text, type, value)) return true;
+  if (type.kind == Value::Kind::kEnum) {
+    ctx.sink->Error(location, absl::StrCat(what, ": '", text, "' is not a value of ",
+                                           type.enum_type->full_name(),
+                                           Suggest(text, EnumValueNames(type.enum_type))));
+  } else {
+    ctx.sink->Error(location,
+                    absl::StrCat(what, ": '", text, "' is not ", KindName(type), " value"));
+  }
+  return false;
+}
+
+bool Compiler::CompileCondition(const ConditionSpec& spec, const Descriptor* type, Context& ctx,
+                                ReadTracker* tracker, Condition* out) {
+  out->kind = spec.kind;
+  if (!spec.children.empty()) {
+    std::vector<std::string> parts;
+    for (const ConditionSpec& child_spec : spec.children) {
+      Condition child;
+      if (!CompileCondition(child_spec, type, ctx, tracker, &child)) return false;
+      parts.push_back(child.description);
+      out->children.push_back(std::move(child));
+    }
+    if (spec.kind == Condition::Kind::kNot) {
+      out->description = absl::StrCat("must not satisfy: ", parts.front());
+    } else {
+      out->description =
+          absl::StrJoin(parts, spec.kind == Condition::Kind::kAll ? ", and " : ", or ");
+    }
+    return true;
+  }
+  if (!Resolve(spec.field, type, spec.field_location, ctx, &out->field)) return false;
+  if (tracker != nullptr) tracker->Add(out->field);
+  out->field_type = TypeOfField(out->field.leaf());
+  bool whole_value = !out->field.is_list() && !out->field.is_message();
+  if (!whole_value && spec.kind != Condition::Kind::kPresent &&
+      spec.kind != Condition::Kind::kAbsent) {
+    ctx.sink->Error(
+        spec.field_location,
+        absl::StrCat("'", spec.field, "' is a ", out->field.is_list() ? "list" : "message",
+                     ": a condition on it can only test present: true or false"));
+    return false;
+  }
+  switch (spec.kind) {
+    case Condition::Kind::kPresent:
+      out->description = "must be present";
+      return true;
+    case Condition::Kind::kAbsent:
+      out->description = "must be absent";
+      return true;
+    case Condition::Kind::kEquals:
+    case Condition::Kind::kIn:
+      for (const std::string& text : spec.values) {
+        Value value;
+        if (!Literal(text, out->field_type, spec.location, absl::StrCat("'", spec.field, "'"), ctx,
+                     &value)) {
+          return false;
+        }
+        out->values.push_back(ValueToText(value, out->field_type.enum_type));
+      }
+      out->description = spec.kind == Condition::Kind::kEquals
+                             ? absl::StrCat("must be '", out->values.front(), "'")
+                             : absl::StrCat("must be one of ", absl::StrJoin(out->values, ", "));
+      return true;
+    case Condition::Kind::kMatches: {
+      auto pattern = std::make_shared<RE2>(spec.pattern, RE2::Quiet);
+      if (!pattern->ok()) {
+        ctx.sink->Error(spec.location,
+                        absl::StrCat("matches: '", spec.pattern,
+                                     "' is not a valid RE2 pattern: ", pattern->error()));
+        return false;
+      }
+      out->pattern = std::move(pattern);
+      out->description = absl::StrCat("must match ", spec.pattern);
+      return true;
+    }
+    case Condition::Kind::kValidIdentifier:
+      out->scheme = IdentifierScheme::Find(spec.scheme);
+      if (out->scheme == nullptr) {
+        ctx.sink->Error(
+            spec.location,
+            absl::StrCat("valid_identifier: unknown scheme '", spec.scheme, "'",
+                         Suggest(spec.scheme, IdentifierScheme::Names()),
+                         "; expected one of: ", absl::StrJoin(IdentifierScheme::Names(), ", ")));
+        return false;
+      }
+      if (out->field_type.kind != Value::Kind::kString) {
+        ctx.sink->Error(spec.field_location,
+                        absl::StrCat("valid_identifier: '", spec.field, "' is not a text field"));
+        return false;
+      }
+      out->description = absl::StrCat("must be a valid ", spec.scheme, " (check digit)");
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool Compiler::AddNormalize(const std::vector<NormalizeSpec>& specs, ValueType* current,
+                            const SourceLocation& location, Context& ctx,
+                            std::vector<Step>* steps) {
+  if (specs.empty()) return true;
+  if (current->kind != Value::Kind::kString) {
+    ctx.sink->Error(location, absl::StrCat("normalize works on text, but the value here is ",
+                                           KindName(*current)));
+    return false;
+  }
+  Step step;
+  step.kind = Step::Kind::kNormalize;
+  step.in = *current;
+  step.out = *current;
+  for (const NormalizeSpec& spec : specs) {
+    NormalizeOp op;
+    op.kind = spec.kind;
+    op.characters = spec.characters;
+    if (spec.kind == NormalizeOp::Kind::kReplace) {
+      auto pattern = std::make_shared<RE2>(spec.pattern, RE2::Quiet);
+      if (!pattern->ok()) {
+        ctx.sink->Error(spec.location,
+                        absl::StrCat("replace: '", spec.pattern,
+                                     "' is not a valid RE2 pattern: ", pattern->error()));
+        return false;
+      }
+      std::string rewrite_error;
+      if (!pattern->CheckRewriteString(spec.rewrite, &rewrite_error)) {
+        ctx.sink->Error(spec.location,
+                        absl::StrCat("replace: with '", spec.rewrite, "': ", rewrite_error));
+        return false;
+      }
+      op.pattern = std::move(pattern);
+      op.rewrite = spec.rewrite;
+    }
+    step.normalize.push_back(std::move(op));
+  }
+  steps->push_back(std::move(step));
+  return true;
+}
+
+std::shared_ptr<const LookupTable> Compiler::BuildLookup(const LookupSpec& spec,
+                                                         const ValueType& in, const ValueType& out,
+                                                         Context& ctx) {
+  auto table = std::make_shared<LookupTable>();
+  const std::vector<EntrySpec>* entries = &spec.entries;
+  std::vector<EntrySpec> generated;
+  PolicySpec forward = spec.forward;
+  PolicySpec reverse = spec.reverse;
+  const char* key = spec.is_enum ? "enum" : "translate";
+  if (spec.is_enum && in.kind != Value::Kind::kEnum && out.kind != Value::Kind::kEnum) {
+    ctx.sink->Error(spec.location,
+                    "enum: neither side of this rule is an enum field; use translate for codes");
+    return nullptr;
+  }
+  if (!spec.table.empty()) {
+    auto it = tables_by_id_.find(spec.table);
+    if (it == tables_by_id_.end()) {
+      std::vector<std::string> ids;
+      for (const auto& [id, unused] : tables_by_id_) ids.push_back(id);
+      std::sort(ids.begin(), ids.end());
+      ctx.sink->Error(spec.table_location, absl::StrCat("translate.table: no CodeTable with id '",
+                                                        spec.table, "'", Suggest(spec.table, ids)));
+      return nullptr;
+    }
+    entries = &it->second->entries;
+    if (!forward.unmapped) forward.unmapped = it->second->forward.unmapped;
+    if (!forward.default_value) {
+      forward.default_value = it->second->forward.default_value;
+      forward.default_location = it->second->forward.default_location;
+    }
+    if (!reverse.unmapped) reverse.unmapped = it->second->reverse.unmapped;
+    if (!reverse.default_value) {
+      reverse.default_value = it->second->reverse.default_value;
+      reverse.default_location = it->second->reverse.default_location;
+    }
+    table->name = absl::StrCat("table '", spec.table, "'");
+  } else {
+    table->name = absl::StrCat("the ", key, " table at line ", spec.location.line);
+  }
+  if (spec.by_name) {
+    // Forward entries pair values of the same name; they are written source -> target.
+    ValueType source_type = ctx.reverse ? out : in;
+    ValueType target_type = ctx.reverse ? in : out;
+    const EnumDescriptor* source_enum = source_type.enum_type;
+    const EnumDescriptor* target_enum = target_type.enum_type;
+    const EnumDescriptor* names = source_enum != nullptr ? source_enum : target_enum;
+    for (int i = 0; i < names->value_count(); ++i) {
+      const auto* value = names->value(i);
+      if (value->number() == 0) continue;
+      if (source_enum != nullptr && target_enum != nullptr &&
+          target_enum->FindValueByName(value->name()) == nullptr) {
+        if (!ctx.reverse) {
+          ctx.sink->Warn(spec.location, absl::StrCat("enum.by_name: ", value->full_name(),
+                                                     " has no value of the "
+                                                     "same name in ",
+                                                     target_enum->full_name(),
+                                                     "; the unmapped policy applies to it"));
+        }
+        continue;
+      }
+      generated.push_back(EntrySpec{spec.location, value->name(), value->name(), true});
+    }
+    entries = &generated;
+  }
+  absl::flat_hash_map<std::string, const EntrySpec*> seen;
+  bool ok = true;
+  for (const EntrySpec& entry : *entries) {
+    if (ctx.reverse && !entry.reverse) continue;
+    const std::string& from = ctx.reverse ? entry.target : entry.source;
+    const std::string& to = ctx.reverse ? entry.source : entry.target;
+    Value key_value;
+    if (!Literal(from, in, entry.location, absl::StrCat(key, " entry"), ctx, &key_value)) {
+      ok = false;
+      continue;
+    }
+    std::string key_text = ValueToText(key_value, in.enum_type);
+    Value value;
+    if (!Literal(to, out, entry.location, absl::StrCat(key, " entry"), ctx, &value)) {
+      ok = false;
+      continue;
+    }
+    auto [previous, inserted] = seen.emplace(key_text, &entry);
+    if (!inserted && !ctx.reverse && !spec.table.empty()) {
+      continue;  // reported once, with the table
+    }
+    if (!inserted) {
+      if (ctx.reverse) {
+        ctx.sink->Error(entry.location,
+                        absl::StrCat(table->name, ": '", previous->second->source, "' (line ",
+                                     previous->second->location.line, ") and '", entry.source,
+                                     "' both translate to '", key_text,
+                                     "', so the reverse is ambiguous; mark all but one with "
+                                     "reverse: false"));
+      } else {
+        ctx.sink->Error(entry.location, absl::StrCat(table->name, ": code '", key_text,
+                                                     "' appears twice (first at line ",
+                                                     previous->second->location.line, ")"));
+      }
+      ok = false;
+      continue;
+    }
+    table->entries.emplace(key_text, value);
+    table->keys.push_back(key_text);
+  }
+  if (!ok) return nullptr;
+  const PolicySpec& policy = ctx.reverse ? reverse : forward;
+  std::string unmapped = policy.unmapped.value_or("error");
+  const char* policy_key = ctx.reverse ? "reverse_unmapped" : "unmapped";
+  if (unmapped == "default") {
+    table->unmapped = LookupTable::Unmapped::kDefault;
+    if (!policy.default_value) {
+      ctx.sink->Error(spec.location, absl::StrCat(key, ": ", policy_key, ": default needs a ",
+                                                  ctx.reverse ? "reverse_default" : "default"));
+      return nullptr;
+    }
+    if (!Literal(*policy.default_value, out, policy.default_location,
+                 ctx.reverse ? "reverse_default" : "default", ctx, &table->default_value)) {
+      return nullptr;
+    }
+  } else if (unmapped == "pass_through") {
+    table->unmapped = LookupTable::Unmapped::kPassThrough;
+    bool same_kind =
+        in.kind == out.kind && (in.kind != Value::Kind::kEnum || in.enum_type == out.enum_type);
+    if (out.kind != Value::Kind::kString && !same_kind) {
+      ctx.sink->Error(
+          policy.unmapped_location.line > 0 ? policy.unmapped_location : spec.location,
+          absl::StrCat(key, ": ", policy_key, ": pass_through cannot put ", KindName(in), " into ",
+                       KindName(out), "; use error or default"));
+      return nullptr;
+    }
+  }
+  return table;
+}
+
+bool Compiler::AddConversion(const RuleSpec& spec, ValueType* current, const ValueType& final_type,
+                             Context& ctx, std::vector<Step>* steps) {
+  Step step;
+  step.in = *current;
+  if (spec.identifier) {
+    step.kind = Step::Kind::kIdentifier;
+    step.scheme = IdentifierScheme::Find(spec.identifier->scheme);
+    if (step.scheme == nullptr) {
+      ctx.sink->Error(
+          spec.identifier->location,
+          absl::StrCat("identifier: unknown scheme '", spec.identifier->scheme, "'",
+                       Suggest(spec.identifier->scheme, IdentifierScheme::Names()),
+                       "; expected one of: ", absl::StrJoin(IdentifierScheme::Names(), ", ")));
+      return false;
+    }
+    if (current->kind != Value::Kind::kString || final_type.kind != Value::Kind::kString) {
+      ctx.sink->Error(spec.identifier->location, "identifier: both fields must be text (string)");
+      return false;
+    }
+    step.to_canonical = spec.identifier->to_canonical != ctx.reverse;
+    step.out = final_type;
+  } else if (spec.date) {
+    step.kind = Step::Kind::kDate;
+    std::string error;
+    DateFormat from;
+    DateFormat to;
+    if (!ParseDateFormat(spec.date->from, &from, &error) ||
+        !ParseDateFormat(spec.date->to, &to, &error)) {
+      ctx.sink->Error(spec.date->location, absl::StrCat("date: ", error));
+      return false;
+    }
+    absl::TimeZone from_zone;
+    absl::TimeZone to_zone;
+    if (!ParseZone(spec.date->from_zone, &from_zone) || !ParseZone(spec.date->to_zone, &to_zone)) {
+      ctx.sink->Error(spec.date->location,
+                      "date: a zone is UTC, an offset such as -03:00, or a name such as "
+                      "America/Montevideo");
+      return false;
+    }
+    // What the forward conversion drops can never come back.
+    std::vector<std::string> dropped;
+    bool from_has_time = from.has_time();
+    if (from_has_time && !to.has_time()) dropped.push_back("the time of day");
+    bool from_millis =
+        from.epoch == DateFormat::Epoch::kMillis || from.has(DateFormat::Token::kMilli);
+    bool to_millis = to.epoch == DateFormat::Epoch::kMillis || to.has(DateFormat::Token::kMilli);
+    if (from_millis && !to_millis && to.has_time()) dropped.push_back("the milliseconds");
+    if (!dropped.empty()) {
+      std::string message =
+          absl::StrCat("date: '", spec.date->to, "' drops ", absl::StrJoin(dropped, " and "),
+                       " of '", spec.date->from, "': the conversion is lossy");
+      if (ctx.reverse) {
+        ctx.sink->Error(spec.date->location, message);
+        return false;
+      }
+      ctx.sink->Warn(spec.date->location, message);
+    }
+    step.date_from = ctx.reverse ? to : from;
+    step.date_to = ctx.reverse ? from : to;
+    step.zone_from = ctx.reverse ? to_zone : from_zone;
+    step.zone_to = ctx.reverse ? from_zone : to_zone;
+    auto needs = [&](const DateFormat& format) {
+      return format.epoch != DateFormat::Epoch::kNone ? "a whole number" : "text";
+    };
+    bool in_ok = step.date_from.epoch != DateFormat::Epoch::kNone
+                     ? current->kind == Value::Kind::kInt || current->kind == Value::Kind::kUint
+                     : current->kind == Value::Kind::kString;
+    bool out_ok =
+        step.date_to.epoch != DateFormat::Epoch::kNone
+            ? final_type.kind == Value::Kind::kInt || final_type.kind == Value::Kind::kUint
+            : final_type.kind == Value::Kind::kString;
+    if (!in_ok || !out_ok) {
+      ctx.sink->Error(spec.date->location,
+                      absl::StrCat("date: '", step.date_from.text, "' reads ",
+                                   needs(step.date_from), " and '", step.date_to.text, "' writes ",
+                                   needs(step.date_to), ", but the fields hold ",
+                                   KindName(*current), " and ", KindName(final_type)));
+      return false;
+    }
+    step.out = final_type;
+  } else if (spec.number) {
+    const NumberSpec& number = *spec.number;
+    step.kind = Step::Kind::kNumber;
+    if (number.scale && (!number.from_unit.empty() || !number.to_unit.empty())) {
+      ctx.sink->Error(number.location, "number: give scale or from_unit and to_unit, not both");
+      return false;
+    }
+    double multiply = 1;
+    double divide = 1;
+    if (number.scale) {
+      multiply = *number.scale;
+    } else if (!number.from_unit.empty() || !number.to_unit.empty()) {
+      const Unit* from = FindUnit(number.from_unit);
+      const Unit* to = FindUnit(number.to_unit);
+      for (const auto& [unit, name] :
+           {std::make_pair(from, number.from_unit), std::make_pair(to, number.to_unit)}) {
+        if (unit == nullptr) {
+          ctx.sink->Error(
+              number.location,
+              absl::StrCat("number: unknown unit '", name, "'", Suggest(name, UnitNames()),
+                           "; expected one of: ", absl::StrJoin(UnitNames(), ", ")));
+          return false;
+        }
+      }
+      if (absl::string_view(from->dimension) != to->dimension) {
+        ctx.sink->Error(number.location,
+                        absl::StrCat("number: cannot convert ", from->name, " (", from->dimension,
+                                     ") to ", to->name, " (", to->dimension, ")"));
+        return false;
+      }
+      multiply = from->factor;
+      divide = to->factor;
+    }
+    step.multiply = ctx.reverse ? divide : multiply;
+    step.divide = ctx.reverse ? multiply : divide;
+    step.decimals = number.decimals;
+    step.suffix_from = ctx.reverse ? number.to_suffix : number.from_suffix;
+    step.suffix_to = ctx.reverse ? number.from_suffix : number.to_suffix;
+    auto numeric_or_text = [](const ValueType& type) {
+      return type.kind == Value::Kind::kInt || type.kind == Value::Kind::kUint ||
+             type.kind == Value::Kind::kDouble || type.kind == Value::Kind::kString;
+    };
+    if (!numeric_or_text(*current) || !numeric_or_text(final_type)) {
+      ctx.sink->Error(number.location,
+                      absl::StrCat("number: converts numbers and numeric text, not ",
+                                   KindName(numeric_or_text(*current) ? final_type : *current)));
+      return false;
+    }
+    if ((!step.suffix_from.empty() && current->kind != Value::Kind::kString) ||
+        (!step.suffix_to.empty() && final_type.kind != Value::Kind::kString)) {
+      ctx.sink->Error(number.location, "number: a suffix belongs to a text field");
+      return false;
+    }
+    bool whole_target =
+        final_type.kind == Value::Kind::kInt || final_type.kind == Value::Kind::kUint;
+    // Text that is not a whole number is the sender's error; a fractional number or a
+    // fractional scale is the mapping's.
+    if (whole_target && (current->kind == Value::Kind::kDouble ||
+                         (current->kind != Value::Kind::kString &&
+                          std::fmod(step.multiply / step.divide, 1.0) != 0))) {
+      ctx.sink->Warn(number.location,
+                     "number: the target is a whole-number field; values that do not come out "
+                     "whole are rejected at run time");
+    }
+    step.out = final_type;
+  } else if (spec.lookup) {
+    step.kind = Step::Kind::kLookup;
+    step.table = BuildLookup(*spec.lookup, *current, final_type, ctx);
+    if (step.table == nullptr) return false;
+    step.out = final_type;
+  } else {
+    return true;
+  }
+  *current = step.out;
+  steps->push_back(std::move(step));
+  return true;
+}
+
+bool Compiler::Assignable(const ValueType& from, const FieldDescriptor* from_field,
+                          const ValueType& to, const FieldDescriptor* to_field,
+                          const SourceLocation& location, Context& ctx) {
+  std::string to_name = to_field->full_name();
+  if (from.kind == to.kind) {
+    if (from.kind == Value::Kind::kEnum && from.enum_type != to.enum_type) {
+      ctx.sink->Error(location, absl::StrCat("type mismatch: ", from.enum_type->full_name(),
+                                             " and ", to.enum_type->full_name(),
+                                             " are different enums: translate them with enum"));
+      return false;
+    }
+    if (from_field != nullptr) {
+      auto narrower = [](FieldDescriptor::CppType a, FieldDescriptor::CppType b) {
+        return (a == FieldDescriptor::CPPTYPE_INT64 && b == FieldDescriptor::CPPTYPE_INT32) ||
+               (a == FieldDescriptor::CPPTYPE_UINT64 && b == FieldDescriptor::CPPTYPE_UINT32);
+      };
+      if (narrower(from_field->cpp_type(), to_field->cpp_type())) {
+        ctx.sink->Warn(location,
+                       absl::StrCat("'", from_field->name(), "' is 64-bit and '", to_field->name(),
+                                    "' 32-bit: values that do not "
+                                    "fit are rejected at run time"));
+      }
+      if (from_field->cpp_type() == FieldDescriptor::CPPTYPE_DOUBLE &&
+          to_field->cpp_type() == FieldDescriptor::CPPTYPE_FLOAT) {
+        ctx.sink->Warn(location, absl::StrCat("'", from_field->name(), "' is double and '",
+                                              to_field->name(), "' float: precision is lost"));
+      }
+    }
+    return true;
+  }
+  if ((from.kind == Value::Kind::kInt && to.kind == Value::Kind::kUint) ||
+      (from.kind == Value::Kind::kUint && to.kind == Value::Kind::kInt)) {
+    ctx.sink->Warn(location,
+                   "signed and unsigned integers: values that do not fit are rejected "
+                   "at run time");
+    return true;
+  }
+  std::string hint;
+  bool text_from = from.kind == Value::Kind::kString;
+  bool text_to = to.kind == Value::Kind::kString;
+  if (from.kind == Value::Kind::kEnum || to.kind == Value::Kind::kEnum) {
+    hint = "; use enum to translate";
+  } else if (text_from || text_to || from.kind == Value::Kind::kDouble ||
+             to.kind == Value::Kind::kDouble) {
+    hint = "; use number (or date, or translate) to convert";
+  } else if (from.kind == Value::Kind::kBool || to.kind == Value::Kind::kBool) {
+    hint = "; use translate to convert";
+  }
+  ctx.sink->Error(location,
+                  absl::StrCat("type mismatch: the value is ", KindName(from), " but '",
+                               to_field->name(), "' (", to_field->containing_type()->full_name(),
+                               ") holds ", KindName(to), hint));
+  return false;
+}
+
+bool Compiler::CompileCheck(const RuleSpec& spec, const Descriptor* in, const Descriptor* out,
+                            Context& ctx, ReadTracker* tracker, RuleList* list) {
+  if (ctx.reverse && spec.forward_only) return true;
+  // The field belongs to the forward source (on: source) or the forward target (on: target);
+  // whichever it is, the check runs when that message is the input or once it is the output.
+  const Descriptor* forward_source = ctx.reverse ? out : in;
+  const Descriptor* forward_target = ctx.reverse ? in : out;
+  const Descriptor* checked = spec.on_target ? forward_target : forward_source;
+  bool on_input = spec.on_target == ctx.reverse;
+  Rule rule;
+  rule.shape = Rule::Shape::kCheck;
+  rule.location = spec.location;
+  rule.check_message = spec.message;
+  if (!CompileCondition(*spec.check, checked, ctx, on_input ? tracker : nullptr, &rule.check)) {
+    return false;
+  }
+  if (spec.when) {
+    rule.when = std::make_unique<Condition>();
+    if (!CompileCondition(*spec.when, checked, ctx, nullptr, rule.when.get())) return false;
+  }
+  (on_input ? list->input_checks : list->output_checks).push_back(std::move(rule));
+  return true;
+}
+
+bool Compiler::CompileNested(const RuleSpec& spec, Rule* rule, Context& ctx,
+                             const std::string& root_prefix) {
+  const FieldPath& from = rule->from.front();
+  const FieldPath& to = rule->to.front();
+  const Descriptor* in_type = from.leaf()->message_type();
+  const Descriptor* out_type = to.leaf()->message_type();
+  rule->nested = std::make_unique<RuleList>();
+  if (spec.has_rules) {
+    return CompileRuleList(spec.rules, in_type, out_type, ctx,
+                           absl::StrCat(root_prefix, WithoutSelectors(from.text), "."),
+                           rule->nested.get());
+  }
+  auto it = mappings_by_id_.find(spec.mapping);
+  if (it == mappings_by_id_.end()) {
+    std::vector<std::string> ids;
+    for (const auto& [id, unused] : mappings_by_id_) ids.push_back(id);
+    std::sort(ids.begin(), ids.end());
+    ctx.sink->Error(spec.mapping_location,
+                    absl::StrCat("mapping: no mapping with id '", spec.mapping, "'",
+                                 Suggest(spec.mapping, ids)));
+    return false;
+  }
+  const MappingSpec& referenced = *it->second;
+  if (std::find(ctx.stack.begin(), ctx.stack.end(), referenced.id) != ctx.stack.end()) {
+    ctx.sink->Error(spec.mapping_location,
+                    absl::StrCat("mapping: '", referenced.id, "' refers back to itself: ",
+                                 absl::StrJoin(ctx.stack, " -> "), " -> ", referenced.id));
+    return false;
+  }
+  const Descriptor* forward_in = ctx.reverse ? out_type : in_type;
+  const Descriptor* forward_out = ctx.reverse ? in_type : out_type;
+  if (referenced.source != forward_in->full_name() ||
+      referenced.target != forward_out->full_name()) {
+    ctx.sink->Error(spec.mapping_location,
+                    absl::StrCat("mapping: '", referenced.id, "' maps ", referenced.source, " to ",
+                                 referenced.target, ", but this rule maps ",
+                                 forward_in->full_name(), " to ", forward_out->full_name()));
+    return false;
+  }
+  // The referenced mapping reports its own problems where it is defined; here only whether it
+  // compiles in this direction matters.
+  Sink quiet;
+  quiet.reverse = ctx.reverse;
+  Context inner = ctx;
+  inner.sink = &quiet;
+  inner.track_unread = false;
+  inner.stack.push_back(referenced.id);
+  bool ok = CompileRuleList(referenced.rules, in_type, out_type, inner, "", rule->nested.get());
+  if (!ok || quiet.count > 0) {
+    if (ctx.reverse) {
+      ctx.sink->Error(spec.mapping_location,
+                      absl::StrCat("mapping: '", referenced.id, "' is not invertible"));
+    } else {
+      ctx.sink->Error(spec.mapping_location,
+                      absl::StrCat("mapping: '", referenced.id, "' has errors (see its file)"));
+    }
+    return false;
+  }
+  return true;
+}
+
+bool Compiler::CompileDataRule(const RuleSpec& spec, const Descriptor* in, const Descriptor* out,
+                               Context& ctx, const std::string& root_prefix, ReadTracker* tracker,
+                               RuleList* list) {
+  if (ctx.reverse && spec.forward_only) return true;
+  if (ctx.reverse && spec.constant) {
+    // A constant does not run in reverse; the field it fills holds nothing to carry back.
+    FieldPath path;
+    if (!Resolve(spec.to.front(), in, spec.to_location, ctx, &path)) return false;
+    tracker->Add(path);
+    return true;
+  }
+  Rule rule;
+  rule.location = spec.location;
+  const ConditionSpec* condition = nullptr;
+  if (ctx.reverse) {
+    if (spec.when && !spec.reverse_when) {
+      ctx.sink->Error(spec.location,
+                      "the rule has when but no reverse_when: say when it applies in reverse, or "
+                      "mark it direction: forward");
+      return false;
+    }
+    if (spec.reverse_when) condition = &*spec.reverse_when;
+  } else if (spec.when) {
+    condition = &*spec.when;
+  }
+  if (condition != nullptr) {
+    rule.when = std::make_unique<Condition>();
+    if (!CompileCondition(*condition, in, ctx, tracker, rule.when.get())) return false;
+  }
+  const std::vector<std::string>& inputs = ctx.reverse ? spec.to : spec.from;
+  const std::vector<std::string>& outputs = ctx.reverse ? spec.from : spec.to;
+  const SourceLocation& input_location = ctx.reverse ? spec.to_location : spec.from_location;
+  const SourceLocation& output_location = ctx.reverse ? spec.from_location : spec.to_location;
+  for (const std::string& text : inputs) {
+    FieldPath path;
+    if (!Resolve(text, in, input_location, ctx, &path)) return false;
+    rule.from.push_back(std::move(path));
+  }
+  for (const std::string& text : outputs) {
+    FieldPath path;
+    if (!Resolve(text, out, output_location, ctx, &path)) return false;
+    rule.to.push_back(std::move(path));
+  }
+  for (const FieldPath& path : rule.from) tracker->Add(path);
+
+  if (spec.constant) {
+    rule.shape = Rule::Shape::kConstant;
+    const FieldPath& to = rule.to.front();
+    if (to.is_message()) {
+      ctx.sink->Error(output_location, "constant: the field is a message; give its fields");
+      return false;
+    }
+    if (!Literal(*spec.constant, TypeOfField(to.leaf()), spec.constant_location, "constant", ctx,
+                 &rule.constant)) {
+      return false;
+    }
+    list->rules.push_back(std::move(rule));
+    return true;
+  }
+
+  const absl::optional<std::string>& default_text =
+      ctx.reverse ? spec.reverse_default : spec.default_value;
+  const SourceLocation& default_location =
+      ctx.reverse ? spec.reverse_default_location : spec.default_location;
+
+  // Nested messages.
+  const FieldPath& first_in = rule.from.front();
+  const FieldPath& first_out = rule.to.front();
+  bool nested = spec.has_rules || !spec.mapping.empty();
+  if (nested || first_in.is_message() || first_out.is_message()) {
+    bool converts = spec.identifier || spec.date || spec.number || spec.lookup || spec.join ||
+                    spec.split || !spec.normalize.empty() || spec.default_value;
+    if (!nested && converts) {
+      ctx.sink->Error(spec.location,
+                      "a message is copied as it is: conversions belong to nested rules");
+      return false;
+    }
+    if (!first_in.is_message() || !first_out.is_message()) {
+      ctx.sink->Error(
+          nested ? (spec.has_rules ? spec.location : spec.mapping_location) : output_location,
+          absl::StrCat("'", first_in.text, "' and '", first_out.text,
+                       "' must both be messages to map one into the other"));
+      return false;
+    }
+    if (first_in.is_list() && !first_out.is_list()) {
+      ctx.sink->Error(output_location,
+                      absl::StrCat("'", first_in.text, "' is repeated and '", first_out.text,
+                                   "' is not: select one element with [index]"));
+      return false;
+    }
+    if (nested) {
+      rule.shape = Rule::Shape::kNested;
+      if (!CompileNested(spec, &rule, ctx, root_prefix)) return false;
+    } else {
+      rule.shape = Rule::Shape::kDeepCopy;
+      if (first_in.leaf()->message_type() != first_out.leaf()->message_type()) {
+        ctx.sink->Error(
+            output_location,
+            absl::StrCat("type mismatch: '", first_in.text, "' is ",
+                         first_in.leaf()->message_type()->full_name(), " and '", first_out.text,
+                         "' is ", first_out.leaf()->message_type()->full_name(),
+                         ": map their fields with nested rules (or mapping)"));
+        return false;
+      }
+    }
+    list->rules.push_back(std::move(rule));
+    return true;
+  }
+  for (const FieldPath& path : rule.from) {
+    if (path.is_message()) {
+      ctx.sink->Error(input_location, absl::StrCat("'", path.text,
+                                                   "' is a message: map it "
+                                                   "with nested rules, or name its fields"));
+      return false;
+    }
+  }
+  for (const FieldPath& path : rule.to) {
+    if (path.is_message()) {
+      ctx.sink->Error(output_location, absl::StrCat("'", path.text,
+                                                    "' is a message: map it "
+                                                    "with nested rules, or name its fields"));
+      return false;
+    }
+  }
+
+  bool join = ctx.reverse ? spec.split.has_value() : spec.join.has_value();
+  bool split = ctx.reverse ? spec.join.has_value() : spec.split.has_value();
+  const SeparatorSpec* separator = spec.join ? &*spec.join : spec.split ? &*spec.split : nullptr;
+  if (separator != nullptr) {
+    rule.separator = separator->separator;
+    rule.split_from_right = separator->split_at_last;
+  }
+
+  ValueType current;
+  ValueType final_type;
+  if (join) {
+    rule.shape = Rule::Shape::kJoin;
+    if (rule.from.size() == 1 && !rule.from.front().is_list()) {
+      ctx.sink->Error(input_location, "join: give several fields, or one repeated field, to join");
+      return false;
+    }
+    if (rule.from.size() > 1) {
+      for (const FieldPath& path : rule.from) {
+        if (path.is_list()) {
+          ctx.sink->Error(input_location,
+                          absl::StrCat("join: '", path.text, "' is repeated; join it alone"));
+          return false;
+        }
+      }
+    }
+    if (rule.to.size() != 1 || rule.to.front().is_list()) {
+      ctx.sink->Error(output_location, "join: the result goes into one singular field");
+      return false;
+    }
+    if (ctx.reverse && rule.separator.empty()) {
+      ctx.sink->Error(separator->location,
+                      "split: without a separator the joined value cannot be split back");
+      return false;
+    }
+    current.kind = Value::Kind::kString;
+    final_type = TypeOfField(rule.to.front().leaf());
+  } else if (split) {
+    rule.shape = Rule::Shape::kSplit;
+    if (rule.separator.empty()) {
+      ctx.sink->Error(separator->location,
+                      ctx.reverse ? "join: without a separator the joined value cannot be split "
+                                    "back"
+                                  : "split: the separator must not be empty");
+      return false;
+    }
+    if (rule.from.size() != 1 || rule.from.front().is_list()) {
+      ctx.sink->Error(input_location, "split: the value to split comes from one singular field");
+      return false;
+    }
+    if (rule.to.size() == 1 && !rule.to.front().is_list()) {
+      ctx.sink->Error(output_location,
+                      "split: give several fields, or one repeated field, for the pieces");
+      return false;
+    }
+    for (const FieldPath& path : rule.to) {
+      if (TypeOfField(path.leaf()).kind != Value::Kind::kString) {
+        ctx.sink->Error(output_location,
+                        absl::StrCat("split: '", path.text, "' must be a text field"));
+        return false;
+      }
+      if (rule.to.size() > 1 && path.is_list()) {
+        ctx.sink->Error(output_location,
+                        absl::StrCat("split: '", path.text, "' is repeated; split into it alone"));
+        return false;
+      }
+    }
+    current = TypeOfField(rule.from.front().leaf());
+    final_type.kind = Value::Kind::kString;
+  } else {
+    rule.shape = Rule::Shape::kCopy;
+    const FieldPath& from = rule.from.front();
+    const FieldPath& to = rule.to.front();
+    if (from.is_list() && !to.is_list()) {
+      ctx.sink->Error(output_location,
+                      absl::StrCat("'", from.text, "' is repeated and '", to.text,
+                                   "' is not: select one element with [index], or join them"));
+      return false;
+    }
+    current = TypeOfField(from.leaf());
+    final_type = TypeOfField(to.leaf());
+  }
+
+  // Forward: normalise, then convert. Reverse: convert back, then the reverse normalisation.
+  if (!ctx.reverse) {
+    if (!AddNormalize(spec.normalize, &current, spec.normalize_location, ctx, &rule.steps)) {
+      return false;
+    }
+  } else if (!spec.normalize.empty() && !spec.reverse_normalize) {
+    ctx.sink->Error(spec.normalize_location,
+                    "normalize has no reverse_normalize: say what the reverse does "
+                    "(reverse_normalize: [] writes the value back as it is)");
+    return false;
+  }
+  bool has_conversion = spec.identifier || spec.date || spec.number || spec.lookup;
+  if (has_conversion) {
+    if (!AddConversion(spec, &current, final_type, ctx, &rule.steps)) return false;
+  }
+  if (ctx.reverse && spec.reverse_normalize) {
+    if (!AddNormalize(*spec.reverse_normalize, &current, spec.normalize_location, ctx,
+                      &rule.steps)) {
+      return false;
+    }
+  }
+  const FieldDescriptor* from_field =
+      rule.shape == Rule::Shape::kCopy && rule.steps.empty() ? rule.from.front().leaf() : nullptr;
+  const FieldDescriptor* to_field = rule.to.front().leaf();
+  if (rule.shape == Rule::Shape::kSplit) {
+    if (current.kind != Value::Kind::kString) {
+      ctx.sink->Error(input_location, absl::StrCat("split: the value is ", KindName(current),
+                                                   "; only text is split"));
+      return false;
+    }
+  } else if (!Assignable(current, from_field, final_type, to_field, output_location, ctx)) {
+    return false;
+  }
+  if (default_text) {
+    if (rule.to.front().is_list() && rule.shape != Rule::Shape::kCopy) {
+      ctx.sink->Error(default_location, "default: give it for a singular field");
+      return false;
+    }
+    rule.has_default = true;
+    if (!Literal(*default_text, TypeOfField(to_field), default_location,
+                 ctx.reverse ? "reverse_default" : "default", ctx, &rule.default_value)) {
+      return false;
+    }
+  }
+  // Examples: a generated value should already be in the form the national side writes.
+  const std::vector<NormalizeSpec>* example = nullptr;
+  if (!ctx.reverse && spec.reverse_normalize) example = &*spec.reverse_normalize;
+  if (ctx.reverse) example = &spec.normalize;
+  if (example != nullptr) {
+    std::vector<Step> scratch;
+    ValueType text;
+    Sink quiet;
+    Context inner = ctx;
+    inner.sink = &quiet;
+    if (AddNormalize(*example, &text, spec.normalize_location, inner, &scratch) &&
+        !scratch.empty()) {
+      rule.example_normalize = scratch.front().normalize;
+    }
+  }
+  list->rules.push_back(std::move(rule));
+  return true;
+}
+
+bool Compiler::CompileRuleList(const std::vector<RuleSpec>& specs, const Descriptor* in,
+                               const Descriptor* out, Context& ctx, const std::string& root_prefix,
+                               RuleList* list) {
+  ReadTracker tracker;
+  bool ok = true;
+  for (const RuleSpec& spec : specs) {
+    bool rule_ok = spec.check ? CompileCheck(spec, in, out, ctx, &tracker, list)
+                              : CompileDataRule(spec, in, out, ctx, root_prefix, &tracker, list);
+    ok = rule_ok && ok;
+  }
+  if (ok && ctx.track_unread) WarnUnread(in, "", root_prefix, tracker, ctx, 0);
+  return ok;
+}
+
+void Compiler::WarnUnread(const Descriptor* type, const std::string& tracker_prefix,
+                          const std::string& root_prefix, const ReadTracker& tracker, Context& ctx,
+                          int depth) {
+  if (depth > 8) return;
+  for (int i = 0; i < type->field_count(); ++i) {
+    const FieldDescriptor* field = type->field(i);
+    std::string name = tracker_prefix + field->name();
+    std::string from_root = root_prefix + name;
+    if (tracker.whole.count(name) > 0 || ctx.ignored.count(from_root) > 0) continue;
+    if (tracker.partial.count(name) > 0 && field->message_type() != nullptr) {
+      WarnUnread(field->message_type(), name + ".", root_prefix, tracker, ctx, depth + 1);
+      continue;
+    }
+    const MappingSpec& mapping = *ctx.mapping;
+    ctx.sink->Warn(ctx.reverse ? mapping.target_location : mapping.source_location,
+                   absl::StrCat("no rule reads '", from_root, "' of ",
+                                ctx.reverse ? mapping.target : mapping.source,
+                                ": its value is dropped (list it under ignore if that is meant)"));
+  }
+}
+
+std::unique_ptr<PlanBody> Compiler::CompilePlan(const MappingSpec& spec, const Descriptor* source,
+                                                const Descriptor* target, bool reverse,
+                                                Sink* sink) {
+  auto body = std::make_unique<PlanBody>();
+  body->mapping_id = spec.id;
+  body->reverse = reverse;
+  body->source = reverse ? target : source;
+  body->target = reverse ? source : target;
+  Context ctx;
+  ctx.mapping = &spec;
+  ctx.reverse = reverse;
+  ctx.sink = sink;
+  ctx.stack.push_back(spec.id);
+  for (const std::string& path : spec.ignore) ctx.ignored.insert(WithoutSelectors(path));
+  int before = sink->count;
+  bool ok = CompileRuleList(spec.rules, body->source, body->target, ctx, "", &body->rules);
+  if (!ok || sink->count != before) return nullptr;
+  return body;
+}
+
+std::unique_ptr<const MappingSet> Compiler::Build(ParsedFiles files) {
+  size_t errors_before = diagnostics_.errors().size();
+  for (const CodeTableSpec& table : files.tables) {
+    auto [it, inserted] = tables_by_id_.emplace(table.id, &table);
+    if (!inserted) {
+      diagnostics_.Error(table.location,
+                         absl::StrCat("CodeTable id '", table.id, "' is already used by ",
+                                      it->second->file, ":", it->second->location.line));
+    }
+    absl::flat_hash_map<std::string, const EntrySpec*> sources;
+    for (const EntrySpec& entry : table.entries) {
+      auto [previous, fresh] = sources.emplace(entry.source, &entry);
+      if (!fresh) {
+        diagnostics_.Error(
+            entry.location,
+            absl::StrCat("table '", table.id, "': code '", entry.source,
+                         "' appears twice (first at line ", previous->second->location.line, ")"));
+      }
+    }
+  }
+  for (const MappingSpec& mapping : files.mappings) {
+    auto [it, inserted] = mappings_by_id_.emplace(mapping.id, &mapping);
+    if (!inserted) {
+      diagnostics_.Error(mapping.id_location,
+                         absl::StrCat("mapping id '", mapping.id, "' is already used by ",
+                                      it->second->file, ":", it->second->id_location.line));
+    }
+  }
+  std::vector<std::string> message_names;
+  for (const std::string& file_name : catalog_.file_names()) {
+    const google::protobuf::FileDescriptor* file = catalog_.pool().FindFileByName(file_name);
+    for (int i = 0; i < file->message_type_count(); ++i) {
+      CollectMessageNames(file->message_type(i), &message_names);
+    }
+  }
+  auto set = std::unique_ptr<MappingSet>(new MappingSet());
+  for (const MappingSpec& spec : files.mappings) {
+    if (mappings_by_id_.at(spec.id) != &spec) continue;
+    const Descriptor* source = catalog_.pool().FindMessageTypeByName(spec.source);
+    const Descriptor* target = catalog_.pool().FindMessageTypeByName(spec.target);
+    for (const auto& [type, name, location] :
+         {std::make_tuple(source, spec.source, spec.source_location),
+          std::make_tuple(target, spec.target, spec.target_location)}) {
+      if (type == nullptr) {
+        diagnostics_.Error(location, absl::StrCat("unknown message type '", name, "'",
+                                                  Suggest(name, message_names),
+                                                  "; is its descriptor set loaded?"));
+      }
+    }
+    if (source == nullptr || target == nullptr) continue;
+    bool ignore_ok = true;
+    for (size_t i = 0; i < spec.ignore.size(); ++i) {
+      // An ignored path names a field of the source or of the target, selectors left out.
+      std::string bare = WithoutSelectors(spec.ignore[i]);
+      bool found = false;
+      for (const Descriptor* root : {source, target}) {
+        const Descriptor* current = root;
+        bool ok = true;
+        for (absl::string_view name : absl::StrSplit(bare, '.')) {
+          const FieldDescriptor* field =
+              current == nullptr ? nullptr : current->FindFieldByName(std::string(name));
+          if (field == nullptr) {
+            ok = false;
+            break;
+          }
+          current = field->message_type();
+        }
+        found = found || ok;
+      }
+      if (!found) {
+        diagnostics_.Error(spec.ignore_locations[i],
+                           absl::StrCat("ignore: '", spec.ignore[i], "' is a field of neither ",
+                                        spec.source, " nor ", spec.target));
+        ignore_ok = false;
+      }
+    }
+    if (!ignore_ok) continue;
+    Sink forward_sink;
+    forward_sink.errors = &diagnostics_;
+    std::vector<Diagnostic> forward_warnings;
+    forward_sink.warnings = &forward_warnings;
+    std::unique_ptr<PlanBody> forward = CompilePlan(spec, source, target, false, &forward_sink);
+    if (forward == nullptr) continue;
+    Sink reverse_sink;
+    reverse_sink.reverse = true;
+    std::vector<Diagnostic> notes;
+    std::vector<Diagnostic> reverse_warnings;
+    reverse_sink.notes = &notes;
+    reverse_sink.warnings = &reverse_warnings;
+    std::unique_ptr<PlanBody> reverse = CompilePlan(spec, source, target, true, &reverse_sink);
+    auto mapping = std::unique_ptr<Mapping>(new Mapping());
+    mapping->id_ = spec.id;
+    mapping->file_ = spec.file;
+    mapping->description_ = spec.description;
+    mapping->forward_ = std::unique_ptr<const MappingPlan>(new MappingPlan(std::move(forward)));
+    if (reverse != nullptr && notes.empty()) {
+      mapping->reverse_ = std::unique_ptr<const MappingPlan>(new MappingPlan(std::move(reverse)));
+      forward_warnings.insert(forward_warnings.end(), reverse_warnings.begin(),
+                              reverse_warnings.end());
+    }
+    mapping->non_invertible_ = std::move(notes);
+    set->warnings_.insert(set->warnings_.end(), forward_warnings.begin(), forward_warnings.end());
+    set->mappings_.emplace(spec.id, std::move(mapping));
+  }
+  if (diagnostics_.errors().size() != errors_before) return nullptr;
+  return set;
+}
+
+}  // namespace mapping_internal
+
+namespace {
+
+void ListYamlFiles(const std::string& dir, std::vector<std::string>* files, int depth) {
+  if (depth > 8) return;
+  DIR* handle = ::opendir(dir.c_str());
+  if (handle == nullptr) return;
+  std::vector<std::string> names;
+  while (dirent* entry = ::readdir(handle)) {
+    std::string name = entry->d_name;
+    if (name.empty() || name[0] == '.') continue;  // also skips Kubernetes' ..data links
+    names.push_back(name);
+  }
+  ::closedir(handle);
+  std::sort(names.begin(), names.end());
+  for (const std::string& name : names) {
+    std::string path = absl::StrCat(dir, "/", name);
+    struct stat info;
+    if (::stat(path.c_str(), &info) != 0) continue;
+    if (S_ISDIR(info.st_mode)) {
+      ListYamlFiles(path, files, depth + 1);
+    } else if (absl::EndsWith(name, ".yaml") || absl::EndsWith(name, ".yml")) {
+      files->push_back(path);
+    }
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<const MappingSet> LoadMappings(const std::string& dir,
+                                               const DescriptorCatalog& catalog,
+                                               Diagnostics& diagnostics) {
+  struct stat info;
+  if (::stat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
+    diagnostics.Error(SourceLocation{dir, 0, 0}, "cannot read the mappings directory");
+    return nullptr;
+  }
+  std::vector<std::string> paths;
+  ListYamlFiles(dir, &paths, 0);
+  mapping_internal::ParsedFiles files;
+  for (const std::string& path : paths) {
+    mapping_internal::ParseMappingFile(path, diagnostics, &files);
+  }
+  size_t parse_errors = diagnostics.errors().size();
+  mapping_internal::Compiler compiler(catalog, diagnostics);
+  std::unique_ptr<const MappingSet> set = compiler.Build(std::move(files));
+  if (parse_errors > 0) return nullptr;
+  return set;
+}
+
+}  // namespace pasarela

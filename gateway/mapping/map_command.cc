@@ -1,0 +1,140 @@
+#include "gateway/mapping/map_command.h"
+
+#include <google/protobuf/dynamic_message.h>
+#include <google/protobuf/util/json_util.h>
+
+#include <istream>
+#include <iterator>
+#include <ostream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "gateway/mapping/mapping.h"
+#include "gateway/policy/descriptor_catalog.h"
+
+namespace pasarela {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: pasarela map --policy DIR --mapping ID [--reverse] [--descriptor-set FILE]... "
+    "[--example [SEED]]\n";
+
+int Usage(std::ostream& err, const std::string& message) {
+  err << "pasarela map: " << message << "\n" << kUsage;
+  return 2;
+}
+
+}  // namespace
+
+std::string DefaultNationalDescriptorSetPath() {
+  std::string canonical = DefaultDescriptorSetPath();
+  return canonical.substr(0, canonical.rfind('/') + 1) + "national.desc";
+}
+
+std::vector<std::string> DefaultMappingDescriptorSetPaths() {
+  return {DefaultDescriptorSetPath(), DefaultNationalDescriptorSetPath()};
+}
+
+int RunMapCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+                  std::ostream& err) {
+  std::string policy;
+  std::string id;
+  bool reverse = false;
+  bool example = false;
+  uint64_t seed = 1;
+  std::vector<std::string> sets;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    bool has_value = i + 1 < args.size();
+    if (arg == "--policy" && has_value) {
+      policy = args[++i];
+    } else if (arg == "--mapping" && has_value) {
+      id = args[++i];
+    } else if (arg == "--descriptor-set" && has_value) {
+      sets.push_back(args[++i]);
+    } else if (arg == "--reverse") {
+      reverse = true;
+    } else if (arg == "--example") {
+      example = true;
+      if (has_value && absl::SimpleAtoi(args[i + 1], &seed)) ++i;
+    } else if (arg == "--help" || arg == "-h") {
+      out << kUsage;
+      return 0;
+    } else {
+      return Usage(err, absl::StrCat("unexpected argument '", arg, "'"));
+    }
+  }
+  if (policy.empty()) return Usage(err, "--policy DIR is required");
+  if (id.empty()) return Usage(err, "--mapping ID is required");
+  if (sets.empty()) sets = DefaultMappingDescriptorSetPaths();
+
+  absl::StatusOr<std::unique_ptr<const DescriptorCatalog>> catalog = DescriptorCatalog::Load(sets);
+  if (!catalog.ok()) {
+    err << catalog.status().message() << "\n";
+    return 1;
+  }
+  std::string dir = absl::StrCat(policy, "/mappings");
+  Diagnostics diagnostics;
+  std::unique_ptr<const MappingSet> mappings = LoadMappings(dir, **catalog, diagnostics);
+  if (mappings == nullptr) {
+    err << diagnostics.ToString() << diagnostics.errors().size() << " error(s) in " << dir << "\n";
+    return 1;
+  }
+  for (const Diagnostic& warning : mappings->warnings()) err << FormatWarning(warning) << "\n";
+  const Mapping* mapping = mappings->Find(id);
+  if (mapping == nullptr) {
+    err << "pasarela map: no mapping '" << id << "' in " << dir
+        << " (there are: " << absl::StrJoin(mappings->ids(), ", ") << ")\n";
+    return 1;
+  }
+  const MappingPlan* plan = &mapping->forward();
+  if (reverse) {
+    absl::StatusOr<const MappingPlan*> reversed = mapping->reverse();
+    if (!reversed.ok()) {
+      err << reversed.status().message() << "\n";
+      return 1;
+    }
+    plan = *reversed;
+  }
+
+  google::protobuf::DynamicMessageFactory factory(&(*catalog)->pool());
+  std::unique_ptr<google::protobuf::Message> input(
+      factory.GetPrototype(plan->source_type())->New());
+  std::unique_ptr<google::protobuf::Message> output(
+      factory.GetPrototype(plan->target_type())->New());
+  google::protobuf::util::JsonPrintOptions print;
+  print.add_whitespace = true;
+  print.preserve_proto_field_names = true;
+
+  const google::protobuf::Message* shown = output.get();
+  if (example) {
+    plan->FillExample(seed, input.get());
+    shown = input.get();
+  } else {
+    std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    google::protobuf::util::JsonParseOptions parse;
+    auto parsed = google::protobuf::util::JsonStringToMessage(json, input.get(), parse);
+    if (!parsed.ok()) {
+      err << "stdin: not a " << plan->source_type()->full_name()
+          << " in protobuf JSON: " << parsed.message() << "\n";
+      return 1;
+    }
+    absl::Status applied = plan->Apply(*input, output.get());
+    if (!applied.ok()) {
+      err << applied.message() << "\n";
+      return 1;
+    }
+  }
+  std::string text;
+  auto printed = google::protobuf::util::MessageToJsonString(*shown, &text, print);
+  if (!printed.ok()) {
+    err << "cannot print the result as JSON: " << printed.message() << "\n";
+    return 1;
+  }
+  out << text;
+  if (text.empty() || text.back() != '\n') out << "\n";
+  return 0;
+}
+
+}  // namespace pasarela

@@ -1,0 +1,257 @@
+// Internal representation of a compiled mapping: what LoadMappings builds once per policy load and
+// MappingPlan::Apply walks per call. Nothing here refers to YAML: every field is a resolved
+// FieldDescriptor, every table a prepared hash map, every pattern a compiled RE2. Immutable once
+// built; safe to read from any thread.
+#ifndef PASARELA_GATEWAY_MAPPING_PLAN_INTERNAL_H_
+#define PASARELA_GATEWAY_MAPPING_PLAN_INTERNAL_H_
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/message.h>
+#include <re2/re2.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "gateway/mapping/national_id.h"
+#include "gateway/policy/diagnostics.h"
+
+namespace pasarela {
+namespace mapping_internal {
+
+using google::protobuf::Descriptor;
+using google::protobuf::EnumDescriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+
+// One scalar value on its way from a source field to a target field.
+struct Value {
+  enum class Kind { kString, kInt, kUint, kDouble, kBool, kEnum };
+  Kind kind = Kind::kString;
+  std::string s;
+  int64_t i = 0;  // kInt, and the number of a kEnum
+  uint64_t u = 0;
+  double d = 0;
+  bool b = false;
+
+  static Value String(std::string text) {
+    Value v;
+    v.s = std::move(text);
+    return v;
+  }
+};
+
+// The kind of value a field holds, and its enum type when it is an enum.
+struct ValueType {
+  Value::Kind kind = Value::Kind::kString;
+  const EnumDescriptor* enum_type = nullptr;
+};
+
+ValueType TypeOfField(const FieldDescriptor* field);
+const char* KindName(const ValueType& type);
+// The value as text: an enum's value name, a number in decimal, "true"/"false".
+std::string ValueToText(const Value& value, const EnumDescriptor* enum_type);
+// Parses `text` as a value of `type` (an enum by value name); false when it is not one.
+bool ValueFromText(absl::string_view text, const ValueType& type, Value* value);
+
+// One segment of a field path: a field, and for a repeated field an optional [index] or
+// [key=value] selector.
+struct PathStep {
+  enum class Select { kNone, kIndex, kKey };
+  const FieldDescriptor* field = nullptr;
+  Select select = Select::kNone;
+  int index = 0;
+  const FieldDescriptor* key_field = nullptr;
+  Value key;
+};
+
+struct FieldPath {
+  std::vector<PathStep> steps;
+  std::string text;  // as written, for messages
+
+  const FieldDescriptor* leaf() const { return steps.back().field; }
+  // True when the path ends at a repeated field without a selector: it names all elements.
+  bool is_list() const {
+    return steps.back().field->is_repeated() && steps.back().select == PathStep::Select::kNone;
+  }
+  bool is_message() const { return leaf()->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE; }
+};
+
+// Resolves "a.b[0].c" or "ids[scheme=CL-RUN].value" against `root`; on failure returns false and
+// sets *error to a message that names the segment and suggests a near field name.
+bool ResolvePath(absl::string_view text, const Descriptor* root, FieldPath* path,
+                 std::string* error);
+
+// Reading. A singular scalar with implicit presence that holds its default value is absent.
+bool ReadScalar(const Message& message, const FieldPath& path, Value* value);
+void ReadScalarList(const Message& message, const FieldPath& path, std::vector<Value>* values);
+const Message* ReadMessage(const Message& message, const FieldPath& path);
+void ReadMessageList(const Message& message, const FieldPath& path,
+                     std::vector<const Message*>* messages);
+bool IsPresent(const Message& message, const FieldPath& path);
+
+// Writing; intermediate messages and selected elements are created as needed.
+absl::Status WriteScalar(Message* message, const FieldPath& path, const Value& value);
+Message* MutableMessageAt(Message* message, const FieldPath& path);
+
+// Where a value is, for error messages: a chain of path prefixes built only when an error is
+// reported.
+struct Where {
+  const Where* parent = nullptr;
+  absl::string_view segment;
+  int index = -1;  // element of a repeated field, or -1
+};
+std::string WhereToString(const Where* where, absl::string_view leaf);
+
+struct NormalizeOp {
+  enum class Kind {
+    kTrim,
+    kCollapseSpaces,
+    kUpper,
+    kLower,
+    kTitle,
+    kFoldAccents,
+    kRemove,
+    kReplace
+  };
+  Kind kind = Kind::kTrim;
+  std::string characters;              // kRemove
+  std::shared_ptr<const RE2> pattern;  // kReplace
+  std::string rewrite;                 // kReplace
+};
+
+// A date/time layout: tokens YYYY MM M DD D hh mm ss SSS and literal text, or a count since the
+// Unix epoch.
+struct DateFormat {
+  enum class Token {
+    kLiteral,
+    kYear,
+    kMonth,
+    kMonthShort,
+    kDay,
+    kDayShort,
+    kHour,
+    kMinute,
+    kSecond,
+    kMilli
+  };
+  struct Part {
+    Token token;
+    std::string literal;
+  };
+  enum class Epoch { kNone, kSeconds, kMillis };
+  std::string text;
+  Epoch epoch = Epoch::kNone;
+  // ISO_DATETIME and ISO_DATETIME_MS: read any RFC 3339 date-time (fractional seconds, Z or an
+  // offset); write YYYY-MM-DDThh:mm:ss (.SSS) with Z in UTC, or with the zone's offset.
+  bool rfc3339 = false;
+  std::vector<Part> parts;
+  bool has_date() const;
+  bool has_time() const;
+  bool has(Token token) const;
+};
+
+struct LookupTable {
+  enum class Unmapped { kError, kDefault, kPassThrough };
+  std::string name;  // "table 'uy-medicamentos-atc'" or "the inline table"
+  absl::flat_hash_map<std::string, Value> entries;
+  std::vector<std::string> keys;  // in file order, for examples
+  Unmapped unmapped = Unmapped::kError;
+  Value default_value;
+};
+
+// One conversion of a value. Steps run in order; each was type-checked at load.
+struct Step {
+  enum class Kind { kNormalize, kIdentifier, kDate, kNumber, kLookup };
+  Kind kind = Kind::kNormalize;
+  ValueType in;
+  ValueType out;
+  std::vector<NormalizeOp> normalize;
+  const IdentifierScheme* scheme = nullptr;
+  bool to_canonical = true;
+  DateFormat date_from;
+  DateFormat date_to;
+  absl::TimeZone zone_from;
+  absl::TimeZone zone_to;
+  // number: out = in * multiply / divide (dividing keeps powers of ten exact: mcg -> mg).
+  double multiply = 1;
+  double divide = 1;
+  int decimals = 6;
+  std::string suffix_from;
+  std::string suffix_to;
+  std::shared_ptr<const LookupTable> table;
+};
+
+struct Condition {
+  enum class Kind { kEquals, kIn, kPresent, kAbsent, kMatches, kValidIdentifier, kAll, kAny, kNot };
+  Kind kind = Kind::kPresent;
+  FieldPath field;
+  ValueType field_type;
+  std::vector<std::string> values;  // text forms, compared with ValueToText
+  std::shared_ptr<const RE2> pattern;
+  const IdentifierScheme* scheme = nullptr;
+  std::vector<Condition> children;
+  std::string description;  // "must be one of [RUN, CI]"
+};
+
+struct RuleList;
+
+struct Rule {
+  enum class Shape { kCopy, kJoin, kSplit, kConstant, kNested, kDeepCopy, kCheck };
+  Shape shape = Shape::kCopy;
+  SourceLocation location;
+  std::vector<FieldPath> from;
+  std::vector<FieldPath> to;
+  std::vector<Step> steps;
+  std::string separator;
+  bool split_from_right = false;
+  bool has_constant = false;
+  Value constant;  // kConstant, and the default of the others
+  bool has_default = false;
+  Value default_value;
+  std::unique_ptr<Condition> when;
+  std::unique_ptr<RuleList> nested;
+  // kCheck
+  Condition check;
+  std::string check_message;
+  // Examples only: the normalisation the other direction applies, so that a generated value is
+  // already in the form a national system writes.
+  std::vector<NormalizeOp> example_normalize;
+};
+
+// The rules for one message: checks on the input, data rules in file order, checks on the output.
+struct RuleList {
+  std::vector<Rule> input_checks;
+  std::vector<Rule> rules;
+  std::vector<Rule> output_checks;
+};
+
+struct PlanBody {
+  std::string mapping_id;
+  bool reverse = false;
+  const Descriptor* source = nullptr;
+  const Descriptor* target = nullptr;
+  RuleList rules;
+};
+
+// Runs `steps` over *value; an error message says what is wrong with the value (the caller names
+// the field).
+absl::Status RunSteps(const std::vector<Step>& steps, Value* value);
+absl::Status ApplyNormalize(const std::vector<NormalizeOp>& ops, std::string* text);
+bool ParseDateFormat(absl::string_view text, DateFormat* format, std::string* error);
+bool EvaluateCondition(const Condition& condition, const Message& message);
+// The first field a condition names, for error messages.
+const FieldPath* ConditionField(const Condition& condition);
+
+absl::Status ApplyRuleList(const PlanBody& plan, const RuleList& list, const Message& source,
+                           Message* target, const Where* source_where, const Where* target_where);
+
+}  // namespace mapping_internal
+}  // namespace pasarela
+
+#endif  // PASARELA_GATEWAY_MAPPING_PLAN_INTERNAL_H_

@@ -1,0 +1,493 @@
+// The value conversions a rule applies (normalisation, identifiers, dates, numbers, code tables)
+// and the conditions of `when` and `check`. Error messages say what was expected and never repeat
+// the value: it may be personal data, and the caller names the field.
+#include <cmath>
+#include <cstdio>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
+#include "gateway/mapping/plan_internal.h"
+#include "gateway/mapping/text.h"
+
+namespace pasarela {
+namespace mapping_internal {
+namespace {
+
+struct DateTimeValue {
+  int64_t year = 1970;
+  int month = 1;
+  int day = 1;
+  int hour = 0;
+  int minute = 0;
+  int second = 0;
+  int milli = 0;
+};
+
+bool ReadDigits(absl::string_view text, size_t* pos, size_t min, size_t max, int64_t* out) {
+  size_t start = *pos;
+  while (*pos < text.size() && *pos - start < max && absl::ascii_isdigit(text[*pos])) ++*pos;
+  if (*pos - start < min) return false;
+  return absl::SimpleAtoi(text.substr(start, *pos - start), out);
+}
+
+bool ParseDateTime(absl::string_view text, const DateFormat& format, DateTimeValue* out) {
+  size_t pos = 0;
+  for (const DateFormat::Part& part : format.parts) {
+    int64_t number = 0;
+    bool ok = true;
+    switch (part.token) {
+      case DateFormat::Token::kLiteral:
+        ok = text.substr(pos, part.literal.size()) == part.literal;
+        pos += part.literal.size();
+        continue;
+      case DateFormat::Token::kYear:
+        ok = ReadDigits(text, &pos, 4, 4, &number);
+        out->year = number;
+        break;
+      case DateFormat::Token::kMonth:
+      case DateFormat::Token::kMonthShort:
+        ok = ReadDigits(text, &pos, part.token == DateFormat::Token::kMonth ? 2 : 1, 2, &number);
+        out->month = static_cast<int>(number);
+        break;
+      case DateFormat::Token::kDay:
+      case DateFormat::Token::kDayShort:
+        ok = ReadDigits(text, &pos, part.token == DateFormat::Token::kDay ? 2 : 1, 2, &number);
+        out->day = static_cast<int>(number);
+        break;
+      case DateFormat::Token::kHour:
+        ok = ReadDigits(text, &pos, 2, 2, &number) && number < 24;
+        out->hour = static_cast<int>(number);
+        break;
+      case DateFormat::Token::kMinute:
+        ok = ReadDigits(text, &pos, 2, 2, &number) && number < 60;
+        out->minute = static_cast<int>(number);
+        break;
+      case DateFormat::Token::kSecond:
+        ok = ReadDigits(text, &pos, 2, 2, &number) && number < 60;
+        out->second = static_cast<int>(number);
+        break;
+      case DateFormat::Token::kMilli:
+        ok = ReadDigits(text, &pos, 3, 3, &number);
+        out->milli = static_cast<int>(number);
+        break;
+    }
+    if (!ok) return false;
+  }
+  if (pos != text.size()) return false;
+  absl::CivilDay day(out->year, out->month, out->day);
+  return day.year() == out->year && day.month() == out->month && day.day() == out->day;
+}
+
+std::string FormatDateTime(const DateTimeValue& value, const DateFormat& format) {
+  std::string out;
+  for (const DateFormat::Part& part : format.parts) {
+    switch (part.token) {
+      case DateFormat::Token::kLiteral:
+        out += part.literal;
+        break;
+      case DateFormat::Token::kYear:
+        absl::StrAppendFormat(&out, "%04d", value.year);
+        break;
+      case DateFormat::Token::kMonth:
+        absl::StrAppendFormat(&out, "%02d", value.month);
+        break;
+      case DateFormat::Token::kMonthShort:
+        absl::StrAppend(&out, value.month);
+        break;
+      case DateFormat::Token::kDay:
+        absl::StrAppendFormat(&out, "%02d", value.day);
+        break;
+      case DateFormat::Token::kDayShort:
+        absl::StrAppend(&out, value.day);
+        break;
+      case DateFormat::Token::kHour:
+        absl::StrAppendFormat(&out, "%02d", value.hour);
+        break;
+      case DateFormat::Token::kMinute:
+        absl::StrAppendFormat(&out, "%02d", value.minute);
+        break;
+      case DateFormat::Token::kSecond:
+        absl::StrAppendFormat(&out, "%02d", value.second);
+        break;
+      case DateFormat::Token::kMilli:
+        absl::StrAppendFormat(&out, "%03d", value.milli);
+        break;
+    }
+  }
+  return out;
+}
+
+absl::Time ToTime(const DateTimeValue& value, absl::TimeZone zone) {
+  absl::CivilSecond civil(value.year, value.month, value.day, value.hour, value.minute,
+                          value.second);
+  return absl::FromCivil(civil, zone) + absl::Milliseconds(value.milli);
+}
+
+DateTimeValue FromTime(absl::Time time, absl::TimeZone zone) {
+  absl::CivilSecond civil = absl::ToCivilSecond(time, zone);
+  DateTimeValue value;
+  value.year = civil.year();
+  value.month = civil.month();
+  value.day = civil.day();
+  value.hour = civil.hour();
+  value.minute = civil.minute();
+  value.second = civil.second();
+  int64_t millis = absl::ToUnixMillis(time);
+  value.milli = static_cast<int>(((millis % 1000) + 1000) % 1000);
+  return value;
+}
+
+absl::Status ConvertDate(const Step& step, Value* value) {
+  const DateFormat& from = step.date_from;
+  const DateFormat& to = step.date_to;
+  DateTimeValue parsed;
+  absl::Time instant;
+  bool have_instant = false;
+  if (from.epoch != DateFormat::Epoch::kNone) {
+    int64_t count = value->kind == Value::Kind::kUint ? static_cast<int64_t>(value->u) : value->i;
+    instant = from.epoch == DateFormat::Epoch::kSeconds ? absl::FromUnixSeconds(count)
+                                                        : absl::FromUnixMillis(count);
+    have_instant = true;
+  } else if (from.rfc3339) {
+    std::string error;
+    if (!absl::ParseTime(absl::RFC3339_full, value->s, &instant, &error)) {
+      return absl::InvalidArgumentError("not an ISO 8601 date-time such as 2024-03-25T17:30:00Z");
+    }
+    have_instant = true;
+  } else if (!ParseDateTime(value->s, from, &parsed)) {
+    return absl::InvalidArgumentError(absl::StrCat("not a valid date in the format ", from.text));
+  } else if (from.has_time() && (to.has_time() || to.epoch != DateFormat::Epoch::kNone)) {
+    instant = ToTime(parsed, step.zone_from);
+    have_instant = true;
+  }
+  if (to.epoch != DateFormat::Epoch::kNone) {
+    if (!have_instant) instant = ToTime(parsed, step.zone_from);
+    Value out;
+    out.kind = step.out.kind;
+    int64_t count = to.epoch == DateFormat::Epoch::kSeconds ? absl::ToUnixSeconds(instant)
+                                                            : absl::ToUnixMillis(instant);
+    out.i = count;
+    out.u = static_cast<uint64_t>(count);
+    *value = out;
+    return absl::OkStatus();
+  }
+  if (to.rfc3339) {
+    if (!have_instant) instant = ToTime(parsed, step.zone_from);
+    bool utc = step.zone_to == absl::UTCTimeZone();
+    bool millis = to.has(DateFormat::Token::kMilli);
+    const char* layout = millis ? (utc ? "%Y-%m-%dT%H:%M:%E3SZ" : "%Y-%m-%dT%H:%M:%E3S%Ez")
+                                : (utc ? "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%dT%H:%M:%S%Ez");
+    *value = Value::String(absl::FormatTime(layout, instant, step.zone_to));
+    return absl::OkStatus();
+  }
+  DateTimeValue shown = have_instant ? FromTime(instant, step.zone_to) : parsed;
+  *value = Value::String(FormatDateTime(shown, to));
+  return absl::OkStatus();
+}
+
+std::string FormatNumber(double number, int decimals) {
+  std::string text = absl::StrFormat("%.*f", decimals, number);
+  if (text.find('.') != std::string::npos) {
+    while (text.back() == '0') text.pop_back();
+    if (text.back() == '.') text.pop_back();
+  }
+  if (text == "-0") text = "0";
+  return text;
+}
+
+absl::Status ConvertNumber(const Step& step, Value* value) {
+  double number = 0;
+  switch (value->kind) {
+    case Value::Kind::kInt:
+      number = static_cast<double>(value->i);
+      break;
+    case Value::Kind::kUint:
+      number = static_cast<double>(value->u);
+      break;
+    case Value::Kind::kDouble:
+      number = value->d;
+      break;
+    case Value::Kind::kString: {
+      absl::string_view text = absl::StripAsciiWhitespace(value->s);
+      if (!step.suffix_from.empty()) {
+        absl::string_view suffix = absl::StripAsciiWhitespace(step.suffix_from);
+        if (!absl::ConsumeSuffix(&text, suffix)) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("not a number followed by '", suffix, "'"));
+        }
+        text = absl::StripAsciiWhitespace(text);
+      }
+      std::string decimal(text);
+      // Decimal commas, as the region writes them, are accepted when there is no point.
+      if (decimal.find('.') == std::string::npos) {
+        for (char& c : decimal) {
+          if (c == ',') c = '.';
+        }
+      }
+      if (!absl::SimpleAtod(decimal, &number) || !std::isfinite(number)) {
+        return absl::InvalidArgumentError("not a number");
+      }
+      break;
+    }
+    default:
+      return absl::InvalidArgumentError("not a number");
+  }
+  number = number * step.multiply / step.divide;
+  Value out;
+  out.kind = step.out.kind;
+  switch (step.out.kind) {
+    case Value::Kind::kString:
+      out.s = absl::StrCat(FormatNumber(number, step.decimals), step.suffix_to);
+      break;
+    case Value::Kind::kDouble:
+      out.d = number;
+      break;
+    case Value::Kind::kInt:
+    case Value::Kind::kUint: {
+      double rounded = std::round(number);
+      if (std::fabs(number - rounded) > 1e-9 * std::max(1.0, std::fabs(number))) {
+        return absl::InvalidArgumentError("does not convert to a whole number");
+      }
+      if (std::fabs(rounded) > 9.0e18 || (step.out.kind == Value::Kind::kUint && rounded < 0)) {
+        return absl::InvalidArgumentError("is out of range");
+      }
+      out.i = static_cast<int64_t>(rounded);
+      out.u = static_cast<uint64_t>(out.i);
+      break;
+    }
+    default:
+      return absl::InternalError("number step with a non-numeric output");
+  }
+  *value = std::move(out);
+  return absl::OkStatus();
+}
+
+absl::Status Lookup(const Step& step, Value* value) {
+  const LookupTable& table = *step.table;
+  std::string key = ValueToText(*value, step.in.enum_type);
+  auto it = table.entries.find(key);
+  if (it != table.entries.end()) {
+    *value = it->second;
+    return absl::OkStatus();
+  }
+  switch (table.unmapped) {
+    case LookupTable::Unmapped::kError:
+      return absl::InvalidArgumentError(
+          absl::StrCat("the code has no translation in ", table.name, " (unmapped: error)"));
+    case LookupTable::Unmapped::kDefault:
+      *value = table.default_value;
+      return absl::OkStatus();
+    case LookupTable::Unmapped::kPassThrough:
+      if (step.out.kind == Value::Kind::kString) *value = Value::String(std::move(key));
+      // Otherwise the kinds match (checked at load) and the value passes as it is.
+      return absl::OkStatus();
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+bool DateFormat::has(Token token) const {
+  for (const Part& part : parts) {
+    if (part.token == token) return true;
+  }
+  return false;
+}
+
+bool DateFormat::has_date() const { return epoch != Epoch::kNone || has(Token::kYear); }
+
+bool DateFormat::has_time() const { return epoch != Epoch::kNone || has(Token::kHour); }
+
+bool ParseDateFormat(absl::string_view text, DateFormat* format, std::string* error) {
+  *format = DateFormat();
+  format->text = std::string(text);
+  if (text == "ISO_DATE" || text == "ISO_DATETIME" || text == "ISO_DATETIME_MS") {
+    const char* layout = text == "ISO_DATE"       ? "YYYY-MM-DD"
+                         : text == "ISO_DATETIME" ? "YYYY-MM-DDThh:mm:ssZ"
+                                                  : "YYYY-MM-DDThh:mm:ss.SSSZ";
+    bool ok = ParseDateFormat(layout, format, error);
+    format->text = std::string(text);
+    format->rfc3339 = text != "ISO_DATE";
+    return ok;
+  }
+  if (text == "EPOCH_SECONDS") {
+    format->epoch = DateFormat::Epoch::kSeconds;
+    return true;
+  }
+  if (text == "EPOCH_MILLIS") {
+    format->epoch = DateFormat::Epoch::kMillis;
+    return true;
+  }
+  static constexpr struct {
+    const char* spelling;
+    DateFormat::Token token;
+  } kTokens[] = {{"YYYY", DateFormat::Token::kYear},    {"MM", DateFormat::Token::kMonth},
+                 {"M", DateFormat::Token::kMonthShort}, {"DD", DateFormat::Token::kDay},
+                 {"D", DateFormat::Token::kDayShort},   {"hh", DateFormat::Token::kHour},
+                 {"mm", DateFormat::Token::kMinute},    {"ss", DateFormat::Token::kSecond},
+                 {"SSS", DateFormat::Token::kMilli}};
+  size_t pos = 0;
+  while (pos < text.size()) {
+    bool matched = false;
+    for (const auto& candidate : kTokens) {
+      absl::string_view spelling = candidate.spelling;
+      if (text.substr(pos, spelling.size()) == spelling) {
+        if (format->has(candidate.token)) {
+          *error = absl::StrCat("date format '", text, "' has '", spelling, "' twice");
+          return false;
+        }
+        format->parts.push_back(DateFormat::Part{candidate.token, ""});
+        pos += spelling.size();
+        matched = true;
+        break;
+      }
+    }
+    if (matched) continue;
+    if (absl::ascii_isalpha(text[pos]) && text[pos] != 'T' && text[pos] != 'Z') {
+      *error = absl::StrCat("date format '", text, "': '", text.substr(pos, 1),
+                            "' is not a token (YYYY MM M DD D hh mm ss SSS) nor a separator; "
+                            "or use ISO_DATE, ISO_DATETIME, ISO_DATETIME_MS, EPOCH_SECONDS, "
+                            "EPOCH_MILLIS");
+      return false;
+    }
+    if (format->parts.empty() || format->parts.back().token != DateFormat::Token::kLiteral) {
+      format->parts.push_back(DateFormat::Part{DateFormat::Token::kLiteral, ""});
+    }
+    format->parts.back().literal.push_back(text[pos]);
+    ++pos;
+  }
+  bool has_day = format->has(DateFormat::Token::kDay) || format->has(DateFormat::Token::kDayShort);
+  bool has_month =
+      format->has(DateFormat::Token::kMonth) || format->has(DateFormat::Token::kMonthShort);
+  if (!format->has(DateFormat::Token::kYear) || !has_month || !has_day) {
+    *error =
+        absl::StrCat("date format '", text, "' needs a year, a month and a day (YYYY, MM, DD)");
+    return false;
+  }
+  for (size_t i = 0; i + 1 < format->parts.size(); ++i) {
+    DateFormat::Token a = format->parts[i].token;
+    DateFormat::Token b = format->parts[i + 1].token;
+    bool variable = a == DateFormat::Token::kMonthShort || a == DateFormat::Token::kDayShort;
+    if (variable && b != DateFormat::Token::kLiteral) {
+      *error = absl::StrCat("date format '", text,
+                            "': M and D have one or two digits, so a separator must follow them");
+      return false;
+    }
+  }
+  return true;
+}
+
+absl::Status ApplyNormalize(const std::vector<NormalizeOp>& ops, std::string* text) {
+  for (const NormalizeOp& op : ops) {
+    switch (op.kind) {
+      case NormalizeOp::Kind::kTrim:
+        *text = text::Trim(*text);
+        break;
+      case NormalizeOp::Kind::kCollapseSpaces:
+        *text = text::CollapseSpaces(*text);
+        break;
+      case NormalizeOp::Kind::kUpper:
+        *text = text::ToUpper(*text);
+        break;
+      case NormalizeOp::Kind::kLower:
+        *text = text::ToLower(*text);
+        break;
+      case NormalizeOp::Kind::kTitle:
+        *text = text::ToTitle(*text);
+        break;
+      case NormalizeOp::Kind::kFoldAccents:
+        *text = text::FoldAccents(*text);
+        break;
+      case NormalizeOp::Kind::kRemove:
+        *text = text::RemoveCharacters(*text, op.characters);
+        break;
+      case NormalizeOp::Kind::kReplace:
+        RE2::GlobalReplace(text, *op.pattern, op.rewrite);
+        break;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RunSteps(const std::vector<Step>& steps, Value* value) {
+  for (const Step& step : steps) {
+    absl::Status status;
+    switch (step.kind) {
+      case Step::Kind::kNormalize:
+        status = ApplyNormalize(step.normalize, &value->s);
+        break;
+      case Step::Kind::kIdentifier: {
+        absl::StatusOr<std::string> converted = step.to_canonical
+                                                    ? step.scheme->ToCanonical(value->s)
+                                                    : step.scheme->ToNational(value->s);
+        if (!converted.ok()) {
+          return absl::InvalidArgumentError(absl::StrCat("not a ", step.scheme->name()));
+        }
+        value->s = *std::move(converted);
+        break;
+      }
+      case Step::Kind::kDate:
+        status = ConvertDate(step, value);
+        break;
+      case Step::Kind::kNumber:
+        status = ConvertNumber(step, value);
+        break;
+      case Step::Kind::kLookup:
+        status = Lookup(step, value);
+        break;
+    }
+    if (!status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
+bool EvaluateCondition(const Condition& condition, const Message& message) {
+  switch (condition.kind) {
+    case Condition::Kind::kAll:
+      for (const Condition& child : condition.children) {
+        if (!EvaluateCondition(child, message)) return false;
+      }
+      return true;
+    case Condition::Kind::kAny:
+      for (const Condition& child : condition.children) {
+        if (EvaluateCondition(child, message)) return true;
+      }
+      return false;
+    case Condition::Kind::kNot:
+      return !EvaluateCondition(condition.children.front(), message);
+    case Condition::Kind::kPresent:
+      return IsPresent(message, condition.field);
+    case Condition::Kind::kAbsent:
+      return !IsPresent(message, condition.field);
+    default:
+      break;
+  }
+  Value value;
+  if (!ReadScalar(message, condition.field, &value)) return false;
+  std::string text = ValueToText(value, condition.field_type.enum_type);
+  switch (condition.kind) {
+    case Condition::Kind::kEquals:
+    case Condition::Kind::kIn:
+      for (const std::string& candidate : condition.values) {
+        if (candidate == text) return true;
+      }
+      return false;
+    case Condition::Kind::kMatches:
+      return RE2::FullMatch(text, *condition.pattern);
+    case Condition::Kind::kValidIdentifier:
+      return condition.scheme->IsValid(text);
+    default:
+      return false;
+  }
+}
+
+const FieldPath* ConditionField(const Condition& condition) {
+  if (!condition.children.empty()) return ConditionField(condition.children.front());
+  return condition.field.steps.empty() ? nullptr : &condition.field;
+}
+
+}  // namespace mapping_internal
+}  // namespace pasarela

@@ -1,0 +1,464 @@
+// The mapping engine rule by rule, on small mappings written for each test.
+#include <google/protobuf/util/message_differencer.h>
+
+#include <atomic>
+#include <cstdio>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "gateway/mapping/map_command.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/mapping/mapping_test_support.h"
+
+namespace pasarela {
+namespace {
+
+using google::protobuf::Message;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// Loads one mapping file (and optional code tables); fails the test on a load error.
+class Loaded {
+ public:
+  explicit Loaded(const std::string& yaml, std::map<std::string, std::string> more = {}) {
+    more["m.yaml"] = yaml;
+    dir_ = testing::MakeMappingDir(more);
+    set_ = LoadMappings(dir_, testing::Catalog(), diagnostics_);
+    EXPECT_NE(set_, nullptr) << diagnostics_.ToString();
+  }
+  const Mapping& mapping() const { return *set_->Find(set_->ids().front()); }
+  const MappingPlan& forward() const { return mapping().forward(); }
+  const MappingPlan& reverse() const {
+    absl::StatusOr<const MappingPlan*> plan = mapping().reverse();
+    EXPECT_TRUE(plan.ok()) << plan.status().message();
+    return **plan;
+  }
+  const MappingSet& set() const { return *set_; }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::string dir_;
+  Diagnostics diagnostics_;
+  std::unique_ptr<const MappingSet> set_;
+};
+
+std::string Header(const std::string& source, const std::string& target) {
+  return absl::StrCat("apiVersion: pasarela/v1\nkind: Mapping\nid: test\nsource: ", source,
+                      "\ntarget: ", target, "\n");
+}
+
+// Applies `plan` to `json` (of the plan's source type): the output as JSON, or the error.
+std::string Map(const MappingPlan& plan, const std::string& json) {
+  auto in = testing::FromJson(plan.source_type()->full_name(), json);
+  auto out = testing::NewMessage(plan.target_type());
+  absl::Status status = plan.Apply(*in, out.get());
+  if (!status.ok())
+    return absl::StrCat("ERROR ", absl::StatusCodeToString(status.code()), ": ", status.message());
+  return testing::ToJson(*out);
+}
+
+constexpr char kDocumento[] = "ar.renaper.v1.Documento";
+constexpr char kIdentifier[] = "pasarela.identity.v1.PersonIdentifier";
+
+TEST(UnmappedCodeTest, ErrorNamesTheFieldAndTheTable) {
+  Loaded loaded(Header(kDocumento, kIdentifier) + R"(
+ignore: [pais_emisor, numero, issuing_country, value]
+rules:
+  - from: tipo
+    to: scheme
+    translate:
+      codes: {DNI: AR-DNI}
+      unmapped: error
+)");
+  EXPECT_EQ(Map(loaded.forward(), R"({"tipo": "DNI"})"), R"({"scheme":"AR-DNI"})");
+  EXPECT_EQ(Map(loaded.forward(), R"({"tipo": "LE"})"),
+            "ERROR INVALID_ARGUMENT: mapping 'test': field 'tipo': the code has no translation "
+            "in the translate table at line 12 (unmapped: error)");
+  // Reverse defaults to error too.
+  EXPECT_THAT(Map(loaded.reverse(), R"({"scheme": "CL-RUN"})"), HasSubstr("field 'scheme'"));
+}
+
+TEST(UnmappedCodeTest, DefaultAndPassThroughPerDirection) {
+  Loaded loaded(Header(kDocumento, kIdentifier) + R"(
+ignore: [pais_emisor, numero, issuing_country, value]
+rules:
+  - from: tipo
+    to: scheme
+    translate:
+      codes: {DNI: AR-DNI, LE: AR-LE}
+      unmapped: default
+      default: UNKNOWN
+      reverse_unmapped: pass_through
+)");
+  EXPECT_EQ(Map(loaded.forward(), R"({"tipo": "LC"})"), R"({"scheme":"UNKNOWN"})");
+  EXPECT_EQ(Map(loaded.reverse(), R"({"scheme": "AR-LE"})"), R"({"tipo":"LE"})");
+  EXPECT_EQ(Map(loaded.reverse(), R"({"scheme": "CL-RUN"})"), R"({"tipo":"CL-RUN"})");
+}
+
+TEST(UnmappedCodeTest, CodeTableFileWithManyToOne) {
+  Loaded loaded(Header(kDocumento, kIdentifier) + R"(
+ignore: [pais_emisor, numero, issuing_country, value]
+rules:
+  - from: tipo
+    to: scheme
+    translate: {table: tipos}
+)",
+                {{"tables/tipos.yaml", R"(apiVersion: pasarela/v1
+kind: CodeTable
+id: tipos
+unmapped: pass_through
+reverse_unmapped: default
+reverse_default: OTRO
+entries:
+  - {source: DNI, target: AR-DNI}
+  - {source: DU, target: AR-DNI, reverse: false}
+  - {source: CUIL, target: AR-CUIL}
+)"}});
+  EXPECT_EQ(Map(loaded.forward(), R"({"tipo": "DU"})"), R"({"scheme":"AR-DNI"})");
+  EXPECT_EQ(Map(loaded.forward(), R"({"tipo": "PASAPORTE"})"), R"({"scheme":"PASAPORTE"})");
+  EXPECT_EQ(Map(loaded.reverse(), R"({"scheme": "AR-DNI"})"), R"({"tipo":"DNI"})");
+  EXPECT_EQ(Map(loaded.reverse(), R"({"scheme": "BR-CPF"})"), R"({"tipo":"OTRO"})");
+}
+
+TEST(UnmappedCodeTest, EnumDefault) {
+  Loaded loaded(Header("ar.renaper.v1.Persona", "pasarela.identity.v1.Person") + R"(
+ignore: [documentos, apellidos, nombres, fecha_nacimiento, nacionalidad, lugar_nacimiento,
+         domicilio, identifiers, given_names, family_names, birth_date, nationalities,
+         place_of_birth, address, birth_name]
+rules:
+  - from: sexo
+    to: sex
+    enum:
+      values: {SEXO_FEMENINO: SEX_FEMALE}
+      unmapped: default
+      default: SEX_UNKNOWN
+      reverse_unmapped: error
+)");
+  EXPECT_EQ(Map(loaded.forward(), R"({"sexo": "SEXO_FEMENINO"})"), R"({"sex":"SEX_FEMALE"})");
+  EXPECT_EQ(Map(loaded.forward(), R"({"sexo": "SEXO_NO_BINARIO"})"), R"({"sex":"SEX_UNKNOWN"})");
+  EXPECT_THAT(Map(loaded.reverse(), R"({"sex": "SEX_MALE"})"),
+              HasSubstr("field 'sex': the code has no translation"));
+}
+
+TEST(CheckTest, FailureNamesTheFieldWithItsElement) {
+  Loaded loaded(
+      Header("ar.renaper.v1.ConsultarPersonaResponse", "pasarela.identity.v1.GetPersonResponse") +
+      R"(
+ignore: [persona.apellidos, persona.nombres, persona.fecha_nacimiento, persona.sexo,
+         persona.nacionalidad, persona.lugar_nacimiento, persona.domicilio, person.given_names,
+         person.family_names, person.birth_date, person.sex, person.nationalities,
+         person.place_of_birth, person.address, person.birth_name, persona.documentos.pais_emisor,
+         persona.documentos.tipo, person.identifiers.issuing_country, person.identifiers.scheme]
+rules:
+  - from: persona
+    to: person
+    rules:
+      - from: documentos
+        to: identifiers
+        rules:
+          - check: {field: numero, present: true}
+            message: every document has a number
+          - from: numero
+            to: value
+)");
+  std::string error = Map(loaded.forward(), R"({"persona": {"documentos": [
+      {"numero": "1"}, {"tipo": "DNI"}]}})");
+  EXPECT_EQ(error,
+            "ERROR INVALID_ARGUMENT: mapping 'test': field 'persona.documentos[1].numero': check "
+            "failed: every document has a number");
+}
+
+TEST(CheckTest, TargetCheckRunsOnTheOutputForwardAndTheInputInReverse) {
+  const Mapping* mapping = testing::PilotMappings().Find("cl-consulta-run-request");
+  ASSERT_NE(mapping, nullptr);
+  EXPECT_EQ(Map(**mapping->reverse(),
+                R"({"identifier": {"issuing_country": "CL", "scheme": "AR-DNI", "value": "1"}})"),
+            "ERROR INVALID_ARGUMENT: mapping 'cl-consulta-run-request' (reverse): field "
+            "'identifier.scheme': check failed: the Civil Registry answers for a RUN only");
+  EXPECT_EQ(Map(mapping->forward(), R"({"run": "12.531.909-3"})"),
+            "ERROR INVALID_ARGUMENT: mapping 'cl-consulta-run-request': field 'run': check "
+            "failed: the RUN is malformed or its check digit is wrong");
+}
+
+TEST(CheckTest, DefaultMessagesDescribeTheCondition) {
+  Loaded loaded(Header(kDocumento, kIdentifier) + R"(
+rules:
+  - check: {field: tipo, in: [DNI, CUIL]}
+  - check: {all: [{field: numero, matches: "[0-9.]+"}, {field: pais_emisor, equals: AR}]}
+  - from: numero
+    to: value
+  - from: pais_emisor
+    to: issuing_country
+  - from: tipo
+    to: scheme
+)");
+  EXPECT_THAT(Map(loaded.forward(), R"({"tipo": "LE"})"),
+              HasSubstr("field 'tipo': check failed: must be one of DNI, CUIL"));
+  EXPECT_THAT(Map(loaded.forward(), R"({"tipo": "DNI", "numero": "x", "pais_emisor": "AR"})"),
+              HasSubstr("field 'numero': check failed: must match [0-9.]+, and must be 'AR'"));
+}
+
+TEST(ErrorTest, ErrorsNeverRepeatTheValue) {
+  const MappingPlan& plan = testing::PilotMappings().Find("cl-consulta-run-response")->forward();
+  std::string error = Map(plan, R"({"persona": {"fecha_nacimiento": "31-02-1990"}})");
+  EXPECT_EQ(error,
+            "ERROR INVALID_ARGUMENT: mapping 'cl-consulta-run-response': field "
+            "'persona.fecha_nacimiento': not a valid date in the format DD-MM-YYYY");
+  EXPECT_THAT(error, Not(HasSubstr("31-02")));
+}
+
+TEST(ErrorTest, ApplyRefusesMessagesOfAnotherType) {
+  const MappingPlan& plan = testing::PilotMappings().Find("cl-consulta-run-request")->forward();
+  auto wrong = testing::NewMessage("pasarela.identity.v1.Person");
+  auto out = testing::NewMessage(plan.target_type());
+  absl::Status status = plan.Apply(*wrong, out.get());
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("maps cl.registrocivil.v1.ConsultaRunRequest"));
+}
+
+constexpr char kNotInvertible[] = R"(
+ignore: [issuing_country]
+rules:
+  - from: tipo
+    to: scheme
+    when: {field: tipo, present: true}
+  - from: numero
+    to: value
+    normalize: [trim]
+  - from: pais_emisor
+    to: scheme
+    translate:
+      entries:
+        - {source: AR, target: X}
+        - {source: UY, target: X}
+    direction: both
+)";
+
+TEST(InvertibilityTest, LoaderListsEveryRuleThatIsNotInvertible) {
+  Loaded loaded(Header(kDocumento, kIdentifier) + kNotInvertible);
+  const Mapping& mapping = loaded.mapping();
+  EXPECT_FALSE(mapping.invertible());
+  ASSERT_EQ(mapping.non_invertible_rules().size(), 3u);
+  absl::StatusOr<const MappingPlan*> reverse = mapping.reverse();
+  EXPECT_EQ(reverse.status().code(), absl::StatusCode::kFailedPrecondition);
+  std::string file = loaded.dir() + "/m.yaml";
+  EXPECT_EQ(reverse.status().message(),
+            absl::StrCat(
+                "mapping 'test' cannot run in reverse: 3 rule(s) are not invertible:\n", file,
+                ":9:5: not invertible: the rule has when but no reverse_when: say when it applies "
+                "in reverse, or mark it direction: forward\n",
+                file,
+                ":14:16: not invertible: normalize has no reverse_normalize: say what the reverse "
+                "does (reverse_normalize: [] writes the value back as it is)\n",
+                file,
+                ":20:11: not invertible: the translate table at line 18: 'AR' (line 19) and 'UY' "
+                "both translate to 'X', so the reverse is ambiguous; mark all but one with "
+                "reverse: false"));
+  // The forward direction works regardless.
+  EXPECT_EQ(Map(loaded.forward(), R"({"tipo": "DNI", "numero": " 1 "})"),
+            R"({"scheme":"DNI","value":"1"})");
+}
+
+TEST(InvertibilityTest, MapCommandRefusesReverseAndListsTheRules) {
+  Loaded loaded(Header(kDocumento, kIdentifier) + kNotInvertible);
+  std::string policy = testing::MakeMappingDir({});
+  ASSERT_EQ(::rename(loaded.dir().c_str(), (policy + "/mappings").c_str()), 0);
+  std::istringstream in("{}");
+  std::ostringstream out;
+  std::ostringstream err;
+  EXPECT_EQ(
+      RunMapCommand({"--policy", policy, "--mapping", "test", "--reverse", "--descriptor-set",
+                     PASARELA_DESCRIPTOR_SET, "--descriptor-set", PASARELA_NATIONAL_DESCRIPTOR_SET},
+                    in, out, err),
+      1);
+  EXPECT_THAT(err.str(), HasSubstr("cannot run in reverse: 3 rule(s) are not invertible:"));
+  EXPECT_THAT(err.str(), HasSubstr("m.yaml:9:5: not invertible"));
+  EXPECT_EQ(out.str(), "");
+}
+
+TEST(InvertibilityTest, ForwardOnlyRulesDoNotCount) {
+  Loaded loaded(Header(kDocumento, kIdentifier) + R"(
+ignore: [numero, pais_emisor, value, issuing_country]
+rules:
+  - from: tipo
+    to: scheme
+    normalize: [upper]
+    direction: forward
+  - from: tipo
+    to: scheme
+)");
+  EXPECT_TRUE(loaded.mapping().invertible());
+  EXPECT_EQ(Map(loaded.forward(), R"({"tipo": "dni"})"), R"({"scheme":"dni"})");
+  EXPECT_EQ(Map(loaded.reverse(), R"({"scheme": "AR-DNI"})"), R"({"tipo":"AR-DNI"})");
+}
+
+constexpr char kSumario[] = "br.datasus.v1.SumarioPaciente";
+constexpr char kSummary[] = "pasarela.health.v1.PatientSummary";
+
+TEST(DateTest, ZonesEpochsAndShortTokens) {
+  Loaded loaded(Header(kSumario, kSummary) + R"(
+rules:
+  - from: data_atualizacao
+    to: last_updated
+    date: {from: "D/M/YYYY hh:mm", from_zone: America/Sao_Paulo, to: ISO_DATETIME}
+  - from: data_nascimento
+    to: birth_date
+    date: {from: D/M/YYYY, to: ISO_DATE}
+)");
+  EXPECT_EQ(Map(loaded.forward(), R"({"data_atualizacao": "5/3/2024 09:05",
+                                       "data_nascimento": "1/12/1970"})"),
+            R"({"birth_date":"1970-12-01","last_updated":"2024-03-05T12:05:00Z"})");
+  // Any RFC 3339 date-time is read in reverse, whatever its offset and fraction.
+  EXPECT_EQ(Map(loaded.reverse(), R"({"last_updated": "2024-03-05T09:05:30.5-03:00",
+                                       "birth_date": "1970-12-01"})"),
+            R"({"data_nascimento":"1/12/1970","data_atualizacao":"5/3/2024 09:05"})");
+  EXPECT_THAT(Map(loaded.forward(), R"({"data_nascimento": "29/2/2023"})"),
+              HasSubstr("not a valid date in the format D/M/YYYY"));
+}
+
+TEST(DateTest, LossyFormatIsAWarningAndNotInvertible) {
+  Loaded loaded(Header(kSumario, kSummary) + R"(
+rules:
+  - from: data_atualizacao
+    to: last_updated
+    date: {from: "DD/MM/YYYY hh:mm:ss", to: ISO_DATE}
+)");
+  std::string warnings;
+  for (const Diagnostic& warning : loaded.set().warnings()) {
+    absl::StrAppend(&warnings, FormatWarning(warning), "\n");
+  }
+  EXPECT_THAT(warnings, HasSubstr("m.yaml:10:11: warning: date: 'ISO_DATE' drops the time of day "
+                                  "of 'DD/MM/YYYY hh:mm:ss': the conversion is lossy"));
+  EXPECT_FALSE(loaded.mapping().invertible());
+  EXPECT_EQ(Map(loaded.forward(), R"({"data_atualizacao": "25/03/2024 23:59:59"})"),
+            R"({"last_updated":"2024-03-25"})");
+}
+
+TEST(NumberTest, UnitsSuffixesAndWholeNumbers) {
+  Loaded loaded(Header("uy.msp.v1.MedicamentoActivo", "pasarela.health.v1.MedicationStatement") +
+                R"(
+rules:
+  - from: dosis_mcg
+    to: dosage
+    number: {from_unit: mcg, to_unit: g, decimals: 6, to_suffix: " g"}
+)");
+  EXPECT_EQ(Map(loaded.forward(), R"({"dosis_mcg": "1500"})"), R"({"dosage":"0.0015 g"})");
+  EXPECT_EQ(Map(loaded.reverse(), R"({"dosage": "0.0015 g"})"), R"({"dosis_mcg":"1500"})");
+  // Decimal commas, as the region writes them.
+  EXPECT_EQ(Map(loaded.reverse(), R"({"dosage": "2,5 g"})"), R"({"dosis_mcg":"2500000"})");
+  EXPECT_THAT(Map(loaded.reverse(), R"({"dosage": "0.0000005 g"})"),
+              HasSubstr("field 'dosage': does not convert to a whole number"));
+  EXPECT_THAT(Map(loaded.reverse(), R"({"dosage": "one gram"})"),
+              HasSubstr("field 'dosage': not a number followed by 'g'"));
+}
+
+TEST(NumberTest, ScaleAndRange) {
+  Loaded loaded(Header("uy.msp.v1.Vacuna", "pasarela.health.v1.Immunization") + R"(
+rules:
+  - from: dosis
+    to: dose_number
+    number: {scale: 1000}
+)");
+  EXPECT_EQ(Map(loaded.forward(), R"({"dosis": 2})"), R"({"dose_number":2000})");
+  EXPECT_THAT(Map(loaded.forward(), R"({"dosis": 2147484})"),
+              HasSubstr("field 'dose_number': 2147484000 does not fit in a field of type int32"));
+  EXPECT_EQ(Map(loaded.reverse(), R"({"dose_number": 3000})"), R"({"dosis":3})");
+}
+
+TEST(JoinSplitTest, FixedFieldsFromEitherSide) {
+  Loaded loaded(Header("ar.renaper.v1.Domicilio", "pasarela.identity.v1.Address") + R"(
+rules:
+  - from: [calle, numero]
+    to: lines[0]
+    join: {separator: " ", split_at: last}
+  - from: [localidad, provincia]
+    to: locality
+    join: ", "
+)");
+  EXPECT_EQ(Map(loaded.forward(), R"({"calle": "AV. DE MAYO", "numero": "575",
+                                       "localidad": "CABA", "provincia": "BUENOS AIRES, AR"})"),
+            R"({"lines":["AV. DE MAYO 575"],"locality":"CABA, BUENOS AIRES, AR"})");
+  // Split at the last space for the street; at the first ", " for the locality.
+  EXPECT_EQ(Map(loaded.reverse(),
+                R"({"lines": ["AV. DE MAYO 575"], "locality": "CABA, BUENOS AIRES, AR"})"),
+            R"({"calle":"AV. DE MAYO","numero":"575","localidad":"CABA",)"
+            R"("provincia":"BUENOS AIRES, AR"})");
+  // One piece only: it goes to the side the split starts from.
+  EXPECT_EQ(Map(loaded.reverse(), R"({"lines": ["575"]})"), R"({"numero":"575"})");
+}
+
+TEST(SelectorTest, KeyedElementsAreFoundOrCreated) {
+  const Mapping* mapping = testing::PilotMappings().Find("cl-consulta-run-response");
+  std::string canonical = Map(mapping->forward(), R"({"persona": {"run": "12.531.909-2"}})");
+  EXPECT_EQ(canonical, R"({"person":{"identifiers":[{"issuing_country":"CL","scheme":"CL-RUN",)"
+                       R"("value":"12531909-2"}]}})");
+  // In reverse the RUN is found whatever its position among the identifiers.
+  EXPECT_EQ(Map(**mapping->reverse(), R"({"person": {"identifiers": [
+      {"issuing_country": "AR", "scheme": "AR-DNI", "value": "20123456"},
+      {"issuing_country": "CL", "scheme": "CL-RUN", "value": "12531909-2"}]}})"),
+            R"({"persona":{"run":"12.531.909-2"}})");
+}
+
+TEST(DefaultTest, AbsentSourceTakesTheDefault) {
+  const Mapping* mapping = testing::PilotMappings().Find("uy-resumen-response");
+  EXPECT_THAT(Map(mapping->forward(), R"({"resumen": {"diagnosticos": [
+      {"codigo": "DX-001"}, {"codigo": "DX-002", "activo": true}]}})"),
+              HasSubstr(R"("status":"resolved"},{"condition":{"system":)"));
+}
+
+TEST(DeepCopyTest, SameMessageTypeIsCopiedWhole) {
+  Loaded loaded(
+      Header("pasarela.identity.v1.GetPersonResponse", "pasarela.identity.v1.GetPersonResponse") +
+      R"(
+rules:
+  - from: person
+    to: person
+)");
+  std::string json =
+      R"({"person":{"identifiers":[{"issuing_country":"CL","scheme":"CL-RUN","value":"1-9"}],)"
+      R"("given_names":["ANA"],"birth_date":"2000-01-01"}})";
+  EXPECT_EQ(Map(loaded.forward(), json), json);
+}
+
+TEST(MappingSetTest, FindPlanInEitherDirection) {
+  const MappingSet& set = testing::PilotMappings();
+  const MappingPlan* forward = set.FindPlan("cl.registrocivil.v1.ConsultaRunRequest",
+                                            "pasarela.identity.v1.GetPersonRequest");
+  ASSERT_NE(forward, nullptr);
+  EXPECT_FALSE(forward->is_reverse());
+  const MappingPlan* reverse = set.FindPlan("pasarela.identity.v1.GetPersonRequest",
+                                            "cl.registrocivil.v1.ConsultaRunRequest");
+  ASSERT_NE(reverse, nullptr);
+  EXPECT_TRUE(reverse->is_reverse());
+  EXPECT_EQ(reverse->mapping_id(), "cl-consulta-run-request");
+  EXPECT_EQ(set.FindPlan("pasarela.identity.v1.Person", "uy.msp.v1.ResumenPaciente"), nullptr);
+}
+
+// Plans are immutable: many threads apply one concurrently and each gets the same answer.
+TEST(ConcurrencyTest, OnePlanManyThreads) {
+  const MappingPlan& plan = testing::PilotMappings().Find("uy-resumen-response")->forward();
+  auto input = testing::NewMessage(plan.source_type());
+  plan.FillExample(7, input.get());
+  auto expected = testing::NewMessage(plan.target_type());
+  ASSERT_TRUE(plan.Apply(*input, expected.get()).ok());
+  std::string expected_json = testing::ToJson(*expected);
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      auto out = testing::NewMessage(plan.target_type());
+      for (int i = 0; i < 200; ++i) {
+        if (!plan.Apply(*input, out.get()).ok() || testing::ToJson(*out) != expected_json) {
+          ++mismatches;
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(mismatches.load(), 0);
+}
+
+}  // namespace
+}  // namespace pasarela

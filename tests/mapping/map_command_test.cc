@@ -1,0 +1,104 @@
+// `pasarela map` as a command: arguments, exit codes, input and output.
+#include "gateway/mapping/map_command.h"
+
+#include <sstream>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/mapping/mapping_test_support.h"
+
+namespace pasarela {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct Result {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+Result Invoke(std::vector<std::string> args, const std::string& input = "") {
+  std::istringstream in(input);
+  std::ostringstream out;
+  std::ostringstream err;
+  int code = RunMapCommand(args, in, out, err);
+  return Result{code, out.str(), err.str()};
+}
+
+std::vector<std::string> Args(std::vector<std::string> more) {
+  std::vector<std::string> args = {"--policy", testing::SourceDir() + "/policies"};
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
+TEST(MapCommandTest, MapsStdinToStdoutWithTheInstalledDescriptorSets) {
+  // No --descriptor-set: the sets beside the binary (<bin>/../share/pasarela) are used.
+  Result result =
+      Invoke(Args({"--mapping", "cl-consulta-run-request"}), R"({"run": "12.531.909-2"})");
+  EXPECT_EQ(result.code, 0) << result.err;
+  EXPECT_EQ(result.out,
+            "{\n \"identifier\": {\n  \"issuing_country\": \"CL\",\n  \"scheme\": \"CL-RUN\",\n"
+            "  \"value\": \"12531909-2\"\n }\n}\n");
+  EXPECT_EQ(result.err, "");
+}
+
+TEST(MapCommandTest, DefaultDescriptorSetsSitBesideTheBinary) {
+  std::vector<std::string> paths = DefaultMappingDescriptorSetPaths();
+  ASSERT_EQ(paths.size(), 2u);
+  EXPECT_THAT(paths[0], ::testing::EndsWith("/../share/pasarela/pasarela.desc"));
+  EXPECT_THAT(paths[1], ::testing::EndsWith("/../share/pasarela/national.desc"));
+  EXPECT_EQ(DefaultNationalDescriptorSetPath(), paths[1]);
+}
+
+TEST(MapCommandTest, UsageErrorsExitTwo) {
+  EXPECT_EQ(Invoke({}).code, 2);
+  EXPECT_EQ(Invoke({"--policy", "x"}).code, 2);
+  EXPECT_EQ(Invoke({"--mapping", "x"}).code, 2);
+  Result unknown = Invoke(Args({"--mapping", "x", "--frobnicate"}));
+  EXPECT_EQ(unknown.code, 2);
+  EXPECT_THAT(unknown.err, HasSubstr("unexpected argument '--frobnicate'"));
+  EXPECT_THAT(unknown.err, HasSubstr("usage: pasarela map --policy DIR --mapping ID"));
+}
+
+TEST(MapCommandTest, BadInputExitsOne) {
+  Result json = Invoke(Args({"--mapping", "cl-consulta-run-request"}), "{\"run\": ");
+  EXPECT_EQ(json.code, 1);
+  EXPECT_THAT(json.err, HasSubstr("stdin: not a cl.registrocivil.v1.ConsultaRunRequest in "
+                                  "protobuf JSON"));
+  Result field = Invoke(Args({"--mapping", "cl-consulta-run-request"}), R"({"rut": "1-9"})");
+  EXPECT_EQ(field.code, 1);
+  Result check = Invoke(Args({"--mapping", "cl-consulta-run-request"}), R"({"run": "1-8"})");
+  EXPECT_EQ(check.code, 1);
+  EXPECT_EQ(check.err,
+            "mapping 'cl-consulta-run-request': field 'run': check failed: the RUN is malformed "
+            "or its check digit is wrong\n");
+  EXPECT_EQ(check.out, "");
+}
+
+TEST(MapCommandTest, UnknownMappingAndBrokenPolicyExitOne) {
+  Result unknown = Invoke(Args({"--mapping", "cl-consulta-rut-request"}));
+  EXPECT_EQ(unknown.code, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("no mapping 'cl-consulta-rut-request'"));
+  EXPECT_THAT(unknown.err, HasSubstr("cl-consulta-run-request"));
+  Result missing = Invoke({"--policy", "/nonexistent", "--mapping", "x"});
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_THAT(missing.err, HasSubstr("/nonexistent/mappings: error: cannot read the mappings "
+                                     "directory\n1 error(s) in /nonexistent/mappings"));
+  Result sets = Invoke(Args({"--mapping", "x", "--descriptor-set", "/nonexistent.desc"}));
+  EXPECT_EQ(sets.code, 1);
+}
+
+TEST(MapCommandTest, ExamplePrintsAnInputTheMappingAccepts) {
+  Result example = Invoke(Args({"--mapping", "uy-resumen-response", "--example", "42"}));
+  ASSERT_EQ(example.code, 0) << example.err;
+  Result mapped = Invoke(Args({"--mapping", "uy-resumen-response"}), example.out);
+  EXPECT_EQ(mapped.code, 0) << mapped.err;
+  Result reverse_example =
+      Invoke(Args({"--mapping", "uy-resumen-request", "--reverse", "--example"}));
+  EXPECT_EQ(reverse_example.code, 0);
+  EXPECT_THAT(reverse_example.out, HasSubstr("patient_identifier"));
+}
+
+}  // namespace
+}  // namespace pasarela
