@@ -18,12 +18,17 @@
 #include "gateway/classify/minimiser.h"
 #include "gateway/classify/payload_classifier.h"
 #include "gateway/common/log.h"
+#include "gateway/mapping/mapping.h"
+#include "gateway/mapping/verify_claims.h"
 #include "gateway/net/data_subject.h"
 #include "gateway/routing/exchange_router.h"
 #include "gateway/routing/metadata_keys.h"
 
 namespace pasarela {
 namespace {
+
+constexpr char kGetPersonMethod[] = "pasarela.identity.v1.IdentityService/GetPerson";
+constexpr char kVerifyIdentityMethod[] = "pasarela.identity.v1.IdentityService/VerifyIdentity";
 
 // Trailing metadata of the provider gateway's answer: its signed receipt (binary, hence -bin).
 constexpr char kReceiptKey[] = "x-pasarela-receipt-bin";
@@ -92,7 +97,8 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
         services_(services),
         role_(role),
         started_(absl::Now()) {
-    method_ = std::string(CanonicalMethodName(context_->method()));
+    called_method_ = std::string(CanonicalMethodName(context_->method()));
+    method_ = called_method_;
     Begin();
   }
 
@@ -120,6 +126,11 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     // provider gateway takes the one its peer sent (checked by the router).
     exchange_id_ =
         role_ == ListenerRole::kAgency ? NewExchangeId() : HeaderValue(metadata, kExchangeIdKey);
+    if (role_ == ListenerRole::kAgency) {
+      // An agency calling in its own national schema: the exchange runs on the canonical method.
+      consumer_binding_ = runtime_->snapshot().services().FindConsumerBinding(called_method_);
+      if (consumer_binding_ != nullptr) method_ = consumer_binding_->canonical;
+    }
     absl::StatusOr<VerifiedPeer> caller =
         runtime_->authenticator(role_).Authenticate(*context_->auth_context(), started_);
     if (!caller.ok()) {
@@ -177,6 +188,16 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   // Digests the request and finds whom it is about, so that the audit record names the subject
   // (by pseudonym) of refused exchanges too. False when refused.
   bool ReadRequest() {
+    if (consumer_binding_ != nullptr) {
+      absl::StatusOr<std::string> canonical =
+          MapBytes(BufferToString(request_), *consumer_binding_->request_plan);
+      if (!canonical.ok()) {
+        Refuse(absl::InvalidArgumentError(canonical.status().message()));
+        return false;
+      }
+      grpc::Slice slice(*canonical);
+      request_ = grpc::ByteBuffer(&slice, 1);
+    }
     std::string request_bytes = BufferToString(request_);
     bytes_in_ = request_bytes.size();
     request_digest_ = Sha256(request_bytes);
@@ -281,12 +302,47 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
           absl::ToChronoTime(started_ + runtime_->snapshot().gateway().default_deadline));
     }
     for (const auto& [key, value] : route_.metadata) upstream_context_->AddMetadata(key, value);
-    upstream_->Pick().UnaryCall(upstream_context_.get(), absl::StrCat("/", method_),
-                                grpc::StubOptions(), &request_, &response_,
+    std::string upstream_method = method_;
+    upstream_request_ = request_;
+    if (route_.hop == RouteDecision::Hop::kLocalProvider) {
+      absl::StatusOr<const ProviderService*> provider =
+          runtime_->snapshot().services().Find(route_.provider, method_);
+      provider_binding_ = provider.ok() ? (*provider)->FindBinding(method_) : nullptr;
+      if (provider.ok() && (*provider)->verify_by_lookup && method_ == kVerifyIdentityMethod) {
+        verify_provider_ = *provider;
+        provider_binding_ = (*provider)->FindBinding(kGetPersonMethod);
+      }
+    }
+    if (verify_provider_ != nullptr) {
+      absl::Status lookup = PrepareVerificationLookup();
+      if (!lookup.ok()) {
+        Answer(ToGrpcStatus(lookup), false);
+        return;
+      }
+      upstream_method = provider_binding_->national;
+    } else if (provider_binding_ != nullptr) {
+      // The provider answers in its national schema.
+      absl::StatusOr<std::string> national =
+          MapBytes(BufferToString(request_), *provider_binding_->request_plan);
+      if (!national.ok()) {
+        Answer(ToGrpcStatus(national.status()), false);
+        return;
+      }
+      grpc::Slice slice(*national);
+      upstream_request_ = grpc::ByteBuffer(&slice, 1);
+      upstream_method = provider_binding_->national;
+    }
+    upstream_->Pick().UnaryCall(upstream_context_.get(), absl::StrCat("/", upstream_method),
+                                grpc::StubOptions(), &upstream_request_, &response_,
                                 [this](grpc::Status status) { OnUpstreamDone(std::move(status)); });
   }
 
   void OnUpstreamDone(grpc::Status status) {
+    if (verify_provider_ != nullptr && status.error_code() == grpc::StatusCode::NOT_FOUND) {
+      // Nobody with that identifier: a verification answers "not found", not an error.
+      AnswerVerification(nullptr);
+      return;
+    }
     const auto& trailers = upstream_context_->GetServerTrailingMetadata();
     bool answered_by_gateway = trailers.count(kAnsweredByKey) > 0;
     if (route_.hop == RouteDecision::Hop::kPeerGateway && answered_by_gateway) {
@@ -301,6 +357,25 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       }
     }
     if (status.ok()) {
+      if (provider_binding_ != nullptr) {
+        absl::StatusOr<std::string> canonical =
+            MapBytes(BufferToString(response_), *provider_binding_->response_plan);
+        if (!canonical.ok()) {
+          Answer(grpc::Status(grpc::StatusCode::INTERNAL,
+                              absl::StrCat(upstream_->description(),
+                                           " answered what cannot be "
+                                           "mapped to the canonical model: ",
+                                           canonical.status().message())),
+                 false);
+          return;
+        }
+        grpc::Slice slice(*canonical);
+        response_ = grpc::ByteBuffer(&slice, 1);
+        if (verify_provider_ != nullptr) {
+          AnswerVerification(&*canonical);
+          return;
+        }
+      }
       if (route_.hop == RouteDecision::Hop::kLocalProvider) {
         absl::Status minimised = MinimiseResponse();
         if (!minimised.ok()) {
@@ -318,6 +393,19 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
           Answer(ToGrpcStatus(receipt), false);
           return;
         }
+      }
+      if (consumer_binding_ != nullptr) {
+        absl::StatusOr<std::string> national =
+            MapBytes(BufferToString(response_), *consumer_binding_->response_plan);
+        if (!national.ok()) {
+          Answer(grpc::Status(grpc::StatusCode::INTERNAL,
+                              absl::StrCat("the answer cannot be mapped to ", called_method_, ": ",
+                                           national.status().message())),
+                 false);
+          return;
+        }
+        grpc::Slice slice(*national);
+        response_ = grpc::ByteBuffer(&slice, 1);
       }
       Answer(grpc::Status::OK, /*with_response=*/true);
       return;
@@ -344,6 +432,99 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
         ": ", StatusCodeName(static_cast<grpc::StatusCode>(status.code())), ": ", status.message(),
         deny_rule_.empty() ? "" : absl::StrCat(" [rule ", deny_rule_, "]")));
     Answer(ToGrpcStatus(status), false);
+  }
+
+  // VerifyIdentity over a provider that only offers a lookup: the request's identifier becomes a
+  // canonical GetPerson request, mapped to the provider's schema; its claims wait here.
+  absl::Status PrepareVerificationLookup() {
+    const DescriptorCatalog& catalog = runtime_->snapshot().catalog();
+    const google::protobuf::MethodDescriptor* verify = catalog.FindMethod(kVerifyIdentityMethod);
+    const google::protobuf::MethodDescriptor* lookup = catalog.FindMethod(kGetPersonMethod);
+    std::unique_ptr<google::protobuf::Message> request = runtime_->NewMessage(verify->input_type());
+    if (!request->ParseFromString(BufferToString(request_))) {
+      return absl::InvalidArgumentError("the request is not a valid VerifyIdentityRequest");
+    }
+    const google::protobuf::Reflection* reflection = request->GetReflection();
+    const google::protobuf::FieldDescriptor* identifier =
+        verify->input_type()->FindFieldByName("identifier");
+    const google::protobuf::FieldDescriptor* claims =
+        verify->input_type()->FindFieldByName("claims");
+    verify_identifier_ = runtime_->NewMessage(identifier->message_type());
+    verify_identifier_->CopyFrom(reflection->GetMessage(*request, identifier));
+    verify_claims_ = runtime_->NewMessage(claims->message_type());
+    verify_claims_->CopyFrom(reflection->GetMessage(*request, claims));
+    std::unique_ptr<google::protobuf::Message> get = runtime_->NewMessage(lookup->input_type());
+    get->GetReflection()
+        ->MutableMessage(get.get(), lookup->input_type()->FindFieldByName("identifier"))
+        ->CopyFrom(*verify_identifier_);
+    absl::StatusOr<std::string> national =
+        MapBytes(get->SerializeAsString(), *provider_binding_->request_plan);
+    if (!national.ok()) return absl::InvalidArgumentError(national.status().message());
+    grpc::Slice slice(*national);
+    upstream_request_ = grpc::ByteBuffer(&slice, 1);
+    return absl::OkStatus();
+  }
+
+  // Compares the claims with the person the lookup found (null: nobody) and answers with a
+  // verdict per attribute; the stored values stay here.
+  void AnswerVerification(const std::string* person_response) {
+    const DescriptorCatalog& catalog = runtime_->snapshot().catalog();
+    const google::protobuf::MethodDescriptor* verify = catalog.FindMethod(kVerifyIdentityMethod);
+    const google::protobuf::MethodDescriptor* lookup = catalog.FindMethod(kGetPersonMethod);
+    std::unique_ptr<google::protobuf::Message> answer = runtime_->NewMessage(verify->output_type());
+    std::vector<AttributeVerdict> verdicts;
+    bool found = false;
+    if (person_response != nullptr) {
+      std::unique_ptr<google::protobuf::Message> got = runtime_->NewMessage(lookup->output_type());
+      got->ParseFromString(*person_response);
+      const google::protobuf::FieldDescriptor* person_field =
+          lookup->output_type()->FindFieldByName("person");
+      const google::protobuf::Message& person =
+          got->GetReflection()->GetMessage(*got, person_field);
+      found = got->GetReflection()->HasField(*got, person_field) &&
+              IdentifierMatches(person, *verify_identifier_);
+      if (found) {
+        absl::StatusOr<std::vector<AttributeVerdict>> compared =
+            VerifyClaims(person, *verify_claims_);
+        if (!compared.ok()) {
+          Answer(ToGrpcStatus(compared.status()), false);
+          return;
+        }
+        verdicts = *std::move(compared);
+      }
+    }
+    absl::Status written = WriteVerifyIdentityResponse(found, verdicts, answer.get());
+    if (!written.ok()) {
+      Answer(ToGrpcStatus(written), false);
+      return;
+    }
+    std::string bytes = answer->SerializeAsString();
+    grpc::Slice slice(bytes);
+    response_ = grpc::ByteBuffer(&slice, 1);
+    absl::Status minimised = MinimiseResponse();
+    if (!minimised.ok()) {
+      Answer(ToGrpcStatus(minimised), false);
+      return;
+    }
+    response_digest_ = Sha256(BufferToString(response_));
+    bytes_out_ = bytes.size();
+    Answer(grpc::Status::OK, /*with_response=*/true);
+  }
+
+  // Parses `bytes` as the plan's source type, maps them, and serializes the target.
+  absl::StatusOr<std::string> MapBytes(const std::string& bytes, const MappingPlan& plan) const {
+    std::unique_ptr<google::protobuf::Message> source = runtime_->NewMessage(plan.source_type());
+    if (!source->ParseFromString(bytes)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the message is not a valid ", plan.source_type()->full_name()));
+    }
+    std::unique_ptr<google::protobuf::Message> target = runtime_->NewMessage(plan.target_type());
+    absl::Status mapped = plan.Apply(*source, target.get());
+    if (!mapped.ok()) {
+      return absl::Status(mapped.code(),
+                          absl::StrCat("mapping ", plan.mapping_id(), ": ", mapped.message()));
+    }
+    return target->SerializeAsString();
   }
 
   // The provider gateway's receipt must verify against the certificate it presented in the TLS
@@ -481,7 +662,17 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   const ExchangeServices& services_;
   ListenerRole role_;
   absl::Time started_;
+  // The method the caller called, and the canonical method the exchange runs on (the same unless
+  // the caller used a national binding).
+  std::string called_method_;
   std::string method_;
+  const MethodBinding* consumer_binding_ = nullptr;
+  const MethodBinding* provider_binding_ = nullptr;
+  // Set when the gateway answers VerifyIdentity itself from a lookup.
+  const ProviderService* verify_provider_ = nullptr;
+  std::unique_ptr<google::protobuf::Message> verify_identifier_;
+  std::unique_ptr<google::protobuf::Message> verify_claims_;
+  grpc::ByteBuffer upstream_request_;
   VerifiedPeer caller_;
   RouteDecision route_;
   ChannelPool* upstream_ = nullptr;

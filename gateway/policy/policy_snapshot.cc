@@ -1,6 +1,12 @@
 #include "gateway/policy/policy_snapshot.h"
 
 #include <openssl/sha.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+
+#include <algorithm>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -24,6 +30,29 @@ void AppendToDigest(std::string* input, const std::string& path) {
   absl::StrAppend(input, path.size(), ":", path, contents.size(), ":", contents);
 }
 
+// Every file under `dir`, in name order, so that a mapping or code table edit changes the digest.
+void AppendTreeToDigest(std::string* input, const std::string& dir) {
+  DIR* handle = ::opendir(dir.c_str());
+  if (handle == nullptr) return;
+  std::vector<std::string> names;
+  while (dirent* entry = ::readdir(handle)) {
+    std::string name = entry->d_name;
+    if (!name.empty() && name[0] != '.') names.push_back(name);
+  }
+  ::closedir(handle);
+  std::sort(names.begin(), names.end());
+  for (const std::string& name : names) {
+    std::string path = absl::StrCat(dir, "/", name);
+    struct stat info;
+    if (::stat(path.c_str(), &info) != 0) continue;
+    if (S_ISDIR(info.st_mode)) {
+      AppendTreeToDigest(input, path);
+    } else {
+      AppendToDigest(input, path);
+    }
+  }
+}
+
 }  // namespace
 
 absl::optional<PolicyDirectory> LoadPolicyDirectory(const std::string& dir,
@@ -36,8 +65,14 @@ absl::optional<PolicyDirectory> LoadPolicyDirectory(const std::string& dir,
   std::string federation_path = absl::StrCat(base, "/federation.yaml");
   std::string services_path = absl::StrCat(base, "/services.yaml");
   absl::optional<Federation> federation = LoadFederation(federation_path, diagnostics);
+  std::string mappings_dir = absl::StrCat(base, "/mappings");
+  std::unique_ptr<const MappingSet> mappings;
+  struct stat info;
+  if (::stat(mappings_dir.c_str(), &info) == 0) {
+    mappings = LoadMappings(mappings_dir, catalog, diagnostics);
+  }
   absl::optional<ServiceDirectory> services =
-      LoadServiceDirectory(services_path, country, catalog, diagnostics);
+      LoadServiceDirectory(services_path, country, catalog, mappings.get(), diagnostics);
   if (federation.has_value() && !country.empty() && federation->Find(country) == nullptr) {
     diagnostics.Error(SourceLocation{federation_path, 0, 0},
                       absl::StrCat("this gateway's country ", country,
@@ -53,11 +88,16 @@ absl::optional<PolicyDirectory> LoadPolicyDirectory(const std::string& dir,
       classify::LoadClassification(classification_path, catalog, diagnostics);
   if (diagnostics.errors().size() != errors_before) return absl::nullopt;
   PolicyDirectory directory{
-      *std::move(federation), *std::move(services), *std::move(agreements),
-      std::make_unique<const classify::ClassificationPolicy>(*std::move(classification)), ""};
+      *std::move(federation),
+      *std::move(services),
+      *std::move(agreements),
+      std::make_unique<const classify::ClassificationPolicy>(*std::move(classification)),
+      std::move(mappings),
+      ""};
   AppendToDigest(&directory.digest_input, federation_path);
   AppendToDigest(&directory.digest_input, services_path);
   AppendToDigest(&directory.digest_input, classification_path);
+  AppendTreeToDigest(&directory.digest_input, mappings_dir);
   // Agreements enter by their semantic digest: a comment changes no decision.
   absl::StrAppend(&directory.digest_input, "agreements:", directory.agreements.digest());
   return directory;
@@ -86,7 +126,7 @@ absl::StatusOr<PolicySnapshotPtr> LoadPolicySnapshot(const std::string& gateway_
   return std::make_shared<const PolicySnapshot>(
       *std::move(gateway), std::move(directory->federation), std::move(directory->services),
       *std::move(catalog), std::move(directory->agreements), std::move(directory->classification),
-      Sha256Hex(digest_input));
+      std::move(directory->mappings), Sha256Hex(digest_input));
 }
 
 }  // namespace pasarela

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "gateway/agreement/agreement_book.h"
 #include "gateway/classify/classification.h"
+#include "gateway/mapping/mapping.h"
 #include "gateway/policy/descriptor_catalog.h"
 #include "gateway/policy/diagnostics.h"
 #include "gateway/policy/federation.h"
@@ -26,13 +27,14 @@ class PolicySnapshot {
   PolicySnapshot(GatewayConfig gateway, Federation federation, ServiceDirectory services,
                  std::unique_ptr<const DescriptorCatalog> catalog, AgreementBook agreements,
                  std::unique_ptr<const classify::ClassificationPolicy> classification,
-                 std::string digest)
+                 std::unique_ptr<const MappingSet> mappings, std::string digest)
       : gateway_(std::move(gateway)),
         federation_(std::move(federation)),
         services_(std::move(services)),
         catalog_(std::move(catalog)),
         agreements_(std::move(agreements)),
         classification_(std::move(classification)),
+        mappings_(std::move(mappings)),
         digest_(std::move(digest)) {}
 
   const GatewayConfig& gateway() const { return gateway_; }
@@ -42,6 +44,8 @@ class PolicySnapshot {
   const AgreementBook& agreements() const { return agreements_; }
   // The personal-data categories, detectors and declarations (classification.yaml).
   const classify::ClassificationPolicy& classification() const { return *classification_; }
+  // The mappings between national and canonical messages (mappings/); services point into it.
+  const MappingSet* mappings() const { return mappings_.get(); }
   // SHA-256 (hex) over every file the snapshot was built from.
   const std::string& digest() const { return digest_; }
 
@@ -53,6 +57,7 @@ class PolicySnapshot {
   std::unique_ptr<const DescriptorCatalog> catalog_;
   AgreementBook agreements_;
   std::unique_ptr<const classify::ClassificationPolicy> classification_;
+  std::unique_ptr<const MappingSet> mappings_;
   std::string digest_;
 };
 
@@ -64,6 +69,7 @@ struct PolicyDirectory {
   ServiceDirectory services;
   AgreementBook agreements;
   std::unique_ptr<const classify::ClassificationPolicy> classification;
+  std::unique_ptr<const MappingSet> mappings;
   std::string digest_input;
 };
 

@@ -4,9 +4,109 @@
 
 #include "absl/strings/str_cat.h"
 #include "gateway/common/file.h"
+#include "gateway/mapping/mapping.h"
 #include "gateway/policy/yaml_reader.h"
 
 namespace pasarela {
+namespace {
+
+constexpr char kGetPersonMethod[] = "pasarela.identity.v1.IdentityService/GetPerson";
+constexpr char kVerifyIdentityMethod[] = "pasarela.identity.v1.IdentityService/VerifyIdentity";
+
+// The plan of mapping `id` that turns `source` into `target`, in whichever direction the mapping
+// was declared; reports what is wrong at `at`.
+const MappingPlan* ResolvePlan(YamlMap& entry, const YAML::Node& at, const MappingSet* mappings,
+                               const std::string& id, const google::protobuf::Descriptor* source,
+                               const google::protobuf::Descriptor* target) {
+  const Mapping* mapping = mappings == nullptr ? nullptr : mappings->Find(id);
+  if (mapping == nullptr) {
+    entry.Error(at, absl::StrCat(entry.what(), ": no mapping '", id, "' in mappings/"));
+    return nullptr;
+  }
+  if (mapping->forward().source_type() == source && mapping->forward().target_type() == target) {
+    return &mapping->forward();
+  }
+  if (mapping->forward().source_type() == target && mapping->forward().target_type() == source) {
+    absl::StatusOr<const MappingPlan*> reverse = mapping->reverse();
+    if (!reverse.ok()) {
+      entry.Error(at, absl::StrCat(entry.what(), ": mapping '", id, "' is needed from ",
+                                   source->full_name(), " to ", target->full_name(),
+                                   ", its reverse direction, but: ", reverse.status().message()));
+      return nullptr;
+    }
+    return *reverse;
+  }
+  entry.Error(at, absl::StrCat(entry.what(), ": mapping '", id, "' maps ",
+                               mapping->forward().source_type()->full_name(), " and ",
+                               mapping->forward().target_type()->full_name(), ", not ",
+                               source->full_name(), " and ", target->full_name()));
+  return nullptr;
+}
+
+// Reads one binding. `consumer_side`: the caller speaks the national method.
+absl::optional<MethodBinding> ReadBinding(const YAML::Node& node, const std::string& what,
+                                          const std::string& path, const DescriptorCatalog& catalog,
+                                          const MappingSet* mappings, bool consumer_side,
+                                          Diagnostics& diagnostics) {
+  YamlMap entry(node, path, diagnostics, what);
+  if (!entry.valid()) return absl::nullopt;
+  entry.ExpectKeys({"national", "canonical", "request_mapping", "response_mapping"});
+  absl::optional<std::string> national = entry.RequiredString("national");
+  absl::optional<std::string> canonical = entry.RequiredString("canonical");
+  absl::optional<std::string> request_mapping = entry.RequiredString("request_mapping");
+  absl::optional<std::string> response_mapping = entry.RequiredString("response_mapping");
+  if (!national || !canonical || !request_mapping || !response_mapping) return absl::nullopt;
+  const google::protobuf::MethodDescriptor* national_method = catalog.FindMethod(*national);
+  const google::protobuf::MethodDescriptor* canonical_method = catalog.FindMethod(*canonical);
+  if (national_method == nullptr) {
+    entry.Error(entry.Get("national"),
+                absl::StrCat(what, ".national: unknown method '", *national, "'"));
+  }
+  if (canonical_method == nullptr) {
+    entry.Error(entry.Get("canonical"),
+                absl::StrCat(what, ".canonical: unknown method '", *canonical, "'"));
+  }
+  if (national_method == nullptr || canonical_method == nullptr) return absl::nullopt;
+  MethodBinding binding;
+  binding.national = std::string(CanonicalMethodName(*national));
+  binding.canonical = std::string(CanonicalMethodName(*canonical));
+  binding.location = entry.location();
+  if (consumer_side) {
+    binding.request_plan =
+        ResolvePlan(entry, entry.Get("request_mapping"), mappings, *request_mapping,
+                    national_method->input_type(), canonical_method->input_type());
+    binding.response_plan =
+        ResolvePlan(entry, entry.Get("response_mapping"), mappings, *response_mapping,
+                    canonical_method->output_type(), national_method->output_type());
+  } else {
+    binding.request_plan =
+        ResolvePlan(entry, entry.Get("request_mapping"), mappings, *request_mapping,
+                    canonical_method->input_type(), national_method->input_type());
+    binding.response_plan =
+        ResolvePlan(entry, entry.Get("response_mapping"), mappings, *response_mapping,
+                    national_method->output_type(), canonical_method->output_type());
+  }
+  if (binding.request_plan == nullptr || binding.response_plan == nullptr) return absl::nullopt;
+  return binding;
+}
+
+}  // namespace
+
+const MethodBinding* ProviderService::FindBinding(absl::string_view method) const {
+  method = CanonicalMethodName(method);
+  for (const MethodBinding& binding : bindings) {
+    if (binding.canonical == method) return &binding;
+  }
+  return nullptr;
+}
+
+const MethodBinding* ServiceDirectory::FindConsumerBinding(absl::string_view method) const {
+  method = CanonicalMethodName(method);
+  for (const MethodBinding& binding : consumer_bindings_) {
+    if (binding.national == method) return &binding;
+  }
+  return nullptr;
+}
 
 absl::StatusOr<const ProviderService*> ServiceDirectory::Find(absl::string_view participant,
                                                               absl::string_view method) const {
@@ -26,12 +126,13 @@ absl::StatusOr<const ProviderService*> ServiceDirectory::Find(absl::string_view 
 absl::optional<ServiceDirectory> LoadServiceDirectory(const std::string& path,
                                                       absl::string_view country,
                                                       const DescriptorCatalog& catalog,
+                                                      const MappingSet* mappings,
                                                       Diagnostics& diagnostics) {
   size_t errors_before = diagnostics.errors().size();
   YamlFile file = ParseYamlFile(path, diagnostics);
   if (!file.ok()) return absl::nullopt;
   YamlMap top(file.root, path, diagnostics, "services");
-  top.ExpectKeys({"apiVersion", "kind", "providers"});
+  top.ExpectKeys({"apiVersion", "kind", "providers", "bindings"});
   CheckHeader(top, "Services");
 
   std::vector<ProviderService> providers;
@@ -43,7 +144,8 @@ absl::optional<ServiceDirectory> LoadServiceDirectory(const std::string& path,
     for (const YAML::Node& node : list) {
       YamlMap entry(node, path, diagnostics, absl::StrCat("providers[", index++, "]"));
       if (!entry.valid()) continue;
-      entry.ExpectKeys({"participant", "address", "ca_file", "identity", "methods"});
+      entry.ExpectKeys({"participant", "address", "ca_file", "identity", "methods", "bindings",
+                        "verify_by_lookup"});
       absl::optional<std::string> name = entry.RequiredString("participant");
       absl::optional<std::string> address = entry.RequiredString("address");
       absl::optional<std::string> ca_file = entry.RequiredString("ca_file");
@@ -69,6 +171,8 @@ absl::optional<ServiceDirectory> LoadServiceDirectory(const std::string& path,
                                ResolvePath(path, ca_file.value_or("")),
                                identity.value_or(participant->ToUri()),
                                {},
+                               {},
+                               false,
                                entry.location()};
       if (methods.has_value()) {
         YAML::Node method_nodes = entry.Get("methods");
@@ -89,6 +193,36 @@ absl::optional<ServiceDirectory> LoadServiceDirectory(const std::string& path,
           provider.methods.push_back(std::string(CanonicalMethodName(method)));
         }
       }
+      YAML::Node binding_nodes = entry.Get("bindings");
+      if (binding_nodes.IsDefined() && !binding_nodes.IsSequence()) {
+        entry.Error(binding_nodes, absl::StrCat(entry.what(), ".bindings: expected a list"));
+      } else if (binding_nodes.IsDefined()) {
+        int binding_index = 0;
+        for (const YAML::Node& binding_node : binding_nodes) {
+          absl::optional<MethodBinding> binding = ReadBinding(
+              binding_node, absl::StrCat(entry.what(), ".bindings[", binding_index++, "]"), path,
+              catalog, mappings, /*consumer_side=*/false, diagnostics);
+          if (!binding.has_value()) continue;
+          if (std::find(provider.methods.begin(), provider.methods.end(), binding->canonical) ==
+              provider.methods.end()) {
+            provider.methods.push_back(binding->canonical);
+          }
+          provider.bindings.push_back(*std::move(binding));
+        }
+      }
+      if (entry.OptionalBool("verify_by_lookup").value_or(false)) {
+        if (provider.FindBinding(kGetPersonMethod) == nullptr) {
+          entry.Error(entry.Get("verify_by_lookup"),
+                      absl::StrCat(entry.what(), ".verify_by_lookup: needs a binding of ",
+                                   kGetPersonMethod, " to look the person up with"));
+        } else {
+          provider.verify_by_lookup = true;
+          if (std::find(provider.methods.begin(), provider.methods.end(), kVerifyIdentityMethod) ==
+              provider.methods.end()) {
+            provider.methods.push_back(kVerifyIdentityMethod);
+          }
+        }
+      }
       for (const ProviderService& other : providers) {
         if (other.participant == provider.participant) {
           entry.Error(entry.Get("participant"),
@@ -99,8 +233,21 @@ absl::optional<ServiceDirectory> LoadServiceDirectory(const std::string& path,
       providers.push_back(std::move(provider));
     }
   }
+  std::vector<MethodBinding> consumer_bindings;
+  YAML::Node binding_nodes = top.Get("bindings");
+  if (binding_nodes.IsDefined() && !binding_nodes.IsSequence()) {
+    top.Error(binding_nodes, "bindings: expected a list");
+  } else if (binding_nodes.IsDefined()) {
+    int index = 0;
+    for (const YAML::Node& node : binding_nodes) {
+      absl::optional<MethodBinding> binding =
+          ReadBinding(node, absl::StrCat("bindings[", index++, "]"), path, catalog, mappings,
+                      /*consumer_side=*/true, diagnostics);
+      if (binding.has_value()) consumer_bindings.push_back(*std::move(binding));
+    }
+  }
   if (diagnostics.errors().size() != errors_before) return absl::nullopt;
-  return ServiceDirectory(std::move(providers));
+  return ServiceDirectory(std::move(providers), std::move(consumer_bindings));
 }
 
 }  // namespace pasarela

@@ -15,6 +15,20 @@
 
 namespace pasarela {
 
+class MappingPlan;
+class MappingSet;
+
+// A national method bound to a canonical one: calls in one schema are carried in the other.
+struct MethodBinding {
+  std::string national;   // "cl.registrocivil.v1.RegistroCivilService/ConsultarPorRun"
+  std::string canonical;  // "pasarela.identity.v1.IdentityService/GetPerson"
+  // Where a consumer calls in its schema: request national -> canonical, response back.
+  // Where a provider answers in its schema: request canonical -> national, response back.
+  const MappingPlan* request_plan = nullptr;
+  const MappingPlan* response_plan = nullptr;
+  SourceLocation location;
+};
+
 struct ProviderService {
   ParticipantId participant;
   // host:port of the provider's gRPC server (mutual TLS: the gateway presents its own certificate).
@@ -25,29 +39,43 @@ struct ProviderService {
   std::string identity;
   // "package.Service/Method".
   std::vector<std::string> methods;
+  // Canonical methods the provider answers in its own schema.
+  std::vector<MethodBinding> bindings;
+  // VerifyIdentity is answered by the gateway: it looks the person up through the GetPerson
+  // binding and compares each claimed attribute itself, so stored values never leave.
+  bool verify_by_lookup = false;
   SourceLocation location;
+  // The binding of canonical `method`, or null when the provider serves it as is.
+  const MethodBinding* FindBinding(absl::string_view method) const;
 };
 
 class ServiceDirectory {
  public:
   ServiceDirectory() = default;
-  explicit ServiceDirectory(std::vector<ProviderService> providers)
-      : providers_(std::move(providers)) {}
+  explicit ServiceDirectory(std::vector<ProviderService> providers,
+                            std::vector<MethodBinding> consumer_bindings = {})
+      : providers_(std::move(providers)), consumer_bindings_(std::move(consumer_bindings)) {}
 
   // The provider `participant` if it serves `method`; NOT_FOUND naming what is missing otherwise.
   absl::StatusOr<const ProviderService*> Find(absl::string_view participant,
                                               absl::string_view method) const;
   const std::vector<ProviderService>& providers() const { return providers_; }
+  // The binding of national method `method` this country's agencies may call, or null.
+  const MethodBinding* FindConsumerBinding(absl::string_view method) const;
+  const std::vector<MethodBinding>& consumer_bindings() const { return consumer_bindings_; }
 
  private:
   std::vector<ProviderService> providers_;
+  std::vector<MethodBinding> consumer_bindings_;
 };
 
 // Reads services.yaml. Methods must exist in `catalog` and be unary; providers must be of
-// `country`.
+// `country`; bindings must name mappings of `mappings` (null: no mappings loaded) that relate
+// the two methods' messages. The directory points into `mappings`, which must outlive it.
 absl::optional<ServiceDirectory> LoadServiceDirectory(const std::string& path,
                                                       absl::string_view country,
                                                       const DescriptorCatalog& catalog,
+                                                      const MappingSet* mappings,
                                                       Diagnostics& diagnostics);
 
 }  // namespace pasarela

@@ -28,11 +28,17 @@ class ExchangeRouterTest : public ::testing::Test {
       country.code = code;
       federation.countries.push_back(country);
     }
-    ProviderService registry{*ParticipantId::Parse("CL/GOV/registro-civil"), "127.0.0.1:1", "",
-                             "urn:pasarela:CL:GOV:registro-civil",           {kGetPerson},  {}};
-    snapshot_ =
-        std::make_shared<PolicySnapshot>(gateway, federation, ServiceDirectory({registry}),
-                                         *std::move(catalog), AgreementBook(), nullptr, "digest");
+    ProviderService registry{*ParticipantId::Parse("CL/GOV/registro-civil"),
+                             "127.0.0.1:1",
+                             "",
+                             "urn:pasarela:CL:GOV:registro-civil",
+                             {kGetPerson},
+                             {},
+                             false,
+                             {}};
+    snapshot_ = std::make_shared<PolicySnapshot>(gateway, federation, ServiceDirectory({registry}),
+                                                 *std::move(catalog), AgreementBook(), nullptr,
+                                                 nullptr, "digest");
   }
   static VerifiedPeer Agency(const std::string& participant) {
     VerifiedPeer peer;

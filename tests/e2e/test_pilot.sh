@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs the pilot the README's first command runs and checks each scenario's outcome.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+out=$(scripts/run-pilot 2>&1)
+status=$?
+passed=0
+failed=0
+expect() {
+  if grep -qF -- "$1" <<<"$out"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL: missing: $1"
+  fi
+}
+[[ $status -eq 0 ]] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: exit $status"; }
+# Identity lookup in Argentina's schema, answered from Chile's, minimised by the agreement.
+expect '"apellidos":"GONZÁLEZ MUÑOZ","nombres":"VALENTINA ISIDORA","fecha_nacimiento":"12/03/1985"'
+expect 'withheld by the agreement: person.sex,person.place_of_birth,person.address'
+# Verification without disclosure.
+expect '"person_found":true,"verdicts":[{"attribute":"family_names","verdict":"VERDICT_MATCH"},{"attribute":"birth_date","verdict":"VERDICT_MATCH"}]'
+# Health summary in Brazil's schema from Uruguay's, with local codes translated.
+expect '"codigo_atc":"A10BA02"'
+expect '"cid10":"I10"'
+expect 'withheld by the agreement: summary.sex,summary.immunizations,summary.blood_group'
+# Refusals.
+expect "does not allow purpose 'tax-audit'; allowed: border-control"
+expect 'agreement ar-cl-identity-2024 expired at 2025-12-31T23:59:59Z'
+expect 'rule: agreement-expired'
+expect 'refused handshake: no client certificate presented'
+# Audit on every side.
+for cc in AR BR CL UY; do expect "$cc: audit verify: OK"; done
+expect 'AR-CL: audit reconcile: OK'
+expect 'BR-UY: audit reconcile: OK'
+expect 'audit subject: 1 exchange about UY-CI:1234567-2'
+if pgrep -f "/pilot/[A-Z][A-Z]/gateway.yaml" >/dev/null; then
+  failed=$((failed + 1))
+  echo "FAIL: a gateway of the pilot is still running"
+else
+  passed=$((passed + 1))
+fi
+((failed == 0)) || echo "$out"
+echo "$passed passed, $failed failed"
+((failed == 0))
