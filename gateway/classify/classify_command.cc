@@ -49,7 +49,7 @@ int RunClassifyCommand(const std::vector<std::string>& args, std::istream& in, s
   }
   if (dir.empty()) return UsageError(err, "--policy DIR is required");
   const bool default_sets = sets.empty();
-  if (default_sets) sets.push_back(DefaultDescriptorSetPath());
+  if (default_sets) sets = DefaultDescriptorSetPaths();
 
   absl::StatusOr<std::unique_ptr<const DescriptorCatalog>> catalog = DescriptorCatalog::Load(sets);
   if (!catalog.ok()) {
