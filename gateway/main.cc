@@ -90,7 +90,8 @@ int Serve(const std::vector<std::string>& args) {
     std::string json =
         absl::StrCat("{\"country\":\"", (*snapshot)->gateway().country, "\",\"agency_address\":\"",
                      (*server)->agency_address(), "\",\"federation_address\":\"",
-                     (*server)->federation_address(), "\",\"pid\":", ::getpid(), "}\n");
+                     (*server)->federation_address(), "\",\"admin_address\":\"",
+                     (*server)->admin_address(), "\",\"pid\":", ::getpid(), "}\n");
     if (!WriteFileAtomically(ready_file, json)) {
       LogError(absl::StrCat("cannot write ready file ", ready_file));
       return 1;

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "gateway/agreement/decision.h"
 #include "gateway/audit/audit_tools.h"
@@ -86,6 +87,18 @@ const char* StatusCodeName(grpc::StatusCode code) {
   int index = static_cast<int>(code);
   return index >= 0 && index <= 16 ? kNames[index] : "UNKNOWN";
 }
+
+// Measures a stage from `started` to the end of the scope.
+class StageTimer {
+ public:
+  StageTimer(absl::optional<absl::Duration>* out, absl::Time started)
+      : out_(out), started_(started) {}
+  ~StageTimer() { *out_ = absl::Now() - started_; }
+
+ private:
+  absl::optional<absl::Duration>* out_;
+  absl::Time started_;
+};
 
 // One call through the gateway. Owns itself: gRPC hands it back in OnDone.
 class ExchangeReactor : public grpc::ServerGenericBidiReactor {
@@ -221,6 +234,8 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   // The agreement stage, on both gateways: the call must be allowed by the agreement it names,
   // and the provider gateway's copy must be the consumer gateway's. False when refused.
   bool Authorize() {
+    absl::Time authorise_started = absl::Now();
+    StageTimer timer(&authorise_duration_, authorise_started);
     bool provider_side = role_ == ListenerRole::kFederation;
     const std::string& peer_digest = peer_agreement_digest_;
     AgreementDecision decision = pasarela::Authorize(
@@ -296,6 +311,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   }
 
   void Forward() {
+    forward_started_ = absl::Now();
     upstream_context_ = grpc::ClientContext::FromCallbackServerContext(*context_);
     if (context_->deadline() == std::chrono::system_clock::time_point::max()) {
       upstream_context_->set_deadline(
@@ -338,6 +354,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   }
 
   void OnUpstreamDone(grpc::Status status) {
+    forward_duration_ = absl::Now() - forward_started_;
     if (verify_provider_ != nullptr && status.error_code() == grpc::StatusCode::NOT_FOUND) {
       // Nobody with that identifier: a verification answers "not found", not an error.
       AnswerVerification(nullptr);
@@ -432,6 +449,55 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
         ": ", StatusCodeName(static_cast<grpc::StatusCode>(status.code())), ": ", status.message(),
         deny_rule_.empty() ? "" : absl::StrCat(" [rule ", deny_rule_, "]")));
     Answer(ToGrpcStatus(status), false);
+  }
+
+  // One line in the access log and the exchange in the metrics: parties, decision, status,
+  // stage latencies, sizes, what was withheld and which categories left. Never values.
+  void Report(const grpc::Status& status) {
+    if (services_.metrics == nullptr && services_.access_log == nullptr) return;
+    std::vector<std::string> withheld;
+    if (!withheld_.empty()) withheld = absl::StrSplit(withheld_, ',');
+    std::vector<DataCategory> categories;
+    for (const Disclosed& item : disclosed_) {
+      absl::optional<DataCategory> category = ParseDataCategory(item.category);
+      if (category.has_value() &&
+          std::find(categories.begin(), categories.end(), *category) == categories.end()) {
+        categories.push_back(*category);
+      }
+    }
+    bool allowed = agreement_ != nullptr && deny_rule_.empty();
+    std::string rule = !deny_rule_.empty() ? deny_rule_ : allowed ? "allowed" : "";
+    admin::ExchangeFacts facts;
+    facts.exchange_id = exchange_id_;
+    facts.gateway = services_.country;
+    facts.direction = role_ == ListenerRole::kAgency ? admin::ExchangeDirection::kConsumerSide
+                                                     : admin::ExchangeDirection::kProviderSide;
+    facts.consumer = route_.consumer;
+    facts.provider = route_.provider;
+    // A method outside the catalog is one word in the metrics, so a caller cannot mint labels.
+    facts.method = runtime_->snapshot().catalog().FindMethod(method_) != nullptr
+                       ? absl::string_view(method_)
+                       : absl::string_view("unknown");
+    facts.agreement = agreement_id_;
+    facts.purpose = purpose_;
+    facts.allowed = allowed;
+    facts.rule = rule;
+    facts.code = static_cast<absl::StatusCode>(status.error_code());
+    facts.time_in = started_;
+    facts.time_out = absl::Now();
+    if (authorise_duration_.has_value()) {
+      facts.SetStage(admin::ExchangeStage::kAuthorise, *authorise_duration_);
+    }
+    if (forward_duration_.has_value()) {
+      facts.SetStage(admin::ExchangeStage::kForward, *forward_duration_);
+    }
+    if (audit_duration_.has_value()) facts.SetStage(admin::ExchangeStage::kAudit, *audit_duration_);
+    facts.bytes_in = bytes_in_;
+    facts.bytes_out = bytes_out_;
+    facts.withheld_fields = withheld;
+    facts.categories_disclosed = categories;
+    if (services_.metrics != nullptr) services_.metrics->RecordExchange(facts);
+    if (services_.access_log != nullptr) services_.access_log->Write(facts);
   }
 
   // VerifyIdentity over a provider that only offers a lookup: the request's identifier becomes a
@@ -615,8 +681,10 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   // Answers only once the exchange's audit record is durable; if it cannot be written, the
   // exchange is refused (fail closed).
   void Answer(const grpc::Status& status, bool with_response) {
-    services_.audit->Append(BuildRecord(status), [this, status,
-                                                  with_response](absl::Status durable) {
+    absl::Time audit_started = absl::Now();
+    services_.audit->Append(BuildRecord(status), [this, status, with_response,
+                                                  audit_started](absl::Status durable) {
+      audit_duration_ = absl::Now() - audit_started;
       if (!durable.ok()) {
         LogError(absl::StrCat("exchange ", exchange_id_, " refused: ", durable.message()));
         Finish(grpc::Status(
@@ -649,6 +717,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
                               withheld_.empty() ? "" : absl::StrCat(" [withheld ", withheld_, "]"),
                               absl::ToDoubleMilliseconds(absl::Now() - started_)));
     }
+    Report(status);
     if (with_response) {
       StartWriteAndFinish(&response_, grpc::WriteOptions(), status);
     } else {
@@ -697,6 +766,11 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     bool detected = false;
   };
   std::vector<Disclosed> disclosed_;
+  // Stage latencies, for the metrics.
+  absl::optional<absl::Duration> authorise_duration_;
+  absl::optional<absl::Duration> forward_duration_;
+  absl::optional<absl::Duration> audit_duration_;
+  absl::Time forward_started_;
   // Held from admission to the end of the call.
   InFlightSlot slot_;
   uint64_t bytes_in_ = 0;

@@ -11,6 +11,8 @@
 
 #include <memory>
 
+#include "gateway/admin/access_log.h"
+#include "gateway/admin/gateway_metrics.h"
 #include "gateway/audit/audit_crypto.h"
 #include "gateway/audit/audit_log.h"
 #include "gateway/net/caller_authenticator.h"
@@ -27,6 +29,9 @@ struct ExchangeServices {
   const audit::CheckpointSigner* receipt_signer = nullptr;
   std::string country;
   InFlightLimiter* in_flight = nullptr;
+  admin::GatewayMetrics* metrics = nullptr;
+  // Null when the access log is off.
+  admin::AccessLog* access_log = nullptr;
 };
 
 class ExchangeService : public grpc::CallbackGenericService {

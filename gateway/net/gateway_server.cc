@@ -136,11 +136,17 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
   if (!federation.ok()) return federation.status();
   federation_server_ = *std::move(federation);
 
+  absl::Status admin = StartAdmin(config);
+  if (!admin.ok()) return admin;
+  metrics_->SetPolicyLoaded(absl::Now());
+  UpdateExpiries(*snapshot);
+
   absl::Duration interval = config.crl_refresh_interval;
   refresher_ = std::thread([this, interval] {
     while (!stop_refresh_.WaitForNotificationWithTimeout(interval)) {
       runtime_.Get()->RefreshRevocationLists();
       UpdateHealth();
+      metrics_->SetAuditStats(audit_->stats());
     }
   });
   std::vector<std::string> watched = {config.policy_dir,
@@ -192,9 +198,52 @@ absl::Status GatewayServer::OpenAudit(const GatewayConfig& config) {
                        report.last_sequence));
   in_flight_ =
       std::make_unique<InFlightLimiter>(config.max_in_flight, config.max_in_flight_per_consumer);
-  services_ = ExchangeServices{audit_.get(), *std::move(key), receipt_signer_.get(), config.country,
-                               in_flight_.get()};
+  metrics_ = std::make_unique<admin::GatewayMetrics>();
+  if (config.access_log != "off") {
+    absl::StatusOr<std::unique_ptr<admin::AccessLog>> access_log =
+        admin::AccessLog::Open(config.access_log);
+    if (!access_log.ok()) return access_log.status();
+    access_log_ = *std::move(access_log);
+  }
+  services_.audit = audit_.get();
+  services_.pseudonym_key = *std::move(key);
+  services_.receipt_signer = receipt_signer_.get();
+  services_.country = config.country;
+  services_.in_flight = in_flight_.get();
+  services_.metrics = metrics_.get();
+  services_.access_log = access_log_.get();
   return absl::OkStatus();
+}
+
+absl::Status GatewayServer::StartAdmin(const GatewayConfig& config) {
+  admin::AdminServerOptions options;
+  options.address = config.admin_address;
+  absl::StatusOr<std::unique_ptr<admin::AdminServer>> admin = admin::AdminServer::Start(
+      options, [this] { return metrics_->Exposition(); },
+      [this]() -> absl::Status {
+        if (!audit_->healthy()) {
+          return absl::UnavailableError("the audit trail cannot be written: exchanges are refused");
+        }
+        return absl::OkStatus();
+      });
+  if (!admin.ok()) {
+    return absl::Status(admin.status().code(), absl::StrCat("admin listener ", config.admin_address,
+                                                            ": ", admin.status().message()));
+  }
+  admin_ = *std::move(admin);
+  return absl::OkStatus();
+}
+
+void GatewayServer::UpdateExpiries(const PolicySnapshot& snapshot) {
+  metrics_->SetAgreementExpiries(snapshot.agreements().agreements());
+  std::vector<admin::Expiry> certificates;
+  absl::StatusOr<Certificate> own = Certificate::FromPem(identity_.certificate_pem);
+  if (own.ok()) certificates.push_back({"gateway", own->not_after()});
+  for (const FederationCountry& country : snapshot.federation().countries) {
+    absl::StatusOr<Certificate> ca = Certificate::FromPemFile(country.ca_file);
+    if (ca.ok()) certificates.push_back({absl::StrCat("ca-", country.code), ca->not_after()});
+  }
+  metrics_->SetExpiries(admin::ExpiryKind::kCertificate, std::move(certificates));
 }
 
 void GatewayServer::UpdateHealth() {
@@ -217,6 +266,7 @@ absl::Status GatewayServer::Reload() {
   absl::MutexLock lock(&reload_mu_);
   auto fail = [this](const absl::Status& status) {
     reloads_failed_.fetch_add(1);
+    metrics_->RecordReload(false);
     LogError(absl::StrCat("policy reload failed, the running policy stays in force:\n",
                           status.message()));
     return status;
@@ -240,6 +290,8 @@ absl::Status GatewayServer::Reload() {
   }
   quota_->RetainOnly(agreement_ids);
   reloads_succeeded_.fetch_add(1);
+  metrics_->RecordReload(true);
+  UpdateExpiries(**snapshot);
   audit::v1::AuditRecord record;
   record.set_direction(audit::v1::POLICY_RELOAD);
   record.set_policy_digest(absl::HexStringToBytes((*snapshot)->digest()));
@@ -254,6 +306,10 @@ absl::Status GatewayServer::Reload() {
 
 std::string GatewayServer::agency_address() const {
   return absl::StrCat(HostOf(startup_config_.agency_address), ":", agency_port_);
+}
+
+std::string GatewayServer::admin_address() const {
+  return admin_ != nullptr ? admin_->address() : "";
 }
 
 std::string GatewayServer::federation_address() const {
@@ -276,6 +332,7 @@ void GatewayServer::Shutdown() {
   agency.join();
   if (!stop_refresh_.HasBeenNotified()) stop_refresh_.Notify();
   if (refresher_.joinable()) refresher_.join();
+  if (admin_ != nullptr) admin_->Stop();
   if (audit_ != nullptr) {
     absl::Status closed = audit_->Close();
     if (closed.ok()) {

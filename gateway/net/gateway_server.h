@@ -17,6 +17,9 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "gateway/admin/access_log.h"
+#include "gateway/admin/admin_server.h"
+#include "gateway/admin/gateway_metrics.h"
 #include "gateway/admin/reflection_service.h"
 #include "gateway/net/exchange_service.h"
 #include "gateway/net/gateway_runtime.h"
@@ -35,6 +38,8 @@ class GatewayServer {
   // "host:port" with the port actually bound.
   std::string agency_address() const;
   std::string federation_address() const;
+  // The admin HTTP listener's "host:port" (/metrics, /livez, /readyz).
+  std::string admin_address() const;
 
   // Re-reads the policy and swaps it in. Logs and returns every error; on error nothing changes.
   absl::Status Reload();
@@ -48,6 +53,9 @@ class GatewayServer {
   GatewayServer() = default;
   absl::Status Build(PolicySnapshotPtr snapshot);
   absl::Status OpenAudit(const GatewayConfig& config);
+  absl::Status StartAdmin(const GatewayConfig& config);
+  // Expiry gauges: the gateway's and the federation's certificates, and the agreements.
+  void UpdateExpiries(const PolicySnapshot& snapshot);
   // Health follows the audit trail: NOT_SERVING while it cannot be written.
   void UpdateHealth();
 
@@ -58,6 +66,9 @@ class GatewayServer {
   std::unique_ptr<audit::CheckpointSigner> receipt_signer_;
   ExchangeServices services_;
   std::unique_ptr<InFlightLimiter> in_flight_;
+  std::unique_ptr<admin::GatewayMetrics> metrics_;
+  std::unique_ptr<admin::AccessLog> access_log_;
+  std::unique_ptr<admin::AdminServer> admin_;
   std::unique_ptr<QuotaLimiter> quota_;
   CurrentRuntime runtime_;
   std::unique_ptr<ExchangeService> agency_service_;

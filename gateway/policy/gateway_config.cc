@@ -24,7 +24,7 @@ absl::optional<GatewayConfig> LoadGatewayConfig(const std::string& path, Diagnos
   if (!file.ok()) return absl::nullopt;
   YamlMap top(file.root, path, diagnostics, "gateway");
   top.ExpectKeys({"apiVersion", "kind", "country", "listeners", "tls", "policy_dir",
-                  "descriptor_sets", "defaults", "limits", "upstreams", "audit"});
+                  "descriptor_sets", "defaults", "limits", "upstreams", "audit", "access_log"});
   CheckHeader(top, "Gateway");
 
   GatewayConfig config;
@@ -40,7 +40,14 @@ absl::optional<GatewayConfig> LoadGatewayConfig(const std::string& path, Diagnos
 
   if (top.Has("listeners")) {
     YamlMap listeners(top.Get("listeners"), path, diagnostics, "listeners");
-    listeners.ExpectKeys({"agency", "federation"});
+    listeners.ExpectKeys({"agency", "federation", "admin"});
+    if (absl::optional<std::string> admin = listeners.OptionalString("admin")) {
+      if (!IsHostPort(*admin)) {
+        listeners.Error(listeners.Get("admin"),
+                        absl::StrCat("listeners.admin: expected host:port, found '", *admin, "'"));
+      }
+      config.admin_address = *admin;
+    }
     for (auto [key, target] :
          {std::pair<const char*, std::string*>{"agency", &config.agency_address},
           {"federation", &config.federation_address}}) {
@@ -69,6 +76,11 @@ absl::optional<GatewayConfig> LoadGatewayConfig(const std::string& path, Diagnos
   }
 
   if (auto value = top.RequiredString("policy_dir")) config.policy_dir = ResolvePath(path, *value);
+  if (auto value = top.OptionalString("access_log")) {
+    config.access_log = (*value == "stdout" || *value == "stderr" || *value == "off")
+                            ? *value
+                            : ResolvePath(path, *value);
+  }
   if (auto sets = top.OptionalStringList("descriptor_sets")) {
     for (const std::string& set : *sets) config.descriptor_sets.push_back(ResolvePath(path, set));
   }

@@ -19,6 +19,10 @@ struct GatewayConfig {
   // host:port; port 0 picks a free port (reported in the log and the ready file).
   std::string agency_address;
   std::string federation_address;
+  // HTTP /metrics, /livez, /readyz; loopback by default, port 0 picks a free port.
+  std::string admin_address = "127.0.0.1:0";
+  // One JSON line per exchange: "stdout", "stderr", a file path, or "off".
+  std::string access_log = "stdout";
   std::string certificate_file;
   std::string key_file;
   std::string policy_dir;

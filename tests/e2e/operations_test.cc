@@ -1,0 +1,122 @@
+// Operations through real gateways: the admin listener's /metrics moves with the calls, /livez and
+// /readyz answer, and the access log has one JSON line per exchange with no payload values.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "pasarela/identity/v1/identity.grpc.pb.h"
+#include "tests/support/topology.h"
+
+namespace pasarela::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// A plain HTTP/1.0 GET on loopback: returns the whole response, status line first.
+std::string HttpGet(const std::string& address, const std::string& path) {
+  std::vector<std::string> parts = absl::StrSplit(address, ':');
+  int port = 0;
+  if (parts.size() != 2 || !absl::SimpleAtoi(parts[1], &port)) return "";
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in target{};
+  target.sin_family = AF_INET;
+  target.sin_port = htons(static_cast<uint16_t>(port));
+  ::inet_pton(AF_INET, parts[0].c_str(), &target.sin_addr);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&target), sizeof(target)) != 0) {
+    ::close(fd);
+    return "";
+  }
+  std::string request = absl::StrCat("GET ", path, " HTTP/1.0\r\nHost: test\r\n\r\n");
+  (void)!::write(fd, request.data(), request.size());
+  std::string response;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buffer, sizeof(buffer))) > 0)
+    response.append(buffer, static_cast<size_t>(n));
+  ::close(fd);
+  return response;
+}
+
+std::string AdminAddress(const GatewayProcess& gateway) {
+  std::string ready = ReadFileOrEmpty(gateway.dir + "/ready.json");
+  std::string key = "\"admin_address\":\"";
+  size_t at = ready.find(key);
+  if (at == std::string::npos) return "";
+  at += key.size();
+  return ready.substr(at, ready.find('"', at) - at);
+}
+
+TEST(OperationsTest, MetricsHealthAndAccessLogFollowTheExchanges) {
+  Topology topology({"AR", "CL"});
+  topology.StartProvider("CL/GOV/registro-civil");
+  GatewayProcess& ar = topology.StartGateway("AR");
+  topology.StartGateway("CL");
+  std::string admin = AdminAddress(ar);
+  ASSERT_THAT(admin, HasSubstr("127.0.0.1:"));
+  EXPECT_THAT(HttpGet(admin, "/livez"), HasSubstr("200"));
+  EXPECT_THAT(HttpGet(admin, "/readyz"), HasSubstr("200"));
+
+  auto stub = identity::v1::IdentityService::NewStub(MtlsChannel(
+      ar.agency_address(), "AR/agencies/migraciones.crt", "AR/agencies/migraciones.key", "AR"));
+  std::string exchange_id;
+  for (const char* purpose : {"border-control", "border-control", "tax-audit"}) {
+    grpc::ClientContext context;
+    context.AddMetadata("x-pasarela-target", "CL/GOV/registro-civil");
+    context.AddMetadata("x-pasarela-purpose", purpose);
+    context.AddMetadata("x-pasarela-agreement", "test-identity");
+    identity::v1::GetPersonRequest request;
+    request.mutable_identifier()->set_scheme("CL-RUN");
+    request.mutable_identifier()->set_value("12531909-2");
+    identity::v1::GetPersonResponse response;
+    stub->GetPerson(&context, request, &response);
+    auto headers = context.GetServerInitialMetadata();
+    auto it = headers.find("x-pasarela-exchange-id");
+    if (it != headers.end() && exchange_id.empty()) {
+      exchange_id.assign(it->second.data(), it->second.size());
+    }
+  }
+  std::string metrics = HttpGet(admin, "/metrics");
+  EXPECT_THAT(metrics, HasSubstr("# TYPE pasarela_exchanges_total counter"));
+  EXPECT_THAT(metrics, HasSubstr("consumer=\"AR/GOV/migraciones\""));
+  EXPECT_THAT(metrics, HasSubstr("pasarela_denials_total"));
+  EXPECT_THAT(metrics, HasSubstr("purpose-not-allowed"));
+  EXPECT_THAT(metrics, HasSubstr("pasarela_stage_duration_seconds_bucket"));
+  // Two allowed exchanges answered OK, counted on one series.
+  bool found_two = false;
+  for (absl::string_view line : absl::StrSplit(metrics, '\n')) {
+    if (absl::StartsWith(line, "pasarela_exchanges_total{") &&
+        absl::StrContains(line, "code=\"OK\"") && absl::EndsWith(line, " 2")) {
+      found_two = true;
+    }
+  }
+  EXPECT_TRUE(found_two) << metrics;
+
+  ASSERT_FALSE(exchange_id.empty());
+  ASSERT_TRUE(ar.process->WaitForLog(absl::StrCat("\"exchange_id\":\"", exchange_id, "\""),
+                                     absl::Seconds(5)));
+  std::string line;
+  for (absl::string_view candidate : absl::StrSplit(ar.process->Log(), '\n')) {
+    if (absl::StrContains(candidate, exchange_id) && absl::StartsWith(candidate, "{")) {
+      line = std::string(candidate);
+    }
+  }
+  EXPECT_THAT(line, HasSubstr("\"consumer\":\"AR/GOV/migraciones\""));
+  EXPECT_THAT(line, HasSubstr("\"provider\":\"CL/GOV/registro-civil\""));
+  EXPECT_THAT(line, HasSubstr("\"decision\":\"allow\""));
+  EXPECT_THAT(line, HasSubstr("\"status\":\"OK\""));
+  EXPECT_THAT(line, HasSubstr("\"agreement\":\"test-identity\""));
+  // Never a payload value.
+  EXPECT_THAT(line, Not(HasSubstr("12531909")));
+  EXPECT_THAT(line, Not(HasSubstr("González")));
+}
+
+}  // namespace
+}  // namespace pasarela::testing
