@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "gateway/admin/catalog.h"
 #include "gateway/agreement/explain.h"
 #include "gateway/audit/audit_tools.h"
 #include "gateway/classify/classify_command.h"
@@ -27,6 +28,7 @@ constexpr char kUsage[] =
     "  pasarela serve --config gateway.yaml [--ready-file FILE]\n"
     "  pasarela policy lint DIR [--country CC] [--descriptor-set FILE]...\n"
     "  pasarela policy explain DIR --agreement ID [--descriptor-set FILE]...\n"
+    "  pasarela catalog --policy DIR [--participant P] [--descriptor-set FILE]...\n"
     "  pasarela classify --policy DIR [--descriptor-set FILE]...   (one text per line on stdin)\n"
     "  pasarela map --policy DIR --mapping ID [--reverse] [--descriptor-set FILE]...\n"
     "  pasarela audit verify PATH [--ca FILE]... [--strict]\n"
@@ -209,6 +211,7 @@ int Main(int argc, char** argv) {
   if (command == "classify")
     return classify::RunClassifyCommand(args, std::cin, std::cout, std::cerr);
   if (command == "map") return RunMapCommand(args, std::cin, std::cout, std::cerr);
+  if (command == "catalog") return admin::RunCatalogCommand(args, std::cout, std::cerr);
   if (command == "version" || command == "--version") {
     std::cout << "pasarela " << PASARELA_VERSION << "\n";
     return 0;

@@ -96,6 +96,17 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
       std::vector<std::string>{"grpc.health.v1.Health",
                                "grpc.reflection.v1alpha.ServerReflection"});
 
+  catalog_ = std::make_unique<admin::CatalogService>(
+      [this](const grpc::CallbackServerContext& context) -> absl::StatusOr<std::string> {
+        absl::StatusOr<VerifiedPeer> caller =
+            runtime_.Get()
+                ->authenticator(ListenerRole::kAgency)
+                .Authenticate(*context.auth_context(), absl::Now());
+        if (!caller.ok()) return caller.status();
+        return caller->participant->ToString();
+      },
+      [this] { return runtime_.Get()->snapshot_ptr(); });
+
   grpc::EnableDefaultHealthCheckService(true);
   auto build_listener = [&](const std::string& address, ListenerRole role, ExchangeService* service,
                             int* port) -> absl::StatusOr<std::unique_ptr<grpc::Server>> {
@@ -118,6 +129,7 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
     builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE,
                                static_cast<int>(config.max_metadata_bytes));
     builder.RegisterService(reflection_.get());
+    if (role == ListenerRole::kAgency) builder.RegisterService(catalog_.get());
     builder.RegisterCallbackGenericService(service);
     std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
     if (server == nullptr || *port == 0) {
@@ -264,6 +276,11 @@ void GatewayServer::UpdateHealth() {
 
 absl::Status GatewayServer::Reload() {
   absl::MutexLock lock(&reload_mu_);
+  // A reload is also the moment logrotate has moved the access log away.
+  if (access_log_ != nullptr) {
+    absl::Status reopened = access_log_->Reopen();
+    if (!reopened.ok()) LogError(absl::StrCat("access log: ", reopened.message()));
+  }
   auto fail = [this](const absl::Status& status) {
     reloads_failed_.fetch_add(1);
     metrics_->RecordReload(false);

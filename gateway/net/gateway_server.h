@@ -19,6 +19,7 @@
 #include "absl/synchronization/notification.h"
 #include "gateway/admin/access_log.h"
 #include "gateway/admin/admin_server.h"
+#include "gateway/admin/catalog_service.h"
 #include "gateway/admin/gateway_metrics.h"
 #include "gateway/admin/reflection_service.h"
 #include "gateway/net/exchange_service.h"
@@ -77,6 +78,8 @@ class GatewayServer {
   // later are served by the data plane at once, and by reflection after a restart.
   PolicySnapshotPtr reflection_snapshot_;
   std::unique_ptr<ReflectionService> reflection_;
+  // On the agency listener: what the calling agency may call, under which agreements.
+  std::unique_ptr<admin::CatalogService> catalog_;
   std::unique_ptr<grpc::Server> agency_server_;
   std::unique_ptr<grpc::Server> federation_server_;
   // Last serving status given to the health service (true: SERVING).

@@ -7,10 +7,12 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "pasarela/catalog/v1/catalog.grpc.pb.h"
 #include "pasarela/identity/v1/identity.grpc.pb.h"
 #include "tests/support/topology.h"
 
@@ -116,6 +118,42 @@ TEST(OperationsTest, MetricsHealthAndAccessLogFollowTheExchanges) {
   // Never a payload value.
   EXPECT_THAT(line, Not(HasSubstr("12531909")));
   EXPECT_THAT(line, Not(HasSubstr("González")));
+}
+
+TEST(OperationsTest, CatalogAnswersDifferPerCaller) {
+  Topology topology({"AR", "CL"});
+  std::string only_migraciones = absl::StrReplaceAll(
+      Topology::DefaultAgreementYaml({"AR", "CL"}),
+      {{"id: test-identity", "id: migraciones-only"},
+       {"AR/GOV/migraciones, AR/GOV/afip, AR/GOV/spare-agency", "AR/GOV/migraciones"}});
+  topology.SetAgreement("migraciones-only", only_migraciones);
+  GatewayProcess& ar = topology.StartGateway("AR");
+  auto offerings = [&](const std::string& agency) {
+    auto stub = catalog::v1::CatalogService::NewStub(
+        MtlsChannel(ar.agency_address(), "AR/agencies/" + agency + ".crt",
+                    "AR/agencies/" + agency + ".key", "AR"));
+    grpc::ClientContext context;
+    catalog::v1::ListOfferingsResponse response;
+    grpc::Status status =
+        stub->ListOfferings(&context, catalog::v1::ListOfferingsRequest(), &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    std::vector<std::string> agreements;
+    for (const auto& offering : response.offerings()) {
+      agreements.push_back(offering.agreement() + " " + offering.method());
+    }
+    EXPECT_EQ(response.participant(), "AR/GOV/" + agency);
+    return agreements;
+  };
+  std::vector<std::string> migraciones = offerings("migraciones");
+  std::vector<std::string> afip = offerings("afip");
+  EXPECT_THAT(migraciones, ::testing::Contains(
+                               "migraciones-only pasarela.identity.v1.IdentityService/GetPerson"));
+  EXPECT_THAT(migraciones,
+              ::testing::Contains("test-identity pasarela.identity.v1.IdentityService/GetPerson"));
+  EXPECT_THAT(afip,
+              ::testing::Contains("test-identity pasarela.identity.v1.IdentityService/GetPerson"));
+  EXPECT_THAT(afip, ::testing::Not(::testing::Contains(
+                        "migraciones-only pasarela.identity.v1.IdentityService/GetPerson")));
 }
 
 }  // namespace
