@@ -271,6 +271,17 @@ std::string TrustStore::RootPem(absl::string_view country) const {
   return "";
 }
 
+std::vector<std::pair<std::string, absl::Time>> TrustStore::CrlNextUpdates() const {
+  absl::ReaderMutexLock lock(&mu_);
+  std::vector<std::pair<std::string, absl::Time>> updates;
+  for (const Anchor& anchor : anchors_) {
+    updates.emplace_back(anchor.config.country, anchor.revocation.status.ok()
+                                                    ? anchor.revocation.next_update
+                                                    : absl::InfinitePast());
+  }
+  return updates;
+}
+
 std::vector<std::string> TrustStore::Countries() const {
   absl::ReaderMutexLock lock(&mu_);
   std::vector<std::string> countries;

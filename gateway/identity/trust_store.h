@@ -75,6 +75,8 @@ class TrustStore {
   std::string RootBundlePem() const;
   // The PEM of the CA of `country`, or empty.
   std::string RootPem(absl::string_view country) const;
+  // Each country's CRL nextUpdate (infinite past when its CRL is unusable), for metrics.
+  std::vector<std::pair<std::string, absl::Time>> CrlNextUpdates() const;
   // Countries in this store.
   std::vector<std::string> Countries() const;
 

@@ -20,9 +20,24 @@ ChannelPool::ChannelPool(std::string address, std::string description,
     args.SetInt(GRPC_ARG_MAX_SEND_MESSAGE_LENGTH, static_cast<int>(options.max_message_bytes));
     // Distinct arguments keep the channels on distinct connections.
     args.SetInt("pasarela.channel_index", i);
-    stubs_.push_back(std::make_unique<grpc::GenericStub>(
-        grpc::CreateCustomChannel(address_, credentials, args)));
+    channels_.push_back(grpc::CreateCustomChannel(address_, credentials, args));
+    stubs_.push_back(std::make_unique<grpc::GenericStub>(channels_.back()));
   }
+}
+
+grpc_connectivity_state ChannelPool::State() const {
+  // Ordered from best to worst, so the pool reports its best channel.
+  static constexpr grpc_connectivity_state kOrder[] = {
+      GRPC_CHANNEL_READY, GRPC_CHANNEL_CONNECTING, GRPC_CHANNEL_IDLE,
+      GRPC_CHANNEL_TRANSIENT_FAILURE, GRPC_CHANNEL_SHUTDOWN};
+  size_t best = sizeof(kOrder) / sizeof(kOrder[0]) - 1;
+  for (const auto& channel : channels_) {
+    grpc_connectivity_state state = channel->GetState(/*try_to_connect=*/false);
+    for (size_t i = 0; i < best; ++i) {
+      if (kOrder[i] == state) best = i;
+    }
+  }
+  return kOrder[best];
 }
 
 grpc::GenericStub& ChannelPool::Pick() {

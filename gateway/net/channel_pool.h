@@ -35,11 +35,14 @@ class ChannelPool {
   grpc::GenericStub& Pick();
 
   const std::string& address() const { return address_; }
+  // The best connectivity state among the pool's channels (READY if any is ready), for metrics.
+  grpc_connectivity_state State() const;
   const std::string& description() const { return description_; }
 
  private:
   std::string address_;
   std::string description_;
+  std::vector<std::shared_ptr<grpc::Channel>> channels_;
   std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;
   std::atomic<uint64_t> next_{0};
 };

@@ -52,6 +52,8 @@ class GatewayRuntime {
       const google::protobuf::Descriptor* type) const {
     return std::unique_ptr<google::protobuf::Message>(message_factory_.GetPrototype(type)->New());
   }
+  // Each trusted CA's CRL nextUpdate, by country.
+  std::vector<std::pair<std::string, absl::Time>> CrlNextUpdates() const;
   // Re-reads changed CRL files of both listeners' trust stores.
   void RefreshRevocationLists() const;
 

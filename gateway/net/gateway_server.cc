@@ -156,9 +156,20 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
   absl::Duration interval = config.crl_refresh_interval;
   refresher_ = std::thread([this, interval] {
     while (!stop_refresh_.WaitForNotificationWithTimeout(interval)) {
-      runtime_.Get()->RefreshRevocationLists();
+      GatewayRuntimePtr runtime = runtime_.Get();
+      runtime->RefreshRevocationLists();
       UpdateHealth();
       metrics_->SetAuditStats(audit_->stats());
+      std::vector<std::pair<std::string, admin::PeerConnectionState>> peers;
+      for (const auto& [country, pool] : runtime->upstreams().Peers()) {
+        peers.emplace_back(country, static_cast<admin::PeerConnectionState>(pool->State()));
+      }
+      metrics_->SetPeerStates(std::move(peers));
+      std::vector<admin::Expiry> crls;
+      for (const auto& [country, next_update] : runtime->CrlNextUpdates()) {
+        crls.push_back({absl::StrCat("crl-", country), next_update});
+      }
+      metrics_->SetExpiries(admin::ExpiryKind::kCrl, std::move(crls));
     }
   });
   std::vector<std::string> watched = {config.policy_dir,

@@ -49,6 +49,12 @@ ChannelPool* Upstreams::PeerGateway(absl::string_view country) const {
   return it == peers_.end() ? nullptr : it->second.get();
 }
 
+std::vector<std::pair<std::string, const ChannelPool*>> Upstreams::Peers() const {
+  std::vector<std::pair<std::string, const ChannelPool*>> peers;
+  for (const auto& [country, pool] : peers_) peers.emplace_back(country, pool.get());
+  return peers;
+}
+
 ChannelPool* Upstreams::Provider(absl::string_view participant) const {
   auto it = providers_.find(participant);
   return it == providers_.end() ? nullptr : it->second.get();

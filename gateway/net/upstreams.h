@@ -22,6 +22,8 @@ class Upstreams {
 
   // The pool to the gateway of `country`, or null if the federation has none.
   ChannelPool* PeerGateway(absl::string_view country) const;
+  // Every peer gateway's pool, by country.
+  std::vector<std::pair<std::string, const ChannelPool*>> Peers() const;
   // The pool to local provider `participant` ("CL/GOV/registro-civil"), or null.
   ChannelPool* Provider(absl::string_view participant) const;
 

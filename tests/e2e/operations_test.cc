@@ -120,6 +120,48 @@ TEST(OperationsTest, MetricsHealthAndAccessLogFollowTheExchanges) {
   EXPECT_THAT(line, Not(HasSubstr("González")));
 }
 
+TEST(OperationsTest, PrometheusScrapesTheExchangeCounter) {
+  if (::access("/usr/bin/prometheus", X_OK) != 0) {
+    GTEST_SKIP() << "Debian's prometheus is not installed (scripts/setup installs it)";
+  }
+  Topology topology({"AR", "CL"});
+  topology.StartProvider("CL/GOV/registro-civil");
+  GatewayProcess& ar = topology.StartGateway("AR");
+  topology.StartGateway("CL");
+  std::string dir = MakeTempDir("prometheus");
+  WriteFile(dir + "/prometheus.yml",
+            absl::StrCat("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: pasarela\n"
+                         "    static_configs:\n      - targets: [\"",
+                         AdminAddress(ar), "\"]\n"));
+  int port = PickFreePort();
+  std::string web = absl::StrCat("127.0.0.1:", port);
+  ChildProcess prometheus({"/usr/bin/prometheus", "--config.file=" + dir + "/prometheus.yml",
+                           "--storage.tsdb.path=" + dir + "/data", "--web.listen-address=" + web},
+                          dir + "/prometheus.log");
+  auto stub = identity::v1::IdentityService::NewStub(MtlsChannel(
+      ar.agency_address(), "AR/agencies/migraciones.crt", "AR/agencies/migraciones.key", "AR"));
+  for (int i = 0; i < 3; ++i) {
+    grpc::ClientContext context;
+    context.AddMetadata("x-pasarela-target", "CL/GOV/registro-civil");
+    context.AddMetadata("x-pasarela-purpose", "border-control");
+    context.AddMetadata("x-pasarela-agreement", "test-identity");
+    identity::v1::GetPersonRequest request;
+    request.mutable_identifier()->set_value("12531909-2");
+    identity::v1::GetPersonResponse response;
+    ASSERT_TRUE(stub->GetPerson(&context, request, &response).ok());
+  }
+  // The counter the calls moved, read back through Prometheus's own HTTP API.
+  std::string answer;
+  absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (absl::Now() < deadline) {
+    answer = HttpGet(web, "/api/v1/query?query=sum(pasarela_exchanges_total%7Bcode%3D%22OK%22%7D)");
+    if (absl::StrContains(answer, "\"3\"]")) break;
+    absl::SleepFor(absl::Milliseconds(500));
+  }
+  EXPECT_THAT(answer, HasSubstr("\"status\":\"success\""));
+  EXPECT_THAT(answer, HasSubstr("\"3\"]")) << prometheus.Log();
+}
+
 TEST(OperationsTest, CatalogAnswersDifferPerCaller) {
   Topology topology({"AR", "CL"});
   std::string only_migraciones = absl::StrReplaceAll(
