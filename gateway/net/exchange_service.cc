@@ -283,6 +283,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
                                               " answered bytes that are not a ",
                                               descriptor->output_type()->full_name()));
     }
+    StageTimer timer(&classify_duration_, absl::Now());
     // Trimming first: fields that will not cross are never scanned and cannot refuse the call.
     TrimReport trimmed = trimmer->Trim(message.get());
     classify::ClassificationSummary summary;
@@ -492,6 +493,10 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       facts.SetStage(admin::ExchangeStage::kForward, *forward_duration_);
     }
     if (audit_duration_.has_value()) facts.SetStage(admin::ExchangeStage::kAudit, *audit_duration_);
+    if (map_duration_.has_value()) facts.SetStage(admin::ExchangeStage::kMap, *map_duration_);
+    if (classify_duration_.has_value()) {
+      facts.SetStage(admin::ExchangeStage::kClassify, *classify_duration_);
+    }
     facts.bytes_in = bytes_in_;
     facts.bytes_out = bytes_out_;
     facts.withheld_fields = withheld;
@@ -578,7 +583,17 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   }
 
   // Parses `bytes` as the plan's source type, maps them, and serializes the target.
-  absl::StatusOr<std::string> MapBytes(const std::string& bytes, const MappingPlan& plan) const {
+  absl::StatusOr<std::string> MapBytes(const std::string& bytes, const MappingPlan& plan) {
+    absl::Time started = absl::Now();
+    // Mapping may run twice in a call (request and response): the stage is their sum.
+    struct Accumulate {
+      ExchangeReactor* reactor;
+      absl::Time started;
+      ~Accumulate() {
+        absl::Duration spent = absl::Now() - started;
+        reactor->map_duration_ = reactor->map_duration_.value_or(absl::ZeroDuration()) + spent;
+      }
+    } accumulate{this, started};
     std::unique_ptr<google::protobuf::Message> source = runtime_->NewMessage(plan.source_type());
     if (!source->ParseFromString(bytes)) {
       return absl::InvalidArgumentError(
@@ -770,6 +785,8 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   absl::optional<absl::Duration> authorise_duration_;
   absl::optional<absl::Duration> forward_duration_;
   absl::optional<absl::Duration> audit_duration_;
+  absl::optional<absl::Duration> map_duration_;
+  absl::optional<absl::Duration> classify_duration_;
   absl::Time forward_started_;
   // Held from admission to the end of the call.
   InFlightSlot slot_;
