@@ -66,26 +66,9 @@ std::string HeaderValue(const std::multimap<grpc::string_ref, grpc::string_ref>&
   return std::string(it->second.data(), it->second.size());
 }
 
-const char* StatusCodeName(grpc::StatusCode code) {
-  static const char* const kNames[] = {"OK",
-                                       "CANCELLED",
-                                       "UNKNOWN",
-                                       "INVALID_ARGUMENT",
-                                       "DEADLINE_EXCEEDED",
-                                       "NOT_FOUND",
-                                       "ALREADY_EXISTS",
-                                       "PERMISSION_DENIED",
-                                       "RESOURCE_EXHAUSTED",
-                                       "FAILED_PRECONDITION",
-                                       "ABORTED",
-                                       "OUT_OF_RANGE",
-                                       "UNIMPLEMENTED",
-                                       "INTERNAL",
-                                       "UNAVAILABLE",
-                                       "DATA_LOSS",
-                                       "UNAUTHENTICATED"};
-  int index = static_cast<int>(code);
-  return index >= 0 && index <= 16 ? kNames[index] : "UNKNOWN";
+// The canonical name of a gRPC code ("PERMISSION_DENIED"), as the metrics and access log write it.
+absl::string_view StatusCodeName(grpc::StatusCode code) {
+  return admin::StatusCodeName(static_cast<absl::StatusCode>(code));
 }
 
 // Measures a stage from `started` to the end of the scope.
