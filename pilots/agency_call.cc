@@ -15,53 +15,14 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
+#include "pilots/client_support.h"
+
 #include <fstream>
 #include <future>
 #include <iostream>
 #include <map>
 #include <string>
 #include <vector>
-
-namespace {
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::cerr << "agency_call: cannot read " << path << "\n";
-    std::exit(2);
-  }
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-const char* CodeName(grpc::StatusCode code) {
-  static const char* const kNames[] = {"OK",
-                                       "CANCELLED",
-                                       "UNKNOWN",
-                                       "INVALID_ARGUMENT",
-                                       "DEADLINE_EXCEEDED",
-                                       "NOT_FOUND",
-                                       "ALREADY_EXISTS",
-                                       "PERMISSION_DENIED",
-                                       "RESOURCE_EXHAUSTED",
-                                       "FAILED_PRECONDITION",
-                                       "ABORTED",
-                                       "OUT_OF_RANGE",
-                                       "UNIMPLEMENTED",
-                                       "INTERNAL",
-                                       "UNAVAILABLE",
-                                       "DATA_LOSS",
-                                       "UNAUTHENTICATED"};
-  int index = static_cast<int>(code);
-  return index >= 0 && index <= 16 ? kNames[index] : "UNKNOWN";
-}
-
-std::string Metadata(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
-                     const char* key) {
-  auto it = metadata.find(key);
-  return it == metadata.end() ? std::string() : std::string(it->second.data(), it->second.size());
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   std::map<std::string, std::string> flags = {{"--deadline-ms", "10000"}};
@@ -86,7 +47,7 @@ int main(int argc, char** argv) {
   google::protobuf::DescriptorPool pool;
   for (const std::string& path : descriptor_sets) {
     google::protobuf::FileDescriptorSet set;
-    if (!set.ParseFromString(ReadFile(path))) {
+    if (!set.ParseFromString(pasarela::pilots::ReadFileOrExit(path, "agency_call"))) {
       std::cerr << "agency_call: " << path << " is not a descriptor set\n";
       return 2;
     }
@@ -116,10 +77,10 @@ int main(int argc, char** argv) {
   }
 
   grpc::SslCredentialsOptions tls;
-  tls.pem_root_certs = ReadFile(flags["--ca"]);
+  tls.pem_root_certs = pasarela::pilots::ReadFileOrExit(flags["--ca"], "agency_call");
   if (flags.count("--cert")) {
-    tls.pem_cert_chain = ReadFile(flags["--cert"]);
-    tls.pem_private_key = ReadFile(flags["--key"]);
+    tls.pem_cert_chain = pasarela::pilots::ReadFileOrExit(flags["--cert"], "agency_call");
+    tls.pem_private_key = pasarela::pilots::ReadFileOrExit(flags["--key"], "agency_call");
   }
   grpc::GenericStub stub(grpc::CreateChannel(flags["--gateway"], grpc::SslCredentials(tls)));
   grpc::ClientContext context;
@@ -138,11 +99,13 @@ int main(int argc, char** argv) {
                  [&done](grpc::Status status) { done.set_value(status); });
   grpc::Status status = done.get_future().get();
 
-  std::string withheld = Metadata(context.GetServerTrailingMetadata(), "x-pasarela-withheld");
+  std::string withheld =
+      pasarela::pilots::MetadataValue(context.GetServerTrailingMetadata(), "x-pasarela-withheld");
   if (!status.ok()) {
-    std::cout << "status: " << CodeName(status.error_code())
+    std::cout << "status: " << pasarela::pilots::StatusCodeName(status.error_code())
               << "\nmessage: " << status.error_message() << "\n";
-    std::string rule = Metadata(context.GetServerTrailingMetadata(), "x-pasarela-deny-rule");
+    std::string rule = pasarela::pilots::MetadataValue(context.GetServerTrailingMetadata(),
+                                                       "x-pasarela-deny-rule");
     if (!rule.empty()) std::cout << "rule: " << rule << "\n";
     return 1;
   }
@@ -163,7 +126,8 @@ int main(int argc, char** argv) {
   options.preserve_proto_field_names = true;
   (void)google::protobuf::util::MessageToJsonString(*response, &json, options);
   std::cout << "status: OK\nexchange: "
-            << Metadata(context.GetServerInitialMetadata(), "x-pasarela-exchange-id")
+            << pasarela::pilots::MetadataValue(context.GetServerInitialMetadata(),
+                                               "x-pasarela-exchange-id")
             << "\nresponse: " << json << "\n";
   if (!withheld.empty()) std::cout << "withheld by the agreement: " << withheld << "\n";
   return 0;

@@ -8,6 +8,8 @@
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 
+#include "pilots/client_support.h"
+
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -17,15 +19,6 @@
 
 namespace {
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::cerr << "agency_client: cannot read " << path << "\n";
-    std::exit(2);
-  }
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 std::string ToJson(const google::protobuf::Message& message) {
   std::string json;
   google::protobuf::util::JsonPrintOptions options;
@@ -33,28 +26,6 @@ std::string ToJson(const google::protobuf::Message& message) {
   options.preserve_proto_field_names = true;
   (void)google::protobuf::util::MessageToJsonString(message, &json, options);
   return json;
-}
-
-const char* CodeName(grpc::StatusCode code) {
-  static const char* const kNames[] = {"OK",
-                                       "CANCELLED",
-                                       "UNKNOWN",
-                                       "INVALID_ARGUMENT",
-                                       "DEADLINE_EXCEEDED",
-                                       "NOT_FOUND",
-                                       "ALREADY_EXISTS",
-                                       "PERMISSION_DENIED",
-                                       "RESOURCE_EXHAUSTED",
-                                       "FAILED_PRECONDITION",
-                                       "ABORTED",
-                                       "OUT_OF_RANGE",
-                                       "UNIMPLEMENTED",
-                                       "INTERNAL",
-                                       "UNAVAILABLE",
-                                       "DATA_LOSS",
-                                       "UNAUTHENTICATED"};
-  int index = static_cast<int>(code);
-  return index >= 0 && index <= 16 ? kNames[index] : "UNKNOWN";
 }
 
 }  // namespace
@@ -70,10 +41,10 @@ int main(int argc, char** argv) {
     }
   }
   grpc::SslCredentialsOptions tls;
-  tls.pem_root_certs = ReadFile(flags["--ca"]);
+  tls.pem_root_certs = pasarela::pilots::ReadFileOrExit(flags["--ca"], "agency_client");
   if (flags.count("--cert")) {
-    tls.pem_cert_chain = ReadFile(flags["--cert"]);
-    tls.pem_private_key = ReadFile(flags["--key"]);
+    tls.pem_cert_chain = pasarela::pilots::ReadFileOrExit(flags["--cert"], "agency_client");
+    tls.pem_private_key = pasarela::pilots::ReadFileOrExit(flags["--key"], "agency_client");
   }
   auto channel = grpc::CreateChannel(flags["--gateway"], grpc::SslCredentials(tls));
   auto stub = pasarela::identity::v1::IdentityService::NewStub(channel);
@@ -124,7 +95,7 @@ int main(int argc, char** argv) {
     if (!withheld.empty()) std::cout << "withheld by the agreement: " << withheld << "\n";
     return 0;
   }
-  std::cout << "status: " << CodeName(status.error_code())
+  std::cout << "status: " << pasarela::pilots::StatusCodeName(status.error_code())
             << "\nmessage: " << status.error_message() << "\n";
   if (!deny_rule.empty()) std::cout << "rule: " << deny_rule << "\n";
   return 1;

@@ -2,12 +2,12 @@
 //
 // Why: the Abseil of the Debian packages is built without ThreadSanitizer, so TSan does not see
 // absl::Mutex lock and unlock and reports every access that one guards as a data race. Code that
-// is checked under TSan (the audit writer, the quota limiter) uses this wrapper, which tells TSan about each acquire
-// and release (__tsan_acquire/__tsan_release on the mutex's address). Without TSan it is plain
-// absl::Mutex. Waiting uses absl::CondVar rather than absl::Condition, because absl evaluates a
-// Condition inside its own code, where the annotations cannot reach. Under TSan it also turns off
-// absl's lock-order (deadlock) graph, whose internal copies through memmove TSan would report as
-// races for want of seeing absl's internal spin lock.
+// is checked under TSan (the audit writer, the quota limiter) uses this wrapper, which tells TSan
+// about each acquire and release (__tsan_acquire/__tsan_release on the mutex's address). Without
+// TSan it is plain absl::Mutex. Waiting uses absl::CondVar rather than absl::Condition, because
+// absl evaluates a Condition inside its own code, where the annotations cannot reach. Under TSan it
+// also turns off absl's lock-order (deadlock) graph, whose internal copies through memmove TSan
+// would report as races for want of seeing absl's internal spin lock.
 //
 // Thread safety: as absl::Mutex.
 
