@@ -4,17 +4,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=$(scripts/run-pilot 2>&1)
 status=$?
-passed=0
-failed=0
-expect() {
-  if grep -qF -- "$1" <<<"$out"; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: missing: $1"
-  fi
-}
-[[ $status -eq 0 ]] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: exit $status"; }
+source "$(dirname "$0")/output_checks.sh"
 # Identity lookup in Argentina's schema, answered from Chile's, minimised by the agreement.
 expect '"apellidos":"GONZÁLEZ MUÑOZ","nombres":"VALENTINA ISIDORA","fecha_nacimiento":"12/03/1985"'
 expect 'withheld by the agreement: person.sex,person.place_of_birth,person.address'
@@ -34,12 +24,5 @@ for cc in AR BR CL UY; do expect "$cc: audit verify: OK"; done
 expect 'AR-CL: audit reconcile: OK'
 expect 'BR-UY: audit reconcile: OK'
 expect 'audit subject: 1 exchange about UY-CI:1234567-2'
-if pgrep -f "/pilot/[A-Z][A-Z]/gateway.yaml" >/dev/null; then
-  failed=$((failed + 1))
-  echo "FAIL: a gateway of the pilot is still running"
-else
-  passed=$((passed + 1))
-fi
-((failed == 0)) || echo "$out"
-echo "$passed passed, $failed failed"
-((failed == 0))
+expect_none_running "/pilot/[A-Z][A-Z]/gateway.yaml"
+finish
