@@ -293,6 +293,10 @@ DataTreatment PersonalDataPolicy::TreatmentFor(DataCategory category) const {
   return it == beyond.end() ? default_treatment : it->second;
 }
 
+DataTreatment PersonalDataPolicy::UndeclaredTreatmentFor(DataCategory category) const {
+  return Allows(category) ? undeclared : TreatmentFor(category);
+}
+
 bool Agreement::HasConsumer(absl::string_view participant) const {
   return std::binary_search(consumers.begin(), consumers.end(), participant);
 }
@@ -353,6 +357,11 @@ std::string CanonicalAgreement(const Agreement& agreement) {
   }
   writer.Record("personal_data.beyond", beyond);
   writer.Record("personal_data.mask_keep_last", absl::StrCat(data.mask_keep_last));
+  // Written only when set, so that agreements which do not use the key keep the digest they had
+  // before it existed (digests are recorded in audit trails).
+  if (data.undeclared != DataTreatment::kAllow) {
+    writer.Record("personal_data.undeclared", DataTreatmentName(data.undeclared));
+  }
   return writer.Take();
 }
 

@@ -116,11 +116,20 @@ struct PersonalDataPolicy {
   std::map<DataCategory, DataTreatment> beyond;
   // For kMask: how many trailing characters stay visible.
   int mask_keep_last = 4;
+  // The treatment of undeclared personal data of an allowed category: data a detector found in a
+  // field whose declared category does not cover it (a CPF in a free-text note). Allowing
+  // personal_identifier for a declared identifier field does not have to let identifiers of other
+  // people through in notes. Undeclared data of a category that is not allowed is treated as
+  // TreatmentFor says, whatever this is.
+  DataTreatment undeclared = DataTreatment::kAllow;
 
   // True when data of `category` may cross unchanged.
   bool Allows(DataCategory category) const;
   // kAllow when Allows(category), else the category's treatment or the default.
   DataTreatment TreatmentFor(DataCategory category) const;
+  // The treatment of undeclared data of `category`: `undeclared` when Allows(category), else
+  // TreatmentFor(category).
+  DataTreatment UndeclaredTreatmentFor(DataCategory category) const;
 };
 
 struct Agreement {

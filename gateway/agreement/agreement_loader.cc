@@ -476,7 +476,7 @@ class AgreementReader {
     if (!HasSection("personal_data")) return;
     YamlMap data(top_.Get("personal_data"), file_.path, context_.diagnostics, "personal_data");
     if (!data.valid()) return;
-    data.ExpectKeys({"highest_category", "also_allowed", "beyond", "mask_keep_last"});
+    data.ExpectKeys({"highest_category", "also_allowed", "beyond", "undeclared", "mask_keep_last"});
     PersonalDataPolicy& policy = agreement.personal_data;
 
     if (auto highest = data.RequiredString("highest_category")) {
@@ -524,6 +524,13 @@ class AgreementReader {
     if (beyond.IsDefined()) {
       YamlMap treatments(beyond, file_.path, context_.diagnostics, "personal_data.beyond");
       if (treatments.valid()) ReadBeyond(treatments, beyond, policy);
+    }
+
+    YAML::Node undeclared = data.Get("undeclared");
+    if (undeclared.IsDefined()) {
+      if (auto treatment = ReadTreatment(data, undeclared, "personal_data.undeclared")) {
+        policy.undeclared = *treatment;
+      }
     }
 
     if (auto keep = data.OptionalInt("mask_keep_last", 0, kMaxMaskKeepLast)) {

@@ -110,6 +110,12 @@ std::string ExplainAgreement(const Agreement& agreement, absl::Time now) {
     absl::StrAppend(&out, "Data of category ", DataCategoryName(category), " is ",
                     Treatment(treatment, data.mask_keep_last), ".\n");
   }
+  if (data.undeclared != DataTreatment::kAllow) {
+    absl::StrAppend(&out,
+                    "Personal data of an allowed category found where the schema does not declare "
+                    "it (an identifier in a free-text note) is ",
+                    Treatment(data.undeclared, data.mask_keep_last), ".\n");
+  }
   return out;
 }
 

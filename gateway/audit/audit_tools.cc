@@ -1,5 +1,6 @@
 #include "gateway/audit/audit_tools.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <utility>
@@ -13,6 +14,7 @@
 #include "gateway/audit/audit_crypto.h"
 #include "gateway/audit/audit_verify.h"
 #include "gateway/audit/trail_reader.h"
+#include "google/protobuf/util/json_util.h"
 #include "pasarela/audit/v1/audit.pb.h"
 
 namespace pasarela::audit {
@@ -34,6 +36,38 @@ std::string DecisionName(v1::Decision d) {
     default:
       return "UNSPECIFIED";
   }
+}
+
+// The categories of personal data the response carried across, in the order first met:
+// "personal,personal_identifier,health", then what crossed only treated: "; masked:
+// personal_identifier". Dropped and redacted values did not cross; requests are not disclosures.
+std::string DisclosedCategories(const v1::AuditRecord& r) {
+  std::vector<std::string> whole;
+  std::map<std::string, std::vector<std::string>> treated;  // treatment -> categories
+  auto add_once = [](std::vector<std::string>& list, const std::string& value) {
+    if (std::find(list.begin(), list.end(), value) == list.end()) list.push_back(value);
+  };
+  for (const v1::ClassifiedField& field : r.classification()) {
+    if (field.in_request() || field.treatment() == "drop" || field.treatment() == "redact") {
+      continue;
+    }
+    if (field.treatment().empty() || field.treatment() == "allow") {
+      add_once(whole, field.category());
+    }
+  }
+  for (const v1::ClassifiedField& field : r.classification()) {
+    if (field.in_request() ||
+        (field.treatment() != "mask" && field.treatment() != "pseudonymise")) {
+      continue;
+    }
+    if (std::find(whole.begin(), whole.end(), field.category()) != whole.end()) continue;
+    add_once(treated[field.treatment() == "mask" ? "masked" : "pseudonymised"], field.category());
+  }
+  std::string out = absl::StrJoin(whole, ",");
+  for (const auto& [how, categories] : treated) {
+    absl::StrAppend(&out, out.empty() ? "" : "; ", how, ": ", absl::StrJoin(categories, ","));
+  }
+  return out;
 }
 
 // "AR" for "AR/GOV/migraciones".
@@ -308,11 +342,14 @@ int RunAuditSubject(const std::vector<std::string>& args, std::ostream& out, std
       [&](const v1::AuditRecord& r, const TrailSegment&, uint64_t) {
         if (r.subject_pseudonym() != pseudonym) return;
         if (matches++ == 0) {
-          out << "time\tconsumer\tprovider\tagreement\tpurpose\tmethod\tdecision\texchange\n";
+          out << "time\tconsumer\tprovider\tagreement\tpurpose\tmethod\tdecision\tdisclosed\t"
+                 "exchange\n";
         }
+        const std::string disclosed = DisclosedCategories(r);
         out << FormatTime(r.time()) << "\t" << r.consumer() << "\t" << r.provider() << "\t"
             << r.agreement_id() << "\t" << r.purpose() << "\t" << r.method() << "\t"
-            << DecisionName(r.decision()) << "\t" << r.exchange_id() << "\n";
+            << DecisionName(r.decision()) << "\t" << (disclosed.empty() ? "-" : disclosed) << "\t"
+            << r.exchange_id() << "\n";
       },
       &damage);
   if (!s.ok()) {
@@ -325,11 +362,66 @@ int RunAuditSubject(const std::vector<std::string>& args, std::ostream& out, std
   return 0;
 }
 
+int RunAuditShow(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  constexpr absl::string_view kUsage =
+      "usage: pasarela audit show PATH --exchange ID\n"
+      "  PATH        a trail directory or one segment file\n"
+      "  --exchange  the exchange id (both gateways' records of one exchange share it)\n";
+  std::string path, exchange;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--exchange") {
+      if (i + 1 >= args.size()) {
+        err << "audit show: --exchange needs a value\n" << kUsage;
+        return 2;
+      }
+      exchange = args[++i];
+    } else if (absl::StartsWith(args[i], "-")) {
+      err << "audit show: unknown option " << args[i] << "\n" << kUsage;
+      return 2;
+    } else if (path.empty()) {
+      path = args[i];
+    } else {
+      err << "audit show: one PATH only\n" << kUsage;
+      return 2;
+    }
+  }
+  if (path.empty() || exchange.empty()) {
+    err << "audit show: PATH and --exchange are required\n" << kUsage;
+    return 2;
+  }
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  uint64_t matches = 0;
+  std::vector<std::string> damage;
+  absl::Status s = ForEachRecord(
+      path,
+      [&](const v1::AuditRecord& r, const TrailSegment&, uint64_t) {
+        if (r.exchange_id() != exchange) return;
+        std::string json;
+        if (google::protobuf::util::MessageToJsonString(r, &json, options).ok()) {
+          out << json << "\n";
+          ++matches;
+        }
+      },
+      &damage);
+  if (!s.ok()) {
+    err << "audit show: FAILED: " << s.message() << "\n";
+    return 1;
+  }
+  for (const std::string& line : damage) err << "warning: " << line << "\n";
+  if (matches == 0) {
+    err << "audit show: no record of exchange " << exchange << " in " << path << "\n";
+    return 1;
+  }
+  return 0;
+}
+
 int RunAuditCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   constexpr absl::string_view kUsage =
       "usage: pasarela audit verify PATH [--ca FILE]... [--strict]\n"
       "       pasarela audit reconcile PATH_A PATH_B\n"
-      "       pasarela audit subject DIR --id SCHEME:VALUE --key-file FILE\n";
+      "       pasarela audit subject DIR --id SCHEME:VALUE --key-file FILE\n"
+      "       pasarela audit show PATH --exchange ID\n";
   if (args.empty()) {
     err << kUsage;
     return 2;
@@ -338,6 +430,7 @@ int RunAuditCommand(const std::vector<std::string>& args, std::ostream& out, std
   if (args[0] == "verify") return RunAuditVerify(rest, out, err);
   if (args[0] == "reconcile") return RunAuditReconcile(rest, out, err);
   if (args[0] == "subject") return RunAuditSubject(rest, out, err);
+  if (args[0] == "show") return RunAuditShow(rest, out, err);
   if (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
     out << kUsage;
     return 0;

@@ -46,7 +46,14 @@ int RunAuditReconcile(const std::vector<std::string>& args, std::ostream& out, s
 // a usage error.
 int RunAuditSubject(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
-// `pasarela audit verify|reconcile|subject ...`; `args` are the words after "audit".
+// `pasarela audit show PATH --exchange ID`; `args` are the words after "show". Prints every record
+// of that exchange in the trail as one line of JSON each (the AuditRecord's JSON form: parties,
+// decision, digests, and the classification summary by field path, category and treatment; a
+// trail holds no payload values). Returns 0 when at least one record was found, 1 when none was
+// or the trail cannot be read, 2 on a usage error.
+int RunAuditShow(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+// `pasarela audit verify|reconcile|subject|show ...`; `args` are the words after "audit".
 int RunAuditCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 }  // namespace pasarela::audit

@@ -162,7 +162,7 @@ class PersonalDataMinimiser::Visitor {
       const size_t reported = report_->treated.size();
       for (size_t k = first; k < first + found; ++k) {
         const UndeclaredData& data = summary_->undeclared[k];
-        const DataTreatment treatment = minimiser_.TreatmentOf(data.category);
+        const DataTreatment treatment = minimiser_.UndeclaredTreatmentOf(data.category);
         if (treatment == DataTreatment::kDeny) {
           Deny(data.category, *element_path, data.detector);
           continue;
@@ -190,9 +190,10 @@ class PersonalDataMinimiser::Visitor {
       for (auto k = spans_.rbegin(); k != spans_.rend(); ++k) {
         const UndeclaredData& data = summary_->undeclared[*k];
         size_t length = data.end - data.start;
-        treated.replace(data.start, length,
-                        minimiser_.Treat(minimiser_.TreatmentOf(data.category), data.category,
-                                         absl::string_view(treated).substr(data.start, length)));
+        treated.replace(
+            data.start, length,
+            minimiser_.Treat(minimiser_.UndeclaredTreatmentOf(data.category), data.category,
+                             absl::string_view(treated).substr(data.start, length)));
       }
       if (replace_whole) treated = minimiser_.Treat(declared, plan.category, treated);
       edits_.push_back(Edit{Edit::Kind::kSetString, target, field, index, std::move(treated)});
@@ -264,8 +265,10 @@ PersonalDataMinimiser::PersonalDataMinimiser(const ClassificationPolicy& policy,
                                              std::string pseudonym_key)
     : policy_(policy), rules_(rules), pseudonym_key_(std::move(pseudonym_key)) {
   treatments_.fill(DataTreatment::kDeny);  // a category number outside the enum: refuse
+  undeclared_treatments_.fill(DataTreatment::kDeny);
   for (DataCategory category : AllDataCategories()) {
     treatments_[static_cast<size_t>(category)] = rules_.TreatmentFor(category);
+    undeclared_treatments_[static_cast<size_t>(category)] = rules_.UndeclaredTreatmentFor(category);
   }
 }
 
@@ -274,7 +277,8 @@ absl::StatusOr<std::unique_ptr<const PersonalDataMinimiser>> PersonalDataMinimis
     std::string pseudonym_key) {
   if (pseudonym_key.empty()) {
     for (DataCategory category : AllDataCategories()) {
-      if (rules.TreatmentFor(category) == DataTreatment::kPseudonymise) {
+      if (rules.TreatmentFor(category) == DataTreatment::kPseudonymise ||
+          rules.UndeclaredTreatmentFor(category) == DataTreatment::kPseudonymise) {
         return absl::InvalidArgumentError(absl::StrCat("the agreement pseudonymises ",
                                                        DataCategoryName(category),
                                                        " data, but no pseudonym key was given"));

@@ -110,6 +110,9 @@ class PersonalDataMinimiser {
   DataTreatment TreatmentOf(DataCategory category) const {
     return treatments_[static_cast<size_t>(category)];
   }
+  DataTreatment UndeclaredTreatmentOf(DataCategory category) const {
+    return undeclared_treatments_[static_cast<size_t>(category)];
+  }
 
   // The replacement of `value` (category `category`) under `treatment`: kRedact, kMask or
   // kPseudonymise.
@@ -118,7 +121,8 @@ class PersonalDataMinimiser {
   const ClassificationPolicy& policy_;
   PersonalDataPolicy rules_;
   std::string pseudonym_key_;
-  std::array<DataTreatment, 32> treatments_{};  // by DataCategory value
+  std::array<DataTreatment, 32> treatments_{};             // by DataCategory value
+  std::array<DataTreatment, 32> undeclared_treatments_{};  // by DataCategory value
 };
 
 using PersonalDataMinimiserPtr = std::unique_ptr<const PersonalDataMinimiser>;

@@ -211,7 +211,40 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     if (!subject.empty()) {
       subject_pseudonym_ = audit::SubjectPseudonym(services_.pseudonym_key, subject);
     }
+    RecordClassification(*request, /*in_request=*/true, nullptr);
     return true;
+  }
+
+  // Adds what `message` carries, by field path and category, to the audit record's summary;
+  // `treated`, on the provider side, says what the agreement did to each item.
+  void RecordClassification(const google::protobuf::Message& message, bool in_request,
+                            const classify::MinimisationReport* treated) {
+    classify::ClassificationSummary summary =
+        classify::PayloadClassifier(runtime_->snapshot().classification()).Classify(message);
+    AddDisclosed(summary, in_request, treated);
+  }
+
+  void AddDisclosed(const classify::ClassificationSummary& summary, bool in_request,
+                    const classify::MinimisationReport* treated) {
+    auto treatment_of = [treated](const std::string& path, DataCategory category,
+                                  bool detected) -> std::string {
+      if (treated == nullptr) return "";
+      for (const classify::TreatedData& data : treated->treated) {
+        if (data.category == category && data.detected == detected && data.path == path) {
+          return std::string(DataTreatmentName(data.treatment));
+        }
+      }
+      return std::string(DataTreatmentName(DataTreatment::kAllow));
+    };
+    for (const classify::DeclaredField& field : summary.declared) {
+      disclosed_.push_back({field.path, std::string(DataCategoryName(field.category)), "", false,
+                            in_request, treatment_of(field.path, field.category, false)});
+    }
+    for (const classify::UndeclaredData& found : summary.undeclared) {
+      disclosed_.push_back({found.path, std::string(DataCategoryName(found.category)),
+                            std::string(found.detector), true, in_request,
+                            treatment_of(found.path, found.category, true)});
+    }
   }
 
   // The agreement stage, on both gateways: the call must be allowed by the agreement it names,
@@ -276,13 +309,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       deny_rule_ = "personal-data-not-allowed";
       return treated.status();
     }
-    for (const classify::DeclaredField& field : summary.declared) {
-      disclosed_.push_back({field.path, std::string(DataCategoryName(field.category)), "", false});
-    }
-    for (const classify::UndeclaredData& found : summary.undeclared) {
-      disclosed_.push_back({found.path, std::string(DataCategoryName(found.category)),
-                            std::string(found.detector), true});
-    }
+    AddDisclosed(summary, /*in_request=*/false, &*treated);
     std::vector<std::string> withheld = trimmed.withheld;
     if (treated->changed()) withheld.push_back(treated->TrailerValue());
     withheld_ = absl::StrJoin(withheld, ",");
@@ -394,6 +421,11 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
           Answer(ToGrpcStatus(receipt), false);
           return;
         }
+        absl::Status classified = ClassifyArrivedResponse(response_bytes);
+        if (!classified.ok()) {
+          Answer(ToGrpcStatus(classified), false);
+          return;
+        }
       }
       if (consumer_binding_ != nullptr) {
         absl::StatusOr<std::string> national =
@@ -426,6 +458,24 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     Answer(grpc::Status(status.error_code(), message), false);
   }
 
+  // The consumer gateway's own account of what the answer carried, for its audit record: it
+  // classifies the canonical response as it arrived rather than trusting the peer's summary.
+  absl::Status ClassifyArrivedResponse(const std::string& response_bytes) {
+    const google::protobuf::MethodDescriptor* descriptor =
+        runtime_->snapshot().catalog().FindMethod(method_);
+    if (descriptor == nullptr) return absl::OkStatus();
+    StageTimer timer(&classify_duration_, absl::Now());
+    std::unique_ptr<google::protobuf::Message> message =
+        runtime_->NewMessage(descriptor->output_type());
+    if (!message->ParseFromString(response_bytes)) {
+      return absl::InternalError(absl::StrCat(upstream_->description(),
+                                              " answered bytes that are not a ",
+                                              descriptor->output_type()->full_name()));
+    }
+    RecordClassification(*message, /*in_request=*/false, nullptr);
+    return absl::OkStatus();
+  }
+
   void Refuse(const absl::Status& status) {
     LogWarning(absl::StrCat(
         "refused call ", method_, " on ", ListenerRoleName(role_), " listener from ",
@@ -443,6 +493,9 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     if (!withheld_.empty()) withheld = absl::StrSplit(withheld_, ',');
     std::vector<DataCategory> categories;
     for (const Disclosed& item : disclosed_) {
+      // What left: response data that crossed whole, or in a form that still links (masked,
+      // pseudonymised). Dropped and redacted values did not leave.
+      if (item.in_request || item.treatment == "drop" || item.treatment == "redact") continue;
       absl::optional<DataCategory> category = ParseDataCategory(item.category);
       if (category.has_value() &&
           std::find(categories.begin(), categories.end(), *category) == categories.end()) {
@@ -647,6 +700,8 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       field->set_category(item.category);
       field->set_detector(item.detector);
       field->set_source(item.detected ? audit::v1::DETECTED : audit::v1::DECLARED);
+      field->set_treatment(item.treatment);
+      field->set_in_request(item.in_request);
     }
     record.set_bytes_in(bytes_in_);
     record.set_bytes_out(bytes_out_);
@@ -762,6 +817,8 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     std::string category;
     std::string detector;
     bool detected = false;
+    bool in_request = false;
+    std::string treatment;  // provider side, response only
   };
   std::vector<Disclosed> disclosed_;
   // Stage latencies, for the metrics.

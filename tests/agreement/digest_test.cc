@@ -113,6 +113,7 @@ TEST(AgreementDigestTest, EverySemanticChangeChangesIt) {
       {"beyond",
        [](Agreement& a) { a.personal_data.beyond[DataCategory::kHealth] = DataTreatment::kDeny; }},
       {"mask_keep_last", [](Agreement& a) { a.personal_data.mask_keep_last = 3; }},
+      {"undeclared", [](Agreement& a) { a.personal_data.undeclared = DataTreatment::kMask; }},
   };
   std::set<std::string> digests = {base.digest};
   for (const auto& [what, change] : changes) {

@@ -1,6 +1,7 @@
 #include "gateway/audit/audit_tools.h"
 
 #include <sys/stat.h>
+#include <algorithm>
 
 #include <sstream>
 
@@ -140,6 +141,54 @@ TEST_F(AuditToolsTest, ReconcileReportsMissingAndDifferentExchanges) {
   EXPECT_EQ(Run(RunAuditReconcile, {tmp_.Sub("ar")}, &out), 2);
 }
 
+TEST_F(AuditToolsTest, SubjectSaysWhichCategoriesCrossedAndHow) {
+  const std::string key = "0123456789abcdef0123456789abcdef";
+  const std::string key_file = tmp_.Sub("pseudonym.key");
+  testing::WriteFileOrDie(key_file, key + "\n");
+  ASSERT_EQ(::chmod(key_file.c_str(), 0600), 0);
+  v1::AuditRecord r = MakeRecord(1);
+  r.set_subject_pseudonym(SubjectPseudonym(key, "UY-CI:1234567-2"));
+  r.mutable_time()->set_seconds(1714564800);
+  r.clear_classification();
+  auto add = [&r](const char* category, const char* path, const char* treatment, bool request) {
+    v1::ClassifiedField* f = r.add_classification();
+    f->set_category(category);
+    f->set_field_path(path);
+    f->set_treatment(treatment);
+    f->set_in_request(request);
+  };
+  add("personal_identifier", "identifier.value", "", true);  // the request: not a disclosure
+  add("personal", "summary.given_names", "allow", false);
+  add("health", "summary.problems[0].note", "allow", false);
+  add("personal_identifier", "summary.problems[0].note", "mask", false);
+  add("genetic", "summary.notes", "drop", false);
+  add("biometric", "summary.photo", "redact", false);
+  Write(tmp_.Sub("trail"), "UY", ar_key_, {r});
+
+  std::string out;
+  EXPECT_EQ(Run(RunAuditSubject,
+                {tmp_.Sub("trail"), "--id", "UY-CI:1.234.567-2", "--key-file", key_file}, &out),
+            0)
+      << out;
+  EXPECT_THAT(out, HasSubstr("\tALLOW\tpersonal,health; masked: personal_identifier\tex-1\n"));
+}
+
+TEST_F(AuditToolsTest, ShowPrintsEveryRecordOfOneExchange) {
+  std::vector<v1::AuditRecord> records;
+  for (int n = 1; n <= 3; ++n) records.push_back(MakeRecord(n));
+  records.push_back(MakeRecord(2));  // a second record of ex-2 (a retry, or the other side)
+  Write(tmp_.Sub("trail"), "AR", ar_key_, records);
+  std::string out;
+  EXPECT_EQ(Run(RunAuditShow, {tmp_.Sub("trail"), "--exchange", "ex-2"}, &out), 0) << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2) << out;
+  EXPECT_THAT(out, HasSubstr("\"exchange_id\":\"ex-2\""));
+  EXPECT_THAT(out, HasSubstr("\"classification\":[{\"category\":\"personal_identifier\","
+                             "\"field_path\":\"person.run\",\"source\":\"DECLARED\"}]"));
+  EXPECT_THAT(out, Not(HasSubstr("ex-1")));
+  EXPECT_EQ(Run(RunAuditShow, {tmp_.Sub("trail"), "--exchange", "ex-7"}, &out), 1);
+  EXPECT_EQ(Run(RunAuditShow, {tmp_.Sub("trail")}, &out), 2);
+}
+
 TEST_F(AuditToolsTest, SubjectListsThatPersonsExchanges) {
   const std::string key = "0123456789abcdef0123456789abcdef";
   const std::string key_file = tmp_.Sub("pseudonym.key");
@@ -162,10 +211,10 @@ TEST_F(AuditToolsTest, SubjectListsThatPersonsExchanges) {
             0)
       << out;
   EXPECT_THAT(out, HasSubstr("time\tconsumer\tprovider\tagreement\tpurpose\tmethod\tdecision\t"
-                             "exchange\n"));
+                             "disclosed\texchange\n"));
   EXPECT_THAT(out, HasSubstr("2024-05-01T12:00:02.000Z\tAR/GOV/migraciones\tCL/GOV/registro-civil"
                              "\tar-cl-identity-2024\tborder-control\t"));
-  EXPECT_THAT(out, HasSubstr("\tALLOW\tex-4\n"));
+  EXPECT_THAT(out, HasSubstr("\tALLOW\tpersonal_identifier\tex-4\n"));
   EXPECT_THAT(out, Not(HasSubstr("\tex-3\n")));
   EXPECT_THAT(out, HasSubstr("audit subject: 3 exchanges about CL-RUN:12531909-2\n"));
 

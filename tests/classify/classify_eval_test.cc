@@ -62,8 +62,9 @@ TEST(IndependentVectorsTest, AtLeastTwentyPerSchemeWithSources) {
     EXPECT_FALSE(v.source.empty()) << v.value;
     ++count[v.scheme];
   }
-  for (const char* scheme : {"CPF", "CNPJ", "CL_RUN", "MX_CURP", "AR_CUIT", "CO_NIT", "PE_DNI",
-                             "PE_RUC", "UY_CI", "UY_RUT", "EC_CEDULA", "CA_SIN", "MX_RFC"}) {
+  for (const char* scheme :
+       {"CPF", "CNPJ", "CL_RUN", "MX_CURP", "AR_CUIT", "CO_NIT", "PE_DNI", "PE_RUC", "UY_CI",
+        "UY_RUT", "EC_CEDULA", "CA_SIN", "MX_RFC", "US_SSN"}) {
     EXPECT_GE(count[scheme], 20) << scheme;
   }
 }

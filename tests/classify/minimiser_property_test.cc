@@ -192,6 +192,12 @@ PersonalDataPolicy RandomAgreement(Random& random) {
       rules.beyond[category] = treatment;
     }
   }
+  // Undeclared data of allowed categories: let through in half of the runs.
+  if (random.Chance(50)) {
+    do {
+      rules.undeclared = random.Pick(kTreatments);
+    } while (rules.undeclared == DataTreatment::kDeny && random.Chance(80));
+  }
   rules.mask_keep_last = static_cast<int>(random.Below(7));
   return rules;
 }
@@ -333,7 +339,7 @@ TEST(MinimiserPropertyTest, NothingBeyondTheAgreementCrossesUntreated) {
       must_deny |= rules.TreatmentFor(field.category) == DataTreatment::kDeny;
     }
     for (const UndeclaredData& data : input.undeclared) {
-      must_deny |= rules.TreatmentFor(data.category) == DataTreatment::kDeny;
+      must_deny |= rules.UndeclaredTreatmentFor(data.category) == DataTreatment::kDeny;
     }
     if (!report.ok()) {
       ++denied;
@@ -366,7 +372,13 @@ TEST(MinimiserPropertyTest, NothingBeyondTheAgreementCrossesUntreated) {
       }
     }
     for (const UndeclaredData& data : output.undeclared) {
-      DataTreatment treatment = rules.TreatmentFor(data.category);
+      DataTreatment treatment = rules.UndeclaredTreatmentFor(data.category);
+      // The visible tail of a masked value can itself look like a short number (six digits
+      // after "cédula" read as a Colombian cédula): that is the mask doing what it was told.
+      if (treatment == DataTreatment::kMask && data.start > 0 &&
+          ValuesAt(*message, data.path).front()[data.start - 1] == '*') {
+        continue;
+      }
       EXPECT_EQ(treatment, DataTreatment::kAllow)
           << data.path << ": " << DataCategoryName(data.category) << " found by " << data.detector
           << " is still there after " << DataTreatmentName(treatment) << ": "

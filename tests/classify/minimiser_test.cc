@@ -312,6 +312,57 @@ TEST(MinimiserTest, AllowedDataIsLeftAlone) {
   EXPECT_THAT(report->treated, IsEmpty());
 }
 
+// The health pilot's agreement: identifiers allowed (the patient's own, in its declared field),
+// but an identifier found in a free-text note is masked.
+TEST(MinimiserTest, UndeclaredDataOfAnAllowedCategoryGetsTheUndeclaredTreatment) {
+  PersonalDataPolicy rules;
+  rules.highest_category = DataCategory::kPersonalIdentifier;
+  rules.also_allowed = {DataCategory::kHealth};
+  rules.undeclared = DataTreatment::kMask;
+  rules.mask_keep_last = 3;
+  auto message = ParseText("pasarela.health.v1.GetPatientSummaryResponse", kSummary);
+  absl::StatusOr<MinimisationReport> report = Minimiser(rules)->Minimise(message.get());
+  ASSERT_TRUE(report.ok()) << report.status();
+  const std::string text = Text(*message);
+  EXPECT_THAT(text, HasSubstr("value: \"39053344705\""));  // the declared identifier stays
+  EXPECT_THAT(text, HasSubstr("CPF ***********-05"));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr(kCpf)));
+  EXPECT_THAT(Treated(*report),
+              ElementsAre("summary.problems[2].note personal_identifier detected by CPF mask"));
+}
+
+TEST(MinimiserTest, UndeclaredDenyRefusesTheExchange) {
+  PersonalDataPolicy rules;
+  rules.highest_category = DataCategory::kPersonalIdentifier;
+  rules.also_allowed = {DataCategory::kHealth};
+  rules.undeclared = DataTreatment::kDeny;
+  auto message = ParseText("pasarela.health.v1.GetPatientSummaryResponse", kSummary);
+  const std::string before = Text(*message);
+  absl::StatusOr<MinimisationReport> report = Minimiser(rules)->Minimise(message.get());
+  EXPECT_EQ(report.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(report.status().message(), HasSubstr("undeclared, found by CPF"));
+  EXPECT_EQ(Text(*message), before);
+}
+
+// A category the agreement does not allow keeps its own treatment, whatever `undeclared` says.
+TEST(MinimiserTest, UndeclaredDoesNotLoosenACategoryThatIsNotAllowed) {
+  PersonalDataPolicy rules = HealthAgreement(DataTreatment::kRedact);
+  rules.undeclared = DataTreatment::kAllow;
+  auto message =
+      ParseText("pasarela.classifytest.v1.Record", R"pb(notes: "paciente CPF 390.533.447-05")pb");
+  absl::StatusOr<MinimisationReport> report = Minimiser(rules)->Minimise(message.get());
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(Text(*message), "notes: \"paciente CPF [redacted: personal_identifier]\"");
+}
+
+TEST(MinimiserTest, UndeclaredPseudonymiseNeedsAKey) {
+  PersonalDataPolicy rules;
+  rules.highest_category = DataCategory::kPersonalIdentifier;
+  rules.undeclared = DataTreatment::kPseudonymise;
+  EXPECT_EQ(PersonalDataMinimiser::Create(DefaultPolicy(), rules, "").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(MinimiserTest, PseudonymiseNeedsAKey) {
   EXPECT_EQ(PersonalDataMinimiser::Create(DefaultPolicy(),
                                           HealthAgreement(DataTreatment::kPseudonymise), "")

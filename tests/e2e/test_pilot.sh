@@ -14,6 +14,11 @@ expect '"person_found":true,"verdicts":[{"attribute":"family_names","verdict":"V
 expect '"codigo_atc":"A10BA02"'
 expect '"cid10":"I10"'
 expect 'withheld by the agreement: summary.sex,summary.immunizations,summary.blood_group'
+# A CPF written in a clinical note is undeclared personal data: masked, as the agreement says.
+expect 'Santana do Livramento, CPF ***********-05.'
+expect 'summary.problems[1].note:personal_identifier:mask'
+expect '{"category":"personal_identifier","field_path":"summary.problems[1].note","detector":"CPF","source":"DETECTED","treatment":"mask"}'
+expect '{"category":"health","field_path":"summary.problems[1].note","source":"DECLARED","treatment":"allow"}'
 # Refusals.
 expect "does not allow purpose 'tax-audit'; allowed: border-control"
 expect 'agreement ar-cl-identity-2024 expired at 2025-12-31T23:59:59Z'
