@@ -183,36 +183,73 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
 
   // Digests the request and finds whom it is about, so that the audit record names the subject
   // (by pseudonym) of refused exchanges too. False when refused.
+  //
+  // The request is parsed once: the canonical message is kept for the stages that read it (data
+  // subject, classification, the provider's mapping, a verification lookup).
   bool ReadRequest() {
+    std::string request_bytes = BufferToString(request_);
     if (consumer_binding_ != nullptr) {
-      absl::StatusOr<std::string> canonical =
-          MapBytes(BufferToString(request_), *consumer_binding_->request_plan);
+      absl::StatusOr<std::unique_ptr<google::protobuf::Message>> national =
+          Parse(*consumer_binding_->request_plan->source_type(), request_bytes);
+      absl::StatusOr<std::unique_ptr<google::protobuf::Message>> canonical =
+          national.ok() ? Map(**national, *consumer_binding_->request_plan)
+                        : std::move(national).status();
       if (!canonical.ok()) {
         Refuse(absl::InvalidArgumentError(canonical.status().message()));
         return false;
       }
-      grpc::Slice slice(*canonical);
+      canonical_request_ = *std::move(canonical);
+      request_bytes = canonical_request_->SerializeAsString();
+      grpc::Slice slice(request_bytes);
       request_ = grpc::ByteBuffer(&slice, 1);
     }
-    std::string request_bytes = BufferToString(request_);
     bytes_in_ = request_bytes.size();
     request_digest_ = Sha256(request_bytes);
     const google::protobuf::MethodDescriptor* descriptor =
         runtime_->snapshot().catalog().FindMethod(method_);
     if (descriptor == nullptr) return true;
-    std::unique_ptr<google::protobuf::Message> request =
-        runtime_->NewMessage(descriptor->input_type());
-    if (!request->ParseFromString(request_bytes)) {
-      Refuse(absl::InvalidArgumentError(
-          absl::StrCat("the request is not a valid ", descriptor->input_type()->full_name())));
-      return false;
+    if (canonical_request_ == nullptr) {
+      absl::StatusOr<std::unique_ptr<google::protobuf::Message>> parsed =
+          Parse(*descriptor->input_type(), request_bytes);
+      if (!parsed.ok()) {
+        Refuse(absl::InvalidArgumentError(
+            absl::StrCat("the request is not a valid ", descriptor->input_type()->full_name())));
+        return false;
+      }
+      canonical_request_ = *std::move(parsed);
     }
-    std::string subject = DataSubjectOf(*request);
+    std::string subject = DataSubjectOf(*canonical_request_);
     if (!subject.empty()) {
       subject_pseudonym_ = audit::SubjectPseudonym(services_.pseudonym_key, subject);
     }
-    RecordClassification(*request, /*in_request=*/true, nullptr);
+    RecordClassification(*canonical_request_, /*in_request=*/true, nullptr);
     return true;
+  }
+
+  // `bytes` parsed as `type` from the runtime's pool, or INVALID_ARGUMENT naming the type.
+  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> Parse(
+      const google::protobuf::Descriptor& type, const std::string& bytes) const {
+    std::unique_ptr<google::protobuf::Message> message = runtime_->NewMessage(&type);
+    if (!message->ParseFromString(bytes)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the message is not a valid ", type.full_name()));
+    }
+    return message;
+  }
+
+  // `source` mapped by `plan` into a new message of the plan's target type.
+  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> Map(
+      const google::protobuf::Message& source, const MappingPlan& plan) {
+    // Mapping may run twice in a call (request and response): the stage is their sum.
+    absl::Time started = absl::Now();
+    std::unique_ptr<google::protobuf::Message> target = runtime_->NewMessage(plan.target_type());
+    absl::Status mapped = plan.Apply(source, target.get());
+    map_duration_ = map_duration_.value_or(absl::ZeroDuration()) + (absl::Now() - started);
+    if (!mapped.ok()) {
+      return absl::Status(mapped.code(),
+                          absl::StrCat("mapping ", plan.mapping_id(), ": ", mapped.message()));
+    }
+    return target;
   }
 
   // Adds what `message` carries, by field path and category, to the audit record's summary;
@@ -292,19 +329,26 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       return absl::InternalError(
           absl::StrCat("agreement ", agreement_->id, " has no response allow-list for ", method_));
     }
-    std::unique_ptr<google::protobuf::Message> message =
-        runtime_->NewMessage(descriptor->output_type());
-    if (!message->ParseFromString(BufferToString(response_))) {
-      return absl::InternalError(absl::StrCat(upstream_->description(),
-                                              " answered bytes that are not a ",
-                                              descriptor->output_type()->full_name()));
+    if (canonical_response_ == nullptr) {
+      absl::StatusOr<std::unique_ptr<google::protobuf::Message>> parsed =
+          Parse(*descriptor->output_type(), BufferToString(response_));
+      if (!parsed.ok()) {
+        return absl::InternalError(absl::StrCat(upstream_->description(),
+                                                " answered bytes that are not a ",
+                                                descriptor->output_type()->full_name()));
+      }
+      canonical_response_ = *std::move(parsed);
+    } else if (canonical_response_->GetDescriptor() != descriptor->output_type()) {
+      return absl::InternalError(absl::StrCat("the mapped answer is a ",
+                                              canonical_response_->GetDescriptor()->full_name(),
+                                              ", not a ", descriptor->output_type()->full_name()));
     }
+    google::protobuf::Message* message = canonical_response_.get();
     StageTimer timer(&classify_duration_, absl::Now());
     // Trimming first: fields that will not cross are never scanned and cannot refuse the call.
-    TrimReport trimmed = trimmer->Trim(message.get());
+    TrimReport trimmed = trimmer->Trim(message);
     classify::ClassificationSummary summary;
-    absl::StatusOr<classify::MinimisationReport> treated =
-        minimiser->Minimise(message.get(), &summary);
+    absl::StatusOr<classify::MinimisationReport> treated = minimiser->Minimise(message, &summary);
     if (!treated.ok()) {
       deny_rule_ = "personal-data-not-allowed";
       return treated.status();
@@ -313,11 +357,10 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     std::vector<std::string> withheld = trimmed.withheld;
     if (treated->changed()) withheld.push_back(treated->TrailerValue());
     withheld_ = absl::StrJoin(withheld, ",");
-    if (trimmed.trimmed() || treated->changed()) {
-      std::string bytes = message->SerializeAsString();
-      grpc::Slice slice(bytes);
-      response_ = grpc::ByteBuffer(&slice, 1);
-    }
+    // Serialized once, after mapping, trimming and treatment.
+    std::string bytes = message->SerializeAsString();
+    grpc::Slice slice(bytes);
+    response_ = grpc::ByteBuffer(&slice, 1);
     return absl::OkStatus();
   }
 
@@ -349,13 +392,22 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       upstream_method = provider_binding_->national;
     } else if (provider_binding_ != nullptr) {
       // The provider answers in its national schema.
-      absl::StatusOr<std::string> national =
-          MapBytes(BufferToString(request_), *provider_binding_->request_plan);
+      if (canonical_request_ == nullptr) {
+        Answer(grpc::Status(grpc::StatusCode::INTERNAL,
+                            absl::StrCat(method_,
+                                         " is bound to a national method but is not in "
+                                         "the descriptor catalog")),
+               false);
+        return;
+      }
+      absl::StatusOr<std::unique_ptr<google::protobuf::Message>> national =
+          Map(*canonical_request_, *provider_binding_->request_plan);
       if (!national.ok()) {
         Answer(ToGrpcStatus(national.status()), false);
         return;
       }
-      grpc::Slice slice(*national);
+      std::string bytes = (*national)->SerializeAsString();
+      grpc::Slice slice(bytes);
       upstream_request_ = grpc::ByteBuffer(&slice, 1);
       upstream_method = provider_binding_->national;
     }
@@ -386,8 +438,11 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     }
     if (status.ok()) {
       if (provider_binding_ != nullptr) {
-        absl::StatusOr<std::string> canonical =
-            MapBytes(BufferToString(response_), *provider_binding_->response_plan);
+        absl::StatusOr<std::unique_ptr<google::protobuf::Message>> national =
+            Parse(*provider_binding_->response_plan->source_type(), BufferToString(response_));
+        absl::StatusOr<std::unique_ptr<google::protobuf::Message>> canonical =
+            national.ok() ? Map(**national, *provider_binding_->response_plan)
+                          : std::move(national).status();
         if (!canonical.ok()) {
           Answer(grpc::Status(grpc::StatusCode::INTERNAL,
                               absl::StrCat(upstream_->description(),
@@ -397,10 +452,9 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
                  false);
           return;
         }
-        grpc::Slice slice(*canonical);
-        response_ = grpc::ByteBuffer(&slice, 1);
+        canonical_response_ = *std::move(canonical);
         if (verify_provider_ != nullptr) {
-          AnswerVerification(&*canonical);
+          AnswerVerification(canonical_response_.get());
           return;
         }
       }
@@ -428,8 +482,13 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
         }
       }
       if (consumer_binding_ != nullptr) {
-        absl::StatusOr<std::string> national =
-            MapBytes(BufferToString(response_), *consumer_binding_->response_plan);
+        absl::StatusOr<std::unique_ptr<google::protobuf::Message>> national =
+            canonical_response_ != nullptr
+                ? Map(*canonical_response_, *consumer_binding_->response_plan)
+                : Parse(*consumer_binding_->response_plan->source_type(), response_bytes);
+        if (national.ok() && canonical_response_ == nullptr) {
+          national = Map(**national, *consumer_binding_->response_plan);
+        }
         if (!national.ok()) {
           Answer(grpc::Status(grpc::StatusCode::INTERNAL,
                               absl::StrCat("the answer cannot be mapped to ", called_method_, ": ",
@@ -437,7 +496,8 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
                  false);
           return;
         }
-        grpc::Slice slice(*national);
+        std::string bytes = (*national)->SerializeAsString();
+        grpc::Slice slice(bytes);
         response_ = grpc::ByteBuffer(&slice, 1);
       }
       Answer(grpc::Status::OK, /*with_response=*/true);
@@ -465,14 +525,15 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
         runtime_->snapshot().catalog().FindMethod(method_);
     if (descriptor == nullptr) return absl::OkStatus();
     StageTimer timer(&classify_duration_, absl::Now());
-    std::unique_ptr<google::protobuf::Message> message =
-        runtime_->NewMessage(descriptor->output_type());
-    if (!message->ParseFromString(response_bytes)) {
+    absl::StatusOr<std::unique_ptr<google::protobuf::Message>> message =
+        Parse(*descriptor->output_type(), response_bytes);
+    if (!message.ok()) {
       return absl::InternalError(absl::StrCat(upstream_->description(),
                                               " answered bytes that are not a ",
                                               descriptor->output_type()->full_name()));
     }
-    RecordClassification(*message, /*in_request=*/false, nullptr);
+    canonical_response_ = *std::move(message);
+    RecordClassification(*canonical_response_, /*in_request=*/false, nullptr);
     return absl::OkStatus();
   }
 
@@ -547,10 +608,11 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     const DescriptorCatalog& catalog = runtime_->snapshot().catalog();
     const google::protobuf::MethodDescriptor* verify = catalog.FindMethod(kVerifyIdentityMethod);
     const google::protobuf::MethodDescriptor* lookup = catalog.FindMethod(kGetPersonMethod);
-    std::unique_ptr<google::protobuf::Message> request = runtime_->NewMessage(verify->input_type());
-    if (!request->ParseFromString(BufferToString(request_))) {
+    if (canonical_request_ == nullptr ||
+        canonical_request_->GetDescriptor() != verify->input_type()) {
       return absl::InvalidArgumentError("the request is not a valid VerifyIdentityRequest");
     }
+    const google::protobuf::Message* request = canonical_request_.get();
     const google::protobuf::Reflection* reflection = request->GetReflection();
     const google::protobuf::FieldDescriptor* identifier =
         verify->input_type()->FindFieldByName("identifier");
@@ -564,26 +626,26 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     get->GetReflection()
         ->MutableMessage(get.get(), lookup->input_type()->FindFieldByName("identifier"))
         ->CopyFrom(*verify_identifier_);
-    absl::StatusOr<std::string> national =
-        MapBytes(get->SerializeAsString(), *provider_binding_->request_plan);
+    absl::StatusOr<std::unique_ptr<google::protobuf::Message>> national =
+        Map(*get, *provider_binding_->request_plan);
     if (!national.ok()) return absl::InvalidArgumentError(national.status().message());
-    grpc::Slice slice(*national);
+    std::string bytes = (*national)->SerializeAsString();
+    grpc::Slice slice(bytes);
     upstream_request_ = grpc::ByteBuffer(&slice, 1);
     return absl::OkStatus();
   }
 
   // Compares the claims with the person the lookup found (null: nobody) and answers with a
   // verdict per attribute; the stored values stay here.
-  void AnswerVerification(const std::string* person_response) {
+  void AnswerVerification(const google::protobuf::Message* person_response) {
     const DescriptorCatalog& catalog = runtime_->snapshot().catalog();
     const google::protobuf::MethodDescriptor* verify = catalog.FindMethod(kVerifyIdentityMethod);
     const google::protobuf::MethodDescriptor* lookup = catalog.FindMethod(kGetPersonMethod);
     std::unique_ptr<google::protobuf::Message> answer = runtime_->NewMessage(verify->output_type());
     std::vector<AttributeVerdict> verdicts;
     bool found = false;
-    if (person_response != nullptr) {
-      std::unique_ptr<google::protobuf::Message> got = runtime_->NewMessage(lookup->output_type());
-      got->ParseFromString(*person_response);
+    if (person_response != nullptr && person_response->GetDescriptor() == lookup->output_type()) {
+      const google::protobuf::Message* got = person_response;
       const google::protobuf::FieldDescriptor* person_field =
           lookup->output_type()->FindFieldByName("person");
       const google::protobuf::Message& person =
@@ -605,43 +667,16 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       Answer(ToGrpcStatus(written), false);
       return;
     }
-    std::string bytes = answer->SerializeAsString();
-    grpc::Slice slice(bytes);
-    response_ = grpc::ByteBuffer(&slice, 1);
+    canonical_response_ = std::move(answer);
     absl::Status minimised = MinimiseResponse();
     if (!minimised.ok()) {
       Answer(ToGrpcStatus(minimised), false);
       return;
     }
-    response_digest_ = Sha256(BufferToString(response_));
+    const std::string bytes = BufferToString(response_);
+    response_digest_ = Sha256(bytes);
     bytes_out_ = bytes.size();
     Answer(grpc::Status::OK, /*with_response=*/true);
-  }
-
-  // Parses `bytes` as the plan's source type, maps them, and serializes the target.
-  absl::StatusOr<std::string> MapBytes(const std::string& bytes, const MappingPlan& plan) {
-    absl::Time started = absl::Now();
-    // Mapping may run twice in a call (request and response): the stage is their sum.
-    struct Accumulate {
-      ExchangeReactor* reactor;
-      absl::Time started;
-      ~Accumulate() {
-        absl::Duration spent = absl::Now() - started;
-        reactor->map_duration_ = reactor->map_duration_.value_or(absl::ZeroDuration()) + spent;
-      }
-    } accumulate{this, started};
-    std::unique_ptr<google::protobuf::Message> source = runtime_->NewMessage(plan.source_type());
-    if (!source->ParseFromString(bytes)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("the message is not a valid ", plan.source_type()->full_name()));
-    }
-    std::unique_ptr<google::protobuf::Message> target = runtime_->NewMessage(plan.target_type());
-    absl::Status mapped = plan.Apply(*source, target.get());
-    if (!mapped.ok()) {
-      return absl::Status(mapped.code(),
-                          absl::StrCat("mapping ", plan.mapping_id(), ": ", mapped.message()));
-    }
-    return target->SerializeAsString();
   }
 
   // The provider gateway's receipt must verify against the certificate it presented in the TLS
@@ -794,6 +829,9 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   const ProviderService* verify_provider_ = nullptr;
   std::unique_ptr<google::protobuf::Message> verify_identifier_;
   std::unique_ptr<google::protobuf::Message> verify_claims_;
+  // The canonical request and response, parsed (or mapped) once and read by every stage.
+  std::unique_ptr<google::protobuf::Message> canonical_request_;
+  std::unique_ptr<google::protobuf::Message> canonical_response_;
   grpc::ByteBuffer upstream_request_;
   VerifiedPeer caller_;
   RouteDecision route_;
