@@ -87,7 +87,13 @@ std::string AlgorithmFor(const EVP_PKEY* key) {
 }
 
 const EVP_MD* DigestFor(absl::string_view algorithm) {
-  return algorithm == "ed25519" ? nullptr : EVP_sha256();
+  // Fetched once: OpenSSL 3 would otherwise look the digest up in its providers on every
+  // signature made or checked with EVP_sha256().
+  static const EVP_MD* const sha256 = [] {
+    const EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+    return fetched != nullptr ? fetched : EVP_sha256();
+  }();
+  return algorithm == "ed25519" ? nullptr : sha256;
 }
 
 void PutBigEndian(uint64_t v, int bytes, std::string* out) {
@@ -203,26 +209,44 @@ absl::Status CheckpointSigner::Sign(v1::Checkpoint* checkpoint) const {
   return absl::OkStatus();
 }
 
-absl::Status VerifySignature(absl::string_view pem_chain, absl::string_view algorithm,
-                             absl::string_view tbs, absl::string_view sig) {
+absl::StatusOr<std::shared_ptr<const SignerKey>> SignerKey::FromPem(absl::string_view pem_chain) {
   std::vector<X509Ptr> certs = ParseCertificates(pem_chain);
   if (certs.empty()) return absl::InvalidArgumentError("no signer certificate");
   EVP_PKEY* key = X509_get0_pubkey(certs.front().get());
   if (key == nullptr) return absl::InvalidArgumentError("signer certificate has no usable key");
-  const std::string expected = AlgorithmFor(key);
-  if (expected.empty() || expected != algorithm) {
+  std::string algorithm = AlgorithmFor(key);
+  if (algorithm.empty()) {
+    return absl::InvalidArgumentError("signer certificate has a key type no gateway signs with");
+  }
+  return std::shared_ptr<const SignerKey>(
+      new SignerKey(certs.front().release(), std::move(algorithm)));
+}
+
+SignerKey::~SignerKey() { X509_free(certificate_); }
+
+absl::Status SignerKey::Verify(absl::string_view algorithm, absl::string_view tbs,
+                               absl::string_view sig) const {
+  if (algorithm != algorithm_) {
     return absl::InvalidArgumentError(
         absl::StrCat("signature algorithm \"", algorithm, "\" does not fit the certificate's key"));
   }
+  EVP_PKEY* key = X509_get0_pubkey(certificate_);
   std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
-  if (ctx == nullptr ||
-      EVP_DigestVerifyInit(ctx.get(), nullptr, DigestFor(expected), nullptr, key) != 1 ||
+  if (key == nullptr || ctx == nullptr ||
+      EVP_DigestVerifyInit(ctx.get(), nullptr, DigestFor(algorithm_), nullptr, key) != 1 ||
       EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
                        reinterpret_cast<const unsigned char*>(tbs.data()), tbs.size()) != 1) {
     ERR_clear_error();
     return absl::UnauthenticatedError("signature does not verify");
   }
   return absl::OkStatus();
+}
+
+absl::Status VerifySignature(absl::string_view pem_chain, absl::string_view algorithm,
+                             absl::string_view tbs, absl::string_view sig) {
+  absl::StatusOr<std::shared_ptr<const SignerKey>> key = SignerKey::FromPem(pem_chain);
+  if (!key.ok()) return key.status();
+  return (*key)->Verify(algorithm, tbs, sig);
 }
 
 absl::Status VerifyCheckpointSignature(const v1::Checkpoint& checkpoint) {
@@ -257,6 +281,17 @@ absl::StatusOr<v1::Receipt> VerifyReceipt(absl::string_view serialized,
                                           absl::string_view exchange_id,
                                           absl::string_view request_digest,
                                           absl::string_view response_digest) {
+  absl::StatusOr<std::shared_ptr<const SignerKey>> key = SignerKey::FromPem(signer_certificate_pem);
+  if (!key.ok()) {
+    return absl::UnauthenticatedError(absl::StrCat("receipt signature: ", key.status().message()));
+  }
+  return VerifyReceipt(serialized, **key, exchange_id, request_digest, response_digest);
+}
+
+absl::StatusOr<v1::Receipt> VerifyReceipt(absl::string_view serialized, const SignerKey& signer,
+                                          absl::string_view exchange_id,
+                                          absl::string_view request_digest,
+                                          absl::string_view response_digest) {
   v1::Receipt receipt;
   if (!receipt.ParseFromArray(serialized.data(), static_cast<int>(serialized.size()))) {
     return absl::UnauthenticatedError("receipt is not a pasarela.audit.v1.Receipt");
@@ -269,8 +304,8 @@ absl::StatusOr<v1::Receipt> VerifyReceipt(absl::string_view serialized,
     return absl::UnauthenticatedError(
         "receipt digests differ from the request sent and the response received");
   }
-  absl::Status signature = VerifySignature(signer_certificate_pem, receipt.signature_algorithm(),
-                                           ReceiptSigningInput(receipt), receipt.signature());
+  absl::Status signature = signer.Verify(receipt.signature_algorithm(),
+                                         ReceiptSigningInput(receipt), receipt.signature());
   if (!signature.ok()) {
     return absl::UnauthenticatedError(absl::StrCat("receipt signature: ", signature.message()));
   }

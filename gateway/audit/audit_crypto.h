@@ -26,6 +26,7 @@
 
 typedef struct evp_pkey_st EVP_PKEY;
 typedef struct x509_store_st X509_STORE;
+typedef struct x509_st X509;
 
 namespace pasarela::audit {
 
@@ -70,6 +71,30 @@ class CheckpointSigner {
   const std::string certificate_pem_;
 };
 
+// The public key of a signer's certificate, parsed once for checking many signatures: parsing a
+// PEM certificate costs more than checking an ECDSA signature. Immutable once made; Verify may be
+// called from any number of threads at once.
+class SignerKey {
+ public:
+  // The key of the first certificate of `pem_chain`. INVALID_ARGUMENT when there is none or its
+  // key type is not one a gateway signs with.
+  static absl::StatusOr<std::shared_ptr<const SignerKey>> FromPem(absl::string_view pem_chain);
+  ~SignerKey();
+  SignerKey(const SignerKey&) = delete;
+  SignerKey& operator=(const SignerKey&) = delete;
+
+  // Checks `signature` over `input`; `algorithm` must be the key's. UNAUTHENTICATED when it does
+  // not verify, INVALID_ARGUMENT when the algorithm does not fit the key.
+  absl::Status Verify(absl::string_view algorithm, absl::string_view input,
+                      absl::string_view signature) const;
+
+ private:
+  SignerKey(X509* certificate, std::string algorithm)
+      : certificate_(certificate), algorithm_(std::move(algorithm)) {}
+  X509* const certificate_;  // owned; holds the key
+  const std::string algorithm_;
+};
+
 // Checks `signature` over `input` with the public key of the first certificate of `pem_chain`,
 // which must fit `algorithm`. UNAUTHENTICATED when it does not verify.
 absl::Status VerifySignature(absl::string_view pem_chain, absl::string_view algorithm,
@@ -95,6 +120,11 @@ absl::StatusOr<std::string> IssueReceipt(const CheckpointSigner& signer, v1::Rec
 // the ones it signed. UNAUTHENTICATED when the signature or any of these does not match.
 absl::StatusOr<v1::Receipt> VerifyReceipt(absl::string_view serialized,
                                           absl::string_view signer_certificate_pem,
+                                          absl::string_view exchange_id,
+                                          absl::string_view request_digest,
+                                          absl::string_view response_digest);
+// The same with the signer's key already parsed (see SignerKeyCache).
+absl::StatusOr<v1::Receipt> VerifyReceipt(absl::string_view serialized, const SignerKey& signer,
                                           absl::string_view exchange_id,
                                           absl::string_view request_digest,
                                           absl::string_view response_digest);

@@ -690,9 +690,15 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     std::vector<grpc::string_ref> certs =
         upstream_context_->auth_context()->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
     if (certs.empty()) return absl::InternalError("no peer certificate to verify the receipt");
+    const absl::string_view pem(certs.front().data(), certs.front().size());
+    absl::StatusOr<std::shared_ptr<const audit::SignerKey>> key =
+        services_.receipt_keys != nullptr ? services_.receipt_keys->Get(pem)
+                                          : audit::SignerKey::FromPem(pem);
     absl::StatusOr<audit::v1::Receipt> verified =
-        audit::VerifyReceipt(receipt, absl::string_view(certs.front().data(), certs.front().size()),
-                             exchange_id_, request_digest_, response_digest_);
+        key.ok()
+            ? audit::VerifyReceipt(receipt, **key, exchange_id_, request_digest_, response_digest_)
+            : absl::StatusOr<audit::v1::Receipt>(absl::UnauthenticatedError(
+                  absl::StrCat("receipt signature: ", key.status().message())));
     if (!verified.ok()) {
       return absl::InternalError(absl::StrCat("the receipt of ", peer_name,
                                               " does not verify: ", verified.status().message()));
@@ -744,7 +750,9 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   }
 
   // The provider gateway's signed statement of this answer, for the consumer gateway to keep.
-  void AddReceipt(const grpc::Status& status) {
+  // Signed before the audit append, on the call's own thread, so that the audit writer's
+  // completions stay short; attached only when the answer goes out as decided.
+  void SignReceipt(const grpc::Status& status) {
     audit::v1::Receipt receipt;
     receipt.set_exchange_id(exchange_id_);
     receipt.set_gateway(runtime_->snapshot().gateway().country);
@@ -759,7 +767,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     absl::StatusOr<std::string> signed_receipt =
         audit::IssueReceipt(*services_.receipt_signer, std::move(receipt));
     if (signed_receipt.ok()) {
-      context_->AddTrailingMetadata(kReceiptKey, *signed_receipt);
+      signed_receipt_ = *std::move(signed_receipt);
     } else {
       LogError(absl::StrCat("exchange ", exchange_id_,
                             ": cannot sign its receipt: ", signed_receipt.status().message()));
@@ -769,6 +777,9 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   // Answers only once the exchange's audit record is durable; if it cannot be written, the
   // exchange is refused (fail closed).
   void Answer(const grpc::Status& status, bool with_response) {
+    if (role_ == ListenerRole::kFederation && services_.receipt_signer != nullptr) {
+      SignReceipt(status);
+    }
     absl::Time audit_started = absl::Now();
     services_.audit->Append(BuildRecord(status), [this, status, with_response,
                                                   audit_started](absl::Status durable) {
@@ -786,9 +797,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   }
 
   void Complete(const grpc::Status& status, bool with_response) {
-    if (role_ == ListenerRole::kFederation && services_.receipt_signer != nullptr) {
-      AddReceipt(status);
-    }
+    if (!signed_receipt_.empty()) context_->AddTrailingMetadata(kReceiptKey, signed_receipt_);
     if (!relayed_) {
       context_->AddTrailingMetadata(kAnsweredByKey, runtime_->snapshot().gateway().country);
     }
@@ -849,6 +858,8 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   std::string response_digest_;
   std::string subject_pseudonym_;
   std::string receipt_;
+  // This gateway's receipt for its answer (provider side).
+  std::string signed_receipt_;
   // What the answer disclosed, by field path and category (never values), for the audit record.
   struct Disclosed {
     std::string path;

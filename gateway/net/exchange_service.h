@@ -15,6 +15,7 @@
 #include "gateway/admin/gateway_metrics.h"
 #include "gateway/audit/audit_crypto.h"
 #include "gateway/audit/audit_log.h"
+#include "gateway/audit/signer_key_cache.h"
 #include "gateway/net/caller_authenticator.h"
 #include "gateway/net/gateway_runtime.h"
 #include "gateway/net/in_flight_limiter.h"
@@ -27,6 +28,8 @@ struct ExchangeServices {
   audit::AuditLog* audit = nullptr;
   std::string pseudonym_key;
   const audit::CheckpointSigner* receipt_signer = nullptr;
+  // The parsed keys of the peer gateways whose receipts this gateway checks.
+  audit::SignerKeyCache* receipt_keys = nullptr;
   std::string country;
   InFlightLimiter* in_flight = nullptr;
   admin::GatewayMetrics* metrics = nullptr;

@@ -231,6 +231,7 @@ absl::Status GatewayServer::OpenAudit(const GatewayConfig& config) {
   services_.audit = audit_.get();
   services_.pseudonym_key = *std::move(key);
   services_.receipt_signer = receipt_signer_.get();
+  services_.receipt_keys = &receipt_keys_;
   services_.country = config.country;
   services_.in_flight = in_flight_.get();
   services_.metrics = metrics_.get();

@@ -65,6 +65,7 @@ class GatewayServer {
   TlsIdentity identity_;
   std::unique_ptr<audit::AuditLog> audit_;
   std::unique_ptr<audit::CheckpointSigner> receipt_signer_;
+  audit::SignerKeyCache receipt_keys_;
   ExchangeServices services_;
   std::unique_ptr<InFlightLimiter> in_flight_;
   std::unique_ptr<admin::GatewayMetrics> metrics_;
