@@ -2,7 +2,11 @@
 // providers that hang, answer garbage or answer too much, and a client revoked while it and others
 // keep calling. Each test checks that every call ends in time with a precise status, that the
 // gateways survive, and that healthy traffic is untouched.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <mutex>
@@ -180,6 +184,19 @@ class MisbehavingProviderTest : public ::testing::Test {
     EXPECT_FALSE(cl().process->Exited());
   }
 
+  // Three calls, each refused with `code` and `message`, nothing of the answer passed on; then
+  // the gateways still serve the healthy provider.
+  void ExpectEveryCallRefused(grpc::StatusCode code, const std::string& message) {
+    for (int i = 0; i < 3; ++i) {
+      CallResult result = GetPerson(AgencyChannel(ar(), kMigraciones));
+      EXPECT_EQ(result.status.error_code(), code) << result.status.error_message();
+      EXPECT_THAT(result.status.error_message(), HasSubstr(message));
+      EXPECT_EQ(result.response.ByteSizeLong(), 0u);
+    }
+    EXPECT_EQ(CountCalls("received"), 3);
+    ExpectHealthyProviderStillServed();
+  }
+
   int CountCalls(const std::string& event) {
     int count = 0;
     for (const std::string& line : provider_->Calls()) {
@@ -215,27 +232,103 @@ TEST_F(MisbehavingProviderTest, HangingProviderEndsEachCallAtItsDeadlineAndFrees
 
 TEST_F(MisbehavingProviderTest, GarbageBytesFromTheProviderNeverReachTheConsumer) {
   Start("garbage");
-  for (int i = 0; i < 3; ++i) {
-    CallResult result = GetPerson(AgencyChannel(ar(), kMigraciones));
-    EXPECT_EQ(result.status.error_code(), grpc::StatusCode::INTERNAL);
-    EXPECT_THAT(result.status.error_message(),
-                HasSubstr("answered bytes that are not a pasarela.identity.v1.GetPersonResponse"));
-    EXPECT_EQ(result.response.ByteSizeLong(), 0u);
-  }
-  EXPECT_EQ(CountCalls("received"), 3);
-  ExpectHealthyProviderStillServed();
+  ExpectEveryCallRefused(grpc::StatusCode::INTERNAL,
+                         "answered bytes that are not a pasarela.identity.v1.GetPersonResponse");
 }
 
 TEST_F(MisbehavingProviderTest, HugeMessageFromTheProviderIsResourceExhausted) {
   Start("huge");
-  for (int i = 0; i < 3; ++i) {
-    CallResult result = GetPerson(AgencyChannel(ar(), kMigraciones));
-    EXPECT_EQ(result.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
-        << result.status.error_message();
-    EXPECT_THAT(result.status.error_message(), HasSubstr("larger than max"));
+  ExpectEveryCallRefused(grpc::StatusCode::RESOURCE_EXHAUSTED, "larger than max");
+}
+
+// A TCP relay on 127.0.0.1 that holds every chunk of bytes for `delay` before passing it on, in
+// both directions: a peer gateway far away. Stops (and joins its threads) when destroyed.
+class DistantLink {
+ public:
+  DistantLink(int target_port, absl::Duration delay) : target_port_(target_port), delay_(delay) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address = Loopback(0);
+    socklen_t length = sizeof(address);
+    ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+    ::listen(listener_, 16);
+    threads_.emplace_back([this] { Accept(); });
   }
-  EXPECT_EQ(CountCalls("received"), 3);
-  ExpectHealthyProviderStillServed();
+  ~DistantLink() {
+    stopping_.store(true);
+    ::shutdown(listener_, SHUT_RDWR);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (int fd : sockets_) ::shutdown(fd, SHUT_RDWR);
+    }
+    for (std::thread& thread : threads_) thread.join();
+    for (int fd : sockets_) ::close(fd);
+    ::close(listener_);
+  }
+  std::string address() const { return absl::StrCat("127.0.0.1:", port_); }
+
+ private:
+  static sockaddr_in Loopback(int port) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    return address;
+  }
+  void Accept() {
+    while (!stopping_.load()) {
+      int client = ::accept(listener_, nullptr, nullptr);
+      if (client < 0) return;
+      int server = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in target = Loopback(target_port_);
+      if (::connect(server, reinterpret_cast<sockaddr*>(&target), sizeof(target)) != 0) {
+        ::close(client);
+        ::close(server);
+        continue;
+      }
+      std::lock_guard<std::mutex> lock(mu_);
+      sockets_.insert(sockets_.end(), {client, server});
+      threads_.emplace_back([this, client, server] { Pass(client, server); });
+      threads_.emplace_back([this, client, server] { Pass(server, client); });
+    }
+  }
+  void Pass(int from, int to) {
+    char buffer[16384];
+    ssize_t n;
+    while ((n = ::recv(from, buffer, sizeof(buffer), 0)) > 0) {
+      absl::SleepFor(delay_);
+      // MSG_NOSIGNAL: a side that hung up must not end the test with SIGPIPE.
+      if (::send(to, buffer, static_cast<size_t>(n), MSG_NOSIGNAL) != n) break;
+    }
+    ::shutdown(to, SHUT_WR);
+  }
+
+  int target_port_;
+  absl::Duration delay_;
+  int listener_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::mutex mu_;
+  std::vector<int> sockets_;
+  std::vector<std::thread> threads_;
+};
+
+TEST(FaultTest, DistantPeerWithASlowHandshakeIsReachedAtTheFirstCall) {
+  Topology topology({"AR", "CL"});
+  topology.StartProvider(kRegistry);
+  GatewayProcess& cl = topology.StartGateway("CL");
+  // 150 ms each way: the TLS handshake with the peer takes well over half a second.
+  DistantLink link(cl.federation_port, absl::Milliseconds(150));
+  topology.SetFederationAddress("CL", link.address());
+  GatewayProcess& ar = topology.StartGateway("AR");
+  for (int i = 0; i < 3; ++i) {
+    GetPersonCall call;
+    call.deadline = absl::Seconds(10);
+    CallResult result = GetPerson(AgencyChannel(ar, kMigraciones), call);
+    EXPECT_TRUE(result.status.ok()) << result.status.error_message();
+    EXPECT_LT(result.elapsed, absl::Seconds(5));
+  }
 }
 
 TEST(FaultTest, ClientRevokedUnderLoadIsRefusedFromItsNextCallAndNoOtherCallFails) {
