@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -10,6 +11,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 
 namespace pasarela::pilots {
@@ -78,13 +80,23 @@ void CallRecorder::Record(grpc::ServerContext* context, const std::string& metho
   for (const auto& uri : context->auth_context()->FindPropertyValues("peer_uri")) {
     caller = std::string(uri.data(), uri.size());
   }
-  std::string line =
-      absl::StrCat("{\"method\":\"", method, "\",\"caller\":\"", JsonEscape(caller),
-                   "\",\"consumer\":\"", JsonEscape(header("x-pasarela-consumer")),
-                   "\",\"purpose\":\"", JsonEscape(header("x-pasarela-purpose")),
-                   "\",\"agreement\":\"", JsonEscape(header("x-pasarela-agreement")),
-                   "\",\"exchange_id\":\"", JsonEscape(header("x-pasarela-exchange-id")),
-                   "\",\"subject\":\"", JsonEscape(subject), "\"}\n");
+  // The names of every Pasarela header that reached the provider, so that a test can see that a
+  // header an agency set on its own never crosses.
+  std::vector<std::string> pasarela_headers;
+  for (const auto& [key, value] : context->client_metadata()) {
+    if (key.starts_with("x-pasarela-")) {
+      pasarela_headers.push_back(
+          absl::StrCat("\"", JsonEscape(std::string(key.data(), key.size())), "\""));
+    }
+  }
+  std::sort(pasarela_headers.begin(), pasarela_headers.end());
+  std::string line = absl::StrCat(
+      "{\"method\":\"", method, "\",\"caller\":\"", JsonEscape(caller), "\",\"consumer\":\"",
+      JsonEscape(header("x-pasarela-consumer")), "\",\"purpose\":\"",
+      JsonEscape(header("x-pasarela-purpose")), "\",\"agreement\":\"",
+      JsonEscape(header("x-pasarela-agreement")), "\",\"exchange_id\":\"",
+      JsonEscape(header("x-pasarela-exchange-id")), "\",\"subject\":\"", JsonEscape(subject),
+      "\",\"headers\":[", absl::StrJoin(pasarela_headers, ","), "]}\n");
   std::lock_guard<std::mutex> lock(mu_);
   if (options_.calls_log.empty()) return;
   std::ofstream out(options_.calls_log, std::ios::app);
@@ -93,6 +105,13 @@ void CallRecorder::Record(grpc::ServerContext* context, const std::string& metho
 
 int ServeUntilSignal(grpc::Service* service, const PilotServerOptions& options,
                      const char* program) {
+  return ServeUntilSignal(
+      [service](grpc::ServerBuilder& builder) { builder.RegisterService(service); }, options,
+      program);
+}
+
+int ServeUntilSignal(const std::function<void(grpc::ServerBuilder&)>& register_services,
+                     const PilotServerOptions& options, const char* program) {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
@@ -106,7 +125,7 @@ int ServeUntilSignal(grpc::Service* service, const PilotServerOptions& options,
   int port = 0;
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, grpc::SslServerCredentials(tls), &port);
-  builder.RegisterService(service);
+  register_services(builder);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || port == 0) {
     std::cerr << program << ": cannot listen on " << options.listen << "\n";

@@ -6,6 +6,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <functional>
 #include <mutex>
 #include <string>
 
@@ -26,8 +27,8 @@ struct PilotServerOptions {
 PilotServerOptions ParsePilotFlags(int argc, char** argv, const char* program);
 
 // Appends one JSON line per call to the calls log: method, the caller's URI (the gateway's
-// certificate), consumer, purpose, agreement and exchange id as the gateway set them, and the
-// subject asked about. Thread-safe.
+// certificate), consumer, purpose, agreement and exchange id as the gateway set them, the
+// subject asked about, and the names of every x-pasarela-* header received. Thread-safe.
 class CallRecorder {
  public:
   explicit CallRecorder(const PilotServerOptions& options) : options_(options) {}
@@ -42,6 +43,10 @@ class CallRecorder {
 // Returns the process exit status.
 int ServeUntilSignal(grpc::Service* service, const PilotServerOptions& options,
                      const char* program);
+
+// The same for any services `register_services` adds to the builder (a generic service, say).
+int ServeUntilSignal(const std::function<void(grpc::ServerBuilder&)>& register_services,
+                     const PilotServerOptions& options, const char* program);
 
 }  // namespace pasarela::pilots
 

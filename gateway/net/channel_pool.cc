@@ -4,6 +4,11 @@
 #include <grpcpp/support/channel_arguments.h>
 
 namespace pasarela {
+namespace {
+
+constexpr int kConnectAttemptTimeoutMs = 5000;
+
+}  // namespace
 
 ChannelPool::ChannelPool(std::string address, std::string description,
                          std::shared_ptr<grpc::ChannelCredentials> credentials,
@@ -15,7 +20,10 @@ ChannelPool::ChannelPool(std::string address, std::string description,
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, max_backoff_ms);
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, std::min(100, max_backoff_ms));
-    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, std::min(100, max_backoff_ms));
+    // gRPC takes this "minimum reconnect backoff" as the time one connection attempt (TCP, TLS,
+    // the peer's HTTP/2 SETTINGS) may take: at 100 ms, attempts to a busy or distant peer timed
+    // out and calls failed UNAVAILABLE although the peer was up.
+    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, kConnectAttemptTimeoutMs);
     args.SetInt(GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, static_cast<int>(options.max_message_bytes));
     args.SetInt(GRPC_ARG_MAX_SEND_MESSAGE_LENGTH, static_cast<int>(options.max_message_bytes));
     // Distinct arguments keep the channels on distinct connections.

@@ -66,6 +66,13 @@ std::string HeaderValue(const std::multimap<grpc::string_ref, grpc::string_ref>&
   return std::string(it->second.data(), it->second.size());
 }
 
+// True for gRPC's own "Received message larger than max (N vs. M)", which names sizes only.
+bool IsSizeLimitMessage(absl::string_view message) {
+  return absl::ConsumePrefix(&message, "Received message larger than max (") &&
+         absl::ConsumeSuffix(&message, ")") &&
+         message.find_first_not_of("0123456789 vs.") == absl::string_view::npos;
+}
+
 // The canonical name of a gRPC code ("PERMISSION_DENIED"), as the metrics and access log write it.
 absl::string_view StatusCodeName(grpc::StatusCode code) {
   return admin::StatusCodeName(static_cast<absl::StatusCode>(code));
@@ -514,6 +521,11 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       message = absl::StrCat(upstream_->description(), " unreachable: ", status.error_message());
     } else if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
       message = absl::StrCat("deadline exceeded waiting for ", upstream_->description());
+    } else if (route_.hop == RouteDecision::Hop::kLocalProvider && !IsSizeLimitMessage(message)) {
+      // A provider's own message is free text that no agreement screened: it may name the person
+      // asked about, so it neither crosses the border nor reaches a log or the audit trail.
+      message =
+          absl::StrCat(upstream_->description(), " answered ", StatusCodeName(status.error_code()));
     }
     Answer(grpc::Status(status.error_code(), message), false);
   }

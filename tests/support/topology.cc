@@ -153,14 +153,15 @@ void Topology::AddProviderEntry(const std::string& participant, const std::strin
 }
 
 ProviderProcess& Topology::StartProvider(const std::string& participant,
-                                         const std::vector<std::string>& extra_args) {
+                                         const std::vector<std::string>& extra_args,
+                                         const std::string& program) {
   std::vector<std::string> parts = absl::StrSplit(participant, '/');
   std::string country = parts[0];
   std::string name = parts[2];
   ProviderProcess& provider =
       StartImpostor(absl::StrCat(country, "/agencies/", name, ".crt"),
                     absl::StrCat(country, "/agencies/", name, ".key"), country,
-                    absl::StrCat("127.0.0.1:", PickFreePort()), extra_args);
+                    absl::StrCat("127.0.0.1:", PickFreePort()), extra_args, program);
   provider.participant = participant;
   AddProviderEntry(participant, provider.address);
   return provider;
@@ -168,13 +169,14 @@ ProviderProcess& Topology::StartProvider(const std::string& participant,
 
 ProviderProcess& Topology::StartImpostor(const std::string& cert, const std::string& key,
                                          const std::string& ca_country, const std::string& address,
-                                         const std::vector<std::string>& extra_args) {
+                                         const std::vector<std::string>& extra_args,
+                                         const std::string& program) {
   auto provider = std::make_unique<ProviderProcess>();
   int index = static_cast<int>(providers_.size());
   std::string ready = absl::StrCat(dir_, "/provider-", index, ".ready");
   provider->address = address;
   provider->calls_log = absl::StrCat(dir_, "/provider-", index, "-calls.jsonl");
-  std::vector<std::string> argv{BinDir() + "/identity_provider",
+  std::vector<std::string> argv{BinDir() + "/" + program,
                                 "--listen",
                                 address,
                                 "--cert",
@@ -191,7 +193,7 @@ ProviderProcess& Topology::StartImpostor(const std::string& cert, const std::str
   provider->process =
       std::make_unique<ChildProcess>(argv, absl::StrCat(dir_, "/provider-", index, ".log"));
   if (!WaitForReady(*provider->process, ready, absl::Seconds(10))) {
-    throw std::runtime_error("identity_provider did not start: " + provider->process->Log());
+    throw std::runtime_error(program + " did not start: " + provider->process->Log());
   }
   providers_.push_back(std::move(provider));
   return *providers_.back();

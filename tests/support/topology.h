@@ -74,12 +74,16 @@ class Topology {
   void AddProviderEntry(const std::string& participant, const std::string& address,
                         const std::string& identity = "");
   // Starts an identity provider for `participant` with its agency certificate; registers it.
+  // `program` may name another provider of the build that takes the same flags, such as
+  // misbehaving_provider.
   ProviderProcess& StartProvider(const std::string& participant,
-                                 const std::vector<std::string>& extra_args = {});
+                                 const std::vector<std::string>& extra_args = {},
+                                 const std::string& program = "identity_provider");
   // Starts an identity provider with any certificate (an impostor); not registered anywhere.
   ProviderProcess& StartImpostor(const std::string& cert, const std::string& key,
                                  const std::string& ca_country, const std::string& address,
-                                 const std::vector<std::string>& extra_args = {});
+                                 const std::vector<std::string>& extra_args = {},
+                                 const std::string& program = "identity_provider");
   // Writes the gateway's files and starts it; waits until it serves. Extra gateway.yaml text may
   // be appended (e.g. a defaults section).
   GatewayProcess& StartGateway(const std::string& country, const std::string& extra_yaml = "");

@@ -1,0 +1,391 @@
+// Faults under real processes: a peer gateway killed while calls are running and then coming back,
+// providers that hang, answer garbage or answer too much, and a client revoked while it and others
+// keep calling. Each test checks that every call ends in time with a precise status, that the
+// gateways survive, and that healthy traffic is untouched.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/identity_calls.h"
+#include "tests/support/topology.h"
+
+namespace pasarela::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kRegistry[] = "CL/GOV/registro-civil";
+constexpr char kMigraciones[] = "AR/agencies/migraciones";
+
+// Calls GetPerson in a loop from its own thread and channel until stopped, keeping every result.
+class CallingLoop {
+ public:
+  CallingLoop(std::shared_ptr<grpc::Channel> channel, GetPersonCall call)
+      : thread_([this, channel = std::move(channel), call = std::move(call)] {
+          while (!stop_.load()) {
+            CallResult result = GetPerson(channel, call);
+            std::lock_guard<std::mutex> lock(mu_);
+            results_.push_back(std::move(result));
+          }
+        }) {}
+  ~CallingLoop() { Stop(); }
+  // Stops after the call in progress and returns every result, in order.
+  std::vector<CallResult> Stop() {
+    stop_.store(true);
+    if (thread_.joinable()) thread_.join();
+    std::lock_guard<std::mutex> lock(mu_);
+    return results_;
+  }
+  // True once a call that started after `time` succeeded.
+  bool ServedSince(absl::Time time) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = results_.rbegin(); it != results_.rend() && it->started > time; ++it) {
+      if (it->status.ok()) return true;
+    }
+    return false;
+  }
+  size_t count() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return results_.size();
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::vector<CallResult> results_;
+  std::thread thread_;
+};
+
+void WaitForCalls(CallingLoop& loop, size_t count) {
+  absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (loop.count() < count && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
+}
+
+// Waits until calls through `gateway` succeed on every channel it keeps to its peer (the peer
+// channels connect on their own backoff), so that a test's load starts on a settled chain.
+void WaitUntilServed(const GatewayProcess& gateway) {
+  auto channel = AgencyChannel(gateway, kMigraciones);
+  absl::Time deadline = absl::Now() + absl::Seconds(10);
+  for (int in_a_row = 0; in_a_row < 4 && absl::Now() < deadline;) {
+    in_a_row = GetPerson(channel).status.ok() ? in_a_row + 1 : 0;
+    if (in_a_row == 0) absl::SleepFor(absl::Milliseconds(100));
+  }
+}
+
+TEST(FaultTest, PeerGatewayKilledUnderLoadEveryCallEndsInTimeAndItsReturnIsPickedUp) {
+  Topology topology({"AR", "CL"});
+  topology.StartProvider(kRegistry);
+  GatewayProcess& cl = topology.StartGateway("CL");
+  GatewayProcess& ar = topology.StartGateway("AR");
+  WaitUntilServed(ar);
+  const absl::Duration deadline = absl::Seconds(2);
+  GetPersonCall call;
+  call.deadline = deadline;
+  std::vector<std::unique_ptr<CallingLoop>> loops;
+  for (int i = 0; i < 4; ++i) {
+    loops.push_back(std::make_unique<CallingLoop>(AgencyChannel(ar, kMigraciones), call));
+  }
+  for (auto& loop : loops) WaitForCalls(*loop, 20);
+
+  ASSERT_EQ(::kill(cl.process->pid(), SIGKILL), 0);
+  absl::Time killed = absl::Now();
+  absl::SleepFor(absl::Seconds(3));
+  topology.RestartGateway("CL");
+  absl::Time restarted = absl::Now();
+  // Calls keep running until each client has been served again (or 15 s).
+  absl::Time give_up = restarted + absl::Seconds(15);
+  for (auto& loop : loops) {
+    while (!loop->ServedSince(restarted) && absl::Now() < give_up) {
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+  }
+  // Each gateway keeps two channels to its peer and each reconnects on its own backoff (at most
+  // 2 s): after that, every call is served.
+  absl::SleepFor(absl::Seconds(3));
+  std::vector<std::vector<CallResult>> all;
+  for (auto& loop : loops) all.push_back(loop->Stop());
+
+  absl::Time first_ok_after_restart = absl::InfiniteFuture();
+  int failed_during_outage = 0;
+  for (const std::vector<CallResult>& results : all) {
+    ASSERT_FALSE(results.empty());
+    for (const CallResult& result : results) {
+      grpc::StatusCode code = result.status.error_code();
+      // Nothing hangs: every call ends within its deadline (plus scheduling slack).
+      EXPECT_LT(result.elapsed, deadline + absl::Seconds(1)) << result.status.error_message();
+      EXPECT_TRUE(code == grpc::StatusCode::OK || code == grpc::StatusCode::UNAVAILABLE ||
+                  code == grpc::StatusCode::DEADLINE_EXCEEDED)
+          << code << " " << result.status.error_message();
+      if (code != grpc::StatusCode::OK) {
+        ++failed_during_outage;
+        // Failures belong to the outage only.
+        EXPECT_GT(result.started + result.elapsed, killed);
+        EXPECT_LT(result.started, restarted + absl::Seconds(3));
+        if (code == grpc::StatusCode::UNAVAILABLE) {
+          EXPECT_THAT(result.status.error_message(), HasSubstr("peer gateway CL at"));
+        }
+      } else if (result.started > restarted) {
+        first_ok_after_restart = std::min(first_ok_after_restart, result.started + result.elapsed);
+      }
+    }
+    // Each client is served again after the peer's return.
+    EXPECT_TRUE(results.back().status.ok()) << results.back().status.error_message();
+    EXPECT_GT(results.back().started, restarted + absl::Seconds(3));
+  }
+  EXPECT_GT(failed_during_outage, 0) << "the outage was not seen at all";
+  // The peer's return is picked up within the reconnect backoff (2 s by default), not minutes.
+  EXPECT_LT(first_ok_after_restart - restarted, absl::Seconds(4));
+  EXPECT_FALSE(ar.process->Exited());
+  EXPECT_FALSE(cl.process->Exited()) << cl.process->Log();
+}
+
+// AR and CL gateways with CL's registry replaced by a misbehaving provider, and a healthy
+// provider (CL/GOV/spare-agency, under agreement spare-identity) behind the same CL gateway, to
+// show that the gateways still serve after each fault.
+class MisbehavingProviderTest : public ::testing::Test {
+ protected:
+  void Start(const std::string& mode, const std::string& ar_extra_yaml = "") {
+    topology_ = std::make_unique<Topology>(std::vector<std::string>{"AR", "CL"});
+    topology_->SetAgreement("spare-identity",
+                            absl::StrReplaceAll(Topology::DefaultAgreementYaml({"AR", "CL"}),
+                                                {{"id: test-identity", "id: spare-identity"},
+                                                 {"provider: CL/GOV/registro-civil",
+                                                  "provider: CL/GOV/spare-agency"}}));
+    provider_ = &topology_->StartProvider(kRegistry, {"--mode", mode}, "misbehaving_provider");
+    ProviderProcess& healthy = topology_->StartImpostor(
+        "CL/test/spare.crt", "CL/test/spare.key", "CL", absl::StrCat("127.0.0.1:", PickFreePort()));
+    topology_->AddProviderEntry("CL/GOV/spare-agency", healthy.address);
+    topology_->StartGateway("AR", ar_extra_yaml);
+    topology_->StartGateway("CL");
+  }
+  GatewayProcess& ar() { return topology_->gateway("AR"); }
+  GatewayProcess& cl() { return topology_->gateway("CL"); }
+
+  void ExpectHealthyProviderStillServed() {
+    GetPersonCall call;
+    call.target = "CL/GOV/spare-agency";
+    call.metadata = {{"x-pasarela-agreement", "spare-identity"}};
+    CallResult healthy = GetPerson(AgencyChannel(ar(), kMigraciones), call);
+    EXPECT_TRUE(healthy.status.ok()) << healthy.status.error_message();
+    EXPECT_EQ(healthy.response.person().family_names(0), "González");
+    EXPECT_FALSE(ar().process->Exited());
+    EXPECT_FALSE(cl().process->Exited());
+  }
+
+  // Three calls, each refused with `code` and `message`, nothing of the answer passed on; then
+  // the gateways still serve the healthy provider.
+  void ExpectEveryCallRefused(grpc::StatusCode code, const std::string& message) {
+    for (int i = 0; i < 3; ++i) {
+      CallResult result = GetPerson(AgencyChannel(ar(), kMigraciones));
+      EXPECT_EQ(result.status.error_code(), code) << result.status.error_message();
+      EXPECT_THAT(result.status.error_message(), HasSubstr(message));
+      EXPECT_EQ(result.response.ByteSizeLong(), 0u);
+    }
+    EXPECT_EQ(CountCalls("received"), 3);
+    ExpectHealthyProviderStillServed();
+  }
+
+  int CountCalls(const std::string& event) {
+    int count = 0;
+    for (const std::string& line : provider_->Calls()) {
+      if (line.find(absl::StrCat("\"event\":\"", event, "\"")) != std::string::npos) ++count;
+    }
+    return count;
+  }
+
+  std::unique_ptr<Topology> topology_;
+  ProviderProcess* provider_ = nullptr;
+};
+
+TEST_F(MisbehavingProviderTest, HangingProviderEndsEachCallAtItsDeadlineAndFreesItsSlot) {
+  // Two exchanges in flight per consumer: a slot kept by a call that ended would refuse the third.
+  Start("hang", "limits:\n  max_in_flight_per_consumer: 2\n");
+  GetPersonCall call;
+  call.deadline = absl::Milliseconds(500);
+  for (int i = 0; i < 6; ++i) {
+    CallResult result = GetPerson(AgencyChannel(ar(), kMigraciones), call);
+    EXPECT_EQ(result.status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
+        << result.status.error_message();
+    EXPECT_LT(result.elapsed, call.deadline + absl::Seconds(1));
+  }
+  // The deadline reached the provider: each hanging call was cancelled there too.
+  absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (CountCalls("cancelled") < 6 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_EQ(CountCalls("received"), 6);
+  EXPECT_EQ(CountCalls("cancelled"), 6);
+  ExpectHealthyProviderStillServed();
+}
+
+TEST_F(MisbehavingProviderTest, GarbageBytesFromTheProviderNeverReachTheConsumer) {
+  Start("garbage");
+  ExpectEveryCallRefused(grpc::StatusCode::INTERNAL,
+                         "answered bytes that are not a pasarela.identity.v1.GetPersonResponse");
+}
+
+TEST_F(MisbehavingProviderTest, HugeMessageFromTheProviderIsResourceExhausted) {
+  Start("huge");
+  ExpectEveryCallRefused(grpc::StatusCode::RESOURCE_EXHAUSTED, "larger than max");
+}
+
+// A TCP relay on 127.0.0.1 that holds every chunk of bytes for `delay` before passing it on, in
+// both directions: a peer gateway far away. Stops (and joins its threads) when destroyed.
+class DistantLink {
+ public:
+  DistantLink(int target_port, absl::Duration delay) : target_port_(target_port), delay_(delay) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address = Loopback(0);
+    socklen_t length = sizeof(address);
+    ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+    ::listen(listener_, 16);
+    threads_.emplace_back([this] { Accept(); });
+  }
+  ~DistantLink() {
+    stopping_.store(true);
+    ::shutdown(listener_, SHUT_RDWR);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (int fd : sockets_) ::shutdown(fd, SHUT_RDWR);
+    }
+    for (std::thread& thread : threads_) thread.join();
+    for (int fd : sockets_) ::close(fd);
+    ::close(listener_);
+  }
+  std::string address() const { return absl::StrCat("127.0.0.1:", port_); }
+
+ private:
+  static sockaddr_in Loopback(int port) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    return address;
+  }
+  void Accept() {
+    while (!stopping_.load()) {
+      int client = ::accept(listener_, nullptr, nullptr);
+      if (client < 0) return;
+      int server = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in target = Loopback(target_port_);
+      if (::connect(server, reinterpret_cast<sockaddr*>(&target), sizeof(target)) != 0) {
+        ::close(client);
+        ::close(server);
+        continue;
+      }
+      std::lock_guard<std::mutex> lock(mu_);
+      sockets_.insert(sockets_.end(), {client, server});
+      threads_.emplace_back([this, client, server] { Pass(client, server); });
+      threads_.emplace_back([this, client, server] { Pass(server, client); });
+    }
+  }
+  void Pass(int from, int to) {
+    char buffer[16384];
+    ssize_t n;
+    while ((n = ::recv(from, buffer, sizeof(buffer), 0)) > 0) {
+      absl::SleepFor(delay_);
+      // MSG_NOSIGNAL: a side that hung up must not end the test with SIGPIPE.
+      if (::send(to, buffer, static_cast<size_t>(n), MSG_NOSIGNAL) != n) break;
+    }
+    ::shutdown(to, SHUT_WR);
+  }
+
+  int target_port_;
+  absl::Duration delay_;
+  int listener_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::mutex mu_;
+  std::vector<int> sockets_;
+  std::vector<std::thread> threads_;
+};
+
+TEST(FaultTest, DistantPeerWithASlowHandshakeIsReachedAtTheFirstCall) {
+  Topology topology({"AR", "CL"});
+  topology.StartProvider(kRegistry);
+  GatewayProcess& cl = topology.StartGateway("CL");
+  // 150 ms each way: the TLS handshake with the peer takes well over half a second.
+  DistantLink link(cl.federation_port, absl::Milliseconds(150));
+  topology.SetFederationAddress("CL", link.address());
+  GatewayProcess& ar = topology.StartGateway("AR");
+  for (int i = 0; i < 3; ++i) {
+    GetPersonCall call;
+    call.deadline = absl::Seconds(10);
+    CallResult result = GetPerson(AgencyChannel(ar, kMigraciones), call);
+    EXPECT_TRUE(result.status.ok()) << result.status.error_message();
+    EXPECT_LT(result.elapsed, absl::Seconds(5));
+  }
+}
+
+TEST(FaultTest, ClientRevokedUnderLoadIsRefusedFromItsNextCallAndNoOtherCallFails) {
+  Topology topology({"AR", "CL"});
+  topology.StartProvider(kRegistry);
+  topology.StartGateway("CL", "defaults:\n  crl_refresh_interval: 100ms\n");
+  GatewayProcess& ar = topology.StartGateway("AR", "defaults:\n  crl_refresh_interval: 100ms\n");
+  WaitUntilServed(ar);
+  std::vector<std::unique_ptr<CallingLoop>> others;
+  for (const char* agency : {kMigraciones, "AR/agencies/afip", kMigraciones}) {
+    others.push_back(std::make_unique<CallingLoop>(AgencyChannel(ar, agency), GetPersonCall()));
+  }
+  // One channel, so one HTTP/2 connection opened before the revocation and kept after it.
+  CallingLoop spare(AgencyChannel(ar, "AR/test/spare"), GetPersonCall());
+  WaitForCalls(spare, 20);
+  for (auto& loop : others) WaitForCalls(*loop, 20);
+
+  std::string output;
+  ASSERT_EQ(RunCommand({"/bin/bash", SourceDir() + "/certs/make-pki.sh", "-q", "revoke", PkiDir(),
+                        Pki("AR/test/spare.crt")},
+                       &output),
+            0)
+      << output;
+  ASSERT_TRUE(ar.process->WaitForLog("loaded CRL of AR: 2 revoked", absl::Seconds(5)));
+  absl::Time loaded = absl::Now();
+  size_t spare_at_load = spare.count();
+  WaitForCalls(spare, spare_at_load + 20);
+  for (auto& loop : others) WaitForCalls(*loop, loop->count() + 20);
+
+  std::vector<CallResult> spare_results = spare.Stop();
+  bool refused = false;
+  int refusals = 0;
+  for (const CallResult& result : spare_results) {
+    if (result.started > loaded) {
+      // Every call after the new CRL is in force is refused, on the connection it already had.
+      EXPECT_EQ(result.status.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+          << result.status.error_message();
+    }
+    if (!result.status.ok()) {
+      refused = true;
+      ++refusals;
+      EXPECT_EQ(result.status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+      EXPECT_THAT(result.status.error_message(), HasSubstr("certificate revoked"));
+    } else {
+      // Once refused, never served again.
+      EXPECT_FALSE(refused) << "a call succeeded after an earlier one was refused";
+    }
+  }
+  EXPECT_GE(refusals, 20);
+  for (auto& loop : others) {
+    std::vector<CallResult> results = loop->Stop();
+    EXPECT_GE(results.size(), 40u);
+    for (const CallResult& result : results) {
+      EXPECT_TRUE(result.status.ok()) << result.status.error_message();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace pasarela::testing

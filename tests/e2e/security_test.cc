@@ -1,0 +1,481 @@
+// Security checks against real gateway processes: which ports are open and what they speak, old
+// TLS versions and weak ciphers, secret files readable by others, secrets and personal values in
+// the logs, Pasarela headers set by someone who may not set them, oversize metadata and messages,
+// and a peer gateway replaying a receipt.
+#include <dirent.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <mutex>
+#include <set>
+#include <sstream>
+
+#include <grpcpp/generic/async_generic_service.h>
+#include <grpcpp/generic/generic_stub.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/identity_calls.h"
+#include "tests/support/topology.h"
+
+namespace pasarela::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kRegistry[] = "CL/GOV/registro-civil";
+constexpr char kMigraciones[] = "AR/agencies/migraciones";
+
+// The host:port of every TCP socket process `pid` listens on, IPv4 (also IPv4-mapped IPv6) as
+// dotted quads and other IPv6 addresses as 32 hex digits, read from /proc.
+std::set<std::string> ListeningAddresses(pid_t pid) {
+  std::set<std::string> inodes;
+  std::string fd_dir = absl::StrCat("/proc/", pid, "/fd");
+  if (DIR* dir = ::opendir(fd_dir.c_str())) {
+    while (dirent* entry = ::readdir(dir)) {
+      char target[256];
+      ssize_t length =
+          ::readlink(absl::StrCat(fd_dir, "/", entry->d_name).c_str(), target, sizeof(target));
+      absl::string_view link(target, length > 0 ? static_cast<size_t>(length) : 0);
+      if (absl::ConsumePrefix(&link, "socket:[") && absl::ConsumeSuffix(&link, "]")) {
+        inodes.insert(std::string(link));
+      }
+    }
+    ::closedir(dir);
+  }
+  std::set<std::string> addresses;
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::istringstream lines(ReadFileOrEmpty(table));
+    std::string line;
+    std::getline(lines, line);  // the header
+    while (std::getline(lines, line)) {
+      std::vector<std::string> fields = absl::StrSplit(line, ' ', absl::SkipEmpty());
+      // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+      if (fields.size() < 10 || fields[3] != "0A" || inodes.count(fields[9]) == 0) continue;
+      std::vector<std::string> local = absl::StrSplit(fields[1], ':');
+      uint32_t port = 0;
+      absl::SimpleHexAtoi(local[1], &port);
+      std::string host = absl::AsciiStrToLower(local[0]);
+      // An IPv6 socket bound to an IPv4-mapped address (::ffff:a.b.c.d), as gRPC binds them.
+      if (absl::StartsWith(host, "0000000000000000ffff0000")) host = host.substr(24);
+      if (host.size() == 8) {
+        uint32_t ip = 0;
+        absl::SimpleHexAtoi(host, &ip);
+        // /proc writes the address in host (little-endian) order.
+        host =
+            absl::StrCat(ip & 0xff, ".", (ip >> 8) & 0xff, ".", (ip >> 16) & 0xff, ".", ip >> 24);
+      }
+      addresses.insert(absl::StrCat(host, ":", port));
+    }
+  }
+  return addresses;
+}
+
+// A value of the gateway's ready file, e.g. "admin_address".
+std::string ReadyValue(const GatewayProcess& gateway, const std::string& key) {
+  std::string ready = ReadFileOrEmpty(gateway.dir + "/ready.json");
+  std::string prefix = absl::StrCat("\"", key, "\":\"");
+  size_t at = ready.find(prefix);
+  if (at == std::string::npos) return "";
+  at += prefix.size();
+  return ready.substr(at, ready.find('"', at) - at);
+}
+
+struct Probe {
+  int status = 0;
+  std::string output;
+  bool established() const { return absl::StrContains(output, "CONNECTION ESTABLISHED"); }
+};
+
+// `openssl s_client` with the given protocol flag and cipher list, presenting a valid agency
+// certificate so that the only reason to refuse is the protocol or the cipher.
+Probe TlsProbe(const std::string& address, const std::string& protocol, const std::string& cipher) {
+  Probe probe;
+  probe.status =
+      RunCommand({"/bin/bash", "-c",
+                  absl::StrCat("timeout 10 openssl s_client -brief -connect ", address, " ",
+                               protocol, " -cipher '", cipher, "' -CAfile ", Pki("AR/ca.crt"),
+                               " -cert ", Pki(absl::StrCat(kMigraciones, ".crt")), " -key ",
+                               Pki(absl::StrCat(kMigraciones, ".key")), " </dev/null")},
+                 &probe.output);
+  return probe;
+}
+
+class SecurityTest : public ::testing::Test {
+ protected:
+  // AR and CL gateways with CL's registry behind CL's gateway.
+  void StartPilotPair(const std::string& extra_yaml = "") {
+    registry_ = &topology_.StartProvider(kRegistry);
+    topology_.StartGateway("AR", extra_yaml);
+    topology_.StartGateway("CL", extra_yaml);
+  }
+  GatewayProcess& ar() { return topology_.gateway("AR"); }
+  GatewayProcess& cl() { return topology_.gateway("CL"); }
+  void ExpectStillServes() {
+    CallResult ok = GetPerson(AgencyChannel(ar(), kMigraciones));
+    EXPECT_TRUE(ok.status.ok()) << ok.status.error_message();
+  }
+
+  Topology topology_{{"AR", "CL"}};
+  ProviderProcess* registry_ = nullptr;
+};
+
+TEST_F(SecurityTest, OnlyTheMutualTlsListenersAndALoopbackAdminPortAreOpen) {
+  StartPilotPair();
+  std::string admin = ReadyValue(ar(), "admin_address");
+  // The admin listener binds loopback unless listeners.admin says otherwise.
+  EXPECT_THAT(admin, ::testing::StartsWith("127.0.0.1:"));
+  EXPECT_THAT(
+      ListeningAddresses(ar().process->pid()),
+      ::testing::UnorderedElementsAre(ar().agency_address(), ar().federation_address(), admin));
+  // Neither gRPC listener speaks plaintext HTTP/2, nor does the admin port speak gRPC.
+  for (const std::string& address : {ar().agency_address(), ar().federation_address(), admin}) {
+    SCOPED_TRACE(address);
+    CallResult plaintext =
+        GetPerson(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()),
+                  GetPersonCall{kRegistry, "12531909-2", absl::Seconds(3), {}});
+    EXPECT_FALSE(plaintext.status.ok());
+    if (address != admin) {
+      EXPECT_EQ(plaintext.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+    }
+    EXPECT_TRUE(plaintext.exchange_id.empty());
+  }
+  EXPECT_TRUE(registry_->Calls().empty());
+  ExpectStillServes();
+}
+
+TEST_F(SecurityTest, OldTlsVersionsAndWeakCiphersAreRefused) {
+  StartPilotPair();
+  struct Case {
+    std::string name;
+    std::string protocol;
+    std::string cipher;
+    std::string expect;  // what the control run reports
+  };
+  const std::vector<Case> cases = {
+      {"TLS 1.0", "-tls1", "DEFAULT@SECLEVEL=0", "Protocol version: TLSv1\n"},
+      {"TLS 1.1", "-tls1_1", "DEFAULT@SECLEVEL=0", "Protocol version: TLSv1.1"},
+      // TLS 1.2 with everything but the AEAD ciphers: CBC with SHA-1 MACs, no forward secrecy.
+      {"TLS 1.2 without AEAD ciphers", "-tls1_2", "DEFAULT:!AESGCM:!CHACHA20:!AESCCM@SECLEVEL=0",
+       "Protocol version: TLSv1.2"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    // Control: the same probe against an OpenSSL server that allows it succeeds, so a refusal
+    // below is the gateway's and not the probe's.
+    int port = PickFreePort();
+    ChildProcess control(
+        {"/bin/bash", "-c",
+         absl::StrCat("exec openssl s_server -accept 127.0.0.1:", port, " ", c.protocol,
+                      " -cipher '", c.cipher, "' -cert ", Pki("AR/gateway.crt"), " -key ",
+                      Pki("AR/gateway.key"), " -naccept 1 -www </dev/null")},
+        absl::StrCat(topology_.dir(), "/s_server-", port, ".log"));
+    ASSERT_TRUE(control.WaitForLog("ACCEPT", absl::Seconds(10))) << control.Log();
+    Probe allowed = TlsProbe(absl::StrCat("127.0.0.1:", port), c.protocol, c.cipher);
+    EXPECT_TRUE(allowed.established()) << allowed.output;
+    EXPECT_THAT(allowed.output, HasSubstr(c.expect));
+
+    for (const std::string& address : {ar().agency_address(), ar().federation_address()}) {
+      Probe refused = TlsProbe(address, c.protocol, c.cipher);
+      EXPECT_NE(refused.status, 0) << address << "\n" << refused.output;
+      EXPECT_FALSE(refused.established()) << address << "\n" << refused.output;
+    }
+  }
+  // And the probe itself reaches the gateway with TLS 1.2 and its default ciphers.
+  Probe modern = TlsProbe(ar().agency_address(), "-tls1_2", "DEFAULT");
+  EXPECT_TRUE(modern.established()) << modern.output;
+  ExpectStillServes();
+}
+
+TEST_F(SecurityTest, SecretFilesReadableByOthersStopTheGatewayAtStart) {
+  StartPilotPair();
+  ASSERT_EQ(ar().process->Stop(SIGTERM, absl::Seconds(10)), 0);
+  const std::string config = ReadFileOrEmpty(ar().dir + "/gateway.yaml");
+  // The TLS key is also the key that signs the audit checkpoints and receipts.
+  for (const char* secret : {"AR/gateway.key", "AR/pseudonym.key"}) {
+    for (mode_t mode : {0644, 0640, 0604, 0600}) {
+      SCOPED_TRACE(absl::StrCat(secret, " mode ", absl::StrFormat("%04o", mode)));
+      std::string copy = absl::StrCat(topology_.dir(), "/copy-", mode, "-",
+                                      absl::StrReplaceAll(secret, {{"/", "-"}}));
+      WriteFile(copy, ReadFileOrEmpty(Pki(secret)));
+      ASSERT_EQ(::chmod(copy.c_str(), mode), 0);
+      WriteFile(ar().dir + "/gateway.yaml", absl::StrReplaceAll(config, {{Pki(secret), copy}}));
+      if (mode == 0600) {
+        // Control: the same file, readable by its owner only, is taken.
+        topology_.RestartGateway("AR");
+        ExpectStillServes();
+        ASSERT_EQ(ar().process->Stop(SIGTERM, absl::Seconds(10)), 0);
+        continue;
+      }
+      ChildProcess gateway(
+          {BinDir() + "/pasarela", "serve", "--config", ar().dir + "/gateway.yaml"},
+          absl::StrCat(copy, ".log"));
+      ASSERT_TRUE(gateway.WaitForLog("cannot start", absl::Seconds(10))) << gateway.Log();
+      EXPECT_EQ(gateway.Stop(SIGTERM, absl::Seconds(10)), 1);
+      EXPECT_THAT(gateway.Log(), HasSubstr(copy));
+      EXPECT_THAT(gateway.Log(), HasSubstr(absl::StrFormat("(mode %04o)", mode)));
+    }
+  }
+  WriteFile(ar().dir + "/gateway.yaml", config);
+}
+
+TEST_F(SecurityTest, NoSecretOrPersonalValueReachesTheLogs) {
+  // gRPC's own debug output is routed into the gateway's log too; the access log goes to stdout,
+  // which lands in the same file.
+  ::setenv("GRPC_VERBOSITY", "DEBUG", 1);
+  StartPilotPair();
+  ::unsetenv("GRPC_VERBOSITY");
+  auto channel = AgencyChannel(ar(), kMigraciones);
+  CallResult ok = GetPerson(channel);
+  ASSERT_TRUE(ok.status.ok()) << ok.status.error_message();
+  ASSERT_EQ(ok.response.person().given_names(0), "Valentina");
+  GetPersonCall unknown_person;
+  unknown_person.run = "11111111-1";
+  EXPECT_EQ(GetPerson(channel, unknown_person).status.error_code(), grpc::StatusCode::NOT_FOUND);
+  GetPersonCall wrong_purpose;
+  wrong_purpose.metadata = {{"x-pasarela-purpose", "tax-audit"}};
+  EXPECT_EQ(GetPerson(channel, wrong_purpose).status.error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(GetPerson(AgencyChannel(ar(), "AR/test/revoked")).status.error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+  ASSERT_TRUE(ar().process->WaitForLog("certificate revoked", absl::Seconds(5)));
+  ASSERT_EQ(ar().process->Stop(SIGTERM, absl::Seconds(10)), 0);
+  ASSERT_EQ(cl().process->Stop(SIGTERM, absl::Seconds(10)), 0);
+
+  std::vector<std::string> forbidden;
+  // Every line of each private key's PEM body, the pseudonym keys as written in their files.
+  for (const char* key : {"AR/gateway.key", "CL/gateway.key", "AR/agencies/migraciones.key",
+                          "CL/agencies/registro-civil.key"}) {
+    for (absl::string_view line : absl::StrSplit(ReadFileOrEmpty(Pki(key)), '\n')) {
+      if (!line.empty() && !absl::StartsWith(line, "-----")) forbidden.emplace_back(line);
+    }
+  }
+  for (const char* key : {"AR/pseudonym.key", "CL/pseudonym.key"}) {
+    forbidden.push_back(std::string(absl::StripAsciiWhitespace(ReadFileOrEmpty(Pki(key)))));
+  }
+  ASSERT_GE(forbidden.size(), 10u);
+  // The person's values, in the answer and in the requests.
+  for (const char* value : {"Valentina", "Isidora", "González", "Muñoz", "1985-03-12", "Valparaíso",
+                            "Libertador", "12531909", "11111111"}) {
+    forbidden.push_back(value);
+  }
+  for (GatewayProcess* gateway : {&ar(), &cl()}) {
+    std::string log = gateway->process->Log();
+    ASSERT_THAT(log, HasSubstr(" exchange "));
+    for (const std::string& value : forbidden) {
+      EXPECT_THAT(log, Not(HasSubstr(value))) << gateway->country << " log";
+    }
+  }
+}
+
+TEST_F(SecurityTest, GatewayHeadersSetByAnAgencyOrAPeerNeverReachTheProvider) {
+  StartPilotPair();
+  const std::map<std::string, std::string> spoofed = {
+      {"x-pasarela-consumer", "AR/GOV/afip"},
+      {"x-pasarela-exchange-id", "00000000-0000-4000-8000-000000000000"},
+      {"x-pasarela-agreement-digest", "sha256:0000"},
+      {"x-pasarela-answered-by", "CL"},
+      {"x-pasarela-deny-rule", "allowed"},
+      {"x-pasarela-withheld", "nothing"},
+      {"x-pasarela-receipt-bin", "forged"},
+      {"x-pasarela-anything-else", "x"}};
+  const std::string expected_headers =
+      "\"headers\":[\"x-pasarela-agreement\",\"x-pasarela-consumer\",\"x-pasarela-exchange-id\","
+      "\"x-pasarela-purpose\"]";
+  GetPersonCall call;
+  call.metadata = spoofed;
+  CallResult agency = GetPerson(AgencyChannel(ar(), kMigraciones), call);
+  ASSERT_TRUE(agency.status.ok()) << agency.status.error_message();
+  std::string seen = registry_->Calls().back();
+  EXPECT_THAT(seen, HasSubstr(expected_headers));
+  EXPECT_THAT(seen, HasSubstr("\"consumer\":\"AR/GOV/migraciones\""));
+  EXPECT_THAT(seen, HasSubstr(agency.exchange_id));
+
+  // AR's genuine gateway certificate at CL's federation listener, adding the same extras: only
+  // what a gateway may set is passed on.
+  call.metadata["x-pasarela-consumer"] = "AR/GOV/migraciones";
+  call.metadata["x-pasarela-exchange-id"] = "6f1c1a52-3c59-4d1e-9f0a-2b8e4c7d9a10";
+  call.metadata["x-pasarela-agreement-digest"] =
+      AgreementDigestOf(cl().dir + "/policy", "test-identity");
+  CallResult peer = GetPerson(
+      MtlsChannel(cl().federation_address(), "AR/gateway.crt", "AR/gateway.key", "CL"), call);
+  ASSERT_TRUE(peer.status.ok()) << peer.status.error_message();
+  seen = registry_->Calls().back();
+  EXPECT_THAT(seen, HasSubstr(expected_headers));
+  EXPECT_THAT(seen, HasSubstr("6f1c1a52-3c59-4d1e-9f0a-2b8e4c7d9a10"));
+}
+
+TEST_F(SecurityTest, OversizeMetadataAndMessagesAreRefusedAndTheGatewayKeepsServing) {
+  StartPilotPair();
+  auto channel = AgencyChannel(ar(), kMigraciones);
+  // One header of 64 KiB, and many small ones adding up to more than the 16 KiB limit.
+  GetPersonCall big_header;
+  big_header.metadata = {{"x-padding", std::string(64 * 1024, 'a')}};
+  GetPersonCall many_headers;
+  for (int i = 0; i < 400; ++i) many_headers.metadata[absl::StrCat("x-padding-", i)] = "0123456789";
+  for (const GetPersonCall* call : {&big_header, &many_headers}) {
+    CallResult refused = GetPerson(channel, *call);
+    EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+        << refused.status.error_message();
+    EXPECT_TRUE(refused.exchange_id.empty());
+    // Another connection is served at once; gRPC may close the offending one, and the same
+    // channel connects again.
+    ExpectStillServes();
+    absl::Time deadline = absl::Now() + absl::Seconds(3);
+    CallResult again;
+    do {
+      again = GetPerson(channel);
+    } while (!again.status.ok() && absl::Now() < deadline);
+    EXPECT_TRUE(again.status.ok()) << again.status.error_message();
+  }
+  // A request beyond the 4 MiB message limit.
+  GetPersonCall huge_request;
+  huge_request.run = std::string(5 * 1024 * 1024, '1');
+  CallResult refused = GetPerson(channel, huge_request);
+  EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << refused.status.error_message();
+  EXPECT_EQ(registry_->Calls().size(), 4u);
+  ExpectStillServes();
+}
+
+// Stands where AR believes CL's gateway is, holding CL's genuine gateway certificate and key (a
+// peer gateway gone bad), and relays each call to the real CL gateway; from the second call on it
+// hands back the receipt of the first call instead of the one CL signed for this exchange.
+class ReceiptReplayingPeer final : public grpc::CallbackGenericService {
+ public:
+  explicit ReceiptReplayingPeer(const std::string& real_peer)
+      : stub_(MtlsChannel(real_peer, "AR/gateway.crt", "AR/gateway.key", "CL")) {
+    grpc::SslServerCredentialsOptions tls(
+        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    tls.pem_root_certs = ReadFileOrEmpty(Pki("AR/ca.crt"));
+    tls.pem_key_cert_pairs.push_back(
+        {ReadFileOrEmpty(Pki("CL/gateway.key")), ReadFileOrEmpty(Pki("CL/gateway.crt"))});
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::SslServerCredentials(tls), &port);
+    builder.RegisterCallbackGenericService(this);
+    server_ = builder.BuildAndStart();
+    address_ = absl::StrCat("127.0.0.1:", port);
+  }
+  ~ReceiptReplayingPeer() override { server_->Shutdown(); }
+  const std::string& address() const { return address_; }
+  int replayed() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return replayed_;
+  }
+
+  grpc::ServerGenericBidiReactor* CreateReactor(
+      grpc::GenericCallbackServerContext* context) override {
+    return std::make_unique<Relay>(this, context).release();
+  }
+
+ private:
+  static constexpr char kReceiptKey[] = "x-pasarela-receipt-bin";
+
+  // The receipt to hand back in place of `genuine`.
+  std::string Substitute(const std::string& genuine) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (first_receipt_.empty()) {
+      first_receipt_ = genuine;
+      return genuine;
+    }
+    ++replayed_;
+    return first_receipt_;
+  }
+
+  class Relay : public grpc::ServerGenericBidiReactor {
+   public:
+    Relay(ReceiptReplayingPeer* peer, grpc::GenericCallbackServerContext* context)
+        : peer_(peer), context_(context) {
+      StartRead(&request_);
+    }
+    void OnReadDone(bool ok) override {
+      if (!ok) {
+        Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no request"));
+        return;
+      }
+      upstream_ = grpc::ClientContext::FromCallbackServerContext(*context_);
+      for (const auto& [key, value] : context_->client_metadata()) {
+        if (key.starts_with("x-pasarela-")) {
+          upstream_->AddMetadata(std::string(key.data(), key.size()),
+                                 std::string(value.data(), value.size()));
+        }
+      }
+      peer_->stub_.UnaryCall(upstream_.get(), context_->method(), grpc::StubOptions(), &request_,
+                             &response_, [this](grpc::Status status) { Relayed(status); });
+    }
+    void OnDone() override { std::unique_ptr<Relay> self(this); }
+
+   private:
+    void Relayed(const grpc::Status& status) {
+      for (const auto& [key, value] : upstream_->GetServerInitialMetadata()) {
+        context_->AddInitialMetadata(std::string(key.data(), key.size()),
+                                     std::string(value.data(), value.size()));
+      }
+      for (const auto& [key, value] : upstream_->GetServerTrailingMetadata()) {
+        std::string name(key.data(), key.size());
+        std::string bytes(value.data(), value.size());
+        context_->AddTrailingMetadata(name, name == kReceiptKey ? peer_->Substitute(bytes) : bytes);
+      }
+      if (status.ok()) {
+        StartWriteAndFinish(&response_, grpc::WriteOptions(), status);
+      } else {
+        Finish(status);
+      }
+    }
+
+    ReceiptReplayingPeer* peer_;
+    grpc::GenericCallbackServerContext* context_;
+    std::unique_ptr<grpc::ClientContext> upstream_;
+    grpc::ByteBuffer request_;
+    grpc::ByteBuffer response_;
+  };
+
+  grpc::GenericStub stub_;
+  std::unique_ptr<grpc::Server> server_;
+  std::string address_;
+  std::mutex mu_;
+  std::string first_receipt_;
+  int replayed_ = 0;
+};
+
+TEST_F(SecurityTest, ReceiptReplayedByThePeerGatewayIsRefusedByTheConsumerGateway) {
+  registry_ = &topology_.StartProvider(kRegistry);
+  GatewayProcess& cl = topology_.StartGateway("CL");
+  ReceiptReplayingPeer peer(cl.federation_address());
+  topology_.SetFederationAddress("CL", peer.address());
+  GatewayProcess& ar = topology_.StartGateway("AR");
+  auto channel = AgencyChannel(ar, kMigraciones);
+
+  // The first answer carries its own receipt: accepted.
+  CallResult first = GetPerson(channel);
+  ASSERT_TRUE(first.status.ok()) << first.status.error_message();
+  // Same request, same response, so the same digests: only the exchange id tells them apart.
+  for (int i = 0; i < 2; ++i) {
+    CallResult replayed = GetPerson(channel);
+    EXPECT_EQ(replayed.status.error_code(), grpc::StatusCode::INTERNAL);
+    EXPECT_THAT(replayed.status.error_message(),
+                HasSubstr(absl::StrCat("the receipt of gateway CL does not verify: receipt is for "
+                                       "exchange ",
+                                       first.exchange_id, ", not ", replayed.exchange_id)));
+    EXPECT_EQ(replayed.deny_rule, "receipt-invalid");
+    EXPECT_FALSE(replayed.response.has_person());
+  }
+  EXPECT_EQ(peer.replayed(), 2);
+  EXPECT_EQ(registry_->Calls().size(), 3u);
+  EXPECT_TRUE(ar.process->WaitForLog("[rule receipt-invalid]", absl::Seconds(5)));
+}
+
+}  // namespace
+}  // namespace pasarela::testing

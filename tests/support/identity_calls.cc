@@ -1,0 +1,48 @@
+#include "tests/support/identity_calls.h"
+
+#include "absl/time/clock.h"
+#include "pasarela/identity/v1/identity.grpc.pb.h"
+
+namespace pasarela::testing {
+namespace {
+
+std::string Find(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
+                 const std::string& key) {
+  auto it = metadata.find(key);
+  return it == metadata.end() ? std::string() : std::string(it->second.data(), it->second.size());
+}
+
+}  // namespace
+
+CallResult GetPerson(const std::shared_ptr<grpc::Channel>& channel, const GetPersonCall& call) {
+  auto stub = identity::v1::IdentityService::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + call.deadline));
+  std::map<std::string, std::string> metadata = {{"x-pasarela-target", call.target},
+                                                 {"x-pasarela-purpose", "border-control"},
+                                                 {"x-pasarela-agreement", "test-identity"}};
+  for (const auto& [key, value] : call.metadata) metadata[key] = value;
+  for (const auto& [key, value] : metadata) {
+    if (!value.empty()) context.AddMetadata(key, value);
+  }
+  identity::v1::GetPersonRequest request;
+  request.mutable_identifier()->set_issuing_country("CL");
+  request.mutable_identifier()->set_scheme("CL-RUN");
+  request.mutable_identifier()->set_value(call.run);
+  CallResult result;
+  result.started = absl::Now();
+  result.status = stub->GetPerson(&context, request, &result.response);
+  result.elapsed = absl::Now() - result.started;
+  result.exchange_id = Find(context.GetServerInitialMetadata(), "x-pasarela-exchange-id");
+  result.deny_rule = Find(context.GetServerTrailingMetadata(), "x-pasarela-deny-rule");
+  result.answered_by = Find(context.GetServerTrailingMetadata(), "x-pasarela-answered-by");
+  return result;
+}
+
+std::shared_ptr<grpc::Channel> AgencyChannel(const GatewayProcess& gateway,
+                                             const std::string& cert_base) {
+  return MtlsChannel(gateway.agency_address(), cert_base + ".crt", cert_base + ".key",
+                     gateway.country);
+}
+
+}  // namespace pasarela::testing

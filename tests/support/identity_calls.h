@@ -1,0 +1,49 @@
+// Calls of the canonical identity service through a gateway, as an agency (or a test posing as a
+// gateway) makes them, with what a test wants to check: status, response, timing, the exchange id
+// and the Pasarela trailers. Thread-safe: each call has its own context.
+#ifndef PASARELA_TESTS_SUPPORT_IDENTITY_CALLS_H_
+#define PASARELA_TESTS_SUPPORT_IDENTITY_CALLS_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/time/time.h"
+#include "pasarela/identity/v1/identity.pb.h"
+#include "tests/support/topology.h"
+
+namespace pasarela::testing {
+
+struct GetPersonCall {
+  std::string target = "CL/GOV/registro-civil";
+  // The CL-RUN asked about; the default is a person the test registry knows.
+  std::string run = "12531909-2";
+  absl::Duration deadline = absl::Seconds(10);
+  // Added to, or replacing, x-pasarela-purpose: border-control and x-pasarela-agreement:
+  // test-identity; an empty value removes the header.
+  std::map<std::string, std::string> metadata;
+};
+
+struct CallResult {
+  grpc::Status status;
+  identity::v1::GetPersonResponse response;
+  std::string exchange_id;
+  // x-pasarela-deny-rule and x-pasarela-answered-by from the trailers, if present.
+  std::string deny_rule;
+  std::string answered_by;
+  absl::Time started;
+  absl::Duration elapsed;
+};
+
+CallResult GetPerson(const std::shared_ptr<grpc::Channel>& channel, const GetPersonCall& call = {});
+
+// A channel to `gateway`'s agency listener presenting the PKI certificate `cert_base`.crt (with
+// its .key), e.g. "AR/agencies/migraciones" or "AR/test/spare".
+std::shared_ptr<grpc::Channel> AgencyChannel(const GatewayProcess& gateway,
+                                             const std::string& cert_base);
+
+}  // namespace pasarela::testing
+
+#endif  // PASARELA_TESTS_SUPPORT_IDENTITY_CALLS_H_
