@@ -34,6 +34,8 @@ constexpr char kUsage[] =
     "  pasarela audit verify PATH [--ca FILE]... [--strict]\n"
     "  pasarela audit reconcile PATH_A PATH_B\n"
     "  pasarela audit subject DIR --id SCHEME:VALUE --key-file FILE\n"
+    "  pasarela audit report PATH... [--from TIME] [--to TIME] [--format text|html]\n"
+    "                        [--output FILE] [--verify [--ca FILE]...]\n"
     "  pasarela version\n";
 
 int UsageError(const std::string& message) {

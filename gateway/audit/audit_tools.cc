@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "gateway/audit/audit_crypto.h"
+#include "gateway/audit/audit_report.h"
 #include "gateway/audit/audit_verify.h"
 #include "gateway/audit/trail_reader.h"
 #include "pasarela/audit/v1/audit.pb.h"
@@ -329,7 +330,9 @@ int RunAuditCommand(const std::vector<std::string>& args, std::ostream& out, std
   constexpr absl::string_view kUsage =
       "usage: pasarela audit verify PATH [--ca FILE]... [--strict]\n"
       "       pasarela audit reconcile PATH_A PATH_B\n"
-      "       pasarela audit subject DIR --id SCHEME:VALUE --key-file FILE\n";
+      "       pasarela audit subject DIR --id SCHEME:VALUE --key-file FILE\n"
+      "       pasarela audit report PATH... [--from TIME] [--to TIME] [--format text|html]\n"
+      "                             [--output FILE] [--verify [--ca FILE]...]\n";
   if (args.empty()) {
     err << kUsage;
     return 2;
@@ -338,6 +341,7 @@ int RunAuditCommand(const std::vector<std::string>& args, std::ostream& out, std
   if (args[0] == "verify") return RunAuditVerify(rest, out, err);
   if (args[0] == "reconcile") return RunAuditReconcile(rest, out, err);
   if (args[0] == "subject") return RunAuditSubject(rest, out, err);
+  if (args[0] == "report") return RunAuditReport(rest, out, err);
   if (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
     out << kUsage;
     return 0;

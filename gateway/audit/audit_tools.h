@@ -46,7 +46,7 @@ int RunAuditReconcile(const std::vector<std::string>& args, std::ostream& out, s
 // a usage error.
 int RunAuditSubject(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
-// `pasarela audit verify|reconcile|subject ...`; `args` are the words after "audit".
+// `pasarela audit verify|reconcile|subject|report ...`; `args` are the words after "audit".
 int RunAuditCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 }  // namespace pasarela::audit
