@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "gateway/audit/audit_chain.h"
 #include "gateway/audit/audit_crypto.h"
 #include "gateway/audit/segment_format.h"
 
@@ -12,18 +13,6 @@ namespace {
 
 // Headroom under kMaxEntryPayload for the fields the writer adds to a record.
 constexpr size_t kMaxCallerRecordBytes = kMaxEntryPayload - 1024;
-
-void SetTime(absl::Time t, google::protobuf::Timestamp* out) {
-  const int64_t nanos = absl::ToUnixNanos(t);
-  int64_t seconds = nanos / 1000000000;
-  int64_t rem = nanos % 1000000000;
-  if (rem < 0) {
-    rem += 1000000000;
-    --seconds;
-  }
-  out->set_seconds(seconds);
-  out->set_nanos(static_cast<int32_t>(rem));
-}
 
 absl::Status ValidateOptions(const AuditLogOptions& o) {
   const std::pair<bool, const char*> checks[] = {
@@ -81,7 +70,7 @@ absl::Status AuditLog::Recover() {
   const std::vector<uint64_t> segments = SegmentNumbers(*names);
 
   chain_ = ChainState();
-  chain_.last_entry_hash = std::string(kHashSize, '\0');
+  static_cast<ChainHead&>(chain_) = NewChainHead();
   chain_.segment = segments.empty() ? 1 : segments.back();
   bool repair = false;
   uint64_t repaired_size = 0;
@@ -231,24 +220,6 @@ void AuditLog::Append(v1::AuditRecord record, DurableCallback done) {
   done(refusal);
 }
 
-absl::Status AuditLog::AppendAndWait(v1::AuditRecord record) {
-  struct Outcome {
-    AnnotatedMutex mu;
-    absl::CondVar cv;
-    bool done ABSL_GUARDED_BY(mu) = false;
-    absl::Status status ABSL_GUARDED_BY(mu);
-  } outcome;
-  Append(std::move(record), [&outcome](absl::Status s) {
-    AnnotatedMutexLock lock(&outcome.mu);
-    outcome.status = std::move(s);
-    outcome.done = true;
-    outcome.cv.Signal();
-  });
-  AnnotatedMutexLock lock(&outcome.mu);
-  while (!outcome.done) outcome.mu.Wait(&outcome.cv);
-  return outcome.status;
-}
-
 absl::Status AuditLog::Close() {
   AnnotatedMutexLock close_lock(&close_mu_);
   {
@@ -346,17 +317,7 @@ void AuditLog::WriteBatch(std::deque<Pending>* batch) {
   std::string bytes;
   uint64_t checkpoints = 0;
   for (Pending& p : *batch) {
-    v1::AuditRecord& record = p.record;
-    record.set_sequence(chain_.last_sequence + 1);
-    record.set_previous_hash(chain_.last_entry_hash);
-    if (record.gateway().empty()) record.set_gateway(options_.gateway);
-    if (!record.has_time()) SetTime(now, record.mutable_time());
-    const std::string payload = record.SerializeAsString();
-    AppendEntry(EntryType::kRecord, payload, &bytes);
-    chain_.last_entry_hash = Sha256(payload);
-    chain_.last_record_hash = chain_.last_entry_hash;
-    chain_.last_sequence = record.sequence();
-    ++chain_.unsealed;
+    AppendEntry(EntryType::kRecord, ChainRecord(&p.record, options_.gateway, now, &chain_), &bytes);
     if (chain_.unsealed >= options_.checkpoint_every_records) {
       if (absl::Status s = EncodeCheckpoint(&chain_, &bytes); !s.ok()) {
         chain_ = saved;
@@ -383,19 +344,9 @@ void AuditLog::WriteBatch(std::deque<Pending>* batch) {
 }
 
 absl::Status AuditLog::EncodeCheckpoint(ChainState* chain, std::string* out) {
-  const absl::Time now = absl::Now();
-  v1::Checkpoint checkpoint;
-  checkpoint.set_previous_hash(chain->last_entry_hash);
-  checkpoint.set_sequence(chain->last_sequence);
-  checkpoint.set_record_hash(chain->last_record_hash);
-  SetTime(now, checkpoint.mutable_time());
-  checkpoint.set_gateway(options_.gateway);
-  if (absl::Status s = signer_->Sign(&checkpoint); !s.ok()) return s;
-  const std::string payload = checkpoint.SerializeAsString();
-  AppendEntry(EntryType::kCheckpoint, payload, out);
-  chain->last_entry_hash = Sha256(payload);
-  chain->unsealed = 0;
-  chain->last_checkpoint_time = now;
+  absl::StatusOr<std::string> payload = SealChain(*signer_, options_.gateway, absl::Now(), chain);
+  if (!payload.ok()) return payload.status();
+  AppendEntry(EntryType::kCheckpoint, *payload, out);
   return absl::OkStatus();
 }
 

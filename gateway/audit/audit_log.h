@@ -1,6 +1,6 @@
-// AuditLog is the gateway's audit trail writer: an append-only, hash-chained sequence of
-// AuditRecords in segment files of one directory, sealed every so often by a Checkpoint signed
-// with the gateway's key. The segment and entry format is drawn in segment_format.h and
+// AuditLog is the gateway's embedded audit sink (see audit_sink.h): an append-only, hash-chained
+// sequence of AuditRecords in segment files of one directory, sealed every so often by a Checkpoint
+// signed with the gateway's key. The segment and entry format is drawn in segment_format.h and
 // README.md.
 //
 // Thread safety: an AuditLog is safe for concurrent use from several threads without external
@@ -42,7 +42,9 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "gateway/audit/audit_chain.h"
 #include "gateway/audit/audit_file.h"
+#include "gateway/audit/audit_sink.h"
 #include "gateway/common/annotated_mutex.h"
 #include "pasarela/audit/v1/audit.pb.h"
 
@@ -86,21 +88,6 @@ struct AuditLogOptions {
   std::shared_ptr<AuditFileSystem> file_system;
 };
 
-// Counters for metrics; a consistent snapshot.
-struct AuditLogStats {
-  uint64_t queue_depth = 0;          // records waiting for the writer
-  uint64_t records_written = 0;      // records made durable since Open
-  uint64_t checkpoints_written = 0;  // checkpoints made durable since Open
-  uint64_t batches_written = 0;      // batches (each one write and one fdatasync)
-  uint64_t fsyncs = 0;               // successful fdatasyncs of segment files
-  uint64_t write_failures = 0;       // failed writes or fdatasyncs
-  uint64_t refused_appends = 0;      // appends answered with an error
-  absl::Duration last_fsync_latency = absl::ZeroDuration();
-  uint64_t last_sequence = 0;  // sequence of the last durable record
-  uint64_t segment = 0;        // number of the segment being written
-  bool healthy = true;
-};
-
 // What Open found in the directory.
 struct AuditOpenReport {
   uint64_t last_sequence = 0;  // the last record already in the trail (0 for a new trail)
@@ -115,10 +102,8 @@ struct AuditOpenReport {
   uint64_t sealed_on_open = 0;
 };
 
-class AuditLog {
+class AuditLog : public AuditSink {
  public:
-  using DurableCallback = std::function<void(absl::Status)>;
-
   // Opens (or creates) the trail in options.directory and continues its chain: reads the last
   // segment, cuts away a torn last entry (see open_report()), and seals with a checkpoint any
   // record a previous run left unsealed. Fails if the key or certificate is unusable, the key
@@ -127,29 +112,25 @@ class AuditLog {
   static absl::StatusOr<std::unique_ptr<AuditLog>> Open(AuditLogOptions options);
 
   // Closes the log (see Close) and waits for the writer thread.
-  ~AuditLog();
+  ~AuditLog() override;
   AuditLog(const AuditLog&) = delete;
   AuditLog& operator=(const AuditLog&) = delete;
 
-  // Queues `record` and returns at once. The log sets sequence and previous_hash, and time and
-  // gateway when they are empty. `done` is called exactly once: with OK after the record is
-  // durable; otherwise the record is not in the trail and the exchange must be refused:
-  // UNAVAILABLE when the trail is not writable, the queue is full or the log is closed,
-  // INVALID_ARGUMENT when the record is larger than an entry may be (about 16 MiB).
-  void Append(v1::AuditRecord record, DurableCallback done);
-
-  // Append, then blocks until the record is durable or refused; returns what `done` would get.
-  // REQUIRES: not called from a DurableCallback.
-  absl::Status AppendAndWait(v1::AuditRecord record);
+  // AuditSink. The log sets sequence and previous_hash, and time and gateway when they are
+  // empty; INVALID_ARGUMENT when the record is larger than an entry may be (about 16 MiB).
+  void Append(v1::AuditRecord record, DurableCallback done) override;
+  using AuditSink::AppendAndWait;
 
   // Stops accepting appends, writes what is queued, seals the trail with a final checkpoint,
   // and stops the writer thread. Returns the first error that kept the trail from being
   // written (OK if every accepted record is durable). Idempotent.
-  absl::Status Close();
+  absl::Status Close() override;
 
   // False from a failed write or sync until a probe write succeeds.
-  bool healthy() const;
-  AuditLogStats stats() const;
+  bool healthy() const override;
+  AuditLogStats stats() const override;
+  // The directory.
+  std::string description() const override { return options_.directory; }
   // What Open found; valid as long as the log.
   const AuditOpenReport& open_report() const { return open_report_; }
 
@@ -161,14 +142,9 @@ class AuditLog {
   };
   // The trail's state as the writer sees it. Only the writer thread touches it once Open has
   // returned (Open fills it before the thread starts).
-  struct ChainState {
-    uint64_t segment = 0;          // number of the segment being written
-    uint64_t segment_size = 0;     // durable bytes in it
-    std::string last_entry_hash;   // SHA-256 of the last entry's payload
-    uint64_t last_sequence = 0;    // of the last record
-    std::string last_record_hash;  // SHA-256 of the last record's payload
-    uint64_t unsealed = 0;         // records after the last checkpoint
-    absl::Time last_checkpoint_time = absl::InfinitePast();
+  struct ChainState : ChainHead {
+    uint64_t segment = 0;       // number of the segment being written
+    uint64_t segment_size = 0;  // durable bytes in it
   };
 
   explicit AuditLog(AuditLogOptions options);

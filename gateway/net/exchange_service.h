@@ -14,7 +14,7 @@
 #include "gateway/admin/access_log.h"
 #include "gateway/admin/gateway_metrics.h"
 #include "gateway/audit/audit_crypto.h"
-#include "gateway/audit/audit_log.h"
+#include "gateway/audit/audit_sink.h"
 #include "gateway/net/caller_authenticator.h"
 #include "gateway/net/gateway_runtime.h"
 #include "gateway/net/in_flight_limiter.h"
@@ -24,7 +24,7 @@ namespace pasarela {
 // What every call needs that does not change with the policy: the audit trail, the key of the
 // subject pseudonyms, and the gateway's key for signing receipts.
 struct ExchangeServices {
-  audit::AuditLog* audit = nullptr;
+  audit::AuditSink* audit = nullptr;
   std::string pseudonym_key;
   const audit::CheckpointSigner* receipt_signer = nullptr;
   std::string country;
