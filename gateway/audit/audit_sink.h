@@ -28,6 +28,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "pasarela/audit/v1/audit.pb.h"
 
@@ -47,6 +48,39 @@ struct AuditLogStats {
   uint64_t segment = 0;        // number of the segment being written (0 for a database)
   bool healthy = true;
 };
+
+// What every sink needs: whose chain it extends, the key that signs its checkpoints, when
+// checkpoints fall due, and how appends are gathered into batches.
+struct AuditSinkOptions {
+  // Country code of this gateway ("CL"): stamped on checkpoints and on records that leave it
+  // empty; in a shared database, the chain the sink extends.
+  std::string gateway;
+  // PEM private key that signs checkpoints (ECDSA P-256, Ed25519 or RSA). Refused when group or
+  // others may access it (mode & 077).
+  std::string signing_key_file;
+  // PEM certificate of that key, optionally followed by intermediates; copied into every
+  // checkpoint.
+  std::string signing_cert_file;
+
+  // A checkpoint follows every this many records...
+  uint32_t checkpoint_every_records = 1000;
+  // ...and seals any unsealed record at the latest this long after the previous checkpoint.
+  absl::Duration checkpoint_interval = absl::Seconds(10);
+
+  // Group commit: once a record is queued the writer waits up to max_batch_delay for more
+  // before writing, unless max_batch_records are already queued. Zero writes at once whatever
+  // has gathered while the previous batch was being written.
+  absl::Duration max_batch_delay = absl::ZeroDuration();
+  size_t max_batch_records = 1024;
+  // Appends beyond this many queued records are refused with UNAVAILABLE.
+  size_t max_queue_records = 10000;
+
+  // While unhealthy, how often to probe whether the store is writable again.
+  absl::Duration retry_interval = absl::Seconds(1);
+};
+
+// INVALID_ARGUMENT naming the first option out of range ("<what>: gateway is empty").
+absl::Status ValidateSinkOptions(const AuditSinkOptions& options, absl::string_view what);
 
 class AuditSink {
  public:

@@ -14,25 +14,13 @@
 namespace pasarela::audit {
 namespace {
 
-// Headroom under kMaxEntryPayload for the fields the sink adds to a record, as in AuditLog.
-constexpr size_t kMaxCallerRecordBytes = kMaxEntryPayload - 1024;
 // Parameters per inserted entry after the shared $1 (gateway) and $2 (writer).
 constexpr int kParamsPerEntry = 13;
 
 absl::Status ValidateOptions(const PostgresSinkOptions& o) {
-  const std::pair<bool, const char*> checks[] = {
-      {o.conninfo.empty() && o.conninfo_file.empty(), "neither conninfo nor conninfo_file"},
-      {o.gateway.empty(), "gateway is empty"},
-      {o.signing_key_file.empty(), "signing_key_file is empty"},
-      {o.signing_cert_file.empty(), "signing_cert_file is empty"},
-      {o.checkpoint_every_records == 0, "checkpoint_every_records is 0"},
-      {o.checkpoint_interval <= absl::ZeroDuration(), "checkpoint_interval is not positive"},
-      {o.max_batch_records == 0, "max_batch_records is 0"},
-      {o.max_queue_records == 0, "max_queue_records is 0"},
-      {o.retry_interval < absl::Milliseconds(1), "retry_interval is below 1ms"},
-  };
-  for (const auto& [bad, problem] : checks) {
-    if (bad) return absl::InvalidArgumentError(absl::StrCat("postgresql audit sink: ", problem));
+  if (absl::Status s = ValidateSinkOptions(o, "postgresql audit sink"); !s.ok()) return s;
+  if (o.conninfo.empty() && o.conninfo_file.empty()) {
+    return absl::InvalidArgumentError("postgresql audit sink: neither conninfo nor conninfo_file");
   }
   return absl::OkStatus();
 }
@@ -83,7 +71,8 @@ void AddRowParams(const Row& row, uint64_t position, std::vector<PgParam>* param
 
 }  // namespace
 
-PostgresAuditSink::PostgresAuditSink(PostgresSinkOptions options) : options_(std::move(options)) {}
+PostgresAuditSink::PostgresAuditSink(PostgresSinkOptions options)
+    : GroupCommitSink(options), options_(std::move(options)) {}
 
 absl::StatusOr<std::unique_ptr<PostgresAuditSink>> PostgresAuditSink::Open(
     PostgresSinkOptions options) {
@@ -119,7 +108,7 @@ absl::StatusOr<std::unique_ptr<PostgresAuditSink>> PostgresAuditSink::Open(
   std::deque<Pending> none;
   absl::StatusOr<uint64_t> sealed = sink->Transact(&none, /*seal=*/true);
   if (!sealed.ok()) return sealed.status();
-  sink->writer_ = std::thread(&PostgresAuditSink::WriterLoop, sink.get());
+  sink->StartWriter();
   return sink;
 }
 
@@ -131,102 +120,6 @@ std::string PostgresAuditSink::description() const {
                       ") gateway ", options_.gateway);
 }
 
-void PostgresAuditSink::Append(v1::AuditRecord record, DurableCallback done) {
-  absl::Status refusal;
-  if (record.ByteSizeLong() > kMaxCallerRecordBytes) {
-    refusal = absl::InvalidArgumentError(
-        absl::StrCat("audit record of ", record.ByteSizeLong(), " bytes is too large"));
-  }
-  {
-    AnnotatedMutexLock lock(&mu_);
-    if (!refusal.ok()) {
-      // Keep the reason.
-    } else if (closing_) {
-      refusal = absl::UnavailableError("audit sink closed");
-    } else if (!healthy_) {
-      refusal = unhealthy_status_;
-    } else if (queue_.size() >= options_.max_queue_records) {
-      refusal = absl::UnavailableError(
-          absl::StrCat("audit queue full (", queue_.size(), " records waiting)"));
-    } else {
-      queue_.push_back(Pending{std::move(record), std::move(done)});
-      work_cv_.Signal();
-      return;
-    }
-    ++stats_.refused_appends;
-  }
-  done(refusal);
-}
-
-absl::Status PostgresAuditSink::Close() {
-  AnnotatedMutexLock close_lock(&close_mu_);
-  {
-    AnnotatedMutexLock lock(&mu_);
-    if (closed_) return close_status_;
-    closing_ = true;
-    work_cv_.Signal();
-  }
-  if (writer_.joinable()) writer_.join();
-  AnnotatedMutexLock lock(&mu_);
-  closed_ = true;
-  return close_status_;
-}
-
-bool PostgresAuditSink::healthy() const {
-  AnnotatedMutexLock lock(&mu_);
-  return healthy_;
-}
-
-AuditLogStats PostgresAuditSink::stats() const {
-  AnnotatedMutexLock lock(&mu_);
-  AuditLogStats s = stats_;
-  s.queue_depth = queue_.size();
-  s.healthy = healthy_;
-  return s;
-}
-
-absl::Time PostgresAuditSink::NextDutyTime() const {
-  if (!writer_error_.ok()) return next_probe_;
-  return next_seal_check_;
-}
-
-void PostgresAuditSink::WriterLoop() {
-  for (bool stop = false; !stop;) {
-    std::deque<Pending> batch;
-    {
-      AnnotatedMutexLock lock(&mu_);
-      const absl::Time duty = NextDutyTime();
-      while (queue_.empty() && !closing_ && !mu_.WaitWithDeadline(&work_cv_, duty)) {
-      }
-      const size_t n = std::min(queue_.size(), options_.max_batch_records);
-      for (size_t i = 0; i < n; ++i) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-      stop = closing_ && queue_.empty();
-    }
-    if (!writer_error_.ok() && (stop || absl::Now() >= next_probe_)) TryRecover();
-    if (!batch.empty()) {
-      if (writer_error_.ok()) {
-        WriteBatch(&batch);
-      } else {
-        Refuse(&batch, writer_error_);
-      }
-    }
-    if (writer_error_.ok() && (stop || absl::Now() >= next_seal_check_)) SealIfDue(stop);
-  }
-  close_status_ = writer_error_;
-  conn_.reset();
-}
-
-void PostgresAuditSink::Refuse(std::deque<Pending>* batch, const absl::Status& status) {
-  {
-    AnnotatedMutexLock lock(&mu_);
-    stats_.refused_appends += batch->size();
-  }
-  for (Pending& p : *batch) p.done(status);
-}
-
 void PostgresAuditSink::WriteBatch(std::deque<Pending>* batch) {
   const absl::Time start = absl::Now();
   absl::StatusOr<uint64_t> checkpoints = Transact(batch, /*seal=*/false);
@@ -234,27 +127,25 @@ void PostgresAuditSink::WriteBatch(std::deque<Pending>* batch) {
     Refuse(batch, Fail(checkpoints.status()));
     return;
   }
-  {
-    AnnotatedMutexLock lock(&mu_);
-    stats_.records_written += batch->size();
-    stats_.checkpoints_written += *checkpoints;
-    ++stats_.batches_written;
-    ++stats_.fsyncs;
-    stats_.last_fsync_latency = absl::Now() - start;
-    stats_.last_sequence = batch->back().record.sequence();
-  }
+  UpdateStats([&](AuditLogStats* stats) {
+    stats->records_written += batch->size();
+    stats->checkpoints_written += *checkpoints;
+    ++stats->batches_written;
+    ++stats->fsyncs;
+    stats->last_fsync_latency = absl::Now() - start;
+    stats->last_sequence = batch->back().record.sequence();
+  });
   for (Pending& p : *batch) p.done(absl::OkStatus());
 }
 
-void PostgresAuditSink::SealIfDue(bool force) {
+void PostgresAuditSink::Seal(bool closing) {
   std::deque<Pending> none;
-  absl::StatusOr<uint64_t> checkpoints = Transact(&none, force);
+  absl::StatusOr<uint64_t> checkpoints = Transact(&none, closing);
   if (!checkpoints.ok()) {
     Fail(checkpoints.status()).IgnoreError();
     return;
   }
-  AnnotatedMutexLock lock(&mu_);
-  stats_.checkpoints_written += *checkpoints;
+  UpdateStats([&](AuditLogStats* stats) { stats->checkpoints_written += *checkpoints; });
 }
 
 absl::StatusOr<uint64_t> PostgresAuditSink::Transact(std::deque<Pending>* batch, bool seal) {
@@ -344,19 +235,12 @@ absl::StatusOr<uint64_t> PostgresAuditSink::TransactLocked(std::deque<Pending>* 
 }
 
 absl::Status PostgresAuditSink::Fail(const absl::Status& cause) {
-  writer_error_ = absl::UnavailableError(
-      absl::StrCat("audit trail not writable: ", description(), ": ", cause.message()));
-  next_probe_ = absl::Now() + options_.retry_interval;
   conn_.reset();
-  AnnotatedMutexLock lock(&mu_);
-  healthy_ = false;
-  unhealthy_status_ = writer_error_;
-  ++stats_.write_failures;
-  return writer_error_;
+  return MarkFailed(absl::UnavailableError(
+      absl::StrCat("audit trail not writable: ", description(), ": ", cause.message())));
 }
 
-bool PostgresAuditSink::TryRecover() {
-  next_probe_ = absl::Now() + options_.retry_interval;
+void PostgresAuditSink::TryRecover() {
   absl::StatusOr<std::unique_ptr<PgConnection>> conn = PgConnection::Connect(conninfo_);
   absl::Status s = conn.status();
   if (s.ok()) {
@@ -364,20 +248,15 @@ bool PostgresAuditSink::TryRecover() {
                      {PgParam::Text(options_.gateway)});
   }
   if (!s.ok()) {
-    writer_error_ = absl::UnavailableError(
-        absl::StrCat("audit trail not writable: ", description(), ": ", s.message()));
-    AnnotatedMutexLock lock(&mu_);
-    unhealthy_status_ = writer_error_;
-    return false;
+    MarkFailed(absl::UnavailableError(
+                   absl::StrCat("audit trail not writable: ", description(), ": ", s.message())))
+        .IgnoreError();
+    return;
   }
   conn_ = *std::move(conn);
-  writer_error_ = absl::OkStatus();
   // Records may have been left unsealed by the failure; look at once.
   next_seal_check_ = absl::Now();
-  AnnotatedMutexLock lock(&mu_);
-  healthy_ = true;
-  unhealthy_status_ = absl::OkStatus();
-  return true;
+  MarkRecovered();
 }
 
 }  // namespace pasarela::audit

@@ -28,39 +28,27 @@
 #include <deque>
 #include <memory>
 #include <string>
-#include <thread>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gateway/audit/audit_chain.h"
 #include "gateway/audit/audit_crypto.h"
 #include "gateway/audit/audit_sink.h"
+#include "gateway/audit/group_commit.h"
 #include "gateway/audit/postgres_client.h"
-#include "gateway/common/annotated_mutex.h"
 
 namespace pasarela::audit {
 
-struct PostgresSinkOptions {
+// The gateway, key and certificate, checkpoint and batching options are AuditSinkOptions.
+struct PostgresSinkOptions : AuditSinkOptions {
   // libpq connection string; when empty, read from conninfo_file (mode 0600 or stricter).
   std::string conninfo;
   std::string conninfo_file;
-  // Country code of the gateway: the chain this sink extends, shared by its replicas.
-  std::string gateway;
   // This replica's name in the entries' `writer` column (the host name when empty).
   std::string replica;
-  std::string signing_key_file;   // as AuditLogOptions
-  std::string signing_cert_file;  // as AuditLogOptions
-
-  uint32_t checkpoint_every_records = 1000;
-  absl::Duration checkpoint_interval = absl::Seconds(10);
-  size_t max_batch_records = 1024;
-  size_t max_queue_records = 10000;
-  absl::Duration retry_interval = absl::Seconds(1);
 };
 
-class PostgresAuditSink : public AuditSink {
+class PostgresAuditSink : public GroupCommitSink {
  public:
   // Connects, creates the tables when absent, creates the gateway's chain row when absent, and
   // seals with a checkpoint records the chain holds unsealed. UNAVAILABLE when the database
@@ -71,63 +59,37 @@ class PostgresAuditSink : public AuditSink {
   PostgresAuditSink(const PostgresAuditSink&) = delete;
   PostgresAuditSink& operator=(const PostgresAuditSink&) = delete;
 
-  void Append(v1::AuditRecord record, DurableCallback done) override;
-  absl::Status Close() override;
-  bool healthy() const override;
-  AuditLogStats stats() const override;
+  // AuditSink: Append, Close, healthy and stats as in group_commit.h.
   // "postgresql (FILE) gateway CL".
   std::string description() const override;
 
-  // Records the chain held unsealed at Open and sealed then.
-  uint64_t sealed_on_open() const { return sealed_on_open_; }
-
  private:
-  struct Pending {
-    v1::AuditRecord record;
-    DurableCallback done;
-  };
-
   explicit PostgresAuditSink(PostgresSinkOptions options);
 
-  void WriterLoop();
+  // GroupCommitSink hooks.
+  void WriteBatch(std::deque<Pending>* batch) override;
+  absl::Time SealDueTime() const override { return next_seal_check_; }
+  // Seals the chain if its last checkpoint is older than checkpoint_interval (or `closing`).
+  void Seal(bool closing) override;
+  void TryRecover() override;
+  void WriterStopped() override { conn_.reset(); }
+
   // One transaction: lock the chain row, chain `batch` (if any) and the checkpoints due, insert,
   // move the row, commit. `seal` forces a checkpoint of anything unsealed. Returns how many
   // checkpoints it wrote.
   absl::StatusOr<uint64_t> Transact(std::deque<Pending>* batch, bool seal);
   absl::StatusOr<uint64_t> TransactLocked(std::deque<Pending>* batch, bool seal);
-  void WriteBatch(std::deque<Pending>* batch);
-  // Seals the chain if its last checkpoint is older than checkpoint_interval (or `force`).
-  void SealIfDue(bool force);
   absl::Status Fail(const absl::Status& cause);
-  bool TryRecover();
-  void Refuse(std::deque<Pending>* batch, const absl::Status& status);
-  absl::Time NextDutyTime() const;
 
   const PostgresSinkOptions options_;
   std::string conninfo_;
   std::unique_ptr<CheckpointSigner> signer_;
-  uint64_t sealed_on_open_ = 0;
 
   // Writer-thread state.
   std::unique_ptr<PgConnection> conn_;  // null after a failure, until recovery
-  absl::Status writer_error_;
-  absl::Time next_probe_ = absl::InfinitePast();
   // When this sink should look whether the chain needs a time-based checkpoint: set after it
   // writes records that stay unsealed; InfiniteFuture when nothing is pending.
   absl::Time next_seal_check_ = absl::InfiniteFuture();
-  absl::Status close_status_;
-
-  AnnotatedMutex close_mu_;
-  mutable AnnotatedMutex mu_;
-  absl::CondVar work_cv_;
-  std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
-  bool closing_ ABSL_GUARDED_BY(mu_) = false;
-  bool closed_ ABSL_GUARDED_BY(mu_) = false;
-  bool healthy_ ABSL_GUARDED_BY(mu_) = true;
-  absl::Status unhealthy_status_ ABSL_GUARDED_BY(mu_);
-  AuditLogStats stats_ ABSL_GUARDED_BY(mu_);
-
-  std::thread writer_;
 };
 
 }  // namespace pasarela::audit

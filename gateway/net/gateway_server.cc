@@ -47,6 +47,17 @@ std::string RestartOnlyDifferences(const GatewayConfig& running, const GatewayCo
   return absl::StrJoin(changed, ", ");
 }
 
+// What every audit sink takes from gateway.yaml: the country's chain, the TLS key that signs its
+// checkpoints, when they fall due, and the group-commit wait.
+void SetSinkOptions(const GatewayConfig& config, audit::AuditSinkOptions* options) {
+  options->gateway = config.country;
+  options->signing_key_file = config.key_file;
+  options->signing_cert_file = config.certificate_file;
+  options->checkpoint_every_records = static_cast<uint32_t>(config.audit_checkpoint_every_records);
+  options->checkpoint_interval = config.audit_checkpoint_interval;
+  options->max_batch_delay = config.audit_max_batch_delay;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(std::string config_path,
@@ -200,12 +211,8 @@ absl::Status GatewayServer::OpenAudit(const GatewayConfig& config) {
   receipt_signer_ = *std::move(signer);
   if (config.audit_sink == "postgresql") {
     audit::PostgresSinkOptions options;
+    SetSinkOptions(config, &options);
     options.conninfo_file = config.audit_postgresql_conninfo_file;
-    options.gateway = config.country;
-    options.signing_key_file = config.key_file;
-    options.signing_cert_file = config.certificate_file;
-    options.checkpoint_every_records = static_cast<uint32_t>(config.audit_checkpoint_every_records);
-    options.checkpoint_interval = config.audit_checkpoint_interval;
     absl::StatusOr<std::unique_ptr<audit::PostgresAuditSink>> sink =
         audit::PostgresAuditSink::Open(options);
     if (!sink.ok()) {
@@ -217,14 +224,9 @@ absl::Status GatewayServer::OpenAudit(const GatewayConfig& config) {
     LogInfo(absl::StrCat("audit trail: ", audit_->description()));
   } else {
     audit::AuditLogOptions options;
+    SetSinkOptions(config, &options);
     options.directory = config.audit_directory;
-    options.gateway = config.country;
-    options.signing_key_file = config.key_file;
-    options.signing_cert_file = config.certificate_file;
-    options.checkpoint_every_records = static_cast<uint32_t>(config.audit_checkpoint_every_records);
-    options.checkpoint_interval = config.audit_checkpoint_interval;
     options.max_segment_bytes = static_cast<uint64_t>(config.audit_max_segment_bytes);
-    options.max_batch_delay = config.audit_max_batch_delay;
     absl::StatusOr<std::unique_ptr<audit::AuditLog>> log = audit::AuditLog::Open(options);
     if (!log.ok()) {
       return absl::Status(log.status().code(), absl::StrCat("audit trail ", config.audit_directory,
