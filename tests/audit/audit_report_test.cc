@@ -271,15 +271,7 @@ class AuditReportCommandTest : public ::testing::Test {
   }
 
   void Write(const std::string& dir, const std::vector<v1::AuditRecord>& records) {
-    AuditLogOptions o;
-    o.directory = dir;
-    o.gateway = "AR";
-    o.signing_key_file = key_.key_file;
-    o.signing_cert_file = key_.cert_file;
-    auto log = AuditLog::Open(o);
-    ASSERT_TRUE(log.ok()) << log.status();
-    for (const v1::AuditRecord& r : records) ASSERT_TRUE((*log)->AppendAndWait(r).ok());
-    ASSERT_TRUE((*log)->Close().ok());
+    ASSERT_TRUE(testing::WriteTrail(dir, "AR", key_, records).ok());
   }
 
   int Run(const std::vector<std::string>& args, std::string* out) {
