@@ -112,6 +112,7 @@ TEST_F(PostgresSinkTest, AppendedRecordsVerifyAndReadBack) {
 
   // The queryable columns hold copies of the record's fields.
   std::unique_ptr<PgConnection> conn = Connect();
+  ASSERT_NE(conn, nullptr);
   absl::StatusOr<PgResult> rows = conn->Exec(
       "SELECT count(*), min(writer), max(agreement_id) FROM pasarela_audit_entry WHERE kind = 1");
   ASSERT_TRUE(rows.ok()) << rows.status();
@@ -121,6 +122,7 @@ TEST_F(PostgresSinkTest, AppendedRecordsVerifyAndReadBack) {
 
   // A second run continues the chain.
   sink = OpenOrDie(Options());
+  ASSERT_NE(sink, nullptr);
   ASSERT_TRUE(sink->AppendAndWait(MakeRecord(11)).ok());
   EXPECT_EQ(sink->stats().last_sequence, 11u);
   ASSERT_TRUE(sink->Close().ok());
@@ -176,6 +178,7 @@ TEST_F(PostgresSinkTest, TwoReplicasWriteOneChain) {
 
 TEST_F(PostgresSinkTest, TamperedAndDeletedRowsAreFound) {
   std::unique_ptr<PostgresAuditSink> sink = OpenOrDie(Options());
+  ASSERT_NE(sink, nullptr);
   for (int n = 1; n <= 6; ++n) ASSERT_TRUE(sink->AppendAndWait(MakeRecord(n)).ok());
   ASSERT_TRUE(sink->Close().ok());
   std::string out;
@@ -211,6 +214,7 @@ TEST_F(PostgresSinkTest, TamperedAndDeletedRowsAreFound) {
 
 TEST_F(PostgresSinkTest, StoppedDatabaseRefusesAppendsUntilItIsBack) {
   std::unique_ptr<PostgresAuditSink> sink = OpenOrDie(Options());
+  ASSERT_NE(sink, nullptr);
   ASSERT_TRUE(sink->AppendAndWait(MakeRecord(1)).ok());
 
   ASSERT_TRUE(server_->Stop().ok());
