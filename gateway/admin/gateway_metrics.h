@@ -32,7 +32,7 @@
 #include "gateway/admin/exchange_facts.h"
 #include "gateway/admin/metrics.h"
 #include "gateway/agreement/agreement.h"
-#include "gateway/audit/audit_log.h"
+#include "gateway/audit/audit_sink.h"
 #include "gateway/common/annotated_mutex.h"
 
 namespace pasarela::admin {

@@ -4,50 +4,27 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "gateway/audit/audit_chain.h"
 #include "gateway/audit/audit_crypto.h"
 #include "gateway/audit/segment_format.h"
 
 namespace pasarela::audit {
 namespace {
 
-// Headroom under kMaxEntryPayload for the fields the writer adds to a record.
-constexpr size_t kMaxCallerRecordBytes = kMaxEntryPayload - 1024;
-
-void SetTime(absl::Time t, google::protobuf::Timestamp* out) {
-  const int64_t nanos = absl::ToUnixNanos(t);
-  int64_t seconds = nanos / 1000000000;
-  int64_t rem = nanos % 1000000000;
-  if (rem < 0) {
-    rem += 1000000000;
-    --seconds;
-  }
-  out->set_seconds(seconds);
-  out->set_nanos(static_cast<int32_t>(rem));
-}
-
 absl::Status ValidateOptions(const AuditLogOptions& o) {
-  const std::pair<bool, const char*> checks[] = {
-      {o.directory.empty(), "directory is empty"},
-      {o.gateway.empty(), "gateway is empty"},
-      {o.signing_key_file.empty(), "signing_key_file is empty"},
-      {o.signing_cert_file.empty(), "signing_cert_file is empty"},
-      {o.max_segment_bytes < 4096, "max_segment_bytes is below 4096"},
-      {o.checkpoint_every_records == 0, "checkpoint_every_records is 0"},
-      {o.checkpoint_interval <= absl::ZeroDuration(), "checkpoint_interval is not positive"},
-      {o.max_batch_delay < absl::ZeroDuration(), "max_batch_delay is negative"},
-      {o.max_batch_records == 0, "max_batch_records is 0"},
-      {o.max_queue_records == 0, "max_queue_records is 0"},
-      {o.retry_interval < absl::Milliseconds(1), "retry_interval is below 1ms"},
-  };
-  for (const auto& [bad, problem] : checks) {
-    if (bad) return absl::InvalidArgumentError(absl::StrCat("audit log options: ", problem));
+  if (absl::Status s = ValidateSinkOptions(o, "audit log options"); !s.ok()) return s;
+  if (o.directory.empty())
+    return absl::InvalidArgumentError("audit log options: directory is empty");
+  if (o.max_segment_bytes < 4096) {
+    return absl::InvalidArgumentError("audit log options: max_segment_bytes is below 4096");
   }
   return absl::OkStatus();
 }
 
 }  // namespace
 
-AuditLog::AuditLog(AuditLogOptions options) : options_(std::move(options)) {}
+AuditLog::AuditLog(AuditLogOptions options)
+    : GroupCommitSink(options), options_(std::move(options)) {}
 
 absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(AuditLogOptions options) {
   if (absl::Status s = ValidateOptions(options); !s.ok()) return s;
@@ -61,7 +38,7 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(AuditLogOptions options
   log->signer_ = *std::move(signer);
   log->fs_ = log->options_.file_system ? log->options_.file_system : NewPosixAuditFileSystem();
   if (absl::Status s = log->Recover(); !s.ok()) return s;
-  log->writer_ = std::thread(&AuditLog::WriterLoop, log.get());
+  log->StartWriter();
   return log;
 }
 
@@ -81,7 +58,7 @@ absl::Status AuditLog::Recover() {
   const std::vector<uint64_t> segments = SegmentNumbers(*names);
 
   chain_ = ChainState();
-  chain_.last_entry_hash = std::string(kHashSize, '\0');
+  static_cast<ChainHead&>(chain_) = NewChainHead();
   chain_.segment = segments.empty() ? 1 : segments.back();
   bool repair = false;
   uint64_t repaired_size = 0;
@@ -192,9 +169,10 @@ absl::Status AuditLog::Recover() {
   open_report_.last_sequence = chain_.last_sequence;
   open_report_.segment = chain_.segment;
   {
-    AnnotatedMutexLock lock(&mu_);
-    stats_.last_sequence = chain_.last_sequence;
-    stats_.segment = chain_.segment;
+    UpdateStats([this](AuditLogStats* stats) {
+      stats->last_sequence = chain_.last_sequence;
+      stats->segment = chain_.segment;
+    });
   }
   if (chain_.unsealed > 0) {
     open_report_.sealed_on_open = chain_.unsealed;
@@ -203,135 +181,13 @@ absl::Status AuditLog::Recover() {
   return absl::OkStatus();
 }
 
-void AuditLog::Append(v1::AuditRecord record, DurableCallback done) {
-  absl::Status refusal;
-  if (record.ByteSizeLong() > kMaxCallerRecordBytes) {
-    refusal = absl::InvalidArgumentError(
-        absl::StrCat("audit record of ", record.ByteSizeLong(), " bytes is too large"));
-  }
-  {
-    AnnotatedMutexLock lock(&mu_);
-    if (!refusal.ok()) {
-      // Keep the reason.
-    } else if (closing_) {
-      refusal = absl::UnavailableError("audit log closed");
-    } else if (!healthy_) {
-      refusal = unhealthy_status_;
-    } else if (queue_.size() >= options_.max_queue_records) {
-      refusal = absl::UnavailableError(
-          absl::StrCat("audit queue full (", queue_.size(), " records waiting)"));
-    } else {
-      queue_.push_back(Pending{std::move(record), std::move(done), absl::Now()});
-      stats_.queue_depth = queue_.size();
-      work_cv_.Signal();
-      return;
-    }
-    ++stats_.refused_appends;
-  }
-  done(refusal);
-}
-
-absl::Status AuditLog::AppendAndWait(v1::AuditRecord record) {
-  struct Outcome {
-    AnnotatedMutex mu;
-    absl::CondVar cv;
-    bool done ABSL_GUARDED_BY(mu) = false;
-    absl::Status status ABSL_GUARDED_BY(mu);
-  } outcome;
-  Append(std::move(record), [&outcome](absl::Status s) {
-    AnnotatedMutexLock lock(&outcome.mu);
-    outcome.status = std::move(s);
-    outcome.done = true;
-    outcome.cv.Signal();
-  });
-  AnnotatedMutexLock lock(&outcome.mu);
-  while (!outcome.done) outcome.mu.Wait(&outcome.cv);
-  return outcome.status;
-}
-
-absl::Status AuditLog::Close() {
-  AnnotatedMutexLock close_lock(&close_mu_);
-  {
-    AnnotatedMutexLock lock(&mu_);
-    if (closed_) return close_status_;
-    closing_ = true;
-    work_cv_.Signal();
-  }
-  if (writer_.joinable()) writer_.join();
-  AnnotatedMutexLock lock(&mu_);
-  closed_ = true;
-  return close_status_;
-}
-
-bool AuditLog::healthy() const {
-  AnnotatedMutexLock lock(&mu_);
-  return healthy_;
-}
-
-AuditLogStats AuditLog::stats() const {
-  AnnotatedMutexLock lock(&mu_);
-  AuditLogStats s = stats_;
-  s.queue_depth = queue_.size();
-  s.healthy = healthy_;
-  return s;
-}
-
-bool AuditLog::HasWork() const { return !queue_.empty() || closing_; }
-
-bool AuditLog::BatchFull() const { return queue_.size() >= options_.max_batch_records || closing_; }
-
-absl::Time AuditLog::NextDutyTime() const {
-  if (!writer_error_.ok()) return next_probe_;
+absl::Time AuditLog::SealDueTime() const {
   if (chain_.unsealed > 0) return chain_.last_checkpoint_time + options_.checkpoint_interval;
   return absl::InfiniteFuture();
 }
 
-void AuditLog::WriterLoop() {
-  for (bool stop = false; !stop;) {
-    std::deque<Pending> batch;
-    {
-      AnnotatedMutexLock lock(&mu_);
-      const absl::Time duty = NextDutyTime();
-      while (!HasWork() && !mu_.WaitWithDeadline(&work_cv_, duty)) {
-      }
-      if (!queue_.empty() && !closing_ && writer_error_.ok() &&
-          options_.max_batch_delay > absl::ZeroDuration()) {
-        // Group commit with a bounded wait: more records may join until the batch is full.
-        const absl::Time close_at = queue_.front().queued + options_.max_batch_delay;
-        while (!BatchFull() && !mu_.WaitWithDeadline(&work_cv_, close_at)) {
-        }
-      }
-      const size_t n = std::min(queue_.size(), options_.max_batch_records);
-      for (size_t i = 0; i < n; ++i) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-      stats_.queue_depth = queue_.size();
-      stop = closing_ && queue_.empty();
-    }
-    if (!writer_error_.ok() && (stop || absl::Now() >= next_probe_)) TryRecover();
-    if (!batch.empty()) {
-      if (writer_error_.ok()) {
-        WriteBatch(&batch);
-      } else {
-        Refuse(&batch, writer_error_);
-      }
-    }
-    if (writer_error_.ok() && chain_.unsealed > 0 &&
-        (stop || absl::Now() >= chain_.last_checkpoint_time + options_.checkpoint_interval)) {
-      WriteCheckpoint().IgnoreError();  // a failure makes the log unhealthy
-    }
-  }
-  close_status_ = writer_error_;
-  file_.reset();
-}
-
-void AuditLog::Refuse(std::deque<Pending>* batch, const absl::Status& status) {
-  {
-    AnnotatedMutexLock lock(&mu_);
-    stats_.refused_appends += batch->size();
-  }
-  for (Pending& p : *batch) p.done(status);
+void AuditLog::Seal(bool /*closing*/) {
+  if (chain_.unsealed > 0) WriteCheckpoint().IgnoreError();  // a failure makes the log unhealthy
 }
 
 void AuditLog::WriteBatch(std::deque<Pending>* batch) {
@@ -346,17 +202,7 @@ void AuditLog::WriteBatch(std::deque<Pending>* batch) {
   std::string bytes;
   uint64_t checkpoints = 0;
   for (Pending& p : *batch) {
-    v1::AuditRecord& record = p.record;
-    record.set_sequence(chain_.last_sequence + 1);
-    record.set_previous_hash(chain_.last_entry_hash);
-    if (record.gateway().empty()) record.set_gateway(options_.gateway);
-    if (!record.has_time()) SetTime(now, record.mutable_time());
-    const std::string payload = record.SerializeAsString();
-    AppendEntry(EntryType::kRecord, payload, &bytes);
-    chain_.last_entry_hash = Sha256(payload);
-    chain_.last_record_hash = chain_.last_entry_hash;
-    chain_.last_sequence = record.sequence();
-    ++chain_.unsealed;
+    AppendEntry(EntryType::kRecord, ChainRecord(&p.record, options_.gateway, now, &chain_), &bytes);
     if (chain_.unsealed >= options_.checkpoint_every_records) {
       if (absl::Status s = EncodeCheckpoint(&chain_, &bytes); !s.ok()) {
         chain_ = saved;
@@ -372,30 +218,19 @@ void AuditLog::WriteBatch(std::deque<Pending>* batch) {
     return;
   }
   chain_.segment_size += bytes.size();
-  {
-    AnnotatedMutexLock lock(&mu_);
-    stats_.records_written += batch->size();
-    stats_.checkpoints_written += checkpoints;
-    ++stats_.batches_written;
-    stats_.last_sequence = chain_.last_sequence;
-  }
+  UpdateStats([&](AuditLogStats* stats) {
+    stats->records_written += batch->size();
+    stats->checkpoints_written += checkpoints;
+    ++stats->batches_written;
+    stats->last_sequence = chain_.last_sequence;
+  });
   for (Pending& p : *batch) p.done(absl::OkStatus());
 }
 
 absl::Status AuditLog::EncodeCheckpoint(ChainState* chain, std::string* out) {
-  const absl::Time now = absl::Now();
-  v1::Checkpoint checkpoint;
-  checkpoint.set_previous_hash(chain->last_entry_hash);
-  checkpoint.set_sequence(chain->last_sequence);
-  checkpoint.set_record_hash(chain->last_record_hash);
-  SetTime(now, checkpoint.mutable_time());
-  checkpoint.set_gateway(options_.gateway);
-  if (absl::Status s = signer_->Sign(&checkpoint); !s.ok()) return s;
-  const std::string payload = checkpoint.SerializeAsString();
-  AppendEntry(EntryType::kCheckpoint, payload, out);
-  chain->last_entry_hash = Sha256(payload);
-  chain->unsealed = 0;
-  chain->last_checkpoint_time = now;
+  absl::StatusOr<std::string> payload = SealChain(*signer_, options_.gateway, absl::Now(), chain);
+  if (!payload.ok()) return payload.status();
+  AppendEntry(EntryType::kCheckpoint, *payload, out);
   return absl::OkStatus();
 }
 
@@ -405,10 +240,11 @@ absl::Status AuditLog::WriteDurably(const std::string& bytes) {
   const absl::Time start = absl::Now();
   absl::Status s = file_->Sync();
   const absl::Duration latency = absl::Now() - start;
-  AnnotatedMutexLock lock(&mu_);
   if (s.ok()) {
-    ++stats_.fsyncs;
-    stats_.last_fsync_latency = latency;
+    UpdateStats([latency](AuditLogStats* stats) {
+      ++stats->fsyncs;
+      stats->last_fsync_latency = latency;
+    });
   }
   return s;
 }
@@ -423,8 +259,7 @@ absl::Status AuditLog::WriteCheckpoint() {
     return Fail(s);
   }
   chain_.segment_size += bytes.size();
-  AnnotatedMutexLock lock(&mu_);
-  ++stats_.checkpoints_written;
+  UpdateStats([](AuditLogStats* stats) { ++stats->checkpoints_written; });
   return absl::OkStatus();
 }
 
@@ -435,10 +270,7 @@ absl::Status AuditLog::Rotate() {
   file_.reset();
   ++chain_.segment;
   chain_.segment_size = 0;
-  {
-    AnnotatedMutexLock lock(&mu_);
-    stats_.segment = chain_.segment;
-  }
+  UpdateStats([this](AuditLogStats* stats) { stats->segment = chain_.segment; });
   absl::StatusOr<std::unique_ptr<AuditFile>> file = fs_->OpenForAppend(SegmentPath(chain_.segment));
   if (!file.ok()) return Fail(file.status());
   file_ = *std::move(file);
@@ -447,18 +279,11 @@ absl::Status AuditLog::Rotate() {
 }
 
 absl::Status AuditLog::Fail(const absl::Status& cause) {
-  writer_error_ = absl::UnavailableError(absl::StrCat(
-      "audit trail not writable: ", SegmentPath(chain_.segment), ": ", cause.message()));
-  next_probe_ = absl::Now() + options_.retry_interval;
-  AnnotatedMutexLock lock(&mu_);
-  healthy_ = false;
-  unhealthy_status_ = writer_error_;
-  ++stats_.write_failures;
-  return writer_error_;
+  return MarkFailed(absl::UnavailableError(absl::StrCat(
+      "audit trail not writable: ", SegmentPath(chain_.segment), ": ", cause.message())));
 }
 
-bool AuditLog::TryRecover() {
-  next_probe_ = absl::Now() + options_.retry_interval;
+void AuditLog::TryRecover() {
   const std::string path = SegmentPath(chain_.segment);
   absl::Status s = absl::OkStatus();
   if (file_ == nullptr) {
@@ -476,17 +301,12 @@ bool AuditLog::TryRecover() {
   if (s.ok()) s = fs_->SyncDirectory(options_.directory);
   if (s.ok()) s = fs_->Probe(options_.directory);
   if (!s.ok()) {
-    writer_error_ =
-        absl::UnavailableError(absl::StrCat("audit trail not writable: ", path, ": ", s.message()));
-    AnnotatedMutexLock lock(&mu_);
-    unhealthy_status_ = writer_error_;
-    return false;
+    MarkFailed(
+        absl::UnavailableError(absl::StrCat("audit trail not writable: ", path, ": ", s.message())))
+        .IgnoreError();
+    return;
   }
-  writer_error_ = absl::OkStatus();
-  AnnotatedMutexLock lock(&mu_);
-  healthy_ = true;
-  unhealthy_status_ = absl::OkStatus();
-  return true;
+  MarkRecovered();
 }
 
 }  // namespace pasarela::audit

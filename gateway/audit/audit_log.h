@@ -1,6 +1,6 @@
-// AuditLog is the gateway's audit trail writer: an append-only, hash-chained sequence of
-// AuditRecords in segment files of one directory, sealed every so often by a Checkpoint signed
-// with the gateway's key. The segment and entry format is drawn in segment_format.h and
+// AuditLog is the gateway's embedded audit sink (see audit_sink.h): an append-only, hash-chained
+// sequence of AuditRecords in segment files of one directory, sealed every so often by a Checkpoint
+// signed with the gateway's key. The segment and entry format is drawn in segment_format.h and
 // README.md.
 //
 // Thread safety: an AuditLog is safe for concurrent use from several threads without external
@@ -42,7 +42,10 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "gateway/audit/audit_chain.h"
 #include "gateway/audit/audit_file.h"
+#include "gateway/audit/audit_sink.h"
+#include "gateway/audit/group_commit.h"
 #include "gateway/common/annotated_mutex.h"
 #include "pasarela/audit/v1/audit.pb.h"
 
@@ -50,55 +53,14 @@ namespace pasarela::audit {
 
 class CheckpointSigner;
 
-struct AuditLogOptions {
+struct AuditLogOptions : AuditSinkOptions {
   // Directory of the segment files; created if absent.
   std::string directory;
-  // Country code of this gateway ("CL"): stamped on checkpoints and on records that leave it
-  // empty.
-  std::string gateway;
-  // PEM private key that signs checkpoints (ECDSA P-256, Ed25519 or RSA). Refused when group or
-  // others may access it (mode & 077).
-  std::string signing_key_file;
-  // PEM certificate of that key, optionally followed by intermediates; copied into every
-  // checkpoint.
-  std::string signing_cert_file;
-
   // A segment is closed (after a checkpoint) and a new one begun once it reaches this size; a
   // segment may exceed it by at most one batch.
   uint64_t max_segment_bytes = 64ull << 20;
-  // A checkpoint follows every this many records...
-  uint32_t checkpoint_every_records = 1000;
-  // ...and seals any unsealed record at the latest this long after the previous checkpoint.
-  absl::Duration checkpoint_interval = absl::Seconds(10);
-
-  // Group commit: once a record is queued the writer waits up to max_batch_delay for more
-  // before writing, unless max_batch_records are already queued. Zero writes at once whatever
-  // has gathered while the previous batch was being synced.
-  absl::Duration max_batch_delay = absl::ZeroDuration();
-  size_t max_batch_records = 1024;
-  // Appends beyond this many queued records are refused with UNAVAILABLE.
-  size_t max_queue_records = 10000;
-
-  // While unhealthy, how often to probe whether the directory is writable again.
-  absl::Duration retry_interval = absl::Seconds(1);
-
   // File operations; null means the operating system's. Tests inject failures here.
   std::shared_ptr<AuditFileSystem> file_system;
-};
-
-// Counters for metrics; a consistent snapshot.
-struct AuditLogStats {
-  uint64_t queue_depth = 0;          // records waiting for the writer
-  uint64_t records_written = 0;      // records made durable since Open
-  uint64_t checkpoints_written = 0;  // checkpoints made durable since Open
-  uint64_t batches_written = 0;      // batches (each one write and one fdatasync)
-  uint64_t fsyncs = 0;               // successful fdatasyncs of segment files
-  uint64_t write_failures = 0;       // failed writes or fdatasyncs
-  uint64_t refused_appends = 0;      // appends answered with an error
-  absl::Duration last_fsync_latency = absl::ZeroDuration();
-  uint64_t last_sequence = 0;  // sequence of the last durable record
-  uint64_t segment = 0;        // number of the segment being written
-  bool healthy = true;
 };
 
 // What Open found in the directory.
@@ -115,10 +77,8 @@ struct AuditOpenReport {
   uint64_t sealed_on_open = 0;
 };
 
-class AuditLog {
+class AuditLog : public GroupCommitSink {
  public:
-  using DurableCallback = std::function<void(absl::Status)>;
-
   // Opens (or creates) the trail in options.directory and continues its chain: reads the last
   // segment, cuts away a torn last entry (see open_report()), and seals with a checkpoint any
   // record a previous run left unsealed. Fails if the key or certificate is unusable, the key
@@ -127,48 +87,25 @@ class AuditLog {
   static absl::StatusOr<std::unique_ptr<AuditLog>> Open(AuditLogOptions options);
 
   // Closes the log (see Close) and waits for the writer thread.
-  ~AuditLog();
+  ~AuditLog() override;
   AuditLog(const AuditLog&) = delete;
   AuditLog& operator=(const AuditLog&) = delete;
 
-  // Queues `record` and returns at once. The log sets sequence and previous_hash, and time and
-  // gateway when they are empty. `done` is called exactly once: with OK after the record is
-  // durable; otherwise the record is not in the trail and the exchange must be refused:
-  // UNAVAILABLE when the trail is not writable, the queue is full or the log is closed,
-  // INVALID_ARGUMENT when the record is larger than an entry may be (about 16 MiB).
-  void Append(v1::AuditRecord record, DurableCallback done);
-
-  // Append, then blocks until the record is durable or refused; returns what `done` would get.
-  // REQUIRES: not called from a DurableCallback.
-  absl::Status AppendAndWait(v1::AuditRecord record);
-
-  // Stops accepting appends, writes what is queued, seals the trail with a final checkpoint,
-  // and stops the writer thread. Returns the first error that kept the trail from being
-  // written (OK if every accepted record is durable). Idempotent.
-  absl::Status Close();
-
-  // False from a failed write or sync until a probe write succeeds.
-  bool healthy() const;
-  AuditLogStats stats() const;
+  // AuditSink (see group_commit.h for Append, Close, healthy, stats). The log sets sequence and
+  // previous_hash, and time and gateway when they are empty; INVALID_ARGUMENT when the record is
+  // larger than an entry may be (about 16 MiB). Close writes what is queued, seals the trail with
+  // a final checkpoint and returns the first error that kept the trail from being written.
+  // The directory.
+  std::string description() const override { return options_.directory; }
   // What Open found; valid as long as the log.
   const AuditOpenReport& open_report() const { return open_report_; }
 
  private:
-  struct Pending {
-    v1::AuditRecord record;
-    DurableCallback done;
-    absl::Time queued;
-  };
   // The trail's state as the writer sees it. Only the writer thread touches it once Open has
   // returned (Open fills it before the thread starts).
-  struct ChainState {
-    uint64_t segment = 0;          // number of the segment being written
-    uint64_t segment_size = 0;     // durable bytes in it
-    std::string last_entry_hash;   // SHA-256 of the last entry's payload
-    uint64_t last_sequence = 0;    // of the last record
-    std::string last_record_hash;  // SHA-256 of the last record's payload
-    uint64_t unsealed = 0;         // records after the last checkpoint
-    absl::Time last_checkpoint_time = absl::InfinitePast();
+  struct ChainState : ChainHead {
+    uint64_t segment = 0;       // number of the segment being written
+    uint64_t segment_size = 0;  // durable bytes in it
   };
 
   explicit AuditLog(AuditLogOptions options);
@@ -176,9 +113,13 @@ class AuditLog {
   absl::Status Recover();  // Open's reading of the directory
   std::string SegmentPath(uint64_t number) const;
 
-  void WriterLoop();
-  // Writes and syncs one batch; answers the appenders.
-  void WriteBatch(std::deque<Pending>* batch);
+  // GroupCommitSink hooks: write and sync one batch, seal by time, probe and repair the segment
+  // after a failure, let go of the file.
+  void WriteBatch(std::deque<Pending>* batch) override;
+  absl::Time SealDueTime() const override;
+  void Seal(bool closing) override;
+  void TryRecover() override;
+  void WriterStopped() override { file_.reset(); }
   // Encodes a checkpoint sealing the chain so far onto `out` and advances `chain`.
   absl::Status EncodeCheckpoint(ChainState* chain, std::string* out);
   // Writes `bytes` (whole entries) at the end of the current segment and syncs. On failure
@@ -190,14 +131,6 @@ class AuditLog {
   absl::Status WriteCheckpoint();
   // Marks the log unhealthy with `cause`; returns the status appenders get.
   absl::Status Fail(const absl::Status& cause);
-  // Probes and repairs the segment after a failure; true when the log is healthy again.
-  bool TryRecover();
-  // When the writer must wake up without new records: to probe, or to seal by time.
-  absl::Time NextDutyTime() const;
-  bool HasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  bool BatchFull() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Counts and answers the appenders of a batch that was not written.
-  void Refuse(std::deque<Pending>* batch, const absl::Status& status);
 
   const AuditLogOptions options_;
   std::shared_ptr<AuditFileSystem> fs_;
@@ -207,24 +140,6 @@ class AuditLog {
   // Writer-thread state (see ChainState).
   ChainState chain_;
   std::unique_ptr<AuditFile> file_;  // null after a failed rotation, until recovery
-  absl::Status writer_error_;        // why the writer is unhealthy; OK when healthy
-  absl::Time next_probe_ = absl::InfinitePast();
-  absl::Status close_status_;  // set by the writer thread before it exits
-
-  // Serialises Close calls.
-  AnnotatedMutex close_mu_;
-
-  mutable AnnotatedMutex mu_;
-  // Signalled when a record is queued and when the log starts closing.
-  absl::CondVar work_cv_;
-  std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
-  bool closing_ ABSL_GUARDED_BY(mu_) = false;
-  bool closed_ ABSL_GUARDED_BY(mu_) = false;
-  bool healthy_ ABSL_GUARDED_BY(mu_) = true;
-  absl::Status unhealthy_status_ ABSL_GUARDED_BY(mu_);
-  AuditLogStats stats_ ABSL_GUARDED_BY(mu_);
-
-  std::thread writer_;
 };
 
 }  // namespace pasarela::audit

@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "gateway/audit/audit_crypto.h"
+#include "gateway/audit/audit_report.h"
 #include "gateway/audit/audit_verify.h"
 #include "gateway/audit/trail_reader.h"
 #include "google/protobuf/util/json_util.h"
@@ -421,7 +422,9 @@ int RunAuditCommand(const std::vector<std::string>& args, std::ostream& out, std
       "usage: pasarela audit verify PATH [--ca FILE]... [--strict]\n"
       "       pasarela audit reconcile PATH_A PATH_B\n"
       "       pasarela audit subject DIR --id SCHEME:VALUE --key-file FILE\n"
-      "       pasarela audit show PATH --exchange ID\n";
+      "       pasarela audit show PATH --exchange ID\n"
+      "       pasarela audit report PATH... [--from TIME] [--to TIME] [--format text|html]\n"
+      "                             [--output FILE] [--verify [--ca FILE]...]\n";
   if (args.empty()) {
     err << kUsage;
     return 2;
@@ -431,6 +434,7 @@ int RunAuditCommand(const std::vector<std::string>& args, std::ostream& out, std
   if (args[0] == "reconcile") return RunAuditReconcile(rest, out, err);
   if (args[0] == "subject") return RunAuditSubject(rest, out, err);
   if (args[0] == "show") return RunAuditShow(rest, out, err);
+  if (args[0] == "report") return RunAuditReport(rest, out, err);
   if (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
     out << kUsage;
     return 0;

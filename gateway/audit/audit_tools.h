@@ -53,7 +53,7 @@ int RunAuditSubject(const std::vector<std::string>& args, std::ostream& out, std
 // or the trail cannot be read, 2 on a usage error.
 int RunAuditShow(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
-// `pasarela audit verify|reconcile|subject|show ...`; `args` are the words after "audit".
+// `pasarela audit verify|reconcile|subject|show|report ...`; `args` are the words after "audit".
 int RunAuditCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 }  // namespace pasarela::audit

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gateway/audit/audit_crypto.h"
+#include "gateway/audit/postgres_trail.h"
 #include "gateway/audit/segment_format.h"
 #include "gateway/audit/trail_reader.h"
 #include "pasarela/audit/v1/audit.pb.h"
@@ -27,12 +28,14 @@ class TrailCheck {
       : options_(options), anchors_(anchors), report_(report) {}
 
   void Segment(const TrailSegment& segment, absl::string_view content, bool last_segment);
+  // One entry read some other way (from a database), `entry.offset` being its position.
+  void Entry(const TrailSegment& segment, const EntryScanner::Entry& entry);
+  void Problem(std::string text) { report_->problems.push_back(std::move(text)); }
   void Finish();
 
  private:
   void Record(const TrailSegment& segment, const EntryScanner::Entry& entry);
   void Checkpoint(const TrailSegment& segment, const EntryScanner::Entry& entry);
-  void Problem(std::string text) { report_->problems.push_back(std::move(text)); }
 
   const AuditVerifyOptions& options_;
   const TrustAnchors* const anchors_;
@@ -71,11 +74,7 @@ void TrailCheck::Segment(const TrailSegment& segment, absl::string_view content,
   for (bool more = true; more;) {
     switch (scanner.Next(&entry, &damage)) {
       case EntryScanner::Outcome::kEntry:
-        if (entry.type == EntryType::kRecord) {
-          Record(segment, entry);
-        } else {
-          Checkpoint(segment, entry);
-        }
+        Entry(segment, entry);
         break;
       case EntryScanner::Outcome::kEnd:
         more = false;
@@ -99,17 +98,26 @@ void TrailCheck::Segment(const TrailSegment& segment, absl::string_view content,
   }
 }
 
+void TrailCheck::Entry(const TrailSegment& segment, const EntryScanner::Entry& entry) {
+  if (entry.type == EntryType::kRecord) {
+    Record(segment, entry);
+  } else {
+    Checkpoint(segment, entry);
+  }
+}
+
 void TrailCheck::Record(const TrailSegment& segment, const EntryScanner::Entry& entry) {
   v1::AuditRecord record;
   if (!record.ParseFromArray(entry.payload.data(), static_cast<int>(entry.payload.size()))) {
-    Problem(absl::StrCat(segment.name, " offset ", entry.offset, " (entry after ",
-                         started_ ? previous_entry_ : "the start", "): record does not parse"));
+    Problem(absl::StrCat(segment.name, " ", segment.offset_word, " ", entry.offset,
+                         " (entry after ", started_ ? previous_entry_ : "the start",
+                         "): record does not parse"));
     resync_ = true;
     return;
   }
   const uint64_t seq = record.sequence();
-  const std::string where =
-      absl::StrCat(segment.name, " record ", seq, " (offset ", entry.offset, ")");
+  const std::string where = absl::StrCat(segment.name, " record ", seq, " (", segment.offset_word,
+                                         " ", entry.offset, ")");
   if (!started_) {
     report_->first_sequence = seq;
     if (seq == 1) {
@@ -154,8 +162,9 @@ void TrailCheck::Record(const TrailSegment& segment, const EntryScanner::Entry& 
 void TrailCheck::Checkpoint(const TrailSegment& segment, const EntryScanner::Entry& entry) {
   v1::Checkpoint checkpoint;
   if (!checkpoint.ParseFromArray(entry.payload.data(), static_cast<int>(entry.payload.size()))) {
-    Problem(absl::StrCat(segment.name, " offset ", entry.offset, " (entry after ",
-                         started_ ? previous_entry_ : "the start", "): checkpoint does not parse"));
+    Problem(absl::StrCat(segment.name, " ", segment.offset_word, " ", entry.offset,
+                         " (entry after ", started_ ? previous_entry_ : "the start",
+                         "): checkpoint does not parse"));
     resync_ = true;
     return;
   }
@@ -186,8 +195,8 @@ void TrailCheck::Checkpoint(const TrailSegment& segment, const EntryScanner::Ent
     ++report_->checkpoints;
     report_->unsealed = 0;
   } else {
-    Problem(absl::StrCat(segment.name, " checkpoint after record ", seq, " (offset ", entry.offset,
-                         "): ", absl::StrJoin(faults, "; ")));
+    Problem(absl::StrCat(segment.name, " checkpoint after record ", seq, " (", segment.offset_word,
+                         " ", entry.offset, "): ", absl::StrJoin(faults, "; ")));
   }
   started_ = true;
   resync_ = false;
@@ -239,7 +248,52 @@ absl::StatusOr<std::unique_ptr<AuditVerifier>> AuditVerifier::Create(AuditVerify
   return std::unique_ptr<AuditVerifier>(new AuditVerifier(std::move(options), std::move(anchors)));
 }
 
+absl::StatusOr<AuditVerifyReport> AuditVerifier::VerifyDatabase(const std::string& path) const {
+  absl::StatusOr<PostgresTrailAddress> address = ParsePostgresTrail(path);
+  if (!address.ok()) return address.status();
+  AuditVerifyReport report;
+  TrailCheck check(options_, anchors_.get(), &report);
+  TrailSegment table;
+  table.path = path;
+  table.offset_word = "position";
+  StoredChainHead head;
+  uint64_t expected_position = 1;
+  absl::Status s = ForEachStoredEntry(
+      *address,
+      [&](const StoredEntry& stored) {
+        if (table.name.empty()) {
+          table.name = absl::StrCat("postgresql ", head.gateway);
+          report.segments = 1;
+        }
+        if (stored.position != expected_position) {
+          check.Problem(absl::StrCat(table.name, " position ", stored.position, ": ",
+                                     stored.position > expected_position
+                                         ? absl::StrCat("positions ", expected_position, " to ",
+                                                        stored.position - 1, " missing")
+                                         : "position out of order"));
+        }
+        expected_position = stored.position + 1;
+        EntryScanner::Entry entry;
+        entry.offset = stored.position;
+        entry.type = stored.type;
+        entry.payload = stored.payload;
+        check.Entry(table, entry);
+      },
+      &head);
+  if (!s.ok()) return s;
+  if (head.last_position != expected_position - 1) {
+    check.Problem(absl::StrCat(
+        "postgresql ", head.gateway, ": pasarela_audit_chain says the chain has ",
+        head.last_position, " entries, but the last entry in pasarela_audit_entry is at position ",
+        expected_position - 1,
+        head.last_position > expected_position - 1 ? " (entries deleted)" : ""));
+  }
+  check.Finish();
+  return report;
+}
+
 absl::StatusOr<AuditVerifyReport> AuditVerifier::Verify(const std::string& path) const {
+  if (IsPostgresTrail(path)) return VerifyDatabase(path);
   absl::StatusOr<std::vector<TrailSegment>> segments = ListTrailSegments(path);
   if (!segments.ok()) return segments.status();
   AuditVerifyReport report;
@@ -262,7 +316,8 @@ absl::StatusOr<AuditVerifyReport> AuditVerifier::Verify(const std::string& path)
 int RunAuditVerify(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   constexpr absl::string_view kUsage =
       "usage: pasarela audit verify PATH [--ca FILE]... [--strict]\n"
-      "  PATH      a segment directory or a single segment file\n"
+      "  PATH      a segment directory, a single segment file, or a trail in PostgreSQL:\n"
+      "            postgresql:CONNINFO_FILE[#GATEWAY]\n"
       "  --ca      CA certificate(s) (PEM) each checkpoint certificate must chain to\n"
       "  --strict  records after the last checkpoint are a failure, not a warning\n";
   AuditVerifyOptions options;

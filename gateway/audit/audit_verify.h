@@ -58,9 +58,12 @@ class AuditVerifier {
   // Verifies the trail at `path`: a segment directory, or one segment file (whose first record
   // then anchors the chain). Fails only when the trail cannot be read; what is wrong inside it
   // is in the report.
+  // `path` may also be "postgresql:CONNINFO_FILE[#GATEWAY]": the chain of that gateway in the
+  // database (see postgres_trail.h), entries named by position.
   absl::StatusOr<AuditVerifyReport> Verify(const std::string& path) const;
 
  private:
+  absl::StatusOr<AuditVerifyReport> VerifyDatabase(const std::string& path) const;
   AuditVerifier(AuditVerifyOptions options, std::unique_ptr<TrustAnchors> anchors);
 
   const AuditVerifyOptions options_;

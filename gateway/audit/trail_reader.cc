@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gateway/audit/audit_file.h"
+#include "gateway/audit/postgres_trail.h"
 #include "gateway/audit/segment_format.h"
 
 namespace pasarela::audit {
@@ -46,8 +47,37 @@ absl::StatusOr<std::string> ReadTrailFile(const std::string& path) {
   return NewPosixAuditFileSystem()->ReadFile(path);
 }
 
+namespace {
+
+absl::Status ForEachDatabaseRecord(const std::string& path, const RecordVisitor& visit,
+                                   std::vector<std::string>* damage) {
+  absl::StatusOr<PostgresTrailAddress> address = ParsePostgresTrail(path);
+  if (!address.ok()) return address.status();
+  TrailSegment table;
+  table.path = path;
+  table.offset_word = "position";
+  StoredChainHead head;
+  return ForEachStoredEntry(
+      *address,
+      [&](const StoredEntry& entry) {
+        if (table.name.empty()) table.name = absl::StrCat("postgresql ", head.gateway);
+        if (entry.type != EntryType::kRecord) return;
+        v1::AuditRecord record;
+        if (!record.ParseFromString(entry.payload)) {
+          damage->push_back(
+              absl::StrCat(table.name, " position ", entry.position, ": record does not parse"));
+          return;
+        }
+        visit(record, table, entry.position);
+      },
+      &head);
+}
+
+}  // namespace
+
 absl::Status ForEachRecord(const std::string& path, const RecordVisitor& visit,
                            std::vector<std::string>* damage) {
+  if (IsPostgresTrail(path)) return ForEachDatabaseRecord(path, visit, damage);
   absl::StatusOr<std::vector<TrailSegment>> segments = ListTrailSegments(path);
   if (!segments.ok()) return segments.status();
   for (const TrailSegment& segment : *segments) {

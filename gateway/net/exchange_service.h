@@ -14,7 +14,7 @@
 #include "gateway/admin/access_log.h"
 #include "gateway/admin/gateway_metrics.h"
 #include "gateway/audit/audit_crypto.h"
-#include "gateway/audit/audit_log.h"
+#include "gateway/audit/audit_sink.h"
 #include "gateway/audit/signer_key_cache.h"
 #include "gateway/net/caller_authenticator.h"
 #include "gateway/net/gateway_runtime.h"
@@ -25,7 +25,7 @@ namespace pasarela {
 // What every call needs that does not change with the policy: the audit trail, the key of the
 // subject pseudonyms, and the gateway's key for signing receipts.
 struct ExchangeServices {
-  audit::AuditLog* audit = nullptr;
+  audit::AuditSink* audit = nullptr;
   std::string pseudonym_key;
   const audit::CheckpointSigner* receipt_signer = nullptr;
   // The parsed keys of the peer gateways whose receipts this gateway checks.

@@ -8,7 +8,9 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "gateway/audit/audit_log.h"
 #include "gateway/audit/audit_tools.h"
+#include "gateway/audit/postgres_sink.h"
 #include "gateway/common/file.h"
 #include "gateway/common/log.h"
 #include "gateway/identity/certificate.h"
@@ -43,6 +45,17 @@ std::string RestartOnlyDifferences(const GatewayConfig& running, const GatewayCo
     changed.push_back("limits.max_message_bytes");
   }
   return absl::StrJoin(changed, ", ");
+}
+
+// What every audit sink takes from gateway.yaml: the country's chain, the TLS key that signs its
+// checkpoints, when they fall due, and the group-commit wait.
+void SetSinkOptions(const GatewayConfig& config, audit::AuditSinkOptions* options) {
+  options->gateway = config.country;
+  options->signing_key_file = config.key_file;
+  options->signing_cert_file = config.certificate_file;
+  options->checkpoint_every_records = static_cast<uint32_t>(config.audit_checkpoint_every_records);
+  options->checkpoint_interval = config.audit_checkpoint_interval;
+  options->max_batch_delay = config.audit_max_batch_delay;
 }
 
 }  // namespace
@@ -196,29 +209,39 @@ absl::Status GatewayServer::OpenAudit(const GatewayConfig& config) {
       audit::CheckpointSigner::Load(config.key_file, config.certificate_file);
   if (!signer.ok()) return signer.status();
   receipt_signer_ = *std::move(signer);
-  audit::AuditLogOptions options;
-  options.directory = config.audit_directory;
-  options.gateway = config.country;
-  options.signing_key_file = config.key_file;
-  options.signing_cert_file = config.certificate_file;
-  options.checkpoint_every_records = static_cast<uint32_t>(config.audit_checkpoint_every_records);
-  options.checkpoint_interval = config.audit_checkpoint_interval;
-  options.max_segment_bytes = static_cast<uint64_t>(config.audit_max_segment_bytes);
-  options.max_batch_delay = config.audit_max_batch_delay;
-  absl::StatusOr<std::unique_ptr<audit::AuditLog>> log = audit::AuditLog::Open(options);
-  if (!log.ok()) {
-    return absl::Status(log.status().code(), absl::StrCat("audit trail ", config.audit_directory,
-                                                          ": ", log.status().message()));
+  if (config.audit_sink == "postgresql") {
+    audit::PostgresSinkOptions options;
+    SetSinkOptions(config, &options);
+    options.conninfo_file = config.audit_postgresql_conninfo_file;
+    absl::StatusOr<std::unique_ptr<audit::PostgresAuditSink>> sink =
+        audit::PostgresAuditSink::Open(options);
+    if (!sink.ok()) {
+      return absl::Status(sink.status().code(), absl::StrCat("audit trail in PostgreSQL (",
+                                                             config.audit_postgresql_conninfo_file,
+                                                             "): ", sink.status().message()));
+    }
+    audit_ = *std::move(sink);
+    LogInfo(absl::StrCat("audit trail: ", audit_->description()));
+  } else {
+    audit::AuditLogOptions options;
+    SetSinkOptions(config, &options);
+    options.directory = config.audit_directory;
+    options.max_segment_bytes = static_cast<uint64_t>(config.audit_max_segment_bytes);
+    absl::StatusOr<std::unique_ptr<audit::AuditLog>> log = audit::AuditLog::Open(options);
+    if (!log.ok()) {
+      return absl::Status(log.status().code(), absl::StrCat("audit trail ", config.audit_directory,
+                                                            ": ", log.status().message()));
+    }
+    const audit::AuditOpenReport& report = (*log)->open_report();
+    if (report.truncated) {
+      LogWarning(absl::StrCat("audit trail: cut a torn last entry from ", report.truncated_segment,
+                              " at offset ", report.truncated_offset, " (", report.truncated_bytes,
+                              " bytes): ", report.truncated_reason));
+    }
+    LogInfo(absl::StrCat("audit trail ", config.audit_directory, ": continuing after record ",
+                         report.last_sequence));
+    audit_ = *std::move(log);
   }
-  audit_ = *std::move(log);
-  const audit::AuditOpenReport& report = audit_->open_report();
-  if (report.truncated) {
-    LogWarning(absl::StrCat("audit trail: cut a torn last entry from ", report.truncated_segment,
-                            " at offset ", report.truncated_offset, " (", report.truncated_bytes,
-                            " bytes): ", report.truncated_reason));
-  }
-  LogInfo(absl::StrCat("audit trail ", config.audit_directory, ": continuing after record ",
-                       report.last_sequence));
   in_flight_ =
       std::make_unique<InFlightLimiter>(config.max_in_flight, config.max_in_flight_per_consumer);
   metrics_ = std::make_unique<admin::GatewayMetrics>();

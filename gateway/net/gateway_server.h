@@ -63,7 +63,7 @@ class GatewayServer {
   std::string config_path_;
   GatewayConfig startup_config_;
   TlsIdentity identity_;
-  std::unique_ptr<audit::AuditLog> audit_;
+  std::unique_ptr<audit::AuditSink> audit_;
   std::unique_ptr<audit::CheckpointSigner> receipt_signer_;
   audit::SignerKeyCache receipt_keys_;
   ExchangeServices services_;

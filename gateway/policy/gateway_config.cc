@@ -1,5 +1,7 @@
 #include "gateway/policy/gateway_config.h"
 
+#include <algorithm>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/common/file.h"
@@ -121,10 +123,49 @@ absl::optional<GatewayConfig> LoadGatewayConfig(const std::string& path, Diagnos
   }
   if (top.Has("audit")) {
     YamlMap audit(top.Get("audit"), path, diagnostics, "audit");
-    audit.ExpectKeys({"directory", "pseudonym_key_file", "checkpoint_every_records",
-                      "checkpoint_interval", "max_segment_bytes", "max_batch_delay"});
-    if (auto value = audit.RequiredString("directory")) {
-      config.audit_directory = ResolvePath(path, *value);
+    audit.ExpectKeys({"sink", "directory", "postgresql", "pseudonym_key_file",
+                      "checkpoint_every_records", "checkpoint_interval", "max_segment_bytes",
+                      "max_batch_delay"});
+    if (auto value = audit.OptionalString("sink")) {
+      static const std::vector<std::string> kSinks = {"segments", "postgresql"};
+      if (std::find(kSinks.begin(), kSinks.end(), *value) != kSinks.end()) {
+        config.audit_sink = *value;
+      } else {
+        const std::string guess = ClosestMatch(*value, kSinks);
+        audit.Error(
+            audit.Get("sink"),
+            absl::StrCat("audit.sink: expected segments or postgresql, found '", *value, "'",
+                         guess.empty() ? "" : absl::StrCat(" (did you mean '", guess, "'?)")));
+      }
+    }
+    if (config.audit_sink == "postgresql") {
+      if (audit.Has("directory")) {
+        audit.Error(audit.Get("directory"),
+                    "audit.directory: not used with sink: postgresql (the records go to the "
+                    "database named by audit.postgresql.conninfo_file)");
+      }
+      if (audit.Has("max_segment_bytes")) {
+        audit.Error(audit.Get("max_segment_bytes"),
+                    "audit.max_segment_bytes: not used with sink: postgresql");
+      }
+      if (!audit.Has("postgresql")) {
+        audit.Error(audit.Get("sink"),
+                    "audit.postgresql: required with sink: postgresql (conninfo_file: FILE)");
+      } else {
+        YamlMap postgresql(audit.Get("postgresql"), path, diagnostics, "audit.postgresql");
+        postgresql.ExpectKeys({"conninfo_file"});
+        if (auto value = postgresql.RequiredString("conninfo_file")) {
+          config.audit_postgresql_conninfo_file = ResolvePath(path, *value);
+        }
+      }
+    } else {
+      if (audit.Has("postgresql")) {
+        audit.Error(audit.Get("postgresql"),
+                    "audit.postgresql: only read with sink: postgresql (the sink is segments)");
+      }
+      if (auto value = audit.RequiredString("directory")) {
+        config.audit_directory = ResolvePath(path, *value);
+      }
     }
     if (auto value = audit.RequiredString("pseudonym_key_file")) {
       config.pseudonym_key_file = ResolvePath(path, *value);

@@ -33,9 +33,12 @@ struct GatewayConfig {
   absl::Duration drain_timeout = absl::Seconds(10);
   absl::Duration crl_refresh_interval = absl::Seconds(1);
 
-  // The audit trail: where its segments go, the key of the subject pseudonyms, and when
-  // checkpoints seal it (signed with the gateway's TLS key).
-  std::string audit_directory;
+  // The audit trail: where its records go (segment files in a directory, or a PostgreSQL
+  // database shared by the replicas), the key of the subject pseudonyms, and when checkpoints
+  // seal it (signed with the gateway's TLS key).
+  std::string audit_sink = "segments";         // "segments" or "postgresql"
+  std::string audit_directory;                 // sink segments
+  std::string audit_postgresql_conninfo_file;  // sink postgresql
   std::string pseudonym_key_file;
   int64_t audit_checkpoint_every_records = 1000;
   absl::Duration audit_checkpoint_interval = absl::Seconds(10);

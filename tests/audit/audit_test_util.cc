@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "gateway/audit/audit_log.h"
 
 namespace pasarela::audit::testing {
 namespace {
@@ -130,6 +131,21 @@ KeyAndCert TestPki::MakeLeaf(const std::string& ca_name, const std::string& name
   X509_free(cert);
   EVP_PKEY_free(key);
   return out;
+}
+
+absl::Status WriteTrail(const std::string& dir, const std::string& gateway, const KeyAndCert& key,
+                        const std::vector<v1::AuditRecord>& records) {
+  AuditLogOptions o;
+  o.directory = dir;
+  o.gateway = gateway;
+  o.signing_key_file = key.key_file;
+  o.signing_cert_file = key.cert_file;
+  absl::StatusOr<std::unique_ptr<AuditLog>> log = AuditLog::Open(o);
+  if (!log.ok()) return log.status();
+  for (const v1::AuditRecord& r : records) {
+    if (absl::Status s = (*log)->AppendAndWait(r); !s.ok()) return s;
+  }
+  return (*log)->Close();
 }
 
 v1::AuditRecord MakeRecord(int n) {

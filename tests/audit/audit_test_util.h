@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "gateway/audit/segment_format.h"
 #include "pasarela/audit/v1/audit.pb.h"
 
@@ -58,6 +59,10 @@ class TestPki {
   std::map<std::string, std::unique_ptr<Ca>> cas_;
   long serial_ = 1;  // NOLINT(runtime/int): OpenSSL's type
 };
+
+// Writes `records` into a trail in `dir` with AuditLog, signed by `key`, and closes it.
+absl::Status WriteTrail(const std::string& dir, const std::string& gateway, const KeyAndCert& key,
+                        const std::vector<v1::AuditRecord>& records);
 
 // A plausible consumer-side record for exchange number `n`.
 v1::AuditRecord MakeRecord(int n);

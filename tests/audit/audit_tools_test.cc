@@ -57,15 +57,7 @@ class AuditToolsTest : public ::testing::Test {
 
   void Write(const std::string& dir, const std::string& gateway, const KeyAndCert& key,
              const std::vector<v1::AuditRecord>& records) {
-    AuditLogOptions o;
-    o.directory = dir;
-    o.gateway = gateway;
-    o.signing_key_file = key.key_file;
-    o.signing_cert_file = key.cert_file;
-    auto log = AuditLog::Open(o);
-    ASSERT_TRUE(log.ok()) << log.status();
-    for (const v1::AuditRecord& r : records) ASSERT_TRUE((*log)->AppendAndWait(r).ok());
-    ASSERT_TRUE((*log)->Close().ok());
+    ASSERT_TRUE(testing::WriteTrail(dir, gateway, key, records).ok());
   }
 
   // The consumer side (AR) and provider side (CL) records of one exchange.

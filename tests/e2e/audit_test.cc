@@ -1,6 +1,7 @@
 // The audit trail in the data plane: both gateways record every exchange, the consumer keeps the
 // provider's signed receipt, the trails verify and reconcile, a person's history can be asked for,
-// nothing answered is lost to kill -9, and a full disk stops exchanges until it has room again.
+// nothing answered is lost to kill -9, and a full disk stops exchanges until it has room again; the
+// provider side's trail in PostgreSQL does the same, and a stopped database stops exchanges.
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -18,6 +19,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "pasarela/identity/v1/identity.grpc.pb.h"
+#include "tests/audit/postgres_server.h"
 #include "tests/support/topology.h"
 
 namespace pasarela::testing {
@@ -254,6 +256,63 @@ TEST_F(AuditTest, FullDiskFailsClosedAndRecovers) {
       Pasarela({"audit", "verify", dir, "--ca", Pki("CL/ca.crt"), "--strict"}, &status);
   EXPECT_EQ(status, 0) << output;
   ::umount(dir.c_str());
+}
+
+TEST_F(AuditTest, ProviderSideInPostgresqlVerifiesReconcilesAndFailsClosed) {
+  absl::StatusOr<std::unique_ptr<audit::testing::PostgresServer>> database =
+      audit::testing::PostgresServer::Start();
+  ASSERT_TRUE(database.ok()) << "cannot start the test's PostgreSQL server: " << database.status();
+  const std::string conninfo =
+      (*database)->WriteConninfoFile(topology_->dir() + "/CL-audit-db.conninfo");
+  const std::string trail = "postgresql:" + conninfo;
+  topology_->StartGateway("AR");
+  GatewayProcess& cl = topology_->StartGateway("CL");
+  // CL's records go to the database instead of its directory.
+  const std::string config = ReadFileOrEmpty(cl.dir + "/gateway.yaml");
+  WriteFile(
+      cl.dir + "/gateway.yaml",
+      absl::StrReplaceAll(
+          config, {{"  directory: audit\n",
+                    "  sink: postgresql\n  postgresql:\n    conninfo_file: " + conninfo + "\n"}}));
+  topology_->RestartGateway("CL");
+  EXPECT_TRUE(cl.process->WaitForLog("audit trail: postgresql", absl::Seconds(5)));
+  auto stub = Stub();
+  for (int i = 0; i < 5; ++i) {
+    Result result = GetPerson(*stub);
+    ASSERT_TRUE(result.status.ok()) << result.status.error_message();
+  }
+
+  // The database goes away: exchanges are refused because they cannot be recorded...
+  ASSERT_TRUE((*database)->Stop().ok());
+  Result refused = GetPerson(*stub);
+  EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(refused.status.error_message(), HasSubstr("audit trail not writable: postgresql"));
+  // ...until it is back.
+  ASSERT_TRUE((*database)->Restart().ok());
+  const absl::Time deadline = absl::Now() + absl::Seconds(15);
+  Result resumed;
+  do {
+    absl::SleepFor(absl::Milliseconds(200));
+    resumed = GetPerson(*stub);
+  } while (!resumed.status.ok() && absl::Now() < deadline);
+  ASSERT_TRUE(resumed.status.ok()) << resumed.status.error_message();
+  EXPECT_EQ(topology_->gateway("AR").process->Stop(SIGTERM, absl::Seconds(10)), 0);
+  EXPECT_EQ(cl.process->Stop(SIGTERM, absl::Seconds(10)), 0);
+
+  int status = 0;
+  std::string output =
+      Pasarela({"audit", "verify", trail, "--ca", Pki("CL/ca.crt"), "--strict"}, &status);
+  EXPECT_EQ(status, 0) << output;
+  EXPECT_THAT(output, HasSubstr("audit verify: OK: 6 records"));
+  // Exchanges refused on either side (AR recorded the refusal, CL could not) differ or are
+  // one-sided; every exchange CL recorded matches AR's record of it.
+  std::string reconciled = Pasarela({"audit", "reconcile", AuditDir("AR"), trail}, &status);
+  EXPECT_THAT(reconciled, HasSubstr("6 match (A AR, B CL)")) << reconciled;
+  std::string report =
+      Pasarela({"audit", "report", trail, "--verify", "--ca", Pki("CL/ca.crt")}, &status);
+  EXPECT_EQ(status, 0) << report;
+  EXPECT_THAT(report, HasSubstr("Exchanges: 6 (6 allowed, 0 denied)"));
+  EXPECT_THAT(report, HasSubstr("Gateways:  CL"));
 }
 
 }  // namespace

@@ -74,6 +74,58 @@ TEST(GatewayConfigTest, ReportsEveryErrorWithItsLocation) {
   EXPECT_EQ(diagnostics.errors().size(), 7u) << text;
 }
 
+constexpr char kHead[] =
+    "apiVersion: pasarela/v1\nkind: Gateway\ncountry: CL\nlisteners:\n  agency: 127.0.0.1:0\n"
+    "  federation: 0.0.0.0:7444\ntls:\n  certificate_file: gw.crt\n  key_file: gw.key\n"
+    "policy_dir: policy\n";
+
+TEST(GatewayConfigTest, ReadsThePostgresqlAuditSink) {
+  std::string path = Write(std::string(kHead) +
+                           "audit:\n  sink: postgresql\n  postgresql:\n"
+                           "    conninfo_file: secrets/audit-db.conninfo\n"
+                           "  pseudonym_key_file: pseudonym.key\n");
+  Diagnostics diagnostics;
+  absl::optional<GatewayConfig> config = LoadGatewayConfig(path, diagnostics);
+  ASSERT_TRUE(config.has_value()) << diagnostics.ToString();
+  std::string dir = path.substr(0, path.rfind('/'));
+  EXPECT_EQ(config->audit_sink, "postgresql");
+  EXPECT_EQ(config->audit_postgresql_conninfo_file, dir + "/secrets/audit-db.conninfo");
+  EXPECT_EQ(config->audit_directory, "");
+}
+
+TEST(GatewayConfigTest, DiagnosesBadAuditSinkKeys) {
+  Diagnostics d1;
+  EXPECT_FALSE(
+      LoadGatewayConfig(Write(std::string(kHead) + "audit:\n  sink: postgres\n  directory: trail\n"
+                                                   "  pseudonym_key_file: k\n"),
+                        d1)
+          .has_value());
+  EXPECT_THAT(d1.ToString(), HasSubstr("gateway.yaml:12:9: error: audit.sink: expected segments or "
+                                       "postgresql, found 'postgres' (did you mean "
+                                       "'postgresql'?)"));
+  Diagnostics d2;
+  EXPECT_FALSE(LoadGatewayConfig(
+                   Write(std::string(kHead) + "audit:\n  sink: postgresql\n  directory: trail\n"
+                                              "  pseudonym_key_file: k\n  postgresql:\n"
+                                              "    conninfo: host=db\n"),
+                   d2)
+                   .has_value());
+  const std::string text = d2.ToString();
+  EXPECT_THAT(text, HasSubstr("gateway.yaml:13:14: error: audit.directory: not used with sink: "
+                              "postgresql"));
+  EXPECT_THAT(text, HasSubstr("gateway.yaml:16:5: error: audit.postgresql: unknown key "
+                              "'conninfo'"));
+  EXPECT_THAT(text, HasSubstr("missing required key 'conninfo_file'"));
+  Diagnostics d3;
+  EXPECT_FALSE(LoadGatewayConfig(Write(std::string(kHead) +
+                                       "audit:\n  directory: trail\n  pseudonym_key_file: k\n"
+                                       "  postgresql:\n    conninfo_file: f\n"),
+                                 d3)
+                   .has_value());
+  EXPECT_THAT(d3.ToString(), HasSubstr("gateway.yaml:15:5: error: audit.postgresql: only read with "
+                                       "sink: postgresql"));
+}
+
 TEST(GatewayConfigTest, MissingFileIsReported) {
   Diagnostics diagnostics;
   EXPECT_FALSE(LoadGatewayConfig("/nonexistent/gateway.yaml", diagnostics).has_value());

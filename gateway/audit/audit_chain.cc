@@ -1,0 +1,55 @@
+#include "gateway/audit/audit_chain.h"
+
+#include "gateway/audit/segment_format.h"
+
+namespace pasarela::audit {
+
+ChainHead NewChainHead() {
+  ChainHead head;
+  head.last_entry_hash = std::string(kHashSize, '\0');
+  return head;
+}
+
+void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
+  const int64_t nanos = absl::ToUnixNanos(t);
+  int64_t seconds = nanos / 1000000000;
+  int64_t rem = nanos % 1000000000;
+  if (rem < 0) {
+    rem += 1000000000;
+    --seconds;
+  }
+  out->set_seconds(seconds);
+  out->set_nanos(static_cast<int32_t>(rem));
+}
+
+std::string ChainRecord(v1::AuditRecord* record, absl::string_view gateway, absl::Time now,
+                        ChainHead* head) {
+  record->set_sequence(head->last_sequence + 1);
+  record->set_previous_hash(head->last_entry_hash);
+  if (record->gateway().empty()) record->set_gateway(std::string(gateway));
+  if (!record->has_time()) SetTimestamp(now, record->mutable_time());
+  std::string payload = record->SerializeAsString();
+  head->last_entry_hash = Sha256(payload);
+  head->last_record_hash = head->last_entry_hash;
+  head->last_sequence = record->sequence();
+  ++head->unsealed;
+  return payload;
+}
+
+absl::StatusOr<std::string> SealChain(const CheckpointSigner& signer, absl::string_view gateway,
+                                      absl::Time now, ChainHead* head) {
+  v1::Checkpoint checkpoint;
+  checkpoint.set_previous_hash(head->last_entry_hash);
+  checkpoint.set_sequence(head->last_sequence);
+  checkpoint.set_record_hash(head->last_record_hash);
+  SetTimestamp(now, checkpoint.mutable_time());
+  checkpoint.set_gateway(std::string(gateway));
+  if (absl::Status s = signer.Sign(&checkpoint); !s.ok()) return s;
+  std::string payload = checkpoint.SerializeAsString();
+  head->last_entry_hash = Sha256(payload);
+  head->unsealed = 0;
+  head->last_checkpoint_time = now;
+  return payload;
+}
+
+}  // namespace pasarela::audit
