@@ -233,19 +233,21 @@ class Family final : public MetricFamily {
 
  protected:
   void AppendSamples(std::string* out) const override {
-    std::vector<std::pair<const std::vector<std::string>*, const Series*>> all;
+    // The label values are copied under the shard's lock: a concurrent WithLabels may rehash
+    // the map and move its keys. The series themselves stay put (each behind a unique_ptr).
+    std::vector<std::pair<std::vector<std::string>, const Series*>> all;
     for (const Shard& shard : shards_) {
       AnnotatedMutexLock lock(&shard.mu);
-      for (const auto& [values, series] : shard.series) all.emplace_back(&values, series.get());
+      for (const auto& [values, series] : shard.series) all.emplace_back(values, series.get());
     }
     {
       AnnotatedMutexLock lock(&overflow_mu_);
-      if (overflow_ != nullptr) all.emplace_back(&overflow_values_, overflow_.get());
+      if (overflow_ != nullptr) all.emplace_back(overflow_values_, overflow_.get());
     }
     std::sort(all.begin(), all.end(),
-              [](const auto& a, const auto& b) { return *a.first < *b.first; });
+              [](const auto& a, const auto& b) { return a.first < b.first; });
     for (const auto& [values, series] : all) {
-      metrics_internal::AppendSample(out, name(), label_names(), *values, *series);
+      metrics_internal::AppendSample(out, name(), label_names(), values, *series);
     }
   }
 

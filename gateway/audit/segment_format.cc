@@ -49,6 +49,94 @@ uint32_t GetUint32(const char* p) {
   return v;
 }
 
+// a(x) * b(x) modulo the CRC-32C polynomial, both in the reflected bit order (as zlib's
+// multmodp).
+uint32_t MultiplyModPoly(uint32_t a, uint32_t b) {
+  uint32_t product = 0;
+  for (uint32_t m = 1u << 31; m != 0; m >>= 1) {
+    if (a & m) product ^= b;
+    b = (b & 1) ? (b >> 1) ^ kCastagnoli : b >> 1;
+  }
+  return product;
+}
+
+// The CRC register `reg` after `bytes` zero bytes, without the pre- and post-inversion:
+// reg * x^(8 * bytes) modulo the polynomial, one multiplication per set bit of `bytes`.
+uint32_t ShiftRegister(uint32_t reg, uint64_t bytes) {
+  // x^(8 * 2^k) for k = 0..63.
+  static const std::array<uint32_t, 64> kPowers = [] {
+    std::array<uint32_t, 64> powers{};
+    uint32_t power = 1u << 30;  // x^1
+    for (int i = 0; i < 3; ++i) power = MultiplyModPoly(power, power);
+    for (uint32_t& p : powers) {
+      p = power;
+      power = MultiplyModPoly(power, power);
+    }
+    return powers;
+  }();
+  for (int k = 0; bytes != 0; ++k, bytes >>= 1) {
+    if (bytes & 1) reg = MultiplyModPoly(kPowers[k], reg);
+  }
+  return reg;
+}
+
+// Where every complete entry with a good CRC starts in `data`, ascending.
+//
+// Checking each candidate magic on its own costs its length, so damage made of headers that
+// claim long payloads would cost (size / 9) * size: hours for one forged segment. Instead the
+// raw CRC register (no inversions) is run once over the data and recorded where a candidate's
+// checked bytes begin and end; CRC-32C is linear, so the CRC of any range follows from the two
+// recorded registers: raw(range) = reg(end) ^ shift(reg(begin), length), and the entry's CRC is
+// ~(shift(0xFFFFFFFF, length) ^ raw(range)) = ~(reg(end) ^ shift(~reg(begin), length)).
+std::vector<uint64_t> ValidEntryOffsets(absl::string_view data) {
+  struct Candidate {
+    uint64_t offset;  // of the magic
+    uint64_t begin;   // first byte the CRC covers (the type)
+    uint64_t end;     // one past the payload, where the stored CRC is
+  };
+  std::vector<Candidate> candidates;
+  std::vector<uint64_t> marks;
+  for (uint64_t from = 0; from < data.size();) {
+    const void* hit = std::memchr(data.data() + from, kEntryMagic[0], data.size() - from);
+    if (hit == nullptr) break;
+    uint64_t at = static_cast<const char*>(hit) - data.data();
+    from = at + 1;
+    if (data.size() - at < kEntryOverhead) break;
+    const char* p = data.data() + at;
+    uint8_t type = static_cast<uint8_t>(p[4]);
+    uint32_t len = GetUint32(p + 5);
+    if (std::memcmp(p, kEntryMagic, 4) != 0 ||
+        (type != static_cast<uint8_t>(EntryType::kRecord) &&
+         type != static_cast<uint8_t>(EntryType::kCheckpoint)) ||
+        len > kMaxEntryPayload || data.size() - at - kEntryOverhead < len) {
+      continue;
+    }
+    candidates.push_back({at, at + 4, at + kEntryHeaderSize + len});
+    marks.push_back(at + 4);
+    marks.push_back(at + kEntryHeaderSize + len);
+  }
+  std::sort(marks.begin(), marks.end());
+  marks.erase(std::unique(marks.begin(), marks.end()), marks.end());
+  std::vector<uint32_t> registers(marks.size());
+  uint32_t reg = 0;
+  uint64_t done = 0;
+  for (size_t i = 0; i < marks.size(); ++i) {
+    // Crc32c inverts before and after; undo both to run the raw register.
+    reg = ~Crc32c(data.substr(done, marks[i] - done), ~reg);
+    done = marks[i];
+    registers[i] = reg;
+  }
+  auto register_at = [&](uint64_t offset) {
+    return registers[std::lower_bound(marks.begin(), marks.end(), offset) - marks.begin()];
+  };
+  std::vector<uint64_t> valid;
+  for (const Candidate& c : candidates) {
+    uint32_t crc = ~(register_at(c.end) ^ ShiftRegister(~register_at(c.begin), c.end - c.begin));
+    if (crc == GetUint32(data.data() + c.end)) valid.push_back(c.offset);
+  }
+  return valid;
+}
+
 }  // namespace
 
 uint32_t Crc32c(absl::string_view data, uint32_t crc) {
@@ -133,15 +221,10 @@ bool EntryScanner::ValidEntryAt(uint64_t offset) const {
   return crc == GetUint32(p + kEntryHeaderSize + len);
 }
 
-uint64_t EntryScanner::FindNextValidEntry(uint64_t from) const {
-  while (from < data_.size()) {
-    const void* hit = std::memchr(data_.data() + from, kEntryMagic[0], data_.size() - from);
-    if (hit == nullptr) break;
-    uint64_t at = static_cast<const char*>(hit) - data_.data();
-    if (ValidEntryAt(at)) return at;
-    from = at + 1;
-  }
-  return data_.size();
+uint64_t EntryScanner::FindNextValidEntry(uint64_t from) {
+  if (!valid_offsets_.has_value()) valid_offsets_ = ValidEntryOffsets(data_);
+  auto it = std::lower_bound(valid_offsets_->begin(), valid_offsets_->end(), from);
+  return it == valid_offsets_->end() ? data_.size() : *it;
 }
 
 EntryScanner::Outcome EntryScanner::Next(Entry* entry, Problem* problem) {

@@ -94,11 +94,15 @@ class EntryScanner {
  private:
   // Whether a complete entry with a good CRC starts at `offset`.
   bool ValidEntryAt(uint64_t offset) const;
-  // The first offset after `from` where a valid entry starts, or the size of the data.
-  uint64_t FindNextValidEntry(uint64_t from) const;
+  // The first offset at or after `from` where a valid entry starts, or the size of the data.
+  uint64_t FindNextValidEntry(uint64_t from);
 
   absl::string_view data_;
   uint64_t pos_ = 0;
+  // Where every valid entry of the data starts, ascending: found on the first resynchronisation
+  // in one pass, so that damage full of magic bytes cannot make the scan quadratic (see
+  // ValidEntryOffsets in segment_format.cc).
+  std::optional<std::vector<uint64_t>> valid_offsets_;
 };
 
 }  // namespace pasarela::audit

@@ -320,7 +320,9 @@ void RandomFill(Message* message, uint64_t* state, int depth) {
     const FieldDescriptor* field = type->field(i);
     if (Uniform(state, 0, 3) == 0) continue;
     FieldPath path;
-    path.steps.push_back(PathStep{field});
+    PathStep step;
+    step.field = field;
+    path.steps.push_back(step);
     if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
       if (depth < 3) RandomFill(MutableMessageAt(message, path), state, depth + 1);
       continue;

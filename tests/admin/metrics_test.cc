@@ -423,6 +423,34 @@ TEST(MetricsConcurrency, CountersAddUpExactlyAcrossThreads) {
   EXPECT_EQ(family.size(), 1u + 50u + kThreads);
 }
 
+// A scrape used to keep pointers to the label values inside the shards' hash maps after
+// unlocking them; a new label set added meanwhile rehashes a map and frees those values
+// (AddressSanitizer: heap-use-after-free in AppendSamples). Many new label sets while scraping.
+TEST(MetricsConcurrency, ScrapeWhileNewLabelSetsAreAddedReadsOnlyLiveValues) {
+  MetricsRegistry registry;
+  Family<Counter>& family = registry.AddCounter("test_growing_total", "Growing.", {"k"});
+  constexpr int kThreads = 4;
+  constexpr int kLabelSets = 2000;  // 8000 in all, under the default limit of 10000
+  std::atomic<bool> stop{false};
+  std::thread scraper([&] {
+    while (!stop.load()) CheckExposition(registry.Exposition());
+  });
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kLabelSets; ++i) {
+        family.WithLabels({absl::StrCat("thread-", t, "-key-", i)}).Increment();
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  stop.store(true);
+  scraper.join();
+  EXPECT_EQ(family.size(), size_t{kThreads} * kLabelSets);
+  std::string exposition = registry.Exposition();
+  EXPECT_NE(exposition.find("test_growing_total{k=\"thread-3-key-1999\"} 1"), std::string::npos);
+}
+
 // ---- GatewayMetrics ----
 
 const absl::Time kNow = absl::FromUnixSeconds(1780000000);  // 2026-05-28T20:26:40Z
