@@ -1,6 +1,7 @@
 // Receipts: the provider gateway signs what it answered; the consumer gateway accepts the receipt
 // only if it verifies against the answering gateway's certificate and matches what it saw.
 #include "gateway/audit/audit_crypto.h"
+#include "gateway/audit/signer_key_cache.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/audit/audit_test_util.h"
@@ -82,6 +83,58 @@ TEST_F(ReceiptTest, AlteredOrMisdirectedReceiptIsRejected) {
                     receipt_.request_digest(), std::string(32, 'x'));
   EXPECT_FALSE(other_response.ok());
   EXPECT_FALSE(Verify("not a receipt \xff\xff", provider_.cert_file).ok());
+}
+
+// The consumer gateway checks every receipt of a peer with the key it parsed the first time.
+TEST_F(ReceiptTest, CachedSignerKeyVerifiesAndRejectsLikeTheCertificate) {
+  SignerKeyCache cache;
+  const std::string pem = ReadFileOrDie(provider_.cert_file);
+  absl::StatusOr<std::shared_ptr<const SignerKey>> key = cache.Get(pem);
+  ASSERT_TRUE(key.ok()) << key.status();
+  absl::StatusOr<std::shared_ptr<const SignerKey>> again = cache.Get(pem);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(key->get(), again->get());  // parsed once
+
+  absl::StatusOr<std::string> issued = IssueReceipt(*signer_, receipt_);
+  ASSERT_TRUE(issued.ok());
+  EXPECT_TRUE(VerifyReceipt(*issued, **key, receipt_.exchange_id(), receipt_.request_digest(),
+                            receipt_.response_digest())
+                  .ok());
+  // Another exchange's receipt, and a receipt checked with another certificate's key, fail.
+  EXPECT_EQ(VerifyReceipt(*issued, **key, "another-exchange", receipt_.request_digest(),
+                          receipt_.response_digest())
+                .status()
+                .code(),
+            absl::StatusCode::kUnauthenticated);
+  absl::StatusOr<std::shared_ptr<const SignerKey>> other =
+      cache.Get(ReadFileOrDie(other_.cert_file));
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE(other->get(), key->get());
+  EXPECT_EQ(VerifyReceipt(*issued, **other, receipt_.exchange_id(), receipt_.request_digest(),
+                          receipt_.response_digest())
+                .status()
+                .code(),
+            absl::StatusCode::kUnauthenticated);
+}
+
+TEST_F(ReceiptTest, CacheRefusesWhatIsNotACertificateAndKeepsNothingOfIt) {
+  SignerKeyCache cache;
+  EXPECT_EQ(cache.Get("not a certificate").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(cache.Get("not a certificate").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ReceiptTest, CacheStartsAgainWhenFull) {
+  SignerKeyCache cache;
+  const std::string pem = ReadFileOrDie(provider_.cert_file);
+  absl::StatusOr<std::shared_ptr<const SignerKey>> first = cache.Get(pem);
+  ASSERT_TRUE(first.ok());
+  // The same certificate under different trailing bytes is a different cache entry.
+  for (size_t i = 0; i < SignerKeyCache::kMaxEntries; ++i) {
+    ASSERT_TRUE(cache.Get(pem + std::string(i + 1, '\n')).ok());
+  }
+  absl::StatusOr<std::shared_ptr<const SignerKey>> after = cache.Get(pem);
+  ASSERT_TRUE(after.ok());
+  EXPECT_NE(first->get(), after->get());  // evicted and parsed again, still valid
 }
 
 }  // namespace
