@@ -18,10 +18,9 @@
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 
-#include <fstream>
+#include <algorithm>
 #include <iostream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
