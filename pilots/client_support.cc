@@ -5,6 +5,8 @@
 #include <iostream>
 #include <iterator>
 
+#include "absl/status/status.h"
+
 namespace pasarela::pilots {
 
 std::string ReadFileOrExit(const std::string& path, const char* program) {
@@ -16,26 +18,10 @@ std::string ReadFileOrExit(const std::string& path, const char* program) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-const char* StatusCodeName(grpc::StatusCode code) {
-  static const char* const kNames[] = {"OK",
-                                       "CANCELLED",
-                                       "UNKNOWN",
-                                       "INVALID_ARGUMENT",
-                                       "DEADLINE_EXCEEDED",
-                                       "NOT_FOUND",
-                                       "ALREADY_EXISTS",
-                                       "PERMISSION_DENIED",
-                                       "RESOURCE_EXHAUSTED",
-                                       "FAILED_PRECONDITION",
-                                       "ABORTED",
-                                       "OUT_OF_RANGE",
-                                       "UNIMPLEMENTED",
-                                       "INTERNAL",
-                                       "UNAVAILABLE",
-                                       "DATA_LOSS",
-                                       "UNAUTHENTICATED"};
-  int index = static_cast<int>(code);
-  return index >= 0 && index <= 16 ? kNames[index] : "UNKNOWN";
+std::string StatusCodeName(grpc::StatusCode code) {
+  // gRPC's codes are absl's, number for number.
+  std::string name = absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
+  return name.empty() ? "UNKNOWN" : name;
 }
 
 std::string MetadataValue(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,

@@ -13,7 +13,7 @@ namespace pasarela::pilots {
 // The file's bytes; exits with status 2 naming the file when it cannot be read.
 std::string ReadFileOrExit(const std::string& path, const char* program);
 // "PERMISSION_DENIED" for grpc::StatusCode::PERMISSION_DENIED.
-const char* StatusCodeName(grpc::StatusCode code);
+std::string StatusCodeName(grpc::StatusCode code);
 // The value of `key` in `metadata`, or empty.
 std::string MetadataValue(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
                           const char* key);

@@ -268,7 +268,7 @@ int RunLoadCommand(const Flags& flags) {
   std::vector<std::string> error_text;
   for (const auto& [code, count] : result->errors) {
     errors += count;
-    const char* name = pasarela::pilots::StatusCodeName(code);
+    const std::string name = pasarela::pilots::StatusCodeName(code);
     error_json.push_back(absl::StrCat(JsonString(name), ":", count));
     error_text.push_back(absl::StrCat(count, " ", name));
   }

@@ -489,13 +489,12 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
         }
       }
       if (consumer_binding_ != nullptr) {
+        // Both hops leave the canonical answer parsed: the peer's classified on arrival, a local
+        // provider's minimised.
         absl::StatusOr<std::unique_ptr<google::protobuf::Message>> national =
             canonical_response_ != nullptr
                 ? Map(*canonical_response_, *consumer_binding_->response_plan)
-                : Parse(*consumer_binding_->response_plan->source_type(), response_bytes);
-        if (national.ok() && canonical_response_ == nullptr) {
-          national = Map(**national, *consumer_binding_->response_plan);
-        }
+                : absl::InternalError("no canonical answer to map");
         if (!national.ok()) {
           Answer(grpc::Status(grpc::StatusCode::INTERNAL,
                               absl::StrCat("the answer cannot be mapped to ", called_method_, ": ",
