@@ -74,6 +74,11 @@ std::string ClosestMatch(absl::string_view word, const std::vector<std::string>&
   std::string best;
   size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
   for (const std::string& candidate : candidates) {
+    // The distance is at least the difference in length: a long misspelling (or garbage) is not
+    // compared letter by letter with every short name.
+    size_t length_gap = word.size() > candidate.size() ? word.size() - candidate.size()
+                                                       : candidate.size() - word.size();
+    if (length_gap >= best_distance) continue;
     size_t distance = EditDistance(word, candidate);
     if (distance < best_distance) {
       best_distance = distance;
