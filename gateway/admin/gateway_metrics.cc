@@ -68,7 +68,21 @@ GatewayMetrics::GatewayMetrics(Clock clock)
           {}, LatencyBuckets())),
       audit_write_failures_(registry_.AddCounter(
           "pasarela_audit_write_failures_total",
-          "Failed writes or fdatasyncs of the audit trail since the gateway started.", {})) {
+          "Failed writes or fdatasyncs of the audit trail since the gateway started.", {})),
+      audit_records_(registry_.AddCounter("pasarela_audit_records_total",
+                                          "Audit records made durable since the gateway started.",
+                                          {})),
+      audit_batches_(registry_.AddCounter(
+          "pasarela_audit_batches_total",
+          "Batches the audit writer made durable (one write and fdatasync, or one transaction, "
+          "each).",
+          {})),
+      receipts_signed_(registry_.AddCounter(
+          "pasarela_receipts_signed_total",
+          "Receipts this gateway signed for its answers to peer gateways.", {})),
+      receipt_signatures_(registry_.AddCounter(
+          "pasarela_receipt_signatures_total",
+          "Signatures those receipts took: one per audit batch that held receipts.", {})) {
   for (size_t i = 0; i < kExchangeStageCount; ++i) {
     stage_series_[i] =
         &stage_duration_.WithLabels({ExchangeStageName(static_cast<ExchangeStage>(i))});
@@ -78,6 +92,10 @@ GatewayMetrics::GatewayMetrics(Clock clock)
   audit_queue_depth_.Get().Set(0);
   audit_write_failures_.Get();
   audit_fsync_duration_.Get();
+  audit_records_.Get();
+  audit_batches_.Get();
+  receipts_signed_.Get();
+  receipt_signatures_.Get();
 
   registry_.AddGaugeCallback(
       "pasarela_policy_snapshot_age_seconds",
@@ -135,6 +153,10 @@ void GatewayMetrics::SetPolicyLoaded(absl::Time loaded_at) {
 void GatewayMetrics::SetAuditStats(const audit::AuditLogStats& stats) {
   audit_queue_depth_.Get().Set(static_cast<double>(stats.queue_depth));
   audit_write_failures_.Get().RaiseTo(stats.write_failures);
+  audit_records_.Get().RaiseTo(stats.records_written);
+  audit_batches_.Get().RaiseTo(stats.batches_written);
+  receipts_signed_.Get().RaiseTo(stats.receipts_signed);
+  receipt_signatures_.Get().RaiseTo(stats.receipt_signatures);
   uint64_t seen = audit_fsyncs_seen_.exchange(stats.fsyncs, std::memory_order_relaxed);
   if (stats.fsyncs > seen) {
     audit_fsync_duration_.Get().ObserveDuration(stats.last_fsync_latency);

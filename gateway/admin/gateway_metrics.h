@@ -81,9 +81,11 @@ class GatewayMetrics {
   void SetPolicyLoaded(absl::Time loaded_at);
 
   // The audit writer's counters: sets pasarela_audit_queue_depth, raises
-  // pasarela_audit_write_failures_total to stats.write_failures and, when stats.fsyncs moved since
-  // the previous call, observes stats.last_fsync_latency in pasarela_audit_fsync_duration_seconds
-  // (one sample per call that saw new fsyncs: call it on a steady poll, e.g. once a second).
+  // pasarela_audit_write_failures_total, _audit_records_total, _audit_batches_total,
+  // _receipts_signed_total and _receipt_signatures_total to the sink's counts and, when
+  // stats.fsyncs moved since the previous call, observes stats.last_fsync_latency in
+  // pasarela_audit_fsync_duration_seconds (one sample per call that saw new fsyncs: call it on a
+  // steady poll, e.g. once a second).
   void SetAuditStats(const audit::AuditLogStats& stats);
 
   // The state of the channel to one peer gateway ("CL"); added if new.
@@ -125,6 +127,10 @@ class GatewayMetrics {
   Family<Gauge>& audit_queue_depth_;
   Family<Histogram>& audit_fsync_duration_;
   Family<Counter>& audit_write_failures_;
+  Family<Counter>& audit_records_;
+  Family<Counter>& audit_batches_;
+  Family<Counter>& receipts_signed_;
+  Family<Counter>& receipt_signatures_;
 
   std::array<Histogram*, kExchangeStageCount> stage_series_;
   Counter* reloads_ok_;

@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <sys/stat.h>
@@ -17,6 +18,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "gateway/audit/receipt_batch.h"
 
 namespace pasarela::audit {
 namespace {
@@ -96,6 +98,8 @@ const EVP_MD* DigestFor(absl::string_view algorithm) {
   return algorithm == "ed25519" ? nullptr : sha256;
 }
 
+}  // namespace
+
 void PutBigEndian(uint64_t v, int bytes, std::string* out) {
   for (int i = bytes - 1; i >= 0; --i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
 }
@@ -104,8 +108,6 @@ void PutField(absl::string_view field, std::string* out) {
   PutBigEndian(field.size(), 4, out);
   out->append(field.data(), field.size());
 }
-
-}  // namespace
 
 absl::Status CheckPrivateFileMode(const std::string& path, absl::string_view what) {
   struct stat st;
@@ -230,6 +232,14 @@ absl::Status SignerKey::Verify(absl::string_view algorithm, absl::string_view tb
     return absl::InvalidArgumentError(
         absl::StrCat("signature algorithm \"", algorithm, "\" does not fit the certificate's key"));
   }
+  std::string memo_input;
+  PutField(algorithm, &memo_input);
+  PutField(tbs, &memo_input);
+  PutField(sig, &memo_input);
+  std::string digest(SHA256_DIGEST_LENGTH, '\0');
+  SHA256(reinterpret_cast<const unsigned char*>(memo_input.data()), memo_input.size(),
+         reinterpret_cast<unsigned char*>(digest.data()));
+  if (Remembered(digest)) return absl::OkStatus();
   EVP_PKEY* key = X509_get0_pubkey(certificate_);
   std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
   if (key == nullptr || ctx == nullptr ||
@@ -239,7 +249,23 @@ absl::Status SignerKey::Verify(absl::string_view algorithm, absl::string_view tb
     ERR_clear_error();
     return absl::UnauthenticatedError("signature does not verify");
   }
+  Remember(std::move(digest));
   return absl::OkStatus();
+}
+
+bool SignerKey::Remembered(const std::string& digest) const {
+  AnnotatedMutexLock lock(&remembered_mu_);
+  return remembered_.contains(digest);
+}
+
+void SignerKey::Remember(std::string digest) const {
+  AnnotatedMutexLock lock(&remembered_mu_);
+  if (!remembered_.insert(digest).second) return;
+  remembered_order_.push_back(std::move(digest));
+  if (remembered_order_.size() > kRememberedSignatures) {
+    remembered_.erase(remembered_order_.front());
+    remembered_order_.pop_front();
+  }
 }
 
 absl::Status VerifySignature(absl::string_view pem_chain, absl::string_view algorithm,
@@ -304,8 +330,10 @@ absl::StatusOr<v1::Receipt> VerifyReceipt(absl::string_view serialized, const Si
     return absl::UnauthenticatedError(
         "receipt digests differ from the request sent and the response received");
   }
-  absl::Status signature = signer.Verify(receipt.signature_algorithm(),
-                                         ReceiptSigningInput(receipt), receipt.signature());
+  absl::StatusOr<std::string> signed_bytes = ReceiptSignedBytes(receipt);
+  if (!signed_bytes.ok()) return signed_bytes.status();
+  absl::Status signature =
+      signer.Verify(receipt.signature_algorithm(), *signed_bytes, receipt.signature());
   if (!signature.ok()) {
     return absl::UnauthenticatedError(absl::StrCat("receipt signature: ", signature.message()));
   }

@@ -14,14 +14,19 @@
 #ifndef PASARELA_GATEWAY_AUDIT_AUDIT_CRYPTO_H_
 #define PASARELA_GATEWAY_AUDIT_AUDIT_CRYPTO_H_
 
+#include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "gateway/common/annotated_mutex.h"
 #include "pasarela/audit/v1/audit.pb.h"
 
 typedef struct evp_pkey_st EVP_PKEY;
@@ -33,6 +38,11 @@ namespace pasarela::audit {
 // Refuses a file that group or others may access (mode & 077), naming `what` ("audit signing
 // key") in the error. Secret files must be 0600 or stricter.
 absl::Status CheckPrivateFileMode(const std::string& path, absl::string_view what);
+
+// The encoding of signed bytes: `bytes` low-order bytes of `v`, big-endian...
+void PutBigEndian(uint64_t v, int bytes, std::string* out);
+// ...and a string or bytes field, preceded by its length as a uint32.
+void PutField(absl::string_view field, std::string* out);
 
 // HMAC-SHA-256, 32 bytes.
 std::string HmacSha256(absl::string_view key, absl::string_view data);
@@ -84,15 +94,27 @@ class SignerKey {
   SignerKey& operator=(const SignerKey&) = delete;
 
   // Checks `signature` over `input`; `algorithm` must be the key's. UNAUTHENTICATED when it does
-  // not verify, INVALID_ARGUMENT when the algorithm does not fit the key.
+  // not verify, INVALID_ARGUMENT when the algorithm does not fit the key. A signature this key
+  // verified recently is not checked again: the receipts of one batch share one signature.
   absl::Status Verify(absl::string_view algorithm, absl::string_view input,
                       absl::string_view signature) const;
+
+  // How many verified signatures a key remembers.
+  static constexpr size_t kRememberedSignatures = 4096;
 
  private:
   SignerKey(X509* certificate, std::string algorithm)
       : certificate_(certificate), algorithm_(std::move(algorithm)) {}
+  bool Remembered(const std::string& digest) const;
+  void Remember(std::string digest) const;
+
   X509* const certificate_;  // owned; holds the key
   const std::string algorithm_;
+  // SHA-256 of (algorithm, input, signature) of each signature verified, the oldest forgotten
+  // first; a success only, so a bad signature is checked (and refused) every time.
+  mutable AnnotatedMutex remembered_mu_;
+  mutable absl::flat_hash_set<std::string> remembered_ ABSL_GUARDED_BY(remembered_mu_);
+  mutable std::deque<std::string> remembered_order_ ABSL_GUARDED_BY(remembered_mu_);
 };
 
 // Checks `signature` over `input` with the public key of the first certificate of `pem_chain`,

@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
@@ -33,6 +34,8 @@
 #include "pasarela/audit/v1/audit.pb.h"
 
 namespace pasarela::audit {
+
+class CheckpointSigner;
 
 // Counters for metrics; a consistent snapshot.
 struct AuditLogStats {
@@ -43,6 +46,8 @@ struct AuditLogStats {
   uint64_t fsyncs = 0;               // successful fdatasyncs (or committed transactions)
   uint64_t write_failures = 0;       // failed writes, fdatasyncs or transactions
   uint64_t refused_appends = 0;      // appends answered with an error
+  uint64_t receipts_signed = 0;      // receipts signed in batches (AppendWithReceipt)
+  uint64_t receipt_signatures = 0;   // signatures those took: one per batch with receipts
   absl::Duration last_fsync_latency = absl::ZeroDuration();  // or of the last commit
   uint64_t last_sequence = 0;  // sequence of the last durable record written by this sink
   uint64_t segment = 0;        // number of the segment being written (0 for a database)
@@ -93,6 +98,14 @@ class AuditSink {
   // (UNAVAILABLE when the trail is not writable, the queue is full or the sink is closed,
   // INVALID_ARGUMENT when the record is too large).
   virtual void Append(v1::AuditRecord record, DurableCallback done) = 0;
+
+  // As Append, and `receipt` (every field but the signature and batch fields set) is signed by
+  // `signer` together with the receipts of the other records written in the same batch: one
+  // signature over their Merkle root (receipt_batch.h). Its signature and batch fields are set
+  // before `done` runs with OK, or left empty when the signer failed.
+  // REQUIRES: `receipt` and `signer` are not null; `signer` outlives the sink.
+  virtual void AppendWithReceipt(v1::AuditRecord record, std::shared_ptr<v1::Receipt> receipt,
+                                 const CheckpointSigner* signer, DurableCallback done) = 0;
 
   // Append, then blocks until the record is durable or refused; returns what `done` would get.
   // REQUIRES: not called from a DurableCallback.

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "gateway/audit/receipt_batch.h"
 
 namespace pasarela::audit {
 
@@ -12,10 +14,20 @@ GroupCommitSink::~GroupCommitSink() { Close().IgnoreError(); }
 void GroupCommitSink::StartWriter() { writer_ = std::thread(&GroupCommitSink::WriterLoop, this); }
 
 void GroupCommitSink::Append(v1::AuditRecord record, DurableCallback done) {
+  Enqueue(Pending{std::move(record), std::move(done), absl::Time(), nullptr, nullptr});
+}
+
+void GroupCommitSink::AppendWithReceipt(v1::AuditRecord record,
+                                        std::shared_ptr<v1::Receipt> receipt,
+                                        const CheckpointSigner* signer, DurableCallback done) {
+  Enqueue(Pending{std::move(record), std::move(done), absl::Time(), std::move(receipt), signer});
+}
+
+void GroupCommitSink::Enqueue(Pending pending) {
   absl::Status refusal;
-  if (record.ByteSizeLong() > kMaxCallerRecordBytes) {
+  if (pending.record.ByteSizeLong() > kMaxCallerRecordBytes) {
     refusal = absl::InvalidArgumentError(
-        absl::StrCat("audit record of ", record.ByteSizeLong(), " bytes is too large"));
+        absl::StrCat("audit record of ", pending.record.ByteSizeLong(), " bytes is too large"));
   }
   {
     AnnotatedMutexLock lock(&mu_);
@@ -29,14 +41,15 @@ void GroupCommitSink::Append(v1::AuditRecord record, DurableCallback done) {
       refusal = absl::UnavailableError(
           absl::StrCat("audit queue full (", queue_.size(), " records waiting)"));
     } else {
-      queue_.push_back(Pending{std::move(record), std::move(done), absl::Now()});
+      pending.queued = absl::Now();
+      queue_.push_back(std::move(pending));
       stats_.queue_depth = queue_.size();
       work_cv_.Signal();
       return;
     }
     ++stats_.refused_appends;
   }
-  done(refusal);
+  pending.done(refusal);
 }
 
 absl::Status GroupCommitSink::Close() {
@@ -105,6 +118,7 @@ void GroupCommitSink::WriterLoop() {
     }
     if (!batch.empty()) {
       if (writer_error_.ok()) {
+        SignReceipts(&batch);
         WriteBatch(&batch);
       } else {
         Refuse(&batch, writer_error_);
@@ -114,6 +128,33 @@ void GroupCommitSink::WriterLoop() {
   }
   close_status_ = writer_error_;
   WriterStopped();
+}
+
+void GroupCommitSink::SignReceipts(std::deque<Pending>* batch) {
+  // Nearly always one signer (the gateway's key); grouped in case a sink is shared.
+  std::vector<std::pair<const CheckpointSigner*, std::vector<v1::Receipt*>>> groups;
+  for (Pending& p : *batch) {
+    if (p.receipt == nullptr || p.receipt_signer == nullptr) continue;
+    auto group = std::find_if(groups.begin(), groups.end(),
+                              [&p](const auto& g) { return g.first == p.receipt_signer; });
+    if (group == groups.end()) group = groups.insert(groups.end(), {p.receipt_signer, {}});
+    group->second.push_back(p.receipt.get());
+  }
+  uint64_t signed_receipts = 0;
+  uint64_t signatures = 0;
+  for (const auto& [signer, receipts] : groups) {
+    // A failure leaves the receipts unsigned; the caller sees it and refuses to vouch.
+    if (SignReceiptBatch(*signer, receipts).ok()) {
+      signed_receipts += receipts.size();
+      ++signatures;
+    }
+  }
+  if (signatures > 0) {
+    UpdateStats([&](AuditLogStats* stats) {
+      stats->receipts_signed += signed_receipts;
+      stats->receipt_signatures += signatures;
+    });
+  }
 }
 
 absl::Status GroupCommitSink::MarkFailed(absl::Status status) {

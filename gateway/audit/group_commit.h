@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
@@ -35,6 +36,8 @@ class GroupCommitSink : public AuditSink {
   ~GroupCommitSink() override;
 
   void Append(v1::AuditRecord record, DurableCallback done) override;
+  void AppendWithReceipt(v1::AuditRecord record, std::shared_ptr<v1::Receipt> receipt,
+                         const CheckpointSigner* signer, DurableCallback done) override;
   absl::Status Close() override;
   bool healthy() const override;
   AuditLogStats stats() const override;
@@ -44,6 +47,9 @@ class GroupCommitSink : public AuditSink {
     v1::AuditRecord record;
     DurableCallback done;
     absl::Time queued;
+    // Signed with the batch's other receipts before the batch is written; may be null.
+    std::shared_ptr<v1::Receipt> receipt;
+    const CheckpointSigner* receipt_signer = nullptr;
   };
 
   // Takes the batching and retry options of `options`.
@@ -77,6 +83,9 @@ class GroupCommitSink : public AuditSink {
 
  private:
   void WriterLoop();
+  // Writer thread: one signature per signer over the receipts of `batch`.
+  void SignReceipts(std::deque<Pending>* batch);
+  void Enqueue(Pending pending);
   bool BatchFull() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const AuditSinkOptions limits_;

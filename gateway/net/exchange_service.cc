@@ -760,40 +760,34 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     return record;
   }
 
-  // The provider gateway's signed statement of this answer, for the consumer gateway to keep.
-  // Signed before the audit append, on the call's own thread, so that the audit writer's
-  // completions stay short; attached only when the answer goes out as decided.
-  void SignReceipt(const grpc::Status& status) {
-    audit::v1::Receipt receipt;
-    receipt.set_exchange_id(exchange_id_);
-    receipt.set_gateway(runtime_->snapshot().gateway().country);
-    receipt.set_request_digest(request_digest_);
-    receipt.set_response_digest(response_digest_);
-    if (agreement_ != nullptr) receipt.set_agreement_digest(HexToBytes(agreement_->digest));
-    receipt.set_grpc_status_code(static_cast<int>(status.error_code()));
+  // The provider gateway's statement of this answer, for the consumer gateway to keep. The audit
+  // sink signs it with the receipts of the other records of its batch (one signature per batch);
+  // it is attached only when the answer goes out as decided.
+  std::shared_ptr<audit::v1::Receipt> NewReceipt(const grpc::Status& status) const {
+    auto receipt = std::make_shared<audit::v1::Receipt>();
+    receipt->set_exchange_id(exchange_id_);
+    receipt->set_gateway(runtime_->snapshot().gateway().country);
+    receipt->set_request_digest(request_digest_);
+    receipt->set_response_digest(response_digest_);
+    if (agreement_ != nullptr) receipt->set_agreement_digest(HexToBytes(agreement_->digest));
+    receipt->set_grpc_status_code(static_cast<int>(status.error_code()));
     absl::Time now = absl::Now();
-    receipt.mutable_time()->set_seconds(absl::ToUnixSeconds(now));
-    receipt.mutable_time()->set_nanos(static_cast<int32_t>(
+    receipt->mutable_time()->set_seconds(absl::ToUnixSeconds(now));
+    receipt->mutable_time()->set_nanos(static_cast<int32_t>(
         absl::ToInt64Nanoseconds(now - absl::FromUnixSeconds(absl::ToUnixSeconds(now)))));
-    absl::StatusOr<std::string> signed_receipt =
-        audit::IssueReceipt(*services_.receipt_signer, std::move(receipt));
-    if (signed_receipt.ok()) {
-      signed_receipt_ = *std::move(signed_receipt);
-    } else {
-      LogError(absl::StrCat("exchange ", exchange_id_,
-                            ": cannot sign its receipt: ", signed_receipt.status().message()));
-    }
+    return receipt;
   }
 
   // Answers only once the exchange's audit record is durable; if it cannot be written, the
   // exchange is refused (fail closed).
   void Answer(const grpc::Status& status, bool with_response) {
-    if (role_ == ListenerRole::kFederation && services_.receipt_signer != nullptr) {
-      SignReceipt(status);
-    }
     absl::Time audit_started = absl::Now();
-    services_.audit->Append(BuildRecord(status), [this, status, with_response,
-                                                  audit_started](absl::Status durable) {
+    std::shared_ptr<audit::v1::Receipt> receipt;
+    if (role_ == ListenerRole::kFederation && services_.receipt_signer != nullptr) {
+      receipt = NewReceipt(status);
+    }
+    auto durable_done = [this, status, with_response, audit_started,
+                         receipt](absl::Status durable) {
       audit_duration_ = absl::Now() - audit_started;
       if (!durable.ok()) {
         LogError(absl::StrCat("exchange ", exchange_id_, " refused: ", durable.message()));
@@ -803,8 +797,21 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
                          " cannot record the exchange, so it refuses it: ", durable.message())));
         return;
       }
+      if (receipt != nullptr) {
+        if (receipt->signature().empty()) {
+          LogError(absl::StrCat("exchange ", exchange_id_, ": its receipt could not be signed"));
+        } else {
+          signed_receipt_ = receipt->SerializeAsString();
+        }
+      }
       Complete(status, with_response);
-    });
+    };
+    if (receipt != nullptr) {
+      services_.audit->AppendWithReceipt(BuildRecord(status), receipt, services_.receipt_signer,
+                                         std::move(durable_done));
+    } else {
+      services_.audit->Append(BuildRecord(status), std::move(durable_done));
+    }
   }
 
   void Complete(const grpc::Status& status, bool with_response) {

@@ -476,6 +476,8 @@ TEST(GatewayMetrics, ExposesEveryFamilyWithHelpAndType) {
                 "pasarela_denials_total", "pasarela_policy_reloads_total",
                 "pasarela_policy_snapshot_age_seconds", "pasarela_audit_queue_depth",
                 "pasarela_audit_fsync_duration_seconds", "pasarela_audit_write_failures_total",
+                "pasarela_audit_records_total", "pasarela_audit_batches_total",
+                "pasarela_receipts_signed_total", "pasarela_receipt_signatures_total",
                 "pasarela_peer_connection_state", "pasarela_certificate_expiry_days",
                 "pasarela_crl_expiry_days", "pasarela_agreement_expiry_days"}));
   // Families with fixed series show them from the start.
@@ -618,9 +620,21 @@ TEST(GatewayMetrics, AuditStats) {
   stats.fsyncs = 4;
   stats.queue_depth = 0;
   stats.last_fsync_latency = absl::Milliseconds(30);
+  stats.records_written = 40;
+  stats.batches_written = 4;
+  stats.receipts_signed = 20;
+  stats.receipt_signatures = 3;
   metrics.SetAuditStats(stats);
   std::string text = metrics.Exposition();
   CheckExposition(text);
+  EXPECT_THAT(SampleLines(text, "pasarela_audit_records_total"),
+              ElementsAre("pasarela_audit_records_total 40"));
+  EXPECT_THAT(SampleLines(text, "pasarela_audit_batches_total"),
+              ElementsAre("pasarela_audit_batches_total 4"));
+  EXPECT_THAT(SampleLines(text, "pasarela_receipts_signed_total"),
+              ElementsAre("pasarela_receipts_signed_total 20"));
+  EXPECT_THAT(SampleLines(text, "pasarela_receipt_signatures_total"),
+              ElementsAre("pasarela_receipt_signatures_total 3"));
   EXPECT_THAT(SampleLines(text, "pasarela_audit_queue_depth"),
               ElementsAre("pasarela_audit_queue_depth 0"));
   EXPECT_THAT(SampleLines(text, "pasarela_audit_write_failures_total"),

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "gateway/audit/audit_crypto.h"
 #include "gateway/audit/audit_verify.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -340,6 +341,95 @@ TEST_F(AuditLogTest, EveryCallbackFiresOnceAndOnlyAfterItsRecordIsDurable) {
   AuditVerifyReport report = Verify(dir);
   EXPECT_TRUE(report.ok()) << report.Summary();
   EXPECT_EQ(report.records, static_cast<uint64_t>(kThreads * kPerThread));
+}
+
+// Receipts appended with their records are signed a batch at a time: fewer signatures than
+// receipts, and each receipt verifies alone against the gateway's certificate when its record is
+// durable.
+TEST_F(AuditLogTest, ReceiptsAreSignedOncePerBatchAndEachVerifies) {
+  const std::string dir = tmp_.Sub("trail");
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 25;
+  AuditLogOptions options = Options(dir);
+  options.checkpoint_every_records = 1000;
+  options.max_batch_records = kThreads;
+  options.max_batch_delay = absl::Milliseconds(200);
+  auto log = OpenOrDie(options);
+  ASSERT_NE(log, nullptr);
+  auto signer = CheckpointSigner::Load(key_.key_file, key_.cert_file);
+  ASSERT_TRUE(signer.ok()) << signer.status();
+  auto key = SignerKey::FromPem(testing::ReadFileOrDie(key_.cert_file));
+  ASSERT_TRUE(key.ok()) << key.status();
+
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        auto receipt = std::make_shared<v1::Receipt>();
+        receipt->set_exchange_id(absl::StrCat("exchange-", t, "-", i));
+        receipt->set_gateway("CL");
+        receipt->set_request_digest(std::string(32, 'q'));
+        receipt->set_response_digest(std::string(32, static_cast<char>(i)));
+        absl::Notification durable;
+        absl::Status status;
+        log->AppendWithReceipt(MakeRecord(t * 1000 + i), receipt, signer->get(),
+                               [&](absl::Status s) {
+                                 status = s;
+                                 durable.Notify();
+                               });
+        durable.WaitForNotification();
+        bool ok = status.ok() && receipt->batch_size() >= 1 &&
+                  VerifyReceipt(receipt->SerializeAsString(), **key, receipt->exchange_id(),
+                                receipt->request_digest(), receipt->response_digest())
+                      .ok();
+        if (!ok) ++failures;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  AuditLogStats stats = log->stats();
+  EXPECT_EQ(stats.receipts_signed, static_cast<uint64_t>(kThreads * kPerThread));
+  EXPECT_EQ(stats.receipt_signatures, stats.batches_written);
+  EXPECT_LE(stats.receipt_signatures, stats.receipts_signed / 2)
+      << stats.receipt_signatures << " signatures";
+  ASSERT_TRUE(log->Close().ok());
+}
+
+// A record appended without a receipt in a batch with receipts is written all the same.
+TEST_F(AuditLogTest, RecordsWithAndWithoutReceiptsShareABatch) {
+  const std::string dir = tmp_.Sub("trail");
+  AuditLogOptions options = Options(dir);
+  options.max_batch_records = 4;
+  options.max_batch_delay = absl::Seconds(5);
+  auto log = OpenOrDie(options);
+  ASSERT_NE(log, nullptr);
+  auto signer = CheckpointSigner::Load(key_.key_file, key_.cert_file);
+  ASSERT_TRUE(signer.ok());
+  std::vector<std::shared_ptr<v1::Receipt>> receipts;
+  std::atomic<int> answered{0};
+  absl::Notification all;
+  for (int i = 0; i < 4; ++i) {
+    auto done = [&](absl::Status s) {
+      EXPECT_TRUE(s.ok()) << s;
+      if (++answered == 4) all.Notify();
+    };
+    if (i % 2 == 0) {
+      receipts.push_back(std::make_shared<v1::Receipt>());
+      receipts.back()->set_exchange_id(absl::StrCat("exchange-", i));
+      log->AppendWithReceipt(MakeRecord(i), receipts.back(), signer->get(), done);
+    } else {
+      log->Append(MakeRecord(i), done);
+    }
+  }
+  all.WaitForNotification();
+  for (const auto& receipt : receipts) {
+    EXPECT_EQ(receipt->batch_size(), 2u);
+    EXPECT_FALSE(receipt->signature().empty());
+  }
+  EXPECT_EQ(log->stats().batches_written, 1u);
+  ASSERT_TRUE(log->Close().ok());
 }
 
 // Waits (bounded) for the log to report healthy again after the file system heals.

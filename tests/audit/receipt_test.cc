@@ -1,6 +1,8 @@
 // Receipts: the provider gateway signs what it answered; the consumer gateway accepts the receipt
 // only if it verifies against the answering gateway's certificate and matches what it saw.
+#include "absl/strings/str_cat.h"
 #include "gateway/audit/audit_crypto.h"
+#include "gateway/audit/receipt_batch.h"
 #include "gateway/audit/signer_key_cache.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -135,6 +137,113 @@ TEST_F(ReceiptTest, CacheStartsAgainWhenFull) {
   absl::StatusOr<std::shared_ptr<const SignerKey>> after = cache.Get(pem);
   ASSERT_TRUE(after.ok());
   EXPECT_NE(first->get(), after->get());  // evicted and parsed again, still valid
+}
+
+// A batch: the receipts of one audit batch share one signature over their Merkle root, and each
+// verifies on its own with its inclusion proof.
+class ReceiptBatchTest : public ReceiptTest {
+ protected:
+  std::vector<v1::Receipt> MakeReceipts(int n) {
+    std::vector<v1::Receipt> receipts;
+    for (int i = 0; i < n; ++i) {
+      v1::Receipt receipt = receipt_;
+      receipt.set_exchange_id(absl::StrCat("exchange-", i));
+      receipt.set_response_digest(std::string(32, static_cast<char>('a' + i % 26)));
+      receipts.push_back(receipt);
+    }
+    return receipts;
+  }
+  absl::StatusOr<v1::Receipt> VerifyOne(const v1::Receipt& receipt, const SignerKey& key) {
+    return VerifyReceipt(receipt.SerializeAsString(), key, receipt.exchange_id(),
+                         receipt.request_digest(), receipt.response_digest());
+  }
+};
+
+TEST_F(ReceiptBatchTest, EveryReceiptOfABatchVerifiesWithOneSignature) {
+  for (int n : {1, 2, 3, 7, 8, 33}) {
+    std::vector<v1::Receipt> receipts = MakeReceipts(n);
+    std::vector<v1::Receipt*> pointers;
+    for (v1::Receipt& r : receipts) pointers.push_back(&r);
+    ASSERT_TRUE(SignReceiptBatch(*signer_, pointers).ok());
+    auto key = SignerKey::FromPem(ReadFileOrDie(provider_.cert_file));
+    ASSERT_TRUE(key.ok());
+    for (int i = 0; i < n; ++i) {
+      EXPECT_EQ(receipts[i].batch_index(), static_cast<uint32_t>(i));
+      EXPECT_EQ(receipts[i].batch_size(), static_cast<uint32_t>(n));
+      EXPECT_EQ(receipts[i].signature(), receipts[0].signature());
+      absl::StatusOr<v1::Receipt> verified = VerifyOne(receipts[i], **key);
+      EXPECT_TRUE(verified.ok()) << n << "/" << i << ": " << verified.status();
+    }
+  }
+}
+
+TEST_F(ReceiptBatchTest, AlteredReceiptOrProofOfABatchIsRejected) {
+  std::vector<v1::Receipt> receipts = MakeReceipts(5);
+  std::vector<v1::Receipt*> pointers;
+  for (v1::Receipt& r : receipts) pointers.push_back(&r);
+  ASSERT_TRUE(SignReceiptBatch(*signer_, pointers).ok());
+  auto key = SignerKey::FromPem(ReadFileOrDie(provider_.cert_file));
+  ASSERT_TRUE(key.ok());
+  // The first check remembers the batch's signature; the altered receipts below must still fail.
+  ASSERT_TRUE(VerifyOne(receipts[2], **key).ok());
+
+  v1::Receipt status = receipts[2];
+  status.set_grpc_status_code(7);
+  EXPECT_EQ(VerifyOne(status, **key).status().code(), absl::StatusCode::kUnauthenticated);
+  v1::Receipt moved = receipts[2];
+  moved.set_batch_index(3);
+  EXPECT_EQ(VerifyOne(moved, **key).status().code(), absl::StatusCode::kUnauthenticated);
+  v1::Receipt resized = receipts[2];
+  resized.set_batch_size(6);
+  EXPECT_EQ(VerifyOne(resized, **key).status().code(), absl::StatusCode::kUnauthenticated);
+  v1::Receipt path = receipts[2];
+  path.mutable_batch_path(0)->at(0) ^= 1;
+  EXPECT_EQ(VerifyOne(path, **key).status().code(), absl::StatusCode::kUnauthenticated);
+  v1::Receipt unbatched = receipts[2];
+  unbatched.set_batch_size(0);
+  EXPECT_EQ(VerifyOne(unbatched, **key).status().code(), absl::StatusCode::kUnauthenticated);
+  // Another gateway's key does not verify the batch's signature.
+  auto other = SignerKey::FromPem(ReadFileOrDie(other_.cert_file));
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(VerifyOne(receipts[2], **other).status().code(), absl::StatusCode::kUnauthenticated);
+}
+
+TEST_F(ReceiptBatchTest, AForgedBatchSignatureIsRefusedEveryTime) {
+  std::vector<v1::Receipt> receipts = MakeReceipts(4);
+  std::vector<v1::Receipt*> pointers;
+  for (v1::Receipt& r : receipts) pointers.push_back(&r);
+  auto forger = CheckpointSigner::Load(other_.key_file, other_.cert_file);
+  ASSERT_TRUE(forger.ok());
+  ASSERT_TRUE(SignReceiptBatch(**forger, pointers).ok());
+  auto key = SignerKey::FromPem(ReadFileOrDie(provider_.cert_file));
+  ASSERT_TRUE(key.ok());
+  for (int round = 0; round < 2; ++round) {
+    for (const v1::Receipt& receipt : receipts) {
+      EXPECT_EQ(VerifyOne(receipt, **key).status().code(), absl::StatusCode::kUnauthenticated);
+    }
+  }
+}
+
+TEST_F(ReceiptBatchTest, ASignerKeyForgetsTheOldestSignaturesItRemembers) {
+  auto key = SignerKey::FromPem(ReadFileOrDie(provider_.cert_file));
+  ASSERT_TRUE(key.ok());
+  // More single receipts than a key remembers: each still verifies, the oldest again too.
+  std::vector<std::string> issued;
+  for (size_t i = 0; i < SignerKey::kRememberedSignatures + 10; ++i) {
+    v1::Receipt receipt = receipt_;
+    receipt.set_exchange_id(absl::StrCat("exchange-", i));
+    absl::StatusOr<std::string> one = IssueReceipt(*signer_, receipt);
+    ASSERT_TRUE(one.ok());
+    ASSERT_TRUE(VerifyReceipt(*one, **key, receipt.exchange_id(), receipt.request_digest(),
+                              receipt.response_digest())
+                    .ok());
+    if (i < 2) issued.push_back(*one);
+  }
+  v1::Receipt first;
+  ASSERT_TRUE(first.ParseFromString(issued[0]));
+  EXPECT_TRUE(VerifyReceipt(issued[0], **key, first.exchange_id(), first.request_digest(),
+                            first.response_digest())
+                  .ok());
 }
 
 }  // namespace

@@ -1,0 +1,97 @@
+#include "gateway/audit/merkle_tree.h"
+
+#include <openssl/sha.h>
+
+#include <initializer_list>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace pasarela::audit {
+namespace {
+
+constexpr size_t kHashBytes = SHA256_DIGEST_LENGTH;
+
+// SHA-256 of `prefix` followed by `parts`.
+std::string PrefixedHash(char prefix, std::initializer_list<absl::string_view> parts) {
+  std::string input(1, prefix);
+  for (absl::string_view part : parts) input.append(part.data(), part.size());
+  std::string out(kHashBytes, '\0');
+  SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(),
+         reinterpret_cast<unsigned char*>(out.data()));
+  return out;
+}
+
+std::string NodeHash(absl::string_view left, absl::string_view right) {
+  return PrefixedHash('\x01', {left, right});
+}
+
+// The largest power of two smaller than n. REQUIRES: n >= 2.
+size_t SplitPoint(size_t n) {
+  size_t k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+// The hash of the subtree over leaves [begin, end); appends, to the proof of every leaf in it,
+// the sibling hashes met on the way up, nearest first (children are finished before parents).
+std::string Subtree(const std::vector<std::string>& leaves, size_t begin, size_t end,
+                    std::vector<std::vector<std::string>>* proofs) {
+  if (end - begin == 1) return leaves[begin];
+  const size_t middle = begin + SplitPoint(end - begin);
+  std::string left = Subtree(leaves, begin, middle, proofs);
+  std::string right = Subtree(leaves, middle, end, proofs);
+  for (size_t i = begin; i < middle; ++i) (*proofs)[i].push_back(right);
+  for (size_t i = middle; i < end; ++i) (*proofs)[i].push_back(left);
+  return NodeHash(left, right);
+}
+
+}  // namespace
+
+std::string MerkleLeafHash(absl::string_view leaf) { return PrefixedHash('\x00', {leaf}); }
+
+MerkleBatch BuildMerkleBatch(const std::vector<std::string>& leaf_hashes) {
+  MerkleBatch batch;
+  batch.proofs.resize(leaf_hashes.size());
+  batch.root = Subtree(leaf_hashes, 0, leaf_hashes.size(), &batch.proofs);
+  return batch;
+}
+
+absl::StatusOr<std::string> MerkleRootFromProof(absl::string_view leaf_hash, uint64_t index,
+                                                uint64_t size,
+                                                const std::vector<std::string>& proof) {
+  if (index >= size) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("leaf ", index, " is outside a batch of ", size));
+  }
+  if (leaf_hash.size() != kHashBytes) {
+    return absl::InvalidArgumentError("a leaf hash is 32 bytes");
+  }
+  uint64_t position = index;
+  uint64_t last = size - 1;
+  std::string hash(leaf_hash);
+  for (const std::string& sibling : proof) {
+    if (sibling.size() != kHashBytes) {
+      return absl::InvalidArgumentError("an inclusion proof holds 32-byte hashes");
+    }
+    if (last == 0) return absl::InvalidArgumentError("the inclusion proof is too long");
+    if ((position & 1) == 1 || position == last) {
+      hash = NodeHash(sibling, hash);
+      if ((position & 1) == 0) {
+        // A right-most node without a sibling at this level rises unchanged.
+        while ((position & 1) == 0 && position != 0) {
+          position >>= 1;
+          last >>= 1;
+        }
+      }
+    } else {
+      hash = NodeHash(hash, sibling);
+    }
+    position >>= 1;
+    last >>= 1;
+  }
+  if (last != 0) return absl::InvalidArgumentError("the inclusion proof is too short");
+  return hash;
+}
+
+}  // namespace pasarela::audit
