@@ -19,7 +19,7 @@
 namespace pasarela {
 
 struct ChannelPoolOptions {
-  int channels = 2;
+  int channels = 1;
   absl::Duration max_reconnect_backoff = absl::Seconds(2);
   int64_t max_message_bytes = 4 * 1024 * 1024;
 };

@@ -280,6 +280,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       }
       return std::string(DataTreatmentName(DataTreatment::kAllow));
     };
+    disclosed_.reserve(disclosed_.size() + summary.declared.size() + summary.undeclared.size());
     for (const classify::DeclaredField& field : summary.declared) {
       disclosed_.push_back({field.path, std::string(DataCategoryName(field.category)), "", false,
                             in_request, treatment_of(field.path, field.category, false)});
@@ -789,22 +790,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     auto durable_done = [this, status, with_response, audit_started,
                          receipt](absl::Status durable) {
       audit_duration_ = absl::Now() - audit_started;
-      if (!durable.ok()) {
-        LogError(absl::StrCat("exchange ", exchange_id_, " refused: ", durable.message()));
-        Finish(grpc::Status(
-            grpc::StatusCode::UNAVAILABLE,
-            absl::StrCat("gateway ", runtime_->snapshot().gateway().country,
-                         " cannot record the exchange, so it refuses it: ", durable.message())));
-        return;
-      }
-      if (receipt != nullptr) {
-        if (receipt->signature().empty()) {
-          LogError(absl::StrCat("exchange ", exchange_id_, ": its receipt could not be signed"));
-        } else {
-          signed_receipt_ = receipt->SerializeAsString();
-        }
-      }
-      Complete(status, with_response);
+      Answered(durable, status, with_response, receipt.get());
     };
     if (receipt != nullptr) {
       services_.audit->AppendWithReceipt(BuildRecord(status), receipt, services_.receipt_signer,
@@ -812,6 +798,28 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     } else {
       services_.audit->Append(BuildRecord(status), std::move(durable_done));
     }
+  }
+
+  // The audit sink's verdict on the exchange's record: answer as decided once it is durable,
+  // refuse the exchange otherwise.
+  void Answered(const absl::Status& durable, const grpc::Status& status, bool with_response,
+                const audit::v1::Receipt* receipt) {
+    if (!durable.ok()) {
+      LogError(absl::StrCat("exchange ", exchange_id_, " refused: ", durable.message()));
+      Finish(grpc::Status(
+          grpc::StatusCode::UNAVAILABLE,
+          absl::StrCat("gateway ", runtime_->snapshot().gateway().country,
+                       " cannot record the exchange, so it refuses it: ", durable.message())));
+      return;
+    }
+    if (receipt != nullptr) {
+      if (receipt->signature().empty()) {
+        LogError(absl::StrCat("exchange ", exchange_id_, ": its receipt could not be signed"));
+      } else {
+        signed_receipt_ = receipt->SerializeAsString();
+      }
+    }
+    Complete(status, with_response);
   }
 
   void Complete(const grpc::Status& status, bool with_response) {
