@@ -517,15 +517,23 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       return;
     }
     std::string message = status.error_message();
-    if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    // A provider's own message is free text that no agreement screened: it may name the person
+    // asked about, so it neither crosses the border nor reaches a log or the audit trail. gRPC
+    // marks a status that came from the other end ("Error received from peer"); one it made
+    // itself (no connection, deadline) names only addresses; a size limit's names only numbers.
+    const bool provider_said =
+        route_.hop == RouteDecision::Hop::kLocalProvider &&
+        absl::StrContains(upstream_context_->debug_error_string(), "Error received from peer");
+    const bool provider_code = route_.hop == RouteDecision::Hop::kLocalProvider &&
+                               status.error_code() != grpc::StatusCode::UNAVAILABLE &&
+                               status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED;
+    if ((provider_said || provider_code) && !IsSizeLimitMessage(message)) {
+      message =
+          absl::StrCat(upstream_->description(), " answered ", StatusCodeName(status.error_code()));
+    } else if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
       message = absl::StrCat(upstream_->description(), " unreachable: ", status.error_message());
     } else if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
       message = absl::StrCat("deadline exceeded waiting for ", upstream_->description());
-    } else if (route_.hop == RouteDecision::Hop::kLocalProvider && !IsSizeLimitMessage(message)) {
-      // A provider's own message is free text that no agreement screened: it may name the person
-      // asked about, so it neither crosses the border nor reaches a log or the audit trail.
-      message =
-          absl::StrCat(upstream_->description(), " answered ", StatusCodeName(status.error_code()));
     }
     Answer(grpc::Status(status.error_code(), message), false);
   }

@@ -25,6 +25,7 @@ namespace pasarela::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr char kRegistry[] = "CL/GOV/registro-civil";
 constexpr char kMigraciones[] = "AR/agencies/migraciones";
@@ -234,6 +235,22 @@ TEST_F(MisbehavingProviderTest, GarbageBytesFromTheProviderNeverReachTheConsumer
   Start("garbage");
   ExpectEveryCallRefused(grpc::StatusCode::INTERNAL,
                          "answered bytes that are not a pasarela.identity.v1.GetPersonResponse");
+}
+
+// A provider's UNAVAILABLE is free text of its own, like any other status it answers: only the
+// code crosses, never the message, which here names a person.
+TEST_F(MisbehavingProviderTest, ProviderUnavailableMessageNeverLeavesItsGateway) {
+  Start("unavailable");
+  ExpectEveryCallRefused(grpc::StatusCode::UNAVAILABLE, "answered UNAVAILABLE");
+  for (int i = 0; i < 2; ++i) {
+    CallResult result = GetPerson(AgencyChannel(ar(), kMigraciones));
+    EXPECT_THAT(result.status.error_message(), Not(HasSubstr("Pérez")));
+    EXPECT_THAT(result.status.error_message(), Not(HasSubstr("12.531.909-2")));
+  }
+  for (GatewayProcess* gateway : {&ar(), &cl()}) {
+    EXPECT_THAT(gateway->process->Log(), Not(HasSubstr("Pérez")));
+    EXPECT_THAT(gateway->process->Log(), Not(HasSubstr("12.531.909")));
+  }
 }
 
 TEST_F(MisbehavingProviderTest, HugeMessageFromTheProviderIsResourceExhausted) {

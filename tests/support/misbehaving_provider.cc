@@ -5,6 +5,8 @@
 //   hang     never answers; the call ends only when the caller cancels it (its deadline)
 //   garbage  answers OK with bytes that are no protobuf message at all
 //   huge     answers OK with a message of --bytes bytes (default 5 MiB, beyond gRPC's 4 MiB)
+//   unavailable  answers UNAVAILABLE with a message that names a person (kUnavailableMessage):
+//            free text of the provider's own, which must not leave the gateway in front of it
 //
 // Each call adds a line {"method":...,"event":"received"} to the calls log, and a hanging call
 // a second line with "event":"cancelled" when its caller gives up, so a test can see that the
@@ -25,7 +27,10 @@
 
 namespace {
 
-enum class Mode { kHang, kGarbage, kHuge };
+enum class Mode { kHang, kGarbage, kHuge, kUnavailable };
+
+constexpr char kUnavailableMessage[] =
+    "the record of Juan Carlos Pérez, RUN 12.531.909-2, is locked for maintenance";
 
 class CallsLog {
  public:
@@ -68,6 +73,9 @@ class MisbehavingReactor : public grpc::ServerGenericBidiReactor {
       case Mode::kHuge:
         bytes = HugeMessage();
         break;
+      case Mode::kUnavailable:
+        FinishOnce(grpc::Status(grpc::StatusCode::UNAVAILABLE, kUnavailableMessage));
+        return;
     }
     grpc::Slice slice(bytes);
     response_ = grpc::ByteBuffer(&slice, 1);
@@ -150,8 +158,11 @@ int main(int argc, char** argv) {
         mode = Mode::kGarbage;
       } else if (value == "huge") {
         mode = Mode::kHuge;
+      } else if (value == "unavailable") {
+        mode = Mode::kUnavailable;
       } else {
-        std::cerr << kProgram << ": --mode is hang, garbage or huge, not " << value << "\n";
+        std::cerr << kProgram << ": --mode is hang, garbage, huge or unavailable, not " << value
+                  << "\n";
         return 2;
       }
       continue;
