@@ -5,9 +5,13 @@
 #include <atomic>
 #include <cstdlib>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "benchmark/benchmark.h"
+#include "gateway/audit/audit_crypto.h"
 #include "gateway/audit/audit_log.h"
+#include "gateway/audit/receipt_batch.h"
 #include "tests/audit/audit_test_util.h"
 
 namespace pasarela::audit {
@@ -19,10 +23,12 @@ struct Fixture {
   testing::KeyAndCert key;
   std::unique_ptr<AuditLog> log;
 };
-Fixture* fixture = nullptr;
+// Shared by the threads of one benchmark run: thread 0 makes it before the others start and
+// destroys it after they stop.
+std::unique_ptr<Fixture> fixture;
 
 void SetUp(absl::Duration max_batch_delay) {
-  fixture = new Fixture;
+  fixture = std::make_unique<Fixture>();
   fixture->dir = std::make_unique<testing::TempDir>();
   fixture->pki = std::make_unique<testing::TestPki>(fixture->dir->path());
   fixture->pki->MakeCa("CA");
@@ -49,8 +55,7 @@ void TearDown(benchmark::State& state) {
       stats.batches_written == 0
           ? 0.0
           : static_cast<double>(stats.records_written) / stats.batches_written;
-  delete fixture;
-  fixture = nullptr;
+  fixture.reset();
 }
 
 // Each thread appends one record and waits until it is durable, as a gateway reactor does.
@@ -88,6 +93,93 @@ void BM_AppendAsync(benchmark::State& state) {
   TearDown(state);
 }
 BENCHMARK(BM_AppendAsync)->UseRealTime();
+
+// A signer and its certificate, for the receipt benchmarks.
+struct ReceiptKeys {
+  testing::TempDir dir;
+  std::unique_ptr<CheckpointSigner> signer;
+  std::string certificate_pem;
+};
+
+std::unique_ptr<const ReceiptKeys> MakeReceiptKeys() {
+  auto keys = std::make_unique<ReceiptKeys>();
+  testing::TestPki pki(keys->dir.path());
+  pki.MakeCa("CA");
+  testing::KeyAndCert gateway = pki.MakeLeaf("CA", "gateway CL");
+  auto signer = CheckpointSigner::Load(gateway.key_file, gateway.cert_file);
+  if (!signer.ok()) std::abort();
+  keys->signer = *std::move(signer);
+  keys->certificate_pem = testing::ReadFileOrDie(gateway.cert_file);
+  return keys;
+}
+
+const ReceiptKeys& Keys() {
+  static const std::unique_ptr<const ReceiptKeys> keys = MakeReceiptKeys();
+  return *keys;
+}
+
+std::vector<v1::Receipt> BatchOfReceipts(int64_t n) {
+  std::vector<v1::Receipt> receipts(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    v1::Receipt& receipt = receipts[static_cast<size_t>(i)];
+    receipt.set_exchange_id("6f1c1a52-3c59-4d1e-9f0a-" + std::to_string(100000000000 + i));
+    receipt.set_gateway("CL");
+    receipt.set_request_digest(std::string(32, 'q'));
+    receipt.set_response_digest(std::string(32, static_cast<char>(i)));
+    receipt.set_agreement_digest(std::string(32, 'a'));
+    receipt.mutable_time()->set_seconds(1795000000);
+  }
+  return receipts;
+}
+
+// The provider gateway's side: the receipts of one audit batch signed with one signature over
+// their Merkle root. Items are receipts, so items/s compares batch sizes.
+void BM_SignReceiptBatch(benchmark::State& state) {
+  const ReceiptKeys& keys = Keys();
+  std::vector<v1::Receipt> receipts = BatchOfReceipts(state.range(0));
+  std::vector<v1::Receipt*> pointers;
+  for (v1::Receipt& receipt : receipts) pointers.push_back(&receipt);
+  for (auto _ : state) {
+    if (!SignReceiptBatch(*keys.signer, pointers).ok()) state.SkipWithError("signing failed");
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_SignReceiptBatch)->ArgName("batch")->Arg(1)->Arg(8)->Arg(64);
+
+// The consumer gateway's side: every receipt of a batch checked as it arrives, the first with
+// the signature check, the others against the remembered signature.
+void BM_VerifyReceiptBatch(benchmark::State& state) {
+  const ReceiptKeys& keys = Keys();
+  std::vector<std::vector<std::string>> batches;
+  for (int b = 0; b < 64; ++b) {
+    std::vector<v1::Receipt> receipts = BatchOfReceipts(state.range(0));
+    std::vector<v1::Receipt*> pointers;
+    for (v1::Receipt& receipt : receipts) pointers.push_back(&receipt);
+    if (!SignReceiptBatch(*keys.signer, pointers).ok()) std::abort();
+    batches.emplace_back();
+    for (const v1::Receipt& receipt : receipts)
+      batches.back().push_back(receipt.SerializeAsString());
+  }
+  size_t next = 0;
+  for (auto _ : state) {
+    // A fresh key each round, as if these batches were new: nothing remembered yet.
+    state.PauseTiming();
+    auto key = SignerKey::FromPem(keys.certificate_pem);
+    if (!key.ok()) std::abort();
+    state.ResumeTiming();
+    for (const std::string& serialized : batches[next++ % batches.size()]) {
+      v1::Receipt receipt;
+      receipt.ParseFromString(serialized);
+      if (!VerifyReceipt(serialized, **key, receipt.exchange_id(), receipt.request_digest(),
+                         receipt.response_digest())
+               .ok()) {
+        state.SkipWithError("a receipt did not verify");
+      }
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_VerifyReceiptBatch)->ArgName("batch")->Arg(1)->Arg(8)->Arg(64);
 
 }  // namespace
 }  // namespace pasarela::audit
