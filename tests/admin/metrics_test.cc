@@ -468,18 +468,26 @@ TEST(GatewayMetrics, ExposesEveryFamilyWithHelpAndType) {
   std::map<std::string, std::vector<Sample>> families = CheckExposition(metrics.Exposition());
   std::set<std::string> names;
   for (const auto& [name, samples] : families) names.insert(name);
-  EXPECT_EQ(names,
-            (std::set<std::string>{
-                "pasarela_exchanges_total", "pasarela_exchange_duration_seconds",
-                "pasarela_stage_duration_seconds", "pasarela_request_bytes_total",
-                "pasarela_response_bytes_total", "pasarela_categories_disclosed_total",
-                "pasarela_denials_total", "pasarela_policy_reloads_total",
-                "pasarela_policy_snapshot_age_seconds", "pasarela_audit_queue_depth",
-                "pasarela_audit_fsync_duration_seconds", "pasarela_audit_write_failures_total",
-                "pasarela_audit_records_total", "pasarela_audit_batches_total",
-                "pasarela_receipts_signed_total", "pasarela_receipt_signatures_total",
-                "pasarela_peer_connection_state", "pasarela_certificate_expiry_days",
-                "pasarela_crl_expiry_days", "pasarela_agreement_expiry_days"}));
+  EXPECT_EQ(names, (std::set<std::string>{"pasarela_exchanges_total",
+                                          "pasarela_exchange_duration_seconds",
+                                          "pasarela_stage_duration_seconds",
+                                          "pasarela_request_bytes_total",
+                                          "pasarela_response_bytes_total",
+                                          "pasarela_categories_disclosed_total",
+                                          "pasarela_denials_total",
+                                          "pasarela_policy_reloads_total",
+                                          "pasarela_policy_snapshot_age_seconds",
+                                          "pasarela_audit_queue_depth",
+                                          "pasarela_audit_fsync_duration_seconds",
+                                          "pasarela_audit_write_failures_total",
+                                          "pasarela_audit_records_total",
+                                          "pasarela_audit_batches_total",
+                                          "pasarela_receipts_signed_total",
+                                          "pasarela_receipt_signatures_total",
+                                          "pasarela_peer_connection_state",
+                                          "pasarela_certificate_expiry_days",
+                                          "pasarela_crl_expiry_days",
+                                          "pasarela_agreement_expiry_days"}));
   // Families with fixed series show them from the start.
   EXPECT_THAT(SampleLines(metrics.Exposition(), "pasarela_policy_reloads_total"),
               ElementsAre("pasarela_policy_reloads_total{result=\"failed\"} 0",
