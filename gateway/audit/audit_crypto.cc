@@ -5,7 +5,6 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
-#include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <sys/stat.h>
@@ -19,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "gateway/audit/receipt_batch.h"
+#include "gateway/audit/segment_format.h"
 
 namespace pasarela::audit {
 namespace {
@@ -236,9 +236,7 @@ absl::Status SignerKey::Verify(absl::string_view algorithm, absl::string_view tb
   PutField(algorithm, &memo_input);
   PutField(tbs, &memo_input);
   PutField(sig, &memo_input);
-  std::string digest(SHA256_DIGEST_LENGTH, '\0');
-  SHA256(reinterpret_cast<const unsigned char*>(memo_input.data()), memo_input.size(),
-         reinterpret_cast<unsigned char*>(digest.data()));
+  std::string digest = Sha256(memo_input);
   if (Remembered(digest)) return absl::OkStatus();
   EVP_PKEY* key = X509_get0_pubkey(certificate_);
   std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());

@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "gateway/audit/segment_format.h"
 
 namespace pasarela::audit {
 namespace {
@@ -16,10 +17,7 @@ constexpr size_t kHashBytes = SHA256_DIGEST_LENGTH;
 std::string PrefixedHash(char prefix, std::initializer_list<absl::string_view> parts) {
   std::string input(1, prefix);
   for (absl::string_view part : parts) input.append(part.data(), part.size());
-  std::string out(kHashBytes, '\0');
-  SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(),
-         reinterpret_cast<unsigned char*>(out.data()));
-  return out;
+  return Sha256(input);
 }
 
 std::string NodeHash(absl::string_view left, absl::string_view right) {
