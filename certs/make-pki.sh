@@ -21,7 +21,10 @@ usage() {
   cat >&2 <<'EOF'
 usage: make-pki.sh [-q] [--force] DIR SPEC...
        make-pki.sh [-q] revoke DIR CERT
+       make-pki.sh [-q] renew DIR CC OUT
 SPEC is a country code (AR) or a participant CC/CLASS/MEMBER[/SUBSYSTEM].
+renew issues gateway CC a new key and certificate from DIR's CA of CC and
+writes them to OUT.key and OUT.crt (each replaced by a rename, key first).
 EOF
   exit 2
 }
@@ -274,6 +277,39 @@ if [[ $1 == revoke ]]; then
   revoke_in_db "$issuer" "$cert"
   refresh_crl "$issuer"
   ((QUIET)) || printf 'revoked %s in %s\n' "$3" "$(show "$issuer/ca.crl")"
+  exit 0
+fi
+
+# ---------------------------------------------------------------- renew
+
+if [[ $1 == renew ]]; then
+  (($# == 4)) || usage
+  ((!FORCE)) || die 2 "--force makes no sense with renew"
+  [[ -d $2 ]] || die 2 "renew: no PKI directory $2"
+  [[ $3 =~ ^[A-Z]{2}$ ]] || die 2 "renew: bad country code '$3'"
+  out=$4
+  out_dir=$(dirname "$out")
+  [[ -d $out_dir ]] || die 2 "renew: no directory $out_dir"
+  out=$(cd "$out_dir" && pwd)/$(basename "$out")
+  enter_dir "$2"
+  cc=$3
+  [[ -s $DIR/$cc/ca.crt && -s $DIR/$cc/ca.key && -f $DIR/$cc/ca/index.txt ]] ||
+    die 2 "renew: $DIR_SHOWN has no CA of $cc"
+  start_work
+  write_ca_config "$DIR/$cc"
+  CA_FRESH=1 # issue() then always makes a new pair
+  quiet=$QUIET
+  QUIET=1 # issue() would name the temporary file
+  issue "$DIR/$cc" "$WORK/gateway" "/C=$cc/O=Pasarela demo/CN=Pasarela $cc gateway" \
+    "$(gateway_san "$cc")" "urn:pasarela:gateway:$cc, renewed" -days 730
+  QUIET=$quiet
+  # Temporary names beside OUT, so that each final mv is a rename on one filesystem.
+  (umask 077 && cp "$WORK/gateway.key" "$out.key.new")
+  cp "$WORK/gateway.crt" "$out.crt.new"
+  chmod 644 "$out.crt.new"
+  mv -f "$out.key.new" "$out.key"
+  mv -f "$out.crt.new" "$out.crt"
+  ((QUIET)) || printf 'renewed gateway %s: %s.crt, %s.key\n' "$cc" "$4" "$4"
   exit 0
 fi
 

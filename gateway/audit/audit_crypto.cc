@@ -151,33 +151,38 @@ absl::StatusOr<std::unique_ptr<CheckpointSigner>> CheckpointSigner::Load(
   if (!key_pem.ok()) return key_pem.status();
   absl::StatusOr<std::string> cert_pem = ReadWholeFile(cert_file, "audit signing certificate");
   if (!cert_pem.ok()) return cert_pem.status();
+  return FromPem(*key_pem, *std::move(cert_pem), key_file, cert_file);
+}
 
+absl::StatusOr<std::unique_ptr<CheckpointSigner>> CheckpointSigner::FromPem(
+    absl::string_view key_pem, std::string cert_pem, absl::string_view key_name,
+    absl::string_view cert_name) {
   std::unique_ptr<BIO, BioFree> bio(
-      BIO_new_mem_buf(key_pem->data(), static_cast<int>(key_pem->size())));
+      BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size())));
   // No passphrase callback: an encrypted key fails here rather than prompting.
   std::unique_ptr<EVP_PKEY, PkeyFree> key(PEM_read_bio_PrivateKey(
       bio.get(), nullptr, [](char*, int, int, void*) { return 0; }, nullptr));
   if (key == nullptr) {
     return absl::InvalidArgumentError(
-        absl::StrCat("audit signing key ", key_file, ": not a PEM private key: ", OpenSslError()));
+        absl::StrCat("audit signing key ", key_name, ": not a PEM private key: ", OpenSslError()));
   }
   std::string algorithm = AlgorithmFor(key.get());
   if (algorithm.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "audit signing key ", key_file, ": unsupported key type (use ECDSA, Ed25519 or RSA)"));
+        "audit signing key ", key_name, ": unsupported key type (use ECDSA, Ed25519 or RSA)"));
   }
-  std::vector<X509Ptr> certs = ParseCertificates(*cert_pem);
+  std::vector<X509Ptr> certs = ParseCertificates(cert_pem);
   if (certs.empty()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("audit signing certificate ", cert_file, ": no PEM certificate found"));
+        absl::StrCat("audit signing certificate ", cert_name, ": no PEM certificate found"));
   }
   if (X509_check_private_key(certs.front().get(), key.get()) != 1) {
     ERR_clear_error();
-    return absl::InvalidArgumentError(absl::StrCat("audit signing key ", key_file,
-                                                   " does not match the certificate ", cert_file));
+    return absl::InvalidArgumentError(absl::StrCat("audit signing key ", key_name,
+                                                   " does not match the certificate ", cert_name));
   }
   return std::unique_ptr<CheckpointSigner>(
-      new CheckpointSigner(key.release(), std::move(algorithm), *std::move(cert_pem)));
+      new CheckpointSigner(key.release(), std::move(algorithm), std::move(cert_pem)));
 }
 
 CheckpointSigner::~CheckpointSigner() { EVP_PKEY_free(key_); }

@@ -58,6 +58,11 @@ class CheckpointSigner {
   // and the PEM certificate, optionally followed by intermediates, whose public key it matches.
   static absl::StatusOr<std::unique_ptr<CheckpointSigner>> Load(const std::string& key_file,
                                                                 const std::string& cert_file);
+  // The same from PEM already read; `key_name` and `cert_name` name them in errors.
+  static absl::StatusOr<std::unique_ptr<CheckpointSigner>> FromPem(absl::string_view key_pem,
+                                                                   std::string cert_pem,
+                                                                   absl::string_view key_name,
+                                                                   absl::string_view cert_name);
   ~CheckpointSigner();
   CheckpointSigner(const CheckpointSigner&) = delete;
   CheckpointSigner& operator=(const CheckpointSigner&) = delete;
@@ -71,6 +76,8 @@ class CheckpointSigner {
 
   // "ecdsa-sha256", "ed25519" or "rsa-pkcs1-sha256".
   const std::string& algorithm() const { return algorithm_; }
+  // The signer's certificate, followed by any intermediates, as loaded.
+  const std::string& certificate_pem() const { return certificate_pem_; }
 
  private:
   CheckpointSigner(EVP_PKEY* key, std::string algorithm, std::string certificate_pem)

@@ -32,10 +32,7 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(AuditLogOptions options
     options.directory.pop_back();
   }
   std::unique_ptr<AuditLog> log(new AuditLog(std::move(options)));
-  absl::StatusOr<std::unique_ptr<CheckpointSigner>> signer =
-      CheckpointSigner::Load(log->options_.signing_key_file, log->options_.signing_cert_file);
-  if (!signer.ok()) return signer.status();
-  log->signer_ = *std::move(signer);
+  if (absl::Status s = log->LoadCheckpointSigner(log->options_); !s.ok()) return s;
   log->fs_ = log->options_.file_system ? log->options_.file_system : NewPosixAuditFileSystem();
   if (absl::Status s = log->Recover(); !s.ok()) return s;
   log->StartWriter();
@@ -228,7 +225,8 @@ void AuditLog::WriteBatch(std::deque<Pending>* batch) {
 }
 
 absl::Status AuditLog::EncodeCheckpoint(ChainState* chain, std::string* out) {
-  absl::StatusOr<std::string> payload = SealChain(*signer_, options_.gateway, absl::Now(), chain);
+  absl::StatusOr<std::string> payload =
+      SealChain(*checkpoint_signer(), options_.gateway, absl::Now(), chain);
   if (!payload.ok()) return payload.status();
   AppendEntry(EntryType::kCheckpoint, *payload, out);
   return absl::OkStatus();

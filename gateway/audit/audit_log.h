@@ -134,7 +134,6 @@ class AuditLog : public GroupCommitSink {
 
   const AuditLogOptions options_;
   std::shared_ptr<AuditFileSystem> fs_;
-  std::unique_ptr<CheckpointSigner> signer_;
   AuditOpenReport open_report_;
 
   // Writer-thread state (see ChainState).

@@ -77,6 +77,16 @@ struct Table {
   std::vector<std::vector<std::string>> rows;
 };
 
+// Policy reloads or certificate changes, one row each.
+Table ChangesTable(std::string title, const std::vector<PolicyReload>& changes) {
+  Table t{
+      std::move(title), {"time", "gateway", "policy", "detail"}, {false, false, false, false}, {}};
+  for (const PolicyReload& r : changes) {
+    t.rows.push_back({FormatInstant(r.time), r.gateway, r.policy_digest_hex, r.detail});
+  }
+  return t;
+}
+
 std::vector<Table> Tables(const ReportData& d) {
   std::vector<Table> tables;
   {
@@ -140,15 +150,9 @@ std::vector<Table> Tables(const ReportData& d) {
     }
     tables.push_back(std::move(t));
   }
-  {
-    Table t{"Policy reloads",
-            {"time", "gateway", "policy", "detail"},
-            {false, false, false, false},
-            {}};
-    for (const PolicyReload& r : d.reloads) {
-      t.rows.push_back({FormatInstant(r.time), r.gateway, r.policy_digest_hex, r.detail});
-    }
-    tables.push_back(std::move(t));
+  tables.push_back(ChangesTable("Policy reloads", d.reloads));
+  if (!d.certificate_changes.empty()) {
+    tables.push_back(ChangesTable("Gateway certificate changes", d.certificate_changes));
   }
   return tables;
 }
@@ -349,7 +353,9 @@ void ReportBuilder::Add(const v1::AuditRecord& r) {
   const absl::Time time = FromTimestamp(r.time());
   if (time < data_.from || time >= data_.to) return;
   const bool exchange = r.direction() == v1::CONSUMER_SIDE || r.direction() == v1::PROVIDER_SIDE;
-  if (!exchange && r.direction() != v1::POLICY_RELOAD) return;
+  if (!exchange && r.direction() != v1::POLICY_RELOAD && r.direction() != v1::IDENTITY_CHANGE) {
+    return;
+  }
   if (exchange &&
       !seen_.emplace(r.gateway(), r.exchange_id(), static_cast<int>(r.direction())).second) {
     ++data_.duplicates;
@@ -368,7 +374,8 @@ void ReportBuilder::Add(const v1::AuditRecord& r) {
     reload.gateway = r.gateway();
     reload.policy_digest_hex = absl::BytesToHexString(r.policy_digest()).substr(0, 12);
     reload.detail = r.deciding_rule();
-    data_.reloads.push_back(std::move(reload));
+    (r.direction() == v1::IDENTITY_CHANGE ? data_.certificate_changes : data_.reloads)
+        .push_back(std::move(reload));
     return;
   }
   const bool allowed = r.decision() == v1::ALLOW;
@@ -400,6 +407,8 @@ ReportData ReportBuilder::Finish() {
     data_.latency_by_agreement[agreement] = SummariseLatencies(&values);
   }
   std::stable_sort(data_.reloads.begin(), data_.reloads.end(),
+                   [](const PolicyReload& a, const PolicyReload& b) { return a.time < b.time; });
+  std::stable_sort(data_.certificate_changes.begin(), data_.certificate_changes.end(),
                    [](const PolicyReload& a, const PolicyReload& b) { return a.time < b.time; });
   return std::move(data_);
 }

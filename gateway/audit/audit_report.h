@@ -87,6 +87,8 @@ struct ReportData {
   std::map<std::string, LatencySummary> latency_by_agreement;
   std::map<std::string, ExchangeCounts> by_method;
   std::vector<PolicyReload> reloads;
+  // Replacements of a gateway's own certificate (IDENTITY_CHANGE records), in the same form.
+  std::vector<PolicyReload> certificate_changes;
 };
 
 // Builds a ReportData from records in any order.

@@ -107,6 +107,11 @@ class AuditSink {
   virtual void AppendWithReceipt(v1::AuditRecord record, std::shared_ptr<v1::Receipt> receipt,
                                  const CheckpointSigner* signer, DurableCallback done) = 0;
 
+  // From the next checkpoint on, checkpoints are signed by `signer` (the gateway's certificate and
+  // key were replaced while it runs). Checkpoints already written keep their signer: each carries
+  // its own certificate. REQUIRES: `signer` is not null.
+  virtual void ReplaceCheckpointSigner(std::shared_ptr<const CheckpointSigner> signer) = 0;
+
   // Append, then blocks until the record is durable or refused; returns what `done` would get.
   // REQUIRES: not called from a DurableCallback.
   absl::Status AppendAndWait(v1::AuditRecord record);

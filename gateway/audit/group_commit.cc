@@ -13,6 +13,24 @@ GroupCommitSink::~GroupCommitSink() { Close().IgnoreError(); }
 
 void GroupCommitSink::StartWriter() { writer_ = std::thread(&GroupCommitSink::WriterLoop, this); }
 
+absl::Status GroupCommitSink::LoadCheckpointSigner(const AuditSinkOptions& options) {
+  absl::StatusOr<std::unique_ptr<CheckpointSigner>> signer =
+      CheckpointSigner::Load(options.signing_key_file, options.signing_cert_file);
+  if (!signer.ok()) return signer.status();
+  ReplaceCheckpointSigner(*std::move(signer));
+  return absl::OkStatus();
+}
+
+void GroupCommitSink::ReplaceCheckpointSigner(std::shared_ptr<const CheckpointSigner> signer) {
+  AnnotatedMutexLock lock(&signer_mu_);
+  checkpoint_signer_ = std::move(signer);
+}
+
+std::shared_ptr<const CheckpointSigner> GroupCommitSink::checkpoint_signer() const {
+  AnnotatedMutexLock lock(&signer_mu_);
+  return checkpoint_signer_;
+}
+
 void GroupCommitSink::Append(v1::AuditRecord record, DurableCallback done) {
   Enqueue(Pending{std::move(record), std::move(done), absl::Time(), nullptr, nullptr});
 }

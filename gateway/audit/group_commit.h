@@ -39,6 +39,7 @@ class GroupCommitSink : public AuditSink {
   void AppendWithReceipt(v1::AuditRecord record, std::shared_ptr<v1::Receipt> receipt,
                          const CheckpointSigner* signer, DurableCallback done) override;
   absl::Status Close() override;
+  void ReplaceCheckpointSigner(std::shared_ptr<const CheckpointSigner> signer) override;
   bool healthy() const override;
   AuditLogStats stats() const override;
 
@@ -57,6 +58,11 @@ class GroupCommitSink : public AuditSink {
 
   // Starts the writer thread, once the subclass has opened its store.
   void StartWriter();
+
+  // Loads the checkpoint signer named by the options (at Open).
+  absl::Status LoadCheckpointSigner(const AuditSinkOptions& options);
+  // The signer of the next checkpoint. Any thread.
+  std::shared_ptr<const CheckpointSigner> checkpoint_signer() const;
 
   // Hooks, on the writer thread.
   // Writes `batch` durably and answers each appender (Refuse on failure).
@@ -107,6 +113,9 @@ class GroupCommitSink : public AuditSink {
   bool healthy_ ABSL_GUARDED_BY(mu_) = true;
   absl::Status unhealthy_status_ ABSL_GUARDED_BY(mu_);
   AuditLogStats stats_ ABSL_GUARDED_BY(mu_);
+
+  mutable AnnotatedMutex signer_mu_;
+  std::shared_ptr<const CheckpointSigner> checkpoint_signer_ ABSL_GUARDED_BY(signer_mu_);
 
   std::thread writer_;
 };

@@ -86,10 +86,7 @@ absl::StatusOr<std::unique_ptr<PostgresAuditSink>> PostgresAuditSink::Open(
     if (!conninfo.ok()) return conninfo.status();
     sink->conninfo_ = *std::move(conninfo);
   }
-  absl::StatusOr<std::unique_ptr<CheckpointSigner>> signer =
-      CheckpointSigner::Load(o.signing_key_file, o.signing_cert_file);
-  if (!signer.ok()) return signer.status();
-  sink->signer_ = *std::move(signer);
+  if (absl::Status s = sink->LoadCheckpointSigner(o); !s.ok()) return s;
   absl::StatusOr<std::unique_ptr<PgConnection>> conn = PgConnection::Connect(sink->conninfo_);
   if (!conn.ok()) return conn.status();
   sink->conn_ = *std::move(conn);
@@ -182,7 +179,7 @@ absl::StatusOr<uint64_t> PostgresAuditSink::TransactLocked(std::deque<Pending>* 
   uint64_t checkpoints = 0;
   auto add_checkpoint = [&]() -> absl::Status {
     const uint64_t sealed = head.last_sequence;
-    absl::StatusOr<std::string> payload = SealChain(*signer_, gateway, now, &head);
+    absl::StatusOr<std::string> payload = SealChain(*checkpoint_signer(), gateway, now, &head);
     if (!payload.ok()) return payload.status();
     google::protobuf::Timestamp t;
     SetTimestamp(now, &t);

@@ -83,7 +83,6 @@ class PostgresAuditSink : public GroupCommitSink {
 
   const PostgresSinkOptions options_;
   std::string conninfo_;
-  std::unique_ptr<CheckpointSigner> signer_;
 
   // Writer-thread state.
   std::unique_ptr<PgConnection> conn_;  // null after a failure, until recovery

@@ -31,8 +31,12 @@ namespace {
 constexpr char kGetPersonMethod[] = "pasarela.identity.v1.IdentityService/GetPerson";
 constexpr char kVerifyIdentityMethod[] = "pasarela.identity.v1.IdentityService/VerifyIdentity";
 
-// Trailing metadata of the provider gateway's answer: its signed receipt (binary, hence -bin).
+// Trailing metadata of the provider gateway's answer: its signed receipt (binary, hence -bin)...
 constexpr char kReceiptKey[] = "x-pasarela-receipt-bin";
+// ...and the certificate (PEM) whose key signed it. The consumer gateway checks it through its
+// trust store: after the provider gateway replaces its certificate, a connection opened before
+// still presents the old one.
+constexpr char kReceiptSignerKey[] = "x-pasarela-receipt-signer-bin";
 
 std::string Sha256(absl::string_view bytes) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
@@ -699,18 +703,37 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     Answer(grpc::Status::OK, /*with_response=*/true);
   }
 
-  // The provider gateway's receipt must verify against the certificate it presented in the TLS
-  // handshake and cover the request this gateway sent and the response it received.
+  // The provider gateway's receipt must verify against the provider gateway's certificate and
+  // cover the request this gateway sent and the response it received. The certificate is the one
+  // named beside the receipt, which must be the provider gateway's by this gateway's trust store
+  // (chain, validity, revocation, urn:pasarela:gateway:CC), else the one it presented in the TLS
+  // handshake (a gateway that does not name its signer).
   absl::Status CheckReceipt(const std::multimap<grpc::string_ref, grpc::string_ref>& trailers) {
     std::string receipt = HeaderValue(trailers, kReceiptKey);
     std::string peer_name = absl::StrCat("gateway ", route_.upstream);
     if (receipt.empty()) {
       return absl::InternalError(absl::StrCat(peer_name, " answered without a signed receipt"));
     }
-    std::vector<grpc::string_ref> certs =
-        upstream_context_->auth_context()->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
-    if (certs.empty()) return absl::InternalError("no peer certificate to verify the receipt");
-    const absl::string_view pem(certs.front().data(), certs.front().size());
+    const std::string named_signer = HeaderValue(trailers, kReceiptSignerKey);
+    absl::string_view pem = named_signer;
+    if (!named_signer.empty()) {
+      absl::StatusOr<VerifiedPeer> signer =
+          runtime_->authenticator(ListenerRole::kFederation).AuthenticatePem(pem, absl::Now());
+      if (!signer.ok()) {
+        return absl::InternalError(
+            absl::StrCat("the receipt of ", peer_name,
+                         " names a signer that does not verify: ", signer.status().message()));
+      }
+      if (signer->gateway_country != route_.upstream) {
+        return absl::InternalError(absl::StrCat("the receipt of ", peer_name, " names ",
+                                                signer->Describe(), " as its signer"));
+      }
+    } else {
+      std::vector<grpc::string_ref> certs =
+          upstream_context_->auth_context()->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
+      if (certs.empty()) return absl::InternalError("no peer certificate to verify the receipt");
+      pem = absl::string_view(certs.front().data(), certs.front().size());
+    }
     absl::StatusOr<std::shared_ptr<const audit::SignerKey>> key =
         services_.receipt_keys != nullptr ? services_.receipt_keys->Get(pem)
                                           : audit::SignerKey::FromPem(pem);
@@ -792,8 +815,9 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   void Answer(const grpc::Status& status, bool with_response) {
     absl::Time audit_started = absl::Now();
     std::shared_ptr<audit::v1::Receipt> receipt;
-    if (role_ == ListenerRole::kFederation && services_.receipt_signer != nullptr) {
+    if (role_ == ListenerRole::kFederation && services_.identity != nullptr) {
       receipt = NewReceipt(status);
+      receipt_signer_ = services_.identity->current();
     }
     auto durable_done = [this, status, with_response, audit_started,
                          receipt](absl::Status durable) {
@@ -801,8 +825,9 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       Answered(durable, status, with_response, receipt.get());
     };
     if (receipt != nullptr) {
-      services_.audit->AppendWithReceipt(BuildRecord(status), receipt, services_.receipt_signer,
-                                         std::move(durable_done));
+      // GatewayIdentity keeps every signer it installed, so the raw pointer outlives the sink.
+      services_.audit->AppendWithReceipt(BuildRecord(status), receipt,
+                                         receipt_signer_->signer.get(), std::move(durable_done));
     } else {
       services_.audit->Append(BuildRecord(status), std::move(durable_done));
     }
@@ -831,7 +856,10 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   }
 
   void Complete(const grpc::Status& status, bool with_response) {
-    if (!signed_receipt_.empty()) context_->AddTrailingMetadata(kReceiptKey, signed_receipt_);
+    if (!signed_receipt_.empty()) {
+      context_->AddTrailingMetadata(kReceiptKey, signed_receipt_);
+      context_->AddTrailingMetadata(kReceiptSignerKey, receipt_signer_->signer->certificate_pem());
+    }
     if (!relayed_) {
       context_->AddTrailingMetadata(kAnsweredByKey, runtime_->snapshot().gateway().country);
     }
@@ -892,8 +920,9 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   std::string response_digest_;
   std::string subject_pseudonym_;
   std::string receipt_;
-  // This gateway's receipt for its answer (provider side).
+  // This gateway's receipt for its answer (provider side), and the pair that signs it.
   std::string signed_receipt_;
+  std::shared_ptr<const GatewayCredentials> receipt_signer_;
   // What the answer disclosed, by field path and category (never values), for the audit record.
   struct Disclosed {
     std::string path;

@@ -17,17 +17,19 @@
 #include "gateway/audit/audit_sink.h"
 #include "gateway/audit/signer_key_cache.h"
 #include "gateway/net/caller_authenticator.h"
+#include "gateway/net/gateway_identity.h"
 #include "gateway/net/gateway_runtime.h"
 #include "gateway/net/in_flight_limiter.h"
 
 namespace pasarela {
 
 // What every call needs that does not change with the policy: the audit trail, the key of the
-// subject pseudonyms, and the gateway's key for signing receipts.
+// subject pseudonyms, and the gateway's own certificate and key, which sign its receipts.
 struct ExchangeServices {
   audit::AuditSink* audit = nullptr;
   std::string pseudonym_key;
-  const audit::CheckpointSigner* receipt_signer = nullptr;
+  // Null: no receipts are signed.
+  const GatewayIdentity* identity = nullptr;
   // The parsed keys of the peer gateways whose receipts this gateway checks.
   audit::SignerKeyCache* receipt_keys = nullptr;
   std::string country;

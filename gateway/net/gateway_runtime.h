@@ -40,6 +40,8 @@ class GatewayRuntime {
   const CallerAuthenticator& authenticator(ListenerRole role) const {
     return role == ListenerRole::kAgency ? *agency_authenticator_ : *federation_authenticator_;
   }
+  // The trust store of the gateway's own country's CA (the agency listener's).
+  const TrustStore& own_country_trust() const { return *agency_trust_; }
   const Upstreams& upstreams() const { return *upstreams_; }
   QuotaLimiter& quota() const { return *quota_; }
   // The personal-data minimiser of agreement `id`, or null.

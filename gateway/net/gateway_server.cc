@@ -4,6 +4,7 @@
 #include <grpcpp/server_builder.h>
 
 #include <algorithm>
+#include <map>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -58,6 +59,27 @@ void SetSinkOptions(const GatewayConfig& config, audit::AuditSinkOptions* option
   options->max_batch_delay = config.audit_max_batch_delay;
 }
 
+// The CA bundle each listener names to its clients: the own country's CA to agencies, the other
+// countries' CAs to peer gateways. The verifier decides; these are hints for the client's choice.
+std::map<std::string, std::string> ListenerRoots(const PolicySnapshot& snapshot) {
+  std::map<std::string, std::string> roots = {{ListenerRoleName(ListenerRole::kAgency), ""},
+                                              {ListenerRoleName(ListenerRole::kFederation), ""}};
+  for (const FederationCountry& country : snapshot.federation().countries) {
+    const bool own_country = country.code == snapshot.gateway().country;
+    absl::StatusOr<std::string> pem = ReadFileToString(country.ca_file);
+    if (!pem.ok()) continue;
+    roots[ListenerRoleName(own_country ? ListenerRole::kAgency : ListenerRole::kFederation)] +=
+        *pem;
+  }
+  return roots;
+}
+
+std::string DescribeCredentials(const GatewayCredentials& credentials) {
+  return absl::StrCat(
+      "serial ", credentials.serial_hex, ", valid until ",
+      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", credentials.not_after, absl::UTCTimeZone()));
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(std::string config_path,
@@ -72,21 +94,18 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(std::string 
 absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
   startup_config_ = snapshot->gateway();
   const GatewayConfig& config = startup_config_;
-  absl::StatusOr<TlsIdentity> identity = LoadTlsIdentity(config.certificate_file, config.key_file);
+  absl::StatusOr<std::unique_ptr<GatewayIdentity>> identity =
+      GatewayIdentity::Load(config.country, config.certificate_file, config.key_file);
   if (!identity.ok()) return identity.status();
   identity_ = *std::move(identity);
-
-  // The gateway's own certificate must name it: a misplaced file is caught here, not by peers.
-  absl::StatusOr<Certificate> own = Certificate::FromPem(identity_.certificate_pem);
-  if (!own.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(config.certificate_file, ": ", own.status().message()));
-  }
-  std::vector<std::string> uris = own->UriSans();
-  if (std::find(uris.begin(), uris.end(), GatewayUri(config.country)) == uris.end()) {
-    return absl::InvalidArgumentError(absl::StrCat(config.certificate_file, " does not name ",
-                                                   GatewayUri(config.country),
-                                                   ": it is not this gateway's certificate"));
+  absl::StatusOr<std::unique_ptr<LiveTlsFiles>> listener_files = LiveTlsFiles::Create();
+  if (!listener_files.ok()) return listener_files.status();
+  listener_files_ = *std::move(listener_files);
+  {
+    absl::MutexLock lock(&reload_mu_);
+    if (absl::Status published = PublishListenerFiles(*snapshot); !published.ok()) {
+      return published;
+    }
   }
 
   absl::Status audit = OpenAudit(config);
@@ -96,7 +115,7 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
   if (!quota.ok()) return quota.status();
   quota_ = *std::move(quota);
   absl::StatusOr<GatewayRuntimePtr> runtime =
-      GatewayRuntime::Build(snapshot, identity_, *quota_, services_.pseudonym_key);
+      GatewayRuntime::Build(snapshot, identity_->current()->tls, *quota_, services_.pseudonym_key);
   if (!runtime.ok()) return runtime.status();
   runtime_.Set(*std::move(runtime));
   reflection_snapshot_ = snapshot;
@@ -126,17 +145,16 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
     auto verifier =
         grpc::experimental::ExternalCertificateVerifier::Create<ClientCertificateVerifier>(runtime_,
                                                                                            role);
-    // The root bundle only names acceptable CAs to clients; the verifier decides.
-    std::string roots;
-    for (const FederationCountry& country : snapshot->federation().countries) {
-      bool own_country = country.code == config.country;
-      if (own_country == (role == ListenerRole::kAgency)) {
-        absl::StatusOr<std::string> pem = ReadFileToString(country.ca_file);
-        if (pem.ok()) roots += *pem;
-      }
-    }
+    const std::string roots_name = ListenerRoleName(role);
+    const std::string roots_file = ListenerRoots(*snapshot)[roots_name].empty()
+                                       ? std::string()
+                                       : listener_files_->roots_file(roots_name);
     grpc::ServerBuilder builder;
-    builder.AddListeningPort(address, MakeServerCredentials(identity_, roots, verifier), port);
+    builder.AddListeningPort(
+        address,
+        MakeServerCredentials(listener_files_->key_file(), listener_files_->certificate_file(),
+                              roots_file, verifier),
+        port);
     builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_message_bytes));
     builder.SetMaxSendMessageSize(static_cast<int>(config.max_message_bytes));
     builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE,
@@ -169,6 +187,10 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
   absl::Duration interval = config.crl_refresh_interval;
   refresher_ = std::thread([this, interval] {
     while (!stop_refresh_.WaitForNotificationWithTimeout(interval)) {
+      {
+        absl::MutexLock lock(&reload_mu_);
+        RefreshIdentity();
+      }
       GatewayRuntimePtr runtime = runtime_.Get();
       runtime->RefreshRevocationLists();
       UpdateHealth();
@@ -185,9 +207,13 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
       metrics_->SetExpiries(admin::ExpiryKind::kCrl, std::move(crls));
     }
   });
-  std::vector<std::string> watched = {config.policy_dir,
-                                      config_path_.substr(0, config_path_.rfind('/') + 1)};
-  if (watched[1].empty()) watched[1] = ".";
+  // The policy, gateway.yaml, and the gateway's own certificate and key.
+  std::vector<std::string> watched = {config.policy_dir};
+  for (const std::string& file : {config_path_, config.certificate_file, config.key_file}) {
+    std::string dir = file.substr(0, file.rfind('/') + 1);
+    if (dir.empty()) dir = ".";
+    if (std::find(watched.begin(), watched.end(), dir) == watched.end()) watched.push_back(dir);
+  }
   absl::StatusOr<std::unique_ptr<PolicyWatcher>> watcher =
       PolicyWatcher::Start(watched, absl::Milliseconds(200), [this] { (void)Reload(); });
   if (watcher.ok()) {
@@ -205,10 +231,6 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
 absl::Status GatewayServer::OpenAudit(const GatewayConfig& config) {
   absl::StatusOr<std::string> key = audit::ReadPseudonymKeyFile(config.pseudonym_key_file);
   if (!key.ok()) return key.status();
-  absl::StatusOr<std::unique_ptr<audit::CheckpointSigner>> signer =
-      audit::CheckpointSigner::Load(config.key_file, config.certificate_file);
-  if (!signer.ok()) return signer.status();
-  receipt_signer_ = *std::move(signer);
   if (config.audit_sink == "postgresql") {
     audit::PostgresSinkOptions options;
     SetSinkOptions(config, &options);
@@ -253,7 +275,7 @@ absl::Status GatewayServer::OpenAudit(const GatewayConfig& config) {
   }
   services_.audit = audit_.get();
   services_.pseudonym_key = *std::move(key);
-  services_.receipt_signer = receipt_signer_.get();
+  services_.identity = identity_.get();
   services_.receipt_keys = &receipt_keys_;
   services_.country = config.country;
   services_.in_flight = in_flight_.get();
@@ -284,8 +306,7 @@ absl::Status GatewayServer::StartAdmin(const GatewayConfig& config) {
 void GatewayServer::UpdateExpiries(const PolicySnapshot& snapshot) {
   metrics_->SetAgreementExpiries(snapshot.agreements().agreements());
   std::vector<admin::Expiry> certificates;
-  absl::StatusOr<Certificate> own = Certificate::FromPem(identity_.certificate_pem);
-  if (own.ok()) certificates.push_back({"gateway", own->not_after()});
+  certificates.push_back({"gateway", identity_->current()->not_after});
   for (const FederationCountry& country : snapshot.federation().countries) {
     absl::StatusOr<Certificate> ca = Certificate::FromPemFile(country.ca_file);
     if (ca.ok()) certificates.push_back({absl::StrCat("ca-", country.code), ca->not_after()});
@@ -323,6 +344,7 @@ absl::Status GatewayServer::Reload() {
                           status.message()));
     return status;
   };
+  RefreshIdentity();
   absl::StatusOr<PolicySnapshotPtr> snapshot = LoadPolicySnapshot(config_path_);
   if (!snapshot.ok()) return fail(snapshot.status());
   GatewayRuntimePtr current = runtime_.Get();
@@ -333,9 +355,13 @@ absl::Status GatewayServer::Reload() {
         config_path_, ": ", restart_only, " changed; these take effect only on restart")));
   }
   absl::StatusOr<GatewayRuntimePtr> runtime =
-      GatewayRuntime::Build(*snapshot, identity_, *quota_, services_.pseudonym_key);
+      GatewayRuntime::Build(*snapshot, identity_->current()->tls, *quota_, services_.pseudonym_key);
   if (!runtime.ok()) return fail(runtime.status());
   runtime_.Set(*std::move(runtime));
+  if (absl::Status published = PublishListenerFiles(**snapshot); !published.ok()) {
+    LogError(
+        absl::StrCat("listeners keep the CAs they named before the reload: ", published.message()));
+  }
   absl::flat_hash_set<std::string> agreement_ids;
   for (const auto& agreement : (*snapshot)->agreements().agreements()) {
     agreement_ids.insert(agreement->id);
@@ -354,6 +380,72 @@ absl::Status GatewayServer::Reload() {
   LogInfo(absl::StrCat("policy reloaded: ", current->snapshot().digest().substr(0, 12), " -> ",
                        (*snapshot)->digest().substr(0, 12)));
   return absl::OkStatus();
+}
+
+absl::Status GatewayServer::PublishListenerFiles(const PolicySnapshot& snapshot) {
+  return listener_files_->Publish(identity_->current()->tls, ListenerRoots(snapshot));
+}
+
+void GatewayServer::RefreshIdentity() {
+  absl::StatusOr<std::shared_ptr<const GatewayCredentials>> checked = identity_->Check();
+  const std::string files =
+      absl::StrCat(identity_->certificate_file(), " and ", identity_->key_file());
+  std::shared_ptr<const GatewayCredentials> in_force = identity_->current();
+  if (!checked.ok()) {
+    LogError(absl::StrCat("gateway certificate not replaced, ", DescribeCredentials(*in_force),
+                          " stays in force: ", checked.status().message()));
+    return;
+  }
+  std::shared_ptr<const GatewayCredentials> replacement = *std::move(checked);
+  if (replacement == nullptr) return;
+  GatewayRuntimePtr current = runtime_.Get();
+  // Peers would refuse a certificate that this gateway's own CA did not issue, or that is expired
+  // or revoked: keep the pair that works.
+  absl::StatusOr<VerifiedPeer> verified =
+      current->own_country_trust().Verify(replacement->tls.certificate_pem, absl::Now());
+  if (!verified.ok()) {
+    identity_->Refuse(*replacement);
+    LogError(absl::StrCat("gateway certificate not replaced, ", DescribeCredentials(*in_force),
+                          " stays in force: the new certificate in ", identity_->certificate_file(),
+                          " (", DescribeCredentials(*replacement),
+                          ") does not verify against the CA of ", startup_config_.country, ": ",
+                          verified.status().message()));
+    return;
+  }
+  absl::StatusOr<GatewayRuntimePtr> runtime = GatewayRuntime::Build(
+      current->snapshot_ptr(), replacement->tls, *quota_, services_.pseudonym_key);
+  if (!runtime.ok()) {
+    identity_->Refuse(*replacement);
+    LogError(absl::StrCat("gateway certificate not replaced: ", runtime.status().message()));
+    return;
+  }
+  // The listeners take the files within kListenerCertificateRefreshSeconds; new connections to
+  // peers present the new certificate at once; receipts and checkpoints are signed with the new
+  // key from now on. Connections opened before keep the certificate they were opened with.
+  if (absl::Status published =
+          listener_files_->Publish(replacement->tls, ListenerRoots(current->snapshot()));
+      !published.ok()) {
+    identity_->Refuse(*replacement);
+    LogError(absl::StrCat("gateway certificate not replaced: ", published.message()));
+    return;
+  }
+  identity_->Install(replacement);
+  runtime_.Set(*std::move(runtime));
+  audit_->ReplaceCheckpointSigner(replacement->signer);
+  UpdateExpiries(current->snapshot());
+  const std::string change =
+      absl::StrCat("gateway certificate replaced from ", files, ": ",
+                   DescribeCredentials(*in_force), " -> ", DescribeCredentials(*replacement));
+  audit::v1::AuditRecord record;
+  record.set_direction(audit::v1::IDENTITY_CHANGE);
+  record.set_policy_digest(absl::HexStringToBytes(current->snapshot().digest()));
+  record.set_deciding_rule(change);
+  audit_->Append(std::move(record), [](absl::Status durable) {
+    if (!durable.ok()) {
+      LogError(absl::StrCat("gateway certificate change not recorded: ", durable.message()));
+    }
+  });
+  LogInfo(change);
 }
 
 std::string GatewayServer::agency_address() const {

@@ -2,9 +2,11 @@
 // them, health and reflection, the background refresh of revocation lists, and policy reloads.
 //
 // Start() returns once both listeners accept calls. Reload() builds a new runtime from the policy
-// files and swaps it in atomically; a reload that fails changes nothing. Shutdown() stops
-// accepting, lets calls in flight finish within the drain timeout, then cancels the rest.
-// Thread-safe.
+// files and swaps it in atomically; a reload that fails changes nothing. The gateway's own
+// certificate and key files are looked at on every reload and every CRL refresh; a replaced pair
+// that passes the checks takes over the listeners, the peer channels, receipts and audit
+// checkpoints (GatewayIdentity, LiveTlsFiles). Shutdown() stops accepting, lets calls in flight
+// finish within the drain timeout, then cancels the rest. Thread-safe.
 #ifndef PASARELA_GATEWAY_NET_GATEWAY_SERVER_H_
 #define PASARELA_GATEWAY_NET_GATEWAY_SERVER_H_
 
@@ -23,7 +25,9 @@
 #include "gateway/admin/gateway_metrics.h"
 #include "gateway/admin/reflection_service.h"
 #include "gateway/net/exchange_service.h"
+#include "gateway/net/gateway_identity.h"
 #include "gateway/net/gateway_runtime.h"
+#include "gateway/net/live_tls_files.h"
 #include "gateway/net/tls.h"
 #include "gateway/policy/policy_watcher.h"
 
@@ -59,12 +63,17 @@ class GatewayServer {
   void UpdateExpiries(const PolicySnapshot& snapshot);
   // Health follows the audit trail: NOT_SERVING while it cannot be written.
   void UpdateHealth();
+  // Writes the listeners' files: the identity in force and the CA bundles of `snapshot`.
+  absl::Status PublishListenerFiles(const PolicySnapshot& snapshot)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(reload_mu_);
+  // Takes a replaced certificate and key if they pass the checks; logs what it did or refused.
+  void RefreshIdentity() ABSL_EXCLUSIVE_LOCKS_REQUIRED(reload_mu_);
 
   std::string config_path_;
   GatewayConfig startup_config_;
-  TlsIdentity identity_;
+  std::unique_ptr<GatewayIdentity> identity_;
+  std::unique_ptr<LiveTlsFiles> listener_files_;
   std::unique_ptr<audit::AuditSink> audit_;
-  std::unique_ptr<audit::CheckpointSigner> receipt_signer_;
   audit::SignerKeyCache receipt_keys_;
   ExchangeServices services_;
   std::unique_ptr<InFlightLimiter> in_flight_;

@@ -19,13 +19,12 @@ absl::StatusOr<TlsIdentity> LoadTlsIdentity(const std::string& certificate_file,
 }
 
 std::shared_ptr<grpc::ServerCredentials> MakeServerCredentials(
-    const TlsIdentity& identity, const std::string& root_bundle_pem,
+    const std::string& key_file, const std::string& certificate_file, const std::string& roots_file,
     std::shared_ptr<grpc::experimental::CertificateVerifier> verifier) {
-  auto provider = std::make_shared<grpc::experimental::StaticDataCertificateProvider>(
-      root_bundle_pem, std::vector<grpc::experimental::IdentityKeyCertPair>{
-                           {identity.private_key_pem, identity.certificate_pem}});
+  auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+      key_file, certificate_file, roots_file, kListenerCertificateRefreshSeconds);
   grpc::experimental::TlsServerCredentialsOptions options(provider);
-  options.watch_root_certs();
+  if (!roots_file.empty()) options.watch_root_certs();
   options.watch_identity_key_cert_pairs();
   // The client must present a certificate and prove it holds its key (TLS does that); the chain,
   // validity, revocation and identity are checked by `verifier`, which logs the precise reason

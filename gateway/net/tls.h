@@ -26,11 +26,16 @@ struct TlsIdentity {
 absl::StatusOr<TlsIdentity> LoadTlsIdentity(const std::string& certificate_file,
                                             const std::string& key_file);
 
+// How often the listeners look at their certificate files (gRPC counts in whole seconds).
+inline constexpr unsigned int kListenerCertificateRefreshSeconds = 1;
+
 // Server credentials that require a client certificate and accept it only if `verifier` does (it
-// must check the chain to `root_bundle_pem`, validity and revocation). TLS 1.2 and 1.3 only: gRPC
-// offers nothing older.
+// must check the chain, validity and revocation). The listener's key, certificate and the CA
+// bundle it names to clients (`roots_file`, may be empty for none) are read from files that gRPC
+// re-reads every kListenerCertificateRefreshSeconds: a replaced certificate is presented from the
+// next handshake on (see LiveTlsFiles). TLS 1.2 and 1.3 only: gRPC offers nothing older.
 std::shared_ptr<grpc::ServerCredentials> MakeServerCredentials(
-    const TlsIdentity& identity, const std::string& root_bundle_pem,
+    const std::string& key_file, const std::string& certificate_file, const std::string& roots_file,
     std::shared_ptr<grpc::experimental::CertificateVerifier> verifier);
 
 // Channel credentials that present `identity`, verify the server against `root_pem`, then run

@@ -1,7 +1,8 @@
 // Faults under real processes: a peer gateway killed while calls are running and then coming back,
-// providers that hang, answer garbage or answer too much, and a client revoked while it and others
-// keep calling. Each test checks that every call ends in time with a precise status, that the
-// gateways survive, and that healthy traffic is untouched.
+// providers that hang, answer garbage or answer too much, a client revoked while it and others
+// keep calling, and gateways whose own certificates are replaced while calls run. Each test checks
+// that every call ends in time with a precise status, that the gateways survive, and that healthy
+// traffic is untouched.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -17,6 +18,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "tests/support/identity_calls.h"
 #include "tests/support/topology.h"
@@ -401,6 +403,121 @@ TEST(FaultTest, ClientRevokedUnderLoadIsRefusedFromItsNextCallAndNoOtherCallFail
     for (const CallResult& result : results) {
       EXPECT_TRUE(result.status.ok()) << result.status.error_message();
     }
+  }
+}
+
+// The certificate (PEM) that a new connection to `address` is shown, presenting `cert`/`key`.
+std::string PresentedCertificate(const std::string& address, const std::string& cert,
+                                 const std::string& key, const std::string& ca_country) {
+  grpc::SslCredentialsOptions options;
+  options.pem_root_certs = ReadFileOrEmpty(Pki(ca_country + "/ca.crt"));
+  options.pem_cert_chain = ReadFileOrEmpty(Pki(cert));
+  options.pem_private_key = ReadFileOrEmpty(Pki(key));
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // a connection of its own
+  auto channel = grpc::CreateCustomChannel(address, grpc::SslCredentials(options), args);
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  grpc::health::v1::HealthCheckResponse answer;
+  grpc::Status status = health->Check(&context, grpc::health::v1::HealthCheckRequest(), &answer);
+  if (!status.ok() || context.auth_context() == nullptr) return "";
+  std::vector<grpc::string_ref> pems = context.auth_context()->FindPropertyValues("x509_pem_cert");
+  return pems.empty() ? "" : std::string(pems.front().data(), pems.front().size());
+}
+
+// Replaces a gateway's certificate and key files the way an administrator would: each written
+// beside and renamed over the old one, key first.
+void ReplaceCertificateFiles(const std::string& base, const std::string& from_base) {
+  WriteFile(base + ".key.new", ReadFileOrEmpty(from_base + ".key"));
+  ::chmod((base + ".key.new").c_str(), 0600);
+  ASSERT_EQ(::rename((base + ".key.new").c_str(), (base + ".key").c_str()), 0);
+  WriteFile(base + ".crt.new", ReadFileOrEmpty(from_base + ".crt"));
+  ASSERT_EQ(::rename((base + ".crt.new").c_str(), (base + ".crt").c_str()), 0);
+}
+
+// A new pair for gateway `country` from the PKI's CA, at `base`.{crt,key}; returns `base`.
+std::string Renewed(const std::string& country, const std::string& base) {
+  std::string output;
+  EXPECT_EQ(RunCommand({"/bin/bash", SourceDir() + "/certs/make-pki.sh", "-q", "renew", PkiDir(),
+                        country, base},
+                       &output),
+            0)
+      << output;
+  return base;
+}
+
+TEST(FaultTest, GatewayCertificatesReplacedUnderLoadAreTakenWithoutAFailedCall) {
+  Topology topology({"AR", "CL"});
+  topology.StartProvider(kRegistry);
+  topology.UseOwnCertificateFiles("CL");
+  topology.UseOwnCertificateFiles("AR");
+  const std::string cl_files = topology.GatewayCertificateBase("CL");
+  const std::string ar_files = topology.GatewayCertificateBase("AR");
+  GatewayProcess& cl = topology.StartGateway("CL", "defaults:\n  crl_refresh_interval: 100ms\n");
+  GatewayProcess& ar = topology.StartGateway("AR", "defaults:\n  crl_refresh_interval: 100ms\n");
+  WaitUntilServed(ar);
+  const std::string cl_federation_before =
+      PresentedCertificate(cl.federation_address(), "AR/gateway.crt", "AR/gateway.key", "CL");
+  ASSERT_EQ(cl_federation_before, ReadFileOrEmpty(Pki("CL/gateway.crt")));
+
+  std::vector<std::unique_ptr<CallingLoop>> loops;
+  for (const char* agency : {kMigraciones, "AR/agencies/afip", kMigraciones}) {
+    loops.push_back(std::make_unique<CallingLoop>(AgencyChannel(ar, agency), GetPersonCall()));
+  }
+  for (auto& loop : loops) WaitForCalls(*loop, 20);
+
+  // A certificate that the gateway's own CA issued to another gateway: refused, the running pair
+  // stays, calls go on.
+  ReplaceCertificateFiles(cl_files, Pki("CL/test/wrong-country-gateway"));
+  ASSERT_TRUE(cl.process->WaitForLog("does not name urn:pasarela:gateway:CL", absl::Seconds(10)));
+  EXPECT_TRUE(cl.process->WaitForLog("gateway certificate not replaced", absl::Seconds(1)));
+  for (auto& loop : loops) WaitForCalls(*loop, loop->count() + 20);
+
+  // A new pair from the CL CA: taken by the listeners, the receipts and the checkpoints.
+  ReplaceCertificateFiles(cl_files, Renewed("CL", topology.dir() + "/cl-renewed"));
+  ASSERT_TRUE(cl.process->WaitForLog("gateway certificate replaced", absl::Seconds(10)));
+  // The listeners read their files every second.
+  absl::SleepFor(absl::Milliseconds(1500));
+  const std::string cl_renewed = ReadFileOrEmpty(cl_files + ".crt");
+  EXPECT_EQ(PresentedCertificate(cl.federation_address(), "AR/gateway.crt", "AR/gateway.key", "CL"),
+            cl_renewed);
+  EXPECT_EQ(PresentedCertificate(cl.agency_address(), "CL/agencies/registro-civil.crt",
+                                 "CL/agencies/registro-civil.key", "CL"),
+            cl_renewed);
+  for (auto& loop : loops) WaitForCalls(*loop, loop->count() + 40);
+
+  // The consumer side: AR's new pair reaches CL on AR's new connections.
+  ReplaceCertificateFiles(ar_files, Renewed("AR", topology.dir() + "/ar-renewed"));
+  ASSERT_TRUE(ar.process->WaitForLog("gateway certificate replaced", absl::Seconds(10)));
+  for (auto& loop : loops) WaitForCalls(*loop, loop->count() + 40);
+
+  size_t calls = 0;
+  for (auto& loop : loops) {
+    for (const CallResult& result : loop->Stop()) {
+      ++calls;
+      EXPECT_TRUE(result.status.ok()) << result.status.error_message();
+    }
+  }
+  EXPECT_GE(calls, 3u * 120u);
+  // A fresh call after both replacements, on connections opened with the new certificates.
+  EXPECT_TRUE(GetPerson(AgencyChannel(ar, kMigraciones)).status.ok());
+
+  // Both trails verify with checkpoints signed by the old and the new key, and say when the
+  // certificate changed.
+  std::string output;
+  ar.process->Stop(SIGTERM, absl::Seconds(10));
+  cl.process->Stop(SIGTERM, absl::Seconds(10));
+  for (const char* country : {"AR", "CL"}) {
+    const std::string trail = absl::StrCat(topology.dir(), "/", country, "/audit");
+    ASSERT_EQ(RunCommand({BinDir() + "/pasarela", "audit", "verify", trail, "--ca",
+                          Pki(absl::StrCat(country, "/ca.crt")), "--strict"},
+                         &output),
+              0)
+        << output;
+    ASSERT_EQ(RunCommand({BinDir() + "/pasarela", "audit", "report", trail}, &output), 0) << output;
+    EXPECT_THAT(output, HasSubstr("Gateway certificate changes")) << country;
+    EXPECT_THAT(output, HasSubstr("gateway certificate replaced from")) << country;
   }
 }
 

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "absl/strings/str_cat.h"
@@ -229,6 +230,18 @@ std::string Topology::ServicesYaml(const std::string& country) const {
   return yaml;
 }
 
+void Topology::UseOwnCertificateFiles(const std::string& country) {
+  own_certificate_files_.push_back(country);
+}
+
+std::string Topology::GatewayCertificateBase(const std::string& country) const {
+  if (std::find(own_certificate_files_.begin(), own_certificate_files_.end(), country) !=
+      own_certificate_files_.end()) {
+    return absl::StrCat(dir_, "/", country, "/tls/gateway");
+  }
+  return Pki(country + "/gateway");
+}
+
 GatewayProcess& Topology::StartGateway(const std::string& country, const std::string& extra_yaml) {
   auto gateway = std::make_unique<GatewayProcess>();
   gateway->country = country;
@@ -237,6 +250,13 @@ GatewayProcess& Topology::StartGateway(const std::string& country, const std::st
   gateway->federation_port = federation_ports_.at(country);
   ::mkdir(gateway->dir.c_str(), 0755);
   ::mkdir((gateway->dir + "/policy").c_str(), 0755);
+  const std::string certificate_base = GatewayCertificateBase(country);
+  if (certificate_base != Pki(country + "/gateway")) {
+    ::mkdir((gateway->dir + "/tls").c_str(), 0700);
+    WriteFile(certificate_base + ".crt", ReadFileOrEmpty(Pki(country + "/gateway.crt")));
+    WriteFile(certificate_base + ".key", ReadFileOrEmpty(Pki(country + "/gateway.key")));
+    ::chmod((certificate_base + ".key").c_str(), 0600);
+  }
   WriteFile(gateway->dir + "/policy/federation.yaml", FederationYaml());
   WriteFile(gateway->dir + "/policy/services.yaml", ServicesYaml(country));
   WriteFile(gateway->dir + "/policy/classification.yaml",
@@ -250,10 +270,9 @@ GatewayProcess& Topology::StartGateway(const std::string& country, const std::st
   WriteFile(
       gateway->dir + "/gateway.yaml",
       absl::StrCat("apiVersion: pasarela/v1\nkind: Gateway\ncountry: ", country,
-                   "\nlisteners:\n  agency: ", gateway->agency_address(),
-                   "\n  federation: ", gateway->federation_address(),
-                   "\ntls:\n  certificate_file: ", Pki(country + "/gateway.crt"),
-                   "\n  key_file: ", Pki(country + "/gateway.key"),
+                   "\nlisteners:\n  agency: ", gateway->agency_address(), "\n  federation: ",
+                   gateway->federation_address(), "\ntls:\n  certificate_file: ", certificate_base,
+                   ".crt", "\n  key_file: ", certificate_base, ".key",
                    "\npolicy_dir: policy\naudit:\n  directory: audit\n  pseudonym_key_file: ",
                    Pki(country + "/pseudonym.key"), "\ndescriptor_sets:\n  - ", DescriptorSetPath(),
                    "\n  - ", BinDir(), "/../share/pasarela/national.desc", "\n  - ", BinDir(),

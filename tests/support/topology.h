@@ -84,6 +84,12 @@ class Topology {
                                  const std::string& ca_country, const std::string& address,
                                  const std::vector<std::string>& extra_args = {},
                                  const std::string& program = "identity_provider");
+  // Gives `country`'s gateway copies of its certificate and key of its own, in
+  // <dir>/<country>/tls/gateway.{crt,key}, so that a test may replace them (the PKI's files are
+  // shared by every test of the process). Takes effect for gateways started afterwards.
+  void UseOwnCertificateFiles(const std::string& country);
+  // The certificate and key files `country`'s gateway reads (without .crt or .key).
+  std::string GatewayCertificateBase(const std::string& country) const;
   // Writes the gateway's files and starts it; waits until it serves. Extra gateway.yaml text may
   // be appended (e.g. a defaults section).
   GatewayProcess& StartGateway(const std::string& country, const std::string& extra_yaml = "");
@@ -102,6 +108,7 @@ class Topology {
   std::map<std::string, int> agency_ports_;
   std::map<std::string, int> federation_ports_;
   std::map<std::string, std::string> federation_addresses_;
+  std::vector<std::string> own_certificate_files_;
   struct ProviderEntry {
     std::string participant;
     std::string address;
