@@ -140,15 +140,16 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
       [this] { return runtime_.Get()->snapshot_ptr(); });
 
   grpc::EnableDefaultHealthCheckService(true);
+  // Whether each listener names CAs to its clients: the files were published above.
+  const std::map<std::string, std::string> roots = ListenerRoots(*snapshot);
   auto build_listener = [&](const std::string& address, ListenerRole role, ExchangeService* service,
                             int* port) -> absl::StatusOr<std::unique_ptr<grpc::Server>> {
     auto verifier =
         grpc::experimental::ExternalCertificateVerifier::Create<ClientCertificateVerifier>(runtime_,
                                                                                            role);
     const std::string roots_name = ListenerRoleName(role);
-    const std::string roots_file = ListenerRoots(*snapshot)[roots_name].empty()
-                                       ? std::string()
-                                       : listener_files_->roots_file(roots_name);
+    const std::string roots_file =
+        roots.at(roots_name).empty() ? std::string() : listener_files_->roots_file(roots_name);
     grpc::ServerBuilder builder;
     builder.AddListeningPort(
         address,
@@ -388,8 +389,6 @@ absl::Status GatewayServer::PublishListenerFiles(const PolicySnapshot& snapshot)
 
 void GatewayServer::RefreshIdentity() {
   absl::StatusOr<std::shared_ptr<const GatewayCredentials>> checked = identity_->Check();
-  const std::string files =
-      absl::StrCat(identity_->certificate_file(), " and ", identity_->key_file());
   std::shared_ptr<const GatewayCredentials> in_force = identity_->current();
   if (!checked.ok()) {
     LogError(absl::StrCat("gateway certificate not replaced, ", DescribeCredentials(*in_force),
@@ -434,8 +433,9 @@ void GatewayServer::RefreshIdentity() {
   audit_->ReplaceCheckpointSigner(replacement->signer);
   UpdateExpiries(current->snapshot());
   const std::string change =
-      absl::StrCat("gateway certificate replaced from ", files, ": ",
-                   DescribeCredentials(*in_force), " -> ", DescribeCredentials(*replacement));
+      absl::StrCat("gateway certificate replaced from ", identity_->certificate_file(), " and ",
+                   identity_->key_file(), ": ", DescribeCredentials(*in_force), " -> ",
+                   DescribeCredentials(*replacement));
   audit::v1::AuditRecord record;
   record.set_direction(audit::v1::IDENTITY_CHANGE);
   record.set_policy_digest(absl::HexStringToBytes(current->snapshot().digest()));
