@@ -27,17 +27,32 @@ const char* NodeKindName(const YAML::Node& node) {
   return "something else";
 }
 
-size_t EditDistance(absl::string_view a, absl::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+// Levenshtein distance between a and b if it is at most `limit`, otherwise limit + 1. Only the
+// band of cells within `limit` of the diagonal can hold such a distance, and a row whose every
+// cell exceeds `limit` ends the search: a suggestion is wanted for near misses only, and
+// `pasarela policy lint` may meet a long line of garbage where a key should be.
+size_t BoundedEditDistance(absl::string_view a, absl::string_view b, size_t limit,
+                           std::vector<size_t>& row) {
+  const size_t beyond = limit + 1;
+  const size_t length_gap = a.size() > b.size() ? a.size() - b.size() : b.size() - a.size();
+  if (length_gap > limit) return beyond;
+  row.assign(b.size() + 1, beyond);
+  for (size_t j = 0; j <= std::min(b.size(), limit); ++j) row[j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    const size_t first = i > limit ? i - limit : 1;
+    const size_t last = std::min(b.size(), i + limit);
+    size_t diagonal = row[first - 1];
+    row[first - 1] = first == 1 && i <= limit ? i : beyond;
+    size_t row_minimum = row[first - 1];
+    for (size_t j = first; j <= last; ++j) {
+      const size_t above = row[j];
+      const size_t cost = diagonal + (a[i - 1] == b[j - 1] ? 0 : 1);
+      row[j] = std::min({above + 1, row[j - 1] + 1, cost, beyond});
+      row_minimum = std::min(row_minimum, row[j]);
       diagonal = above;
     }
+    if (last < b.size()) row[last + 1] = beyond;
+    if (row_minimum > limit) return beyond;
   }
   return row[b.size()];
 }
@@ -73,13 +88,9 @@ YamlFile ParseYamlFile(const std::string& path, Diagnostics& diagnostics) {
 std::string ClosestMatch(absl::string_view word, const std::vector<std::string>& candidates) {
   std::string best;
   size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
+  std::vector<size_t> row;
   for (const std::string& candidate : candidates) {
-    // The distance is at least the difference in length: a long misspelling (or garbage) is not
-    // compared letter by letter with every short name.
-    size_t length_gap = word.size() > candidate.size() ? word.size() - candidate.size()
-                                                       : candidate.size() - word.size();
-    if (length_gap >= best_distance) continue;
-    size_t distance = EditDistance(word, candidate);
+    size_t distance = BoundedEditDistance(word, candidate, best_distance - 1, row);
     if (distance < best_distance) {
       best_distance = distance;
       best = candidate;
@@ -95,6 +106,10 @@ YamlMap::YamlMap(const YAML::Node& node, const std::string& file, Diagnostics& d
   if (!valid_) {
     Error(node,
           absl::StrCat(what_, ": expected a mapping (key: value), found ", NodeKindName(node)));
+    return;
+  }
+  for (auto it = node_.begin(); it != node_.end(); ++it) {
+    if (it->first.IsScalar()) values_.emplace(it->first.Scalar(), it->second);
   }
 }
 
@@ -139,11 +154,8 @@ void YamlMap::ExpectKeys(std::initializer_list<absl::string_view> known) {
 bool YamlMap::Has(absl::string_view key) const { return Get(key).IsDefined(); }
 
 YAML::Node YamlMap::Get(absl::string_view key) const {
-  if (!valid_) return YAML::Node(YAML::NodeType::Undefined);
-  for (auto it = node_.begin(); it != node_.end(); ++it) {
-    if (it->first.IsScalar() && it->first.Scalar() == key) return it->second;
-  }
-  return YAML::Node(YAML::NodeType::Undefined);
+  auto found = values_.find(key);
+  return found == values_.end() ? YAML::Node(YAML::NodeType::Undefined) : found->second;
 }
 
 SourceLocation YamlMap::LocationOf(absl::string_view key) const {

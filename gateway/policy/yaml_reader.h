@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
@@ -84,6 +85,9 @@ class YamlMap {
   absl::optional<std::string> ScalarAt(absl::string_view key, bool required);
 
   YAML::Node node_;
+  // The value of each scalar key, the first where a key is repeated (ExpectKeys reports the
+  // repetition): a file's readers ask a mapping for many keys, and each yaml-cpp iteration is slow.
+  absl::flat_hash_map<std::string, YAML::Node> values_;
   std::string file_;
   Diagnostics& diagnostics_;
   std::string what_;

@@ -1,5 +1,10 @@
 #include "gateway/policy/yaml_reader.h"
 
+#include <algorithm>
+#include <random>
+#include <string>
+#include <vector>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -65,6 +70,69 @@ TEST(YamlReaderTest, TypedValuesAreCheckedWithLocations) {
 TEST(YamlReaderTest, ClosestMatchSuggestsOnlyNearMisses) {
   EXPECT_EQ(ClosestMatch("certifcate_file", {"certificate_file", "key_file"}), "certificate_file");
   EXPECT_EQ(ClosestMatch("zzz", {"certificate_file", "key_file"}), "");
+}
+
+// The full Levenshtein table, as a reference for the banded search ClosestMatch does.
+size_t ReferenceDistance(const std::string& a, const std::string& b) {
+  std::vector<std::vector<size_t>> table(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) table[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) table[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    for (size_t j = 1; j <= b.size(); ++j) {
+      table[i][j] = std::min({table[i - 1][j] + 1, table[i][j - 1] + 1,
+                              table[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    }
+  }
+  return table[a.size()][b.size()];
+}
+
+std::string ReferenceClosestMatch(const std::string& word, const std::vector<std::string>& names) {
+  std::string best;
+  size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
+  for (const std::string& name : names) {
+    size_t distance = ReferenceDistance(word, name);
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = name;
+    }
+  }
+  return best;
+}
+
+TEST(YamlReaderTest, ClosestMatchAgreesWithTheFullDistanceTable) {
+  std::mt19937 random(20261129);
+  // A small alphabet, so that words are often near one another.
+  auto word = [&random](size_t max_length) {
+    std::string text(std::uniform_int_distribution<size_t>(0, max_length)(random), 'a');
+    for (char& c : text) c = "abcd_"[std::uniform_int_distribution<int>(0, 4)(random)];
+    return text;
+  };
+  size_t suggestions = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::vector<std::string> names;
+    for (int n = 0; n < 6; ++n) names.push_back(word(14));
+    std::string typed = round % 2 == 0 ? word(20) : names[round % 6];
+    // Near misses of a name: a few letters changed, dropped or added.
+    for (int edit = round % 5; edit > 0 && !typed.empty(); --edit) {
+      size_t at = std::uniform_int_distribution<size_t>(0, typed.size() - 1)(random);
+      switch (edit % 3) {
+        case 0:
+          typed[at] = 'e';
+          break;
+        case 1:
+          typed.erase(at, 1);
+          break;
+        default:
+          typed.insert(at, 1, 'f');
+      }
+    }
+    std::string expected = ReferenceClosestMatch(typed, names);
+    if (!expected.empty()) ++suggestions;
+    ASSERT_EQ(ClosestMatch(typed, names), expected) << "word '" << typed << "'";
+  }
+  // The cases must include both outcomes for the comparison to mean something.
+  EXPECT_GT(suggestions, 500u);
+  EXPECT_LT(suggestions, 2900u);
 }
 
 }  // namespace
