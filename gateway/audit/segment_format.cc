@@ -80,14 +80,19 @@ uint32_t ShiftRegister(uint32_t reg, uint64_t bytes) {
   return reg;
 }
 
+// Up to this many bytes of checked ranges per byte of data, candidates are checked one by one.
+constexpr uint64_t kDirectCheckCoverage = 2;
+
 // Where every complete entry with a good CRC starts in `data`, ascending.
 //
-// Checking each candidate magic on its own costs its length, so damage made of headers that
-// claim long payloads would cost (size / 9) * size: hours for one forged segment. Instead the
-// raw CRC register (no inversions) is run once over the data and recorded where a candidate's
-// checked bytes begin and end; CRC-32C is linear, so the CRC of any range follows from the two
-// recorded registers: raw(range) = reg(end) ^ shift(reg(begin), length), and the entry's CRC is
-// ~(shift(0xFFFFFFFF, length) ^ raw(range)) = ~(reg(end) ^ shift(~reg(begin), length)).
+// Checking each candidate magic on its own costs its length. That is the cheapest way while
+// the candidates cover the data about once, as the entries of a trail with a damaged stretch
+// do; but damage made of headers that claim long payloads would cost (size / 9) * size: hours
+// for one forged segment. For such data the raw CRC register (no inversions) is run once over
+// the data and recorded where a candidate's checked bytes begin and end; CRC-32C is linear, so
+// the CRC of any range follows from the two recorded registers: raw(range) = reg(end) ^
+// shift(reg(begin), length), and the entry's CRC is ~(shift(0xFFFFFFFF, length) ^ raw(range)) =
+// ~(reg(end) ^ shift(~reg(begin), length)).
 std::vector<uint64_t> ValidEntryOffsets(absl::string_view data) {
   struct Candidate {
     uint64_t offset;  // of the magic
@@ -95,7 +100,7 @@ std::vector<uint64_t> ValidEntryOffsets(absl::string_view data) {
     uint64_t end;     // one past the payload, where the stored CRC is
   };
   std::vector<Candidate> candidates;
-  std::vector<uint64_t> marks;
+  uint64_t covered = 0;
   for (uint64_t from = 0; from < data.size();) {
     const void* hit = std::memchr(data.data() + from, kEntryMagic[0], data.size() - from);
     if (hit == nullptr) break;
@@ -112,8 +117,22 @@ std::vector<uint64_t> ValidEntryOffsets(absl::string_view data) {
       continue;
     }
     candidates.push_back({at, at + 4, at + kEntryHeaderSize + len});
-    marks.push_back(at + 4);
-    marks.push_back(at + kEntryHeaderSize + len);
+    covered += kEntryHeaderSize - 4 + len;
+  }
+  std::vector<uint64_t> valid;
+  if (covered <= kDirectCheckCoverage * data.size()) {
+    for (const Candidate& c : candidates) {
+      if (Crc32c(data.substr(c.begin, c.end - c.begin)) == GetUint32(data.data() + c.end)) {
+        valid.push_back(c.offset);
+      }
+    }
+    return valid;
+  }
+  std::vector<uint64_t> marks;
+  marks.reserve(2 * candidates.size());
+  for (const Candidate& c : candidates) {
+    marks.push_back(c.begin);
+    marks.push_back(c.end);
   }
   std::sort(marks.begin(), marks.end());
   marks.erase(std::unique(marks.begin(), marks.end()), marks.end());
@@ -129,7 +148,6 @@ std::vector<uint64_t> ValidEntryOffsets(absl::string_view data) {
   auto register_at = [&](uint64_t offset) {
     return registers[std::lower_bound(marks.begin(), marks.end(), offset) - marks.begin()];
   };
-  std::vector<uint64_t> valid;
   for (const Candidate& c : candidates) {
     uint32_t crc = ~(register_at(c.end) ^ ShiftRegister(~register_at(c.begin), c.end - c.begin));
     if (crc == GetUint32(data.data() + c.end)) valid.push_back(c.offset);

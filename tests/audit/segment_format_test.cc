@@ -1,5 +1,6 @@
 #include "gateway/audit/segment_format.h"
 
+#include <optional>
 #include <random>
 #include <string>
 
@@ -163,14 +164,22 @@ TEST(EntryScannerTest, ForgedHeadersDoNotMakeResynchronisationQuadratic) {
 
 // The first offset at or after `from` where a complete entry with a good CRC starts, checking
 // each candidate directly: the reference for the scanner's one-pass resynchronisation.
+// The payload length a complete entry header at `at` claims, if one is there.
+std::optional<uint32_t> ClaimedLength(const std::string& data, uint64_t at) {
+  if (data.compare(at, 4, kEntryMagic, 4) != 0) return std::nullopt;
+  uint8_t type = static_cast<uint8_t>(data[at + 4]);
+  if (type != 1 && type != 2) return std::nullopt;
+  uint32_t len = 0;
+  for (int i = 3; i >= 0; --i) len = (len << 8) | static_cast<unsigned char>(data[at + 5 + i]);
+  if (len > kMaxEntryPayload || data.size() - at - kEntryOverhead < len) return std::nullopt;
+  return len;
+}
+
 uint64_t NaiveNextValidEntry(const std::string& data, uint64_t from) {
   for (uint64_t at = from; at + kEntryOverhead <= data.size(); ++at) {
-    if (data.compare(at, 4, kEntryMagic, 4) != 0) continue;
-    uint8_t type = static_cast<uint8_t>(data[at + 4]);
-    if (type != 1 && type != 2) continue;
-    uint32_t len = 0;
-    for (int i = 3; i >= 0; --i) len = (len << 8) | static_cast<unsigned char>(data[at + 5 + i]);
-    if (len > kMaxEntryPayload || data.size() - at - kEntryOverhead < len) continue;
+    std::optional<uint32_t> claimed = ClaimedLength(data, at);
+    if (!claimed.has_value()) continue;
+    const uint32_t len = *claimed;
     uint32_t stored = 0;
     for (int i = 3; i >= 0; --i) {
       stored = (stored << 8) | static_cast<unsigned char>(data[at + kEntryHeaderSize + len + i]);
@@ -183,7 +192,11 @@ uint64_t NaiveNextValidEntry(const std::string& data, uint64_t from) {
 TEST(EntryScannerTest, ResynchronisationFindsTheFirstValidEntryAfterRandomDamage) {
   std::mt19937 random(7);
   int resynchronisations = 0;
-  for (int round = 0; round < 300; ++round) {
+  // The scanner checks candidates one by one while their checked ranges cover the data at most
+  // twice, and in one pass over the data beyond that: the damage must lead to both.
+  int rounds_checked_one_by_one = 0;
+  int rounds_checked_in_one_pass = 0;
+  for (int round = 0; round < 400; ++round) {
     std::string data;
     int entries = 2 + static_cast<int>(random() % 6);
     for (int i = 0; i < entries; ++i) {
@@ -191,21 +204,36 @@ TEST(EntryScannerTest, ResynchronisationFindsTheFirstValidEntryAfterRandomDamage
                   std::string(random() % 80, static_cast<char>('a' + i)), &data);
     }
     // Flip bytes, and plant magic bytes and whole stray headers.
-    int damage = 1 + static_cast<int>(random() % 5);
+    int damage = 1 + static_cast<int>(random() % 6);
     for (int i = 0; i < damage; ++i) {
       uint64_t at = random() % data.size();
-      switch (random() % 3) {
+      switch (random() % 5) {
         case 0:
           data[at] = static_cast<char>(random());
           break;
         case 1:
           data[at] = kEntryMagic[0];
           break;
-        default:
+        case 2:
           data.insert(at, std::string(kEntryMagic, 4) + "\x01\x03\x00\x00\x00");
           break;
+        default: {
+          // A stray header claiming all that follows it but the room for its CRC.
+          const uint32_t len =
+              static_cast<uint32_t>(data.size() - at > 4 ? data.size() - at - 4 : 0);
+          std::string header(kEntryMagic, 4);
+          header += '\x01';
+          for (int b = 0; b < 4; ++b) header += static_cast<char>((len >> (8 * b)) & 0xFF);
+          data.insert(at, header);
+          break;
+        }
       }
     }
+    uint64_t covered = 0;
+    for (uint64_t at = 0; at + kEntryOverhead <= data.size(); ++at) {
+      if (std::optional<uint32_t> claimed = ClaimedLength(data, at)) covered += 5 + *claimed;
+    }
+    ++(covered <= 2 * data.size() ? rounds_checked_one_by_one : rounds_checked_in_one_pass);
     EntryScanner scanner(data);
     EntryScanner::Entry e;
     EntryScanner::Problem p;
@@ -217,6 +245,8 @@ TEST(EntryScannerTest, ResynchronisationFindsTheFirstValidEntryAfterRandomDamage
     }
   }
   EXPECT_GT(resynchronisations, 300);
+  EXPECT_GT(rounds_checked_one_by_one, 50) << rounds_checked_in_one_pass;
+  EXPECT_GT(rounds_checked_in_one_pass, 30) << rounds_checked_one_by_one;
 }
 
 }  // namespace
