@@ -11,7 +11,10 @@
 //
 // The request is built once from --json with the descriptor sets and sent as the same bytes by
 // every call. --pid NAME=PID (repeatable; several PIDs under one NAME add up) reports the CPU time
-// each process used inside the measured window and its peak resident memory (VmHWM).
+// each process used inside the measured window and its peak resident memory (VmHWM); "other load"
+// is the share of the machine's CPU that went in that window to processes neither this tool nor
+// named by --pid (on a busy machine the figures measure the other work too). The fsync probe
+// reports the same share for its own run.
 // Exit status: 0 when every call in the window succeeded, 1 when some failed, 2 on bad usage.
 #include <google/protobuf/descriptor.pb.h>
 #include <google/protobuf/dynamic_message.h>
@@ -41,6 +44,7 @@ namespace {
 using pasarela::bench::LatencyHistogram;
 using pasarela::bench::LoadOptions;
 using pasarela::bench::LoadResult;
+using pasarela::bench::MachineSample;
 using pasarela::bench::ProcessSample;
 
 constexpr char kProgram[] = "pasarela-load";
@@ -122,15 +126,29 @@ int RunFsyncProbe(const Flags& flags) {
   std::string directory = flags.Required("--dir");
   int count = static_cast<int>(flags.Number("--count", 200));
   size_t bytes = static_cast<size_t>(flags.Number("--bytes", 1024));
+  absl::StatusOr<MachineSample> machine_start = pasarela::bench::SampleMachine();
+  const ProcessSample self_start = pasarela::bench::SampleSelf();
   absl::StatusOr<LatencyHistogram> latency =
       pasarela::bench::MeasureFdatasync(directory, count, bytes);
   if (!latency.ok()) {
     std::cerr << kProgram << ": " << latency.status().message() << "\n";
     return 1;
   }
+  const ProcessSample self_end = pasarela::bench::SampleSelf();
+  absl::StatusOr<MachineSample> machine_end = pasarela::bench::SampleMachine();
+  // A waiting fdatasync returns only when its thread gets a core back: on a machine busy with
+  // other work that can take a scheduler tick, and the probe then measures the load, not the disk.
+  const double other_share =
+      machine_start.ok() && machine_end.ok()
+          ? pasarela::bench::OtherCpuShare(*machine_start, *machine_end,
+                                           self_end.cpu_nanos - self_start.cpu_nanos)
+          : 0.0;
   std::cout << "fdatasync of a " << bytes << "-byte append in " << directory << ", " << count
             << " times: " << PercentilesText(*latency) << "\n";
-  std::cout << "{\"fdatasync_ms\":" << PercentilesJson(*latency) << ",\"count\":" << count << "}\n";
+  std::cout << absl::StrFormat(
+      "  other load  %.0f%% of the machine's CPU went to other processes\n", 100 * other_share);
+  std::cout << "{\"fdatasync_ms\":" << PercentilesJson(*latency) << ",\"count\":" << count
+            << absl::StrFormat(",\"other_cpu_share\":%.3f}\n", other_share);
   return 0;
 }
 
@@ -252,13 +270,25 @@ int RunLoadCommand(const Flags& flags) {
   std::vector<Watched> watched = ParseWatched(flags);
   ProcessSample self_start;
   ProcessSample self_end;
+  MachineSample machine_start;
+  MachineSample machine_end;
+  auto sample_machine = [](MachineSample* sample) {
+    absl::StatusOr<MachineSample> machine = pasarela::bench::SampleMachine();
+    if (!machine.ok()) {
+      std::cerr << kProgram << ": " << machine.status().message() << "\n";
+      return;
+    }
+    *sample = *machine;
+  };
   options.on_window_start = [&] {
+    sample_machine(&machine_start);
     self_start = pasarela::bench::SampleSelf();
     SampleWatched(watched, /*at_end=*/false);
   };
   options.on_window_end = [&] {
     self_end = pasarela::bench::SampleSelf();
     SampleWatched(watched, /*at_end=*/true);
+    sample_machine(&machine_end);
   };
   absl::StatusOr<LoadResult> result = pasarela::bench::RunLoad(options);
   if (!result.ok()) Usage(std::string(result.status().message()));
@@ -303,6 +333,13 @@ int RunLoadCommand(const Flags& flags) {
                         JsonString(group.name), absl::StrJoin(group.pids, ","), Millis(cpu),
                         per_call_ms(cpu), group.peak_rss_kib));
   }
+  uint64_t measured = self_end.cpu_nanos - self_start.cpu_nanos;
+  for (const Watched& group : watched) measured += group.cpu_at_end - group.cpu_at_start;
+  const double other_share = pasarela::bench::OtherCpuShare(machine_start, machine_end, measured);
+  std::cout << absl::StrFormat(
+      "  other load  %.0f%% of the machine's CPU went to processes neither this tool nor named "
+      "by --pid\n",
+      100 * other_share);
   if (result->abandoned > 0) {
     std::cout << "  " << result->abandoned << " calls had no answer after the deadline\n";
   }
@@ -310,13 +347,14 @@ int RunLoadCommand(const Flags& flags) {
       "{\"label\":%s,\"method\":%s,\"concurrency\":%d,\"rate\":%.1f,\"window_s\":%.3f,"
       "\"ok\":%d,\"errors\":{%s},\"throughput\":%.1f,\"latency_ms\":%s,\"request_bytes\":%d,"
       "\"response_bytes\":%.1f,\"calls_total\":%d,\"ok_total\":%d,\"abandoned\":%d,"
-      "\"client_cpu_ms_per_call\":%.4f,\"processes\":[%s]}\n",
+      "\"client_cpu_ms_per_call\":%.4f,\"other_cpu_share\":%.3f,\"processes\":[%s]}\n",
       JsonString(label), JsonString(method), options.concurrency, options.rate, seconds, result->ok,
       absl::StrJoin(error_json, ","), result->throughput(), PercentilesJson(result->latency),
       options.request.size(),
       result->ok > 0 ? static_cast<double>(result->response_bytes) / result->ok : 0.0,
       result->calls_total, result->ok_total, result->abandoned,
-      per_call_ms(self_end.cpu_nanos - self_start.cpu_nanos), absl::StrJoin(process_json, ","));
+      per_call_ms(self_end.cpu_nanos - self_start.cpu_nanos), other_share,
+      absl::StrJoin(process_json, ","));
   return errors == 0 && result->abandoned == 0 ? 0 : 1;
 }
 

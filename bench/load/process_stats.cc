@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -50,6 +51,41 @@ absl::StatusOr<ProcessSample> SampleProcess(pid_t pid) {
     }
   }
   return sample;
+}
+
+absl::StatusOr<MachineSample> SampleMachine() {
+  std::ifstream stat_file("/proc/stat");
+  std::string line;
+  if (!std::getline(stat_file, line) || !absl::StartsWith(line, "cpu ")) {
+    return absl::InternalError("/proc/stat cannot be read");
+  }
+  // cpu  user nice system idle iowait irq softirq steal guest guest_nice; guest time is already
+  // counted in user and nice.
+  std::vector<absl::string_view> fields =
+      absl::StrSplit(absl::string_view(line).substr(4), ' ', absl::SkipEmpty());
+  uint64_t ticks[8] = {};
+  if (fields.size() < 8) return absl::InternalError("/proc/stat has too few fields");
+  for (int i = 0; i < 8; ++i) {
+    if (!absl::SimpleAtoi(fields[i], &ticks[i])) {
+      return absl::InternalError("/proc/stat has an unreadable field");
+    }
+  }
+  static const uint64_t kNanosPerTick = 1000000000 / static_cast<uint64_t>(sysconf(_SC_CLK_TCK));
+  const uint64_t idle = ticks[3] + ticks[4];
+  uint64_t total = 0;
+  for (uint64_t t : ticks) total += t;
+  MachineSample sample;
+  sample.busy_nanos = (total - idle) * kNanosPerTick;
+  sample.total_nanos = total * kNanosPerTick;
+  return sample;
+}
+
+double OtherCpuShare(const MachineSample& start, const MachineSample& end,
+                     uint64_t measured_nanos) {
+  if (end.total_nanos <= start.total_nanos) return 0.0;
+  const uint64_t busy = end.busy_nanos - start.busy_nanos;
+  const uint64_t other = busy > measured_nanos ? busy - measured_nanos : 0;
+  return static_cast<double>(other) / static_cast<double>(end.total_nanos - start.total_nanos);
 }
 
 ProcessSample SampleSelf() {

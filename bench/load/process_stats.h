@@ -1,5 +1,7 @@
 // What the load tool reads about processes: CPU time (user + system, all threads) and peak
-// resident memory, of itself (getrusage) and of other processes on this machine (/proc).
+// resident memory, of itself (getrusage) and of other processes on this machine (/proc); and the
+// CPU time the whole machine spent, so that a run can tell how much went to processes it does not
+// measure.
 //
 // Stateless functions; safe to call from any thread.
 #ifndef PASARELA_BENCH_LOAD_PROCESS_STATS_H_
@@ -26,6 +28,20 @@ absl::StatusOr<ProcessSample> SampleProcess(pid_t pid);
 
 // The calling process's own CPU time (getrusage, microsecond resolution) and peak RSS.
 ProcessSample SampleSelf();
+
+struct MachineSample {
+  // CPU time every core spent on anything but idling and waiting for I/O, and in all, since boot
+  // (the first line of /proc/stat; clock-tick resolution).
+  uint64_t busy_nanos = 0;
+  uint64_t total_nanos = 0;
+};
+
+// Reads /proc/stat.
+absl::StatusOr<MachineSample> SampleMachine();
+
+// The share of the machine's CPU capacity between two samples that went to processes other than
+// those whose CPU time in that interval adds up to `measured_nanos`: 0 on a quiet machine.
+double OtherCpuShare(const MachineSample& start, const MachineSample& end, uint64_t measured_nanos);
 
 }  // namespace pasarela::bench
 

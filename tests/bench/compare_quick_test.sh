@@ -27,4 +27,6 @@ for cc in AR CL; do
     fail "gateway $cc's stage counters were not checked or did not match"
 done
 printf '%s\n' "$out" | grep -q "^fdatasync of a 1 KiB append" || fail "no fdatasync figures"
+printf '%s\n' "$out" | grep -qE "^Other load: processes outside the measured paths took at most [0-9]+% " ||
+  fail "no figure for the load of other processes"
 echo "bench/compare --quick: every path answered, counters matched: $last"

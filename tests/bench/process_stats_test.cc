@@ -1,0 +1,46 @@
+#include "bench/load/process_stats.h"
+
+#include <unistd.h>
+
+#include "gtest/gtest.h"
+
+namespace pasarela::bench {
+namespace {
+
+constexpr uint64_t kSecond = 1000000000;
+
+TEST(OtherCpuShareTest, IsTheBusyTimeNotMeasuredOverTheCapacity) {
+  const MachineSample start{10 * kSecond, 40 * kSecond};
+  // Two cores for one second: 2 s of capacity, 1.5 s of it busy, 0.5 s of that measured.
+  const MachineSample end{11 * kSecond + kSecond / 2, 42 * kSecond};
+  EXPECT_DOUBLE_EQ(OtherCpuShare(start, end, kSecond / 2), 0.5);
+  EXPECT_DOUBLE_EQ(OtherCpuShare(start, end, kSecond + kSecond / 2), 0.0);
+}
+
+TEST(OtherCpuShareTest, MeasuredTimeBeyondTheBusyTimeIsNoOtherLoad) {
+  // Per-process times have tick resolution: they may add up to a little more than the machine's.
+  const MachineSample start{0, 0};
+  const MachineSample end{kSecond, 2 * kSecond};
+  EXPECT_DOUBLE_EQ(OtherCpuShare(start, end, kSecond + 10000000), 0.0);
+  EXPECT_DOUBLE_EQ(OtherCpuShare(end, end, 0), 0.0);
+}
+
+TEST(SampleMachineTest, ReadsProcStatAsBusyWithinTotal) {
+  absl::StatusOr<MachineSample> first = SampleMachine();
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_GT(first->total_nanos, 0u);
+  EXPECT_LE(first->busy_nanos, first->total_nanos);
+  // Spin until the machine's counters move (they advance by clock ticks).
+  absl::StatusOr<MachineSample> second = first;
+  for (int i = 0; i < 2000 && second.ok() && second->total_nanos == first->total_nanos; ++i) {
+    usleep(1000);
+    second = SampleMachine();
+  }
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_GT(second->total_nanos, first->total_nanos);
+  EXPECT_GE(second->busy_nanos, first->busy_nanos);
+  EXPECT_LE(second->busy_nanos - first->busy_nanos, second->total_nanos - first->total_nanos);
+}
+
+}  // namespace
+}  // namespace pasarela::bench
