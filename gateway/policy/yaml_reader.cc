@@ -1,6 +1,7 @@
 #include "gateway/policy/yaml_reader.h"
 
 #include <algorithm>
+#include <array>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
@@ -47,7 +48,7 @@ size_t BoundedEditDistance(absl::string_view a, absl::string_view b, size_t limi
     for (size_t j = first; j <= last; ++j) {
       const size_t above = row[j];
       const size_t cost = diagonal + (a[i - 1] == b[j - 1] ? 0 : 1);
-      row[j] = std::min({above + 1, row[j - 1] + 1, cost, beyond});
+      row[j] = std::min(std::min(above + 1, row[j - 1] + 1), std::min(cost, beyond));
       row_minimum = std::min(row_minimum, row[j]);
       diagonal = above;
     }
@@ -89,7 +90,19 @@ std::string ClosestMatch(absl::string_view word, const std::vector<std::string>&
   std::string best;
   size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
   std::vector<size_t> row;
+  // Each edit changes the letter counts by at most two, so half the letters the two words do not
+  // share bounds the distance from below: most candidates (the catalog's hundreds of message
+  // names) fail that test after one pass over their letters.
+  std::array<int32_t, 256> word_letters{};
+  for (unsigned char c : word) ++word_letters[c];
   for (const std::string& candidate : candidates) {
+    std::array<int32_t, 256> unshared = word_letters;
+    size_t unshared_count = word.size();
+    for (unsigned char c : candidate) {
+      unshared_count = unshared[c] > 0 ? unshared_count - 1 : unshared_count + 1;
+      --unshared[c];
+    }
+    if ((unshared_count + 1) / 2 >= best_distance) continue;
     size_t distance = BoundedEditDistance(word, candidate, best_distance - 1, row);
     if (distance < best_distance) {
       best_distance = distance;
