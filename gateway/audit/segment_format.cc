@@ -116,8 +116,9 @@ std::vector<uint64_t> ValidEntryOffsets(absl::string_view data) {
         len > kMaxEntryPayload || data.size() - at - kEntryOverhead < len) {
       continue;
     }
-    candidates.push_back({at, at + 4, at + kEntryHeaderSize + len});
-    covered += kEntryHeaderSize - 4 + len;
+    const Candidate& added =
+        candidates.emplace_back(Candidate{at, at + 4, at + kEntryHeaderSize + len});
+    covered += added.end - added.begin;
   }
   std::vector<uint64_t> valid;
   if (covered <= kDirectCheckCoverage * data.size()) {

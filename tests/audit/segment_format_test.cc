@@ -162,8 +162,6 @@ TEST(EntryScannerTest, ForgedHeadersDoNotMakeResynchronisationQuadratic) {
   EXPECT_EQ(scanner.Next(&e, &p), Outcome::kEnd);
 }
 
-// The first offset at or after `from` where a complete entry with a good CRC starts, checking
-// each candidate directly: the reference for the scanner's one-pass resynchronisation.
 // The payload length a complete entry header at `at` claims, if one is there.
 std::optional<uint32_t> ClaimedLength(const std::string& data, uint64_t at) {
   if (data.compare(at, 4, kEntryMagic, 4) != 0) return std::nullopt;
@@ -175,6 +173,8 @@ std::optional<uint32_t> ClaimedLength(const std::string& data, uint64_t at) {
   return len;
 }
 
+// The first offset at or after `from` where a complete entry with a good CRC starts, checking
+// each candidate directly: the reference for the scanner's resynchronisation.
 uint64_t NaiveNextValidEntry(const std::string& data, uint64_t from) {
   for (uint64_t at = from; at + kEntryOverhead <= data.size(); ++at) {
     std::optional<uint32_t> claimed = ClaimedLength(data, at);
