@@ -27,8 +27,41 @@ void SleepUntilNanos(int64_t when) {
   if (when > now) std::this_thread::sleep_for(std::chrono::nanoseconds(when - now));
 }
 
-// The state of one run, shared by the driver thread and gRPC's callback threads. Every call in
-// flight holds a reference, so the run outlives the last callback even after RunLoad returns.
+// The calls whose objects still exist. A call's last act is to leave it, after its ClientContext
+// (which holds a channel) is gone; it holds nothing of gRPC, so whichever thread lets go of it last
+// may free it.
+class CallCount {
+ public:
+  void Add() {
+    absl::MutexLock lock(&mu_);
+    ++count_;
+  }
+
+  void Remove() {
+    absl::MutexLock lock(&mu_);
+    --count_;
+  }
+
+  // Waits until no call is left or `until` passes; returns the calls still there.
+  uint64_t WaitForNone(int64_t until) {
+    absl::MutexLock lock(&mu_);
+    while (count_ > 0) {
+      int64_t left = until - NowNanos();
+      if (left <= 0) break;
+      auto none = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return count_ == 0; };
+      mu_.AwaitWithTimeout(absl::Condition(&none), absl::Nanoseconds(left));
+    }
+    return static_cast<uint64_t>(count_);
+  }
+
+ private:
+  absl::Mutex mu_;
+  int64_t count_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// The state of one run, shared by the driver thread and gRPC's callback threads. Every call holds
+// a reference, so a run whose calls were abandoned outlives them after RunLoad returns; otherwise
+// RunLoad lets go of it last.
 class Run : public std::enable_shared_from_this<Run> {
  public:
   Run(LoadOptions options, grpc::ByteBuffer request)
@@ -61,8 +94,6 @@ class Run : public std::enable_shared_from_this<Run> {
       next = options_.concurrency > 0 && now < window_end_;
     }
     if (next) Start(NowNanos());
-    absl::MutexLock lock(&mu_);
-    --in_flight_;
   }
 
   void SetWindow(int64_t start, int64_t end) {
@@ -71,17 +102,8 @@ class Run : public std::enable_shared_from_this<Run> {
     window_end_ = end;
   }
 
-  // Waits until no call is in flight or `until` passes; returns the calls still in flight.
-  uint64_t Drain(int64_t until) {
-    absl::MutexLock lock(&mu_);
-    while (in_flight_ > 0) {
-      int64_t left = until - NowNanos();
-      if (left <= 0) break;
-      auto no_calls = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return in_flight_ == 0; };
-      mu_.AwaitWithTimeout(absl::Condition(&no_calls), absl::Nanoseconds(left));
-    }
-    return static_cast<uint64_t>(in_flight_);
-  }
+  // Waits until every call's objects are gone or `until` passes; returns the calls still there.
+  uint64_t Drain(int64_t until) { return calls_->WaitForNone(until); }
 
   LoadResult TakeResult() {
     absl::MutexLock lock(&mu_);
@@ -94,8 +116,8 @@ class Run : public std::enable_shared_from_this<Run> {
   const grpc::ByteBuffer request_;
   std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;
   std::atomic<uint64_t> next_stub_{0};
+  const std::shared_ptr<CallCount> calls_ = std::make_shared<CallCount>();
   absl::Mutex mu_;
-  int64_t in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t window_start_ ABSL_GUARDED_BY(mu_) = INT64_MAX;
   int64_t window_end_ ABSL_GUARDED_BY(mu_) = INT64_MAX;
   LoadResult result_ ABSL_GUARDED_BY(mu_);
@@ -119,8 +141,15 @@ class Call final : public grpc::ClientUnaryReactor {
   }
 
   void OnDone(const grpc::Status& status) override {
-    std::unique_ptr<Call> self(this);
-    run_->Ended(intended_, status, response_.Length());
+    // The thread that started the run must hold the last reference to the channels: let go of on
+    // a gRPC thread, the last one shuts gRPC down on a detached thread, racing the program's
+    // exit. So the run learns that this call is over only once its objects are gone.
+    std::shared_ptr<CallCount> calls = run_->calls_;
+    {
+      std::unique_ptr<Call> self(this);
+      run_->Ended(intended_, status, response_.Length());
+    }
+    calls->Remove();
   }
 
  private:
@@ -132,10 +161,7 @@ class Call final : public grpc::ClientUnaryReactor {
 };
 
 void Run::Start(int64_t intended) {
-  {
-    absl::MutexLock lock(&mu_);
-    ++in_flight_;
-  }
+  calls_->Add();
   // Released to gRPC: OnDone deletes it.
   std::make_unique<Call>(shared_from_this(), intended).release()->Start();
 }
@@ -188,9 +214,7 @@ absl::StatusOr<LoadResult> RunLoad(const LoadOptions& options) {
   if (sender.joinable()) sender.join();
   uint64_t abandoned =
       run.Drain(measured_end + absl::ToInt64Nanoseconds(options.deadline + absl::Seconds(5)));
-  if (abandoned > 0) {
-    // Left behind: each holds the run, so it stays valid until they end.
-  }
+  // Calls left behind (abandoned) hold the run, so it stays valid until they end.
   LoadResult result = run.TakeResult();
   result.window = absl::Nanoseconds(window_end - window_start);
   result.abandoned = abandoned;
