@@ -14,7 +14,7 @@
 // each process used inside the measured window and its peak resident memory (VmHWM); "other load"
 // is the share of the machine's CPU that went in that window to processes neither this tool nor
 // named by --pid (on a busy machine the figures measure the other work too). The fsync probe
-// reports the same share for its own run.
+// reports the same share over its run, stretched to at least a second.
 // Exit status: 0 when every call in the window succeeded, 1 when some failed, 2 on bad usage.
 #include <google/protobuf/descriptor.pb.h>
 #include <google/protobuf/dynamic_message.h>
@@ -33,6 +33,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "bench/load/fsync_probe.h"
 #include "bench/load/latency_histogram.h"
 #include "bench/load/load_generator.h"
@@ -122,18 +124,26 @@ std::string PercentilesText(const LatencyHistogram& latency) {
                          Millis(latency.ValueAtPercentile(99.9)), Millis(latency.max()));
 }
 
+// The shortest window over which the fsync probe reads the machine's other load.
+constexpr absl::Duration kMinLoadWindow = absl::Seconds(1);
+
 int RunFsyncProbe(const Flags& flags) {
   std::string directory = flags.Required("--dir");
   int count = static_cast<int>(flags.Number("--count", 200));
   size_t bytes = static_cast<size_t>(flags.Number("--bytes", 1024));
   absl::StatusOr<MachineSample> machine_start = pasarela::bench::SampleMachine();
   const ProcessSample self_start = pasarela::bench::SampleSelf();
+  const absl::Time started = absl::Now();
   absl::StatusOr<LatencyHistogram> latency =
       pasarela::bench::MeasureFdatasync(directory, count, bytes);
   if (!latency.ok()) {
     std::cerr << kProgram << ": " << latency.status().message() << "\n";
     return 1;
   }
+  // The machine's counters advance by scheduler ticks (10 ms), so over a probe of a few tens of
+  // milliseconds one tick of anything reads as 10-25% of the machine: the other load is taken
+  // over at least kMinLoadWindow, the probe's own run included.
+  absl::SleepFor(kMinLoadWindow - (absl::Now() - started));
   const ProcessSample self_end = pasarela::bench::SampleSelf();
   absl::StatusOr<MachineSample> machine_end = pasarela::bench::SampleMachine();
   // A waiting fdatasync returns only when its thread gets a core back: on a machine busy with
