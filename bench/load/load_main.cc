@@ -141,8 +141,8 @@ int RunFsyncProbe(const Flags& flags) {
     return 1;
   }
   // The machine's counters advance by scheduler ticks (10 ms), so over a probe of a few tens of
-  // milliseconds one tick of anything reads as 10-25% of the machine: the other load is taken
-  // over at least kMinLoadWindow, the probe's own run included.
+  // milliseconds a tick or two of anything reads as up to a quarter of the machine: the other
+  // load is taken over at least kMinLoadWindow, the probe's own run included.
   absl::SleepFor(kMinLoadWindow - (absl::Now() - started));
   const ProcessSample self_end = pasarela::bench::SampleSelf();
   absl::StatusOr<MachineSample> machine_end = pasarela::bench::SampleMachine();
