@@ -16,6 +16,7 @@
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "pasarela/identity/v1/identity.grpc.pb.h"
+#include "tests/support/free_port.h"
 #include "tests/support/topology.h"
 
 namespace pasarela::testing {

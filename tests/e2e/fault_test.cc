@@ -20,6 +20,7 @@
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "tests/support/free_port.h"
 #include "tests/support/identity_calls.h"
 #include "tests/support/topology.h"
 

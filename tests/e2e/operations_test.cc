@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "pasarela/catalog/v1/catalog.grpc.pb.h"
 #include "pasarela/identity/v1/identity.grpc.pb.h"
+#include "tests/support/free_port.h"
 #include "tests/support/topology.h"
 
 namespace pasarela::testing {

@@ -25,6 +25,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/free_port.h"
 #include "tests/support/identity_calls.h"
 #include "tests/support/topology.h"
 

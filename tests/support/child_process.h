@@ -42,9 +42,6 @@ class ChildProcess {
 // Waits for `path` to exist and be non-empty; returns its contents or "" on timeout.
 std::string WaitForFile(const std::string& path, absl::Duration timeout);
 
-// A TCP port on 127.0.0.1 that nothing listens on right now.
-int PickFreePort();
-
 // Runs a command to completion (no shell); returns its exit status, output in *output.
 int RunCommand(const std::vector<std::string>& argv, std::string* output);
 

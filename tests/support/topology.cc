@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "gateway/policy/policy_snapshot.h"
+#include "tests/support/free_port.h"
 
 namespace pasarela::testing {
 
