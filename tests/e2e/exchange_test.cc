@@ -415,12 +415,14 @@ TEST(ExchangeFaultTest, OverloadIsRefusedAtOnceNotQueued) {
 
 TEST(ExchangeFaultTest, SigtermDrainsCallsInFlight) {
   Topology topology({"AR", "CL"});
-  topology.StartProvider(kRegistry, {"--delay-ms", "1000"});
+  topology.StartProvider(kRegistry, {"--delay-ms", "2500"});
   GatewayProcess& ar = topology.StartGateway("AR");
   topology.StartGateway("CL");
   auto in_flight =
       std::async(std::launch::async, [&] { return GetPerson(Migraciones(ar), kRegistry); });
-  absl::SleepFor(absl::Milliseconds(300));
+  // Long enough for the call to reach gateway AR on a busy machine (it then waits for the
+  // provider for the rest of the 2.5 s).
+  absl::SleepFor(absl::Milliseconds(1000));
   int exit_status = ar.process->Stop(SIGTERM, absl::Seconds(10));
   CallResult result = in_flight.get();
   EXPECT_TRUE(result.status.ok()) << result.status.error_message();
