@@ -87,21 +87,18 @@ class PortReservations {
   // are released when the process exits however it exits, and are not inherited by a child.
   bool LockByte(int port) {
     if (lock_fd_ < 0) return true;  // no shared file: the bind check alone
+    return SetByteLock(F_WRLCK, port);
+  }
+  void UnlockByte(int port) {
+    if (lock_fd_ >= 0) SetByteLock(F_UNLCK, port);
+  }
+  bool SetByteLock(short type, int port) {
     struct flock lock {};
-    lock.l_type = F_WRLCK;
+    lock.l_type = type;
     lock.l_whence = SEEK_SET;
     lock.l_start = port;
     lock.l_len = 1;
     return ::fcntl(lock_fd_, F_OFD_SETLK, &lock) == 0;
-  }
-  void UnlockByte(int port) {
-    if (lock_fd_ < 0) return;
-    struct flock lock {};
-    lock.l_type = F_UNLCK;
-    lock.l_whence = SEEK_SET;
-    lock.l_start = port;
-    lock.l_len = 1;
-    ::fcntl(lock_fd_, F_OFD_SETLK, &lock);
   }
 
   const std::pair<int, int> range_;
