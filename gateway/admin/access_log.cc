@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "gateway/common/line_batch.h"
 
 namespace pasarela::admin {
 namespace {
@@ -202,12 +203,18 @@ AccessLog::~AccessLog() {
 void AccessLog::Write(const ExchangeFacts& facts) { WriteLine(FormatAccessLogLine(facts)); }
 
 void AccessLog::WriteLine(absl::string_view line) {
+  if (LineBatch::Gather(this, &AccessLog::WriteLines, line)) return;
+  WriteLines(this, line, 1);
+}
+
+void AccessLog::WriteLines(void* log, absl::string_view lines, size_t count) {
+  auto* self = static_cast<AccessLog*>(log);
   bool ok;
   {
-    AnnotatedMutexLock lock(&mu_);
-    ok = WriteAll(fd_, line);
+    AnnotatedMutexLock lock(&self->mu_);
+    ok = WriteAll(self->fd_, lines);
   }
-  (ok ? lines_written_ : write_failures_).fetch_add(1, std::memory_order_relaxed);
+  (ok ? self->lines_written_ : self->write_failures_).fetch_add(count, std::memory_order_relaxed);
 }
 
 absl::Status AccessLog::Reopen() {

@@ -5,7 +5,8 @@
 // value.
 //
 // A line is formatted without a lock, then written with one write(2) under the log's mutex, so
-// lines from concurrent exchanges never interleave. A file is opened with O_APPEND; Reopen()
+// lines from concurrent exchanges never interleave; on a thread with a LineBatch open, the lines
+// are written when it closes, all in one write(2). A file is opened with O_APPEND; Reopen()
 // opens the path anew (after logrotate moved it away) and swaps it in under the mutex.
 // A write that fails is counted (write_failures()) and never fails the exchange.
 //
@@ -51,6 +52,9 @@ class AccessLog {
   uint64_t write_failures() const { return write_failures_.load(std::memory_order_relaxed); }
 
  private:
+  // Writes `count` whole lines at once (a LineBatch::Writer).
+  static void WriteLines(void* log, absl::string_view lines, size_t count);
+
   AccessLog(std::string destination, int fd, bool owns_fd)
       : destination_(std::move(destination)), fd_(fd), owns_fd_(owns_fd) {}
 

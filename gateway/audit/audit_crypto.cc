@@ -19,6 +19,7 @@
 #include "absl/strings/str_format.h"
 #include "gateway/audit/receipt_batch.h"
 #include "gateway/audit/segment_format.h"
+#include "gateway/common/digest.h"
 
 namespace pasarela::audit {
 namespace {
@@ -123,13 +124,7 @@ absl::Status CheckPrivateFileMode(const std::string& path, absl::string_view wha
 }
 
 std::string HmacSha256(absl::string_view key, absl::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), md, &len) == nullptr) {
-    return std::string();
-  }
-  return std::string(reinterpret_cast<const char*>(md), len);
+  return HmacSha256Digest(key, data);
 }
 
 std::string CheckpointSigningInput(const v1::Checkpoint& checkpoint) {
@@ -241,8 +236,22 @@ absl::Status SignerKey::Verify(absl::string_view algorithm, absl::string_view tb
   PutField(algorithm, &memo_input);
   PutField(tbs, &memo_input);
   PutField(sig, &memo_input);
-  std::string digest = Sha256(memo_input);
-  if (Remembered(digest)) return absl::OkStatus();
+  const std::string digest = Sha256(memo_input);
+  {
+    AnnotatedMutexLock lock(&remembered_mu_);
+    // Another thread checking the same signature will settle it: a verdict it remembers answers
+    // this call too; a refusal (not remembered) is checked again here.
+    while (checking_.contains(digest)) remembered_mu_.Wait(&settled_cv_);
+    if (remembered_.contains(digest)) return absl::OkStatus();
+    checking_.insert(digest);
+    ++signature_checks_;
+  }
+  absl::Status checked = CheckSignature(tbs, sig);
+  Settle(digest, checked.ok());
+  return checked;
+}
+
+absl::Status SignerKey::CheckSignature(absl::string_view tbs, absl::string_view sig) const {
   EVP_PKEY* key = X509_get0_pubkey(certificate_);
   std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
   if (key == nullptr || ctx == nullptr ||
@@ -252,23 +261,24 @@ absl::Status SignerKey::Verify(absl::string_view algorithm, absl::string_view tb
     ERR_clear_error();
     return absl::UnauthenticatedError("signature does not verify");
   }
-  Remember(std::move(digest));
   return absl::OkStatus();
 }
 
-bool SignerKey::Remembered(const std::string& digest) const {
+void SignerKey::Settle(const std::string& digest, bool verified) const {
   AnnotatedMutexLock lock(&remembered_mu_);
-  return remembered_.contains(digest);
-}
-
-void SignerKey::Remember(std::string digest) const {
-  AnnotatedMutexLock lock(&remembered_mu_);
-  if (!remembered_.insert(digest).second) return;
-  remembered_order_.push_back(std::move(digest));
+  checking_.erase(digest);
+  settled_cv_.SignalAll();
+  if (!verified || !remembered_.insert(digest).second) return;
+  remembered_order_.push_back(digest);
   if (remembered_order_.size() > kRememberedSignatures) {
     remembered_.erase(remembered_order_.front());
     remembered_order_.pop_front();
   }
+}
+
+uint64_t SignerKey::signature_checks() const {
+  AnnotatedMutexLock lock(&remembered_mu_);
+  return signature_checks_;
 }
 
 absl::Status VerifySignature(absl::string_view pem_chain, absl::string_view algorithm,

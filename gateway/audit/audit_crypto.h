@@ -102,9 +102,15 @@ class SignerKey {
 
   // Checks `signature` over `input`; `algorithm` must be the key's. UNAUTHENTICATED when it does
   // not verify, INVALID_ARGUMENT when the algorithm does not fit the key. A signature this key
-  // verified recently is not checked again: the receipts of one batch share one signature.
+  // verified recently is not checked again: the receipts of one batch share one signature. While
+  // one thread checks a signature, others asking for the same one wait for its verdict instead
+  // of checking it too (the receipts of a batch arrive together).
   absl::Status Verify(absl::string_view algorithm, absl::string_view input,
                       absl::string_view signature) const;
+
+  // How many signatures this key has checked with the public-key operation (not answered from
+  // memory).
+  uint64_t signature_checks() const;
 
   // How many verified signatures a key remembers.
   static constexpr size_t kRememberedSignatures = 4096;
@@ -112,8 +118,10 @@ class SignerKey {
  private:
   SignerKey(X509* certificate, std::string algorithm)
       : certificate_(certificate), algorithm_(std::move(algorithm)) {}
-  bool Remembered(const std::string& digest) const;
-  void Remember(std::string digest) const;
+  // The public-key check itself.
+  absl::Status CheckSignature(absl::string_view tbs, absl::string_view sig) const;
+  // Remembers `digest` when `verified`, and ends its check in progress.
+  void Settle(const std::string& digest, bool verified) const;
 
   X509* const certificate_;  // owned; holds the key
   const std::string algorithm_;
@@ -122,6 +130,10 @@ class SignerKey {
   mutable AnnotatedMutex remembered_mu_;
   mutable absl::flat_hash_set<std::string> remembered_ ABSL_GUARDED_BY(remembered_mu_);
   mutable std::deque<std::string> remembered_order_ ABSL_GUARDED_BY(remembered_mu_);
+  // Digests being checked now, and where those waiting for one learn that it is settled.
+  mutable absl::flat_hash_set<std::string> checking_ ABSL_GUARDED_BY(remembered_mu_);
+  mutable absl::CondVar settled_cv_;
+  mutable uint64_t signature_checks_ ABSL_GUARDED_BY(remembered_mu_) = 0;
 };
 
 // Checks `signature` over `input` with the public key of the first certificate of `pem_chain`,

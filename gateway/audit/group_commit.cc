@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gateway/audit/receipt_batch.h"
+#include "gateway/common/line_batch.h"
 
 namespace pasarela::audit {
 
@@ -135,6 +136,8 @@ void GroupCommitSink::WriterLoop() {
       TryRecover();
     }
     if (!batch.empty()) {
+      // Answering the batch's appenders writes their log lines: all of them at once, after.
+      LineBatch lines;
       if (writer_error_.ok()) {
         SignReceipts(&batch);
         WriteBatch(&batch);

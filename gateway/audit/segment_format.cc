@@ -1,7 +1,5 @@
 #include "gateway/audit/segment_format.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -11,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "gateway/common/digest.h"
 
 namespace pasarela::audit {
 namespace {
@@ -176,14 +175,8 @@ uint32_t Crc32c(absl::string_view data, uint32_t crc) {
 }
 
 std::string Sha256(absl::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1 ||
-      len != kHashSize) {
-    // Only a broken OpenSSL installation gets here; an empty digest never matches a chain.
-    return std::string();
-  }
-  return std::string(reinterpret_cast<const char*>(md), len);
+  // Empty only from a broken OpenSSL installation; an empty digest never matches a chain.
+  return Sha256Digest(data);
 }
 
 void AppendEntry(EntryType type, absl::string_view payload, std::string* out) {

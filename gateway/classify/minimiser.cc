@@ -1,13 +1,11 @@
 #include "gateway/classify/minimiser.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gateway/classify/payload_walk.h"
+#include "gateway/common/digest.h"
 
 namespace pasarela::classify {
 namespace {
@@ -15,14 +13,6 @@ namespace {
 using ::google::protobuf::FieldDescriptor;
 using ::google::protobuf::Message;
 using ::google::protobuf::Reflection;
-
-std::string HmacSha256(absl::string_view key, absl::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &length);
-  return std::string(reinterpret_cast<const char*>(digest), length);
-}
 
 bool IsSeparator(char c) { return c == ' ' || c == '.' || c == '-' || c == '/' || c == '\t'; }
 
@@ -53,7 +43,7 @@ void RemoveElement(Message* message, const FieldDescriptor* field, int index) {
 }  // namespace
 
 std::string DerivePseudonymKey(absl::string_view gateway_key, absl::string_view agreement_id) {
-  return HmacSha256(gateway_key, absl::StrCat("agreement:", agreement_id));
+  return HmacSha256Digest(gateway_key, absl::StrCat("agreement:", agreement_id));
 }
 
 std::string RedactionMarker(DataCategory category) {
@@ -84,14 +74,14 @@ std::string MaskValue(absl::string_view value, int keep_last) {
 
 std::string Pseudonym(absl::string_view key, DataCategory category, absl::string_view value) {
   if (category != DataCategory::kPersonalIdentifier) {
-    return absl::BytesToHexString(HmacSha256(key, value));
+    return absl::BytesToHexString(HmacSha256Digest(key, value));
   }
   std::string normalised;
   normalised.reserve(value.size());
   for (char c : value) {
     if (!IsSeparator(c)) normalised.push_back(absl::ascii_toupper(static_cast<unsigned char>(c)));
   }
-  return absl::BytesToHexString(HmacSha256(key, normalised));
+  return absl::BytesToHexString(HmacSha256Digest(key, normalised));
 }
 
 bool MinimisationReport::changed() const {

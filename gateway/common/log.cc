@@ -11,6 +11,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "gateway/common/line_batch.h"
 
 namespace pasarela {
 namespace {
@@ -44,6 +45,13 @@ void GrpcLogSink(gpr_log_func_args* args) {
   Log(level, absl::StrCat("grpc: ", message));
 }
 
+// One fwrite of whole lines: stdio locks the stream, so lines never interleave.
+void WriteToStream(void* stream, absl::string_view lines, size_t) {
+  std::FILE* file = static_cast<std::FILE*>(stream);
+  std::fwrite(lines.data(), 1, lines.size(), file);
+  std::fflush(file);
+}
+
 }  // namespace
 
 void Log(LogLevel level, absl::string_view message) {
@@ -51,9 +59,9 @@ void Log(LogLevel level, absl::string_view message) {
   std::string line =
       absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()), " ",
                    LevelName(level), " ", absl::StrReplaceAll(message, {{"\n", " | "}}), "\n");
-  // One fwrite of a whole line: stdio locks the stream, so lines never interleave.
-  std::fwrite(line.data(), 1, line.size(), stderr);
-  std::fflush(stderr);
+  // Warnings and errors go out at once, whatever the thread is doing.
+  if (level < LogLevel::kWarning && LineBatch::Gather(stderr, WriteToStream, line)) return;
+  WriteToStream(stderr, line, 1);
 }
 
 void SetLogLevel(LogLevel level) { g_min_level.store(level, std::memory_order_relaxed); }

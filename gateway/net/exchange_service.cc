@@ -2,7 +2,6 @@
 
 #include <grpcpp/client_context.h>
 #include <grpcpp/support/byte_buffer.h>
-#include <openssl/sha.h>
 
 #include <memory>
 #include <string>
@@ -18,6 +17,7 @@
 #include "gateway/audit/audit_tools.h"
 #include "gateway/classify/minimiser.h"
 #include "gateway/classify/payload_classifier.h"
+#include "gateway/common/digest.h"
 #include "gateway/common/log.h"
 #include "gateway/mapping/mapping.h"
 #include "gateway/mapping/verify_claims.h"
@@ -37,12 +37,6 @@ constexpr char kReceiptKey[] = "x-pasarela-receipt-bin";
 // trust store: after the provider gateway replaces its certificate, a connection opened before
 // still presents the old one.
 constexpr char kReceiptSignerKey[] = "x-pasarela-receipt-signer-bin";
-
-std::string Sha256(absl::string_view bytes) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
-  return std::string(reinterpret_cast<const char*>(digest), sizeof(digest));
-}
 
 std::string BufferToString(const grpc::ByteBuffer& buffer) {
   std::vector<grpc::Slice> slices;
@@ -215,7 +209,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       request_ = grpc::ByteBuffer(&slice, 1);
     }
     bytes_in_ = request_bytes.size();
-    request_digest_ = Sha256(request_bytes);
+    request_digest_ = Sha256Digest(request_bytes);
     const google::protobuf::MethodDescriptor* descriptor =
         runtime_->snapshot().catalog().FindMethod(method_);
     if (descriptor == nullptr) return true;
@@ -479,7 +473,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       }
       std::string response_bytes = BufferToString(response_);
       bytes_out_ = response_bytes.size();
-      response_digest_ = Sha256(response_bytes);
+      response_digest_ = Sha256Digest(response_bytes);
       if (route_.hop == RouteDecision::Hop::kPeerGateway) {
         absl::Status receipt = CheckReceipt(trailers);
         if (!receipt.ok()) {
@@ -698,7 +692,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       return;
     }
     const std::string bytes = BufferToString(response_);
-    response_digest_ = Sha256(bytes);
+    response_digest_ = Sha256Digest(bytes);
     bytes_out_ = bytes.size();
     Answer(grpc::Status::OK, /*with_response=*/true);
   }

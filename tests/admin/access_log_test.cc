@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "gateway/common/line_batch.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -293,6 +294,27 @@ TEST(AccessLog, ConcurrentWritersNeverInterleave) {
   }
   EXPECT_EQ(ids.size(), size_t{kThreads} * kLines);
   for (const auto& [id, count] : ids) EXPECT_EQ(count, 1) << id;
+}
+
+TEST(AccessLog, LinesOfABatchReachTheFileTogetherWhenItCloses) {
+  std::string path = TempPath("batched.jsonl");
+  std::remove(path.c_str());
+  absl::StatusOr<std::unique_ptr<AccessLog>> log = AccessLog::Open(path);
+  ASSERT_TRUE(log.ok()) << log.status();
+  std::string id;
+  {
+    LineBatch batch;
+    for (int i = 0; i < 5; ++i) (*log)->Write(Numbered(2, i, &id));
+    EXPECT_EQ((*log)->lines_written(), 0u);
+    std::ifstream unwritten(path);
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(unwritten), {}), "");
+  }
+  EXPECT_EQ((*log)->lines_written(), 5u);
+  std::vector<std::vector<Field>> lines = ReadBack(path);
+  ASSERT_EQ(lines.size(), 5u);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_THAT(lines[i][0], FieldIs(S("exchange_id", absl::StrCat("t2-", i))));
+  }
 }
 
 TEST(AccessLog, ReopenContinuesInTheNewFileAfterRotation) {

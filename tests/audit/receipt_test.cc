@@ -1,6 +1,9 @@
 // Receipts: the provider gateway signs what it answered; the consumer gateway accepts the receipt
 // only if it verifies against the answering gateway's certificate and matches what it saw.
+#include <thread>
+
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/barrier.h"
 #include "gateway/audit/audit_crypto.h"
 #include "gateway/audit/receipt_batch.h"
 #include "gateway/audit/signer_key_cache.h"
@@ -222,6 +225,53 @@ TEST_F(ReceiptBatchTest, AForgedBatchSignatureIsRefusedEveryTime) {
       EXPECT_EQ(VerifyOne(receipt, **key).status().code(), absl::StatusCode::kUnauthenticated);
     }
   }
+}
+
+// Signs `receipts` as one batch with `signer` and checks each on its own thread, all released
+// together, so that they ask for the batch's signature at once. Their verdicts, in order.
+std::vector<absl::Status> CheckBatchAtOnce(const CheckpointSigner& signer,
+                                           std::vector<v1::Receipt>* receipts,
+                                           const SignerKey& key) {
+  std::vector<v1::Receipt*> pointers;
+  for (v1::Receipt& r : *receipts) pointers.push_back(&r);
+  EXPECT_TRUE(SignReceiptBatch(signer, pointers).ok());
+  absl::Barrier start(static_cast<int>(receipts->size()));
+  std::vector<absl::Status> verdicts(receipts->size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < receipts->size(); ++i) {
+    threads.emplace_back([&, i] {
+      start.Block();
+      const v1::Receipt& receipt = (*receipts)[i];
+      verdicts[i] = VerifyReceipt(receipt.SerializeAsString(), key, receipt.exchange_id(),
+                                  receipt.request_digest(), receipt.response_digest())
+                        .status();
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  return verdicts;
+}
+
+TEST_F(ReceiptBatchTest, ReceiptsOfOneBatchCheckedAtOnceCostOneSignatureCheck) {
+  std::vector<v1::Receipt> receipts = MakeReceipts(8);
+  auto key = SignerKey::FromPem(ReadFileOrDie(provider_.cert_file));
+  ASSERT_TRUE(key.ok());
+  for (const absl::Status& verdict : CheckBatchAtOnce(*signer_, &receipts, **key)) {
+    EXPECT_TRUE(verdict.ok()) << verdict;
+  }
+  EXPECT_EQ((*key)->signature_checks(), 1u);
+}
+
+TEST_F(ReceiptBatchTest, AForgedSignatureCheckedAtOnceIsRefusedToEveryCaller) {
+  std::vector<v1::Receipt> receipts = MakeReceipts(6);
+  auto forger = CheckpointSigner::Load(other_.key_file, other_.cert_file);
+  ASSERT_TRUE(forger.ok());
+  auto key = SignerKey::FromPem(ReadFileOrDie(provider_.cert_file));
+  ASSERT_TRUE(key.ok());
+  for (const absl::Status& verdict : CheckBatchAtOnce(**forger, &receipts, **key)) {
+    EXPECT_EQ(verdict.code(), absl::StatusCode::kUnauthenticated);
+  }
+  // A refusal is not remembered: each caller checked the signature itself.
+  EXPECT_EQ((*key)->signature_checks(), 6u);
 }
 
 TEST_F(ReceiptBatchTest, ASignerKeyForgetsTheOldestSignaturesItRemembers) {

@@ -1,0 +1,57 @@
+// Sha256Digest and HmacSha256Digest against published test vectors (FIPS 180-2, RFC 4231), on
+// one thread and on several at once, each reusing its own context.
+#include "gateway/common/digest.h"
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "gtest/gtest.h"
+
+namespace pasarela {
+namespace {
+
+std::string Hex(const std::string& bytes) { return absl::BytesToHexString(bytes); }
+
+TEST(DigestTest, Sha256MatchesTheStandardsVectors) {
+  EXPECT_EQ(Hex(Sha256Digest("abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(Hex(Sha256Digest("")),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  // Reused context: a second digest is not disturbed by the first.
+  EXPECT_EQ(Hex(Sha256Digest("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+}
+
+TEST(DigestTest, HmacSha256MatchesRfc4231) {
+  // Test case 2, then test case 1 with the same context: the key changes between calls.
+  EXPECT_EQ(Hex(HmacSha256Digest("Jefe", "what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  EXPECT_EQ(Hex(HmacSha256Digest(std::string(20, '\x0b'), "Hi There")),
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+}
+
+TEST(DigestTest, ThreadsEachGetTheSameDigests) {
+  std::vector<std::thread> threads;
+  std::vector<int> wrong(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([t, &wrong] {
+      for (int i = 0; i < 2000; ++i) {
+        if (Hex(Sha256Digest("abc")) !=
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") {
+          ++wrong[t];
+        }
+        if (Hex(HmacSha256Digest("Jefe", "what do ya want for nothing?")) !=
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843") {
+          ++wrong[t];
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (int count : wrong) EXPECT_EQ(count, 0);
+}
+
+}  // namespace
+}  // namespace pasarela
