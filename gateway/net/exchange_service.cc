@@ -3,6 +3,7 @@
 #include <grpcpp/client_context.h>
 #include <grpcpp/support/byte_buffer.h>
 
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -74,6 +75,17 @@ bool IsSizeLimitMessage(absl::string_view message) {
 // The canonical name of a gRPC code ("PERMISSION_DENIED"), as the metrics and access log write it.
 absl::string_view StatusCodeName(grpc::StatusCode code) {
   return admin::StatusCodeName(static_cast<absl::StatusCode>(code));
+}
+
+// The first block of each exchange's message arena, inside the exchange: an identity lookup's
+// messages (both schemas, request and answer) take 1.5 to 1.8 KiB of it.
+constexpr size_t kArenaBlockBytes = 4096;
+
+google::protobuf::ArenaOptions ArenaOptionsFor(char* block, size_t size) {
+  google::protobuf::ArenaOptions options;
+  options.initial_block = block;
+  options.initial_block_size = size;
+  return options;
 }
 
 // Measures a stage from `started` to the end of the scope.
@@ -194,9 +206,9 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   bool ReadRequest() {
     std::string request_bytes = BufferToString(request_);
     if (consumer_binding_ != nullptr) {
-      absl::StatusOr<std::unique_ptr<google::protobuf::Message>> national =
+      absl::StatusOr<google::protobuf::Message*> national =
           Parse(*consumer_binding_->request_plan->source_type(), request_bytes);
-      absl::StatusOr<std::unique_ptr<google::protobuf::Message>> canonical =
+      absl::StatusOr<google::protobuf::Message*> canonical =
           national.ok() ? Map(**national, *consumer_binding_->request_plan)
                         : std::move(national).status();
       if (!canonical.ok()) {
@@ -214,7 +226,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
         runtime_->snapshot().catalog().FindMethod(method_);
     if (descriptor == nullptr) return true;
     if (canonical_request_ == nullptr) {
-      absl::StatusOr<std::unique_ptr<google::protobuf::Message>> parsed =
+      absl::StatusOr<google::protobuf::Message*> parsed =
           Parse(*descriptor->input_type(), request_bytes);
       if (!parsed.ok()) {
         Refuse(absl::InvalidArgumentError(
@@ -231,10 +243,11 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     return true;
   }
 
-  // `bytes` parsed as `type` from the runtime's pool, or INVALID_ARGUMENT naming the type.
-  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> Parse(
-      const google::protobuf::Descriptor& type, const std::string& bytes) const {
-    std::unique_ptr<google::protobuf::Message> message = runtime_->NewMessage(&type);
+  // `bytes` parsed as `type` from the runtime's pool, on the exchange's arena, or INVALID_ARGUMENT
+  // naming the type.
+  absl::StatusOr<google::protobuf::Message*> Parse(const google::protobuf::Descriptor& type,
+                                                   const std::string& bytes) {
+    google::protobuf::Message* message = runtime_->NewMessage(&type, &arena_);
     if (!message->ParseFromString(bytes)) {
       return absl::InvalidArgumentError(
           absl::StrCat("the message is not a valid ", type.full_name()));
@@ -242,13 +255,13 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     return message;
   }
 
-  // `source` mapped by `plan` into a new message of the plan's target type.
-  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> Map(
-      const google::protobuf::Message& source, const MappingPlan& plan) {
+  // `source` mapped by `plan` into a new message of the plan's target type, on the arena.
+  absl::StatusOr<google::protobuf::Message*> Map(const google::protobuf::Message& source,
+                                                 const MappingPlan& plan) {
     // Mapping may run twice in a call (request and response): the stage is their sum.
     absl::Time started = absl::Now();
-    std::unique_ptr<google::protobuf::Message> target = runtime_->NewMessage(plan.target_type());
-    absl::Status mapped = plan.Apply(source, target.get());
+    google::protobuf::Message* target = runtime_->NewMessage(plan.target_type(), &arena_);
+    absl::Status mapped = plan.Apply(source, target);
     map_duration_ = map_duration_.value_or(absl::ZeroDuration()) + (absl::Now() - started);
     if (!mapped.ok()) {
       return absl::Status(mapped.code(),
@@ -269,24 +282,23 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   void AddDisclosed(const classify::ClassificationSummary& summary, bool in_request,
                     const classify::MinimisationReport* treated) {
     auto treatment_of = [treated](const std::string& path, DataCategory category,
-                                  bool detected) -> std::string {
-      if (treated == nullptr) return "";
+                                  bool detected) -> absl::optional<DataTreatment> {
+      if (treated == nullptr) return absl::nullopt;
       for (const classify::TreatedData& data : treated->treated) {
         if (data.category == category && data.detected == detected && data.path == path) {
-          return std::string(DataTreatmentName(data.treatment));
+          return data.treatment;
         }
       }
-      return std::string(DataTreatmentName(DataTreatment::kAllow));
+      return DataTreatment::kAllow;
     };
     disclosed_.reserve(disclosed_.size() + summary.declared.size() + summary.undeclared.size());
     for (const classify::DeclaredField& field : summary.declared) {
-      disclosed_.push_back({field.path, std::string(DataCategoryName(field.category)), "", false,
-                            in_request, treatment_of(field.path, field.category, false)});
+      disclosed_.push_back({field.path, field.category, "", false, in_request,
+                            treatment_of(field.path, field.category, false)});
     }
     for (const classify::UndeclaredData& found : summary.undeclared) {
-      disclosed_.push_back({found.path, std::string(DataCategoryName(found.category)),
-                            std::string(found.detector), true, in_request,
-                            treatment_of(found.path, found.category, true)});
+      disclosed_.push_back({found.path, found.category, std::string(found.detector), true,
+                            in_request, treatment_of(found.path, found.category, true)});
     }
   }
 
@@ -336,7 +348,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
           absl::StrCat("agreement ", agreement_->id, " has no response allow-list for ", method_));
     }
     if (canonical_response_ == nullptr) {
-      absl::StatusOr<std::unique_ptr<google::protobuf::Message>> parsed =
+      absl::StatusOr<google::protobuf::Message*> parsed =
           Parse(*descriptor->output_type(), BufferToString(response_));
       if (!parsed.ok()) {
         return absl::InternalError(absl::StrCat(upstream_->description(),
@@ -349,7 +361,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
                                               canonical_response_->GetDescriptor()->full_name(),
                                               ", not a ", descriptor->output_type()->full_name()));
     }
-    google::protobuf::Message* message = canonical_response_.get();
+    google::protobuf::Message* message = canonical_response_;
     StageTimer timer(&classify_duration_, absl::Now());
     // Trimming first: fields that will not cross are never scanned and cannot refuse the call.
     TrimReport trimmed = trimmer->Trim(message);
@@ -406,7 +418,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
                false);
         return;
       }
-      absl::StatusOr<std::unique_ptr<google::protobuf::Message>> national =
+      absl::StatusOr<google::protobuf::Message*> national =
           Map(*canonical_request_, *provider_binding_->request_plan);
       if (!national.ok()) {
         Answer(ToGrpcStatus(national.status()), false);
@@ -444,9 +456,9 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     }
     if (status.ok()) {
       if (provider_binding_ != nullptr) {
-        absl::StatusOr<std::unique_ptr<google::protobuf::Message>> national =
+        absl::StatusOr<google::protobuf::Message*> national =
             Parse(*provider_binding_->response_plan->source_type(), BufferToString(response_));
-        absl::StatusOr<std::unique_ptr<google::protobuf::Message>> canonical =
+        absl::StatusOr<google::protobuf::Message*> canonical =
             national.ok() ? Map(**national, *provider_binding_->response_plan)
                           : std::move(national).status();
         if (!canonical.ok()) {
@@ -460,7 +472,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
         }
         canonical_response_ = *std::move(canonical);
         if (verify_provider_ != nullptr) {
-          AnswerVerification(canonical_response_.get());
+          AnswerVerification(canonical_response_);
           return;
         }
       }
@@ -490,7 +502,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       if (consumer_binding_ != nullptr) {
         // Both hops leave the canonical answer parsed: the peer's classified on arrival, a local
         // provider's minimised.
-        absl::StatusOr<std::unique_ptr<google::protobuf::Message>> national =
+        absl::StatusOr<google::protobuf::Message*> national =
             canonical_response_ != nullptr
                 ? Map(*canonical_response_, *consumer_binding_->response_plan)
                 : absl::InternalError("no canonical answer to map");
@@ -543,7 +555,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
         runtime_->snapshot().catalog().FindMethod(method_);
     if (descriptor == nullptr) return absl::OkStatus();
     StageTimer timer(&classify_duration_, absl::Now());
-    absl::StatusOr<std::unique_ptr<google::protobuf::Message>> message =
+    absl::StatusOr<google::protobuf::Message*> message =
         Parse(*descriptor->output_type(), response_bytes);
     if (!message.ok()) {
       return absl::InternalError(absl::StrCat(upstream_->description(),
@@ -574,11 +586,12 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     for (const Disclosed& item : disclosed_) {
       // What left: response data that crossed whole, or in a form that still links (masked,
       // pseudonymised). Dropped and redacted values did not leave.
-      if (item.in_request || item.treatment == "drop" || item.treatment == "redact") continue;
-      absl::optional<DataCategory> category = ParseDataCategory(item.category);
-      if (category.has_value() &&
-          std::find(categories.begin(), categories.end(), *category) == categories.end()) {
-        categories.push_back(*category);
+      if (item.in_request || item.treatment == DataTreatment::kDrop ||
+          item.treatment == DataTreatment::kRedact) {
+        continue;
+      }
+      if (std::find(categories.begin(), categories.end(), item.category) == categories.end()) {
+        categories.push_back(item.category);
       }
     }
     bool allowed = agreement_ != nullptr && deny_rule_.empty();
@@ -630,21 +643,21 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
         canonical_request_->GetDescriptor() != verify->input_type()) {
       return absl::InvalidArgumentError("the request is not a valid VerifyIdentityRequest");
     }
-    const google::protobuf::Message* request = canonical_request_.get();
+    const google::protobuf::Message* request = canonical_request_;
     const google::protobuf::Reflection* reflection = request->GetReflection();
     const google::protobuf::FieldDescriptor* identifier =
         verify->input_type()->FindFieldByName("identifier");
     const google::protobuf::FieldDescriptor* claims =
         verify->input_type()->FindFieldByName("claims");
-    verify_identifier_ = runtime_->NewMessage(identifier->message_type());
+    verify_identifier_ = runtime_->NewMessage(identifier->message_type(), &arena_);
     verify_identifier_->CopyFrom(reflection->GetMessage(*request, identifier));
-    verify_claims_ = runtime_->NewMessage(claims->message_type());
+    verify_claims_ = runtime_->NewMessage(claims->message_type(), &arena_);
     verify_claims_->CopyFrom(reflection->GetMessage(*request, claims));
-    std::unique_ptr<google::protobuf::Message> get = runtime_->NewMessage(lookup->input_type());
+    google::protobuf::Message* get = runtime_->NewMessage(lookup->input_type(), &arena_);
     get->GetReflection()
-        ->MutableMessage(get.get(), lookup->input_type()->FindFieldByName("identifier"))
+        ->MutableMessage(get, lookup->input_type()->FindFieldByName("identifier"))
         ->CopyFrom(*verify_identifier_);
-    absl::StatusOr<std::unique_ptr<google::protobuf::Message>> national =
+    absl::StatusOr<google::protobuf::Message*> national =
         Map(*get, *provider_binding_->request_plan);
     if (!national.ok()) return absl::InvalidArgumentError(national.status().message());
     std::string bytes = (*national)->SerializeAsString();
@@ -659,7 +672,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     const DescriptorCatalog& catalog = runtime_->snapshot().catalog();
     const google::protobuf::MethodDescriptor* verify = catalog.FindMethod(kVerifyIdentityMethod);
     const google::protobuf::MethodDescriptor* lookup = catalog.FindMethod(kGetPersonMethod);
-    std::unique_ptr<google::protobuf::Message> answer = runtime_->NewMessage(verify->output_type());
+    google::protobuf::Message* answer = runtime_->NewMessage(verify->output_type(), &arena_);
     std::vector<AttributeVerdict> verdicts;
     bool found = false;
     if (person_response != nullptr && person_response->GetDescriptor() == lookup->output_type()) {
@@ -680,12 +693,12 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
         verdicts = *std::move(compared);
       }
     }
-    absl::Status written = WriteVerifyIdentityResponse(found, verdicts, answer.get());
+    absl::Status written = WriteVerifyIdentityResponse(found, verdicts, answer);
     if (!written.ok()) {
       Answer(ToGrpcStatus(written), false);
       return;
     }
-    canonical_response_ = std::move(answer);
+    canonical_response_ = answer;
     absl::Status minimised = MinimiseResponse();
     if (!minimised.ok()) {
       Answer(ToGrpcStatus(minimised), false);
@@ -775,10 +788,12 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     for (const Disclosed& item : disclosed_) {
       audit::v1::ClassifiedField* field = record.add_classification();
       field->set_field_path(item.path);
-      field->set_category(item.category);
+      field->set_category(std::string(DataCategoryName(item.category)));
       field->set_detector(item.detector);
       field->set_source(item.detected ? audit::v1::DETECTED : audit::v1::DECLARED);
-      field->set_treatment(item.treatment);
+      if (item.treatment.has_value()) {
+        field->set_treatment(std::string(DataTreatmentName(*item.treatment)));
+      }
       field->set_in_request(item.in_request);
     }
     record.set_bytes_in(bytes_in_);
@@ -892,11 +907,17 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   const MethodBinding* provider_binding_ = nullptr;
   // Set when the gateway answers VerifyIdentity itself from a lookup.
   const ProviderService* verify_provider_ = nullptr;
-  std::unique_ptr<google::protobuf::Message> verify_identifier_;
-  std::unique_ptr<google::protobuf::Message> verify_claims_;
+  // Every message of the exchange (national and canonical, parsed or mapped) lives on arena_,
+  // destroyed before runtime_, whose factory made them. Its first block is inside the reactor (the
+  // first thread to allocate fills it; protobuf gives each other thread a block of its own). The
+  // pointers below are arena_'s, never deleted.
+  alignas(std::max_align_t) char arena_block_[kArenaBlockBytes];
+  google::protobuf::Arena arena_{ArenaOptionsFor(arena_block_, sizeof arena_block_)};
+  google::protobuf::Message* verify_identifier_ = nullptr;
+  google::protobuf::Message* verify_claims_ = nullptr;
   // The canonical request and response, parsed (or mapped) once and read by every stage.
-  std::unique_ptr<google::protobuf::Message> canonical_request_;
-  std::unique_ptr<google::protobuf::Message> canonical_response_;
+  google::protobuf::Message* canonical_request_ = nullptr;
+  google::protobuf::Message* canonical_response_ = nullptr;
   grpc::ByteBuffer upstream_request_;
   VerifiedPeer caller_;
   RouteDecision route_;
@@ -920,11 +941,11 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   // What the answer disclosed, by field path and category (never values), for the audit record.
   struct Disclosed {
     std::string path;
-    std::string category;
+    DataCategory category;
     std::string detector;
     bool detected = false;
     bool in_request = false;
-    std::string treatment;  // provider side, response only
+    absl::optional<DataTreatment> treatment;  // provider side, response only
   };
   std::vector<Disclosed> disclosed_;
   // Stage latencies, for the metrics.

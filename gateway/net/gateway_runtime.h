@@ -54,6 +54,11 @@ class GatewayRuntime {
       const google::protobuf::Descriptor* type) const {
     return std::unique_ptr<google::protobuf::Message>(message_factory_.GetPrototype(type)->New());
   }
+  // The same on `arena`, which owns it. REQUIRES: this runtime outlives `arena`.
+  google::protobuf::Message* NewMessage(const google::protobuf::Descriptor* type,
+                                        google::protobuf::Arena* arena) const {
+    return message_factory_.GetPrototype(type)->New(arena);
+  }
   // Each trusted CA's CRL nextUpdate, by country.
   std::vector<std::pair<std::string, absl::Time>> CrlNextUpdates() const;
   // Re-reads changed CRL files of both listeners' trust stores.
