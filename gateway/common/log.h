@@ -2,7 +2,9 @@
 //
 // Debian's Abseil (20220623) has no absl/log, and the gateway's log lines are a contract that
 // operators and tests read (refused handshakes and calls name their reason), so the format is
-// ours. Thread-safe: lines from concurrent threads never interleave.
+// ours. Thread-safe: lines from concurrent threads never interleave. On a thread with a LineBatch
+// open (the audit writer's, while it answers a batch), info and debug lines are written when the
+// batch closes; warnings and errors at once.
 #ifndef PASARELA_GATEWAY_COMMON_LOG_H_
 #define PASARELA_GATEWAY_COMMON_LOG_H_
 
