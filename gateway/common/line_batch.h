@@ -7,7 +7,8 @@
 // only when no batch is open on the calling thread. Lines keep their order within a destination;
 // lines are whole, so they never interleave with other threads' lines. A batch that is open
 // delays its lines by the time the thread takes to close it: open one only around a bounded
-// piece of work.
+// piece of work. What must not be seen before its lines are written (an exchange's answer, whose
+// caller may read the access log next) goes through AfterLines(): it runs once they are.
 //
 // Thread safety: a LineBatch belongs to the thread that opened it. Batches nest; the outermost
 // writes. A destination passed to Gather must outlive the batch.
@@ -15,6 +16,7 @@
 #define PASARELA_GATEWAY_COMMON_LINE_BATCH_H_
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,10 @@ class LineBatch {
   // `destination` and will be written by `writer`. False otherwise: the caller writes it now.
   static bool Gather(void* destination, Writer writer, absl::string_view line);
 
+  // Runs `action` once the lines gathered so far on this thread are written: when the outermost
+  // batch closes, after its lines, in the order of the calls; at once when no batch is open.
+  static void AfterLines(std::function<void()> action);
+
  private:
   struct Pending {
     void* destination;
@@ -43,11 +49,12 @@ class LineBatch {
     std::string lines;
     size_t count;
   };
-  // The lines of the outermost batch open on this thread, or null.
-  static thread_local std::vector<Pending>* open_;
+  // The outermost batch open on this thread, or null.
+  static thread_local LineBatch* open_;
   // True for the outermost batch of its thread, the one that writes.
   bool outermost_ = false;
   std::vector<Pending> pending_;
+  std::vector<std::function<void()>> after_;
 };
 
 }  // namespace pasarela

@@ -19,6 +19,7 @@
 #include "gateway/classify/minimiser.h"
 #include "gateway/classify/payload_classifier.h"
 #include "gateway/common/digest.h"
+#include "gateway/common/line_batch.h"
 #include "gateway/common/log.h"
 #include "gateway/mapping/mapping.h"
 #include "gateway/mapping/verify_claims.h"
@@ -886,11 +887,15 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
                               absl::ToDoubleMilliseconds(absl::Now() - started_)));
     }
     Report(status);
-    if (with_response) {
-      StartWriteAndFinish(&response_, grpc::WriteOptions(), status);
-    } else {
-      Finish(status);
-    }
+    // The caller sees the answer only after the exchange's log lines are written (the audit
+    // writer writes the lines of a whole batch at once).
+    LineBatch::AfterLines([this, status, with_response] {
+      if (with_response) {
+        StartWriteAndFinish(&response_, grpc::WriteOptions(), status);
+      } else {
+        Finish(status);
+      }
+    });
   }
 
   grpc::GenericCallbackServerContext* context_;

@@ -1,5 +1,6 @@
 // LineBatch: lines gathered on the thread that opened the batch, written per destination in one
-// call when the outermost batch closes, in their order; other threads are not affected.
+// call when the outermost batch closes, in their order, and then the actions that wait for them;
+// other threads are not affected.
 #include "gateway/common/line_batch.h"
 
 #include <string>
@@ -88,6 +89,31 @@ TEST(LineBatchTest, ABatchGathersOnlyItsOwnThreadsLines) {
     EXPECT_TRUE(mine.writes.empty());
   }
   EXPECT_THAT(mine.writes, ElementsAre(Recorder::Write{"here\n", 1}));
+}
+
+TEST(LineBatchTest, ActionsRunAfterTheLinesAreWrittenInTheirOrder) {
+  Recorder log;
+  std::vector<std::string> seen;
+  {
+    LineBatch batch;
+    log.Line("first\n");
+    LineBatch::AfterLines([&] { seen.push_back("answer 1 after " + log.writes.back().lines); });
+    log.Line("second\n");
+    LineBatch::AfterLines([&] {
+      seen.push_back("answer 2");
+      log.Line("from an action\n");  // the batch is closed: written at once
+    });
+    EXPECT_TRUE(seen.empty());
+  }
+  EXPECT_THAT(seen, ElementsAre("answer 1 after first\nsecond\n", "answer 2"));
+  EXPECT_THAT(log.writes, ElementsAre(Recorder::Write{"first\nsecond\n", 2},
+                                      Recorder::Write{"from an action\n", 1}));
+}
+
+TEST(LineBatchTest, WithoutABatchAnActionRunsAtOnce) {
+  bool ran = false;
+  LineBatch::AfterLines([&ran] { ran = true; });
+  EXPECT_TRUE(ran);
 }
 
 }  // namespace

@@ -82,9 +82,14 @@ TEST(OperationsTest, MetricsHealthAndAccessLogFollowTheExchanges) {
     stub->GetPerson(&context, request, &response);
     auto headers = context.GetServerInitialMetadata();
     auto it = headers.find("x-pasarela-exchange-id");
-    if (it != headers.end() && exchange_id.empty()) {
-      exchange_id.assign(it->second.data(), it->second.size());
-    }
+    ASSERT_NE(it, headers.end()) << purpose;
+    const std::string this_exchange(it->second.data(), it->second.size());
+    if (exchange_id.empty()) exchange_id = this_exchange;
+    // The exchange's access-log line is written before its caller gets the answer, refusals too:
+    // a program that reads the log after a call finds the call there, without waiting.
+    EXPECT_THAT(ar.process->Log(),
+                HasSubstr(absl::StrCat("\"exchange_id\":\"", this_exchange, "\"")))
+        << purpose;
   }
   std::string metrics = HttpGet(admin, "/metrics");
   EXPECT_THAT(metrics, HasSubstr("# TYPE pasarela_exchanges_total counter"));
