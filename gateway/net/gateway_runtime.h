@@ -49,12 +49,8 @@ class GatewayRuntime {
     auto it = minimisers_.find(agreement_id);
     return it == minimisers_.end() ? nullptr : it->second.get();
   }
-  // A new empty message of `type` (from the snapshot's descriptor pool), for parsing payloads.
-  std::unique_ptr<google::protobuf::Message> NewMessage(
-      const google::protobuf::Descriptor* type) const {
-    return std::unique_ptr<google::protobuf::Message>(message_factory_.GetPrototype(type)->New());
-  }
-  // The same on `arena`, which owns it. REQUIRES: this runtime outlives `arena`.
+  // A new empty message of `type` (from the snapshot's descriptor pool), for parsing payloads, on
+  // `arena`, which owns it. REQUIRES: this runtime outlives `arena`.
   google::protobuf::Message* NewMessage(const google::protobuf::Descriptor* type,
                                         google::protobuf::Arena* arena) const {
     return message_factory_.GetPrototype(type)->New(arena);
