@@ -1,7 +1,5 @@
 #include "gateway/agreement/agreement.h"
 
-#include <openssl/sha.h>
-
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -12,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "gateway/common/digest.h"
 
 namespace pasarela {
 namespace {
@@ -367,10 +366,7 @@ std::string CanonicalAgreement(const Agreement& agreement) {
 
 std::string AgreementDigest(const Agreement& agreement) {
   std::string canonical = CanonicalAgreement(agreement);
-  unsigned char hash[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(canonical.data()), canonical.size(), hash);
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(hash), sizeof(hash)));
+  return absl::BytesToHexString(Sha256Digest(canonical));
 }
 
 }  // namespace pasarela

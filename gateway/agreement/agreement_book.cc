@@ -1,11 +1,10 @@
 #include "gateway/agreement/agreement_book.h"
 
-#include <openssl/sha.h>
-
 #include <algorithm>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "gateway/common/digest.h"
 
 namespace pasarela {
 
@@ -39,10 +38,7 @@ std::string AgreementBookDigest(const std::vector<std::unique_ptr<const Agreemen
   // Ids are [a-z0-9-]+ and digests hex, so a space and a newline delimit them unambiguously.
   std::string canonical = "pasarela-agreement-book/1\n";
   for (const auto& [id, digest] : entries) absl::StrAppend(&canonical, id, " ", digest, "\n");
-  unsigned char hash[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(canonical.data()), canonical.size(), hash);
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(hash), sizeof(hash)));
+  return absl::BytesToHexString(Sha256Digest(canonical));
 }
 
 }  // namespace pasarela

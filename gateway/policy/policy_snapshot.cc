@@ -1,6 +1,5 @@
 #include "gateway/policy/policy_snapshot.h"
 
-#include <openssl/sha.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -10,16 +9,14 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "gateway/common/digest.h"
 #include "gateway/common/file.h"
 
 namespace pasarela {
 namespace {
 
 std::string Sha256Hex(absl::string_view bytes) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+  return absl::BytesToHexString(Sha256Digest(bytes));
 }
 
 // Adds a file's name and bytes to the digest input, length-prefixed so that no two different sets
