@@ -1,5 +1,6 @@
 #include "gateway/audit/audit_crypto.h"
 
+#include <google/protobuf/arena.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -10,6 +11,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -232,18 +234,26 @@ absl::Status SignerKey::Verify(absl::string_view algorithm, absl::string_view tb
     return absl::InvalidArgumentError(
         absl::StrCat("signature algorithm \"", algorithm, "\" does not fit the certificate's key"));
   }
-  std::string memo_input;
-  PutField(algorithm, &memo_input);
-  PutField(tbs, &memo_input);
-  PutField(sig, &memo_input);
-  const std::string digest = Sha256(memo_input);
+  // The memo's key: the digest of the three fields, each after its 4-byte big-endian length.
+  char lengths[3][4];
+  const absl::string_view fields[3] = {algorithm, tbs, sig};
+  for (int i = 0; i < 3; ++i) {
+    for (int b = 0; b < 4; ++b) lengths[i][b] = static_cast<char>(fields[i].size() >> (24 - 8 * b));
+  }
+  Sha256Bytes memo_key;
+  if (!Sha256Into({absl::string_view(lengths[0], 4), algorithm, absl::string_view(lengths[1], 4),
+                   tbs, absl::string_view(lengths[2], 4), sig},
+                  &memo_key)) {
+    return absl::InternalError("SHA-256 failed");
+  }
+  const absl::string_view digest = BytesOf(memo_key);
   {
     AnnotatedMutexLock lock(&remembered_mu_);
     // Another thread checking the same signature will settle it: a verdict it remembers answers
     // this call too; a refusal (not remembered) is checked again here.
     while (checking_.contains(digest)) remembered_mu_.Wait(&settled_cv_);
     if (remembered_.contains(digest)) return absl::OkStatus();
-    checking_.insert(digest);
+    checking_.emplace(digest);
     ++signature_checks_;
   }
   absl::Status checked = CheckSignature(tbs, sig);
@@ -264,12 +274,12 @@ absl::Status SignerKey::CheckSignature(absl::string_view tbs, absl::string_view 
   return absl::OkStatus();
 }
 
-void SignerKey::Settle(const std::string& digest, bool verified) const {
+void SignerKey::Settle(absl::string_view digest, bool verified) const {
   AnnotatedMutexLock lock(&remembered_mu_);
   checking_.erase(digest);
   settled_cv_.SignalAll();
-  if (!verified || !remembered_.insert(digest).second) return;
-  remembered_order_.push_back(digest);
+  if (!verified || !remembered_.emplace(digest).second) return;
+  remembered_order_.emplace_back(digest);
   if (remembered_order_.size() > kRememberedSignatures) {
     remembered_.erase(remembered_order_.front());
     remembered_order_.pop_front();
@@ -327,30 +337,58 @@ absl::StatusOr<v1::Receipt> VerifyReceipt(absl::string_view serialized,
   return VerifyReceipt(serialized, **key, exchange_id, request_digest, response_digest);
 }
 
+namespace {
+
+// Parses `serialized` into `receipt` and checks it (see VerifyReceipt).
+absl::Status ParseAndVerifyReceipt(absl::string_view serialized, const SignerKey& signer,
+                                   absl::string_view exchange_id, absl::string_view request_digest,
+                                   absl::string_view response_digest, v1::Receipt* receipt) {
+  if (!receipt->ParseFromArray(serialized.data(), static_cast<int>(serialized.size()))) {
+    return absl::UnauthenticatedError("receipt is not a pasarela.audit.v1.Receipt");
+  }
+  if (receipt->exchange_id() != exchange_id) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("receipt is for exchange ", receipt->exchange_id(), ", not ", exchange_id));
+  }
+  if (receipt->request_digest() != request_digest ||
+      receipt->response_digest() != response_digest) {
+    return absl::UnauthenticatedError(
+        "receipt digests differ from the request sent and the response received");
+  }
+  absl::StatusOr<std::string> signed_bytes = ReceiptSignedBytes(*receipt);
+  if (!signed_bytes.ok()) return signed_bytes.status();
+  absl::Status signature =
+      signer.Verify(receipt->signature_algorithm(), *signed_bytes, receipt->signature());
+  if (!signature.ok()) {
+    return absl::UnauthenticatedError(absl::StrCat("receipt signature: ", signature.message()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<v1::Receipt> VerifyReceipt(absl::string_view serialized, const SignerKey& signer,
                                           absl::string_view exchange_id,
                                           absl::string_view request_digest,
                                           absl::string_view response_digest) {
   v1::Receipt receipt;
-  if (!receipt.ParseFromArray(serialized.data(), static_cast<int>(serialized.size()))) {
-    return absl::UnauthenticatedError("receipt is not a pasarela.audit.v1.Receipt");
-  }
-  if (receipt.exchange_id() != exchange_id) {
-    return absl::UnauthenticatedError(
-        absl::StrCat("receipt is for exchange ", receipt.exchange_id(), ", not ", exchange_id));
-  }
-  if (receipt.request_digest() != request_digest || receipt.response_digest() != response_digest) {
-    return absl::UnauthenticatedError(
-        "receipt digests differ from the request sent and the response received");
-  }
-  absl::StatusOr<std::string> signed_bytes = ReceiptSignedBytes(receipt);
-  if (!signed_bytes.ok()) return signed_bytes.status();
-  absl::Status signature =
-      signer.Verify(receipt.signature_algorithm(), *signed_bytes, receipt.signature());
-  if (!signature.ok()) {
-    return absl::UnauthenticatedError(absl::StrCat("receipt signature: ", signature.message()));
-  }
+  absl::Status verified = ParseAndVerifyReceipt(serialized, signer, exchange_id, request_digest,
+                                                response_digest, &receipt);
+  if (!verified.ok()) return verified;
   return receipt;
+}
+
+absl::Status CheckReceipt(absl::string_view serialized, const SignerKey& signer,
+                          absl::string_view exchange_id, absl::string_view request_digest,
+                          absl::string_view response_digest) {
+  // A receipt with a proof for a batch of 256 takes about 1 KiB of the arena.
+  alignas(std::max_align_t) char first_block[2048];
+  google::protobuf::ArenaOptions options;
+  options.initial_block = first_block;
+  options.initial_block_size = sizeof first_block;
+  google::protobuf::Arena arena(options);
+  return ParseAndVerifyReceipt(serialized, signer, exchange_id, request_digest, response_digest,
+                               google::protobuf::Arena::CreateMessage<v1::Receipt>(&arena));
 }
 
 std::string CertificateSubject(absl::string_view pem_chain) {

@@ -121,7 +121,7 @@ class SignerKey {
   // The public-key check itself.
   absl::Status CheckSignature(absl::string_view tbs, absl::string_view sig) const;
   // Remembers `digest` when `verified`, and ends its check in progress.
-  void Settle(const std::string& digest, bool verified) const;
+  void Settle(absl::string_view digest, bool verified) const;
 
   X509* const certificate_;  // owned; holds the key
   const std::string algorithm_;
@@ -169,6 +169,11 @@ absl::StatusOr<v1::Receipt> VerifyReceipt(absl::string_view serialized, const Si
                                           absl::string_view exchange_id,
                                           absl::string_view request_digest,
                                           absl::string_view response_digest);
+// The same verdict for a caller that keeps the serialized receipt and not the message: the
+// receipt is parsed on an arena in this call's stack frame instead of the heap.
+absl::Status CheckReceipt(absl::string_view serialized, const SignerKey& signer,
+                          absl::string_view exchange_id, absl::string_view request_digest,
+                          absl::string_view response_digest);
 
 // The subject of the first certificate of a PEM chain, one line, for messages.
 std::string CertificateSubject(absl::string_view pem_chain);

@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/audit/segment_format.h"
+#include "gateway/common/digest.h"
 
 namespace pasarela::audit {
 namespace {
@@ -57,7 +58,7 @@ MerkleBatch BuildMerkleBatch(const std::vector<std::string>& leaf_hashes) {
 
 absl::StatusOr<std::string> MerkleRootFromProof(absl::string_view leaf_hash, uint64_t index,
                                                 uint64_t size,
-                                                const std::vector<std::string>& proof) {
+                                                absl::Span<const absl::string_view> proof) {
   if (index >= size) {
     return absl::InvalidArgumentError(
         absl::StrCat("leaf ", index, " is outside a batch of ", size));
@@ -65,31 +66,47 @@ absl::StatusOr<std::string> MerkleRootFromProof(absl::string_view leaf_hash, uin
   if (leaf_hash.size() != kHashBytes) {
     return absl::InvalidArgumentError("a leaf hash is 32 bytes");
   }
+  static constexpr char kNodePrefix = '\x01';
+  const absl::string_view node_prefix(&kNodePrefix, 1);
   uint64_t position = index;
   uint64_t last = size - 1;
-  std::string hash(leaf_hash);
-  for (const std::string& sibling : proof) {
+  // The hash so far, alternating between two buffers: no allocation per level.
+  Sha256Bytes levels[2];
+  int current = 0;
+  absl::string_view hash = leaf_hash;
+  for (absl::string_view sibling : proof) {
     if (sibling.size() != kHashBytes) {
       return absl::InvalidArgumentError("an inclusion proof holds 32-byte hashes");
     }
     if (last == 0) return absl::InvalidArgumentError("the inclusion proof is too long");
-    if ((position & 1) == 1 || position == last) {
-      hash = NodeHash(sibling, hash);
-      if ((position & 1) == 0) {
-        // A right-most node without a sibling at this level rises unchanged.
-        while ((position & 1) == 0 && position != 0) {
-          position >>= 1;
-          last >>= 1;
-        }
+    const bool sibling_on_left = (position & 1) == 1 || position == last;
+    if (!Sha256Into(sibling_on_left
+                        ? std::initializer_list<absl::string_view>{node_prefix, sibling, hash}
+                        : std::initializer_list<absl::string_view>{node_prefix, hash, sibling},
+                    &levels[current])) {
+      return absl::InternalError("SHA-256 failed");
+    }
+    hash = BytesOf(levels[current]);
+    current = 1 - current;
+    if (sibling_on_left && (position & 1) == 0) {
+      // A right-most node without a sibling at this level rises unchanged.
+      while ((position & 1) == 0 && position != 0) {
+        position >>= 1;
+        last >>= 1;
       }
-    } else {
-      hash = NodeHash(hash, sibling);
     }
     position >>= 1;
     last >>= 1;
   }
   if (last != 0) return absl::InvalidArgumentError("the inclusion proof is too short");
-  return hash;
+  return std::string(hash);
+}
+
+absl::StatusOr<std::string> MerkleRootFromProof(absl::string_view leaf_hash, uint64_t index,
+                                                uint64_t size,
+                                                const std::vector<std::string>& proof) {
+  std::vector<absl::string_view> views(proof.begin(), proof.end());
+  return MerkleRootFromProof(leaf_hash, index, size, absl::MakeConstSpan(views));
 }
 
 }  // namespace pasarela::audit

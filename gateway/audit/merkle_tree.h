@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 
 namespace pasarela::audit {
 
@@ -37,6 +38,10 @@ MerkleBatch BuildMerkleBatch(const std::vector<std::string>& leaf_hashes);
 // (RFC 9162 section 2.1.3.2). INVALID_ARGUMENT when the index is out of range or the proof has
 // the wrong number of hashes for that position, or a hash is not 32 bytes. The caller compares
 // the result with a root it trusts (one whose signature it checked).
+absl::StatusOr<std::string> MerkleRootFromProof(absl::string_view leaf_hash, uint64_t index,
+                                                uint64_t size,
+                                                absl::Span<const absl::string_view> proof);
+// The same, for a proof held as strings.
 absl::StatusOr<std::string> MerkleRootFromProof(absl::string_view leaf_hash, uint64_t index,
                                                 uint64_t size,
                                                 const std::vector<std::string>& proof);

@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/audit/merkle_tree.h"
 
@@ -52,9 +53,12 @@ absl::StatusOr<std::string> ReceiptSignedBytes(const v1::Receipt& receipt) {
     }
     return leaf;
   }
-  std::vector<std::string> proof(receipt.batch_path().begin(), receipt.batch_path().end());
+  // A proof has one hash per level: eight cover a batch of 256 receipts without an allocation.
+  absl::InlinedVector<absl::string_view, 8> proof(receipt.batch_path().begin(),
+                                                  receipt.batch_path().end());
   absl::StatusOr<std::string> root =
-      MerkleRootFromProof(MerkleLeafHash(leaf), receipt.batch_index(), receipt.batch_size(), proof);
+      MerkleRootFromProof(MerkleLeafHash(leaf), receipt.batch_index(), receipt.batch_size(),
+                          absl::MakeConstSpan(proof));
   if (!root.ok()) {
     return absl::UnauthenticatedError(
         absl::StrCat("receipt's batch inclusion proof: ", root.status().message()));

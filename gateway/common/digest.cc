@@ -44,17 +44,24 @@ EVP_MAC_CTX* ThreadHmacContext() {
 
 }  // namespace
 
-std::string Sha256Digest(absl::string_view data) {
+bool Sha256Into(std::initializer_list<absl::string_view> parts, Sha256Bytes* out) {
   thread_local const std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
   const EVP_MD* sha256 = FetchedSha256();
-  if (ctx == nullptr || sha256 == nullptr || EVP_DigestInit_ex2(ctx.get(), sha256, nullptr) != 1 ||
-      EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
-      EVP_DigestFinal_ex(ctx.get(), md, &len) != 1) {
-    return std::string();
+  if (ctx == nullptr || sha256 == nullptr || EVP_DigestInit_ex2(ctx.get(), sha256, nullptr) != 1) {
+    return false;
   }
-  return std::string(reinterpret_cast<const char*>(md), len);
+  for (absl::string_view part : parts) {
+    if (EVP_DigestUpdate(ctx.get(), part.data(), part.size()) != 1) return false;
+  }
+  unsigned int len = 0;
+  return EVP_DigestFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(out->data()), &len) == 1 &&
+         len == out->size();
+}
+
+std::string Sha256Digest(absl::string_view data) {
+  Sha256Bytes digest;
+  if (!Sha256Into({data}, &digest)) return std::string();
+  return std::string(BytesOf(digest));
 }
 
 std::string HmacSha256Digest(absl::string_view key, absl::string_view data) {

@@ -104,7 +104,7 @@ TEST(MerkleTreeTest, TamperedOrMisshapenProofsAreRefusedOrLeadElsewhere) {
   short_hash[0].resize(31);
   EXPECT_FALSE(MerkleRootFromProof(leaves[6], 6, 11, short_hash).ok());
   EXPECT_FALSE(MerkleRootFromProof(leaves[6], 11, 11, proof).ok());
-  EXPECT_FALSE(MerkleRootFromProof(leaves[6], 0, 0, {}).ok());
+  EXPECT_FALSE(MerkleRootFromProof(leaves[6], 0, 0, std::vector<std::string>()).ok());
   // A path does not bind the tree's size: leaf 6 has the same path shape in trees of 9 to 12
   // leaves (hence a batch signature covers the size as well as the root).
   absl::StatusOr<std::string> resized = MerkleRootFromProof(leaves[6], 6, 12, proof);
@@ -118,7 +118,7 @@ TEST(MerkleTreeTest, OneLeafIsItsOwnRootWithAnEmptyProof) {
   MerkleBatch tree = BuildMerkleBatch({leaf});
   EXPECT_EQ(tree.root, leaf);
   EXPECT_TRUE(tree.proofs[0].empty());
-  EXPECT_EQ(*MerkleRootFromProof(leaf, 0, 1, {}), leaf);
+  EXPECT_EQ(*MerkleRootFromProof(leaf, 0, 1, std::vector<std::string>()), leaf);
 }
 
 }  // namespace

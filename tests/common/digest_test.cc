@@ -24,6 +24,18 @@ TEST(DigestTest, Sha256MatchesTheStandardsVectors) {
             "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 }
 
+TEST(DigestTest, Sha256IntoHashesItsPartsAsOneInput) {
+  Sha256Bytes digest;
+  ASSERT_TRUE(
+      Sha256Into({"abcdbcdecdefdefgefghfghi", "", "ghijhijkijkljklmklmnlmnomnopnopq"}, &digest));
+  EXPECT_EQ(Hex(std::string(BytesOf(digest))),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  ASSERT_TRUE(Sha256Into({}, &digest));
+  EXPECT_EQ(std::string(BytesOf(digest)), Sha256Digest(""));
+  ASSERT_TRUE(Sha256Into({"a", "bc"}, &digest));
+  EXPECT_EQ(std::string(BytesOf(digest)), Sha256Digest("abc"));
+}
+
 TEST(DigestTest, HmacSha256MatchesRfc4231) {
   // Test case 2, then test case 1 with the same context: the key changes between calls.
   EXPECT_EQ(Hex(HmacSha256Digest("Jefe", "what do ya want for nothing?")),
