@@ -199,7 +199,8 @@ void AuditLog::WriteBatch(std::deque<Pending>* batch) {
   std::string bytes;
   uint64_t checkpoints = 0;
   for (Pending& p : *batch) {
-    AppendEntry(EntryType::kRecord, ChainRecord(&p.record, options_.gateway, now, &chain_), &bytes);
+    AppendEntry(EntryType::kRecord, ChainRecord(p.record.get(), options_.gateway, now, &chain_),
+                &bytes);
     if (chain_.unsealed >= options_.checkpoint_every_records) {
       if (absl::Status s = EncodeCheckpoint(&chain_, &bytes); !s.ok()) {
         chain_ = saved;

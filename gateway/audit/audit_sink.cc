@@ -25,7 +25,7 @@ absl::Status ValidateSinkOptions(const AuditSinkOptions& o, absl::string_view wh
   return absl::OkStatus();
 }
 
-absl::Status AuditSink::AppendAndWait(v1::AuditRecord record) {
+absl::Status AuditSink::AppendAndWait(OwnedAuditRecord record) {
   struct Outcome {
     AnnotatedMutex mu;
     absl::CondVar cv;

@@ -31,6 +31,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "gateway/audit/owned_record.h"
 #include "pasarela/audit/v1/audit.pb.h"
 
 namespace pasarela::audit {
@@ -97,14 +98,14 @@ class AuditSink {
   // is durable; otherwise the record is not in the trail and the exchange must be refused
   // (UNAVAILABLE when the trail is not writable, the queue is full or the sink is closed,
   // INVALID_ARGUMENT when the record is too large).
-  virtual void Append(v1::AuditRecord record, DurableCallback done) = 0;
+  virtual void Append(OwnedAuditRecord record, DurableCallback done) = 0;
 
   // As Append, and `receipt` (every field but the signature and batch fields set) is signed by
   // `signer` together with the receipts of the other records written in the same batch: one
   // signature over their Merkle root (receipt_batch.h). Its signature and batch fields are set
   // before `done` runs with OK, or left empty when the signer failed.
   // REQUIRES: `receipt` and `signer` are not null; `signer` outlives the sink.
-  virtual void AppendWithReceipt(v1::AuditRecord record, std::shared_ptr<v1::Receipt> receipt,
+  virtual void AppendWithReceipt(OwnedAuditRecord record, std::shared_ptr<v1::Receipt> receipt,
                                  const CheckpointSigner* signer, DurableCallback done) = 0;
 
   // From the next checkpoint on, checkpoints are signed by `signer` (the gateway's certificate and
@@ -114,7 +115,7 @@ class AuditSink {
 
   // Append, then blocks until the record is durable or refused; returns what `done` would get.
   // REQUIRES: not called from a DurableCallback.
-  absl::Status AppendAndWait(v1::AuditRecord record);
+  absl::Status AppendAndWait(OwnedAuditRecord record);
 
   // Stops accepting appends, writes what is queued, seals the trail with a checkpoint, and stops
   // the writer. Returns the first error that kept the trail from being written. Idempotent.

@@ -32,11 +32,11 @@ std::shared_ptr<const CheckpointSigner> GroupCommitSink::checkpoint_signer() con
   return checkpoint_signer_;
 }
 
-void GroupCommitSink::Append(v1::AuditRecord record, DurableCallback done) {
+void GroupCommitSink::Append(OwnedAuditRecord record, DurableCallback done) {
   Enqueue(Pending{std::move(record), std::move(done), absl::Time(), nullptr, nullptr});
 }
 
-void GroupCommitSink::AppendWithReceipt(v1::AuditRecord record,
+void GroupCommitSink::AppendWithReceipt(OwnedAuditRecord record,
                                         std::shared_ptr<v1::Receipt> receipt,
                                         const CheckpointSigner* signer, DurableCallback done) {
   Enqueue(Pending{std::move(record), std::move(done), absl::Time(), std::move(receipt), signer});
@@ -44,9 +44,9 @@ void GroupCommitSink::AppendWithReceipt(v1::AuditRecord record,
 
 void GroupCommitSink::Enqueue(Pending pending) {
   absl::Status refusal;
-  if (pending.record.ByteSizeLong() > kMaxCallerRecordBytes) {
-    refusal = absl::InvalidArgumentError(
-        absl::StrCat("audit record of ", pending.record.ByteSizeLong(), " bytes is too large"));
+  if (const size_t bytes = pending.record->ByteSizeLong(); bytes > kMaxCallerRecordBytes) {
+    refusal =
+        absl::InvalidArgumentError(absl::StrCat("audit record of ", bytes, " bytes is too large"));
   }
   {
     AnnotatedMutexLock lock(&mu_);

@@ -35,8 +35,8 @@ class GroupCommitSink : public AuditSink {
   // REQUIRES: the subclass's destructor calls Close() (the writer calls its hooks).
   ~GroupCommitSink() override;
 
-  void Append(v1::AuditRecord record, DurableCallback done) override;
-  void AppendWithReceipt(v1::AuditRecord record, std::shared_ptr<v1::Receipt> receipt,
+  void Append(OwnedAuditRecord record, DurableCallback done) override;
+  void AppendWithReceipt(OwnedAuditRecord record, std::shared_ptr<v1::Receipt> receipt,
                          const CheckpointSigner* signer, DurableCallback done) override;
   absl::Status Close() override;
   void ReplaceCheckpointSigner(std::shared_ptr<const CheckpointSigner> signer) override;
@@ -45,7 +45,7 @@ class GroupCommitSink : public AuditSink {
 
  protected:
   struct Pending {
-    v1::AuditRecord record;
+    OwnedAuditRecord record;
     DurableCallback done;
     absl::Time queued;
     // Signed with the batch's other receipts before the batch is written; may be null.

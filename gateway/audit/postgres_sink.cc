@@ -130,7 +130,7 @@ void PostgresAuditSink::WriteBatch(std::deque<Pending>* batch) {
     ++stats->batches_written;
     ++stats->fsyncs;
     stats->last_fsync_latency = absl::Now() - start;
-    stats->last_sequence = batch->back().record.sequence();
+    stats->last_sequence = batch->back().record->sequence();
   });
   for (Pending& p : *batch) p.done(absl::OkStatus());
 }
@@ -188,9 +188,9 @@ absl::StatusOr<uint64_t> PostgresAuditSink::TransactLocked(std::deque<Pending>* 
     return absl::OkStatus();
   };
   for (Pending& p : *batch) {
-    std::string payload = ChainRecord(&p.record, gateway, now, &head);
-    rows.push_back(Row{EntryType::kRecord, p.record.sequence(), std::move(payload), &p.record,
-                       IsoTime(p.record.time())});
+    std::string payload = ChainRecord(p.record.get(), gateway, now, &head);
+    rows.push_back(Row{EntryType::kRecord, p.record->sequence(), std::move(payload), p.record.get(),
+                       IsoTime(p.record->time())});
     if (head.unsealed >= options_.checkpoint_every_records) {
       if (absl::Status s = add_checkpoint(); !s.ok()) return s;
     }

@@ -331,6 +331,11 @@ std::vector<Finding> DetectorSet::Scan(absl::string_view text) const {
   std::vector<int> to_search;
   if (compiled.prefilter != nullptr) {
     RE2::Set::ErrorInfo error;
+    // Most values match no pattern: asking only whether any does stops at the first match and,
+    // unlike asking which, allocates nothing.
+    if (!compiled.prefilter->Match(input, nullptr, &error) && error.kind == RE2::Set::kNoError) {
+      return {};
+    }
     if (!compiled.prefilter->Match(input, &to_search, &error) && error.kind != RE2::Set::kNoError) {
       to_search.clear();  // the automaton ran out of memory: search every pattern
       for (size_t i = 0; i < compiled.patterns.size(); ++i) to_search.push_back(i);

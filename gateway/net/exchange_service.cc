@@ -1,5 +1,6 @@
 #include "gateway/net/exchange_service.h"
 
+#include <google/protobuf/descriptor.h>
 #include <grpcpp/client_context.h>
 #include <grpcpp/support/byte_buffer.h>
 
@@ -249,7 +250,11 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   absl::StatusOr<google::protobuf::Message*> Parse(const google::protobuf::Descriptor& type,
                                                    const std::string& bytes) {
     google::protobuf::Message* message = runtime_->NewMessage(&type, &arena_);
-    if (!message->ParseFromString(bytes)) {
+    // A proto3 message has no required fields, so the check of them that ParseFromString makes
+    // (through reflection, allocating, for the runtime pool's messages) can only pass.
+    const bool check_required =
+        type.file()->syntax() != google::protobuf::FileDescriptor::SYNTAX_PROTO3;
+    if (!message->ParsePartialFromString(bytes) || (check_required && !message->IsInitialized())) {
       return absl::InvalidArgumentError(
           absl::StrCat("the message is not a valid ", type.full_name()));
     }
@@ -745,22 +750,22 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     absl::StatusOr<std::shared_ptr<const audit::SignerKey>> key =
         services_.receipt_keys != nullptr ? services_.receipt_keys->Get(pem)
                                           : audit::SignerKey::FromPem(pem);
-    absl::StatusOr<audit::v1::Receipt> verified =
-        key.ok()
-            ? audit::VerifyReceipt(receipt, **key, exchange_id_, request_digest_, response_digest_)
-            : absl::StatusOr<audit::v1::Receipt>(absl::UnauthenticatedError(
-                  absl::StrCat("receipt signature: ", key.status().message())));
+    absl::Status verified = key.ok() ? audit::CheckReceipt(receipt, **key, exchange_id_,
+                                                           request_digest_, response_digest_)
+                                     : absl::UnauthenticatedError(absl::StrCat(
+                                           "receipt signature: ", key.status().message()));
     if (!verified.ok()) {
-      return absl::InternalError(absl::StrCat("the receipt of ", peer_name,
-                                              " does not verify: ", verified.status().message()));
+      return absl::InternalError(
+          absl::StrCat("the receipt of ", peer_name, " does not verify: ", verified.message()));
     }
     receipt_ = std::move(receipt);
     return absl::OkStatus();
   }
 
-  audit::v1::AuditRecord BuildRecord(const grpc::Status& status) const {
+  audit::OwnedAuditRecord BuildRecord(const grpc::Status& status) const {
     const PolicySnapshot& snapshot = runtime_->snapshot();
-    audit::v1::AuditRecord record;
+    audit::OwnedAuditRecord owned = audit::OwnedAuditRecord::New();
+    audit::v1::AuditRecord& record = *owned;
     record.set_gateway(snapshot.gateway().country);
     record.set_direction(role_ == ListenerRole::kAgency ? audit::v1::CONSUMER_SIDE
                                                         : audit::v1::PROVIDER_SIDE);
@@ -799,7 +804,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     }
     record.set_bytes_in(bytes_in_);
     record.set_bytes_out(bytes_out_);
-    return record;
+    return owned;
   }
 
   // The provider gateway's statement of this answer, for the consumer gateway to keep. The audit

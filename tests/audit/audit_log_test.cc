@@ -157,6 +157,43 @@ TEST_F(AuditLogTest, RecordsAreChainedAndSealed) {
   EXPECT_GT(first.time().seconds(), 0);
 }
 
+TEST_F(AuditLogTest, RecordsBuiltOnTheirOwnArenaAreWrittenLikeRecordsGivenAsValues) {
+  const std::string dir = tmp_.Sub("trail");
+  auto log = OpenOrDie(Options(dir));
+  ASSERT_NE(log, nullptr);
+  for (int i = 1; i <= 12; ++i) {
+    if (i % 2 == 0) {
+      OwnedAuditRecord owned = OwnedAuditRecord::New();
+      *owned = MakeRecord(i);
+      ASSERT_NE(owned->GetArena(), nullptr);
+      ASSERT_TRUE(log->AppendAndWait(std::move(owned)).ok());
+    } else {
+      ASSERT_TRUE(log->AppendAndWait(MakeRecord(i)).ok());
+    }
+  }
+  ASSERT_TRUE(log->Close().ok());
+
+  AuditVerifyReport report = Verify(dir);
+  EXPECT_TRUE(report.ok()) << report.Summary();
+  EXPECT_EQ(report.records, 12u);
+  std::vector<testing::RawEntry> entries = testing::ReadEntries(dir + "/segment-000001.log");
+  int records = 0;
+  for (const testing::RawEntry& entry : entries) {
+    if (entry.type != EntryType::kRecord) continue;
+    v1::AuditRecord written;
+    ASSERT_TRUE(written.ParseFromString(entry.payload));
+    ++records;
+    // What the caller built, with the fields the writer fills in taken from what it wrote.
+    v1::AuditRecord expected = MakeRecord(static_cast<int>(written.sequence()));
+    expected.set_sequence(written.sequence());
+    expected.set_previous_hash(written.previous_hash());
+    expected.set_gateway(written.gateway());
+    *expected.mutable_time() = written.time();
+    EXPECT_EQ(written.SerializeAsString(), expected.SerializeAsString()) << written.sequence();
+  }
+  EXPECT_EQ(records, 12);
+}
+
 TEST_F(AuditLogTest, ChainContinuesAcrossSegmentsAndRestarts) {
   const std::string dir = tmp_.Sub("trail");
   AuditLogOptions options = Options(dir);
