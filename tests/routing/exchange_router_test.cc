@@ -1,5 +1,10 @@
 #include "gateway/routing/exchange_router.h"
 
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/topology.h"
@@ -141,6 +146,30 @@ TEST(ExchangeIdTest, NewIdsAreDistinctVersionFourUuids) {
   EXPECT_FALSE(IsExchangeId("6F1C1A52-3C59-4D1E-9F0A-2B8E4C7D9A10"));
   EXPECT_FALSE(IsExchangeId("6f1c1a52-3c59-4d1e-9f0a-2b8e4c7d9a1"));
   EXPECT_FALSE(IsExchangeId("6f1c1a52x3c59-4d1e-9f0a-2b8e4c7d9a10"));
+}
+
+TEST(ExchangeIdTest, IdsStayDistinctAcrossThreadsAndRefills) {
+  // Each thread draws its random bytes a block at a time: 1,000 ids per thread cross many refills.
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 1000;
+  std::vector<std::vector<std::string>> drawn(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&drawn, t] {
+      for (int i = 0; i < kPerThread; ++i) drawn[t].push_back(NewExchangeId());
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  std::set<std::string> distinct;
+  for (const std::vector<std::string>& ids : drawn) {
+    for (const std::string& id : ids) {
+      ASSERT_TRUE(IsExchangeId(id)) << id;
+      EXPECT_EQ(id[14], '4') << id;
+      EXPECT_NE(std::string("89ab").find(id[19]), std::string::npos) << id;
+      distinct.insert(id);
+    }
+  }
+  EXPECT_EQ(distinct.size(), static_cast<size_t>(kThreads * kPerThread));
 }
 
 }  // namespace
