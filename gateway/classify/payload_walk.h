@@ -119,7 +119,10 @@ void WalkMessage(MessageT& message, const MessagePlan* plan, std::string* path, 
 class SummaryRecorder {
  public:
   SummaryRecorder(const DetectorSet& detectors, ClassificationSummary* summary)
-      : detectors_(detectors), summary_(summary) {}
+      : detectors_(detectors), summary_(summary) {
+    // Room for a typical record's classified fields, so the walk does not regrow the list.
+    summary_->declared.reserve(16);
+  }
 
   void RecordDeclared(const std::string& path, const FieldPlan& plan) {
     summary_->declared.push_back(DeclaredField{path, plan.category, plan.source});
@@ -145,6 +148,7 @@ class SummaryRecorder {
 
   // Fills in the categories present. Call once, after the walk.
   void Finish() {
+    summary_->categories.reserve(present_.count());
     for (DataCategory category : AllDataCategories()) {
       if (present_.test(static_cast<size_t>(category))) summary_->categories.push_back(category);
     }

@@ -280,12 +280,13 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   // `treated`, on the provider side, says what the agreement did to each item.
   void RecordClassification(const google::protobuf::Message& message, bool in_request,
                             const classify::MinimisationReport* treated) {
-    classify::ClassificationSummary summary =
-        classify::PayloadClassifier(runtime_->snapshot().classification()).Classify(message);
-    AddDisclosed(summary, in_request, treated);
+    AddDisclosed(
+        classify::PayloadClassifier(runtime_->snapshot().classification()).Classify(message),
+        in_request, treated);
   }
 
-  void AddDisclosed(const classify::ClassificationSummary& summary, bool in_request,
+  // Takes the paths of `summary` (moved, not copied) into what the exchange disclosed.
+  void AddDisclosed(classify::ClassificationSummary summary, bool in_request,
                     const classify::MinimisationReport* treated) {
     auto treatment_of = [treated](const std::string& path, DataCategory category,
                                   bool detected) -> absl::optional<DataTreatment> {
@@ -298,13 +299,16 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       return DataTreatment::kAllow;
     };
     disclosed_.reserve(disclosed_.size() + summary.declared.size() + summary.undeclared.size());
-    for (const classify::DeclaredField& field : summary.declared) {
-      disclosed_.push_back({field.path, field.category, "", false, in_request,
-                            treatment_of(field.path, field.category, false)});
+    for (classify::DeclaredField& field : summary.declared) {
+      // The treatment is looked up before the path is moved away.
+      absl::optional<DataTreatment> treatment = treatment_of(field.path, field.category, false);
+      disclosed_.push_back(
+          {std::move(field.path), field.category, "", false, in_request, treatment});
     }
-    for (const classify::UndeclaredData& found : summary.undeclared) {
-      disclosed_.push_back({found.path, found.category, std::string(found.detector), true,
-                            in_request, treatment_of(found.path, found.category, true)});
+    for (classify::UndeclaredData& found : summary.undeclared) {
+      absl::optional<DataTreatment> treatment = treatment_of(found.path, found.category, true);
+      disclosed_.push_back({std::move(found.path), found.category, std::string(found.detector),
+                            true, in_request, treatment});
     }
   }
 
@@ -377,7 +381,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       deny_rule_ = "personal-data-not-allowed";
       return treated.status();
     }
-    AddDisclosed(summary, /*in_request=*/false, &*treated);
+    AddDisclosed(std::move(summary), /*in_request=*/false, &*treated);
     std::vector<std::string> withheld = trimmed.withheld;
     if (treated->changed()) withheld.push_back(treated->TrailerValue());
     withheld_ = absl::StrJoin(withheld, ",");
@@ -762,7 +766,9 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     return absl::OkStatus();
   }
 
-  audit::OwnedAuditRecord BuildRecord(const grpc::Status& status) const {
+  // Moves the disclosed fields' paths into the record: nothing reads them after it (Report reads
+  // only their categories and treatments).
+  audit::OwnedAuditRecord BuildRecord(const grpc::Status& status) {
     const PolicySnapshot& snapshot = runtime_->snapshot();
     audit::OwnedAuditRecord owned = audit::OwnedAuditRecord::New();
     audit::v1::AuditRecord& record = *owned;
@@ -791,9 +797,9 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     record.set_policy_digest(HexToBytes(snapshot.digest()));
     record.set_subject_pseudonym(subject_pseudonym_);
     record.set_receipt(receipt_);
-    for (const Disclosed& item : disclosed_) {
+    for (Disclosed& item : disclosed_) {
       audit::v1::ClassifiedField* field = record.add_classification();
-      field->set_field_path(item.path);
+      field->set_field_path(std::move(item.path));
       field->set_category(std::string(DataCategoryName(item.category)));
       field->set_detector(item.detector);
       field->set_source(item.detected ? audit::v1::DETECTED : audit::v1::DECLARED);
