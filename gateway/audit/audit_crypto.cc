@@ -234,16 +234,12 @@ absl::Status SignerKey::Verify(absl::string_view algorithm, absl::string_view tb
     return absl::InvalidArgumentError(
         absl::StrCat("signature algorithm \"", algorithm, "\" does not fit the certificate's key"));
   }
-  // The memo's key: the digest of the three fields, each after its 4-byte big-endian length.
-  char lengths[3][4];
-  const absl::string_view fields[3] = {algorithm, tbs, sig};
-  for (int i = 0; i < 3; ++i) {
-    for (int b = 0; b < 4; ++b) lengths[i][b] = static_cast<char>(fields[i].size() >> (24 - 8 * b));
-  }
+  // The memo's key: the digest of the three fields' 4-byte big-endian lengths, then the fields
+  // (12 bytes of lengths fit inside the string, without an allocation).
+  std::string lengths;
+  for (absl::string_view field : {algorithm, tbs, sig}) PutBigEndian(field.size(), 4, &lengths);
   Sha256Bytes memo_key;
-  if (!Sha256Into({absl::string_view(lengths[0], 4), algorithm, absl::string_view(lengths[1], 4),
-                   tbs, absl::string_view(lengths[2], 4), sig},
-                  &memo_key)) {
+  if (!Sha256Into({lengths, algorithm, tbs, sig}, &memo_key)) {
     return absl::InternalError("SHA-256 failed");
   }
   const absl::string_view digest = BytesOf(memo_key);

@@ -2,11 +2,8 @@
 
 #include <openssl/sha.h>
 
-#include <initializer_list>
-
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "gateway/audit/segment_format.h"
 #include "gateway/common/digest.h"
 
 namespace pasarela::audit {
@@ -14,15 +11,25 @@ namespace {
 
 constexpr size_t kHashBytes = SHA256_DIGEST_LENGTH;
 
-// SHA-256 of `prefix` followed by `parts`.
-std::string PrefixedHash(char prefix, std::initializer_list<absl::string_view> parts) {
-  std::string input(1, prefix);
-  for (absl::string_view part : parts) input.append(part.data(), part.size());
-  return Sha256(input);
+constexpr char kLeafPrefix = '\x00';
+constexpr char kNodePrefix = '\x01';
+
+// SHA-256 of the byte `prefix` followed by `left` and `right`, into `out`. False only when
+// OpenSSL fails.
+bool PrefixedHashInto(char prefix, absl::string_view left, absl::string_view right,
+                      Sha256Bytes* out) {
+  return Sha256Into({absl::string_view(&prefix, 1), left, right}, out);
+}
+
+// The same as a string; empty when OpenSSL fails (an empty hash matches no root).
+std::string PrefixedHash(char prefix, absl::string_view left, absl::string_view right = {}) {
+  Sha256Bytes hash;
+  if (!PrefixedHashInto(prefix, left, right, &hash)) return std::string();
+  return std::string(BytesOf(hash));
 }
 
 std::string NodeHash(absl::string_view left, absl::string_view right) {
-  return PrefixedHash('\x01', {left, right});
+  return PrefixedHash(kNodePrefix, left, right);
 }
 
 // The largest power of two smaller than n. REQUIRES: n >= 2.
@@ -47,7 +54,7 @@ std::string Subtree(const std::vector<std::string>& leaves, size_t begin, size_t
 
 }  // namespace
 
-std::string MerkleLeafHash(absl::string_view leaf) { return PrefixedHash('\x00', {leaf}); }
+std::string MerkleLeafHash(absl::string_view leaf) { return PrefixedHash(kLeafPrefix, leaf); }
 
 MerkleBatch BuildMerkleBatch(const std::vector<std::string>& leaf_hashes) {
   MerkleBatch batch;
@@ -66,8 +73,6 @@ absl::StatusOr<std::string> MerkleRootFromProof(absl::string_view leaf_hash, uin
   if (leaf_hash.size() != kHashBytes) {
     return absl::InvalidArgumentError("a leaf hash is 32 bytes");
   }
-  static constexpr char kNodePrefix = '\x01';
-  const absl::string_view node_prefix(&kNodePrefix, 1);
   uint64_t position = index;
   uint64_t last = size - 1;
   // The hash so far, alternating between two buffers: no allocation per level.
@@ -80,10 +85,8 @@ absl::StatusOr<std::string> MerkleRootFromProof(absl::string_view leaf_hash, uin
     }
     if (last == 0) return absl::InvalidArgumentError("the inclusion proof is too long");
     const bool sibling_on_left = (position & 1) == 1 || position == last;
-    if (!Sha256Into(sibling_on_left
-                        ? std::initializer_list<absl::string_view>{node_prefix, sibling, hash}
-                        : std::initializer_list<absl::string_view>{node_prefix, hash, sibling},
-                    &levels[current])) {
+    if (!PrefixedHashInto(kNodePrefix, sibling_on_left ? sibling : hash,
+                          sibling_on_left ? hash : sibling, &levels[current])) {
       return absl::InternalError("SHA-256 failed");
     }
     hash = BytesOf(levels[current]);

@@ -6,13 +6,17 @@
 #include <random>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/routing/metadata_keys.h"
 
 namespace pasarela {
 
 namespace {
+
+// Where the textual form of a UUID has its dashes.
+constexpr bool IsUuidDash(size_t position) {
+  return position == 8 || position == 13 || position == 18 || position == 23;
+}
 
 // Random bytes for exchange ids, kept per thread and refilled from OpenSSL's generator 256 bytes
 // at a time: one call into it per 16 ids instead of one per id. The bytes name exchanges and are
@@ -45,7 +49,7 @@ std::string NewExchangeId() {
   std::string id(36, '-');
   size_t out = 0;
   for (unsigned char byte : bytes) {
-    if (out == 8 || out == 13 || out == 18 || out == 23) ++out;  // the dashes
+    if (IsUuidDash(out)) ++out;
     id[out++] = kHex[byte >> 4];
     id[out++] = kHex[byte & 0x0f];
   }
@@ -55,10 +59,9 @@ std::string NewExchangeId() {
 bool IsExchangeId(absl::string_view text) {
   if (text.size() != 36) return false;
   for (size_t i = 0; i < text.size(); ++i) {
-    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? text[i] != '-'
-             : !(absl::ascii_isdigit(static_cast<unsigned char>(text[i])) ||
-                 (text[i] >= 'a' && text[i] <= 'f'))) {
+    if (IsUuidDash(i) ? text[i] != '-'
+                      : !(absl::ascii_isdigit(static_cast<unsigned char>(text[i])) ||
+                          (text[i] >= 'a' && text[i] <= 'f'))) {
       return false;
     }
   }
