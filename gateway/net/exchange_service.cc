@@ -879,7 +879,13 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   void Complete(const grpc::Status& status, bool with_response) {
     if (!signed_receipt_.empty()) {
       context_->AddTrailingMetadata(kReceiptKey, signed_receipt_);
-      context_->AddTrailingMetadata(kReceiptSignerKey, receipt_signer_->signer->certificate_pem());
+      // Until this gateway replaces its certificate, the consumer gateway checks the receipt
+      // against the certificate the connection presented: naming it again would add about 1.1 KB
+      // to every answer.
+      if (!services_.identity->IsOriginal(*receipt_signer_)) {
+        context_->AddTrailingMetadata(kReceiptSignerKey,
+                                      receipt_signer_->signer->certificate_pem());
+      }
     }
     if (!relayed_) {
       context_->AddTrailingMetadata(kAnsweredByKey, runtime_->snapshot().gateway().country);

@@ -19,6 +19,7 @@ absl::StatusOr<std::unique_ptr<GatewayIdentity>> GatewayIdentity::Load(std::stri
   absl::StatusOr<std::shared_ptr<const GatewayCredentials>> credentials =
       identity->Parse(*std::move(tls));
   if (!credentials.ok()) return credentials.status();
+  identity->original_ = *credentials;
   identity->Install(*std::move(credentials));
   return identity;
 }

@@ -12,8 +12,8 @@
 // replacement still name the signer they were queued with (receipts are signed on the audit
 // writer's thread). Replacements are rare, so this costs a few kilobytes per rotation.
 //
-// Thread safety: current() may be called from any thread; Check and Install from one thread at a
-// time.
+// Thread safety: current() and IsOriginal() may be called from any thread; Check and Install from
+// one thread at a time.
 #ifndef PASARELA_GATEWAY_NET_GATEWAY_IDENTITY_H_
 #define PASARELA_GATEWAY_NET_GATEWAY_IDENTITY_H_
 
@@ -49,6 +49,13 @@ class GatewayIdentity {
   // The pair in force.
   std::shared_ptr<const GatewayCredentials> current() const;
 
+  // Whether `credentials` is the pair the gateway started with. Until a first replacement, that
+  // pair is what every connection of the listeners presents, so a peer already holds the
+  // certificate of anything it signs.
+  bool IsOriginal(const GatewayCredentials& credentials) const {
+    return &credentials == original_.get();
+  }
+
   // Reads the files again. Returns null when they hold the pair in force, or the pair that a
   // previous Check already refused (each bad state is reported once, not on every look);
   // a checked new pair, not yet installed; or the reason the new contents are refused.
@@ -76,6 +83,8 @@ class GatewayIdentity {
   const std::string country_;
   const std::string certificate_file_;
   const std::string key_file_;
+  // Set by Load before the object is shared; never changed after.
+  std::shared_ptr<const GatewayCredentials> original_;
 
   mutable absl::Mutex mu_;
   std::shared_ptr<const GatewayCredentials> current_ ABSL_GUARDED_BY(mu_);

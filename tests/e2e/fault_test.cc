@@ -507,6 +507,19 @@ TEST(FaultTest, GatewayCertificatesReplacedUnderLoadAreTakenWithoutAFailedCall) 
                              "CL/agencies/registro-civil.key"),
             cl_renewed);
   for (auto& loop : loops) WaitForCalls(*loop, loop->count() + 40);
+  // Receipts are now signed with the new key: CL names the signer, since connections opened
+  // before still present the old certificate.
+  GetPersonCall federation_call;
+  federation_call.metadata = {
+      {"x-pasarela-consumer", "AR/GOV/migraciones"},
+      {"x-pasarela-exchange-id", "0b6f3a4e-5c1d-4e8f-9a2b-7c3d1e5f6a80"},
+      {"x-pasarela-agreement-digest", AgreementDigestOf(cl.dir + "/policy", "test-identity")}};
+  CallResult direct =
+      GetPerson(MtlsChannel(cl.federation_address(), "AR/gateway.crt", "AR/gateway.key", "CL"),
+                federation_call);
+  ASSERT_TRUE(direct.status.ok()) << direct.status.error_message();
+  EXPECT_FALSE(direct.receipt.empty());
+  EXPECT_EQ(direct.receipt_signer, cl_renewed);
 
   // The consumer side: AR's new pair reaches CL on AR's new connections.
   ReplaceCertificateFiles(ar_files, Renewed("AR", topology.dir() + "/ar-renewed"));

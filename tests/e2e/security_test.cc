@@ -315,6 +315,10 @@ TEST_F(SecurityTest, GatewayHeadersSetByAnAgencyOrAPeerNeverReachTheProvider) {
   seen = registry_->Calls().back();
   EXPECT_THAT(seen, HasSubstr(expected_headers));
   EXPECT_THAT(seen, HasSubstr("6f1c1a52-3c59-4d1e-9f0a-2b8e4c7d9a10"));
+  // CL signed a receipt; it still signs with the certificate it started with, which the
+  // connection presented, so it does not name it again.
+  EXPECT_FALSE(peer.receipt.empty());
+  EXPECT_EQ(peer.receipt_signer, "");
 }
 
 TEST_F(SecurityTest, OversizeMetadataAndMessagesAreRefusedAndTheGatewayKeepsServing) {

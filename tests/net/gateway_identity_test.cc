@@ -99,6 +99,28 @@ TEST_F(GatewayIdentityTest, NewPairIsOfferedAndTakesOverOnlyWhenInstalled) {
   EXPECT_TRUE(before->signer->SignBytes("still here").ok());
 }
 
+TEST_F(GatewayIdentityTest, OnlyThePairLoadedAtStartIsTheOriginal) {
+  std::unique_ptr<GatewayIdentity> identity = Load();
+  ASSERT_NE(identity, nullptr);
+  std::shared_ptr<const GatewayCredentials> original = identity->current();
+  EXPECT_TRUE(identity->IsOriginal(*original));
+  Copy(Renewed("renewed"));
+  absl::StatusOr<std::shared_ptr<const GatewayCredentials>> renewed = identity->Check();
+  ASSERT_TRUE(renewed.ok() && *renewed != nullptr) << renewed.status();
+  EXPECT_FALSE(identity->IsOriginal(**renewed));
+  identity->Install(*renewed);
+  EXPECT_FALSE(identity->IsOriginal(*identity->current()));
+  EXPECT_TRUE(identity->IsOriginal(*original));
+  // The first files put back: the same bytes, but connections opened since present the renewed
+  // certificate, so this pair is not the original one.
+  Copy(Pki("CL/gateway"));
+  absl::StatusOr<std::shared_ptr<const GatewayCredentials>> back = identity->Check();
+  ASSERT_TRUE(back.ok() && *back != nullptr) << back.status();
+  EXPECT_EQ((*back)->tls.certificate_pem, original->tls.certificate_pem);
+  identity->Install(*back);
+  EXPECT_FALSE(identity->IsOriginal(*identity->current()));
+}
+
 TEST_F(GatewayIdentityTest, BadReplacementsAreReportedOnceAndTheRunningPairStays) {
   std::unique_ptr<GatewayIdentity> identity = Load();
   ASSERT_NE(identity, nullptr);

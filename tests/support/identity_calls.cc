@@ -36,6 +36,9 @@ CallResult GetPerson(const std::shared_ptr<grpc::Channel>& channel, const GetPer
   result.exchange_id = Find(context.GetServerInitialMetadata(), "x-pasarela-exchange-id");
   result.deny_rule = Find(context.GetServerTrailingMetadata(), "x-pasarela-deny-rule");
   result.answered_by = Find(context.GetServerTrailingMetadata(), "x-pasarela-answered-by");
+  result.receipt = Find(context.GetServerTrailingMetadata(), "x-pasarela-receipt-bin");
+  result.receipt_signer =
+      Find(context.GetServerTrailingMetadata(), "x-pasarela-receipt-signer-bin");
   return result;
 }
 

@@ -33,6 +33,10 @@ struct CallResult {
   // x-pasarela-deny-rule and x-pasarela-answered-by from the trailers, if present.
   std::string deny_rule;
   std::string answered_by;
+  // x-pasarela-receipt-bin and x-pasarela-receipt-signer-bin: a provider gateway's receipt and
+  // the certificate it names as the receipt's signer, if present.
+  std::string receipt;
+  std::string receipt_signer;
   absl::Time started;
   absl::Duration elapsed;
 };
