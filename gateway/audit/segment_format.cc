@@ -4,6 +4,10 @@
 #include <array>
 #include <cstring>
 
+#if defined(__x86_64__)
+#include <nmmintrin.h>
+#endif
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -155,9 +159,37 @@ std::vector<uint64_t> ValidEntryOffsets(absl::string_view data) {
   return valid;
 }
 
+#if defined(__x86_64__)
+__attribute__((target("sse4.2"))) uint32_t Crc32cHardware(absl::string_view data, uint32_t crc) {
+  const char* p = data.data();
+  size_t n = data.size();
+  uint64_t c = ~crc;
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t word;
+    std::memcpy(&word, p, 8);
+    c = _mm_crc32_u64(c, word);
+  }
+  auto c32 = static_cast<uint32_t>(c);
+  for (; n > 0; ++p, --n) c32 = _mm_crc32_u8(c32, static_cast<unsigned char>(*p));
+  return ~c32;
+}
+#endif
+
 }  // namespace
 
 uint32_t Crc32c(absl::string_view data, uint32_t crc) {
+#if defined(__x86_64__)
+  // The SSE4.2 instruction computes the same CRC-32C eight bytes at a time, several times faster
+  // than the tables; every x86-64 processor of the last fifteen years has it.
+  static const bool hardware = __builtin_cpu_supports("sse4.2");
+  if (hardware) return Crc32cHardware(data, crc);
+#endif
+  return internal::Crc32cTables(data, crc);
+}
+
+namespace internal {
+
+uint32_t Crc32cTables(absl::string_view data, uint32_t crc) {
   const auto& t = CrcTables();
   const auto* p = reinterpret_cast<const unsigned char*>(data.data());
   size_t n = data.size();
@@ -173,6 +205,8 @@ uint32_t Crc32c(absl::string_view data, uint32_t crc) {
   while (n-- > 0) c = (c >> 8) ^ t[0][(c ^ *p++) & 0xFF];
   return ~c;
 }
+
+}  // namespace internal
 
 std::string Sha256(absl::string_view data) {
   // Empty only from a broken OpenSSL installation; an empty digest never matches a chain.

@@ -46,8 +46,14 @@ inline constexpr size_t kEntryOverhead = kEntryHeaderSize + kEntryTrailerSize;
 inline constexpr uint32_t kMaxEntryPayload = 16u << 20;
 inline constexpr size_t kHashSize = 32;
 
-// CRC-32C of `data`, continuing from `crc` (0 to start).
+// CRC-32C of `data`, continuing from `crc` (0 to start). Uses the processor's CRC32 instruction
+// where it has one.
 uint32_t Crc32c(absl::string_view data, uint32_t crc = 0);
+
+namespace internal {
+// The same, by tables on any processor (what Crc32c falls back to); for tests.
+uint32_t Crc32cTables(absl::string_view data, uint32_t crc = 0);
+}  // namespace internal
 
 // SHA-256 of `data`, 32 bytes.
 std::string Sha256(absl::string_view data);

@@ -1,6 +1,6 @@
 // Throughput of AuditLog::Append with group commit, in a temporary directory (or in
 // $AUDIT_BENCH_DIR, to measure a particular disk). Reports records per second and fdatasyncs per
-// record.
+// record. Also the receipt batch signatures and the entries' checksum.
 
 #include <atomic>
 #include <cstdlib>
@@ -12,6 +12,7 @@
 #include "gateway/audit/audit_crypto.h"
 #include "gateway/audit/audit_log.h"
 #include "gateway/audit/receipt_batch.h"
+#include "gateway/audit/segment_format.h"
 #include "tests/audit/audit_test_util.h"
 
 namespace pasarela::audit {
@@ -180,6 +181,15 @@ void BM_VerifyReceiptBatch(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK(BM_VerifyReceiptBatch)->ArgName("batch")->Arg(1)->Arg(8)->Arg(64);
+
+// The checksum of each trail entry: the processor's instruction against the portable tables.
+void BM_Crc32c(benchmark::State& state, uint32_t (*crc)(absl::string_view, uint32_t)) {
+  const std::string entry(static_cast<size_t>(state.range(0)), 'x');
+  for (auto _ : state) benchmark::DoNotOptimize(crc(entry, 0));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * state.range(0));
+}
+BENCHMARK_CAPTURE(BM_Crc32c, instruction, &Crc32c)->ArgName("bytes")->Arg(1024);
+BENCHMARK_CAPTURE(BM_Crc32c, tables, &internal::Crc32cTables)->ArgName("bytes")->Arg(1024);
 
 }  // namespace
 }  // namespace pasarela::audit

@@ -20,6 +20,27 @@ TEST(Crc32cTest, KnownValues) {
   EXPECT_EQ(Crc32c("56789", Crc32c("1234")), 0xE3069283u);
 }
 
+TEST(Crc32cTest, TablesGiveTheKnownValues) {
+  EXPECT_EQ(internal::Crc32cTables(""), 0u);
+  EXPECT_EQ(internal::Crc32cTables("123456789"), 0xE3069283u);
+  EXPECT_EQ(internal::Crc32cTables(std::string(32, '\0')), 0x8A9136AAu);
+  EXPECT_EQ(internal::Crc32cTables("56789", internal::Crc32cTables("1234")), 0xE3069283u);
+}
+
+TEST(Crc32cTest, EqualsTheTablesAtEveryLengthAndAlignment) {
+  std::mt19937 random(7);
+  std::string bytes(300, '\0');
+  for (char& c : bytes) c = static_cast<char>(random());
+  for (size_t start = 0; start < 8; ++start) {
+    for (size_t length = 0; start + length <= bytes.size(); length += 1 + length / 8) {
+      const absl::string_view data = absl::string_view(bytes).substr(start, length);
+      const uint32_t seed = static_cast<uint32_t>(random());
+      ASSERT_EQ(Crc32c(data), internal::Crc32cTables(data)) << start << " " << length;
+      ASSERT_EQ(Crc32c(data, seed), internal::Crc32cTables(data, seed)) << start << " " << length;
+    }
+  }
+}
+
 TEST(Sha256Test, KnownValue) {
   const std::string digest = Sha256("abc");
   ASSERT_EQ(digest.size(), 32u);
