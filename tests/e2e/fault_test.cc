@@ -510,10 +510,8 @@ TEST(FaultTest, GatewayCertificatesReplacedUnderLoadAreTakenWithoutAFailedCall) 
   // Receipts are now signed with the new key: CL names the signer, since connections opened
   // before still present the old certificate.
   GetPersonCall federation_call;
-  federation_call.metadata = {
-      {"x-pasarela-consumer", "AR/GOV/migraciones"},
-      {"x-pasarela-exchange-id", "0b6f3a4e-5c1d-4e8f-9a2b-7c3d1e5f6a80"},
-      {"x-pasarela-agreement-digest", AgreementDigestOf(cl.dir + "/policy", "test-identity")}};
+  federation_call.metadata =
+      FederationHeaders(cl, "AR/GOV/migraciones", "0b6f3a4e-5c1d-4e8f-9a2b-7c3d1e5f6a80");
   CallResult direct =
       GetPerson(MtlsChannel(cl.federation_address(), "AR/gateway.crt", "AR/gateway.key", "CL"),
                 federation_call);

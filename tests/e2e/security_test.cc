@@ -305,10 +305,10 @@ TEST_F(SecurityTest, GatewayHeadersSetByAnAgencyOrAPeerNeverReachTheProvider) {
 
   // AR's genuine gateway certificate at CL's federation listener, adding the same extras: only
   // what a gateway may set is passed on.
-  call.metadata["x-pasarela-consumer"] = "AR/GOV/migraciones";
-  call.metadata["x-pasarela-exchange-id"] = "6f1c1a52-3c59-4d1e-9f0a-2b8e4c7d9a10";
-  call.metadata["x-pasarela-agreement-digest"] =
-      AgreementDigestOf(cl().dir + "/policy", "test-identity");
+  for (const auto& [key, value] :
+       FederationHeaders(cl(), "AR/GOV/migraciones", "6f1c1a52-3c59-4d1e-9f0a-2b8e4c7d9a10")) {
+    call.metadata[key] = value;
+  }
   CallResult peer = GetPerson(
       MtlsChannel(cl().federation_address(), "AR/gateway.crt", "AR/gateway.key", "CL"), call);
   ASSERT_TRUE(peer.status.ok()) << peer.status.error_message();

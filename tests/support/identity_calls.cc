@@ -42,6 +42,15 @@ CallResult GetPerson(const std::shared_ptr<grpc::Channel>& channel, const GetPer
   return result;
 }
 
+std::map<std::string, std::string> FederationHeaders(const GatewayProcess& provider,
+                                                     const std::string& consumer,
+                                                     const std::string& exchange_id) {
+  return {{"x-pasarela-consumer", consumer},
+          {"x-pasarela-exchange-id", exchange_id},
+          {"x-pasarela-agreement-digest",
+           AgreementDigestOf(provider.dir + "/policy", "test-identity")}};
+}
+
 std::shared_ptr<grpc::Channel> AgencyChannel(const GatewayProcess& gateway,
                                              const std::string& cert_base) {
   return MtlsChannel(gateway.agency_address(), cert_base + ".crt", cert_base + ".key",

@@ -43,6 +43,13 @@ struct CallResult {
 
 CallResult GetPerson(const std::shared_ptr<grpc::Channel>& channel, const GetPersonCall& call = {});
 
+// The headers a consumer gateway adds when it calls `provider`'s federation listener under
+// agreement test-identity: the consumer, the exchange id, and the agreement's digest as
+// `provider`'s policy compiles it.
+std::map<std::string, std::string> FederationHeaders(const GatewayProcess& provider,
+                                                     const std::string& consumer,
+                                                     const std::string& exchange_id);
+
 // A channel to `gateway`'s agency listener presenting the PKI certificate `cert_base`.crt (with
 // its .key), e.g. "AR/agencies/migraciones" or "AR/test/spare".
 std::shared_ptr<grpc::Channel> AgencyChannel(const GatewayProcess& gateway,
