@@ -178,7 +178,7 @@ std::string FormatAccessLogLine(const ExchangeFacts& facts) {
     if (i > 0) line.push_back(',');
     AppendJsonString(DataCategoryName(facts.categories_disclosed[i]), &line);
   }
-  line.append("]}\n");
+  absl::StrAppend(&line, "],\"federation_protocol\":", facts.federation_protocol, "}\n");
   return line;
 }
 

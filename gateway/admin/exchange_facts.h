@@ -70,6 +70,10 @@ struct ExchangeFacts {
   absl::Span<const std::string> withheld_fields;
   // Personal-data categories of the data that was disclosed, each once.
   absl::Span<const DataCategory> categories_disclosed;
+  // The form of the federation protocol between the two gateways (1 or 2): on the consumer side
+  // the one this gateway called the peer in, on the provider side the one the peer called in; 0
+  // when no peer gateway took part (a local provider, or a call refused before it was forwarded).
+  int federation_protocol = 0;
 
   void SetStage(ExchangeStage stage, absl::Duration duration) {
     stages[static_cast<size_t>(stage)] = duration;

@@ -25,6 +25,7 @@
 #include "gateway/mapping/mapping.h"
 #include "gateway/mapping/verify_claims.h"
 #include "gateway/net/data_subject.h"
+#include "gateway/net/federation_facts.h"
 #include "gateway/routing/exchange_router.h"
 #include "gateway/routing/metadata_keys.h"
 
@@ -33,13 +34,6 @@ namespace {
 
 constexpr char kGetPersonMethod[] = "pasarela.identity.v1.IdentityService/GetPerson";
 constexpr char kVerifyIdentityMethod[] = "pasarela.identity.v1.IdentityService/VerifyIdentity";
-
-// Trailing metadata of the provider gateway's answer: its signed receipt (binary, hence -bin)...
-constexpr char kReceiptKey[] = "x-pasarela-receipt-bin";
-// ...and the certificate (PEM) whose key signed it. The consumer gateway checks it through its
-// trust store: after the provider gateway replaces its certificate, a connection opened before
-// still presents the old one.
-constexpr char kReceiptSignerKey[] = "x-pasarela-receipt-signer-bin";
 
 std::string BufferToString(const grpc::ByteBuffer& buffer) {
   std::vector<grpc::Slice> slices;
@@ -139,8 +133,17 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     const auto& metadata = context_->client_metadata();
     // The exchange id names the audit records of both sides: the consumer gateway draws it, the
     // provider gateway takes the one its peer sent (checked by the router).
-    exchange_id_ =
-        role_ == ListenerRole::kAgency ? NewExchangeId() : HeaderValue(metadata, kExchangeIdKey);
+    absl::StatusOr<CallFactsFromPeer> peer_facts;
+    if (role_ == ListenerRole::kAgency) {
+      exchange_id_ = NewExchangeId();
+    } else {
+      federation_protocol_ = metadata.count(kCallFactsKey) > 0 ? 2 : 1;
+      peer_facts = ReadCallFacts(metadata);
+      if (peer_facts.ok()) {
+        exchange_id_ = peer_facts->headers.exchange_id;
+        answer_compact_ = peer_facts->compact;
+      }
+    }
     if (role_ == ListenerRole::kAgency) {
       // An agency calling in its own national schema: the exchange runs on the canonical method.
       consumer_binding_ = runtime_->snapshot().services().FindConsumerBinding(called_method_);
@@ -163,16 +166,23 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       return;
     }
 
-    ExchangeHeaders headers{HeaderValue(metadata, kTargetKey), HeaderValue(metadata, kPurposeKey),
-                            HeaderValue(metadata, kAgreementKey), "", ""};
+    ExchangeHeaders headers;
     ExchangeRouter router(runtime_->snapshot());
     absl::StatusOr<RouteDecision> route;
     if (role_ == ListenerRole::kAgency) {
-      // Whatever consumer or exchange id the agency set is ignored: the gateway sets its own.
+      // Whatever consumer or exchange id the agency set is ignored, and so is any other header
+      // only gateways set: the gateway sets its own.
+      headers =
+          ExchangeHeaders{HeaderValue(metadata, kTargetKey), HeaderValue(metadata, kPurposeKey),
+                          HeaderValue(metadata, kAgreementKey), "", ""};
       route = router.RouteAgencyCall(caller_, headers, method_, exchange_id_);
     } else {
-      headers.consumer = HeaderValue(metadata, kConsumerKey);
-      headers.exchange_id = HeaderValue(metadata, kExchangeIdKey);
+      if (!peer_facts.ok()) {
+        Refuse(peer_facts.status());
+        return;
+      }
+      headers = std::move(peer_facts->headers);
+      peer_agreement_digest_ = std::move(peer_facts->agreement_digest);
       route = router.RouteFederationCall(caller_, headers, method_);
     }
     if (!route.ok()) {
@@ -195,8 +205,9 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     }
     agreement_id_ = headers.agreement;
     purpose_ = headers.purpose;
-    peer_agreement_digest_ = HeaderValue(metadata, kAgreementDigestKey);
-    context_->AddInitialMetadata(kExchangeIdKey, route_.exchange_id);
+    // A consumer gateway calling in protocol 2 drew the exchange id itself and reads nothing else
+    // from the initial metadata.
+    if (!answer_compact_) context_->AddInitialMetadata(kExchangeIdKey, route_.exchange_id);
     StartRead(&request_);
   }
 
@@ -337,7 +348,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       return false;
     }
     agreement_ = decision.agreement;
-    if (route_.hop == RouteDecision::Hop::kPeerGateway) {
+    if (route_.hop == RouteDecision::Hop::kPeerGateway && !route_.compact) {
       route_.metadata.emplace_back(kAgreementDigestKey, agreement_->digest);
     }
     return true;
@@ -399,6 +410,16 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       upstream_context_->set_deadline(
           absl::ToChronoTime(started_ + runtime_->snapshot().gateway().default_deadline));
     }
+    if (route_.hop == RouteDecision::Hop::kPeerGateway) {
+      federation_protocol_ = route_.compact ? 2 : 1;
+    }
+    if (route_.compact) {
+      upstream_context_->AddMetadata(
+          kCallFactsKey,
+          CallFactsHeader(ExchangeHeaders{route_.provider, purpose_, agreement_id_, route_.consumer,
+                                          route_.exchange_id},
+                          agreement_ != nullptr ? agreement_->digest : std::string()));
+    }
     for (const auto& [key, value] : route_.metadata) upstream_context_->AddMetadata(key, value);
     std::string upstream_method = method_;
     upstream_request_ = request_;
@@ -451,18 +472,25 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       AnswerVerification(nullptr);
       return;
     }
-    const auto& trailers = upstream_context_->GetServerTrailingMetadata();
-    bool answered_by_gateway = trailers.count(kAnsweredByKey) > 0;
-    if (route_.hop == RouteDecision::Hop::kPeerGateway && answered_by_gateway) {
-      // What the provider gateway withheld or refused, for the agency and its programs.
-      for (const char* key : {kDenyRuleKey, kWithheldKey}) {
-        auto it = trailers.find(key);
-        if (it != trailers.end()) {
-          std::string value(it->second.data(), it->second.size());
-          if (key == kWithheldKey) withheld_ = value;
-          if (key == kDenyRuleKey) deny_rule_ = value;
-        }
+    AnswerFactsFromPeer peer_answer;
+    if (route_.hop == RouteDecision::Hop::kPeerGateway) {
+      absl::StatusOr<AnswerFactsFromPeer> facts =
+          ReadAnswerFacts(upstream_context_->GetServerTrailingMetadata());
+      if (!facts.ok()) {
+        Answer(grpc::Status(
+                   grpc::StatusCode::INTERNAL,
+                   absl::StrCat("gateway ", route_.upstream,
+                                " answered with malformed metadata: ", facts.status().message())),
+               false);
+        return;
       }
+      peer_answer = *std::move(facts);
+    }
+    const bool answered_by_gateway = peer_answer.answered_by_gateway;
+    if (answered_by_gateway) {
+      // What the provider gateway withheld or refused, for the agency and its programs.
+      if (!peer_answer.withheld.empty()) withheld_ = std::move(peer_answer.withheld);
+      if (!peer_answer.deny_rule.empty()) deny_rule_ = std::move(peer_answer.deny_rule);
     }
     if (status.ok()) {
       if (provider_binding_ != nullptr) {
@@ -497,7 +525,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       bytes_out_ = response_bytes.size();
       response_digest_ = Sha256Digest(response_bytes);
       if (route_.hop == RouteDecision::Hop::kPeerGateway) {
-        absl::Status receipt = CheckReceipt(trailers);
+        absl::Status receipt = CheckReceipt(&peer_answer);
         if (!receipt.ok()) {
           deny_rule_ = "receipt-invalid";
           Answer(ToGrpcStatus(receipt), false);
@@ -639,6 +667,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     facts.bytes_out = bytes_out_;
     facts.withheld_fields = withheld;
     facts.categories_disclosed = categories;
+    facts.federation_protocol = federation_protocol_;
     if (services_.metrics != nullptr) services_.metrics->RecordExchange(facts);
     if (services_.access_log != nullptr) services_.access_log->Write(facts);
   }
@@ -725,13 +754,13 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   // named beside the receipt, which must be the provider gateway's by this gateway's trust store
   // (chain, validity, revocation, urn:pasarela:gateway:CC), else the one it presented in the TLS
   // handshake (a gateway that does not name its signer).
-  absl::Status CheckReceipt(const std::multimap<grpc::string_ref, grpc::string_ref>& trailers) {
-    std::string receipt = HeaderValue(trailers, kReceiptKey);
+  absl::Status CheckReceipt(AnswerFactsFromPeer* answer) {
+    std::string receipt = std::move(answer->receipt);
     std::string peer_name = absl::StrCat("gateway ", route_.upstream);
     if (receipt.empty()) {
       return absl::InternalError(absl::StrCat(peer_name, " answered without a signed receipt"));
     }
-    const std::string named_signer = HeaderValue(trailers, kReceiptSignerKey);
+    const std::string& named_signer = answer->receipt_signer;
     absl::string_view pem = named_signer;
     if (!named_signer.empty()) {
       absl::StatusOr<VerifiedPeer> signer =
@@ -877,21 +906,31 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   }
 
   void Complete(const grpc::Status& status, bool with_response) {
-    if (!signed_receipt_.empty()) {
-      context_->AddTrailingMetadata(kReceiptKey, signed_receipt_);
-      // Until this gateway replaces its certificate, the consumer gateway checks the receipt
-      // against the certificate the connection presented: naming it again would add about 1.1 KB
-      // to every answer.
-      if (!services_.identity->IsOriginal(*receipt_signer_)) {
+    // Until this gateway replaces its certificate, the consumer gateway checks the receipt against
+    // the certificate the connection presented: naming it again would add about 1.1 KB to every
+    // answer.
+    const bool name_signer =
+        !signed_receipt_.empty() && !services_.identity->IsOriginal(*receipt_signer_);
+    if (answer_compact_) {
+      AnswerFactsFromPeer facts;
+      facts.answered_by = runtime_->snapshot().gateway().country;
+      facts.receipt = signed_receipt_;
+      if (name_signer) facts.receipt_signer = receipt_signer_->signer->certificate_pem();
+      facts.deny_rule = deny_rule_;
+      facts.withheld = withheld_;
+      context_->AddTrailingMetadata(kAnswerFactsKey, AnswerFactsTrailer(facts));
+    } else {
+      if (!signed_receipt_.empty()) context_->AddTrailingMetadata(kReceiptKey, signed_receipt_);
+      if (name_signer) {
         context_->AddTrailingMetadata(kReceiptSignerKey,
                                       receipt_signer_->signer->certificate_pem());
       }
+      if (!relayed_) {
+        context_->AddTrailingMetadata(kAnsweredByKey, runtime_->snapshot().gateway().country);
+      }
+      if (!deny_rule_.empty()) context_->AddTrailingMetadata(kDenyRuleKey, deny_rule_);
+      if (!withheld_.empty()) context_->AddTrailingMetadata(kWithheldKey, withheld_);
     }
-    if (!relayed_) {
-      context_->AddTrailingMetadata(kAnsweredByKey, runtime_->snapshot().gateway().country);
-    }
-    if (!deny_rule_.empty()) context_->AddTrailingMetadata(kDenyRuleKey, deny_rule_);
-    if (!withheld_.empty()) context_->AddTrailingMetadata(kWithheldKey, withheld_);
     if (!route_.exchange_id.empty()) {
       LogInfo(absl::StrFormat("exchange %s %s %s -> %s via %s under %s: %s%s%s%s (%.2f ms)",
                               route_.exchange_id, method_, route_.consumer, route_.provider,
@@ -948,6 +987,10 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   grpc::ByteBuffer request_;
   grpc::ByteBuffer response_;
   bool relayed_ = false;
+  // The peer gateway called in protocol 2: the answer's facts go back in one trailer.
+  bool answer_compact_ = false;
+  // For the access log: see admin::ExchangeFacts::federation_protocol.
+  int federation_protocol_ = 0;
   const Agreement* agreement_ = nullptr;
   std::string agreement_id_;
   std::string purpose_;

@@ -50,7 +50,8 @@ absl::optional<Federation> LoadFederation(const std::string& path, Diagnostics& 
     for (const YAML::Node& node : countries) {
       YamlMap entry(node, path, diagnostics, absl::StrCat("countries[", index++, "]"));
       if (!entry.valid()) continue;
-      entry.ExpectKeys({"code", "name", "gateway", "ca_file", "crl_file", "participants"});
+      entry.ExpectKeys(
+          {"code", "name", "gateway", "ca_file", "crl_file", "participants", "protocol"});
       FederationCountry country;
       country.location = entry.location();
       if (auto code = entry.RequiredString("code")) {
@@ -71,6 +72,9 @@ absl::optional<Federation> LoadFederation(const std::string& path, Diagnostics& 
       }
       if (auto name = entry.OptionalString("name")) country.name = *name;
       if (auto address = entry.RequiredString("gateway")) country.gateway_address = *address;
+      if (auto protocol = entry.OptionalInt("protocol", 1, 2)) {
+        country.protocol = static_cast<int>(*protocol);
+      }
       for (auto [key, target] : {std::pair<const char*, std::string*>{"ca_file", &country.ca_file},
                                  {"crl_file", &country.crl_file}}) {
         absl::optional<std::string> value = entry.RequiredString(key);

@@ -22,6 +22,9 @@ struct FederationCountry {
   // The country's registered participants ("CL/GOV/registro-civil"): agreements may name only
   // these.
   std::vector<std::string> participants;
+  // The form of the federation protocol the country's gateway reads (`protocol`, default 1): a
+  // consumer gateway calls it in that form. 2: the call's facts in one binary header.
+  int protocol = 1;
   SourceLocation location;
 };
 

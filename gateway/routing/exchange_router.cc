@@ -92,7 +92,8 @@ absl::StatusOr<RouteDecision> ExchangeRouter::RouteAgencyCall(const VerifiedPeer
   if (target->country() == snapshot_.gateway().country) {
     return RouteToLocalProvider(headers, method, std::move(consumer), std::move(exchange_id));
   }
-  if (snapshot_.federation().Find(target->country()) == nullptr) {
+  const FederationCountry* peer = snapshot_.federation().Find(target->country());
+  if (peer == nullptr) {
     return absl::NotFoundError(absl::StrCat("unknown target ", headers.target, ": country ",
                                             target->country(), " is not in the federation"));
   }
@@ -102,6 +103,10 @@ absl::StatusOr<RouteDecision> ExchangeRouter::RouteAgencyCall(const VerifiedPeer
   route.consumer = consumer;
   route.provider = target->ToString();
   route.exchange_id = std::move(exchange_id);
+  if (peer->protocol >= 2) {
+    route.compact = true;
+    return route;
+  }
   route.metadata = {{kTargetKey, route.provider},
                     {kConsumerKey, route.consumer},
                     {kExchangeIdKey, route.exchange_id}};

@@ -39,8 +39,10 @@ struct RouteDecision {
   std::string consumer;
   std::string provider;
   std::string exchange_id;
-  // Headers to set on the outgoing call, in order.
+  // Headers to set on the outgoing call, in order. Empty for a peer gateway called in protocol
+  // 2 (`compact`): the call then carries its facts in one header (gateway/net/federation_facts.h).
   std::vector<std::pair<std::string, std::string>> metadata;
+  bool compact = false;
 };
 
 // A fresh exchange id: a random (version 4) UUID.

@@ -22,6 +22,18 @@ inline constexpr char kAnsweredByKey[] = "x-pasarela-answered-by";
 inline constexpr char kDenyRuleKey[] = "x-pasarela-deny-rule";
 // Trailing metadata of an answer: the response fields the agreement kept from crossing.
 inline constexpr char kWithheldKey[] = "x-pasarela-withheld";
+// Trailing metadata of the provider gateway's answer: its signed receipt (binary, hence -bin)...
+inline constexpr char kReceiptKey[] = "x-pasarela-receipt-bin";
+// ...and the certificate (PEM) whose key signed it, named only after the provider gateway replaced
+// the certificate it started with: a connection opened before still presents the old one.
+inline constexpr char kReceiptSignerKey[] = "x-pasarela-receipt-signer-bin";
+
+// Federation protocol 2 (proto/pasarela/federation/v1/federation.proto): the facts a consumer
+// gateway sends as kTargetKey to kAgreementDigestKey, in one binary header...
+inline constexpr char kCallFactsKey[] = "x-pasarela-call-bin";
+// ...and those a provider gateway answers with as kAnsweredByKey to kWithheldKey and the
+// receipt's keys, in one binary trailer.
+inline constexpr char kAnswerFactsKey[] = "x-pasarela-answer-bin";
 
 }  // namespace pasarela
 

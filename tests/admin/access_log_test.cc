@@ -184,6 +184,7 @@ TEST(AccessLogLine, EveryFieldReadsBack) {
   facts.bytes_out = 1234;
   facts.withheld_fields = kWithheld;
   facts.categories_disclosed = kCategories;
+  facts.federation_protocol = 2;
 
   std::string line = FormatAccessLogLine(facts);
   EXPECT_EQ(line.back(), '\n');
@@ -208,7 +209,8 @@ TEST(AccessLogLine, EveryFieldReadsBack) {
           FieldIs(N("latency_ms", "12.345")), FieldIs(N("bytes_in", "42")),  //
           FieldIs(N("bytes_out", "1234")),
           FieldIs(L("withheld_fields", {"person.address", "person.#12"})),
-          FieldIs(L("categories_disclosed", {"personal", "health"}))));
+          FieldIs(L("categories_disclosed", {"personal", "health"})),
+          FieldIs(N("federation_protocol", "2"))));
 }
 
 TEST(AccessLogLine, HostileValuesStayInsideTheirFields) {
@@ -228,7 +230,7 @@ TEST(AccessLogLine, HostileValuesStayInsideTheirFields) {
   WriteFile(path, FormatAccessLogLine(facts));
   std::vector<std::vector<Field>> lines = ReadBack(path);
   ASSERT_EQ(lines.size(), 1u);
-  ASSERT_EQ(lines[0].size(), 18u);
+  ASSERT_EQ(lines[0].size(), 19u);
   EXPECT_THAT(lines[0][0], FieldIs(S("exchange_id", "id\"},\"decision\":\"allow")));
   EXPECT_THAT(lines[0][4], FieldIs(S("direction", "consumer_side")));
   EXPECT_THAT(lines[0][5], FieldIs(S("consumer", "")));
@@ -289,7 +291,7 @@ TEST(AccessLog, ConcurrentWritersNeverInterleave) {
   ASSERT_EQ(lines.size(), size_t{kThreads} * kLines);
   std::map<std::string, int> ids;
   for (const std::vector<Field>& fields : lines) {
-    ASSERT_EQ(fields.size(), 18u);
+    ASSERT_EQ(fields.size(), 19u);
     ++ids[absl::HexStringToBytes(fields[0].value)];
   }
   EXPECT_EQ(ids.size(), size_t{kThreads} * kLines);

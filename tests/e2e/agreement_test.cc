@@ -1,6 +1,10 @@
 // Agreements decide every call, on both gateways: a table of allowed and refused calls through real
 // AR and CL gateways, each refusal with its status, its explanation and its rule id in the
-// x-pasarela-deny-rule trailer; and the allow-list trimming what the provider answered.
+// x-pasarela-deny-rule trailer; and the allow-list trimming what the provider answered. Each test
+// runs twice, with AR calling CL in federation protocol 1 and in protocol 2: what CL decided and
+// withheld reaches the agency the same in both.
+#include <map>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
@@ -34,45 +38,55 @@ struct Answer {
   std::string withheld;
 };
 
-class AgreementTest : public ::testing::Test {
+// The parameter is the federation protocol AR calls CL in; each has a topology of its own, started
+// by the first test that needs it.
+class AgreementTest : public ::testing::TestWithParam<int> {
  protected:
-  static void SetUpTestSuite() {
-    topology_ = std::make_unique<Topology>(std::vector<std::string>{"AR", "CL"});
-    topology_->StartProvider("CL/GOV/registro-civil");
-    topology_->SetAgreement(
+  void SetUp() override {
+    std::unique_ptr<Topology>& topology = topologies_[GetParam()];
+    if (topology == nullptr) topology = StartTopology(GetParam());
+    topology_ = topology.get();
+  }
+  static void TearDownTestSuite() { topologies_.clear(); }
+
+  static std::unique_ptr<Topology> StartTopology(int protocol) {
+    auto topology = std::make_unique<Topology>(std::vector<std::string>{"AR", "CL"});
+    topology->SetFederationProtocol("CL", protocol);
+    topology->StartProvider("CL/GOV/registro-civil");
+    topology->SetAgreement(
         "expired",
         Variant("expired", {{"until: 2099-12-31T23:59:59Z", "until: 2021-01-01T00:00:00Z"}}));
-    topology_->SetAgreement(
+    topology->SetAgreement(
         "future",
         Variant("future", {{"from: 2020-01-01T00:00:00Z", "from: 2098-01-01T00:00:00Z"}}));
-    topology_->SetAgreement(
+    topology->SetAgreement(
         "tight-quota",
         Variant("tight-quota", {{"requests_per_second: 10000", "requests_per_second: 0.01"},
                                 {"burst: 10000", "burst: 2"}}));
-    topology_->SetAgreement(
+    topology->SetAgreement(
         "minimal", Variant("minimal", {{"GetPerson: [person]",
                                         "GetPerson: [person.family_names, person.birth_date]"}}));
-    topology_->SetAgreement(
+    topology->SetAgreement(
         "migraciones-only",
         Variant("migraciones-only", {{"AR/GOV/migraciones, AR/GOV/afip", "AR/GOV/migraciones"}}));
-    topology_->SetAgreement(
+    topology->SetAgreement(
         "verify-only",
         Variant("verify-only",
                 {{"  - pasarela.identity.v1.IdentityService/GetPerson\n", ""},
                  {"  pasarela.identity.v1.IdentityService/GetPerson: [person]\n", ""}}));
     // The two gateways hold different copies of this one: CL's also allows tax audits.
-    topology_->SetAgreement("diverged", Variant("diverged", {}), "AR");
-    topology_->SetAgreement("diverged",
-                            Variant("diverged", {{"purposes: [border-control]",
-                                                  "purposes: [border-control, tax-audit]"}}),
-                            "CL");
-    topology_->StartGateway("AR");
-    topology_->StartGateway("CL");
+    topology->SetAgreement("diverged", Variant("diverged", {}), "AR");
+    topology->SetAgreement("diverged",
+                           Variant("diverged", {{"purposes: [border-control]",
+                                                 "purposes: [border-control, tax-audit]"}}),
+                           "CL");
+    topology->StartGateway("AR");
+    topology->StartGateway("CL");
+    return topology;
   }
-  static void TearDownTestSuite() { topology_.reset(); }
 
-  static Answer Call(const std::string& agreement, const std::string& purpose,
-                     const std::string& agency = "migraciones") {
+  Answer Call(const std::string& agreement, const std::string& purpose,
+              const std::string& agency = "migraciones") const {
     auto stub = IdentityService::NewStub(MtlsChannel(topology_->gateway("AR").agency_address(),
                                                      "AR/agencies/" + agency + ".crt",
                                                      "AR/agencies/" + agency + ".key", "AR"));
@@ -95,10 +109,16 @@ class AgreementTest : public ::testing::Test {
     return answer;
   }
 
-  static std::unique_ptr<Topology> topology_;
+  Topology* topology_ = nullptr;
+  static std::map<int, std::unique_ptr<Topology>> topologies_;
 };
 
-std::unique_ptr<Topology> AgreementTest::topology_;
+std::map<int, std::unique_ptr<Topology>> AgreementTest::topologies_;
+
+INSTANTIATE_TEST_SUITE_P(FederationProtocol, AgreementTest, ::testing::Values(1, 2),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return absl::StrCat("Protocol", info.param);
+                         });
 
 struct RuleCase {
   std::string name;
@@ -110,7 +130,7 @@ struct RuleCase {
   std::string message;
 };
 
-TEST_F(AgreementTest, EveryRuleDecidesThroughRealGateways) {
+TEST_P(AgreementTest, EveryRuleDecidesThroughRealGateways) {
   const std::vector<RuleCase> cases = {
       {"allowed", "test-identity", "border-control", "migraciones", grpc::StatusCode::OK, "", ""},
       {"no agreement named", "", "border-control", "migraciones",
@@ -142,14 +162,14 @@ TEST_F(AgreementTest, EveryRuleDecidesThroughRealGateways) {
   }
 }
 
-TEST_F(AgreementTest, MismatchIsDecidedByTheProviderGateway) {
+TEST_P(AgreementTest, MismatchIsDecidedByTheProviderGateway) {
   Answer answer = Call("diverged", "border-control");
   EXPECT_EQ(answer.deny_rule, "agreement-mismatch");
   EXPECT_TRUE(
       topology_->gateway("CL").process->WaitForLog("[rule agreement-mismatch]", absl::Seconds(5)));
 }
 
-TEST_F(AgreementTest, QuotaRefusesBeyondTheBurst) {
+TEST_P(AgreementTest, QuotaRefusesBeyondTheBurst) {
   EXPECT_TRUE(Call("tight-quota", "border-control").status.ok());
   EXPECT_TRUE(Call("tight-quota", "border-control").status.ok());
   Answer third = Call("tight-quota", "border-control");
@@ -158,7 +178,7 @@ TEST_F(AgreementTest, QuotaRefusesBeyondTheBurst) {
   EXPECT_THAT(third.status.error_message(), HasSubstr("tight-quota"));
 }
 
-TEST_F(AgreementTest, AllowListTrimsTheResponseAtTheProviderGateway) {
+TEST_P(AgreementTest, AllowListTrimsTheResponseAtTheProviderGateway) {
   Answer full = Call("test-identity", "border-control");
   ASSERT_TRUE(full.status.ok()) << full.status.error_message();
   EXPECT_GT(full.response.person().given_names_size(), 0);
@@ -177,6 +197,17 @@ TEST_F(AgreementTest, AllowListTrimsTheResponseAtTheProviderGateway) {
   EXPECT_EQ(person.nationalities_size(), 0);
   EXPECT_THAT(minimal.withheld, HasSubstr("person.given_names"));
   EXPECT_THAT(minimal.withheld, HasSubstr("person.address"));
+
+  // Both gateways' access logs say which form of the federation protocol the calls took, and
+  // only that one.
+  const std::string used = absl::StrCat("\"federation_protocol\":", GetParam(), "}");
+  const std::string other = absl::StrCat("\"federation_protocol\":", 3 - GetParam(), "}");
+  for (const char* country : {"AR", "CL"}) {
+    SCOPED_TRACE(country);
+    const auto& process = *topology_->gateway(country).process;
+    EXPECT_TRUE(process.WaitForLog(used, absl::Seconds(5)));
+    EXPECT_THAT(process.Log(), ::testing::Not(HasSubstr(other)));
+  }
 }
 
 }  // namespace

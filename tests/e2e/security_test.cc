@@ -25,6 +25,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "pasarela/federation/v1/federation.pb.h"
 #include "tests/support/free_port.h"
 #include "tests/support/identity_calls.h"
 #include "tests/support/topology.h"
@@ -296,6 +297,9 @@ TEST_F(SecurityTest, GatewayHeadersSetByAnAgencyOrAPeerNeverReachTheProvider) {
       "\"x-pasarela-purpose\"]";
   GetPersonCall call;
   call.metadata = spoofed;
+  // Protocol 2's header too, naming another consumer: an agency's is ignored like the others.
+  call.metadata["x-pasarela-call-bin"] = FederationCallFacts(
+      cl(), "AR/GOV/afip", "00000000-0000-4000-8000-000000000000")["x-pasarela-call-bin"];
   CallResult agency = GetPerson(AgencyChannel(ar(), kMigraciones), call);
   ASSERT_TRUE(agency.status.ok()) << agency.status.error_message();
   std::string seen = registry_->Calls().back();
@@ -305,20 +309,54 @@ TEST_F(SecurityTest, GatewayHeadersSetByAnAgencyOrAPeerNeverReachTheProvider) {
 
   // AR's genuine gateway certificate at CL's federation listener, adding the same extras: only
   // what a gateway may set is passed on.
+  // what a gateway may set is passed on. In federation protocol 1's form first...
+  call.metadata.erase("x-pasarela-call-bin");
   for (const auto& [key, value] :
        FederationHeaders(cl(), "AR/GOV/migraciones", "6f1c1a52-3c59-4d1e-9f0a-2b8e4c7d9a10")) {
     call.metadata[key] = value;
   }
-  CallResult peer = GetPerson(
-      MtlsChannel(cl().federation_address(), "AR/gateway.crt", "AR/gateway.key", "CL"), call);
+  auto federation =
+      MtlsChannel(cl().federation_address(), "AR/gateway.crt", "AR/gateway.key", "CL");
+  CallResult peer = GetPerson(federation, call);
   ASSERT_TRUE(peer.status.ok()) << peer.status.error_message();
   seen = registry_->Calls().back();
   EXPECT_THAT(seen, HasSubstr(expected_headers));
   EXPECT_THAT(seen, HasSubstr("6f1c1a52-3c59-4d1e-9f0a-2b8e4c7d9a10"));
   // CL signed a receipt; it still signs with the certificate it started with, which the
-  // connection presented, so it does not name it again.
+  // connection presented, so it does not name it again. It answers in the form it was called in.
+  EXPECT_FALSE(peer.answer_facts);
+  EXPECT_EQ(peer.answered_by, "CL");
+  EXPECT_EQ(peer.exchange_id, "6f1c1a52-3c59-4d1e-9f0a-2b8e4c7d9a10");
   EXPECT_FALSE(peer.receipt.empty());
   EXPECT_EQ(peer.receipt_signer, "");
+
+  // ...then in protocol 2's: the call's facts in one header, the answer's in one trailer.
+  GetPersonCall compact;
+  compact.metadata =
+      FederationCallFacts(cl(), "AR/GOV/migraciones", "0b7c3f9e-5d2a-4e61-8c4f-7a9d1e2b3c4d");
+  for (const auto& [key, value] : spoofed) {
+    if (key != "x-pasarela-consumer" && key != "x-pasarela-exchange-id" &&
+        key != "x-pasarela-agreement-digest") {
+      compact.metadata[key] = value;
+    }
+  }
+  CallResult peer2 = GetPerson(federation, compact);
+  ASSERT_TRUE(peer2.status.ok()) << peer2.status.error_message();
+  seen = registry_->Calls().back();
+  EXPECT_THAT(seen, HasSubstr(expected_headers));
+  EXPECT_THAT(seen, HasSubstr("0b7c3f9e-5d2a-4e61-8c4f-7a9d1e2b3c4d"));
+  EXPECT_THAT(seen, HasSubstr("\"consumer\":\"AR/GOV/migraciones\""));
+  EXPECT_TRUE(peer2.answer_facts);
+  EXPECT_EQ(peer2.answered_by, "CL");
+  EXPECT_EQ(peer2.exchange_id, "");  // the consumer gateway drew it: not repeated
+  EXPECT_FALSE(peer2.receipt.empty());
+  EXPECT_EQ(peer2.receipt_signer, "");
+
+  // Both forms at once are refused, whichever fact the protocol-1 header repeats.
+  compact.metadata["x-pasarela-consumer"] = "AR/GOV/afip";
+  CallResult both = GetPerson(federation, compact);
+  EXPECT_EQ(both.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(both.status.error_message(), HasSubstr("a gateway sends one form"));
 }
 
 TEST_F(SecurityTest, OversizeMetadataAndMessagesAreRefusedAndTheGatewayKeepsServing) {
@@ -387,6 +425,7 @@ class ReceiptReplayingPeer final : public grpc::CallbackGenericService {
 
  private:
   static constexpr char kReceiptKey[] = "x-pasarela-receipt-bin";
+  static constexpr char kAnswerFactsKey[] = "x-pasarela-answer-bin";
 
   // The receipt to hand back in place of `genuine`.
   std::string Substitute(const std::string& genuine) {
@@ -431,7 +470,17 @@ class ReceiptReplayingPeer final : public grpc::CallbackGenericService {
       for (const auto& [key, value] : upstream_->GetServerTrailingMetadata()) {
         std::string name(key.data(), key.size());
         std::string bytes(value.data(), value.size());
-        context_->AddTrailingMetadata(name, name == kReceiptKey ? peer_->Substitute(bytes) : bytes);
+        if (name == kReceiptKey) {
+          bytes = peer_->Substitute(bytes);
+        } else if (name == kAnswerFactsKey) {
+          // Federation protocol 2: the receipt travels inside the answer's one trailer.
+          federation::v1::AnswerFacts facts;
+          if (facts.ParseFromString(bytes)) {
+            facts.set_receipt(peer_->Substitute(facts.receipt()));
+            bytes = facts.SerializeAsString();
+          }
+        }
+        context_->AddTrailingMetadata(name, bytes);
       }
       if (status.ok()) {
         StartWriteAndFinish(&response_, grpc::WriteOptions(), status);

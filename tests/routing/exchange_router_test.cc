@@ -31,6 +31,8 @@ class ExchangeRouterTest : public ::testing::Test {
     for (const char* code : {"AR", "BR", "CL"}) {
       FederationCountry country;
       country.code = code;
+      // BR's gateway reads federation protocol 2; AR's is left at the default, 1.
+      if (country.code == "BR") country.protocol = 2;
       federation.countries.push_back(country);
     }
     ProviderService registry{*ParticipantId::Parse("CL/GOV/registro-civil"),
@@ -75,6 +77,28 @@ TEST_F(ExchangeRouterTest, AgencyCallToAnotherCountryGoesToItsGatewayWithGateway
                                                       Pair("x-pasarela-exchange-id", kExchangeId),
                                                       Pair("x-pasarela-purpose", "border-control"),
                                                       Pair("x-pasarela-agreement", "cl-ar-2026")));
+}
+
+TEST_F(ExchangeRouterTest, APeerReadingProtocolTwoIsCalledWithTheFactsInOneHeader) {
+  ExchangeRouter router(*snapshot_);
+  ExchangeHeaders headers{"BR/GOV/saude", "border-control", "cl-br-2026", "CL/GOV/spoofed", "x"};
+  auto route = router.RouteAgencyCall(Agency("CL/GOV/pdi"), headers, kGetPerson, kExchangeId);
+  ASSERT_TRUE(route.ok()) << route.status();
+  EXPECT_EQ(route->hop, RouteDecision::Hop::kPeerGateway);
+  EXPECT_EQ(route->upstream, "BR");
+  EXPECT_EQ(route->consumer, "CL/GOV/pdi");
+  EXPECT_EQ(route->provider, "BR/GOV/saude");
+  EXPECT_EQ(route->exchange_id, kExchangeId);
+  // The exchange builds the one header (gateway/net/federation_facts.h) once the agreement has
+  // been checked; none of protocol 1's go out.
+  EXPECT_TRUE(route->compact);
+  EXPECT_THAT(route->metadata, ::testing::IsEmpty());
+
+  auto protocol_one = router.RouteAgencyCall(Agency("CL/GOV/pdi"),
+                                             ExchangeHeaders{"AR/GOV/renaper", "", "", "", ""},
+                                             kGetPerson, kExchangeId);
+  ASSERT_TRUE(protocol_one.ok());
+  EXPECT_FALSE(protocol_one->compact);
 }
 
 TEST_F(ExchangeRouterTest, AgencyCallToOwnCountryGoesToTheLocalProvider) {

@@ -1,6 +1,7 @@
 #include "tests/support/identity_calls.h"
 
 #include "absl/time/clock.h"
+#include "pasarela/federation/v1/federation.pb.h"
 #include "pasarela/identity/v1/identity.grpc.pb.h"
 
 namespace pasarela::testing {
@@ -39,6 +40,20 @@ CallResult GetPerson(const std::shared_ptr<grpc::Channel>& channel, const GetPer
   result.receipt = Find(context.GetServerTrailingMetadata(), "x-pasarela-receipt-bin");
   result.receipt_signer =
       Find(context.GetServerTrailingMetadata(), "x-pasarela-receipt-signer-bin");
+  const std::string answer_facts =
+      Find(context.GetServerTrailingMetadata(), "x-pasarela-answer-bin");
+  if (!answer_facts.empty()) {
+    result.answer_facts = true;
+    federation::v1::AnswerFacts facts;
+    if (!facts.ParseFromString(answer_facts)) {
+      result.answered_by = "(malformed x-pasarela-answer-bin)";
+      return result;
+    }
+    result.answered_by = facts.answered_by();
+    result.deny_rule = facts.deny_rule();
+    result.receipt = facts.receipt();
+    result.receipt_signer = facts.receipt_signer();
+  }
   return result;
 }
 
@@ -49,6 +64,23 @@ std::map<std::string, std::string> FederationHeaders(const GatewayProcess& provi
           {"x-pasarela-exchange-id", exchange_id},
           {"x-pasarela-agreement-digest",
            AgreementDigestOf(provider.dir + "/policy", "test-identity")}};
+}
+
+std::map<std::string, std::string> FederationCallFacts(const GatewayProcess& provider,
+                                                       const std::string& consumer,
+                                                       const std::string& exchange_id) {
+  federation::v1::CallFacts facts;
+  facts.set_target("CL/GOV/registro-civil");
+  facts.set_consumer(consumer);
+  facts.set_exchange_id(exchange_id);
+  facts.set_purpose("border-control");
+  facts.set_agreement("test-identity");
+  facts.set_agreement_digest(AgreementDigestOf(provider.dir + "/policy", "test-identity"));
+  // The protocol-1 headers GetPerson adds by default are removed (an empty value removes one).
+  return {{"x-pasarela-call-bin", facts.SerializeAsString()},
+          {"x-pasarela-target", ""},
+          {"x-pasarela-purpose", ""},
+          {"x-pasarela-agreement", ""}};
 }
 
 std::shared_ptr<grpc::Channel> AgencyChannel(const GatewayProcess& gateway,

@@ -37,6 +37,9 @@ struct CallResult {
   // the certificate it names as the receipt's signer, if present.
   std::string receipt;
   std::string receipt_signer;
+  // A provider gateway called in federation protocol 2 answers with these four (the exchange id
+  // excepted) in one trailer, x-pasarela-answer-bin: then true, and the fields above come from it.
+  bool answer_facts = false;
   absl::Time started;
   absl::Duration elapsed;
 };
@@ -50,6 +53,13 @@ std::map<std::string, std::string> FederationHeaders(const GatewayProcess& provi
                                                      const std::string& consumer,
                                                      const std::string& exchange_id);
 
+// The same facts in federation protocol 2's form, for a call of CL/GOV/registro-civil's
+// GetPerson: one x-pasarela-call-bin header (target, consumer, exchange id, purpose
+// border-control, agreement test-identity and its digest), and the protocol-1 headers GetPerson
+// adds by default removed.
+std::map<std::string, std::string> FederationCallFacts(const GatewayProcess& provider,
+                                                       const std::string& consumer,
+                                                       const std::string& exchange_id);
 // A channel to `gateway`'s agency listener presenting the PKI certificate `cert_base`.crt (with
 // its .key), e.g. "AR/agencies/migraciones" or "AR/test/spare".
 std::shared_ptr<grpc::Channel> AgencyChannel(const GatewayProcess& gateway,

@@ -149,6 +149,10 @@ void Topology::SetFederationAddress(const std::string& country, const std::strin
   federation_addresses_[country] = address;
 }
 
+void Topology::SetFederationProtocol(const std::string& country, int protocol) {
+  federation_protocols_[country] = protocol;
+}
+
 void Topology::AddProviderEntry(const std::string& participant, const std::string& address,
                                 const std::string& identity) {
   provider_entries_.push_back({participant, address, identity});
@@ -206,6 +210,8 @@ std::string Topology::FederationYaml() const {
   for (const std::string& country : countries_) {
     absl::StrAppend(
         &yaml, "  - code: ", country, "\n    gateway: ", federation_addresses_.at(country),
+        "\n    protocol: ",
+        federation_protocols_.count(country) > 0 ? federation_protocols_.at(country) : 2,
         "\n    ca_file: ", Pki(country + "/ca.crt"), "\n    crl_file: ", Pki(country + "/ca.crl"),
         "\n    participants: [", country, "/GOV/migraciones, ", country, "/GOV/afip, ", country,
         "/GOV/spare-agency, ", country, "/GOV/saude, ", country, "/GOV/registro-civil]\n");

@@ -60,6 +60,9 @@ class Topology {
 
   // Makes the federation file point at `address` for `country`'s gateway (impostor, dead peer).
   void SetFederationAddress(const std::string& country, const std::string& address);
+  // The federation protocol the federation file names for `country`'s gateway (default 2, as in
+  // the pilot's): other gateways call it in that form.
+  void SetFederationProtocol(const std::string& country, int protocol);
   // The agreement every topology starts with: AR/GOV/migraciones, AR/GOV/afip, AR/GOV/spare-agency
   // and BR/GOV/saude (those of the topology's countries) may call CL/GOV/registro-civil's GetPerson
   // and VerifyIdentity for purpose border-control, every response field allowed, in force from 2020
@@ -108,6 +111,7 @@ class Topology {
   std::map<std::string, int> agency_ports_;
   std::map<std::string, int> federation_ports_;
   std::map<std::string, std::string> federation_addresses_;
+  std::map<std::string, int> federation_protocols_;
   std::vector<std::string> own_certificate_files_;
   struct ProviderEntry {
     std::string participant;

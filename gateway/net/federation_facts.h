@@ -1,0 +1,60 @@
+// The facts two gateways exchange beside the payload of a federation call, in either form of
+// the federation protocol: protocol 1, one metadata element per fact, or protocol 2, one binary
+// header on the call and one binary trailer on the answer (proto/pasarela/federation/v1). A
+// consumer gateway sends the form the federation file names for the provider's country; a
+// provider gateway reads both and answers in the form it was called in.
+//
+// Plain functions over values; thread-safe.
+#ifndef PASARELA_GATEWAY_NET_FEDERATION_FACTS_H_
+#define PASARELA_GATEWAY_NET_FEDERATION_FACTS_H_
+
+#include <grpcpp/support/string_ref.h>
+
+#include <map>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "gateway/routing/exchange_router.h"
+
+namespace pasarela {
+
+using MetadataView = std::multimap<grpc::string_ref, grpc::string_ref>;
+
+// What a consumer gateway says about a call.
+struct CallFactsFromPeer {
+  ExchangeHeaders headers;
+  std::string agreement_digest;
+  // The call came in protocol 2's form, so its answer goes out in it.
+  bool compact = false;
+};
+
+// The call's facts from a peer gateway's metadata: from kCallFactsKey when present, else from one
+// header each (absent ones empty: the router and the agreement check say which are required).
+// INVALID_ARGUMENT when kCallFactsKey does not parse or comes with any of protocol 1's headers.
+absl::StatusOr<CallFactsFromPeer> ReadCallFacts(const MetadataView& metadata);
+
+// The value of kCallFactsKey.
+std::string CallFactsHeader(const ExchangeHeaders& headers, absl::string_view agreement_digest);
+
+// What a provider gateway says about its answer.
+struct AnswerFactsFromPeer {
+  // The provider gateway decided the status (rather than a failure to reach it).
+  bool answered_by_gateway = false;
+  std::string answered_by;
+  std::string receipt;
+  std::string receipt_signer;
+  std::string deny_rule;
+  std::string withheld;
+};
+
+// The answer's facts from a peer gateway's trailing metadata, in either form. INVALID_ARGUMENT
+// when kAnswerFactsKey does not parse.
+absl::StatusOr<AnswerFactsFromPeer> ReadAnswerFacts(const MetadataView& trailers);
+
+// The value of kAnswerFactsKey (`answered_by_gateway` is implied by its presence).
+std::string AnswerFactsTrailer(const AnswerFactsFromPeer& facts);
+
+}  // namespace pasarela
+
+#endif  // PASARELA_GATEWAY_NET_FEDERATION_FACTS_H_

@@ -1,0 +1,161 @@
+#include "gateway/net/federation_facts.h"
+
+#include <deque>
+
+#include "gateway/routing/metadata_keys.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace pasarela {
+namespace {
+
+using ::testing::HasSubstr;
+
+// Metadata as gRPC hands it to a server or client context: views into strings that outlive it.
+class Metadata {
+ public:
+  Metadata& Add(const std::string& key, std::string value) {
+    values_.push_back(std::move(value));
+    keys_.push_back(key);
+    return *this;
+  }
+  MetadataView View() const {
+    MetadataView view;
+    for (size_t i = 0; i < keys_.size(); ++i) view.emplace(keys_[i], values_[i]);
+    return view;
+  }
+
+ private:
+  std::deque<std::string> keys_;
+  std::deque<std::string> values_;
+};
+
+const ExchangeHeaders kHeaders{"CL/GOV/registro-civil", "border-control", "ar-cl-identity-2026",
+                               "AR/GOV/migraciones", "6f1c1a52-3c59-4d1e-9f0a-2b8e4c7d9a10"};
+constexpr char kDigest[] =
+    "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+void ExpectHeaders(const ExchangeHeaders& actual, const ExchangeHeaders& expected) {
+  EXPECT_EQ(actual.target, expected.target);
+  EXPECT_EQ(actual.purpose, expected.purpose);
+  EXPECT_EQ(actual.agreement, expected.agreement);
+  EXPECT_EQ(actual.consumer, expected.consumer);
+  EXPECT_EQ(actual.exchange_id, expected.exchange_id);
+}
+
+TEST(FederationFactsTest, ProtocolTwoCarriesEveryFactOfTheCallInOneHeader) {
+  Metadata metadata;
+  metadata.Add(kCallFactsKey, CallFactsHeader(kHeaders, kDigest));
+  absl::StatusOr<CallFactsFromPeer> facts = ReadCallFacts(metadata.View());
+  ASSERT_TRUE(facts.ok()) << facts.status();
+  ExpectHeaders(facts->headers, kHeaders);
+  EXPECT_EQ(facts->agreement_digest, kDigest);
+  EXPECT_TRUE(facts->compact);
+}
+
+TEST(FederationFactsTest, ProtocolOneHeadersAreReadOneByOne) {
+  Metadata metadata;
+  metadata.Add(kTargetKey, kHeaders.target)
+      .Add(kPurposeKey, kHeaders.purpose)
+      .Add(kAgreementKey, kHeaders.agreement)
+      .Add(kConsumerKey, kHeaders.consumer)
+      .Add(kExchangeIdKey, kHeaders.exchange_id)
+      .Add(kAgreementDigestKey, kDigest)
+      .Add("x-other", "ignored");
+  absl::StatusOr<CallFactsFromPeer> facts = ReadCallFacts(metadata.View());
+  ASSERT_TRUE(facts.ok()) << facts.status();
+  ExpectHeaders(facts->headers, kHeaders);
+  EXPECT_EQ(facts->agreement_digest, kDigest);
+  EXPECT_FALSE(facts->compact);
+
+  // Absent facts are empty: the router and the agreement check say which are required.
+  absl::StatusOr<CallFactsFromPeer> none = ReadCallFacts(Metadata().View());
+  ASSERT_TRUE(none.ok());
+  ExpectHeaders(none->headers, ExchangeHeaders{});
+  EXPECT_EQ(none->agreement_digest, "");
+}
+
+TEST(FederationFactsTest, AMalformedOrAmbiguousCallIsInvalid) {
+  Metadata garbage;
+  garbage.Add(kCallFactsKey, std::string("\xff\xff\xff", 3));
+  absl::StatusOr<CallFactsFromPeer> malformed = ReadCallFacts(garbage.View());
+  EXPECT_EQ(malformed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(malformed.status().message(), HasSubstr("x-pasarela-call-bin is not a"));
+
+  // Both forms at once: which one the provider gateway would audit is not for it to guess.
+  for (const char* key : {kTargetKey, kConsumerKey, kExchangeIdKey, kPurposeKey, kAgreementKey,
+                          kAgreementDigestKey}) {
+    SCOPED_TRACE(key);
+    Metadata both;
+    both.Add(kCallFactsKey, CallFactsHeader(kHeaders, kDigest)).Add(key, "x");
+    absl::StatusOr<CallFactsFromPeer> facts = ReadCallFacts(both.View());
+    EXPECT_EQ(facts.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(facts.status().message(), HasSubstr(key));
+  }
+  Metadata twice;
+  twice.Add(kCallFactsKey, CallFactsHeader(kHeaders, kDigest))
+      .Add(kCallFactsKey, CallFactsHeader(kHeaders, ""));
+  EXPECT_EQ(ReadCallFacts(twice.View()).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(FederationFactsTest, ProtocolTwoAnswersInOneTrailer) {
+  AnswerFactsFromPeer sent;
+  sent.answered_by = "CL";
+  sent.receipt = std::string("\x0a\x24receipt\0bytes", 15);
+  sent.receipt_signer = "-----BEGIN CERTIFICATE-----\n...";
+  sent.deny_rule = "agreement-mismatch";
+  sent.withheld = "person.address,person.given_names";
+  Metadata trailers;
+  trailers.Add(kAnswerFactsKey, AnswerFactsTrailer(sent));
+  absl::StatusOr<AnswerFactsFromPeer> read = ReadAnswerFacts(trailers.View());
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_TRUE(read->answered_by_gateway);
+  EXPECT_EQ(read->answered_by, "CL");
+  EXPECT_EQ(read->receipt, sent.receipt);
+  EXPECT_EQ(read->receipt_signer, sent.receipt_signer);
+  EXPECT_EQ(read->deny_rule, sent.deny_rule);
+  EXPECT_EQ(read->withheld, sent.withheld);
+
+  // The trailer's presence is what tells a peer's answer from a failure to reach the peer, even
+  // when every fact in it is empty.
+  Metadata bare;
+  bare.Add(kAnswerFactsKey, AnswerFactsTrailer(AnswerFactsFromPeer{}));
+  absl::StatusOr<AnswerFactsFromPeer> empty = ReadAnswerFacts(bare.View());
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->answered_by_gateway);
+}
+
+TEST(FederationFactsTest, ProtocolOneTrailersAreReadOneByOne) {
+  Metadata trailers;
+  trailers.Add(kAnsweredByKey, "CL")
+      .Add(kReceiptKey, "receipt")
+      .Add(kReceiptSignerKey, "pem")
+      .Add(kDenyRuleKey, "quota-exceeded")
+      .Add(kWithheldKey, "person.address");
+  absl::StatusOr<AnswerFactsFromPeer> read = ReadAnswerFacts(trailers.View());
+  ASSERT_TRUE(read.ok());
+  EXPECT_TRUE(read->answered_by_gateway);
+  EXPECT_EQ(read->answered_by, "CL");
+  EXPECT_EQ(read->receipt, "receipt");
+  EXPECT_EQ(read->receipt_signer, "pem");
+  EXPECT_EQ(read->deny_rule, "quota-exceeded");
+  EXPECT_EQ(read->withheld, "person.address");
+
+  // No gateway answered: a failure to reach the peer, or a proxy in between.
+  Metadata none;
+  none.Add(kDenyRuleKey, "allowed");
+  absl::StatusOr<AnswerFactsFromPeer> unanswered = ReadAnswerFacts(none.View());
+  ASSERT_TRUE(unanswered.ok());
+  EXPECT_FALSE(unanswered->answered_by_gateway);
+}
+
+TEST(FederationFactsTest, AMalformedAnswerTrailerIsInvalid) {
+  Metadata garbage;
+  garbage.Add(kAnswerFactsKey, std::string("\x12\xff", 2));
+  absl::StatusOr<AnswerFactsFromPeer> read = ReadAnswerFacts(garbage.View());
+  EXPECT_EQ(read.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(read.status().message(), HasSubstr("x-pasarela-answer-bin is not a"));
+}
+
+}  // namespace
+}  // namespace pasarela
