@@ -576,6 +576,7 @@ void ReadScalarList(const Message& message, const FieldPath& path, std::vector<V
   const Message* container = Container(message, path);
   if (container == nullptr) return;
   int size = container->GetReflection()->FieldSize(*container, path.leaf());
+  values->reserve(static_cast<size_t>(size));
   for (int i = 0; i < size; ++i) values->push_back(GetRepeated(*container, path.leaf(), i));
 }
 
@@ -591,6 +592,7 @@ void ReadMessageList(const Message& message, const FieldPath& path,
   if (container == nullptr) return;
   const Reflection* reflection = container->GetReflection();
   int size = reflection->FieldSize(*container, path.leaf());
+  messages->reserve(static_cast<size_t>(size));
   for (int i = 0; i < size; ++i) {
     messages->push_back(&reflection->GetRepeatedMessage(*container, path.leaf(), i));
   }

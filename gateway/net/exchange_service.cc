@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -66,6 +67,19 @@ bool IsSizeLimitMessage(absl::string_view message) {
   return absl::ConsumePrefix(&message, "Received message larger than max (") &&
          absl::ConsumeSuffix(&message, ")") &&
          message.find_first_not_of("0123456789 vs.") == absl::string_view::npos;
+}
+
+// `message`'s wire form. A proto3 message has no required fields, so the check of them that
+// SerializeAsString makes first (a reflective walk of the whole message that allocates, for the
+// runtime pool's messages) can only pass.
+std::string Serialize(const google::protobuf::Message& message) {
+  if (message.GetDescriptor()->file()->syntax() !=
+      google::protobuf::FileDescriptor::SYNTAX_PROTO3) {
+    return message.SerializeAsString();
+  }
+  std::string bytes;
+  message.AppendPartialToString(&bytes);
+  return bytes;
 }
 
 // The canonical name of a gRPC code ("PERMISSION_DENIED"), as the metrics and access log write it.
@@ -229,7 +243,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
         return false;
       }
       canonical_request_ = *std::move(canonical);
-      request_bytes = canonical_request_->SerializeAsString();
+      request_bytes = Serialize(*canonical_request_);
       grpc::Slice slice(request_bytes);
       request_ = grpc::ByteBuffer(&slice, 1);
     }
@@ -397,7 +411,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     if (treated->changed()) withheld.push_back(treated->TrailerValue());
     withheld_ = absl::StrJoin(withheld, ",");
     // Serialized once, after mapping, trimming and treatment.
-    std::string bytes = message->SerializeAsString();
+    std::string bytes = Serialize(*message);
     grpc::Slice slice(bytes);
     response_ = grpc::ByteBuffer(&slice, 1);
     return absl::OkStatus();
@@ -455,7 +469,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
         Answer(ToGrpcStatus(national.status()), false);
         return;
       }
-      std::string bytes = (*national)->SerializeAsString();
+      std::string bytes = Serialize(**national);
       grpc::Slice slice(bytes);
       upstream_request_ = grpc::ByteBuffer(&slice, 1);
       upstream_method = provider_binding_->national;
@@ -551,7 +565,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
                  false);
           return;
         }
-        std::string bytes = (*national)->SerializeAsString();
+        std::string bytes = Serialize(**national);
         grpc::Slice slice(bytes);
         response_ = grpc::ByteBuffer(&slice, 1);
       }
@@ -620,7 +634,8 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     if (services_.metrics == nullptr && services_.access_log == nullptr) return;
     std::vector<std::string> withheld;
     if (!withheld_.empty()) withheld = absl::StrSplit(withheld_, ',');
-    std::vector<DataCategory> categories;
+    // A handful at most: one per category.
+    absl::InlinedVector<DataCategory, 8> categories;
     for (const Disclosed& item : disclosed_) {
       // What left: response data that crossed whole, or in a form that still links (masked,
       // pseudonymised). Dropped and redacted values did not leave.
@@ -699,7 +714,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     absl::StatusOr<google::protobuf::Message*> national =
         Map(*get, *provider_binding_->request_plan);
     if (!national.ok()) return absl::InvalidArgumentError(national.status().message());
-    std::string bytes = (*national)->SerializeAsString();
+    std::string bytes = Serialize(**national);
     grpc::Slice slice(bytes);
     upstream_request_ = grpc::ByteBuffer(&slice, 1);
     return absl::OkStatus();

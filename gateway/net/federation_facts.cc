@@ -1,5 +1,7 @@
 #include "gateway/net/federation_facts.h"
 
+#include <initializer_list>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/routing/metadata_keys.h"
@@ -17,6 +19,39 @@ std::string Value(const MetadataView& metadata, const char* key) {
 // Protocol 1's headers of a call, which a protocol-2 call must not also carry.
 constexpr const char* kCallHeaders[] = {kTargetKey,  kConsumerKey,  kExchangeIdKey,
                                         kPurposeKey, kAgreementKey, kAgreementDigestKey};
+
+// A message's wire form written field by field, as its generated SerializeAsString writes it
+// (fields in number order, empty strings left out), into one buffer: building the message first
+// would copy each value into it.
+class WireWriter {
+ public:
+  explicit WireWriter(size_t capacity) { bytes_.reserve(capacity); }
+  void String(int field, absl::string_view value) {
+    if (value.empty()) return;
+    Varint((static_cast<uint32_t>(field) << 3) | kLengthDelimited);
+    Varint(static_cast<uint32_t>(value.size()));
+    bytes_.append(value.data(), value.size());
+  }
+  std::string Finish() && { return std::move(bytes_); }
+
+ private:
+  static constexpr uint32_t kLengthDelimited = 2;
+  void Varint(uint32_t value) {
+    while (value >= 0x80) {
+      bytes_.push_back(static_cast<char>(value | 0x80));
+      value >>= 7;
+    }
+    bytes_.push_back(static_cast<char>(value));
+  }
+  std::string bytes_;
+};
+
+// Room for `values` and, per field, a tag of one byte and a length of up to three.
+size_t Capacity(std::initializer_list<absl::string_view> values) {
+  size_t size = 0;
+  for (absl::string_view value : values) size += value.size() + 4;
+  return size;
+}
 
 }  // namespace
 
@@ -54,14 +89,15 @@ absl::StatusOr<CallFactsFromPeer> ReadCallFacts(const MetadataView& metadata) {
 }
 
 std::string CallFactsHeader(const ExchangeHeaders& headers, absl::string_view agreement_digest) {
-  federation::v1::CallFacts facts;
-  facts.set_target(headers.target);
-  facts.set_consumer(headers.consumer);
-  facts.set_exchange_id(headers.exchange_id);
-  facts.set_purpose(headers.purpose);
-  facts.set_agreement(headers.agreement);
-  facts.set_agreement_digest(std::string(agreement_digest));
-  return facts.SerializeAsString();
+  WireWriter out(Capacity({headers.target, headers.consumer, headers.exchange_id, headers.purpose,
+                           headers.agreement, agreement_digest}));
+  out.String(federation::v1::CallFacts::kTargetFieldNumber, headers.target);
+  out.String(federation::v1::CallFacts::kConsumerFieldNumber, headers.consumer);
+  out.String(federation::v1::CallFacts::kExchangeIdFieldNumber, headers.exchange_id);
+  out.String(federation::v1::CallFacts::kPurposeFieldNumber, headers.purpose);
+  out.String(federation::v1::CallFacts::kAgreementFieldNumber, headers.agreement);
+  out.String(federation::v1::CallFacts::kAgreementDigestFieldNumber, agreement_digest);
+  return std::move(out).Finish();
 }
 
 absl::StatusOr<AnswerFactsFromPeer> ReadAnswerFacts(const MetadataView& trailers) {
@@ -91,13 +127,14 @@ absl::StatusOr<AnswerFactsFromPeer> ReadAnswerFacts(const MetadataView& trailers
 }
 
 std::string AnswerFactsTrailer(const AnswerFactsFromPeer& facts) {
-  federation::v1::AnswerFacts out;
-  out.set_answered_by(facts.answered_by);
-  out.set_receipt(facts.receipt);
-  out.set_receipt_signer(facts.receipt_signer);
-  out.set_deny_rule(facts.deny_rule);
-  out.set_withheld(facts.withheld);
-  return out.SerializeAsString();
+  WireWriter out(Capacity(
+      {facts.answered_by, facts.receipt, facts.receipt_signer, facts.deny_rule, facts.withheld}));
+  out.String(federation::v1::AnswerFacts::kAnsweredByFieldNumber, facts.answered_by);
+  out.String(federation::v1::AnswerFacts::kReceiptFieldNumber, facts.receipt);
+  out.String(federation::v1::AnswerFacts::kReceiptSignerFieldNumber, facts.receipt_signer);
+  out.String(federation::v1::AnswerFacts::kDenyRuleFieldNumber, facts.deny_rule);
+  out.String(federation::v1::AnswerFacts::kWithheldFieldNumber, facts.withheld);
+  return std::move(out).Finish();
 }
 
 }  // namespace pasarela

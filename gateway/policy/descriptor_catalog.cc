@@ -33,18 +33,24 @@ absl::StatusOr<std::unique_ptr<const DescriptorCatalog>> DescriptorCatalog::Load
       catalog->file_names_.push_back(file.name());
     }
   }
+  for (const std::string& file_name : catalog->file_names_) {
+    const google::protobuf::FileDescriptor* file = catalog->pool_->FindFileByName(file_name);
+    for (int s = 0; s < file->service_count(); ++s) {
+      const google::protobuf::ServiceDescriptor* service = file->service(s);
+      for (int m = 0; m < service->method_count(); ++m) {
+        catalog->methods_.emplace(
+            absl::StrCat(service->full_name(), "/", service->method(m)->name()),
+            service->method(m));
+      }
+    }
+  }
   return std::unique_ptr<const DescriptorCatalog>(std::move(catalog));
 }
 
 const google::protobuf::MethodDescriptor* DescriptorCatalog::FindMethod(
     absl::string_view name) const {
-  name = CanonicalMethodName(name);
-  size_t slash = name.find('/');
-  if (slash == absl::string_view::npos) return nullptr;
-  const google::protobuf::ServiceDescriptor* service =
-      pool_->FindServiceByName(std::string(name.substr(0, slash)));
-  if (service == nullptr) return nullptr;
-  return service->FindMethodByName(std::string(name.substr(slash + 1)));
+  auto it = methods_.find(CanonicalMethodName(name));
+  return it == methods_.end() ? nullptr : it->second;
 }
 
 std::vector<std::string> DescriptorCatalog::ServiceNames() const {

@@ -352,6 +352,17 @@ TEST_F(SecurityTest, GatewayHeadersSetByAnAgencyOrAPeerNeverReachTheProvider) {
   EXPECT_FALSE(peer2.receipt.empty());
   EXPECT_EQ(peer2.receipt_signer, "");
 
+  // The consumer inside the header is held to protocol 1's rule: a gateway speaks only for the
+  // agencies of its own country.
+  GetPersonCall foreign;
+  foreign.metadata =
+      FederationCallFacts(cl(), "BR/GOV/saude", "1d2e3f40-5a6b-4c7d-8e9f-0a1b2c3d4e5f");
+  CallResult refused = GetPerson(federation, foreign);
+  EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(refused.status.error_message(),
+              HasSubstr("gateway AR may not assert consumer BR/GOV/saude"));
+  EXPECT_TRUE(refused.answer_facts);
+
   // Both forms at once are refused, whichever fact the protocol-1 header repeats.
   compact.metadata["x-pasarela-consumer"] = "AR/GOV/afip";
   CallResult both = GetPerson(federation, compact);

@@ -5,6 +5,7 @@
 #include "gateway/routing/metadata_keys.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "pasarela/federation/v1/federation.pb.h"
 
 namespace pasarela {
 namespace {
@@ -51,6 +52,37 @@ TEST(FederationFactsTest, ProtocolTwoCarriesEveryFactOfTheCallInOneHeader) {
   ExpectHeaders(facts->headers, kHeaders);
   EXPECT_EQ(facts->agreement_digest, kDigest);
   EXPECT_TRUE(facts->compact);
+}
+
+// The header and the trailer are written field by field; they must be the bytes protobuf's own
+// serializer writes, empty fields and values longer than 127 bytes (a two-byte length) included.
+TEST(FederationFactsTest, TheWireFormIsProtobufsOwn) {
+  federation::v1::CallFacts call;
+  call.set_target(kHeaders.target);
+  call.set_consumer(kHeaders.consumer);
+  call.set_exchange_id(kHeaders.exchange_id);
+  call.set_purpose(kHeaders.purpose);
+  call.set_agreement(kHeaders.agreement);
+  call.set_agreement_digest(kDigest);
+  EXPECT_EQ(CallFactsHeader(kHeaders, kDigest), call.SerializeAsString());
+  ExchangeHeaders sparse{"CL/GOV/registro-civil", "", "", "AR/GOV/migraciones", ""};
+  federation::v1::CallFacts sparse_call;
+  sparse_call.set_target(sparse.target);
+  sparse_call.set_consumer(sparse.consumer);
+  EXPECT_EQ(CallFactsHeader(sparse, ""), sparse_call.SerializeAsString());
+
+  AnswerFactsFromPeer facts;
+  facts.answered_by = "CL";
+  facts.receipt = std::string(300, '\x01');
+  facts.receipt_signer = std::string(20000, 'p');  // a three-byte length
+  facts.withheld = "person.address";
+  federation::v1::AnswerFacts answer;
+  answer.set_answered_by(facts.answered_by);
+  answer.set_receipt(facts.receipt);
+  answer.set_receipt_signer(facts.receipt_signer);
+  answer.set_withheld(facts.withheld);
+  EXPECT_EQ(AnswerFactsTrailer(facts), answer.SerializeAsString());
+  EXPECT_EQ(AnswerFactsTrailer(AnswerFactsFromPeer{}), "");
 }
 
 TEST(FederationFactsTest, ProtocolOneHeadersAreReadOneByOne) {
