@@ -55,13 +55,6 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
 
-std::string HeaderValue(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
-                        const char* key) {
-  auto it = metadata.find(key);
-  if (it == metadata.end()) return "";
-  return std::string(it->second.data(), it->second.size());
-}
-
 // True for gRPC's own "Received message larger than max (N vs. M)", which names sizes only.
 bool IsSizeLimitMessage(absl::string_view message) {
   return absl::ConsumePrefix(&message, "Received message larger than max (") &&
@@ -430,9 +423,9 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     if (route_.compact) {
       upstream_context_->AddMetadata(
           kCallFactsKey,
-          CallFactsHeader(ExchangeHeaders{route_.provider, purpose_, agreement_id_, route_.consumer,
-                                          route_.exchange_id},
-                          agreement_ != nullptr ? agreement_->digest : std::string()));
+          CallFactsHeader({route_.provider, route_.consumer, route_.exchange_id, purpose_,
+                           agreement_id_,
+                           agreement_ != nullptr ? absl::string_view(agreement_->digest) : ""}));
     }
     for (const auto& [key, value] : route_.metadata) upstream_context_->AddMetadata(key, value);
     std::string upstream_method = method_;
@@ -927,12 +920,9 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     const bool name_signer =
         !signed_receipt_.empty() && !services_.identity->IsOriginal(*receipt_signer_);
     if (answer_compact_) {
-      AnswerFactsFromPeer facts;
-      facts.answered_by = runtime_->snapshot().gateway().country;
-      facts.receipt = signed_receipt_;
+      AnswerFactsToSend facts{runtime_->snapshot().gateway().country, signed_receipt_, "",
+                              deny_rule_, withheld_};
       if (name_signer) facts.receipt_signer = receipt_signer_->signer->certificate_pem();
-      facts.deny_rule = deny_rule_;
-      facts.withheld = withheld_;
       context_->AddTrailingMetadata(kAnswerFactsKey, AnswerFactsTrailer(facts));
     } else {
       if (!signed_receipt_.empty()) context_->AddTrailingMetadata(kReceiptKey, signed_receipt_);

@@ -10,12 +10,6 @@
 namespace pasarela {
 namespace {
 
-std::string Value(const MetadataView& metadata, const char* key) {
-  auto it = metadata.find(key);
-  if (it == metadata.end()) return "";
-  return std::string(it->second.data(), it->second.size());
-}
-
 // Protocol 1's headers of a call, which a protocol-2 call must not also carry.
 constexpr const char* kCallHeaders[] = {kTargetKey,  kConsumerKey,  kExchangeIdKey,
                                         kPurposeKey, kAgreementKey, kAgreementDigestKey};
@@ -55,14 +49,21 @@ size_t Capacity(std::initializer_list<absl::string_view> values) {
 
 }  // namespace
 
+std::string HeaderValue(const MetadataView& metadata, const char* key) {
+  auto it = metadata.find(key);
+  if (it == metadata.end()) return "";
+  return std::string(it->second.data(), it->second.size());
+}
+
 absl::StatusOr<CallFactsFromPeer> ReadCallFacts(const MetadataView& metadata) {
   CallFactsFromPeer out;
   auto compact = metadata.find(kCallFactsKey);
   if (compact == metadata.end()) {
-    out.headers = ExchangeHeaders{Value(metadata, kTargetKey), Value(metadata, kPurposeKey),
-                                  Value(metadata, kAgreementKey), Value(metadata, kConsumerKey),
-                                  Value(metadata, kExchangeIdKey)};
-    out.agreement_digest = Value(metadata, kAgreementDigestKey);
+    out.headers =
+        ExchangeHeaders{HeaderValue(metadata, kTargetKey), HeaderValue(metadata, kPurposeKey),
+                        HeaderValue(metadata, kAgreementKey), HeaderValue(metadata, kConsumerKey),
+                        HeaderValue(metadata, kExchangeIdKey)};
+    out.agreement_digest = HeaderValue(metadata, kAgreementDigestKey);
     return out;
   }
   for (const char* key : kCallHeaders) {
@@ -88,15 +89,15 @@ absl::StatusOr<CallFactsFromPeer> ReadCallFacts(const MetadataView& metadata) {
   return out;
 }
 
-std::string CallFactsHeader(const ExchangeHeaders& headers, absl::string_view agreement_digest) {
-  WireWriter out(Capacity({headers.target, headers.consumer, headers.exchange_id, headers.purpose,
-                           headers.agreement, agreement_digest}));
-  out.String(federation::v1::CallFacts::kTargetFieldNumber, headers.target);
-  out.String(federation::v1::CallFacts::kConsumerFieldNumber, headers.consumer);
-  out.String(federation::v1::CallFacts::kExchangeIdFieldNumber, headers.exchange_id);
-  out.String(federation::v1::CallFacts::kPurposeFieldNumber, headers.purpose);
-  out.String(federation::v1::CallFacts::kAgreementFieldNumber, headers.agreement);
-  out.String(federation::v1::CallFacts::kAgreementDigestFieldNumber, agreement_digest);
+std::string CallFactsHeader(const CallFactsToSend& facts) {
+  WireWriter out(Capacity({facts.target, facts.consumer, facts.exchange_id, facts.purpose,
+                           facts.agreement, facts.agreement_digest}));
+  out.String(federation::v1::CallFacts::kTargetFieldNumber, facts.target);
+  out.String(federation::v1::CallFacts::kConsumerFieldNumber, facts.consumer);
+  out.String(federation::v1::CallFacts::kExchangeIdFieldNumber, facts.exchange_id);
+  out.String(federation::v1::CallFacts::kPurposeFieldNumber, facts.purpose);
+  out.String(federation::v1::CallFacts::kAgreementFieldNumber, facts.agreement);
+  out.String(federation::v1::CallFacts::kAgreementDigestFieldNumber, facts.agreement_digest);
   return std::move(out).Finish();
 }
 
@@ -105,11 +106,11 @@ absl::StatusOr<AnswerFactsFromPeer> ReadAnswerFacts(const MetadataView& trailers
   auto compact = trailers.find(kAnswerFactsKey);
   if (compact == trailers.end()) {
     out.answered_by_gateway = trailers.count(kAnsweredByKey) > 0;
-    out.answered_by = Value(trailers, kAnsweredByKey);
-    out.receipt = Value(trailers, kReceiptKey);
-    out.receipt_signer = Value(trailers, kReceiptSignerKey);
-    out.deny_rule = Value(trailers, kDenyRuleKey);
-    out.withheld = Value(trailers, kWithheldKey);
+    out.answered_by = HeaderValue(trailers, kAnsweredByKey);
+    out.receipt = HeaderValue(trailers, kReceiptKey);
+    out.receipt_signer = HeaderValue(trailers, kReceiptSignerKey);
+    out.deny_rule = HeaderValue(trailers, kDenyRuleKey);
+    out.withheld = HeaderValue(trailers, kWithheldKey);
     return out;
   }
   federation::v1::AnswerFacts facts;
@@ -126,7 +127,7 @@ absl::StatusOr<AnswerFactsFromPeer> ReadAnswerFacts(const MetadataView& trailers
   return out;
 }
 
-std::string AnswerFactsTrailer(const AnswerFactsFromPeer& facts) {
+std::string AnswerFactsTrailer(const AnswerFactsToSend& facts) {
   WireWriter out(Capacity(
       {facts.answered_by, facts.receipt, facts.receipt_signer, facts.deny_rule, facts.withheld}));
   out.String(federation::v1::AnswerFacts::kAnsweredByFieldNumber, facts.answered_by);

@@ -21,6 +21,9 @@ namespace pasarela {
 
 using MetadataView = std::multimap<grpc::string_ref, grpc::string_ref>;
 
+// The first value of `key` in `metadata`, or empty.
+std::string HeaderValue(const MetadataView& metadata, const char* key);
+
 // What a consumer gateway says about a call.
 struct CallFactsFromPeer {
   ExchangeHeaders headers;
@@ -34,8 +37,18 @@ struct CallFactsFromPeer {
 // INVALID_ARGUMENT when kCallFactsKey does not parse or comes with any of protocol 1's headers.
 absl::StatusOr<CallFactsFromPeer> ReadCallFacts(const MetadataView& metadata);
 
+// What a consumer gateway says about a call: views into its own strings.
+struct CallFactsToSend {
+  absl::string_view target;
+  absl::string_view consumer;
+  absl::string_view exchange_id;
+  absl::string_view purpose;
+  absl::string_view agreement;
+  absl::string_view agreement_digest;
+};
+
 // The value of kCallFactsKey.
-std::string CallFactsHeader(const ExchangeHeaders& headers, absl::string_view agreement_digest);
+std::string CallFactsHeader(const CallFactsToSend& facts);
 
 // What a provider gateway says about its answer.
 struct AnswerFactsFromPeer {
@@ -52,8 +65,18 @@ struct AnswerFactsFromPeer {
 // when kAnswerFactsKey does not parse.
 absl::StatusOr<AnswerFactsFromPeer> ReadAnswerFacts(const MetadataView& trailers);
 
-// The value of kAnswerFactsKey (`answered_by_gateway` is implied by its presence).
-std::string AnswerFactsTrailer(const AnswerFactsFromPeer& facts);
+// What a provider gateway says about its answer: views into its own strings (that a gateway
+// answered is implied by the trailer's presence).
+struct AnswerFactsToSend {
+  absl::string_view answered_by;
+  absl::string_view receipt;
+  absl::string_view receipt_signer;
+  absl::string_view deny_rule;
+  absl::string_view withheld;
+};
+
+// The value of kAnswerFactsKey.
+std::string AnswerFactsTrailer(const AnswerFactsToSend& facts);
 
 }  // namespace pasarela
 

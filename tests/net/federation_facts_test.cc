@@ -36,6 +36,17 @@ const ExchangeHeaders kHeaders{"CL/GOV/registro-civil", "border-control", "ar-cl
 constexpr char kDigest[] =
     "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 
+// What a consumer gateway holding `headers` and `digest` sends.
+CallFactsToSend ToSend(const ExchangeHeaders& headers, absl::string_view digest) {
+  return {headers.target,  headers.consumer,  headers.exchange_id,
+          headers.purpose, headers.agreement, digest};
+}
+
+// What a provider gateway holding `facts` sends.
+AnswerFactsToSend ToSend(const AnswerFactsFromPeer& facts) {
+  return {facts.answered_by, facts.receipt, facts.receipt_signer, facts.deny_rule, facts.withheld};
+}
+
 void ExpectHeaders(const ExchangeHeaders& actual, const ExchangeHeaders& expected) {
   EXPECT_EQ(actual.target, expected.target);
   EXPECT_EQ(actual.purpose, expected.purpose);
@@ -46,7 +57,7 @@ void ExpectHeaders(const ExchangeHeaders& actual, const ExchangeHeaders& expecte
 
 TEST(FederationFactsTest, ProtocolTwoCarriesEveryFactOfTheCallInOneHeader) {
   Metadata metadata;
-  metadata.Add(kCallFactsKey, CallFactsHeader(kHeaders, kDigest));
+  metadata.Add(kCallFactsKey, CallFactsHeader(ToSend(kHeaders, kDigest)));
   absl::StatusOr<CallFactsFromPeer> facts = ReadCallFacts(metadata.View());
   ASSERT_TRUE(facts.ok()) << facts.status();
   ExpectHeaders(facts->headers, kHeaders);
@@ -64,12 +75,12 @@ TEST(FederationFactsTest, TheWireFormIsProtobufsOwn) {
   call.set_purpose(kHeaders.purpose);
   call.set_agreement(kHeaders.agreement);
   call.set_agreement_digest(kDigest);
-  EXPECT_EQ(CallFactsHeader(kHeaders, kDigest), call.SerializeAsString());
+  EXPECT_EQ(CallFactsHeader(ToSend(kHeaders, kDigest)), call.SerializeAsString());
   ExchangeHeaders sparse{"CL/GOV/registro-civil", "", "", "AR/GOV/migraciones", ""};
   federation::v1::CallFacts sparse_call;
   sparse_call.set_target(sparse.target);
   sparse_call.set_consumer(sparse.consumer);
-  EXPECT_EQ(CallFactsHeader(sparse, ""), sparse_call.SerializeAsString());
+  EXPECT_EQ(CallFactsHeader(ToSend(sparse, "")), sparse_call.SerializeAsString());
 
   AnswerFactsFromPeer facts;
   facts.answered_by = "CL";
@@ -81,8 +92,8 @@ TEST(FederationFactsTest, TheWireFormIsProtobufsOwn) {
   answer.set_receipt(facts.receipt);
   answer.set_receipt_signer(facts.receipt_signer);
   answer.set_withheld(facts.withheld);
-  EXPECT_EQ(AnswerFactsTrailer(facts), answer.SerializeAsString());
-  EXPECT_EQ(AnswerFactsTrailer(AnswerFactsFromPeer{}), "");
+  EXPECT_EQ(AnswerFactsTrailer(ToSend(facts)), answer.SerializeAsString());
+  EXPECT_EQ(AnswerFactsTrailer(AnswerFactsToSend{}), "");
 }
 
 TEST(FederationFactsTest, ProtocolOneHeadersAreReadOneByOne) {
@@ -119,14 +130,14 @@ TEST(FederationFactsTest, AMalformedOrAmbiguousCallIsInvalid) {
                           kAgreementDigestKey}) {
     SCOPED_TRACE(key);
     Metadata both;
-    both.Add(kCallFactsKey, CallFactsHeader(kHeaders, kDigest)).Add(key, "x");
+    both.Add(kCallFactsKey, CallFactsHeader(ToSend(kHeaders, kDigest))).Add(key, "x");
     absl::StatusOr<CallFactsFromPeer> facts = ReadCallFacts(both.View());
     EXPECT_EQ(facts.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_THAT(facts.status().message(), HasSubstr(key));
   }
   Metadata twice;
-  twice.Add(kCallFactsKey, CallFactsHeader(kHeaders, kDigest))
-      .Add(kCallFactsKey, CallFactsHeader(kHeaders, ""));
+  twice.Add(kCallFactsKey, CallFactsHeader(ToSend(kHeaders, kDigest)))
+      .Add(kCallFactsKey, CallFactsHeader(ToSend(kHeaders, "")));
   EXPECT_EQ(ReadCallFacts(twice.View()).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
@@ -138,7 +149,7 @@ TEST(FederationFactsTest, ProtocolTwoAnswersInOneTrailer) {
   sent.deny_rule = "agreement-mismatch";
   sent.withheld = "person.address,person.given_names";
   Metadata trailers;
-  trailers.Add(kAnswerFactsKey, AnswerFactsTrailer(sent));
+  trailers.Add(kAnswerFactsKey, AnswerFactsTrailer(ToSend(sent)));
   absl::StatusOr<AnswerFactsFromPeer> read = ReadAnswerFacts(trailers.View());
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_TRUE(read->answered_by_gateway);
@@ -151,7 +162,7 @@ TEST(FederationFactsTest, ProtocolTwoAnswersInOneTrailer) {
   // The trailer's presence is what tells a peer's answer from a failure to reach the peer, even
   // when every fact in it is empty.
   Metadata bare;
-  bare.Add(kAnswerFactsKey, AnswerFactsTrailer(AnswerFactsFromPeer{}));
+  bare.Add(kAnswerFactsKey, AnswerFactsTrailer(AnswerFactsToSend{}));
   absl::StatusOr<AnswerFactsFromPeer> empty = ReadAnswerFacts(bare.View());
   ASSERT_TRUE(empty.ok());
   EXPECT_TRUE(empty->answered_by_gateway);
