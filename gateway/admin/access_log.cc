@@ -9,11 +9,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "gateway/common/line_batch.h"
+#include "gateway/common/rfc3339.h"
 
 namespace pasarela::admin {
 namespace {
 
 constexpr char kHexDigits[] = "0123456789abcdef";
+
+bool IsPlainJsonByte(unsigned char c) { return c >= 0x20 && c < 0x7F && c != '"' && c != '\\'; }
 
 void AppendUnicodeEscape(uint32_t code_point, std::string* out) {
   out->append("\\u");
@@ -94,6 +97,14 @@ void AppendJsonString(absl::string_view value, std::string* out) {
   out->push_back('"');
   size_t i = 0;
   while (i < value.size()) {
+    // Printable ASCII other than '"' and '\\' is copied as it is, a run at a time.
+    size_t plain = i;
+    while (plain < value.size() && IsPlainJsonByte(static_cast<unsigned char>(value[plain]))) {
+      ++plain;
+    }
+    out->append(value.data() + i, plain - i);
+    i = plain;
+    if (i == value.size()) break;
     unsigned char c = static_cast<unsigned char>(value[i]);
     if (c < 0x80) {
       switch (c) {
@@ -147,17 +158,17 @@ void AppendJsonString(absl::string_view value, std::string* out) {
   out->push_back('"');
 }
 
-std::string FormatRfc3339Millis(absl::Time time) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", time, absl::UTCTimeZone());
-}
-
 std::string FormatAccessLogLine(const ExchangeFacts& facts) {
   std::string line;
   line.reserve(512);
   line.append("{\"exchange_id\":");
   AppendJsonString(facts.exchange_id, &line);
-  AppendField("time_in", FormatRfc3339Millis(facts.time_in), &line);
-  AppendField("time_out", FormatRfc3339Millis(facts.time_out), &line);
+  // RFC 3339 needs no JSON escaping.
+  line.append(",\"time_in\":\"");
+  AppendRfc3339Millis(facts.time_in, &line);
+  line.append("\",\"time_out\":\"");
+  AppendRfc3339Millis(facts.time_out, &line);
+  line.push_back('"');
   AppendField("gateway", facts.gateway, &line);
   AppendField("direction", ExchangeDirectionName(facts.direction), &line);
   AppendField("consumer", facts.consumer, &line);

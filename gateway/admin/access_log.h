@@ -78,9 +78,6 @@ std::string FormatAccessLogLine(const ExchangeFacts& facts);
 // JSON in valid UTF-8.
 void AppendJsonString(absl::string_view value, std::string* out);
 
-// "2026-05-04T12:34:56.789Z": RFC 3339 in UTC with milliseconds.
-std::string FormatRfc3339Millis(absl::Time time);
-
 }  // namespace pasarela::admin
 
 #endif  // PASARELA_GATEWAY_ADMIN_ACCESS_LOG_H_

@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gateway/common/line_batch.h"
+#include "gateway/common/rfc3339.h"
 
 namespace pasarela {
 namespace {
@@ -56,9 +57,17 @@ void WriteToStream(void* stream, absl::string_view lines, size_t) {
 
 void Log(LogLevel level, absl::string_view message) {
   if (level < g_min_level.load(std::memory_order_relaxed)) return;
-  std::string line =
-      absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()), " ",
-                   LevelName(level), " ", absl::StrReplaceAll(message, {{"\n", " | "}}), "\n");
+  std::string line;
+  line.reserve(message.size() + 40);
+  AppendRfc3339Millis(absl::Now(), &line);
+  absl::StrAppend(&line, " ", LevelName(level), " ");
+  // One line per message, whatever it holds.
+  if (message.find('\n') == absl::string_view::npos) {
+    line.append(message.data(), message.size());
+  } else {
+    line.append(absl::StrReplaceAll(message, {{"\n", " | "}}));
+  }
+  line.push_back('\n');
   // Warnings and errors go out at once, whatever the thread is doing.
   if (level < LogLevel::kWarning && LineBatch::Gather(stderr, WriteToStream, line)) return;
   WriteToStream(stderr, line, 1);

@@ -245,11 +245,6 @@ TEST(AccessLogLine, HostileValuesStayInsideTheirFields) {
   EXPECT_THAT(lines[0][17], FieldIs(L("categories_disclosed", {})));
 }
 
-TEST(AccessLogLine, FormatsTimesInUtcWithMilliseconds) {
-  EXPECT_EQ(FormatRfc3339Millis(absl::FromUnixMillis(1780000000123)), "2026-05-28T20:26:40.123Z");
-  EXPECT_EQ(FormatRfc3339Millis(absl::FromUnixSeconds(1780000000)), "2026-05-28T20:26:40.000Z");
-}
-
 ExchangeFacts Numbered(int thread, int i, std::string* id) {
   *id = absl::StrCat("t", thread, "-", i);
   ExchangeFacts facts;
