@@ -73,6 +73,16 @@ void Log(LogLevel level, absl::string_view message) {
   WriteToStream(stderr, line, 1);
 }
 
+bool LogEnabled(LogLevel level) { return level >= g_min_level.load(std::memory_order_relaxed); }
+
+absl::optional<LogLevel> ParseLogLevel(absl::string_view name) {
+  if (name == "debug") return LogLevel::kDebug;
+  if (name == "info") return LogLevel::kInfo;
+  if (name == "warning") return LogLevel::kWarning;
+  if (name == "error") return LogLevel::kError;
+  return absl::nullopt;
+}
+
 void SetLogLevel(LogLevel level) { g_min_level.store(level, std::memory_order_relaxed); }
 
 void RouteGrpcLogs() {

@@ -9,6 +9,7 @@
 #define PASARELA_GATEWAY_COMMON_LOG_H_
 
 #include "absl/strings/string_view.h"
+#include "absl/types/optional.h"
 
 namespace pasarela {
 
@@ -20,6 +21,13 @@ void Log(LogLevel level, absl::string_view message);
 inline void LogInfo(absl::string_view message) { Log(LogLevel::kInfo, message); }
 inline void LogWarning(absl::string_view message) { Log(LogLevel::kWarning, message); }
 inline void LogError(absl::string_view message) { Log(LogLevel::kError, message); }
+
+// Whether a line at `level` would be written: a caller that builds a costly message asks first.
+bool LogEnabled(LogLevel level);
+
+// "debug", "info", "warning" or "error" (as gateway.yaml's log_level names them); nullopt for
+// anything else.
+absl::optional<LogLevel> ParseLogLevel(absl::string_view name);
 
 // Lines below `level` are dropped. Default: kInfo.
 void SetLogLevel(LogLevel level);

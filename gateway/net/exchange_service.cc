@@ -936,7 +936,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       if (!deny_rule_.empty()) context_->AddTrailingMetadata(kDenyRuleKey, deny_rule_);
       if (!withheld_.empty()) context_->AddTrailingMetadata(kWithheldKey, withheld_);
     }
-    if (!route_.exchange_id.empty()) {
+    if (!route_.exchange_id.empty() && LogEnabled(LogLevel::kInfo)) {
       LogInfo(absl::StrFormat("exchange %s %s %s -> %s via %s under %s: %s%s%s%s (%.2f ms)",
                               route_.exchange_id, method_, route_.consumer, route_.provider,
                               ListenerRoleName(role_),

@@ -94,6 +94,7 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(std::string 
 absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
   startup_config_ = snapshot->gateway();
   const GatewayConfig& config = startup_config_;
+  SetLogLevel(config.log_level);
   absl::StatusOr<std::unique_ptr<GatewayIdentity>> identity =
       GatewayIdentity::Load(config.country, config.certificate_file, config.key_file);
   if (!identity.ok()) return identity.status();
@@ -359,6 +360,7 @@ absl::Status GatewayServer::Reload() {
       GatewayRuntime::Build(*snapshot, identity_->current()->tls, *quota_, services_.pseudonym_key);
   if (!runtime.ok()) return fail(runtime.status());
   runtime_.Set(*std::move(runtime));
+  SetLogLevel((*snapshot)->gateway().log_level);
   if (absl::Status published = PublishListenerFiles(**snapshot); !published.ok()) {
     LogError(
         absl::StrCat("listeners keep the CAs they named before the reload: ", published.message()));

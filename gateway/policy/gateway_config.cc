@@ -26,7 +26,8 @@ absl::optional<GatewayConfig> LoadGatewayConfig(const std::string& path, Diagnos
   if (!file.ok()) return absl::nullopt;
   YamlMap top(file.root, path, diagnostics, "gateway");
   top.ExpectKeys({"apiVersion", "kind", "country", "listeners", "tls", "policy_dir",
-                  "descriptor_sets", "defaults", "limits", "upstreams", "audit", "access_log"});
+                  "descriptor_sets", "defaults", "limits", "upstreams", "audit", "access_log",
+                  "log_level"});
   CheckHeader(top, "Gateway");
 
   GatewayConfig config;
@@ -82,6 +83,17 @@ absl::optional<GatewayConfig> LoadGatewayConfig(const std::string& path, Diagnos
     config.access_log = (*value == "stdout" || *value == "stderr" || *value == "off")
                             ? *value
                             : ResolvePath(path, *value);
+  }
+  if (auto value = top.OptionalString("log_level")) {
+    if (absl::optional<LogLevel> level = ParseLogLevel(*value)) {
+      config.log_level = *level;
+    } else {
+      const std::string guess = ClosestMatch(*value, {"debug", "info", "warning", "error"});
+      top.Error(
+          top.Get("log_level"),
+          absl::StrCat("log_level: expected debug, info, warning or error, found '", *value, "'",
+                       guess.empty() ? "" : absl::StrCat(" (did you mean '", guess, "'?)")));
+    }
   }
   if (auto sets = top.OptionalStringList("descriptor_sets")) {
     for (const std::string& set : *sets) config.descriptor_sets.push_back(ResolvePath(path, set));

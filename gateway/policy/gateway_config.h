@@ -9,6 +9,7 @@
 
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
+#include "gateway/common/log.h"
 #include "gateway/policy/diagnostics.h"
 
 namespace pasarela {
@@ -23,6 +24,8 @@ struct GatewayConfig {
   std::string admin_address = "127.0.0.1:0";
   // One JSON line per exchange: "stdout", "stderr", a file path, or "off".
   std::string access_log = "stdout";
+  // The least severe line the gateway's log (stderr) keeps; a reload applies a new one.
+  LogLevel log_level = LogLevel::kInfo;
   std::string certificate_file;
   std::string key_file;
   std::string policy_dir;

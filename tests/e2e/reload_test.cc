@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pasarela/identity/v1/identity.grpc.pb.h"
+#include "tests/support/identity_calls.h"
 #include "tests/support/topology.h"
 
 namespace pasarela::testing {
@@ -55,11 +56,12 @@ class ReloadTest : public ::testing::Test {
                                                  "AR/agencies/migraciones.crt",
                                                  "AR/agencies/migraciones.key", "AR"));
   }
-  // Replaces the file the way an editor does: write elsewhere, rename over.
-  void ReplaceServices(const std::string& contents) {
-    WriteFile(services_ + ".new", contents);
-    ASSERT_EQ(std::rename((services_ + ".new").c_str(), services_.c_str()), 0);
+  // Replaces a file the way an editor does: write elsewhere, rename over.
+  static void Replace(const std::string& path, const std::string& contents) {
+    WriteFile(path + ".new", contents);
+    ASSERT_EQ(std::rename((path + ".new").c_str(), path.c_str()), 0);
   }
+  void ReplaceServices(const std::string& contents) { Replace(services_, contents); }
   ChildProcess& cl() { return *topology_->gateway("CL").process; }
   bool WaitUntilReloads(int count) {
     absl::Time deadline = absl::Now() + absl::Seconds(5);
@@ -125,6 +127,51 @@ TEST_F(ReloadTest, SighupReloads) {
   ASSERT_TRUE(cl().WaitForLog("SIGHUP received: reloading policy", absl::Seconds(5)));
   ASSERT_TRUE(cl().WaitForLog("policy reloaded:", absl::Seconds(5)));
   EXPECT_EQ(GetPerson(*stub_).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+// Calls until one of them leaves (or does not leave) its info line in CL's log; true when one
+// did as `want_info_line` says within 5 s. Each call's access-log line is waited for first: the
+// gateway writes an exchange's log line before its access-log line.
+bool UntilAnExchangeIsLogged(ChildProcess& cl, const std::shared_ptr<grpc::Channel>& agency,
+                             bool want_info_line) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (absl::Now() < deadline) {
+    CallResult call = ::pasarela::testing::GetPerson(agency);
+    if (!call.status.ok() || call.exchange_id.empty()) return false;
+    if (!cl.WaitForLog(absl::StrCat("\"exchange_id\":\"", call.exchange_id, "\""),
+                       absl::Seconds(2))) {
+      return false;
+    }
+    const bool info_line =
+        cl.Log().find(absl::StrCat(" INFO exchange ", call.exchange_id, " ")) != std::string::npos;
+    if (info_line == want_info_line) return true;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  return false;
+}
+
+TEST_F(ReloadTest, LogLevelTakesEffectOnReloadAndTheAccessLogKeepsEveryExchange) {
+  const std::string config = topology_->gateway("CL").dir + "/gateway.yaml";
+  const std::string original = ReadFileOrEmpty(config);
+  std::shared_ptr<grpc::Channel> agency =
+      AgencyChannel(topology_->gateway("AR"), "AR/agencies/migraciones");
+  ASSERT_TRUE(UntilAnExchangeIsLogged(cl(), agency, /*want_info_line=*/true));
+
+  Replace(config, original + "log_level: warning\n");
+  EXPECT_TRUE(UntilAnExchangeIsLogged(cl(), agency, /*want_info_line=*/false));
+  // Errors still reach the log at warning.
+  Replace(services_, original_ + "  - participant: [unclosed\n");
+  EXPECT_TRUE(
+      cl().WaitForLog("policy reload failed, the running policy stays in force", absl::Seconds(5)));
+  ReplaceServices(original_);
+
+  Replace(config, original);
+  EXPECT_TRUE(UntilAnExchangeIsLogged(cl(), agency, /*want_info_line=*/true));
+  // A level the gateway does not know is refused with its place, and the running one stays.
+  Replace(config, original + "log_level: verbose\n");
+  EXPECT_TRUE(cl().WaitForLog("log_level: expected debug, info, warning or error, found 'verbose'",
+                              absl::Seconds(5)));
+  EXPECT_TRUE(UntilAnExchangeIsLogged(cl(), agency, /*want_info_line=*/true));
 }
 
 TEST_F(ReloadTest, CallsThroughoutFiftyReloadsAllSucceed) {

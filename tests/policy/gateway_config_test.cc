@@ -1,5 +1,6 @@
 #include "gateway/policy/gateway_config.h"
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/child_process.h"
@@ -24,11 +25,12 @@ TEST(GatewayConfigTest, ReadsEveryKeyAndResolvesPathsAgainstTheFile) {
       "upstreams:\n  channels: 4\n  max_reconnect_backoff: 1s\n"
       "audit:\n  directory: trail\n  pseudonym_key_file: /k/pseudonym.key\n"
       "  checkpoint_every_records: 50\n  checkpoint_interval: 2s\n  max_segment_bytes: 1048576\n"
-      "  max_batch_delay: 1ms\n");
+      "  max_batch_delay: 1ms\nlog_level: warning\n");
   Diagnostics diagnostics;
   absl::optional<GatewayConfig> config = LoadGatewayConfig(path, diagnostics);
   ASSERT_TRUE(config.has_value()) << diagnostics.ToString();
   std::string dir = path.substr(0, path.rfind('/'));
+  EXPECT_EQ(config->log_level, LogLevel::kWarning);
   EXPECT_EQ(config->country, "CL");
   EXPECT_EQ(config->agency_address, "127.0.0.1:0");
   EXPECT_EQ(config->federation_address, "0.0.0.0:7444");
@@ -124,6 +126,37 @@ TEST(GatewayConfigTest, DiagnosesBadAuditSinkKeys) {
                    .has_value());
   EXPECT_THAT(d3.ToString(), HasSubstr("gateway.yaml:15:5: error: audit.postgresql: only read with "
                                        "sink: postgresql"));
+}
+
+TEST(GatewayConfigTest, LogLevelIsInfoUnlessNamed) {
+  const std::string audit = "audit:\n  directory: trail\n  pseudonym_key_file: k\n";
+  Diagnostics diagnostics;
+  absl::optional<GatewayConfig> config =
+      LoadGatewayConfig(Write(std::string(kHead) + audit), diagnostics);
+  ASSERT_TRUE(config.has_value()) << diagnostics.ToString();
+  EXPECT_EQ(config->log_level, LogLevel::kInfo);
+  for (const auto& [name, level] : {std::pair<const char*, LogLevel>{"debug", LogLevel::kDebug},
+                                    {"info", LogLevel::kInfo},
+                                    {"warning", LogLevel::kWarning},
+                                    {"error", LogLevel::kError}}) {
+    Diagnostics named;
+    config = LoadGatewayConfig(Write(absl::StrCat(kHead, "log_level: ", name, "\n", audit)), named);
+    ASSERT_TRUE(config.has_value()) << named.ToString();
+    EXPECT_EQ(config->log_level, level) << name;
+  }
+}
+
+TEST(GatewayConfigTest, UnknownLogLevelIsAnErrorWithItsPlace) {
+  Diagnostics diagnostics;
+  EXPECT_FALSE(
+      LoadGatewayConfig(Write(std::string(kHead) + "log_level: warnig\naudit:\n  directory: trail\n"
+                                                   "  pseudonym_key_file: k\n"),
+                        diagnostics)
+          .has_value());
+  EXPECT_THAT(diagnostics.ToString(),
+              HasSubstr("gateway.yaml:11:12: error: log_level: expected debug, info, warning or "
+                        "error, found 'warnig' (did you mean 'warning'?)"));
+  EXPECT_EQ(diagnostics.errors().size(), 1u) << diagnostics.ToString();
 }
 
 TEST(GatewayConfigTest, MissingFileIsReported) {
