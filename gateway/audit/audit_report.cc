@@ -12,16 +12,13 @@
 #include "absl/strings/str_join.h"
 #include "gateway/audit/audit_verify.h"
 #include "gateway/audit/trail_reader.h"
+#include "gateway/common/rfc3339.h"
 
 namespace pasarela::audit {
 namespace {
 
 absl::Time FromTimestamp(const google::protobuf::Timestamp& t) {
   return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
-
-std::string FormatInstant(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, absl::UTCTimeZone());
 }
 
 // A bound of the requested range, "(open)" when infinite.
@@ -50,8 +47,8 @@ std::vector<std::pair<std::string, std::string>> Overview(const ReportData& d) {
                                           " (from included, to excluded)"));
   rows.emplace_back("Covered", d.first_record == absl::InfinitePast()
                                    ? std::string("no records in the range")
-                                   : absl::StrCat(FormatInstant(d.first_record), " to ",
-                                                  FormatInstant(d.last_record)));
+                                   : absl::StrCat(FormatRfc3339Millis(d.first_record), " to ",
+                                                  FormatRfc3339Millis(d.last_record)));
   rows.emplace_back("Gateways",
                     d.gateways.empty() ? std::string("(none)") : absl::StrJoin(d.gateways, ", "));
   rows.emplace_back(
@@ -82,7 +79,7 @@ Table ChangesTable(std::string title, const std::vector<PolicyReload>& changes) 
   Table t{
       std::move(title), {"time", "gateway", "policy", "detail"}, {false, false, false, false}, {}};
   for (const PolicyReload& r : changes) {
-    t.rows.push_back({FormatInstant(r.time), r.gateway, r.policy_digest_hex, r.detail});
+    t.rows.push_back({FormatRfc3339Millis(r.time), r.gateway, r.policy_digest_hex, r.detail});
   }
   return t;
 }

@@ -15,6 +15,7 @@
 #include "gateway/audit/audit_report.h"
 #include "gateway/audit/audit_verify.h"
 #include "gateway/audit/trail_reader.h"
+#include "gateway/common/rfc3339.h"
 #include "google/protobuf/util/json_util.h"
 #include "pasarela/audit/v1/audit.pb.h"
 
@@ -25,7 +26,7 @@ constexpr size_t kMinPseudonymKeyBytes = 16;
 
 std::string FormatTime(const google::protobuf::Timestamp& t) {
   const absl::Time time = absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", time, absl::UTCTimeZone());
+  return FormatRfc3339Millis(time);
 }
 
 std::string DecisionName(v1::Decision d) {

@@ -56,7 +56,7 @@ void WriteToStream(void* stream, absl::string_view lines, size_t) {
 }  // namespace
 
 void Log(LogLevel level, absl::string_view message) {
-  if (level < g_min_level.load(std::memory_order_relaxed)) return;
+  if (!LogEnabled(level)) return;
   std::string line;
   line.reserve(message.size() + 40);
   AppendRfc3339Millis(absl::Now(), &line);

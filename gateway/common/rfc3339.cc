@@ -18,8 +18,8 @@ char* PutDigits(int64_t value, int width, char* at) {
 
 void AppendRfc3339Millis(absl::Time time, std::string* out) {
   const absl::TimeZone::CivilInfo civil = absl::UTCTimeZone().At(time);
-  if (time == absl::InfiniteFuture() || time == absl::InfinitePast() || civil.cs.year() < 1000 ||
-      civil.cs.year() > 9999) {
+  // The infinite times are the civil extremes, outside these years too.
+  if (civil.cs.year() < 1000 || civil.cs.year() > 9999) {
     out->append(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", time, absl::UTCTimeZone()));
     return;
   }
