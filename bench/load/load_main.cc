@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <iostream>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -51,24 +52,35 @@ using pasarela::bench::ProcessSample;
 
 constexpr char kProgram[] = "pasarela-load";
 
+constexpr char kUsage[] =
+    "usage: pasarela-load --target HOST:PORT --method /pkg.Service/Method --descriptor-set F"
+    " --json J --cert F --key F --ca F (--concurrency N | --rate R) [--duration S] [--warmup S]"
+    " [--deadline-ms MS] [--metadata K=V] [--target-name N] [--channels K] [--pid NAME=PID]"
+    " [--label L]\n"
+    "       pasarela-load fsync --dir DIR [--count N] [--bytes B]\n";
+
+// The flags each command reads; any other name is a mistake worth stopping for (a misspelt
+// --concurency would otherwise run with a default the caller did not ask for).
+const std::set<std::string> kLoadFlags = {
+    "--target", "--method",      "--descriptor-set", "--json",        "--cert", "--key",
+    "--ca",     "--target-name", "--metadata",       "--concurrency", "--rate", "--duration",
+    "--warmup", "--deadline-ms", "--channels",       "--pid",         "--label"};
+const std::set<std::string> kFsyncFlags = {"--dir", "--count", "--bytes"};
+
 [[noreturn]] void Usage(const std::string& message) {
-  std::cerr << kProgram << ": " << message << "\n"
-            << "usage: " << kProgram
-            << " --target HOST:PORT --method /pkg.Service/Method --descriptor-set F --json J"
-               " --cert F --key F --ca F (--concurrency N | --rate R) [--duration S]"
-               " [--warmup S] [--metadata K=V] [--target-name N] [--channels K]"
-               " [--pid NAME=PID] [--label L]\n"
-            << "       " << kProgram << " fsync --dir DIR [--count N] [--bytes B]\n";
+  std::cerr << kProgram << ": " << message << "\n" << kUsage;
   std::exit(2);
 }
 
 // Flags are --name value pairs; a name may repeat.
 class Flags {
  public:
-  Flags(int argc, char** argv, int first) {
+  Flags(int argc, char** argv, int first, const std::set<std::string>& known) {
     for (int i = first; i < argc; i += 2) {
       std::string name = argv[i];
-      if (name.rfind("--", 0) != 0 || i + 1 >= argc) Usage(absl::StrCat("bad flag ", name));
+      if (name.rfind("--", 0) != 0) Usage(absl::StrCat("expected a flag, found '", name, "'"));
+      if (known.count(name) == 0) Usage(absl::StrCat("unknown flag ", name));
+      if (i + 1 >= argc) Usage(absl::StrCat(name, " takes a value"));
       values_.emplace(name, argv[i + 1]);
     }
   }
@@ -371,6 +383,15 @@ int RunLoadCommand(const Flags& flags) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc >= 2 && std::string(argv[1]) == "fsync") return RunFsyncProbe(Flags(argc, argv, 2));
-  return RunLoadCommand(Flags(argc, argv, 1));
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::cout << kUsage;
+      return 0;
+    }
+  }
+  if (argc >= 2 && std::string(argv[1]) == "fsync") {
+    return RunFsyncProbe(Flags(argc, argv, 2, kFsyncFlags));
+  }
+  return RunLoadCommand(Flags(argc, argv, 1, kLoadFlags));
 }

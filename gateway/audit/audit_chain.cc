@@ -1,6 +1,7 @@
 #include "gateway/audit/audit_chain.h"
 
 #include "gateway/audit/segment_format.h"
+#include "gateway/audit/timestamp.h"
 
 namespace pasarela::audit {
 
@@ -8,18 +9,6 @@ ChainHead NewChainHead() {
   ChainHead head;
   head.last_entry_hash = std::string(kHashSize, '\0');
   return head;
-}
-
-void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
-  const int64_t nanos = absl::ToUnixNanos(t);
-  int64_t seconds = nanos / 1000000000;
-  int64_t rem = nanos % 1000000000;
-  if (rem < 0) {
-    rem += 1000000000;
-    --seconds;
-  }
-  out->set_seconds(seconds);
-  out->set_nanos(static_cast<int32_t>(rem));
 }
 
 std::string ChainRecord(v1::AuditRecord* record, absl::string_view gateway, absl::Time now,

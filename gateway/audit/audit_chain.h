@@ -30,8 +30,6 @@ struct ChainHead {
 // The head of an empty chain.
 ChainHead NewChainHead();
 
-void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out);
-
 // Links `record` to the chain: sets its sequence and previous_hash, and its gateway and time when
 // empty; returns its payload (the bytes the chain hashes) and advances `head`.
 std::string ChainRecord(v1::AuditRecord* record, absl::string_view gateway, absl::Time now,

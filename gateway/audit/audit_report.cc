@@ -11,15 +11,12 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "gateway/audit/audit_verify.h"
+#include "gateway/audit/timestamp.h"
 #include "gateway/audit/trail_reader.h"
 #include "gateway/common/rfc3339.h"
 
 namespace pasarela::audit {
 namespace {
-
-absl::Time FromTimestamp(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
 
 // A bound of the requested range, "(open)" when infinite.
 std::string FormatBound(absl::Time t) {
@@ -347,7 +344,7 @@ ReportBuilder::ReportBuilder(std::vector<std::string> sources, absl::Time from, 
 
 void ReportBuilder::Add(const v1::AuditRecord& r) {
   ++data_.records_read;
-  const absl::Time time = FromTimestamp(r.time());
+  const absl::Time time = TimeOf(r.time());
   if (time < data_.from || time >= data_.to) return;
   const bool exchange = r.direction() == v1::CONSUMER_SIDE || r.direction() == v1::PROVIDER_SIDE;
   if (!exchange && r.direction() != v1::POLICY_RELOAD && r.direction() != v1::IDENTITY_CHANGE) {

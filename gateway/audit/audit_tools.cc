@@ -14,6 +14,7 @@
 #include "gateway/audit/audit_crypto.h"
 #include "gateway/audit/audit_report.h"
 #include "gateway/audit/audit_verify.h"
+#include "gateway/audit/timestamp.h"
 #include "gateway/audit/trail_reader.h"
 #include "gateway/common/rfc3339.h"
 #include "google/protobuf/util/json_util.h"
@@ -25,8 +26,7 @@ namespace {
 constexpr size_t kMinPseudonymKeyBytes = 16;
 
 std::string FormatTime(const google::protobuf::Timestamp& t) {
-  const absl::Time time = absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-  return FormatRfc3339Millis(time);
+  return FormatRfc3339Millis(TimeOf(t));
 }
 
 std::string DecisionName(v1::Decision d) {

@@ -8,6 +8,7 @@
 #include "gateway/audit/audit_crypto.h"
 #include "gateway/audit/postgres_trail.h"
 #include "gateway/audit/segment_format.h"
+#include "gateway/audit/timestamp.h"
 #include "gateway/audit/trail_reader.h"
 #include "pasarela/audit/v1/audit.pb.h"
 
@@ -15,10 +16,6 @@ namespace pasarela::audit {
 namespace {
 
 constexpr size_t kMaxProblemsPrinted = 100;
-
-absl::Time FromTimestamp(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
 
 // One pass over a trail, entry by entry, carrying the chain from each entry to the next.
 class TrailCheck {
@@ -185,8 +182,8 @@ void TrailCheck::Checkpoint(const TrailSegment& segment, const EntryScanner::Ent
   if (absl::Status s = VerifyCheckpointSignature(checkpoint); !s.ok()) {
     faults.push_back(std::string(s.message()));
   } else if (anchors_ != nullptr) {
-    if (absl::Status chain = anchors_->CheckChain(checkpoint.signer_certificate_pem(),
-                                                  FromTimestamp(checkpoint.time()));
+    if (absl::Status chain =
+            anchors_->CheckChain(checkpoint.signer_certificate_pem(), TimeOf(checkpoint.time()));
         !chain.ok()) {
       faults.push_back(std::string(chain.message()));
     }

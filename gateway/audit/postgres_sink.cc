@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "gateway/audit/postgres_trail.h"
 #include "gateway/audit/segment_format.h"
+#include "gateway/audit/timestamp.h"
 
 namespace pasarela::audit {
 namespace {
@@ -32,9 +33,7 @@ std::string HostName() {
 }
 
 std::string IsoTime(const google::protobuf::Timestamp& t) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ",
-                          absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos()),
-                          absl::UTCTimeZone());
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", TimeOf(t), absl::UTCTimeZone());
 }
 
 uint64_t ToUint(const std::string& text) {

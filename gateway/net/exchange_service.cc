@@ -18,6 +18,7 @@
 #include "absl/time/clock.h"
 #include "gateway/agreement/decision.h"
 #include "gateway/audit/audit_tools.h"
+#include "gateway/audit/timestamp.h"
 #include "gateway/classify/minimiser.h"
 #include "gateway/classify/payload_classifier.h"
 #include "gateway/common/digest.h"
@@ -861,10 +862,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     receipt->set_response_digest(response_digest_);
     if (agreement_ != nullptr) receipt->set_agreement_digest(HexToBytes(agreement_->digest));
     receipt->set_grpc_status_code(static_cast<int>(status.error_code()));
-    absl::Time now = absl::Now();
-    receipt->mutable_time()->set_seconds(absl::ToUnixSeconds(now));
-    receipt->mutable_time()->set_nanos(static_cast<int32_t>(
-        absl::ToInt64Nanoseconds(now - absl::FromUnixSeconds(absl::ToUnixSeconds(now)))));
+    audit::SetTimestamp(absl::Now(), receipt->mutable_time());
     return receipt;
   }
 
