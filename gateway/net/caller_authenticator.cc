@@ -14,28 +14,45 @@ absl::StatusOr<VerifiedPeer> CallerAuthenticator::AuthenticatePem(absl::string_v
                                                                   absl::Time now) const {
   if (leaf_pem.empty()) return absl::UnauthenticatedError("no client certificate presented");
   absl::StatusOr<VerifiedPeer> peer = trust_store_.Verify(leaf_pem, now);
-  if (!peer.ok()) return peer;
-  if (role_ == ListenerRole::kAgency) {
-    if (peer->is_gateway()) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          peer->Describe(), " called the agency listener; gateways use the federation listener"));
+  if (!peer.ok()) {
+    // Each listener trusts only the CAs of the callers it serves, so a caller at the wrong door
+    // would read "unknown CA": say instead whom it is and where it belongs.
+    if (other_listener_trust_ != nullptr) {
+      absl::StatusOr<VerifiedPeer> elsewhere = other_listener_trust_->Verify(leaf_pem, now);
+      if (elsewhere.ok()) {
+        absl::Status served = CheckServed(*elsewhere);
+        if (!served.ok()) return served;
+      }
     }
-    if (peer->participant->country() != own_country_) {
-      return absl::PermissionDeniedError(absl::StrCat(peer->Describe(), " is not an agency of ",
+    return peer;
+  }
+  absl::Status served = CheckServed(*peer);
+  if (!served.ok()) return served;
+  return peer;
+}
+
+absl::Status CallerAuthenticator::CheckServed(const VerifiedPeer& peer) const {
+  if (role_ == ListenerRole::kAgency) {
+    if (peer.is_gateway()) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          peer.Describe(), " called the agency listener; gateways use the federation listener"));
+    }
+    if (peer.participant->country() != own_country_) {
+      return absl::PermissionDeniedError(absl::StrCat(peer.Describe(), " is not an agency of ",
                                                       own_country_,
                                                       ": it must call its own country's gateway"));
     }
   } else {
-    if (!peer->is_gateway()) {
+    if (!peer.is_gateway()) {
       return absl::PermissionDeniedError(absl::StrCat(
-          peer->Describe(), " called the federation listener, which serves only peer gateways"));
+          peer.Describe(), " called the federation listener, which serves only peer gateways"));
     }
-    if (peer->gateway_country == own_country_) {
+    if (peer.gateway_country == own_country_) {
       return absl::PermissionDeniedError(
           absl::StrCat("gateway ", own_country_, " does not take calls from itself"));
     }
   }
-  return peer;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<VerifiedPeer> CallerAuthenticator::Authenticate(

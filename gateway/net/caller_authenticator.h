@@ -26,12 +26,19 @@ const char* ListenerRoleName(ListenerRole role);
 
 class CallerAuthenticator {
  public:
-  // REQUIRES: `trust_store` outlives this object.
-  CallerAuthenticator(ListenerRole role, std::string own_country, const TrustStore& trust_store)
-      : role_(role), own_country_(std::move(own_country)), trust_store_(trust_store) {}
+  // `other_listener_trust`, when given, is the other listener's trust store: a certificate that
+  // verifies there, not here, is refused saying which listener its holder should call.
+  // REQUIRES: both trust stores outlive this object.
+  CallerAuthenticator(ListenerRole role, std::string own_country, const TrustStore& trust_store,
+                      const TrustStore* other_listener_trust = nullptr)
+      : role_(role),
+        own_country_(std::move(own_country)),
+        trust_store_(trust_store),
+        other_listener_trust_(other_listener_trust) {}
 
   // Verifies the leaf certificate (PEM). UNAUTHENTICATED for a certificate that does not verify,
-  // PERMISSION_DENIED for a verified caller that this listener does not serve.
+  // PERMISSION_DENIED for a verified caller that this listener does not serve (an agency of
+  // another country, a gateway on the agency listener, an agency on the federation listener).
   absl::StatusOr<VerifiedPeer> AuthenticatePem(absl::string_view leaf_pem, absl::Time now) const;
   // The same, reading the leaf from the call's TLS auth context.
   absl::StatusOr<VerifiedPeer> Authenticate(const grpc::AuthContext& auth_context,
@@ -40,9 +47,13 @@ class CallerAuthenticator {
   ListenerRole role() const { return role_; }
 
  private:
+  // OK when this listener serves `peer`.
+  absl::Status CheckServed(const VerifiedPeer& peer) const;
+
   ListenerRole role_;
   std::string own_country_;
   const TrustStore& trust_store_;
+  const TrustStore* other_listener_trust_;
 };
 
 }  // namespace pasarela

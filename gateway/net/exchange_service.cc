@@ -4,6 +4,7 @@
 #include <grpcpp/client_context.h>
 #include <grpcpp/support/byte_buffer.h>
 
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -104,6 +105,9 @@ class StageTimer {
   absl::Time started_;
 };
 
+// How early before its deadline a caller's cancellation may arrive and still be its deadline.
+constexpr absl::Duration kDeadlineJitter = absl::Milliseconds(50);
+
 // One call through the gateway. Owns itself: gRPC hands it back in OnDone.
 class ExchangeReactor : public grpc::ServerGenericBidiReactor {
  public:
@@ -131,6 +135,10 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
 
   void OnWriteDone(bool) override {}
 
+  // The call ended before its answer went out: the caller cancelled it, its deadline passed, or
+  // the connection went. gRPC cancels the upstream call made from this one's context with it.
+  void OnCancel() override { caller_gone_.store(true, std::memory_order_relaxed); }
+
   void OnDone() override {
     // Reclaims the ownership handed to gRPC in CreateReactor.
     std::unique_ptr<ExchangeReactor> self(this);
@@ -144,6 +152,9 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     absl::StatusOr<CallFactsFromPeer> peer_facts;
     if (role_ == ListenerRole::kAgency) {
       exchange_id_ = NewExchangeId();
+      // Every answer names its exchange, refusals before routing too: the agency quotes it when
+      // it asks what happened.
+      context_->AddInitialMetadata(kExchangeIdKey, exchange_id_);
     } else {
       federation_protocol_ = metadata.count(kCallFactsKey) > 0 ? 2 : 1;
       peer_facts = ReadCallFacts(metadata);
@@ -174,25 +185,30 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       return;
     }
 
-    ExchangeHeaders headers;
     ExchangeRouter router(runtime_->snapshot());
     absl::StatusOr<RouteDecision> route;
     if (role_ == ListenerRole::kAgency) {
       // Whatever consumer or exchange id the agency set is ignored, and so is any other header
       // only gateways set: the gateway sets its own.
-      headers =
-          ExchangeHeaders{HeaderValue(metadata, kTargetKey), HeaderValue(metadata, kPurposeKey),
-                          HeaderValue(metadata, kAgreementKey), "", ""};
-      route = router.RouteAgencyCall(caller_, headers, method_, exchange_id_);
+      absl::StatusOr<ExchangeHeaders> headers = ReadAgencyHeaders(metadata);
+      if (!headers.ok()) {
+        Refuse(headers.status());
+        return;
+      }
+      claimed_ = *std::move(headers);
+      route = router.RouteAgencyCall(caller_, claimed_, method_, exchange_id_);
     } else {
       if (!peer_facts.ok()) {
         Refuse(peer_facts.status());
         return;
       }
-      headers = std::move(peer_facts->headers);
+      claimed_ = std::move(peer_facts->headers);
       peer_agreement_digest_ = std::move(peer_facts->agreement_digest);
-      route = router.RouteFederationCall(caller_, headers, method_);
+      route = router.RouteFederationCall(caller_, claimed_, method_);
     }
+    // Named in the records of a refusal too, as the caller gave them.
+    agreement_id_ = claimed_.agreement;
+    purpose_ = claimed_.purpose;
     if (!route.ok()) {
       Refuse(route.status());
       return;
@@ -211,11 +227,11 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       Refuse(absl::NotFoundError(absl::StrCat("no channel to ", route_.upstream)));
       return;
     }
-    agreement_id_ = headers.agreement;
-    purpose_ = headers.purpose;
     // A consumer gateway calling in protocol 2 drew the exchange id itself and reads nothing else
     // from the initial metadata.
-    if (!answer_compact_) context_->AddInitialMetadata(kExchangeIdKey, route_.exchange_id);
+    if (role_ == ListenerRole::kFederation && !answer_compact_) {
+      context_->AddInitialMetadata(kExchangeIdKey, route_.exchange_id);
+    }
     StartRead(&request_);
   }
 
@@ -569,27 +585,49 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     if (route_.hop == RouteDecision::Hop::kPeerGateway && answered_by_gateway) {
       // The peer gateway decided this status and said why: relay it unchanged.
       relayed_ = true;
+      relayed_from_ = std::move(peer_answer.answered_by);
       Answer(status, false);
       return;
     }
     std::string message = status.error_message();
-    // A provider's own message is free text that no agreement screened: it may name the person
-    // asked about, so it neither crosses the border nor reaches a log or the audit trail. gRPC
-    // marks a status that came from the other end ("Error received from peer"); one it made
-    // itself (no connection, deadline) names only addresses; a size limit's names only numbers.
-    const bool provider_said =
-        route_.hop == RouteDecision::Hop::kLocalProvider &&
+    // gRPC marks a status that came from the other end ("Error received from peer"); one it made
+    // itself (no connection, deadline, cancellation) names only addresses; a size limit's names
+    // only numbers.
+    const bool peer_said =
         absl::StrContains(upstream_context_->debug_error_string(), "Error received from peer");
+    const bool deadline_exceeded = status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
+    if (deadline_exceeded || (!peer_said && (caller_gone_.load(std::memory_order_relaxed) ||
+                                             status.error_code() == grpc::StatusCode::CANCELLED))) {
+      // Nobody upstream answered in time. Either a deadline passed (whichever end noticed first,
+      // the provider's gRPC server, this side's copy or the caller's) or this call's caller gave
+      // up and gRPC cancelled the upstream call with it (a CANCELLED that gRPC made can come
+      // from nothing else). Its deadline, or
+      // the gateway's default when it set none, tells which way it ended: a caller whose
+      // deadline passes cancels the call, and its cancellation arrives about when this side's
+      // copy of the deadline (the caller's remaining time on arrival) passes, give or take the
+      // jitter of one crossing.
+      const bool deadline_passed = deadline_exceeded || absl::FromChrono(context_->deadline()) <=
+                                                            absl::Now() + kDeadlineJitter;
+      Answer(deadline_passed
+                 ? grpc::Status(
+                       grpc::StatusCode::DEADLINE_EXCEEDED,
+                       absl::StrCat("deadline exceeded waiting for ", upstream_->description()))
+                 : grpc::Status(grpc::StatusCode::CANCELLED,
+                                absl::StrCat("the caller cancelled the call while waiting for ",
+                                             upstream_->description())),
+             false);
+      return;
+    }
+    // A provider's own message is free text that no agreement screened: it may name the person
+    // asked about, so it neither crosses the border nor reaches a log or the audit trail.
+    const bool provider_said = route_.hop == RouteDecision::Hop::kLocalProvider && peer_said;
     const bool provider_code = route_.hop == RouteDecision::Hop::kLocalProvider &&
-                               status.error_code() != grpc::StatusCode::UNAVAILABLE &&
-                               status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED;
+                               status.error_code() != grpc::StatusCode::UNAVAILABLE;
     if ((provider_said || provider_code) && !IsSizeLimitMessage(message)) {
       message =
           absl::StrCat(upstream_->description(), " answered ", StatusCodeName(status.error_code()));
     } else if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
       message = absl::StrCat(upstream_->description(), " unreachable: ", status.error_message());
-    } else if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-      message = absl::StrCat("deadline exceeded waiting for ", upstream_->description());
     }
     Answer(grpc::Status(status.error_code(), message), false);
   }
@@ -648,8 +686,9 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     facts.gateway = services_.country;
     facts.direction = role_ == ListenerRole::kAgency ? admin::ExchangeDirection::kConsumerSide
                                                      : admin::ExchangeDirection::kProviderSide;
-    facts.consumer = route_.consumer;
-    facts.provider = route_.provider;
+    std::string consumer;
+    facts.consumer = Consumer(&consumer);
+    facts.provider = Provider();
     // A method outside the catalog is one word in the metrics, so a caller cannot mint labels.
     facts.method = runtime_->snapshot().catalog().FindMethod(method_) != nullptr
                        ? absl::string_view(method_)
@@ -804,6 +843,21 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     return absl::OkStatus();
   }
 
+  // The parties the records name: the route's, or, for a call refused before it was routed, the
+  // consumer the certificate proved (an agency) or the peer gateway stated, and the target the
+  // caller named, so that both gateways' records of a refusal name the same exchange.
+  // `storage` holds the consumer when it has to be spelled out.
+  absl::string_view Consumer(std::string* storage) const {
+    if (!route_.consumer.empty()) return route_.consumer;
+    if (role_ == ListenerRole::kAgency && caller_.participant.has_value()) {
+      return *storage = caller_.participant->ToString();
+    }
+    return claimed_.consumer;
+  }
+  absl::string_view Provider() const {
+    return route_.provider.empty() ? absl::string_view(claimed_.target) : route_.provider;
+  }
+
   // Moves the disclosed fields' paths into the record: nothing reads them after it (Report reads
   // only their categories and treatments).
   audit::OwnedAuditRecord BuildRecord(const grpc::Status& status) {
@@ -814,10 +868,9 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     record.set_direction(role_ == ListenerRole::kAgency ? audit::v1::CONSUMER_SIDE
                                                         : audit::v1::PROVIDER_SIDE);
     record.set_exchange_id(exchange_id_);
-    record.set_consumer(route_.consumer.empty() && caller_.participant.has_value()
-                            ? caller_.participant->ToString()
-                            : route_.consumer);
-    record.set_provider(route_.provider);
+    std::string consumer;
+    record.set_consumer(std::string(Consumer(&consumer)));
+    record.set_provider(std::string(Provider()));
     record.set_method(absl::StrCat("/", method_));
     record.set_agreement_id(agreement_id_);
     if (agreement_ != nullptr) record.set_agreement_digest(HexToBytes(agreement_->digest));
@@ -928,9 +981,10 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
         context_->AddTrailingMetadata(kReceiptSignerKey,
                                       receipt_signer_->signer->certificate_pem());
       }
-      if (!relayed_) {
-        context_->AddTrailingMetadata(kAnsweredByKey, runtime_->snapshot().gateway().country);
-      }
+      // The gateway that made the answer: this one, or the peer whose refusal it relays.
+      const std::string& answered_by =
+          relayed_ ? relayed_from_ : runtime_->snapshot().gateway().country;
+      if (!answered_by.empty()) context_->AddTrailingMetadata(kAnsweredByKey, answered_by);
       if (!deny_rule_.empty()) context_->AddTrailingMetadata(kDenyRuleKey, deny_rule_);
       if (!withheld_.empty()) context_->AddTrailingMetadata(kWithheldKey, withheld_);
     }
@@ -984,12 +1038,18 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   google::protobuf::Message* canonical_response_ = nullptr;
   grpc::ByteBuffer upstream_request_;
   VerifiedPeer caller_;
+  // What the caller said of its call (target, purpose, agreement; and, from a peer gateway, the
+  // consumer and exchange id), before the router checked it.
+  ExchangeHeaders claimed_;
   RouteDecision route_;
   ChannelPool* upstream_ = nullptr;
   std::unique_ptr<grpc::ClientContext> upstream_context_;
   grpc::ByteBuffer request_;
   grpc::ByteBuffer response_;
   bool relayed_ = false;
+  std::string relayed_from_;
+  // Set by OnCancel, on whichever thread gRPC runs it.
+  std::atomic<bool> caller_gone_{false};
   // The peer gateway called in protocol 2: the answer's facts go back in one trailer.
   bool answer_compact_ = false;
   // For the access log: see admin::ExchangeFacts::federation_protocol.

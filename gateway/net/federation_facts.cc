@@ -1,6 +1,8 @@
 #include "gateway/net/federation_facts.h"
 
 #include <initializer_list>
+#include <iterator>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -55,15 +57,51 @@ std::string HeaderValue(const MetadataView& metadata, const char* key) {
   return std::string(it->second.data(), it->second.size());
 }
 
+absl::StatusOr<std::string> SingleHeaderValue(const MetadataView& metadata, const char* key) {
+  auto [first, end] = metadata.equal_range(key);
+  if (first == end) return std::string();
+  if (std::next(first) != end) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the call carries ", key, " ", std::distance(first, end), " times: set it once"));
+  }
+  return std::string(first->second.data(), first->second.size());
+}
+
+namespace {
+
+// Reads each of `keys` with SingleHeaderValue into the matching `out` string.
+absl::Status ReadSingleHeaders(const MetadataView& metadata,
+                               std::initializer_list<std::pair<const char*, std::string*>> keys) {
+  for (const auto& [key, out] : keys) {
+    absl::StatusOr<std::string> value = SingleHeaderValue(metadata, key);
+    if (!value.ok()) return value.status();
+    *out = *std::move(value);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<ExchangeHeaders> ReadAgencyHeaders(const MetadataView& metadata) {
+  ExchangeHeaders headers;
+  absl::Status read = ReadSingleHeaders(metadata, {{kTargetKey, &headers.target},
+                                                   {kPurposeKey, &headers.purpose},
+                                                   {kAgreementKey, &headers.agreement}});
+  if (!read.ok()) return read;
+  return headers;
+}
+
 absl::StatusOr<CallFactsFromPeer> ReadCallFacts(const MetadataView& metadata) {
   CallFactsFromPeer out;
   auto compact = metadata.find(kCallFactsKey);
   if (compact == metadata.end()) {
-    out.headers =
-        ExchangeHeaders{HeaderValue(metadata, kTargetKey), HeaderValue(metadata, kPurposeKey),
-                        HeaderValue(metadata, kAgreementKey), HeaderValue(metadata, kConsumerKey),
-                        HeaderValue(metadata, kExchangeIdKey)};
-    out.agreement_digest = HeaderValue(metadata, kAgreementDigestKey);
+    absl::Status read = ReadSingleHeaders(metadata, {{kTargetKey, &out.headers.target},
+                                                     {kPurposeKey, &out.headers.purpose},
+                                                     {kAgreementKey, &out.headers.agreement},
+                                                     {kConsumerKey, &out.headers.consumer},
+                                                     {kExchangeIdKey, &out.headers.exchange_id},
+                                                     {kAgreementDigestKey, &out.agreement_digest}});
+    if (!read.ok()) return read;
     return out;
   }
   for (const char* key : kCallHeaders) {

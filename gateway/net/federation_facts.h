@@ -24,6 +24,14 @@ using MetadataView = std::multimap<grpc::string_ref, grpc::string_ref>;
 // The first value of `key` in `metadata`, or empty.
 std::string HeaderValue(const MetadataView& metadata, const char* key);
 
+// The value of `key` in `metadata`, or empty when absent; INVALID_ARGUMENT when the key comes
+// more than once, since which one the caller meant is not for the gateway to guess.
+absl::StatusOr<std::string> SingleHeaderValue(const MetadataView& metadata, const char* key);
+
+// What an agency says about its call: the target, purpose and agreement (absent ones empty), each
+// at most once. The consumer and exchange id are the gateway's own and stay empty.
+absl::StatusOr<ExchangeHeaders> ReadAgencyHeaders(const MetadataView& metadata);
+
 // What a consumer gateway says about a call.
 struct CallFactsFromPeer {
   ExchangeHeaders headers;
@@ -34,7 +42,8 @@ struct CallFactsFromPeer {
 
 // The call's facts from a peer gateway's metadata: from kCallFactsKey when present, else from one
 // header each (absent ones empty: the router and the agreement check say which are required).
-// INVALID_ARGUMENT when kCallFactsKey does not parse or comes with any of protocol 1's headers.
+// INVALID_ARGUMENT when kCallFactsKey does not parse, comes with any of protocol 1's headers, or
+// when a fact comes twice.
 absl::StatusOr<CallFactsFromPeer> ReadCallFacts(const MetadataView& metadata);
 
 // What a consumer gateway says about a call: views into its own strings.

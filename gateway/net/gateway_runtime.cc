@@ -29,9 +29,11 @@ absl::StatusOr<GatewayRuntimePtr> GatewayRuntime::Build(PolicySnapshotPtr snapsh
   if (!federation_trust.ok()) return federation_trust.status();
   runtime->federation_trust_ = *std::move(federation_trust);
   runtime->agency_authenticator_ = std::make_unique<CallerAuthenticator>(
-      ListenerRole::kAgency, config.country, *runtime->agency_trust_);
+      ListenerRole::kAgency, config.country, *runtime->agency_trust_,
+      runtime->federation_trust_.get());
   runtime->federation_authenticator_ = std::make_unique<CallerAuthenticator>(
-      ListenerRole::kFederation, config.country, *runtime->federation_trust_);
+      ListenerRole::kFederation, config.country, *runtime->federation_trust_,
+      runtime->agency_trust_.get());
   absl::StatusOr<std::unique_ptr<Upstreams>> upstreams =
       Upstreams::Create(*runtime->snapshot_, identity);
   if (!upstreams.ok()) return upstreams.status();

@@ -70,6 +70,14 @@ class AuditToolsTest : public ::testing::Test {
     return {consumer, provider};
   }
 
+  // Writes AR's and CL's trails and runs reconcile over them.
+  int Reconcile(const std::vector<v1::AuditRecord>& ar, const std::vector<v1::AuditRecord>& cl,
+                std::string* out) {
+    Write(tmp_.Sub("ar"), "AR", ar_key_, ar);
+    Write(tmp_.Sub("cl"), "CL", cl_key_, cl);
+    return Run(RunAuditReconcile, {tmp_.Sub("ar"), tmp_.Sub("cl")}, out);
+  }
+
   int Run(int (*command)(const std::vector<std::string>&, std::ostream&, std::ostream&),
           const std::vector<std::string>& args, std::string* out) {
     std::ostringstream o, e;
@@ -99,11 +107,9 @@ TEST_F(AuditToolsTest, ReconcileMatchingTrails) {
   v1::AuditRecord reload;
   reload.set_direction(v1::POLICY_RELOAD);
   cl.push_back(reload);
-  Write(tmp_.Sub("ar"), "AR", ar_key_, ar);
-  Write(tmp_.Sub("cl"), "CL", cl_key_, cl);
 
   std::string out;
-  EXPECT_EQ(Run(RunAuditReconcile, {tmp_.Sub("ar"), tmp_.Sub("cl")}, &out), 0) << out;
+  EXPECT_EQ(Reconcile(ar, cl, &out), 0) << out;
   EXPECT_EQ(out,
             "audit reconcile: OK: 5 exchanges match (A AR, B CL), 1 denied before forwarding\n");
 }
@@ -119,11 +125,9 @@ TEST_F(AuditToolsTest, ReconcileReportsMissingAndDifferentExchanges) {
   }
   // CL recorded an exchange from AR that AR has no record of.
   cl.push_back(Exchange(9).second);
-  Write(tmp_.Sub("ar"), "AR", ar_key_, ar);
-  Write(tmp_.Sub("cl"), "CL", cl_key_, cl);
 
   std::string out;
-  EXPECT_EQ(Run(RunAuditReconcile, {tmp_.Sub("ar"), tmp_.Sub("cl")}, &out), 1);
+  EXPECT_EQ(Reconcile(ar, cl, &out), 1);
   EXPECT_THAT(out, HasSubstr("differs: exchange ex-2: response_digest (A "));
   EXPECT_THAT(out, HasSubstr("differs: exchange ex-3: decision (A ALLOW, B DENY)"));
   EXPECT_THAT(out, HasSubstr("only in A: exchange ex-4: "));
@@ -131,6 +135,31 @@ TEST_F(AuditToolsTest, ReconcileReportsMissingAndDifferentExchanges) {
   EXPECT_THAT(out, HasSubstr("audit reconcile: FAILED: 1 only in A, 1 only in B, 2 differ, 0 "
                              "duplicated, 2 match (A AR, B CL)\n"));
   EXPECT_EQ(Run(RunAuditReconcile, {tmp_.Sub("ar")}, &out), 2);
+}
+
+// A call whose caller's deadline passed: the consumer side says DEADLINE_EXCEEDED, the provider
+// side either that or CANCELLED (its caller cancelled the call), and both agree nobody was
+// answered in time. Any other pair of statuses is a difference.
+TEST_F(AuditToolsTest, ReconcileTakesADeadlineAndACancellationForOneEnd) {
+  constexpr int kOk = 0, kCancelled = 1, kDeadlineExceeded = 4, kUnavailable = 14;
+  const std::vector<std::pair<int, int>> statuses = {{kDeadlineExceeded, kCancelled},
+                                                     {kDeadlineExceeded, kDeadlineExceeded},
+                                                     {kCancelled, kDeadlineExceeded},
+                                                     {kDeadlineExceeded, kOk},
+                                                     {kCancelled, kUnavailable}};
+  std::vector<v1::AuditRecord> ar, cl;
+  for (size_t i = 0; i < statuses.size(); ++i) {
+    auto [consumer, provider] = Exchange(static_cast<int>(i) + 1);
+    consumer.set_grpc_status_code(statuses[i].first);
+    provider.set_grpc_status_code(statuses[i].second);
+    ar.push_back(consumer);
+    cl.push_back(provider);
+  }
+  std::string out;
+  EXPECT_EQ(Reconcile(ar, cl, &out), 1);
+  EXPECT_THAT(out, HasSubstr("differs: exchange ex-4: status (A 4, B 0)"));
+  EXPECT_THAT(out, HasSubstr("differs: exchange ex-5: status (A 1, B 14)"));
+  EXPECT_THAT(out, HasSubstr("2 differ, 0 duplicated, 3 match"));
 }
 
 TEST_F(AuditToolsTest, SubjectSaysWhichCategoriesCrossedAndHow) {

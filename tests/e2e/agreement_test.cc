@@ -36,6 +36,7 @@ struct Answer {
   GetPersonResponse response;
   std::string deny_rule;
   std::string withheld;
+  std::string answered_by;
 };
 
 // The parameter is the federation protocol AR calls CL in; each has a topology of its own, started
@@ -102,6 +103,10 @@ class AgreementTest : public ::testing::TestWithParam<int> {
     const auto& trailers = context.GetServerTrailingMetadata();
     auto rule = trailers.find("x-pasarela-deny-rule");
     if (rule != trailers.end()) answer.deny_rule.assign(rule->second.data(), rule->second.size());
+    auto answered_by = trailers.find("x-pasarela-answered-by");
+    if (answered_by != trailers.end()) {
+      answer.answered_by.assign(answered_by->second.data(), answered_by->second.size());
+    }
     auto withheld = trailers.find("x-pasarela-withheld");
     if (withheld != trailers.end()) {
       answer.withheld.assign(withheld->second.data(), withheld->second.size());
@@ -165,6 +170,12 @@ TEST_P(AgreementTest, EveryRuleDecidesThroughRealGateways) {
 TEST_P(AgreementTest, MismatchIsDecidedByTheProviderGateway) {
   Answer answer = Call("diverged", "border-control");
   EXPECT_EQ(answer.deny_rule, "agreement-mismatch");
+  // The agency learns which gateway refused: CL's, relayed by its own.
+  EXPECT_EQ(answer.answered_by, "CL");
+  Answer own = Call("test-identity", "tax-audit");
+  EXPECT_EQ(own.deny_rule, "purpose-not-allowed");
+  EXPECT_EQ(own.answered_by, "AR");
+  EXPECT_EQ(Call("test-identity", "border-control").answered_by, "AR");
   EXPECT_TRUE(
       topology_->gateway("CL").process->WaitForLog("[rule agreement-mismatch]", absl::Seconds(5)));
 }

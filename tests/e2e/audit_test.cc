@@ -18,6 +18,7 @@
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "pasarela/health/v1/health.grpc.pb.h"
 #include "pasarela/identity/v1/identity.grpc.pb.h"
 #include "tests/audit/postgres_server.h"
 #include "tests/support/topology.h"
@@ -29,15 +30,17 @@ using ::pasarela::identity::v1::GetPersonRequest;
 using ::pasarela::identity::v1::GetPersonResponse;
 using ::pasarela::identity::v1::IdentityService;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 struct Result {
   grpc::Status status;
   std::string exchange_id;
 };
 
-Result GetPerson(IdentityService::Stub& stub, const std::string& purpose = "border-control") {
+Result GetPerson(IdentityService::Stub& stub, const std::string& purpose = "border-control",
+                 absl::Duration deadline = absl::Seconds(5)) {
   grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
   context.AddMetadata("x-pasarela-target", "CL/GOV/registro-civil");
   context.AddMetadata("x-pasarela-purpose", purpose);
   context.AddMetadata("x-pasarela-agreement", "test-identity");
@@ -91,6 +94,94 @@ class AuditTest : public ::testing::Test {
   }
   std::unique_ptr<Topology> topology_;
 };
+
+// Calls that end unanswered, and a call the provider gateway refuses before it routes it, are
+// recorded alike on both sides: each record names the parties the caller gave, no status a
+// gateway made is put on the provider, and the trails reconcile.
+TEST(AuditRecordsTest, TimeoutsAndEarlyRefusalsAreRecordedAlikeOnBothSides) {
+  Topology topology({"AR", "CL"});
+  topology.StartProvider("CL/GOV/registro-civil", {"--mode", "hang"}, "misbehaving_provider");
+  // The agreement also names a method the registry does not offer: CL refuses it while routing.
+  topology.SetAgreement(
+      Topology::kDefaultAgreementId,
+      absl::StrReplaceAll(
+          Topology::DefaultAgreementYaml({"AR", "CL"}),
+          {{"  - pasarela.identity.v1.IdentityService/VerifyIdentity\n",
+            "  - pasarela.identity.v1.IdentityService/VerifyIdentity\n"
+            "  - pasarela.health.v1.PatientSummaryService/GetPatientSummary\n"},
+           {"response_fields:\n",
+            "response_fields:\n  pasarela.health.v1.PatientSummaryService/GetPatientSummary: "
+            "[summary]\n"}}));
+  topology.StartGateway("AR");
+  topology.StartGateway("CL");
+  auto channel = MtlsChannel(topology.gateway("AR").agency_address(), "AR/agencies/migraciones.crt",
+                             "AR/agencies/migraciones.key", "AR");
+
+  auto identity = IdentityService::NewStub(channel);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(GetPerson(*identity, "border-control", absl::Milliseconds(300)).status.error_code(),
+              grpc::StatusCode::DEADLINE_EXCEEDED);
+  }
+  auto health = health::v1::PatientSummaryService::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  context.AddMetadata("x-pasarela-target", "CL/GOV/registro-civil");
+  context.AddMetadata("x-pasarela-purpose", "border-control");
+  context.AddMetadata("x-pasarela-agreement", "test-identity");
+  health::v1::GetPatientSummaryRequest request;
+  request.mutable_patient_identifier()->set_issuing_country("CL");
+  request.mutable_patient_identifier()->set_scheme("CL-RUN");
+  request.mutable_patient_identifier()->set_value("12531909-2");
+  health::v1::GetPatientSummaryResponse response;
+  grpc::Status refused = health->GetPatientSummary(&context, request, &response);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::NOT_FOUND) << refused.error_message();
+  EXPECT_THAT(refused.error_message(), HasSubstr("does not offer"));
+
+  EXPECT_EQ(topology.gateway("AR").process->Stop(SIGTERM, absl::Seconds(10)), 0);
+  EXPECT_EQ(topology.gateway("CL").process->Stop(SIGTERM, absl::Seconds(10)), 0);
+  const std::string get_person = "/pasarela.identity.v1.IdentityService/GetPerson";
+  for (const char* country : {"AR", "CL"}) {
+    SCOPED_TRACE(country);
+    int timed_out = 0, refused_records = 0;
+    for (const audit::v1::AuditRecord& record :
+         ReadTrail(topology.gateway(country).dir + "/audit")) {
+      EXPECT_EQ(record.consumer(), "AR/GOV/migraciones");
+      EXPECT_EQ(record.provider(), "CL/GOV/registro-civil");
+      EXPECT_EQ(record.agreement_id(), "test-identity");
+      EXPECT_EQ(record.purpose(), "border-control");
+      if (record.method() == get_person) {
+        ++timed_out;
+        // The consumer side saw its caller's deadline pass; the provider side that, or its
+        // caller cancelling. Nobody answered: neither record says the provider did.
+        if (std::string(country) == "AR") {
+          EXPECT_EQ(record.grpc_status_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+        } else {
+          EXPECT_THAT(record.grpc_status_code(),
+                      ::testing::AnyOf(static_cast<int>(grpc::StatusCode::DEADLINE_EXCEEDED),
+                                       static_cast<int>(grpc::StatusCode::CANCELLED)));
+        }
+        EXPECT_THAT(record.grpc_status_message(), Not(HasSubstr("answered")));
+      } else {
+        ++refused_records;
+        EXPECT_EQ(record.grpc_status_code(), grpc::StatusCode::NOT_FOUND);
+      }
+    }
+    EXPECT_EQ(timed_out, 3);
+    EXPECT_EQ(refused_records, 1);
+  }
+  int status = 0;
+  std::string reconciled = Pasarela({"audit", "reconcile", topology.gateway("AR").dir + "/audit",
+                                     topology.gateway("CL").dir + "/audit"},
+                                    &status);
+  // The gateways disagree on one thing, and reconcile says so: AR's agreement let the call go,
+  // CL refused it (its registry does not offer the method) before reading the request.
+  EXPECT_EQ(status, 1) << reconciled;
+  EXPECT_THAT(reconciled, HasSubstr("1 differ, 0 duplicated, 3 match"));
+  EXPECT_THAT(reconciled, HasSubstr("decision (A ALLOW, B DENY)"));
+  for (const char* agreed : {"consumer", "provider", "agreement", "purpose", "status"}) {
+    EXPECT_THAT(reconciled, Not(HasSubstr(absl::StrCat(agreed, " (A")))) << agreed;
+  }
+}
 
 TEST_F(AuditTest, BothTrailsVerifyReconcileAndAnswerTheSubject) {
   topology_->StartGateway("AR");

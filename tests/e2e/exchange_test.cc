@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <future>
+#include <map>
+#include <set>
 #include <thread>
 
 #include <grpcpp/generic/generic_stub.h>
@@ -203,8 +205,11 @@ TEST_F(ExchangeTest, AnotherCountrysAgencyIsRefusedOnTheAgencyListener) {
                                             "CL/agencies/registro-civil.key", "AR"),
                                 kRegistry);
   EXPECT_EQ(result.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  // The agency listener trusts only AR's CA, yet the log says who called and where it belongs,
+  // not "unknown CA".
   EXPECT_TRUE(ar().process->WaitForLog(
-      "refused handshake on agency listener: certificate issued by an unknown CA (C = CL",
+      "refused handshake on agency listener: agency CL/GOV/registro-civil is not an agency of AR: "
+      "it must call its own country's gateway",
       absl::Seconds(5)));
   // AR's CA vouching for a CL participant is refused too.
   CallResult vouched = GetPerson(MtlsChannel(ar().agency_address(), "AR/test/foreign-agency.crt",
@@ -247,6 +252,13 @@ TEST_F(ExchangeTest, AgencyCertificateIsRefusedOnTheFederationListener) {
       "refused handshake on federation listener: agency AR/GOV/migraciones called the federation "
       "listener",
       absl::Seconds(5)));
+  // At its own gateway's federation listener, whose trust leaves out AR's own CA, the same.
+  auto own = MtlsChannel(ar().federation_address(), kMigracionesCert, kMigracionesKey, "AR");
+  EXPECT_EQ(GetPerson(own, kRegistry).status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_TRUE(ar().process->WaitForLog(
+      "refused handshake on federation listener: agency AR/GOV/migraciones called the federation "
+      "listener, which serves only peer gateways",
+      absl::Seconds(5)));
 }
 
 TEST_F(ExchangeTest, UnknownTargetIsNotFound) {
@@ -260,6 +272,48 @@ TEST_F(ExchangeTest, UnknownTargetIsNotFound) {
   CallResult missing = GetPerson(Migraciones(ar()), "");
   EXPECT_EQ(missing.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(missing.status.error_message(), HasSubstr("missing x-pasarela-target"));
+  // Refused before they were routed, each still names its exchange, for the agency to quote.
+  std::set<std::string> ids;
+  for (const CallResult* refused : {&country, &provider, &missing}) {
+    EXPECT_EQ(refused->exchange_id.size(), 36u) << refused->status.error_message();
+    ids.insert(refused->exchange_id);
+  }
+  EXPECT_EQ(ids.size(), 3u);
+}
+
+// An agency that sends one of its headers twice is refused, whichever value comes first: the
+// gateway does not pick one for it.
+TEST_F(ExchangeTest, AHeaderGivenTwiceIsRefusedNotGuessed) {
+  const std::map<std::string, std::string> good = {{"x-pasarela-target", kRegistry},
+                                                   {"x-pasarela-purpose", "border-control"},
+                                                   {"x-pasarela-agreement", "test-identity"}};
+  for (const auto& [twice, value] : good) {
+    for (bool good_first : {true, false}) {
+      SCOPED_TRACE(absl::StrCat(twice, good_first ? ", good value first" : ", good value last"));
+      auto stub = IdentityService::NewStub(Migraciones(ar()));
+      grpc::ClientContext context;
+      context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+      for (const auto& [key, good_value] : good) {
+        if (key != twice) {
+          context.AddMetadata(key, good_value);
+        } else {
+          context.AddMetadata(key, good_first ? good_value : "other");
+          context.AddMetadata(key, good_first ? "other" : good_value);
+        }
+      }
+      GetPersonRequest request;
+      request.mutable_identifier()->set_issuing_country("CL");
+      request.mutable_identifier()->set_scheme("CL-RUN");
+      request.mutable_identifier()->set_value("12531909-2");
+      GetPersonResponse response;
+      grpc::Status status = stub->GetPerson(&context, request, &response);
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+      EXPECT_EQ(status.error_message(),
+                absl::StrCat("the call carries ", twice, " 2 times: set it once"));
+      EXPECT_EQ(context.GetServerInitialMetadata().count("x-pasarela-exchange-id"), 1u);
+    }
+  }
+  ExpectListenerStillServes();
 }
 
 TEST_F(ExchangeTest, StreamingMethodIsUnimplemented) {

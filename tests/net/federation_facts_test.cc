@@ -2,6 +2,7 @@
 
 #include <deque>
 
+#include "absl/strings/str_cat.h"
 #include "gateway/routing/metadata_keys.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -45,6 +46,18 @@ CallFactsToSend ToSend(const ExchangeHeaders& headers, absl::string_view digest)
 // What a provider gateway holding `facts` sends.
 AnswerFactsToSend ToSend(const AnswerFactsFromPeer& facts) {
   return {facts.answered_by, facts.receipt, facts.receipt_signer, facts.deny_rule, facts.withheld};
+}
+
+// The six headers of protocol 1, as a consumer gateway holding kHeaders and kDigest sends them.
+Metadata ProtocolOneHeaders() {
+  Metadata metadata;
+  metadata.Add(kTargetKey, kHeaders.target)
+      .Add(kPurposeKey, kHeaders.purpose)
+      .Add(kAgreementKey, kHeaders.agreement)
+      .Add(kConsumerKey, kHeaders.consumer)
+      .Add(kExchangeIdKey, kHeaders.exchange_id)
+      .Add(kAgreementDigestKey, kDigest);
+  return metadata;
 }
 
 void ExpectHeaders(const ExchangeHeaders& actual, const ExchangeHeaders& expected) {
@@ -97,14 +110,8 @@ TEST(FederationFactsTest, TheWireFormIsProtobufsOwn) {
 }
 
 TEST(FederationFactsTest, ProtocolOneHeadersAreReadOneByOne) {
-  Metadata metadata;
-  metadata.Add(kTargetKey, kHeaders.target)
-      .Add(kPurposeKey, kHeaders.purpose)
-      .Add(kAgreementKey, kHeaders.agreement)
-      .Add(kConsumerKey, kHeaders.consumer)
-      .Add(kExchangeIdKey, kHeaders.exchange_id)
-      .Add(kAgreementDigestKey, kDigest)
-      .Add("x-other", "ignored");
+  Metadata metadata = ProtocolOneHeaders();
+  metadata.Add("x-other", "ignored");
   absl::StatusOr<CallFactsFromPeer> facts = ReadCallFacts(metadata.View());
   ASSERT_TRUE(facts.ok()) << facts.status();
   ExpectHeaders(facts->headers, kHeaders);
@@ -139,6 +146,44 @@ TEST(FederationFactsTest, AMalformedOrAmbiguousCallIsInvalid) {
   twice.Add(kCallFactsKey, CallFactsHeader(ToSend(kHeaders, kDigest)))
       .Add(kCallFactsKey, CallFactsHeader(ToSend(kHeaders, "")));
   EXPECT_EQ(ReadCallFacts(twice.View()).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(FederationFactsTest, AProtocolOneFactGivenTwiceIsInvalid) {
+  for (const char* key : {kTargetKey, kConsumerKey, kExchangeIdKey, kPurposeKey, kAgreementKey,
+                          kAgreementDigestKey}) {
+    SCOPED_TRACE(key);
+    Metadata metadata = ProtocolOneHeaders();
+    metadata.Add(key, "another");
+    absl::StatusOr<CallFactsFromPeer> facts = ReadCallFacts(metadata.View());
+    EXPECT_EQ(facts.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(facts.status().message(), HasSubstr(absl::StrCat(key, " 2 times")));
+  }
+}
+
+TEST(FederationFactsTest, AnAgencyNamesTargetPurposeAndAgreementOnceEach) {
+  Metadata metadata;
+  metadata.Add(kTargetKey, kHeaders.target)
+      .Add(kPurposeKey, kHeaders.purpose)
+      .Add(kAgreementKey, kHeaders.agreement)
+      .Add(kConsumerKey, "CL/GOV/someone-else")
+      .Add(kExchangeIdKey, "chosen-by-the-agency");
+  absl::StatusOr<ExchangeHeaders> headers = ReadAgencyHeaders(metadata.View());
+  ASSERT_TRUE(headers.ok()) << headers.status();
+  // The consumer and the exchange id are the gateway's own: what the agency set is not read.
+  ExpectHeaders(*headers,
+                ExchangeHeaders{kHeaders.target, kHeaders.purpose, kHeaders.agreement, "", ""});
+  ExpectHeaders(*ReadAgencyHeaders(Metadata().View()), ExchangeHeaders{});
+
+  // The first of two values is not necessarily the one the agency meant: refused, not guessed.
+  for (const char* key : {kTargetKey, kPurposeKey, kAgreementKey}) {
+    SCOPED_TRACE(key);
+    Metadata twice;
+    twice.Add(key, "one").Add(key, "two").Add(key, "three");
+    absl::StatusOr<ExchangeHeaders> ambiguous = ReadAgencyHeaders(twice.View());
+    EXPECT_EQ(ambiguous.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(ambiguous.status().message(),
+              absl::StrCat("the call carries ", key, " 3 times: set it once"));
+  }
 }
 
 TEST(FederationFactsTest, ProtocolTwoAnswersInOneTrailer) {
