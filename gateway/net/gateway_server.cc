@@ -161,6 +161,9 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
     builder.SetMaxSendMessageSize(static_cast<int>(config.max_message_bytes));
     builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE,
                                static_cast<int>(config.max_metadata_bytes));
+    // gRPC sets SO_REUSEPORT by default: a second listener or gateway on the same port would then
+    // start without error and take part of the calls. Without it, a taken port fails the start.
+    builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
     builder.RegisterService(reflection_.get());
     if (role == ListenerRole::kAgency) builder.RegisterService(catalog_.get());
     builder.RegisterCallbackGenericService(service);

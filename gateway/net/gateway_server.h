@@ -1,12 +1,13 @@
 // A running gateway: its two mutual-TLS listeners (agencies, peer gateways), the data plane behind
 // them, health and reflection, the background refresh of revocation lists, and policy reloads.
 //
-// Start() returns once both listeners accept calls. Reload() builds a new runtime from the policy
-// files and swaps it in atomically; a reload that fails changes nothing. The gateway's own
-// certificate and key files are looked at on every reload and every CRL refresh; a replaced pair
-// that passes the checks takes over the listeners, the peer channels, receipts and audit
-// checkpoints (GatewayIdentity, LiveTlsFiles). Shutdown() stops accepting, lets calls in flight
-// finish within the drain timeout, then cancels the rest. Thread-safe.
+// Start() returns once both listeners accept calls, and fails when another socket has either
+// port. Reload() builds a new runtime from the policy files and swaps it in atomically; a reload
+// that fails changes nothing. The gateway's own certificate and key files are looked at on every
+// reload and every CRL refresh; a replaced pair that passes the checks takes over the listeners,
+// the peer channels, receipts and audit checkpoints (GatewayIdentity, LiveTlsFiles). Shutdown()
+// stops accepting, lets calls in flight finish within the drain timeout, then cancels the rest.
+// Thread-safe.
 #ifndef PASARELA_GATEWAY_NET_GATEWAY_SERVER_H_
 #define PASARELA_GATEWAY_NET_GATEWAY_SERVER_H_
 

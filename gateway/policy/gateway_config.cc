@@ -18,6 +18,27 @@ bool IsHostPort(absl::string_view address) {
   return absl::SimpleAtoi(address.substr(colon + 1), &port) && port >= 0 && port <= 65535;
 }
 
+bool IsWildcardHost(absl::string_view host) {
+  return host.empty() || host == "0.0.0.0" || host == "[::]" || host == "::";
+}
+
+// Whether two listeners would ask for one socket: the same port (not 0, which picks a free one)
+// on the same host, or on any host when one of them listens on every address.
+bool SameSocket(absl::string_view a, absl::string_view b) {
+  const size_t a_colon = a.rfind(':');
+  const size_t b_colon = b.rfind(':');
+  if (a_colon == absl::string_view::npos || b_colon == absl::string_view::npos) return false;
+  int a_port = 0;
+  int b_port = 0;
+  if (!absl::SimpleAtoi(a.substr(a_colon + 1), &a_port) ||
+      !absl::SimpleAtoi(b.substr(b_colon + 1), &b_port) || a_port == 0 || a_port != b_port) {
+    return false;
+  }
+  const absl::string_view a_host = a.substr(0, a_colon);
+  const absl::string_view b_host = b.substr(0, b_colon);
+  return a_host == b_host || IsWildcardHost(a_host) || IsWildcardHost(b_host);
+}
+
 }  // namespace
 
 absl::optional<GatewayConfig> LoadGatewayConfig(const std::string& path, Diagnostics& diagnostics) {
@@ -61,6 +82,26 @@ absl::optional<GatewayConfig> LoadGatewayConfig(const std::string& path, Diagnos
               absl::StrCat("listeners.", key, ": expected host:port, found '", *address, "'"));
         }
         *target = *address;
+      }
+    }
+    // The second listener on a port would fail the start; found here, the error has its place in
+    // the file.
+    const std::vector<std::pair<const char*, const std::string*>> bound = {
+        {"agency", &config.agency_address},
+        {"federation", &config.federation_address},
+        {"admin", &config.admin_address}};
+    for (size_t i = 1; i < bound.size(); ++i) {
+      for (size_t j = 0; j < i; ++j) {
+        if (!listeners.Has(bound[i].first) || !listeners.Has(bound[j].first) ||
+            !SameSocket(*bound[i].second, *bound[j].second)) {
+          continue;
+        }
+        listeners.Error(
+            listeners.Get(bound[i].first),
+            absl::StrCat("listeners.", bound[i].first, ": '", *bound[i].second,
+                         "' takes the port of listeners.", bound[j].first, " ('", *bound[j].second,
+                         "'); each listener needs a port of its own"));
+        break;
       }
     }
   } else {

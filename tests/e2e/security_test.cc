@@ -1,9 +1,12 @@
-// Security checks against real gateway processes: which ports are open and what they speak, old
-// TLS versions and weak ciphers, secret files readable by others, secrets and personal values in
-// the logs, Pasarela headers set by someone who may not set them, oversize metadata and messages,
-// and a peer gateway replaying a receipt.
+// Security checks against real gateway processes: which ports are open and what they speak, a
+// port someone else listens on already, old TLS versions and weak ciphers, secret files readable
+// by others, secrets and personal values in the logs, Pasarela headers set by someone who may not
+// set them, oversize metadata and messages, and a peer gateway replaying a receipt.
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -155,6 +158,70 @@ TEST_F(SecurityTest, OnlyTheMutualTlsListenersAndALoopbackAdminPortAreOpen) {
   }
   EXPECT_TRUE(registry_->Calls().empty());
   ExpectStillServes();
+}
+
+// A socket listening on 127.0.0.1:`port`, with SO_REUSEPORT or without; -1 if it cannot.
+int ListenOn(int port, bool reuse_port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int yes = 1;
+  if (reuse_port) ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &yes, sizeof(yes));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0 ||
+      ::listen(fd, 16) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// With SO_REUSEPORT, which gRPC sets unless told not to, a second gateway or any program that also
+// sets it would share the port and be handed part of the agencies' or the peers' connections.
+TEST(ListenerPortTest, AGatewayDoesNotStartOnAPortThatIsTaken) {
+  Topology topology({"AR", "CL"});
+  const GatewayProcess& running = topology.StartGateway("CL");
+  const std::string yaml = ReadFileOrEmpty(running.dir + "/gateway.yaml");
+  // A second CL gateway on the running one's policy, with an audit trail of its own; returns its
+  // log once it has given up.
+  auto serve = [&](const std::string& name, const std::string& agency,
+                   const std::string& federation) {
+    const std::string dir = MakeTempDir(name);
+    WriteFile(
+        dir + "/gateway.yaml",
+        absl::StrReplaceAll(
+            yaml, {{"policy_dir: policy", "policy_dir: " + running.dir + "/policy"},
+                   {"agency: " + running.agency_address(), "agency: " + agency},
+                   {"federation: " + running.federation_address(), "federation: " + federation}}));
+    ChildProcess gateway({BinDir() + "/pasarela", "serve", "--config", dir + "/gateway.yaml"},
+                         dir + "/gateway.log");
+    EXPECT_TRUE(gateway.WaitForLog("cannot start", absl::Seconds(15))) << name << gateway.Log();
+    EXPECT_EQ(gateway.Stop(SIGTERM, absl::Seconds(10)), 1) << name;
+    EXPECT_THAT(gateway.Log(), Not(HasSubstr("serving: agency listener"))) << name;
+    return gateway.Log();
+  };
+  const std::string free_federation = absl::StrCat("127.0.0.1:", PickFreePort());
+
+  EXPECT_THAT(serve("second-gateway", running.agency_address(), free_federation),
+              HasSubstr(absl::StrCat("cannot start: cannot listen on ", running.agency_address(),
+                                     " (address in use or not local?)")));
+
+  for (bool reuse_port : {true, false}) {
+    const int port = PickFreePort();
+    const int holder = ListenOn(port, reuse_port);
+    ASSERT_GE(holder, 0) << port;
+    const std::string agency = absl::StrCat("127.0.0.1:", port);
+    EXPECT_THAT(serve(reuse_port ? "reuseport-holder" : "plain-holder", agency, free_federation),
+                HasSubstr(absl::StrCat("cannot listen on ", agency, " (address in use")));
+    ::close(holder);
+  }
+
+  // One port named for both listeners is an error of gateway.yaml, with its place.
+  const std::string both = absl::StrCat("127.0.0.1:", PickFreePort());
+  EXPECT_THAT(serve("one-port-twice", both, both),
+              HasSubstr(absl::StrCat("gateway.yaml:6:15: error: listeners.federation: '", both,
+                                     "' takes the port of listeners.agency")));
 }
 
 TEST_F(SecurityTest, OldTlsVersionsAndWeakCiphersAreRefused) {

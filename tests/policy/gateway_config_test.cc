@@ -159,6 +159,44 @@ TEST(GatewayConfigTest, UnknownLogLevelIsAnErrorWithItsPlace) {
   EXPECT_EQ(diagnostics.errors().size(), 1u) << diagnostics.ToString();
 }
 
+TEST(GatewayConfigTest, TwoListenersOnOnePortAreAnErrorWithItsPlace) {
+  const std::string rest =
+      "tls:\n  certificate_file: gw.crt\n  key_file: gw.key\npolicy_dir: policy\n"
+      "audit:\n  directory: trail\n  pseudonym_key_file: k\n";
+  auto load = [&](const std::string& listeners, Diagnostics& diagnostics) {
+    return LoadGatewayConfig(
+        Write(absl::StrCat("apiVersion: pasarela/v1\nkind: Gateway\ncountry: CL\nlisteners:\n",
+                           listeners, rest)),
+        diagnostics);
+  };
+  Diagnostics same;
+  EXPECT_FALSE(
+      load("  agency: 127.0.0.1:18931\n  federation: 127.0.0.1:18931\n", same).has_value());
+  EXPECT_THAT(same.ToString(),
+              HasSubstr("gateway.yaml:6:15: error: listeners.federation: '127.0.0.1:18931' takes "
+                        "the port of listeners.agency ('127.0.0.1:18931'); each listener needs a "
+                        "port of its own"));
+  EXPECT_EQ(same.errors().size(), 1u) << same.ToString();
+
+  // Every address of the host includes the loopback one.
+  Diagnostics admin;
+  EXPECT_FALSE(load("  agency: 0.0.0.0:7443\n  federation: 0.0.0.0:7444\n"
+                    "  admin: 127.0.0.1:7443\n",
+                    admin)
+                   .has_value());
+  EXPECT_THAT(admin.ToString(),
+              HasSubstr("gateway.yaml:7:10: error: listeners.admin: '127.0.0.1:7443' takes the "
+                        "port of listeners.agency ('0.0.0.0:7443')"));
+
+  // Port 0 picks a free port for each; one port on two different hosts is two sockets.
+  for (const char* listeners :
+       {"  agency: 127.0.0.1:0\n  federation: 127.0.0.1:0\n  admin: 127.0.0.1:0\n",
+        "  agency: 127.0.0.1:7443\n  federation: 127.0.0.2:7443\n"}) {
+    Diagnostics fine;
+    EXPECT_TRUE(load(listeners, fine).has_value()) << listeners << fine.ToString();
+  }
+}
+
 TEST(GatewayConfigTest, MissingFileIsReported) {
   Diagnostics diagnostics;
   EXPECT_FALSE(LoadGatewayConfig("/nonexistent/gateway.yaml", diagnostics).has_value());
