@@ -23,8 +23,9 @@ QuotaLimiter::Shard& QuotaLimiter::ShardFor(absl::string_view agreement_id,
 
 absl::Status QuotaLimiter::Acquire(const Agreement& agreement, absl::string_view consumer,
                                    absl::Time now) {
-  const double rate = agreement.quota.requests_per_second * share_;
-  const double capacity = std::max(1.0, static_cast<double>(agreement.quota.burst) * share_);
+  const double share = share_.load(std::memory_order_relaxed);
+  const double rate = agreement.quota.requests_per_second * share;
+  const double capacity = std::max(1.0, static_cast<double>(agreement.quota.burst) * share);
   double tokens_left = 0;
   {
     Shard& shard = ShardFor(agreement.id, consumer);
@@ -47,8 +48,8 @@ absl::Status QuotaLimiter::Acquire(const Agreement& agreement, absl::string_view
   }
   std::string limit = absl::StrCat(agreement.quota.requests_per_second,
                                    " requests per second with bursts of ", agreement.quota.burst);
-  if (share_ < 1.0) {
-    absl::StrAppend(&limit, "; this gateway replica enforces ", share_, " of it: ", rate,
+  if (share < 1.0) {
+    absl::StrAppend(&limit, "; this gateway replica enforces ", share, " of it: ", rate,
                     " per second with bursts of ", capacity);
   }
   absl::Duration retry = rate > 0 ? absl::Seconds((1.0 - tokens_left) / rate) : absl::Seconds(1);

@@ -8,7 +8,8 @@
 // then on refill at the new rate. A new agreement or consumer starts with a full bucket.
 //
 // With N replicas behind a load balancer, each replica is given share = 1/N, so that each enforces
-// its part of the quota: rate * share per second, bursts of burst * share (at least 1).
+// its part of the quota: rate * share per second, bursts of burst * share (at least 1). A reload
+// may change the share; like a changed rate or burst, it takes effect on the next Acquire.
 //
 // Time is passed in by the caller, so tests control it. Thread-safe: any number of threads may call
 // Acquire at once; the buckets are split across independently locked shards.
@@ -16,6 +17,7 @@
 #define PASARELA_GATEWAY_AGREEMENT_QUOTA_LIMITER_H_
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -53,7 +55,9 @@ class QuotaLimiter {
   // Forgets the buckets of agreements not in `agreement_ids` (after a reload removed them).
   void RetainOnly(const absl::flat_hash_set<std::string>& agreement_ids);
 
-  double share() const { return share_; }
+  double share() const { return share_.load(std::memory_order_relaxed); }
+  // REQUIRES: share in (0, 1], as Create checks.
+  void SetShare(double share) { share_.store(share, std::memory_order_relaxed); }
   // How many buckets exist (for tests and metrics).
   size_t bucket_count() const;
 
@@ -73,7 +77,7 @@ class QuotaLimiter {
 
   Shard& ShardFor(absl::string_view agreement_id, absl::string_view consumer);
 
-  const double share_ = 1.0;
+  std::atomic<double> share_{1.0};
   std::array<Shard, kShards> shards_;
 };
 

@@ -23,31 +23,6 @@ namespace {
 
 std::string HostOf(const std::string& address) { return address.substr(0, address.rfind(':')); }
 
-// Settings that a reload cannot change: they are bound into the listening sockets.
-std::string RestartOnlyDifferences(const GatewayConfig& running, const GatewayConfig& loaded) {
-  std::vector<std::string> changed;
-  if (running.country != loaded.country) changed.push_back("country");
-  if (running.agency_address != loaded.agency_address) changed.push_back("listeners.agency");
-  if (running.federation_address != loaded.federation_address) {
-    changed.push_back("listeners.federation");
-  }
-  if (running.certificate_file != loaded.certificate_file)
-    changed.push_back("tls.certificate_file");
-  if (running.key_file != loaded.key_file) changed.push_back("tls.key_file");
-  if (running.quota_share != loaded.quota_share) changed.push_back("limits.quota_share");
-  if (running.max_metadata_bytes != loaded.max_metadata_bytes) {
-    changed.push_back("limits.max_metadata_bytes");
-  }
-  if (running.max_in_flight != loaded.max_in_flight ||
-      running.max_in_flight_per_consumer != loaded.max_in_flight_per_consumer) {
-    changed.push_back("limits.max_in_flight*");
-  }
-  if (running.max_message_bytes != loaded.max_message_bytes) {
-    changed.push_back("limits.max_message_bytes");
-  }
-  return absl::StrJoin(changed, ", ");
-}
-
 // What every audit sink takes from gateway.yaml: the country's chain, the TLS key that signs its
 // checkpoints, when they fall due, and the group-commit wait.
 void SetSinkOptions(const GatewayConfig& config, audit::AuditSinkOptions* options) {
@@ -189,9 +164,12 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
   metrics_->SetPolicyLoaded(absl::Now());
   UpdateExpiries(*snapshot);
 
-  absl::Duration interval = config.crl_refresh_interval;
-  refresher_ = std::thread([this, interval] {
-    while (!stop_refresh_.WaitForNotificationWithTimeout(interval)) {
+  {
+    absl::MutexLock lock(&refresh_mu_);
+    refresh_interval_ = config.crl_refresh_interval;
+  }
+  refresher_ = std::thread([this] {
+    for (absl::Time last = absl::Now(); WaitForNextRefresh(last); last = absl::Now()) {
       {
         absl::MutexLock lock(&reload_mu_);
         RefreshIdentity();
@@ -335,6 +313,15 @@ void GatewayServer::UpdateHealth() {
   }
 }
 
+bool GatewayServer::WaitForNextRefresh(absl::Time last) {
+  absl::MutexLock lock(&refresh_mu_);
+  // Recomputed after every wake-up: a reload that shortens the interval takes effect at once.
+  while (!stop_refresh_ && absl::Now() < last + refresh_interval_) {
+    refresh_changed_.WaitWithDeadline(&refresh_mu_, last + refresh_interval_);
+  }
+  return !stop_refresh_;
+}
+
 absl::Status GatewayServer::Reload() {
   absl::MutexLock lock(&reload_mu_);
   // A reload is also the moment logrotate has moved the access log away.
@@ -350,20 +337,37 @@ absl::Status GatewayServer::Reload() {
     return status;
   };
   RefreshIdentity();
-  absl::StatusOr<PolicySnapshotPtr> snapshot = LoadPolicySnapshot(config_path_);
+  // A key that needs a restart keeps its running value instead of holding back the rest of the
+  // edit; the warning below names it on every reload until the gateway restarts.
+  std::vector<std::string> restart_only;
+  absl::StatusOr<PolicySnapshotPtr> snapshot =
+      LoadPolicySnapshot(config_path_, [this, &restart_only](GatewayConfig* loaded) {
+        if (loaded->country != startup_config_.country) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              config_path_, ": country changed from ", startup_config_.country, " to ",
+              loaded->country,
+              "; a gateway cannot take another country while it runs: restart it, with that "
+              "country's certificate"));
+        }
+        restart_only = KeepRestartOnlyValues(startup_config_, loaded);
+        return absl::OkStatus();
+      });
   if (!snapshot.ok()) return fail(snapshot.status());
   GatewayRuntimePtr current = runtime_.Get();
   if ((*snapshot)->digest() == current->snapshot().digest()) return absl::OkStatus();
-  std::string restart_only = RestartOnlyDifferences(startup_config_, (*snapshot)->gateway());
-  if (!restart_only.empty()) {
-    return fail(absl::FailedPreconditionError(absl::StrCat(
-        config_path_, ": ", restart_only, " changed; these take effect only on restart")));
-  }
   absl::StatusOr<GatewayRuntimePtr> runtime =
       GatewayRuntime::Build(*snapshot, identity_->current()->tls, *quota_, services_.pseudonym_key);
   if (!runtime.ok()) return fail(runtime.status());
   runtime_.Set(*std::move(runtime));
-  SetLogLevel((*snapshot)->gateway().log_level);
+  const GatewayConfig& config = (*snapshot)->gateway();
+  SetLogLevel(config.log_level);
+  in_flight_->SetLimits(config.max_in_flight, config.max_in_flight_per_consumer);
+  quota_->SetShare(config.quota_share);
+  {
+    absl::MutexLock refresh_lock(&refresh_mu_);
+    refresh_interval_ = config.crl_refresh_interval;
+  }
+  refresh_changed_.SignalAll();
   if (absl::Status published = PublishListenerFiles(**snapshot); !published.ok()) {
     LogError(
         absl::StrCat("listeners keep the CAs they named before the reload: ", published.message()));
@@ -379,10 +383,17 @@ absl::Status GatewayServer::Reload() {
   audit::v1::AuditRecord record;
   record.set_direction(audit::v1::POLICY_RELOAD);
   record.set_policy_digest(absl::HexStringToBytes((*snapshot)->digest()));
-  record.set_deciding_rule(absl::StrCat("policy reloaded from ", config_path_));
+  const std::string pending = absl::StrJoin(restart_only, ", ");
+  record.set_deciding_rule(absl::StrCat("policy reloaded from ", config_path_,
+                                        pending.empty() ? "" : "; on restart: ", pending));
   audit_->Append(std::move(record), [](absl::Status durable) {
     if (!durable.ok()) LogError(absl::StrCat("policy reload not recorded: ", durable.message()));
   });
+  if (!pending.empty()) {
+    LogWarning(absl::StrCat("restart needed: ", config_path_, ": ", pending,
+                            " changed; they take effect only on restart, until then the running "
+                            "values stay in force (the rest of this reload is applied)"));
+  }
   LogInfo(absl::StrCat("policy reloaded: ", current->snapshot().digest().substr(0, 12), " -> ",
                        (*snapshot)->digest().substr(0, 12)));
   return absl::OkStatus();
@@ -469,7 +480,9 @@ void GatewayServer::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
   watcher_.reset();
-  absl::Duration drain = startup_config_.drain_timeout;
+  GatewayRuntimePtr runtime = runtime_.Get();
+  const absl::Duration drain = runtime != nullptr ? runtime->snapshot().gateway().drain_timeout
+                                                  : startup_config_.drain_timeout;
   LogInfo(absl::StrCat("shutting down: draining calls in flight for up to ",
                        absl::FormatDuration(drain)));
   auto deadline = absl::ToChronoTime(absl::Now() + drain);
@@ -479,7 +492,11 @@ void GatewayServer::Shutdown() {
   });
   if (federation_server_) federation_server_->Shutdown(deadline);
   agency.join();
-  if (!stop_refresh_.HasBeenNotified()) stop_refresh_.Notify();
+  {
+    absl::MutexLock lock(&refresh_mu_);
+    stop_refresh_ = true;
+  }
+  refresh_changed_.SignalAll();
   if (refresher_.joinable()) refresher_.join();
   if (admin_ != nullptr) admin_->Stop();
   if (audit_ != nullptr) {

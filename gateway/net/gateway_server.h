@@ -3,11 +3,13 @@
 //
 // Start() returns once both listeners accept calls, and fails when another socket has either
 // port. Reload() builds a new runtime from the policy files and swaps it in atomically; a reload
-// that fails changes nothing. The gateway's own certificate and key files are looked at on every
-// reload and every CRL refresh; a replaced pair that passes the checks takes over the listeners,
-// the peer channels, receipts and audit checkpoints (GatewayIdentity, LiveTlsFiles). Shutdown()
-// stops accepting, lets calls in flight finish within the drain timeout, then cancels the rest.
-// Thread-safe.
+// that fails changes nothing. The keys of gateway.yaml that take effect only on restart
+// (KeepRestartOnlyValues) keep their running values and are named in a warning, and the rest of
+// the change is applied; a changed country fails the reload. The gateway's own certificate and
+// key files are looked at on every reload and every CRL refresh; a replaced pair that passes the
+// checks takes over the listeners, the peer channels, receipts and audit checkpoints
+// (GatewayIdentity, LiveTlsFiles). Shutdown() stops accepting, lets calls in flight finish within
+// the drain timeout, then cancels the rest. Thread-safe.
 #ifndef PASARELA_GATEWAY_NET_GATEWAY_SERVER_H_
 #define PASARELA_GATEWAY_NET_GATEWAY_SERVER_H_
 
@@ -19,7 +21,6 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "gateway/admin/access_log.h"
 #include "gateway/admin/admin_server.h"
 #include "gateway/admin/catalog_service.h"
@@ -47,7 +48,9 @@ class GatewayServer {
   // The admin HTTP listener's "host:port" (/metrics, /livez, /readyz).
   std::string admin_address() const;
 
-  // Re-reads the policy and swaps it in. Logs and returns every error; on error nothing changes.
+  // Re-reads the policy and swaps it in, with the in-flight bounds, the quota share, the log level,
+  // the CRL refresh interval and the drain timeout it names. Logs and returns every error; on
+  // error nothing changes.
   absl::Status Reload();
   uint64_t reloads_succeeded() const { return reloads_succeeded_.load(); }
   uint64_t reloads_failed() const { return reloads_failed_.load(); }
@@ -69,8 +72,12 @@ class GatewayServer {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(reload_mu_);
   // Takes a replaced certificate and key if they pass the checks; logs what it did or refused.
   void RefreshIdentity() ABSL_EXCLUSIVE_LOCKS_REQUIRED(reload_mu_);
+  // Waits until the refresh interval has passed since `last`; false once Shutdown has begun.
+  bool WaitForNextRefresh(absl::Time last);
 
   std::string config_path_;
+  // gateway.yaml as the gateway started with it: the keys that take effect only on restart keep
+  // these values across reloads.
   GatewayConfig startup_config_;
   std::unique_ptr<GatewayIdentity> identity_;
   std::unique_ptr<LiveTlsFiles> listener_files_;
@@ -101,7 +108,11 @@ class GatewayServer {
   std::atomic<uint64_t> reloads_succeeded_{0};
   std::atomic<uint64_t> reloads_failed_{0};
   std::unique_ptr<PolicyWatcher> watcher_;
-  absl::Notification stop_refresh_;
+  // The CRL refresher's wait, which a reload shortens or lengthens and Shutdown ends.
+  absl::Mutex refresh_mu_;
+  absl::CondVar refresh_changed_;
+  absl::Duration refresh_interval_ ABSL_GUARDED_BY(refresh_mu_);
+  bool stop_refresh_ ABSL_GUARDED_BY(refresh_mu_) = false;
   std::thread refresher_;
   bool shut_down_ = false;
 };

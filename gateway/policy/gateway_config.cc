@@ -271,4 +271,32 @@ absl::optional<GatewayConfig> LoadGatewayConfig(const std::string& path, Diagnos
   return config;
 }
 
+std::vector<std::string> KeepRestartOnlyValues(const GatewayConfig& running,
+                                               GatewayConfig* loaded) {
+  std::vector<std::string> kept;
+  auto keep = [&](const char* key, auto GatewayConfig::*value) {
+    if (loaded->*value == running.*value) return;
+    kept.push_back(key);
+    loaded->*value = running.*value;
+  };
+  keep("listeners.agency", &GatewayConfig::agency_address);
+  keep("listeners.federation", &GatewayConfig::federation_address);
+  keep("listeners.admin", &GatewayConfig::admin_address);
+  keep("access_log", &GatewayConfig::access_log);
+  keep("tls.certificate_file", &GatewayConfig::certificate_file);
+  keep("tls.key_file", &GatewayConfig::key_file);
+  keep("policy_dir", &GatewayConfig::policy_dir);
+  keep("limits.max_message_bytes", &GatewayConfig::max_message_bytes);
+  keep("limits.max_metadata_bytes", &GatewayConfig::max_metadata_bytes);
+  keep("audit.sink", &GatewayConfig::audit_sink);
+  keep("audit.directory", &GatewayConfig::audit_directory);
+  keep("audit.postgresql.conninfo_file", &GatewayConfig::audit_postgresql_conninfo_file);
+  keep("audit.pseudonym_key_file", &GatewayConfig::pseudonym_key_file);
+  keep("audit.checkpoint_every_records", &GatewayConfig::audit_checkpoint_every_records);
+  keep("audit.checkpoint_interval", &GatewayConfig::audit_checkpoint_interval);
+  keep("audit.max_segment_bytes", &GatewayConfig::audit_max_segment_bytes);
+  keep("audit.max_batch_delay", &GatewayConfig::audit_max_batch_delay);
+  return kept;
+}
+
 }  // namespace pasarela

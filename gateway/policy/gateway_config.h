@@ -63,6 +63,14 @@ struct GatewayConfig {
 // Reads gateway.yaml; relative paths are resolved against its directory. Reports every error.
 absl::optional<GatewayConfig> LoadGatewayConfig(const std::string& path, Diagnostics& diagnostics);
 
+// The keys a running gateway takes only on restart: its sockets (listeners.*), what it opened at
+// start (the paths under tls, policy_dir, access_log, everything under audit) and the limits gRPC
+// fixed when the listeners started (limits.max_message_bytes, limits.max_metadata_bytes). Sets
+// each of them in `loaded` back to its value in `running` and returns the names of those that
+// differed, in the order of the key table in docs/ADMINISTRATORS.md. `country` is not one of
+// them: a gateway cannot take another country while it runs, so a reload refuses that instead.
+std::vector<std::string> KeepRestartOnlyValues(const GatewayConfig& running, GatewayConfig* loaded);
+
 }  // namespace pasarela
 
 #endif  // PASARELA_GATEWAY_POLICY_GATEWAY_CONFIG_H_

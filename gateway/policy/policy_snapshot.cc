@@ -100,10 +100,14 @@ absl::optional<PolicyDirectory> LoadPolicyDirectory(const std::string& dir,
   return directory;
 }
 
-absl::StatusOr<PolicySnapshotPtr> LoadPolicySnapshot(const std::string& gateway_yaml) {
+absl::StatusOr<PolicySnapshotPtr> LoadPolicySnapshot(
+    const std::string& gateway_yaml, const std::function<absl::Status(GatewayConfig*)>& adjust) {
   Diagnostics diagnostics;
   absl::optional<GatewayConfig> gateway = LoadGatewayConfig(gateway_yaml, diagnostics);
   if (!gateway.has_value()) return diagnostics.ToStatus();
+  if (adjust) {
+    if (absl::Status adjusted = adjust(&*gateway); !adjusted.ok()) return adjusted;
+  }
   std::vector<std::string> sets = gateway->descriptor_sets;
   if (sets.empty()) sets = DefaultDescriptorSetPaths();
   absl::StatusOr<std::unique_ptr<const DescriptorCatalog>> catalog = DescriptorCatalog::Load(sets);

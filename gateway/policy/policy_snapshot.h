@@ -6,6 +6,7 @@
 #ifndef PASARELA_GATEWAY_POLICY_POLICY_SNAPSHOT_H_
 #define PASARELA_GATEWAY_POLICY_POLICY_SNAPSHOT_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -83,7 +84,11 @@ absl::optional<PolicyDirectory> LoadPolicyDirectory(const std::string& dir,
                                                     Diagnostics& diagnostics);
 
 // Loads gateway.yaml and everything it names. INVALID_ARGUMENT lists every error, one per line.
-absl::StatusOr<PolicySnapshotPtr> LoadPolicySnapshot(const std::string& gateway_yaml);
+// `adjust`, when given, sees gateway.yaml's values before the files they name are read and may
+// change them (a running gateway keeps those it takes only on restart); its error ends the load.
+absl::StatusOr<PolicySnapshotPtr> LoadPolicySnapshot(
+    const std::string& gateway_yaml,
+    const std::function<absl::Status(GatewayConfig*)>& adjust = nullptr);
 
 }  // namespace pasarela
 

@@ -120,6 +120,24 @@ TEST(QuotaLimiterTest, AReloadKeepsUsageAndAppliesTheNewRate) {
   EXPECT_EQ(Admitted(limiter, smaller, kConsumer, kStart + absl::Hours(1), 10), 2);
 }
 
+TEST(QuotaLimiterTest, AReloadedShareAppliesToTheNextAcquireAndKeepsUsage) {
+  QuotaLimiter limiter;
+  Agreement agreement = MakeAgreement("q-test", 10, 6);
+  EXPECT_EQ(Admitted(limiter, agreement, kConsumer, kStart, 5), 5);
+  // Half of the quota from now on: a burst of 3; the one token left is kept.
+  limiter.SetShare(0.5);
+  EXPECT_EQ(limiter.share(), 0.5);
+  EXPECT_EQ(Admitted(limiter, agreement, kConsumer, kStart, 10), 1);
+  const std::string refused(limiter.Acquire(agreement, kConsumer, kStart).message());
+  EXPECT_NE(refused.find("this gateway replica enforces 0.5 of it"), std::string::npos) << refused;
+  // Refills at 5 per second.
+  EXPECT_EQ(Admitted(limiter, agreement, kConsumer, kStart + absl::Milliseconds(199), 10), 0);
+  EXPECT_EQ(Admitted(limiter, agreement, kConsumer, kStart + absl::Milliseconds(200), 10), 1);
+  // The whole quota again: refills to the whole burst.
+  limiter.SetShare(1.0);
+  EXPECT_EQ(Admitted(limiter, agreement, kConsumer, kStart + absl::Hours(1), 10), 6);
+}
+
 TEST(QuotaLimiterTest, AnEarlierTimeCountsAsNoTimePassed) {
   QuotaLimiter limiter;
   Agreement agreement = MakeAgreement("q-test", 10, 2);

@@ -58,5 +58,40 @@ TEST(InFlightLimiterTest, ConcurrentAcquirersNeverExceedTheBound) {
   EXPECT_EQ(limiter.in_flight(), 0);
 }
 
+TEST(InFlightLimiterTest, NewBoundsApplyToTheNextExchangeAndSlotsHeldAcrossThemAreGivenBack) {
+  InFlightLimiter limiter(/*max_total=*/0, /*max_per_consumer=*/0);
+  InFlightSlot before1, before2;
+  ASSERT_TRUE(limiter.Acquire("AR/GOV/a", &before1).ok());
+  ASSERT_TRUE(limiter.Acquire("AR/GOV/a", &before2).ok());
+
+  // A per-consumer bound set while exchanges run: those taken before it do not count against it.
+  limiter.SetLimits(/*max_total=*/0, /*max_per_consumer=*/1);
+  InFlightSlot under1, under2;
+  ASSERT_TRUE(limiter.Acquire("AR/GOV/a", &under1).ok());
+  absl::Status refused = limiter.Acquire("AR/GOV/a", &under2);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(refused.message()), HasSubstr("AR/GOV/a has 1 exchanges in flight"));
+  before1 = InFlightSlot();
+  before2 = InFlightSlot();
+  EXPECT_FALSE(limiter.Acquire("AR/GOV/a", &under2).ok());
+
+  // Lifted, then set again: the slot counted under the first bound is given back exactly once.
+  limiter.SetLimits(/*max_total=*/0, /*max_per_consumer=*/0);
+  InFlightSlot unbounded;
+  ASSERT_TRUE(limiter.Acquire("AR/GOV/a", &unbounded).ok());
+  under1 = InFlightSlot();
+  unbounded = InFlightSlot();
+  limiter.SetLimits(/*max_total=*/0, /*max_per_consumer=*/1);
+  InFlightSlot again, refused_again;
+  EXPECT_TRUE(limiter.Acquire("AR/GOV/a", &again).ok());
+  EXPECT_FALSE(limiter.Acquire("AR/GOV/a", &refused_again).ok());
+  EXPECT_EQ(limiter.in_flight(), 1);
+
+  limiter.SetLimits(/*max_total=*/1, /*max_per_consumer=*/0);
+  InFlightSlot other;
+  EXPECT_THAT(std::string(limiter.Acquire("AR/GOV/b", &other).message()),
+              HasSubstr("carrying 1 exchanges already (limits.max_in_flight)"));
+}
+
 }  // namespace
 }  // namespace pasarela

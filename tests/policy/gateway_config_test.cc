@@ -197,6 +197,39 @@ TEST(GatewayConfigTest, TwoListenersOnOnePortAreAnErrorWithItsPlace) {
   }
 }
 
+TEST(GatewayConfigTest, RestartOnlyKeysKeepTheirRunningValues) {
+  GatewayConfig running;
+  running.country = "CL";
+  running.agency_address = "127.0.0.1:7443";
+  running.audit_directory = "/var/lib/pasarela/audit";
+  GatewayConfig loaded = running;
+  loaded.agency_address = "127.0.0.1:8443";
+  loaded.max_message_bytes = running.max_message_bytes * 2;
+  loaded.audit_directory = "/srv/audit";
+  // Applied by a reload: not kept.
+  loaded.max_in_flight = 7;
+  loaded.quota_share = 0.5;
+  loaded.crl_refresh_interval = absl::Minutes(1);
+  loaded.drain_timeout = absl::Seconds(1);
+  loaded.log_level = LogLevel::kError;
+  // Refused by a reload, not kept here.
+  loaded.country = "AR";
+
+  EXPECT_THAT(
+      KeepRestartOnlyValues(running, &loaded),
+      ::testing::ElementsAre("listeners.agency", "limits.max_message_bytes", "audit.directory"));
+  EXPECT_EQ(loaded.agency_address, running.agency_address);
+  EXPECT_EQ(loaded.max_message_bytes, running.max_message_bytes);
+  EXPECT_EQ(loaded.audit_directory, running.audit_directory);
+  EXPECT_EQ(loaded.max_in_flight, 7);
+  EXPECT_EQ(loaded.quota_share, 0.5);
+  EXPECT_EQ(loaded.crl_refresh_interval, absl::Minutes(1));
+  EXPECT_EQ(loaded.drain_timeout, absl::Seconds(1));
+  EXPECT_EQ(loaded.log_level, LogLevel::kError);
+  EXPECT_EQ(loaded.country, "AR");
+  EXPECT_THAT(KeepRestartOnlyValues(running, &loaded), ::testing::IsEmpty());
+}
+
 TEST(GatewayConfigTest, MissingFileIsReported) {
   Diagnostics diagnostics;
   EXPECT_FALSE(LoadGatewayConfig("/nonexistent/gateway.yaml", diagnostics).has_value());
