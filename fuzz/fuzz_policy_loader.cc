@@ -83,7 +83,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       std::string dir = path.substr(0, path.rfind('/'));
       CheckOutcome(
           "LoadAgreements",
-          pasarela::LoadAgreements(dir, pilot.federation, *pilot.catalog, diagnostics).has_value(),
+          pasarela::LoadAgreements(dir, &pilot.federation, *pilot.catalog, diagnostics).has_value(),
           diagnostics);
       break;
     }

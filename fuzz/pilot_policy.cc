@@ -78,7 +78,7 @@ std::unique_ptr<const PilotPolicy> Load() {
                diagnostics));
   }
   policy->agreements =
-      Loaded(LoadAgreements(policy->dir + "/agreements", policy->federation, pool, diagnostics),
+      Loaded(LoadAgreements(policy->dir + "/agreements", &policy->federation, pool, diagnostics),
              diagnostics);
   policy->classification = std::make_unique<const classify::ClassificationPolicy>(
       Loaded(classify::LoadClassification(policy->dir + "/classification.yaml", pool, diagnostics),

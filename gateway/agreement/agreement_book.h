@@ -43,7 +43,7 @@ class AgreementBook {
   const std::string& digest() const { return digest_; }
 
  private:
-  friend absl::optional<AgreementBook> LoadAgreements(const std::string&, const Federation&,
+  friend absl::optional<AgreementBook> LoadAgreements(const std::string&, const Federation*,
                                                       const DescriptorCatalog&, Diagnostics&);
 
   std::vector<std::unique_ptr<const Agreement>> agreements_;
@@ -60,10 +60,11 @@ std::string AgreementBookDigest(const std::vector<std::unique_ptr<const Agreemen
 // Loads every *.yaml file of `agreements_dir`, in name order, one agreement per file (kind
 // Agreement; the format is in gateway/agreement/README.md). A missing directory means no
 // agreements. Every error of every file goes to `diagnostics` at file:line:column; nullopt when
-// there was any.
+// there was any. `federation` is null when federation.yaml has errors: the agreements are then
+// checked for everything but whether their participants are registered, and nullopt is returned.
 // REQUIRES: `catalog` outlives the returned book (trimmers refer to its descriptors).
 absl::optional<AgreementBook> LoadAgreements(const std::string& agreements_dir,
-                                             const Federation& federation,
+                                             const Federation* federation,
                                              const DescriptorCatalog& catalog,
                                              Diagnostics& diagnostics);
 

@@ -41,7 +41,8 @@ std::string BaseName(absl::string_view path) {
 
 // Everything one file is checked against, and the cross-file state.
 struct LoadContext {
-  const Federation& federation;
+  // Null when federation.yaml has errors: participants are then checked for their form only.
+  const Federation* federation;
   const DescriptorCatalog& catalog;
   Diagnostics& diagnostics;
   std::vector<std::string> participants;  // every registered participant, for suggestions
@@ -195,13 +196,14 @@ class AgreementReader {
                                "CL/GOV/registro-civil"));
       return false;
     }
-    if (!context_.federation.HasParticipant(text)) {
+    if (context_.federation == nullptr) return true;
+    if (!context_.federation->HasParticipant(text)) {
       std::string why =
-          context_.federation.Find(parsed->country()) == nullptr
+          context_.federation->Find(parsed->country()) == nullptr
               ? absl::StrCat(": country ", parsed->country(), " is not in the federation")
               : DidYouMean(text, context_.participants);
       Error(node, absl::StrCat(key, ": participant ", text, " is not registered in ",
-                               BaseName(context_.federation.file), why));
+                               BaseName(context_.federation->file), why));
       return false;
     }
     return true;
@@ -605,7 +607,7 @@ std::vector<std::string> AllMethodNames(const DescriptorCatalog& catalog) {
 }  // namespace
 
 absl::optional<AgreementBook> LoadAgreements(const std::string& agreements_dir,
-                                             const Federation& federation,
+                                             const Federation* federation,
                                              const DescriptorCatalog& catalog,
                                              Diagnostics& diagnostics) {
   const size_t errors_before = diagnostics.errors().size();
@@ -613,7 +615,10 @@ absl::optional<AgreementBook> LoadAgreements(const std::string& agreements_dir,
 
   std::error_code error;
   std::filesystem::file_status status = std::filesystem::status(agreements_dir, error);
-  if (status.type() == std::filesystem::file_type::not_found) return book;
+  if (status.type() == std::filesystem::file_type::not_found) {
+    if (federation == nullptr) return absl::nullopt;
+    return book;
+  }
   if (error || !std::filesystem::is_directory(status)) {
     diagnostics.Error(SourceLocation{agreements_dir, 0, 0},
                       "expected a directory of agreement files (*.yaml)");
@@ -644,9 +649,11 @@ absl::optional<AgreementBook> LoadAgreements(const std::string& agreements_dir,
   std::sort(paths.begin(), paths.end());
 
   LoadContext context{federation, catalog, diagnostics, {}, AllMethodNames(catalog)};
-  for (const FederationCountry& country : federation.countries) {
-    context.participants.insert(context.participants.end(), country.participants.begin(),
-                                country.participants.end());
+  if (federation != nullptr) {
+    for (const FederationCountry& country : federation->countries) {
+      context.participants.insert(context.participants.end(), country.participants.begin(),
+                                  country.participants.end());
+    }
   }
 
   absl::flat_hash_map<std::string, SourceLocation> first_definition;
@@ -671,7 +678,7 @@ absl::optional<AgreementBook> LoadAgreements(const std::string& agreements_dir,
     agreement.digest = AgreementDigest(agreement);
     agreements.push_back(std::make_unique<const Agreement>(std::move(agreement)));
   }
-  if (diagnostics.errors().size() != errors_before) return absl::nullopt;
+  if (diagnostics.errors().size() != errors_before || federation == nullptr) return absl::nullopt;
 
   std::sort(agreements.begin(), agreements.end(),
             [](const auto& a, const auto& b) { return a->id < b->id; });

@@ -130,7 +130,8 @@ class Compiler {
   Compiler(const DescriptorCatalog& catalog, Diagnostics& diagnostics)
       : catalog_(catalog), diagnostics_(diagnostics) {}
 
-  std::unique_ptr<const MappingSet> Build(ParsedFiles files);
+  // Every mapping that compiled, even when others did not (their errors are in the diagnostics).
+  std::unique_ptr<MappingSet> Build(ParsedFiles files);
 
  private:
   // Where the problems of one compilation go: load errors (forward), reasons a rule is not
@@ -1108,8 +1109,7 @@ std::unique_ptr<PlanBody> Compiler::CompilePlan(const MappingSpec& spec, const D
   return body;
 }
 
-std::unique_ptr<const MappingSet> Compiler::Build(ParsedFiles files) {
-  size_t errors_before = diagnostics_.errors().size();
+std::unique_ptr<MappingSet> Compiler::Build(ParsedFiles files) {
   for (const CodeTableSpec& table : files.tables) {
     auto [it, inserted] = tables_by_id_.emplace(table.id, &table);
     if (!inserted) {
@@ -1212,7 +1212,6 @@ std::unique_ptr<const MappingSet> Compiler::Build(ParsedFiles files) {
     set->warnings_.insert(set->warnings_.end(), forward_warnings.begin(), forward_warnings.end());
     set->mappings_.emplace(spec.id, std::move(mapping));
   }
-  if (diagnostics_.errors().size() != errors_before) return nullptr;
   return set;
 }
 
@@ -1246,24 +1245,33 @@ void ListYamlFiles(const std::string& dir, std::vector<std::string>* files, int 
 
 }  // namespace
 
-std::unique_ptr<const MappingSet> LoadMappings(const std::string& dir,
-                                               const DescriptorCatalog& catalog,
-                                               Diagnostics& diagnostics) {
+std::unique_ptr<const MappingSet> LoadMappingsKeepingPartial(const std::string& dir,
+                                                             const DescriptorCatalog& catalog,
+                                                             Diagnostics& diagnostics) {
   struct stat info;
   if (::stat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
     diagnostics.Error(SourceLocation{dir, 0, 0}, "cannot read the mappings directory");
     return nullptr;
   }
+  // Errors of files loaded before (federation.yaml) are not this directory's.
+  const size_t errors_before = diagnostics.errors().size();
   std::vector<std::string> paths;
   ListYamlFiles(dir, &paths, 0);
   mapping_internal::ParsedFiles files;
   for (const std::string& path : paths) {
     mapping_internal::ParseMappingFile(path, diagnostics, &files);
   }
-  size_t parse_errors = diagnostics.errors().size();
   mapping_internal::Compiler compiler(catalog, diagnostics);
-  std::unique_ptr<const MappingSet> set = compiler.Build(std::move(files));
-  if (parse_errors > 0) return nullptr;
+  std::unique_ptr<MappingSet> set = compiler.Build(std::move(files));
+  set->complete_ = diagnostics.errors().size() == errors_before;
+  return set;
+}
+
+std::unique_ptr<const MappingSet> LoadMappings(const std::string& dir,
+                                               const DescriptorCatalog& catalog,
+                                               Diagnostics& diagnostics) {
+  std::unique_ptr<const MappingSet> set = LoadMappingsKeepingPartial(dir, catalog, diagnostics);
+  if (set == nullptr || !set->complete()) return nullptr;
   return set;
 }
 

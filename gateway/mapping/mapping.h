@@ -106,11 +106,17 @@ class MappingSet {
   // Lossy conversions and fields no rule reads: worth an administrator's look, not fatal. Each at
   // its location; format them with FormatWarning.
   const std::vector<Diagnostic>& warnings() const { return warnings_; }
+  // False when some file of the directory had errors: an id this set lacks may be one of theirs.
+  bool complete() const { return complete_; }
 
  private:
   friend class mapping_internal::Compiler;
+  friend std::unique_ptr<const MappingSet> LoadMappingsKeepingPartial(const std::string&,
+                                                                      const DescriptorCatalog&,
+                                                                      Diagnostics&);
   std::map<std::string, std::unique_ptr<const Mapping>> mappings_;
   std::vector<Diagnostic> warnings_;
+  bool complete_ = true;
 };
 
 // Loads every *.yaml file under `dir` (subdirectories included): kind Mapping and kind CodeTable.
@@ -118,6 +124,13 @@ class MappingSet {
 std::unique_ptr<const MappingSet> LoadMappings(const std::string& dir,
                                                const DescriptorCatalog& catalog,
                                                Diagnostics& diagnostics);
+
+// As LoadMappings, but keeps the mappings that compiled when other files have errors (the set is
+// then not complete()), so that services.yaml can be checked against them without an error for
+// each of its references into mappings/. Null only when `dir` cannot be read.
+std::unique_ptr<const MappingSet> LoadMappingsKeepingPartial(const std::string& dir,
+                                                             const DescriptorCatalog& catalog,
+                                                             Diagnostics& diagnostics);
 
 // "file:line:column: warning: message".
 std::string FormatWarning(const Diagnostic& warning);

@@ -66,7 +66,7 @@ absl::optional<PolicyDirectory> LoadPolicyDirectory(const std::string& dir,
   std::unique_ptr<const MappingSet> mappings;
   struct stat info;
   if (::stat(mappings_dir.c_str(), &info) == 0) {
-    mappings = LoadMappings(mappings_dir, catalog, diagnostics);
+    mappings = LoadMappingsKeepingPartial(mappings_dir, catalog, diagnostics);
   }
   absl::optional<ServiceDirectory> services =
       LoadServiceDirectory(services_path, country, catalog, mappings.get(), diagnostics);
@@ -75,11 +75,11 @@ absl::optional<PolicyDirectory> LoadPolicyDirectory(const std::string& dir,
                       absl::StrCat("this gateway's country ", country,
                                    " is not in the federation: add it to countries"));
   }
-  absl::optional<AgreementBook> agreements;
-  if (federation.has_value()) {
-    agreements =
-        LoadAgreements(absl::StrCat(base, "/agreements"), *federation, catalog, diagnostics);
-  }
+  // Without a federation the agreements are still checked, all but their participants, so that
+  // one error in federation.yaml does not hide theirs.
+  absl::optional<AgreementBook> agreements =
+      LoadAgreements(absl::StrCat(base, "/agreements"),
+                     federation.has_value() ? &*federation : nullptr, catalog, diagnostics);
   std::string classification_path = absl::StrCat(base, "/classification.yaml");
   absl::optional<classify::ClassificationPolicy> classification =
       classify::LoadClassification(classification_path, catalog, diagnostics);

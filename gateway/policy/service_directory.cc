@@ -20,7 +20,10 @@ const MappingPlan* ResolvePlan(YamlMap& entry, const YAML::Node& at, const Mappi
                                const google::protobuf::Descriptor* target) {
   const Mapping* mapping = mappings == nullptr ? nullptr : mappings->Find(id);
   if (mapping == nullptr) {
-    entry.Error(at, absl::StrCat(entry.what(), ": no mapping '", id, "' in mappings/"));
+    // When files of mappings/ have errors, the mapping may be in one of them: those errors say it.
+    if (mappings == nullptr || mappings->complete()) {
+      entry.Error(at, absl::StrCat(entry.what(), ": no mapping '", id, "' in mappings/"));
+    }
     return nullptr;
   }
   if (mapping->forward().source_type() == source && mapping->forward().target_type() == target) {
@@ -194,6 +197,8 @@ absl::optional<ServiceDirectory> LoadServiceDirectory(const std::string& path,
         }
       }
       YAML::Node binding_nodes = entry.Get("bindings");
+      // A binding in error may be the GetPerson one verify_by_lookup needs: not a second error.
+      bool binding_failed = false;
       if (binding_nodes.IsDefined() && !binding_nodes.IsSequence()) {
         entry.Error(binding_nodes, absl::StrCat(entry.what(), ".bindings: expected a list"));
       } else if (binding_nodes.IsDefined()) {
@@ -202,7 +207,10 @@ absl::optional<ServiceDirectory> LoadServiceDirectory(const std::string& path,
           absl::optional<MethodBinding> binding = ReadBinding(
               binding_node, absl::StrCat(entry.what(), ".bindings[", binding_index++, "]"), path,
               catalog, mappings, /*consumer_side=*/false, diagnostics);
-          if (!binding.has_value()) continue;
+          if (!binding.has_value()) {
+            binding_failed = true;
+            continue;
+          }
           if (std::find(provider.methods.begin(), provider.methods.end(), binding->canonical) ==
               provider.methods.end()) {
             provider.methods.push_back(binding->canonical);
@@ -212,9 +220,11 @@ absl::optional<ServiceDirectory> LoadServiceDirectory(const std::string& path,
       }
       if (entry.OptionalBool("verify_by_lookup").value_or(false)) {
         if (provider.FindBinding(kGetPersonMethod) == nullptr) {
-          entry.Error(entry.Get("verify_by_lookup"),
-                      absl::StrCat(entry.what(), ".verify_by_lookup: needs a binding of ",
-                                   kGetPersonMethod, " to look the person up with"));
+          if (!binding_failed) {
+            entry.Error(entry.Get("verify_by_lookup"),
+                        absl::StrCat(entry.what(), ".verify_by_lookup: needs a binding of ",
+                                     kGetPersonMethod, " to look the person up with"));
+          }
         } else {
           provider.verify_by_lookup = true;
           if (std::find(provider.methods.begin(), provider.methods.end(), kVerifyIdentityMethod) ==
@@ -246,7 +256,9 @@ absl::optional<ServiceDirectory> LoadServiceDirectory(const std::string& path,
       if (binding.has_value()) consumer_bindings.push_back(*std::move(binding));
     }
   }
+  // Bindings whose mapping is missing from an incomplete set were left out without an error.
   if (diagnostics.errors().size() != errors_before) return absl::nullopt;
+  if (mappings != nullptr && !mappings->complete()) return absl::nullopt;
   return ServiceDirectory(std::move(providers), std::move(consumer_bindings));
 }
 

@@ -71,7 +71,9 @@ class ServiceDirectory {
 
 // Reads services.yaml. Methods must exist in `catalog` and be unary; providers must be of
 // `country`; bindings must name mappings of `mappings` (null: no mappings loaded) that relate
-// the two methods' messages. The directory points into `mappings`, which must outlive it.
+// the two methods' messages. The directory points into `mappings`, which must outlive it. When
+// `mappings` is not complete(), a binding to a mapping it lacks is not reported (the mapping
+// files' errors are), and the result is nullopt.
 absl::optional<ServiceDirectory> LoadServiceDirectory(const std::string& path,
                                                       absl::string_view country,
                                                       const DescriptorCatalog& catalog,

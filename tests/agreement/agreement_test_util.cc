@@ -38,8 +38,8 @@ std::string TestDataDir() { return AGREEMENT_TESTDATA_DIR; }
 
 AgreementBook LoadTestBook(const std::string& relative_dir) {
   Diagnostics diagnostics;
-  absl::optional<AgreementBook> book = LoadAgreements(TestDataDir() + "/" + relative_dir,
-                                                      TestFederation(), TestCatalog(), diagnostics);
+  absl::optional<AgreementBook> book = LoadAgreements(
+      TestDataDir() + "/" + relative_dir, &TestFederation(), TestCatalog(), diagnostics);
   EXPECT_TRUE(book.has_value()) << diagnostics.ToString();
   EXPECT_FALSE(diagnostics.has_errors()) << diagnostics.ToString();
   if (!book.has_value()) return AgreementBook();

@@ -24,6 +24,7 @@ using ::pasarela::testing::TestCatalog;
 using ::pasarela::testing::TestDataDir;
 using ::pasarela::testing::TestFederation;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::Pair;
 
 std::string ReadText(const std::string& path) {
@@ -37,7 +38,7 @@ std::string ReadText(const std::string& path) {
 std::string LoadDiagnostics(const std::string& dir, bool* loaded) {
   Diagnostics diagnostics;
   absl::optional<AgreementBook> book =
-      LoadAgreements(TestDataDir() + "/" + dir, TestFederation(), TestCatalog(), diagnostics);
+      LoadAgreements(TestDataDir() + "/" + dir, &TestFederation(), TestCatalog(), diagnostics);
   *loaded = book.has_value();
   return absl::StrReplaceAll(diagnostics.ToString(), {{TestDataDir() + "/", ""}});
 }
@@ -109,8 +110,8 @@ TEST(LoadAgreementsTest, LoadsTheValidDirectory) {
 
 TEST(LoadAgreementsTest, MissingDirectoryMeansNoAgreements) {
   Diagnostics diagnostics;
-  absl::optional<AgreementBook> book = LoadAgreements(TestDataDir() + "/no-such-directory",
-                                                      TestFederation(), TestCatalog(), diagnostics);
+  absl::optional<AgreementBook> book = LoadAgreements(
+      TestDataDir() + "/no-such-directory", &TestFederation(), TestCatalog(), diagnostics);
   ASSERT_TRUE(book.has_value());
   EXPECT_TRUE(book->empty());
   EXPECT_FALSE(diagnostics.has_errors());
@@ -122,6 +123,23 @@ TEST(LoadAgreementsTest, AFileIsNotADirectory) {
   EXPECT_EQ(LoadDiagnostics("federation.yaml", &loaded),
             "federation.yaml: error: expected a directory of agreement files (*.yaml)\n");
   EXPECT_FALSE(loaded);
+}
+
+TEST(LoadAgreementsTest, WithoutAFederationParticipantsAreCheckedForTheirFormOnly) {
+  Diagnostics diagnostics;
+  EXPECT_FALSE(LoadAgreements(TestDataDir() + "/valid", nullptr, TestCatalog(), diagnostics));
+  EXPECT_FALSE(diagnostics.has_errors()) << diagnostics.ToString();
+
+  EXPECT_FALSE(LoadAgreements(TestDataDir() + "/broken/unknown-participant", nullptr, TestCatalog(),
+                              diagnostics));
+  EXPECT_EQ(absl::StrReplaceAll(diagnostics.ToString(), {{TestDataDir() + "/", ""}}),
+            "broken/unknown-participant/agreement.yaml:4:44: error: consumers: 'argentina' is not "
+            "a participant name: expected COUNTRY/CLASS/MEMBER such as CL/GOV/registro-civil\n");
+
+  Diagnostics other;
+  EXPECT_FALSE(
+      LoadAgreements(TestDataDir() + "/broken/until-before-from", nullptr, TestCatalog(), other));
+  EXPECT_THAT(other.ToString(), HasSubstr("validity.until: expected a time after"));
 }
 
 class BrokenAgreementsTest : public ::testing::TestWithParam<const char*> {};

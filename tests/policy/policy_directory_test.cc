@@ -1,0 +1,135 @@
+// `pasarela policy lint` on the pilot's policy for CL, assembled as scripts/assemble-policy does,
+// with one or two files broken: each error is reported, and none follows from another file's.
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/child_process.h"
+#include "tests/support/topology.h"
+
+namespace pasarela {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+// A PKI for the pilot's four countries, made once: the loader parses each CA and CRL.
+const std::string& PilotPki() {
+  static const std::string dir = [] {
+    std::string path = testing::MakeTempDir("pilot-pki");
+    std::string output;
+    int status = testing::RunCommand({"/bin/bash", testing::SourceDir() + "/certs/make-pki.sh",
+                                      "-q", path, "AR", "BR", "CL", "UY"},
+                                     &output);
+    EXPECT_EQ(status, 0) << output;
+    return path;
+  }();
+  return dir;
+}
+
+class PilotPolicyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::MakeTempDir("policy") + "/CL";
+    std::string output;
+    ASSERT_EQ(
+        testing::RunCommand(
+            {testing::SourceDir() + "/scripts/assemble-policy", "CL", PilotPki(), dir_}, &output),
+        0)
+        << output;
+  }
+
+  // Makes `entry` (a link to the committed file or directory) a copy the test may change.
+  void Own(const std::string& entry) {
+    const fs::path path = dir_ + "/" + entry;
+    const fs::path target = fs::read_symlink(path);
+    fs::remove(path);
+    fs::copy(target, path, fs::copy_options::recursive);
+  }
+
+  // Replaces the first `from` of the file `relative` (under an owned entry) by `to`.
+  void Edit(const std::string& relative, const std::string& from, const std::string& to) {
+    const std::string path = dir_ + "/" + relative;
+    std::string text = testing::ReadFileOrEmpty(path);
+    const size_t at = text.find(from);
+    ASSERT_NE(at, std::string::npos) << from << " not in " << relative;
+    text.replace(at, from.size(), to);
+    testing::WriteFile(path, text);
+  }
+
+  // The linter's output with the directory written as $DIR; `status` gets its exit status.
+  std::string Lint(int* status) {
+    std::string output;
+    *status = testing::RunCommand(
+        {testing::BinDir() + "/pasarela", "policy", "lint", dir_, "--country", "CL"}, &output);
+    return absl::StrReplaceAll(output, {{dir_, "$DIR"}});
+  }
+
+  // The output of a lint that must fail.
+  std::string LintErrors() {
+    int status = 0;
+    std::string output = Lint(&status);
+    EXPECT_EQ(status, 1) << output;
+    return output;
+  }
+
+  std::string dir_;
+};
+
+TEST_F(PilotPolicyTest, LintsClean) {
+  int status = 0;
+  EXPECT_THAT(Lint(&status), HasSubstr("$DIR: OK: 4 countries"));
+  EXPECT_EQ(status, 0);
+}
+
+TEST_F(PilotPolicyTest, AFederationTypoHidesNoOtherErrorAndCausesNone) {
+  Own("federation.yaml");
+  Edit("federation.yaml", "    protocol: 2\n", "    protocl: 2\n");
+  Own("agreements");
+  Edit("agreements/ar-cl-identity-2026.yaml", "retention: P90D", "retention: 90 days");
+  const std::string output = LintErrors();
+  EXPECT_THAT(output, HasSubstr("$DIR/federation.yaml:16:5: error: countries[0]: unknown key "
+                                "'protocl' (did you mean 'protocol'?)"));
+  EXPECT_THAT(output, HasSubstr("$DIR/agreements/ar-cl-identity-2026.yaml"));
+  EXPECT_THAT(output, HasSubstr("error: retention: expected an ISO 8601 duration"));
+  EXPECT_THAT(output, HasSubstr("2 error(s) in $DIR")) << output;
+}
+
+TEST_F(PilotPolicyTest, AgreementParticipantsAreCheckedOnceTheFederationLoads) {
+  Own("agreements");
+  Edit("agreements/ar-cl-identity-2026.yaml", "AR/GOV/migraciones", "AR/GOV/migracion");
+  EXPECT_THAT(LintErrors(), HasSubstr("consumers: participant AR/GOV/migracion is not registered "
+                                      "in federation.yaml (did you mean 'AR/GOV/migraciones'?)"));
+}
+
+TEST_F(PilotPolicyTest, ABrokenMappingFileCausesNoErrorForItsSiblingsOrTheirUsers) {
+  Own("mappings");
+  Edit("mappings/uy-resumen-request.yaml", "kind: Mapping", "kind: [Mapping");
+  const std::string output = LintErrors();
+  EXPECT_THAT(output, HasSubstr("$DIR/mappings/uy-resumen-request.yaml:"));
+  EXPECT_THAT(output, HasSubstr("1 error(s) in $DIR")) << output;
+}
+
+TEST_F(PilotPolicyTest, AMappingInErrorIsNotAlsoMissingForServices) {
+  Own("mappings");
+  Edit("mappings/cl-consulta-run-request.yaml", "kind: Mapping", "kind: [Mapping");
+  const std::string output = LintErrors();
+  EXPECT_THAT(output, HasSubstr("$DIR/mappings/cl-consulta-run-request.yaml:"));
+  EXPECT_THAT(output, ::testing::Not(HasSubstr("services.yaml")));
+  EXPECT_THAT(output, HasSubstr("1 error(s) in $DIR")) << output;
+}
+
+TEST_F(PilotPolicyTest, AMissingMappingIsStillReported) {
+  Own("services.yaml");
+  Edit("services.yaml", "request_mapping: cl-consulta-run-request",
+       "request_mapping: cl-consulta-run-requets");
+  EXPECT_THAT(LintErrors(), HasSubstr("$DIR/services.yaml:14:26: error: providers[0].bindings[0]: "
+                                      "no mapping 'cl-consulta-run-requets' in mappings/"));
+}
+
+}  // namespace
+}  // namespace pasarela
