@@ -8,7 +8,6 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -625,28 +624,14 @@ absl::optional<AgreementBook> LoadAgreements(const std::string& agreements_dir,
     return absl::nullopt;
   }
 
+  // Subdirectories (an archive of old agreements) are not read.
+  absl::optional<std::vector<PolicyDirectoryEntry>> entries =
+      ListPolicyDirectory(agreements_dir, diagnostics);
+  if (!entries.has_value()) return absl::nullopt;
   std::vector<std::string> paths;
-  for (std::filesystem::directory_iterator it(agreements_dir, error), end; !error && it != end;
-       it.increment(error)) {
-    std::string name = it->path().filename().string();
-    // Hidden entries include the ..data links Kubernetes puts in a mounted ConfigMap.
-    if (name.empty() || name[0] == '.') continue;
-    std::error_code type_error;
-    if (!it->is_regular_file(type_error)) continue;
-    if (absl::EndsWith(name, ".yml")) {
-      // Skipping it silently would silently drop an agreement.
-      diagnostics.Error(SourceLocation{it->path().string(), 0, 0},
-                        "agreement files must be named *.yaml; rename this one to be loaded");
-      continue;
-    }
-    if (absl::EndsWith(name, ".yaml")) paths.push_back(it->path().string());
+  for (const PolicyDirectoryEntry& entry : *entries) {
+    if (!entry.is_directory) paths.push_back(entry.path);
   }
-  if (error) {
-    diagnostics.Error(SourceLocation{agreements_dir, 0, 0},
-                      absl::StrCat("cannot list the directory: ", error.message()));
-    return absl::nullopt;
-  }
-  std::sort(paths.begin(), paths.end());
 
   LoadContext context{federation, catalog, diagnostics, {}, AllMethodNames(catalog)};
   if (federation != nullptr) {

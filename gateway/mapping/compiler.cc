@@ -2,7 +2,6 @@
 // that each conversion fits the fields it joins, prepares the code tables, and builds the forward
 // plan and, when every rule is invertible, the reverse plan. Errors go to the diagnostics; in
 // the reverse direction the same checks explain why a rule is not invertible.
-#include <dirent.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -10,7 +9,6 @@
 #include <set>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -1219,26 +1217,21 @@ std::unique_ptr<MappingSet> Compiler::Build(ParsedFiles files) {
 
 namespace {
 
-void ListYamlFiles(const std::string& dir, std::vector<std::string>* files, int depth) {
-  if (depth > 8) return;
-  DIR* handle = ::opendir(dir.c_str());
-  if (handle == nullptr) return;
-  std::vector<std::string> names;
-  while (dirent* entry = ::readdir(handle)) {
-    std::string name = entry->d_name;
-    if (name.empty() || name[0] == '.') continue;  // also skips Kubernetes' ..data links
-    names.push_back(name);
+// Every *.yaml file under `dir`, subdirectories (mappings/tables/) included.
+void ListYamlFiles(const std::string& dir, std::vector<std::string>* files, int depth,
+                   Diagnostics& diagnostics) {
+  if (depth > 8) {
+    diagnostics.Error(SourceLocation{dir, 0, 0},
+                      "not read: mappings/ is read at most 8 directories deep");
+    return;
   }
-  ::closedir(handle);
-  std::sort(names.begin(), names.end());
-  for (const std::string& name : names) {
-    std::string path = absl::StrCat(dir, "/", name);
-    struct stat info;
-    if (::stat(path.c_str(), &info) != 0) continue;
-    if (S_ISDIR(info.st_mode)) {
-      ListYamlFiles(path, files, depth + 1);
-    } else if (absl::EndsWith(name, ".yaml") || absl::EndsWith(name, ".yml")) {
-      files->push_back(path);
+  absl::optional<std::vector<PolicyDirectoryEntry>> entries = ListPolicyDirectory(dir, diagnostics);
+  if (!entries.has_value()) return;
+  for (const PolicyDirectoryEntry& entry : *entries) {
+    if (entry.is_directory) {
+      ListYamlFiles(entry.path, files, depth + 1, diagnostics);
+    } else {
+      files->push_back(entry.path);
     }
   }
 }
@@ -1256,7 +1249,7 @@ std::unique_ptr<const MappingSet> LoadMappingsKeepingPartial(const std::string& 
   // Errors of files loaded before (federation.yaml) are not this directory's.
   const size_t errors_before = diagnostics.errors().size();
   std::vector<std::string> paths;
-  ListYamlFiles(dir, &paths, 0);
+  ListYamlFiles(dir, &paths, 0, diagnostics);
   mapping_internal::ParsedFiles files;
   for (const std::string& path : paths) {
     mapping_internal::ParseMappingFile(path, diagnostics, &files);

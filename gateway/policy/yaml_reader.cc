@@ -2,8 +2,12 @@
 
 #include <algorithm>
 #include <array>
+#include <filesystem>
+#include <system_error>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -84,6 +88,71 @@ YamlFile ParseYamlFile(const std::string& path, Diagnostics& diagnostics) {
     return YamlFile{path, "", YAML::Node()};
   }
   return ParseYamlText(path, *std::move(contents), diagnostics);
+}
+
+absl::optional<std::vector<PolicyDirectoryEntry>> ListPolicyDirectory(const std::string& dir,
+                                                                      Diagnostics& diagnostics) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  std::vector<std::string> names;
+  for (fs::directory_iterator it(dir, error), end; !error && it != end; it.increment(error)) {
+    std::string name = it->path().filename().string();
+    // Hidden entries include the ..data links Kubernetes puts in a mounted ConfigMap.
+    if (!name.empty() && name[0] != '.') names.push_back(std::move(name));
+  }
+  if (error) {
+    diagnostics.Error(SourceLocation{dir, 0, 0},
+                      absl::StrCat("cannot list the directory: ", error.message()));
+    return absl::nullopt;
+  }
+  std::sort(names.begin(), names.end());
+  std::vector<PolicyDirectoryEntry> entries;
+  for (const std::string& name : names) {
+    const std::string path = absl::StrCat(dir, "/", name);
+    const size_t dot = name.rfind('.');
+    const std::string extension =
+        dot == std::string::npos ? "" : absl::AsciiStrToLower(name.substr(dot));
+    const bool named_yaml = extension == ".yaml" || extension == ".yml";
+    std::error_code status_error;
+    const fs::file_status status = fs::status(path, status_error);  // through links
+    auto report = [&](absl::string_view problem) {
+      diagnostics.Error(SourceLocation{path, 0, 0}, problem);
+    };
+    if (fs::is_directory(status)) {
+      if (named_yaml) {
+        report("is a directory, not a policy file: rename it to a name without .yaml");
+      } else {
+        entries.push_back(PolicyDirectoryEntry{path, true});
+      }
+      continue;
+    }
+    if (!named_yaml) continue;
+    if (!absl::EndsWith(name, ".yaml")) {
+      report(
+          absl::StrCat("not loaded: policy files must be named *.yaml in lower case; rename it "
+                       "to ",
+                       name.substr(0, dot), ".yaml"));
+      continue;
+    }
+    if (status.type() == fs::file_type::not_found) {
+      std::error_code link_error;
+      const fs::path target = fs::read_symlink(path, link_error);
+      report(link_error ? std::string("vanished while the directory was read")
+                        : absl::StrCat("is a link to ", target.string(),
+                                       ", which does not exist: restore it or remove the link"));
+      continue;
+    }
+    if (status_error) {
+      report(absl::StrCat("cannot read: ", status_error.message()));
+      continue;
+    }
+    if (!fs::is_regular_file(status)) {
+      report("is not a regular file: a policy file must be one");
+      continue;
+    }
+    entries.push_back(PolicyDirectoryEntry{path, false});
+  }
+  return entries;
 }
 
 std::string ClosestMatch(absl::string_view word, const std::vector<std::string>& candidates) {

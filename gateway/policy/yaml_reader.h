@@ -36,6 +36,21 @@ YamlFile ParseYamlFile(const std::string& path, Diagnostics& diagnostics);
 // Parses `contents` as if read from `path`.
 YamlFile ParseYamlText(const std::string& path, std::string contents, Diagnostics& diagnostics);
 
+// An entry of a policy directory (agreements/, mappings/) worth a look: a file named *.yaml, or a
+// subdirectory, which the caller reads or not.
+struct PolicyDirectoryEntry {
+  std::string path;
+  bool is_directory = false;
+};
+
+// Lists `dir`. Entries whose names start with '.' (Kubernetes' ..data links) and files with other
+// extensions (README, x.yaml.bak, x.disabled) are left out. Reports, naming the path, every entry
+// that looks like a policy file but would not be read: a name ending in .yml or in another case
+// of .yaml (x.YAML), a link to nothing, a directory or a special file named *.yaml. Nullopt (after
+// reporting) when `dir` cannot be listed. In name order.
+absl::optional<std::vector<PolicyDirectoryEntry>> ListPolicyDirectory(const std::string& dir,
+                                                                      Diagnostics& diagnostics);
+
 // The closest of `candidates` to `word` within a small edit distance, or empty.
 std::string ClosestMatch(absl::string_view word, const std::vector<std::string>& candidates);
 

@@ -123,6 +123,21 @@ TEST_F(PilotPolicyTest, AMappingInErrorIsNotAlsoMissingForServices) {
   EXPECT_THAT(output, HasSubstr("1 error(s) in $DIR")) << output;
 }
 
+TEST_F(PilotPolicyTest, PolicyFilesThatWouldNotBeReadAreNamed) {
+  Own("agreements");
+  fs::rename(dir_ + "/agreements/ar-cl-identity-2026.yaml",
+             dir_ + "/agreements/ar-cl-identity-2026.YAML");
+  Own("mappings");
+  fs::create_symlink("nowhere.yaml", dir_ + "/mappings/tables/old.yaml");
+  const std::string output = LintErrors();
+  EXPECT_THAT(output, HasSubstr("$DIR/agreements/ar-cl-identity-2026.YAML: error: not loaded: "
+                                "policy files must be named *.yaml in lower case; rename it to "
+                                "ar-cl-identity-2026.yaml\n"));
+  EXPECT_THAT(output, HasSubstr("$DIR/mappings/tables/old.yaml: error: is a link to nowhere.yaml, "
+                                "which does not exist: restore it or remove the link\n"));
+  EXPECT_THAT(output, HasSubstr("2 error(s) in $DIR")) << output;
+}
+
 TEST_F(PilotPolicyTest, AMissingMappingIsStillReported) {
   Own("services.yaml");
   Edit("services.yaml", "request_mapping: cl-consulta-run-request",

@@ -1,12 +1,18 @@
 #include "gateway/policy/yaml_reader.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <random>
 #include <string>
 #include <vector>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/child_process.h"
 
 namespace pasarela {
 namespace {
@@ -21,6 +27,50 @@ TEST(YamlReaderTest, SyntaxErrorHasOneBasedLocation) {
   ASSERT_EQ(diagnostics.errors().size(), 1u);
   EXPECT_THAT(diagnostics.errors()[0].ToString(),
               HasSubstr("f.yaml:3:1: error: YAML syntax error"));
+}
+
+TEST(PolicyDirectoryTest, ListsYamlFilesAndSubdirectoriesAndReportsWhatItWouldSkip) {
+  const std::string dir = testing::MakeTempDir("listing");
+  for (const char* name : {"b.yaml", "a.yaml", "README", "c.yaml.bak", "d.disabled", ".hidden.yaml",
+                           "e.YAML", "f.Yaml", "g.yml", "h.YML"}) {
+    testing::WriteFile(dir + "/" + name, "kind: Agreement\n");
+  }
+  std::filesystem::create_directory(dir + "/archive");
+  std::filesystem::create_directory(dir + "/i.yaml");
+  std::filesystem::create_symlink(dir + "/gone.yaml", dir + "/j.yaml");
+  std::filesystem::create_symlink(dir + "/a.yaml", dir + "/k.yaml");
+  ASSERT_EQ(::mkfifo((dir + "/l.yaml").c_str(), 0600), 0);
+
+  Diagnostics diagnostics;
+  absl::optional<std::vector<PolicyDirectoryEntry>> entries = ListPolicyDirectory(dir, diagnostics);
+  ASSERT_TRUE(entries.has_value());
+  std::vector<std::string> listed;
+  for (const PolicyDirectoryEntry& entry : *entries) {
+    listed.push_back((entry.is_directory ? "dir " : "file ") + entry.path.substr(dir.size()));
+  }
+  EXPECT_THAT(listed, ElementsAre("file /a.yaml", "dir /archive", "file /b.yaml", "file /k.yaml"));
+  EXPECT_EQ(absl::StrReplaceAll(diagnostics.ToString(), {{dir, "$DIR"}}),
+            "$DIR/e.YAML: error: not loaded: policy files must be named *.yaml in lower case; "
+            "rename it to e.yaml\n"
+            "$DIR/f.Yaml: error: not loaded: policy files must be named *.yaml in lower case; "
+            "rename it to f.yaml\n"
+            "$DIR/g.yml: error: not loaded: policy files must be named *.yaml in lower case; "
+            "rename it to g.yaml\n"
+            "$DIR/h.YML: error: not loaded: policy files must be named *.yaml in lower case; "
+            "rename it to h.yaml\n"
+            "$DIR/i.yaml: error: is a directory, not a policy file: rename it to a name without "
+            ".yaml\n"
+            "$DIR/j.yaml: error: is a link to $DIR/gone.yaml, which does not exist: restore it or "
+            "remove the link\n"
+            "$DIR/l.yaml: error: is not a regular file: a policy file must be one\n");
+}
+
+TEST(PolicyDirectoryTest, ADirectoryThatCannotBeListedIsAnError) {
+  const std::string file = testing::MakeTempDir("listing") + "/tables";
+  testing::WriteFile(file, "");
+  Diagnostics diagnostics;
+  EXPECT_FALSE(ListPolicyDirectory(file, diagnostics).has_value());
+  EXPECT_EQ(diagnostics.ToString(), file + ": error: cannot list the directory: Not a directory\n");
 }
 
 TEST(YamlReaderTest, ScalarsAreReadAsWritten) {
