@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "gateway/common/line_batch.h"
 #include "gateway/common/rfc3339.h"
+#include "gateway/common/utf8.h"
 
 namespace pasarela::admin {
 namespace {
@@ -22,37 +23,6 @@ void AppendUnicodeEscape(uint32_t code_point, std::string* out) {
   out->append("\\u");
   for (int shift = 12; shift >= 0; shift -= 4)
     out->push_back(kHexDigits[(code_point >> shift) & 0xF]);
-}
-
-bool IsContinuation(unsigned char byte) { return (byte & 0xC0) == 0x80; }
-
-// The length of the valid UTF-8 sequence starting at text[i] (2 to 4), or 0 when the bytes there
-// are not one (overlong forms, surrogates and code points beyond U+10FFFF are not valid).
-size_t Utf8SequenceLength(absl::string_view text, size_t i) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[i + k]); };
-  unsigned char lead = byte(0);
-  size_t length = 0;
-  unsigned char second_low = 0x80;
-  unsigned char second_high = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0) second_low = 0xA0;
-    if (lead == 0xED) second_high = 0x9F;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0) second_low = 0x90;
-    if (lead == 0xF4) second_high = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) return 0;
-  if (byte(1) < second_low || byte(1) > second_high) return 0;
-  for (size_t k = 2; k < length; ++k) {
-    if (!IsContinuation(byte(k))) return 0;
-  }
-  return length;
 }
 
 void AppendJsonStringArray(absl::Span<const std::string> values, std::string* out) {

@@ -10,8 +10,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "gateway/common/file.h"
+#include "gateway/common/utf8.h"
 
 namespace pasarela {
 namespace {
@@ -66,6 +68,19 @@ size_t BoundedEditDistance(absl::string_view a, absl::string_view b, size_t limi
 
 YamlFile ParseYamlText(const std::string& path, std::string contents, Diagnostics& diagnostics) {
   YamlFile file{path, std::move(contents), YAML::Node()};
+  // yaml-cpp passes invalid UTF-8 through, and protobuf string fields then refuse it.
+  const size_t invalid = FirstInvalidUtf8(file.contents);
+  if (invalid != absl::string_view::npos) {
+    const size_t line_start = file.contents.rfind('\n', invalid) + 1;  // 0 on the first line
+    const int line = 1 + static_cast<int>(std::count(file.contents.begin(),
+                                                     file.contents.begin() + line_start, '\n'));
+    // yaml-cpp's marks, and so every column the loader reports, count bytes.
+    const int column = 1 + static_cast<int>(invalid - line_start);
+    diagnostics.Error(SourceLocation{path, line, column},
+                      absl::StrFormat("invalid UTF-8 (byte 0x%02X): save the file as UTF-8",
+                                      static_cast<unsigned char>(file.contents[invalid])));
+    return file;
+  }
   try {
     file.root = YAML::Load(file.contents);
   } catch (const YAML::Exception& error) {

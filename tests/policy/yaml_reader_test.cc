@@ -73,6 +73,22 @@ TEST(PolicyDirectoryTest, ADirectoryThatCannotBeListedIsAnError) {
   EXPECT_EQ(diagnostics.ToString(), file + ": error: cannot list the directory: Not a directory\n");
 }
 
+TEST(YamlReaderTest, InvalidUtf8IsReportedAtItsFirstByte) {
+  Diagnostics diagnostics;
+  // Latin-1 for "José": yaml-cpp would pass the byte through to a protobuf string field.
+  YamlFile file =
+      ParseYamlText("f.yaml", "kind: Agreement\ntitle: Jos\xE9 \xC3\xA9\n", diagnostics);
+  EXPECT_FALSE(file.ok());
+  EXPECT_EQ(diagnostics.ToString(),
+            "f.yaml:2:11: error: invalid UTF-8 (byte 0xE9): save the file as UTF-8\n");
+
+  // Columns count bytes, as yaml-cpp's marks do: the two bytes of 'é' are two columns.
+  Diagnostics after_accent;
+  ParseYamlText("f.yaml", "title: \xC3\xA9\xC0\xAF\n", after_accent);
+  EXPECT_EQ(after_accent.ToString(),
+            "f.yaml:1:10: error: invalid UTF-8 (byte 0xC0): save the file as UTF-8\n");
+}
+
 TEST(YamlReaderTest, ScalarsAreReadAsWritten) {
   Diagnostics diagnostics;
   YamlFile file = ParseYamlText("f.yaml", "code: NO\nflag: off\n", diagnostics);
