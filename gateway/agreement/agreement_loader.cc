@@ -277,7 +277,7 @@ class AgreementReader {
 
   void ReadLegalBasis(Agreement& agreement) {
     if (!HasSection("legal_basis")) return;
-    YamlMap legal(top_.Get("legal_basis"), file_.path, context_.diagnostics, "legal_basis");
+    YamlMap legal(top_, top_.Get("legal_basis"), "legal_basis");
     if (!legal.valid()) return;
     legal.ExpectKeys({"text", "reference"});
     if (auto text = legal.RequiredString("text")) agreement.legal_basis.text = *text;
@@ -302,7 +302,7 @@ class AgreementReader {
 
   void ReadValidity(Agreement& agreement) {
     if (!HasSection("validity")) return;
-    YamlMap validity(top_.Get("validity"), file_.path, context_.diagnostics, "validity");
+    YamlMap validity(top_, top_.Get("validity"), "validity");
     if (!validity.valid()) return;
     validity.ExpectKeys({"from", "until"});
     absl::optional<absl::Time> from = ReadTime(validity, "from");
@@ -333,7 +333,7 @@ class AgreementReader {
 
   void ReadQuota(Agreement& agreement) {
     if (!HasSection("quota")) return;
-    YamlMap quota(top_.Get("quota"), file_.path, context_.diagnostics, "quota");
+    YamlMap quota(top_, top_.Get("quota"), "quota");
     if (!quota.valid()) return;
     quota.ExpectKeys({"requests_per_second", "burst"});
     if (auto text = quota.RequiredString("requests_per_second")) {
@@ -357,7 +357,7 @@ class AgreementReader {
   void ReadResponseFields(Agreement& agreement) {
     if (!HasSection("response_fields")) return;
     YAML::Node node = top_.Get("response_fields");
-    YamlMap fields(node, file_.path, context_.diagnostics, "response_fields");
+    YamlMap fields(top_, node, "response_fields");
     if (!fields.valid()) return;
     absl::flat_hash_map<std::string, int> first_line;
     for (auto it = node.begin(); it != node.end(); ++it) {
@@ -475,7 +475,7 @@ class AgreementReader {
 
   void ReadPersonalData(Agreement& agreement) {
     if (!HasSection("personal_data")) return;
-    YamlMap data(top_.Get("personal_data"), file_.path, context_.diagnostics, "personal_data");
+    YamlMap data(top_, top_.Get("personal_data"), "personal_data");
     if (!data.valid()) return;
     data.ExpectKeys({"highest_category", "also_allowed", "beyond", "undeclared", "mask_keep_last"});
     PersonalDataPolicy& policy = agreement.personal_data;
@@ -523,7 +523,7 @@ class AgreementReader {
 
     YAML::Node beyond = data.Get("beyond");
     if (beyond.IsDefined()) {
-      YamlMap treatments(beyond, file_.path, context_.diagnostics, "personal_data.beyond");
+      YamlMap treatments(data, beyond, "personal_data.beyond");
       if (treatments.valid()) ReadBeyond(treatments, beyond, policy);
     }
 

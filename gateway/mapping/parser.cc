@@ -33,14 +33,11 @@ bool ValidId(absl::string_view id) {
 // Parses the pieces of one file; `file` is the path as given, for diagnostics.
 class FileParser {
  public:
-  FileParser(const std::string& file, Diagnostics& diagnostics)
-      : file_(file), diagnostics_(diagnostics) {}
+  // `root` is the file's top node, where an empty value's key is looked for.
+  FileParser(const std::string& file, const YAML::Node& root, Diagnostics& diagnostics)
+      : file_(file), root_(root), diagnostics_(diagnostics) {}
 
-  SourceLocation Loc(const YAML::Node& node) const {
-    YAML::Mark mark = node.Mark();
-    if (mark.is_null()) return SourceLocation{file_, 0, 0};
-    return SourceLocation{file_, mark.line + 1, mark.column + 1};
-  }
+  SourceLocation Loc(const YAML::Node& node) const { return NodeLocation(file_, root_, node); }
 
   void Error(const YAML::Node& node, absl::string_view message) {
     diagnostics_.Error(Loc(node), message);
@@ -215,7 +212,7 @@ class FileParser {
           spec.characters = *characters;
         } else {
           spec.kind = NormalizeOp::Kind::kReplace;
-          YamlMap replace(map.Get("replace"), file_, diagnostics_, what + ".replace");
+          YamlMap replace(map, map.Get("replace"), what + ".replace");
           if (!replace.valid()) {
             ok = false;
             continue;
@@ -462,7 +459,7 @@ class FileParser {
       rule->identifier = spec;
     }
     if (map.Has("date")) {
-      YamlMap date(map.Get("date"), file_, diagnostics_, what + ".date");
+      YamlMap date(map, map.Get("date"), what + ".date");
       if (date.valid()) {
         date.ExpectKeys({"from", "to", "from_zone", "to_zone"});
         DateSpec spec;
@@ -475,7 +472,7 @@ class FileParser {
       }
     }
     if (map.Has("number")) {
-      YamlMap number(map.Get("number"), file_, diagnostics_, what + ".number");
+      YamlMap number(map, map.Get("number"), what + ".number");
       if (number.valid()) {
         number.ExpectKeys(
             {"from_unit", "to_unit", "scale", "decimals", "from_suffix", "to_suffix"});
@@ -696,6 +693,7 @@ class FileParser {
 
  private:
   const std::string& file_;
+  YAML::Node root_;
   Diagnostics& diagnostics_;
 };
 
@@ -707,7 +705,7 @@ void ParseMappingFile(const std::string& path, Diagnostics& diagnostics, ParsedF
   YamlMap top(file.root, path, diagnostics, "file");
   if (!top.valid()) return;
   absl::optional<std::string> kind = top.OptionalString("kind");
-  FileParser parser(path, diagnostics);
+  FileParser parser(path, file.root, diagnostics);
   if (kind && *kind == "CodeTable") {
     if (CheckHeader(top, "CodeTable")) parser.ParseCodeTable(top, files);
     return;

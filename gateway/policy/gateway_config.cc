@@ -63,7 +63,7 @@ absl::optional<GatewayConfig> LoadGatewayConfig(const std::string& path, Diagnos
   }
 
   if (top.Has("listeners")) {
-    YamlMap listeners(top.Get("listeners"), path, diagnostics, "listeners");
+    YamlMap listeners(top, top.Get("listeners"), "listeners");
     listeners.ExpectKeys({"agency", "federation", "admin"});
     if (absl::optional<std::string> admin = listeners.OptionalString("admin")) {
       if (!IsHostPort(*admin)) {
@@ -109,7 +109,7 @@ absl::optional<GatewayConfig> LoadGatewayConfig(const std::string& path, Diagnos
   }
 
   if (top.Has("tls")) {
-    YamlMap tls(top.Get("tls"), path, diagnostics, "tls");
+    YamlMap tls(top, top.Get("tls"), "tls");
     tls.ExpectKeys({"certificate_file", "key_file"});
     if (auto value = tls.RequiredString("certificate_file")) {
       config.certificate_file = ResolvePath(path, *value);
@@ -141,7 +141,7 @@ absl::optional<GatewayConfig> LoadGatewayConfig(const std::string& path, Diagnos
   }
 
   if (top.Has("defaults")) {
-    YamlMap defaults(top.Get("defaults"), path, diagnostics, "defaults");
+    YamlMap defaults(top, top.Get("defaults"), "defaults");
     defaults.ExpectKeys({"deadline", "drain_timeout", "crl_refresh_interval"});
     if (auto value = defaults.OptionalDuration("deadline")) config.default_deadline = *value;
     if (auto value = defaults.OptionalDuration("drain_timeout")) config.drain_timeout = *value;
@@ -150,7 +150,7 @@ absl::optional<GatewayConfig> LoadGatewayConfig(const std::string& path, Diagnos
     }
   }
   if (top.Has("limits")) {
-    YamlMap limits(top.Get("limits"), path, diagnostics, "limits");
+    YamlMap limits(top, top.Get("limits"), "limits");
     limits.ExpectKeys({"max_message_bytes", "max_metadata_bytes", "max_in_flight",
                        "max_in_flight_per_consumer", "quota_share"});
     if (auto value = limits.OptionalInt("max_metadata_bytes", 1024, 1024 * 1024)) {
@@ -175,7 +175,7 @@ absl::optional<GatewayConfig> LoadGatewayConfig(const std::string& path, Diagnos
     }
   }
   if (top.Has("audit")) {
-    YamlMap audit(top.Get("audit"), path, diagnostics, "audit");
+    YamlMap audit(top, top.Get("audit"), "audit");
     audit.ExpectKeys({"sink", "directory", "postgresql", "pseudonym_key_file",
                       "checkpoint_every_records", "checkpoint_interval", "max_segment_bytes",
                       "max_batch_delay"});
@@ -205,7 +205,7 @@ absl::optional<GatewayConfig> LoadGatewayConfig(const std::string& path, Diagnos
         audit.Error(audit.Get("sink"),
                     "audit.postgresql: required with sink: postgresql (conninfo_file: FILE)");
       } else {
-        YamlMap postgresql(audit.Get("postgresql"), path, diagnostics, "audit.postgresql");
+        YamlMap postgresql(audit, audit.Get("postgresql"), "audit.postgresql");
         postgresql.ExpectKeys({"conninfo_file"});
         if (auto value = postgresql.RequiredString("conninfo_file")) {
           config.audit_postgresql_conninfo_file = ResolvePath(path, *value);
@@ -254,7 +254,7 @@ absl::optional<GatewayConfig> LoadGatewayConfig(const std::string& path, Diagnos
   }
 
   if (top.Has("upstreams")) {
-    YamlMap upstreams(top.Get("upstreams"), path, diagnostics, "upstreams");
+    YamlMap upstreams(top, top.Get("upstreams"), "upstreams");
     upstreams.ExpectKeys({"channels", "max_reconnect_backoff"});
     if (auto value = upstreams.OptionalInt("channels", 1, 64))
       config.channels_per_upstream = *value;

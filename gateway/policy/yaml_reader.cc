@@ -64,7 +64,35 @@ size_t BoundedEditDistance(absl::string_view a, absl::string_view b, size_t limi
   return row[b.size()];
 }
 
+// The key whose value is `node` somewhere under `tree`, or an undefined node.
+YAML::Node KeyOf(const YAML::Node& tree, const YAML::Node& node) {
+  if (tree.IsMap()) {
+    for (auto it = tree.begin(); it != tree.end(); ++it) {
+      if (it->second.is(node)) return it->first;
+      YAML::Node key = KeyOf(it->second, node);
+      if (key.IsDefined()) return key;
+    }
+  } else if (tree.IsSequence()) {
+    for (const YAML::Node& item : tree) {
+      YAML::Node key = KeyOf(item, node);
+      if (key.IsDefined()) return key;
+    }
+  }
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
 }  // namespace
+
+SourceLocation NodeLocation(const std::string& file, const YAML::Node& root,
+                            const YAML::Node& node) {
+  YAML::Mark mark = node.Mark();
+  if (node.IsNull()) {
+    YAML::Node key = KeyOf(root, node);
+    if (key.IsDefined()) mark = key.Mark();
+  }
+  if (mark.is_null()) return SourceLocation{file, 0, 0};
+  return SourceLocation{file, mark.line + 1, mark.column + 1};
+}
 
 YamlFile ParseYamlText(const std::string& path, std::string contents, Diagnostics& diagnostics) {
   YamlFile file{path, std::move(contents), YAML::Node()};
@@ -198,11 +226,24 @@ std::string ClosestMatch(absl::string_view word, const std::vector<std::string>&
 
 YamlMap::YamlMap(const YAML::Node& node, const std::string& file, Diagnostics& diagnostics,
                  std::string what)
-    : node_(node), file_(file), diagnostics_(diagnostics), what_(std::move(what)) {
-  valid_ = node.IsMap();
+    : node_(node), root_(node), file_(file), diagnostics_(diagnostics), what_(std::move(what)) {
+  CheckIsMap();
+}
+
+YamlMap::YamlMap(const YamlMap& parent, const YAML::Node& node, std::string what)
+    : node_(node),
+      root_(parent.root_),
+      file_(parent.file_),
+      diagnostics_(parent.diagnostics_),
+      what_(std::move(what)) {
+  CheckIsMap();
+}
+
+void YamlMap::CheckIsMap() {
+  valid_ = node_.IsMap();
   if (!valid_) {
-    Error(node,
-          absl::StrCat(what_, ": expected a mapping (key: value), found ", NodeKindName(node)));
+    Error(node_,
+          absl::StrCat(what_, ": expected a mapping (key: value), found ", NodeKindName(node_)));
     return;
   }
   for (auto it = node_.begin(); it != node_.end(); ++it) {
@@ -211,9 +252,7 @@ YamlMap::YamlMap(const YAML::Node& node, const std::string& file, Diagnostics& d
 }
 
 SourceLocation YamlMap::Location(const YAML::Node& node) const {
-  YAML::Mark mark = node.Mark();
-  if (mark.is_null()) return SourceLocation{file_, 0, 0};
-  return SourceLocation{file_, mark.line + 1, mark.column + 1};
+  return NodeLocation(file_, root_, node);
 }
 
 void YamlMap::Error(const YAML::Node& at, absl::string_view message) const {

@@ -36,6 +36,12 @@ YamlFile ParseYamlFile(const std::string& path, Diagnostics& diagnostics);
 // Parses `contents` as if read from `path`.
 YamlFile ParseYamlText(const std::string& path, std::string contents, Diagnostics& diagnostics);
 
+// Where `node` was written, 1-based. yaml-cpp marks an empty value (`key:` and nothing after it) at
+// the next token, often on the next line; such a value is placed at its key, looked for under
+// `root`.
+SourceLocation NodeLocation(const std::string& file, const YAML::Node& root,
+                            const YAML::Node& node);
+
 // An entry of a policy directory (agreements/, mappings/) worth a look: a file named *.yaml, or a
 // subdirectory, which the caller reads or not.
 struct PolicyDirectoryEntry {
@@ -65,6 +71,9 @@ class YamlMap {
   // `what` names the mapping in messages ("gateway", "countries[2]").
   YamlMap(const YAML::Node& node, const std::string& file, Diagnostics& diagnostics,
           std::string what);
+  // A mapping that is a value in `parent` (`node` is parent.Get(key)): when it is empty, the error
+  // is at its key.
+  YamlMap(const YamlMap& parent, const YAML::Node& node, std::string what);
 
   // False when the node is not a mapping (already reported).
   bool valid() const { return valid_; }
@@ -98,8 +107,11 @@ class YamlMap {
 
  private:
   absl::optional<std::string> ScalarAt(absl::string_view key, bool required);
+  void CheckIsMap();
 
   YAML::Node node_;
+  // Where empty values are looked for (see NodeLocation): the outermost mapping this one is in.
+  YAML::Node root_;
   // The value of each scalar key, the first where a key is repeated (ExpectKeys reports the
   // repetition): a file's readers ask a mapping for many keys, and each yaml-cpp iteration is slow.
   absl::flat_hash_map<std::string, YAML::Node> values_;

@@ -164,7 +164,7 @@ INSTANTIATE_TEST_SUITE_P(Golden, BrokenAgreementsTest,
                                            "unknown-participant", "unknown-method",
                                            "unknown-field-path", "until-before-from",
                                            "duplicate-ids", "bad-category", "bad-values",
-                                           "wrong-types", "yml-extension"),
+                                           "empty-values", "wrong-types", "yml-extension"),
                          [](const ::testing::TestParamInfo<const char*>& info) {
                            std::string name = info.param;
                            for (char& c : name) {

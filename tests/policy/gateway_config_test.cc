@@ -230,6 +230,25 @@ TEST(GatewayConfigTest, RestartOnlyKeysKeepTheirRunningValues) {
   EXPECT_THAT(KeepRestartOnlyValues(running, &loaded), ::testing::IsEmpty());
 }
 
+TEST(GatewayConfigTest, EmptyValuesAreReportedAtTheirKeys) {
+  Diagnostics diagnostics;
+  EXPECT_FALSE(LoadGatewayConfig(Write("apiVersion: pasarela/v1\nkind: Gateway\ncountry:\n"
+                                       "listeners:\n  agency: 127.0.0.1:0\n  federation:\n"
+                                       "tls:\npolicy_dir: p\naudit:\n  directory: trail\n"
+                                       "  pseudonym_key_file: k\n"),
+                                 diagnostics)
+                   .has_value());
+  const std::string text = diagnostics.ToString();
+  EXPECT_THAT(text,
+              HasSubstr("gateway.yaml:3:1: error: gateway.country: expected a single value, found "
+                        "nothing"));
+  EXPECT_THAT(text, HasSubstr("gateway.yaml:6:3: error: listeners.federation: expected a single "
+                              "value, found nothing"));
+  EXPECT_THAT(text, HasSubstr("gateway.yaml:7:1: error: tls: expected a mapping (key: value), "
+                              "found nothing"));
+  EXPECT_EQ(diagnostics.errors().size(), 3u) << text;
+}
+
 TEST(GatewayConfigTest, MissingFileIsReported) {
   Diagnostics diagnostics;
   EXPECT_FALSE(LoadGatewayConfig("/nonexistent/gateway.yaml", diagnostics).has_value());

@@ -89,6 +89,21 @@ TEST(YamlReaderTest, InvalidUtf8IsReportedAtItsFirstByte) {
             "f.yaml:1:10: error: invalid UTF-8 (byte 0xC0): save the file as UTF-8\n");
 }
 
+TEST(YamlReaderTest, AnEmptyValueIsReportedAtItsKey) {
+  Diagnostics diagnostics;
+  YamlFile file = ParseYamlText(
+      "f.yaml", "providers:\n  - participant: CL/GOV/x\n    address:\n    ca_file: a\nlimits:\n",
+      diagnostics);
+  YamlMap top(file.root, "f.yaml", diagnostics, "services");
+  YamlMap provider(top.Get("providers")[0], "f.yaml", diagnostics, "providers[0]");
+  EXPECT_FALSE(provider.RequiredString("address").has_value());
+  YamlMap limits(top, top.Get("limits"), "limits");
+  EXPECT_FALSE(limits.valid());
+  EXPECT_EQ(diagnostics.ToString(),
+            "f.yaml:3:5: error: providers[0].address: expected a single value, found nothing\n"
+            "f.yaml:5:1: error: limits: expected a mapping (key: value), found nothing\n");
+}
+
 TEST(YamlReaderTest, ScalarsAreReadAsWritten) {
   Diagnostics diagnostics;
   YamlFile file = ParseYamlText("f.yaml", "code: NO\nflag: off\n", diagnostics);
