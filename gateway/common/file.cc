@@ -13,6 +13,12 @@
 namespace pasarela {
 
 absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
+  // An ifstream opens a directory and reads nothing from it, which would look like an empty file.
+  struct stat info;
+  if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot read ", path, ": is a directory, not a file"));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     int err = errno;

@@ -9,7 +9,8 @@
 
 namespace pasarela {
 
-// Returns the file's bytes, or NOT_FOUND / PERMISSION_DENIED / INTERNAL naming the path.
+// Returns the file's bytes, or NOT_FOUND / PERMISSION_DENIED / FAILED_PRECONDITION (a directory) /
+// INTERNAL naming the path.
 absl::StatusOr<std::string> ReadFileToString(const std::string& path);
 
 // Resolves `path` against the directory of `relative_to_file` unless it is absolute.

@@ -138,6 +138,13 @@ TEST_F(PilotPolicyTest, PolicyFilesThatWouldNotBeReadAreNamed) {
   EXPECT_THAT(output, HasSubstr("2 error(s) in $DIR")) << output;
 }
 
+TEST_F(PilotPolicyTest, ADirectoryWhereAFileShouldBeIsNamedAsSuch) {
+  fs::remove(dir_ + "/classification.yaml");
+  fs::create_directory(dir_ + "/classification.yaml");
+  EXPECT_THAT(LintErrors(), HasSubstr("$DIR/classification.yaml: error: cannot read "
+                                      "$DIR/classification.yaml: is a directory, not a file\n"));
+}
+
 TEST_F(PilotPolicyTest, AMissingMappingIsStillReported) {
   Own("services.yaml");
   Edit("services.yaml", "request_mapping: cl-consulta-run-request",
