@@ -28,9 +28,8 @@ T Loaded(absl::optional<T> value, const Diagnostics& diagnostics) {
 }
 
 // The pilot's policies/ as a gateway's policy directory would hold it: links to the committed
-// files, and under pki/ each country's CA and CRL. The loaders check only that trust files can be
-// read (TLS uses them, and nothing here opens a connection), so empty files stand in for the PKI
-// the pilot makes at run time.
+// files, and under pki/ each country's CA and CRL. The loader parses them as the gateway does, so
+// a test CA and its CRL (one file holding both) stand in for the PKI the pilot makes at run time.
 std::string MakePolicyDir() {
   std::string dir = ScratchDir() + "/pilot";
   std::error_code error;
@@ -43,7 +42,12 @@ std::string MakePolicyDir() {
   }
   for (const char* country : {"AR", "BR", "CL", "UY"}) {
     for (const char* file : {"ca.crt", "ca.crl"}) {
-      WriteScratchFile(absl::StrCat("pilot/pki/", country, "/", file), "");
+      const std::string link = absl::StrCat(dir, "/pki/", country, "/", file);
+      std::filesystem::create_directories(absl::StrCat(dir, "/pki/", country), error);
+      std::filesystem::create_symlink(
+          absl::StrCat(PASARELA_SOURCE_DIR, "/tests/agreement/testdata/trust/placeholder.pem"),
+          link, error);
+      if (error) Die(absl::StrCat("cannot link ", link, ": ", error.message()));
     }
   }
   return dir;

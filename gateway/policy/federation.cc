@@ -8,7 +8,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/common/file.h"
+#include "gateway/common/host_port.h"
+#include "gateway/identity/certificate.h"
 #include "gateway/identity/participant_id.h"
+#include "gateway/identity/trust_store.h"
 #include "gateway/policy/yaml_reader.h"
 
 namespace pasarela {
@@ -71,18 +74,43 @@ absl::optional<Federation> LoadFederation(const std::string& path, Diagnostics& 
         country.code = *code;
       }
       if (auto name = entry.OptionalString("name")) country.name = *name;
-      if (auto address = entry.RequiredString("gateway")) country.gateway_address = *address;
+      if (auto address = entry.RequiredString("gateway")) {
+        absl::Status dialable = CheckDialAddress(*address);
+        if (!dialable.ok()) {
+          entry.Error(entry.Get("gateway"),
+                      absl::StrCat(entry.what(), ".gateway: ", dialable.message()));
+        }
+        country.gateway_address = *address;
+      }
       if (auto protocol = entry.OptionalInt("protocol", 1, 2)) {
         country.protocol = static_cast<int>(*protocol);
       }
+      bool trust_files_readable = true;
       for (auto [key, target] : {std::pair<const char*, std::string*>{"ca_file", &country.ca_file},
                                  {"crl_file", &country.crl_file}}) {
         absl::optional<std::string> value = entry.RequiredString(key);
-        if (!value.has_value()) continue;
+        if (!value.has_value()) {
+          trust_files_readable = false;
+          continue;
+        }
         *target = ResolvePath(path, *value);
         if (::access(target->c_str(), R_OK) != 0) {
           entry.Error(entry.Get(key), absl::StrCat(entry.what(), ".", key, ": cannot read ",
                                                    *target, ": ", std::strerror(errno)));
+          trust_files_readable = false;
+        }
+      }
+      // Read as the gateway reads them when it starts, so that lint refuses what serve would.
+      if (trust_files_readable) {
+        absl::StatusOr<Certificate> ca = Certificate::FromPemFile(country.ca_file);
+        if (!ca.ok()) {
+          entry.Error(entry.Get("ca_file"),
+                      absl::StrCat(entry.what(), ".ca_file: ", ca.status().message()));
+        } else if (absl::StatusOr<std::unique_ptr<TrustStore>> store = TrustStore::Create(
+                       {TrustAnchorConfig{country.code, country.ca_file, country.crl_file}});
+                   !store.ok()) {
+          entry.Error(entry.Get("crl_file"),
+                      absl::StrCat(entry.what(), ".crl_file: ", store.status().message()));
         }
       }
       if (auto participants = entry.OptionalStringList("participants")) {

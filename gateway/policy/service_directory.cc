@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gateway/common/file.h"
+#include "gateway/common/host_port.h"
 #include "gateway/mapping/mapping.h"
 #include "gateway/policy/yaml_reader.h"
 
@@ -151,6 +152,13 @@ absl::optional<ServiceDirectory> LoadServiceDirectory(const std::string& path,
                         "verify_by_lookup"});
       absl::optional<std::string> name = entry.RequiredString("participant");
       absl::optional<std::string> address = entry.RequiredString("address");
+      if (address.has_value()) {
+        absl::Status dialable = CheckDialAddress(*address);
+        if (!dialable.ok()) {
+          entry.Error(entry.Get("address"),
+                      absl::StrCat(entry.what(), ".address: ", dialable.message()));
+        }
+      }
       absl::optional<std::string> ca_file = entry.RequiredString("ca_file");
       absl::optional<std::string> identity = entry.OptionalString("identity");
       absl::optional<std::vector<std::string>> methods = entry.OptionalStringList("methods");

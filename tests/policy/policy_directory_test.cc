@@ -51,8 +51,10 @@ class PilotPolicyTest : public ::testing::Test {
     fs::copy(target, path, fs::copy_options::recursive);
   }
 
-  // Replaces the first `from` of the file `relative` (under an owned entry) by `to`.
+  // Replaces the first `from` of the file `relative` by `to`, owning its entry first.
   void Edit(const std::string& relative, const std::string& from, const std::string& to) {
+    const std::string entry = relative.substr(0, relative.find('/'));
+    if (fs::is_symlink(dir_ + "/" + entry)) Own(entry);
     const std::string path = dir_ + "/" + relative;
     std::string text = testing::ReadFileOrEmpty(path);
     const size_t at = text.find(from);
@@ -87,9 +89,7 @@ TEST_F(PilotPolicyTest, LintsClean) {
 }
 
 TEST_F(PilotPolicyTest, AFederationTypoHidesNoOtherErrorAndCausesNone) {
-  Own("federation.yaml");
   Edit("federation.yaml", "    protocol: 2\n", "    protocl: 2\n");
-  Own("agreements");
   Edit("agreements/ar-cl-identity-2026.yaml", "retention: P90D", "retention: 90 days");
   const std::string output = LintErrors();
   EXPECT_THAT(output, HasSubstr("$DIR/federation.yaml:16:5: error: countries[0]: unknown key "
@@ -100,14 +100,12 @@ TEST_F(PilotPolicyTest, AFederationTypoHidesNoOtherErrorAndCausesNone) {
 }
 
 TEST_F(PilotPolicyTest, AgreementParticipantsAreCheckedOnceTheFederationLoads) {
-  Own("agreements");
   Edit("agreements/ar-cl-identity-2026.yaml", "AR/GOV/migraciones", "AR/GOV/migracion");
   EXPECT_THAT(LintErrors(), HasSubstr("consumers: participant AR/GOV/migracion is not registered "
                                       "in federation.yaml (did you mean 'AR/GOV/migraciones'?)"));
 }
 
 TEST_F(PilotPolicyTest, ABrokenMappingFileCausesNoErrorForItsSiblingsOrTheirUsers) {
-  Own("mappings");
   Edit("mappings/uy-resumen-request.yaml", "kind: Mapping", "kind: [Mapping");
   const std::string output = LintErrors();
   EXPECT_THAT(output, HasSubstr("$DIR/mappings/uy-resumen-request.yaml:"));
@@ -115,7 +113,6 @@ TEST_F(PilotPolicyTest, ABrokenMappingFileCausesNoErrorForItsSiblingsOrTheirUser
 }
 
 TEST_F(PilotPolicyTest, AMappingInErrorIsNotAlsoMissingForServices) {
-  Own("mappings");
   Edit("mappings/cl-consulta-run-request.yaml", "kind: Mapping", "kind: [Mapping");
   const std::string output = LintErrors();
   EXPECT_THAT(output, HasSubstr("$DIR/mappings/cl-consulta-run-request.yaml:"));
@@ -145,8 +142,33 @@ TEST_F(PilotPolicyTest, ADirectoryWhereAFileShouldBeIsNamedAsSuch) {
                                       "$DIR/classification.yaml: is a directory, not a file\n"));
 }
 
+TEST_F(PilotPolicyTest, TrustFilesTheGatewayWouldRefuseAreErrorsAtTheirKeys) {
+  Edit("federation.yaml", "ca_file: pki/AR/ca.crt", "ca_file: pki/AR/ca.crl");
+  Edit("federation.yaml", "crl_file: pki/BR/ca.crl", "crl_file: pki/BR/ca.crt");
+  Edit("federation.yaml", "crl_file: pki/CL/ca.crl", "crl_file: pki/UY/ca.crl");
+  const std::string output = LintErrors();
+  EXPECT_THAT(output, HasSubstr("$DIR/federation.yaml:17:14: error: countries[0].ca_file: "
+                                "$DIR/pki/AR/ca.crl: no PEM certificate found\n"));
+  EXPECT_THAT(output, HasSubstr("error: countries[1].crl_file: CRL of BR: $DIR/pki/BR/ca.crt: not "
+                                "a PEM CRL\n"));
+  EXPECT_THAT(output, HasSubstr("error: countries[2].crl_file: CRL of CL: $DIR/pki/UY/ca.crl: CRL "
+                                "is not signed by the CA of CL\n"));
+  EXPECT_THAT(output, HasSubstr("3 error(s) in $DIR")) << output;
+}
+
+TEST_F(PilotPolicyTest, AddressesWithoutAPortAreErrors) {
+  Edit("federation.yaml", "gateway: 127.0.0.1:17402", "gateway: gw.example.gob.ar");
+  Edit("services.yaml", "address: 127.0.0.1:17521", "address: registro.interno.cl");
+  const std::string output = LintErrors();
+  EXPECT_THAT(output, HasSubstr("$DIR/federation.yaml:15:14: error: countries[0].gateway: expected "
+                                "host:port such as gw.example.org:7444 or [2001:db8::1]:7444, "
+                                "found 'gw.example.gob.ar' (no port)\n"));
+  EXPECT_THAT(output, HasSubstr("$DIR/services.yaml:8:14: error: providers[0].address: expected "
+                                "host:port such as gw.example.org:7444 or [2001:db8::1]:7444, "
+                                "found 'registro.interno.cl' (no port)\n"));
+}
+
 TEST_F(PilotPolicyTest, AMissingMappingIsStillReported) {
-  Own("services.yaml");
   Edit("services.yaml", "request_mapping: cl-consulta-run-request",
        "request_mapping: cl-consulta-run-requets");
   EXPECT_THAT(LintErrors(), HasSubstr("$DIR/services.yaml:14:26: error: providers[0].bindings[0]: "
