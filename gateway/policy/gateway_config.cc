@@ -11,6 +11,9 @@
 namespace pasarela {
 namespace {
 
+// Below it, refreshing would keep a core busy for nothing: CRLs change a few times a day.
+constexpr absl::Duration kMinCrlRefreshInterval = absl::Milliseconds(100);
+
 bool IsHostPort(absl::string_view address) {
   size_t colon = address.rfind(':');
   if (colon == absl::string_view::npos || colon == 0) return false;
@@ -121,6 +124,12 @@ absl::optional<GatewayConfig> LoadGatewayConfig(const std::string& path, Diagnos
 
   if (auto value = top.RequiredString("policy_dir")) config.policy_dir = ResolvePath(path, *value);
   if (auto value = top.OptionalString("access_log")) {
+    if (*value == "none" || *value == "no" || *value == "false" || *value == "disabled") {
+      // Taken as a path, the word would name a file the log is written to.
+      top.Error(top.Get("access_log"),
+                absl::StrCat("access_log: '", *value,
+                             "' would be a file of that name; write off for no access log"));
+    }
     config.access_log = (*value == "stdout" || *value == "stderr" || *value == "off")
                             ? *value
                             : ResolvePath(path, *value);
@@ -146,6 +155,14 @@ absl::optional<GatewayConfig> LoadGatewayConfig(const std::string& path, Diagnos
     if (auto value = defaults.OptionalDuration("deadline")) config.default_deadline = *value;
     if (auto value = defaults.OptionalDuration("drain_timeout")) config.drain_timeout = *value;
     if (auto value = defaults.OptionalDuration("crl_refresh_interval")) {
+      // Each refresh looks at every CRL and the gateway's own certificate and key.
+      if (*value < kMinCrlRefreshInterval) {
+        defaults.Error(
+            defaults.Get("crl_refresh_interval"),
+            absl::StrCat("defaults.crl_refresh_interval: at least ",
+                         absl::FormatDuration(kMinCrlRefreshInterval), ", found '",
+                         defaults.OptionalString("crl_refresh_interval").value_or(""), "'"));
+      }
       config.crl_refresh_interval = *value;
     }
   }
@@ -232,19 +249,19 @@ absl::optional<GatewayConfig> LoadGatewayConfig(const std::string& path, Diagnos
     if (auto value = audit.OptionalInt("max_segment_bytes", 64 * 1024, int64_t{1} << 40)) {
       config.audit_max_segment_bytes = *value;
     }
-    if (audit.Has("max_batch_delay")) {
-      absl::optional<std::string> text = audit.OptionalString("max_batch_delay");
+    // A value that is not a single one is reported by OptionalString.
+    if (absl::optional<std::string> text = audit.OptionalString("max_batch_delay")) {
       absl::Duration delay;
-      if (text.has_value() && (*text == "0" || *text == "0s" || *text == "0ms")) {
+      if (*text == "0" || *text == "0s" || *text == "0ms") {
         config.audit_max_batch_delay = absl::ZeroDuration();
-      } else if (text.has_value() && absl::ParseDuration(*text, &delay) &&
-                 delay > absl::ZeroDuration() && delay <= absl::Milliseconds(100)) {
+      } else if (absl::ParseDuration(*text, &delay) && delay > absl::ZeroDuration() &&
+                 delay <= absl::Milliseconds(100)) {
         config.audit_max_batch_delay = delay;
       } else {
         audit.Error(
             audit.Get("max_batch_delay"),
             absl::StrCat("audit.max_batch_delay: expected 0 or a duration up to 100ms, found '",
-                         text.value_or(""), "'"));
+                         *text, "'"));
       }
     }
   } else {

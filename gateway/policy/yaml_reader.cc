@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "gateway/common/file.h"
 #include "gateway/common/utf8.h"
 
@@ -110,7 +111,14 @@ YamlFile ParseYamlText(const std::string& path, std::string contents, Diagnostic
     return file;
   }
   try {
-    file.root = YAML::Load(file.contents);
+    std::vector<YAML::Node> documents = YAML::LoadAll(file.contents);
+    if (documents.size() > 1) {
+      // yaml-cpp's Load would keep the first and drop the rest without a word.
+      diagnostics.Error(NodeLocation(path, documents[1], documents[1]),
+                        "a second YAML document (after ---): expected one document per file");
+      return file;
+    }
+    if (!documents.empty()) file.root = documents[0];
   } catch (const YAML::Exception& error) {
     diagnostics.Error(SourceLocation{path, error.mark.line + 1, error.mark.column + 1},
                       absl::StrCat("YAML syntax error: ", error.msg));
@@ -208,6 +216,11 @@ std::string ClosestMatch(absl::string_view word, const std::vector<std::string>&
   std::array<int32_t, 256> word_letters{};
   for (unsigned char c : word) ++word_letters[c];
   for (const std::string& candidate : candidates) {
+    // An abbreviation ("warn" for "warning") is as near a miss as a typo.
+    if (word.size() >= 3 && candidate.size() > word.size() && absl::StartsWith(candidate, word) &&
+        best.empty()) {
+      best = candidate;
+    }
     std::array<int32_t, 256> unshared = word_letters;
     size_t unshared_count = word.size();
     for (unsigned char c : candidate) {
@@ -330,7 +343,10 @@ absl::optional<int64_t> YamlMap::OptionalInt(absl::string_view key, int64_t min,
   absl::optional<std::string> text = ScalarAt(key, false);
   if (!text.has_value()) return absl::nullopt;
   int64_t value = 0;
-  if (!absl::SimpleAtoi(*text, &value) || value < min || value > max) {
+  // SimpleAtoi also takes "+5" and surrounding spaces; a whole number is written in digits.
+  const absl::string_view digits = absl::StripPrefix(*text, "-");
+  if (digits.empty() || !std::all_of(digits.begin(), digits.end(), absl::ascii_isdigit) ||
+      !absl::SimpleAtoi(*text, &value) || value < min || value > max) {
     Error(Get(key), absl::StrCat(what_, ".", key, ": expected a whole number from ", min, " to ",
                                  max, ", found '", *text, "'"));
     return absl::nullopt;

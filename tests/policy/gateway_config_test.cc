@@ -249,6 +249,39 @@ TEST(GatewayConfigTest, EmptyValuesAreReportedAtTheirKeys) {
   EXPECT_EQ(diagnostics.errors().size(), 3u) << text;
 }
 
+TEST(GatewayConfigTest, SmallMistakesAreEachReportedOnce) {
+  Diagnostics diagnostics;
+  EXPECT_FALSE(LoadGatewayConfig(Write(std::string(kHead) +
+                                       "access_log: none\nlog_level: warn\ndefaults:\n"
+                                       "  crl_refresh_interval: 1ns\nlimits:\n  max_in_flight: +5\n"
+                                       "audit:\n  directory: trail\n  pseudonym_key_file: k\n"
+                                       "  max_batch_delay: {}\n"),
+                                 diagnostics)
+                   .has_value());
+  const std::string text = diagnostics.ToString();
+  EXPECT_THAT(text, HasSubstr("gateway.yaml:11:13: error: access_log: 'none' would be a file of "
+                              "that name; write off for no access log"));
+  EXPECT_THAT(text, HasSubstr("gateway.yaml:12:12: error: log_level: expected debug, info, "
+                              "warning or error, found 'warn' (did you mean 'warning'?)"));
+  EXPECT_THAT(text, HasSubstr("gateway.yaml:14:25: error: defaults.crl_refresh_interval: at least "
+                              "100ms, found '1ns'"));
+  EXPECT_THAT(text, HasSubstr("gateway.yaml:16:18: error: limits.max_in_flight: expected a whole "
+                              "number from 0 to 1000000, found '+5'"));
+  EXPECT_THAT(text, HasSubstr("gateway.yaml:20:20: error: audit.max_batch_delay: expected a single "
+                              "value, found a mapping"));
+  EXPECT_EQ(diagnostics.errors().size(), 5u) << text;
+}
+
+TEST(GatewayConfigTest, ASecondDocumentIsAnError) {
+  Diagnostics diagnostics;
+  EXPECT_FALSE(
+      LoadGatewayConfig(Write(std::string(kHead) + "---\ncountry: AR\n"), diagnostics).has_value());
+  EXPECT_THAT(diagnostics.ToString(),
+              HasSubstr("gateway.yaml:12:1: error: a second YAML document (after ---): expected "
+                        "one document per file"));
+  EXPECT_EQ(diagnostics.errors().size(), 1u) << diagnostics.ToString();
+}
+
 TEST(GatewayConfigTest, MissingFileIsReported) {
   Diagnostics diagnostics;
   EXPECT_FALSE(LoadGatewayConfig("/nonexistent/gateway.yaml", diagnostics).has_value());
