@@ -85,10 +85,7 @@ absl::Status GroupCommitSink::Close() {
   return close_status_;
 }
 
-bool GroupCommitSink::healthy() const {
-  AnnotatedMutexLock lock(&mu_);
-  return healthy_;
-}
+bool GroupCommitSink::healthy() const { return healthy_.load(std::memory_order_relaxed); }
 
 AuditLogStats GroupCommitSink::stats() const {
   AnnotatedMutexLock lock(&mu_);

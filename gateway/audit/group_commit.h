@@ -10,6 +10,7 @@
 #ifndef PASARELA_GATEWAY_AUDIT_GROUP_COMMIT_H_
 #define PASARELA_GATEWAY_AUDIT_GROUP_COMMIT_H_
 
+#include <atomic>
 #include <cstddef>
 #include <deque>
 #include <functional>
@@ -110,7 +111,8 @@ class GroupCommitSink : public AuditSink {
   std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
-  bool healthy_ ABSL_GUARDED_BY(mu_) = true;
+  // Written under mu_, with unhealthy_status_; read without it by healthy(), on every exchange.
+  std::atomic<bool> healthy_{true};
   absl::Status unhealthy_status_ ABSL_GUARDED_BY(mu_);
   AuditLogStats stats_ ABSL_GUARDED_BY(mu_);
 

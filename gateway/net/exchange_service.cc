@@ -130,6 +130,13 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     }
     if (!ReadRequest()) return;
     if (!Authorize()) return;
+    if (!services_.audit->healthy()) {
+      // Fail closed before anything crosses: what this gateway cannot record must not reach the
+      // peer gateway or the provider. The append refuses it too and answers with the reason.
+      Answer(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the audit trail cannot be written"),
+             false);
+      return;
+    }
     Forward();
   }
 
@@ -608,6 +615,16 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       // jitter of one crossing.
       const bool deadline_passed = deadline_exceeded || absl::FromChrono(context_->deadline()) <=
                                                             absl::Now() + kDeadlineJitter;
+      if (!deadline_passed && services_.stopping != nullptr && services_.stopping->load()) {
+        // The gateway is stopping and its drain ended before the answer: the caller received
+        // UNAVAILABLE, and that is what the records say.
+        Answer(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                            absl::StrCat("gateway ", runtime_->snapshot().gateway().country,
+                                         " stopped (its drain ended) while waiting for ",
+                                         upstream_->description())),
+               false);
+        return;
+      }
       Answer(deadline_passed
                  ? grpc::Status(
                        grpc::StatusCode::DEADLINE_EXCEEDED,
@@ -948,10 +965,14 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
                 const audit::v1::Receipt* receipt) {
     if (!durable.ok()) {
       LogError(absl::StrCat("exchange ", exchange_id_, " refused: ", durable.message()));
-      Finish(grpc::Status(
+      const grpc::Status refused(
           grpc::StatusCode::UNAVAILABLE,
           absl::StrCat("gateway ", runtime_->snapshot().gateway().country,
-                       " cannot record the exchange, so it refuses it: ", durable.message())));
+                       " cannot record the exchange, so it refuses it: ", durable.message()));
+      // The trail cannot hold it, so the metrics and the access log are where an operator sees
+      // the exchanges refused meanwhile.
+      Report(refused);
+      LineBatch::AfterLines([this, refused] { Finish(refused); });
       return;
     }
     if (receipt != nullptr) {

@@ -9,6 +9,7 @@
 
 #include <grpcpp/generic/async_generic_service.h>
 
+#include <atomic>
 #include <memory>
 
 #include "gateway/admin/access_log.h"
@@ -37,6 +38,9 @@ struct ExchangeServices {
   admin::GatewayMetrics* metrics = nullptr;
   // Null when the access log is off.
   admin::AccessLog* access_log = nullptr;
+  // Set once the gateway has begun to stop: a call gRPC cancels then was cut by the drain's end,
+  // not by its caller. Null in tests that never stop a gateway.
+  const std::atomic<bool>* stopping = nullptr;
 };
 
 class ExchangeService : public grpc::CallbackGenericService {

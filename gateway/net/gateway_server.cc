@@ -197,8 +197,14 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
     if (dir.empty()) dir = ".";
     if (std::find(watched.begin(), watched.end(), dir) == watched.end()) watched.push_back(dir);
   }
-  absl::StatusOr<std::unique_ptr<PolicyWatcher>> watcher =
-      PolicyWatcher::Start(watched, absl::Milliseconds(200), [this] { (void)Reload(); });
+  // What the gateway writes itself, if it lies beside those files, is not an edit.
+  std::vector<std::string> ignored = {config.audit_directory};
+  if (config.access_log != "stdout" && config.access_log != "stderr" &&
+      config.access_log != "off") {
+    ignored.push_back(config.access_log);
+  }
+  absl::StatusOr<std::unique_ptr<PolicyWatcher>> watcher = PolicyWatcher::Start(
+      watched, std::move(ignored), absl::Milliseconds(200), [this] { (void)Reload(); });
   if (watcher.ok()) {
     watcher_ = *std::move(watcher);
   } else {
@@ -264,6 +270,7 @@ absl::Status GatewayServer::OpenAudit(const GatewayConfig& config) {
   services_.in_flight = in_flight_.get();
   services_.metrics = metrics_.get();
   services_.access_log = access_log_.get();
+  services_.stopping = &stopping_;
   return absl::OkStatus();
 }
 
@@ -486,6 +493,7 @@ void GatewayServer::Shutdown() {
   LogInfo(absl::StrCat("shutting down: draining calls in flight for up to ",
                        absl::FormatDuration(drain)));
   auto deadline = absl::ToChronoTime(absl::Now() + drain);
+  stopping_.store(true);
   // Both listeners stop accepting at once; each waits for its own calls.
   std::thread agency([&] {
     if (agency_server_) agency_server_->Shutdown(deadline);

@@ -84,6 +84,7 @@ class GatewayServer {
   std::unique_ptr<audit::AuditSink> audit_;
   audit::SignerKeyCache receipt_keys_;
   ExchangeServices services_;
+  std::atomic<bool> stopping_{false};
   std::unique_ptr<InFlightLimiter> in_flight_;
   std::unique_ptr<admin::GatewayMetrics> metrics_;
   std::unique_ptr<admin::AccessLog> access_log_;

@@ -9,6 +9,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <system_error>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -19,8 +21,22 @@ namespace {
 constexpr uint32_t kEvents = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE |
                              IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
 
-void CollectDirectories(const std::string& dir, int depth, std::vector<std::string>* out) {
-  if (depth > 8) return;
+// `path` made absolute and lexically normal, without resolving symlinks (a ConfigMap's `..data`
+// link must stay what it is), so that "./audit", "audit/" and "/etc/pasarela/audit" compare.
+std::string Normalise(const std::string& path) {
+  std::error_code error;
+  std::filesystem::path absolute = std::filesystem::absolute(path, error);
+  if (error) absolute = path;
+  std::string normal = absolute.lexically_normal().string();
+  while (normal.size() > 1 && normal.back() == '/') normal.pop_back();
+  return normal;
+}
+
+}  // namespace
+
+void PolicyWatcher::CollectDirectories(const std::string& dir, int depth,
+                                       std::vector<std::string>* out) const {
+  if (depth > 8 || Ignored(dir)) return;
   out->push_back(dir);
   DIR* handle = ::opendir(dir.c_str());
   if (handle == nullptr) return;
@@ -37,12 +53,26 @@ void CollectDirectories(const std::string& dir, int depth, std::vector<std::stri
   ::closedir(handle);
 }
 
-}  // namespace
+bool PolicyWatcher::Ignored(const std::string& path) const {
+  const std::string normal = Normalise(path);
+  for (const std::string& ignored : ignored_) {
+    if (normal == ignored ||
+        (normal.size() > ignored.size() && normal.compare(0, ignored.size(), ignored) == 0 &&
+         (ignored == "/" || normal[ignored.size()] == '/'))) {
+      return true;
+    }
+  }
+  return false;
+}
 
 absl::StatusOr<std::unique_ptr<PolicyWatcher>> PolicyWatcher::Start(
-    std::vector<std::string> directories, absl::Duration settle, std::function<void()> on_change) {
+    std::vector<std::string> directories, std::vector<std::string> ignored, absl::Duration settle,
+    std::function<void()> on_change) {
   std::unique_ptr<PolicyWatcher> watcher(new PolicyWatcher());
   watcher->roots_ = std::move(directories);
+  for (const std::string& path : ignored) {
+    if (!path.empty()) watcher->ignored_.push_back(Normalise(path));
+  }
   watcher->settle_ = settle;
   watcher->on_change_ = std::move(on_change);
   watcher->inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -75,14 +105,14 @@ void PolicyWatcher::WatchTree() {
   // inotify_add_watch returns the existing descriptor for a directory already watched.
   for (const std::string& dir : directories) {
     int watch = ::inotify_add_watch(inotify_fd_, dir.c_str(), kEvents);
-    if (watch >= 0) watches_.push_back(watch);
+    if (watch >= 0) watched_dirs_[watch] = dir;
   }
 }
 
 void PolicyWatcher::Run() {
   bool pending = false;
   absl::Time last_event;
-  char buffer[16 * 1024];
+  alignas(inotify_event) char buffer[16 * 1024];
   while (true) {
     pollfd fds[2] = {{inotify_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
     int timeout_ms = pending ? 50 : -1;
@@ -90,12 +120,30 @@ void PolicyWatcher::Run() {
     if (ready < 0 && errno != EINTR) return;
     if (fds[1].revents & POLLIN) return;
     if (fds[0].revents & POLLIN) {
-      while (::read(inotify_fd_, buffer, sizeof(buffer)) > 0) {
+      bool counts = false;
+      ssize_t length;
+      while ((length = ::read(inotify_fd_, buffer, sizeof(buffer))) > 0) {
+        for (ssize_t offset = 0; offset + static_cast<ssize_t>(sizeof(inotify_event)) <= length;) {
+          const auto* event = reinterpret_cast<const inotify_event*>(buffer + offset);
+          offset += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
+          if (event->mask & IN_Q_OVERFLOW) {
+            counts = true;  // events were lost: assume one of them mattered
+            continue;
+          }
+          auto dir = watched_dirs_.find(event->wd);
+          if (dir == watched_dirs_.end()) continue;
+          const std::string path =
+              event->len > 0 ? absl::StrCat(dir->second, "/", event->name) : dir->second;
+          if (!Ignored(path)) counts = true;
+        }
       }
-      // New subdirectories (a new agreements/ folder, a swapped ConfigMap tree) are watched too.
-      WatchTree();
-      pending = true;
-      last_event = absl::Now();
+      if (counts) {
+        // New subdirectories (a new agreements/ folder, a swapped ConfigMap tree) are watched
+        // too.
+        WatchTree();
+        pending = true;
+        last_event = absl::Now();
+      }
     }
     if (pending && absl::Now() - last_event >= settle_) {
       pending = false;

@@ -82,7 +82,7 @@ class AuditTest : public ::testing::Test {
  protected:
   void SetUp() override {
     topology_ = std::make_unique<Topology>(std::vector<std::string>{"AR", "CL"});
-    topology_->StartProvider("CL/GOV/registro-civil");
+    registry_ = &topology_->StartProvider("CL/GOV/registro-civil");
   }
   std::unique_ptr<IdentityService::Stub> Stub() {
     return IdentityService::NewStub(MtlsChannel(topology_->gateway("AR").agency_address(),
@@ -93,6 +93,7 @@ class AuditTest : public ::testing::Test {
     return topology_->gateway(country).dir + "/audit";
   }
   std::unique_ptr<Topology> topology_;
+  ProviderProcess* registry_ = nullptr;
 };
 
 // Calls that end unanswered, and a call the provider gateway refuses before it routes it, are
@@ -326,6 +327,32 @@ TEST_F(AuditTest, FullDiskFailsClosedAndRecovers) {
     absl::SleepFor(absl::Milliseconds(50));
   }
   EXPECT_EQ(serving(), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+
+  // While its trail cannot be written, CL refuses before it calls the registry: nothing it
+  // could not record crosses. Each refusal is still counted and in its access log.
+  const size_t registry_calls = registry_->Calls().size();
+  auto access_log_refusals = [&] {
+    const std::string log = cl.process->Log();
+    size_t count = 0;
+    for (size_t at = log.find("\"status\":\"UNAVAILABLE\""); at != std::string::npos;
+         at = log.find("\"status\":\"UNAVAILABLE\"", at + 1)) {
+      ++count;
+    }
+    return count;
+  };
+  const size_t logged_before = access_log_refusals();
+  for (int i = 0; i < 3; ++i) {
+    Result during = GetPerson(*stub);
+    EXPECT_EQ(during.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+    EXPECT_THAT(during.status.error_message(), HasSubstr("cannot record the exchange"));
+  }
+  EXPECT_EQ(registry_->Calls().size(), registry_calls);
+  // The lines were written before the answers; the test reads the process's output behind.
+  deadline = absl::Now() + absl::Seconds(5);
+  while (access_log_refusals() < logged_before + 3 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_EQ(access_log_refusals(), logged_before + 3);
 
   // Room again: the gateway resumes by itself.
   ASSERT_EQ(::unlink(filler.c_str()), 0);

@@ -467,20 +467,47 @@ TEST(ExchangeFaultTest, OverloadIsRefusedAtOnceNotQueued) {
   EXPECT_EQ(exhausted, 4);
 }
 
-TEST(ExchangeFaultTest, SigtermDrainsCallsInFlight) {
+// AR and CL gateways, the registry answering after `provider_delay`: one call reaches gateway AR,
+// which is then sent SIGTERM: what the call got, the exit status and the log of AR.
+struct StoppedWithACallInFlight {
+  CallResult result;
+  int exit_status = -1;
+  std::string log;
+};
+StoppedWithACallInFlight StopWithACallInFlight(const std::string& provider_delay_ms,
+                                               const std::string& ar_extra_yaml = "") {
   Topology topology({"AR", "CL"});
-  topology.StartProvider(kRegistry, {"--delay-ms", "2500"});
-  GatewayProcess& ar = topology.StartGateway("AR");
+  topology.StartProvider(kRegistry, {"--delay-ms", provider_delay_ms});
+  GatewayProcess& ar = topology.StartGateway("AR", ar_extra_yaml);
   topology.StartGateway("CL");
   auto in_flight =
       std::async(std::launch::async, [&] { return GetPerson(Migraciones(ar), kRegistry); });
   // Long enough for the call to reach gateway AR on a busy machine (it then waits for the
-  // provider for the rest of the 2.5 s).
+  // provider for the rest of its delay).
   absl::SleepFor(absl::Milliseconds(1000));
-  int exit_status = ar.process->Stop(SIGTERM, absl::Seconds(10));
-  CallResult result = in_flight.get();
-  EXPECT_TRUE(result.status.ok()) << result.status.error_message();
-  EXPECT_EQ(exit_status, 0);
+  StoppedWithACallInFlight stopped;
+  stopped.exit_status = ar.process->Stop(SIGTERM, absl::Seconds(10));
+  stopped.result = in_flight.get();
+  stopped.log = ar.process->Log();
+  return stopped;
+}
+
+TEST(ExchangeFaultTest, SigtermDrainsCallsInFlight) {
+  StoppedWithACallInFlight stopped = StopWithACallInFlight("2500");
+  EXPECT_TRUE(stopped.result.status.ok()) << stopped.result.status.error_message();
+  EXPECT_EQ(stopped.exit_status, 0);
+}
+
+// A call still waiting when the drain ends is cut: the caller gets UNAVAILABLE, and the gateway's
+// records say the gateway stopped, not that the caller cancelled.
+TEST(ExchangeFaultTest, ACallTheDrainCutsIsRecordedAsTheGatewayStopping) {
+  StoppedWithACallInFlight stopped =
+      StopWithACallInFlight("6000", "defaults:\n  drain_timeout: 1s\n");
+  EXPECT_EQ(stopped.result.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(stopped.exit_status, 0);
+  EXPECT_THAT(stopped.log,
+              HasSubstr("stopped (its drain ended) while waiting for peer gateway CL"));
+  EXPECT_THAT(stopped.log, Not(HasSubstr("the caller cancelled")));
 }
 
 }  // namespace
