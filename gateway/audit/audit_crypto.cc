@@ -117,6 +117,11 @@ absl::Status CheckPrivateFileMode(const std::string& path, absl::string_view wha
   if (::stat(path.c_str(), &st) != 0) {
     return absl::NotFoundError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
   }
+  // A directory's usual mode 0755 would otherwise be reported as a key others may read.
+  if (S_ISDIR(st.st_mode)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " ", path, " is a directory; give the key file"));
+  }
   if ((st.st_mode & 077) != 0) {
     return absl::PermissionDeniedError(absl::StrFormat(
         "%s %s is accessible to group or others (mode %04o); make it private (chmod 600)", what,

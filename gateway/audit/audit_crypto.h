@@ -35,8 +35,9 @@ typedef struct x509_st X509;
 
 namespace pasarela::audit {
 
-// Refuses a file that group or others may access (mode & 077), naming `what` ("audit signing
-// key") in the error. Secret files must be 0600 or stricter.
+// Refuses a file that group or others may access (mode & 077), and a directory (InvalidArgument,
+// saying so), naming `what` ("audit signing key") in the error. Secret files must be 0600 or
+// stricter.
 absl::Status CheckPrivateFileMode(const std::string& path, absl::string_view what);
 
 // The encoding of signed bytes: `bytes` low-order bytes of `v`, big-endian...

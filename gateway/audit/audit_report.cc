@@ -1,8 +1,10 @@
 #include "gateway/audit/audit_report.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
-#include <fstream>
+#include <cstdio>
+#include <cstring>
 #include <memory>
 
 #include "absl/strings/escaping.h"
@@ -32,6 +34,23 @@ std::string Plural(uint64_t n, absl::string_view one, absl::string_view many) {
 
 std::string OrNone(const std::string& s) { return s.empty() ? "(none)" : s; }
 
+// Replaces `path` with `text`; the error names the path and the operating system's reason.
+absl::Status WriteWholeFile(const std::string& path, const std::string& text) {
+  std::FILE* file = std::fopen(path.c_str(), "wb");
+  if (file == nullptr) {
+    return absl::UnavailableError(absl::StrCat("cannot write ", path, ": ", std::strerror(errno)));
+  }
+  int error = 0;
+  if (std::fwrite(text.data(), 1, text.size(), file) != text.size()) error = errno;
+  // A full device often shows only when the buffer is flushed.
+  if (std::fflush(file) != 0 && error == 0) error = errno;
+  if (std::fclose(file) != 0 && error == 0) error = errno;
+  if (error != 0) {
+    return absl::UnavailableError(absl::StrCat("cannot write ", path, ": ", std::strerror(error)));
+  }
+  return absl::OkStatus();
+}
+
 const char kNotVerified[] =
     "not verified: this report does not check the hash chain or the signatures; run `pasarela "
     "audit verify` on each trail, or report with --verify";
@@ -57,6 +76,12 @@ std::vector<std::pair<std::string, std::string>> Overview(const ReportData& d) {
     rows.emplace_back("Duplicates", absl::StrCat(d.duplicates,
                                                  " records of an exchange already counted "
                                                  "(the same trail given twice?) were skipped"));
+  }
+  if (!d.damage.empty()) {
+    rows.emplace_back("Incomplete",
+                      absl::StrCat(Plural(d.damage.size(), "damaged or missing part of a trail",
+                                          "damaged or missing parts of the trails"),
+                                   " skipped (warnings below): the counts may be low"));
   }
   rows.emplace_back("Verified", d.verification.empty() ? std::string(kNotVerified)
                                                        : absl::StrJoin(d.verification, "; "));
@@ -319,6 +344,15 @@ section { break-inside: avoid; }
 
 }  // namespace
 
+Crossing CrossingOf(const v1::ClassifiedField& field) {
+  if (field.in_request()) return Crossing::kNone;
+  const std::string& treatment = field.treatment();
+  if (treatment.empty() || treatment == "allow") return Crossing::kWhole;
+  if (treatment == "mask") return Crossing::kMasked;
+  if (treatment == "pseudonymise") return Crossing::kPseudonymised;
+  return Crossing::kNone;
+}
+
 LatencySummary SummariseLatencies(std::vector<uint64_t>* values) {
   LatencySummary s;
   if (values->empty()) return s;
@@ -383,6 +417,7 @@ void ReportBuilder::Add(const v1::AuditRecord& r) {
     std::set<std::string> in_this_exchange;
     std::set<std::pair<std::string, std::string>> paths_in_this_exchange;
     for (const v1::ClassifiedField& field : r.classification()) {
+      if (CrossingOf(field) == Crossing::kNone) continue;
       CategoryDisclosure& c = categories[field.category()];
       if (in_this_exchange.insert(field.category()).second) ++c.exchanges;
       if (paths_in_this_exchange.emplace(field.category(), field.field_path()).second) {
@@ -484,10 +519,16 @@ absl::StatusOr<absl::Time> ParseReportTime(absl::string_view text) {
   absl::Time t;
   std::string error;
   const std::string s(text);
-  if (absl::ParseTime(absl::RFC3339_full, s, &t, &error)) return t;
+  // absl also takes "+0000" and "+00" for the offset; RFC 3339 has only "Z" and "+HH:MM".
+  const bool rfc3339_offset = absl::EndsWithIgnoreCase(s, "z") ||
+                              (s.size() > 6 && (s[s.size() - 6] == '+' || s[s.size() - 6] == '-') &&
+                               s[s.size() - 3] == ':');
+  if (rfc3339_offset && absl::ParseTime(absl::RFC3339_full, s, &t, &error)) return t;
   if (s.size() == 10 && absl::ParseTime("%Y-%m-%d", s, absl::UTCTimeZone(), &t, &error)) return t;
   return absl::InvalidArgumentError(absl::StrCat(
-      "'", s, "' is not an RFC 3339 time (2026-05-01T00:00:00Z) or a date (2026-05-01)"));
+      "'", s,
+      "' is not an RFC 3339 time (2026-05-01T00:00:00Z, 2026-05-01T09:00:00-03:00) or a date "
+      "(2026-05-01)"));
 }
 
 int RunAuditReport(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -498,7 +539,7 @@ int RunAuditReport(const std::vector<std::string>& args, std::ostream& out, std:
       "  --from    first instant counted, RFC 3339 (2026-05-01T00:00:00Z) or a date (UTC)\n"
       "  --to      first instant not counted (the range is half-open)\n"
       "  --format  text (default) or html (one self-contained page with charts)\n"
-      "  --output  write the report to FILE instead of standard output\n"
+      "  --output  write the report to FILE (- for standard output, the default)\n"
       "  --verify  verify each trail first (as `pasarela audit verify`); refuse if one fails\n"
       "  --ca      with --verify: CA certificate(s) each checkpoint certificate must chain to\n";
   std::vector<std::string> paths;
@@ -506,6 +547,7 @@ int RunAuditReport(const std::vector<std::string>& args, std::ostream& out, std:
   absl::Time from = absl::InfinitePast(), to = absl::InfiniteFuture();
   AuditVerifyOptions verify_options;
   bool verify = false;
+  std::set<std::string> seen;
   for (size_t i = 0; i < args.size(); ++i) {
     std::string arg = args[i];
     std::string value;
@@ -520,6 +562,12 @@ int RunAuditReport(const std::vector<std::string>& args, std::ostream& out, std:
         return 2;
       }
       value = args[++i];
+    }
+    // --ca may be repeated; a second value of any other option would silently replace the first.
+    if ((arg == "--from" || arg == "--to" || arg == "--format" || arg == "--output") &&
+        !seen.insert(arg).second) {
+      err << "audit report: " << arg << " given twice\n" << kUsage;
+      return 2;
     }
     if (arg == "-h" || arg == "--help") {
       out << kUsage;
@@ -599,19 +647,19 @@ int RunAuditReport(const std::vector<std::string>& args, std::ostream& out, std:
   }
   const ReportData data = builder.Finish();
   const std::string text = format == "html" ? RenderReportHtml(data) : RenderReportText(data);
-  if (output.empty()) {
+  const int status = data.damage.empty() ? 0 : 1;
+  if (output.empty() || output == "-") {
     out << text;
-    return 0;
+    return status;
   }
-  std::ofstream file(output, std::ios::binary | std::ios::trunc);
-  file << text;
-  file.close();
-  if (!file) {
-    out << "audit report: FAILED: cannot write " << output << "\n";
+  if (absl::Status s = WriteWholeFile(output, text); !s.ok()) {
+    out << "audit report: FAILED: " << s.message() << "\n";
     return 1;
   }
-  out << "audit report: wrote " << output << " (" << data.exchanges.total() << " exchanges)\n";
-  return 0;
+  out << "audit report: wrote " << output << " (" << data.exchanges.total() << " exchanges)"
+      << (data.damage.empty() ? "" : "; the trails are damaged, so the counts may be incomplete")
+      << "\n";
+  return status;
 }
 
 }  // namespace pasarela::audit

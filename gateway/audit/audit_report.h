@@ -29,6 +29,14 @@
 
 namespace pasarela::audit {
 
+// How a classified item of an exchange reached the consumer. The request's own items, and response
+// values the agreement dropped or redacted, did not cross (kNone); a response item with no
+// treatment (the consumer side's own account, or a gateway that applies none) or "allow" crossed
+// whole; "mask" and "pseudonymise" crossed treated. What `subject` lists as disclosed and what
+// `report` counts as disclosed both follow this.
+enum class Crossing { kNone, kWhole, kMasked, kPseudonymised };
+Crossing CrossingOf(const v1::ClassifiedField& field);
+
 // Allowed and denied exchanges.
 struct ExchangeCounts {
   uint64_t allowed = 0;
@@ -45,8 +53,8 @@ struct LatencySummary {
   uint64_t max = 0;
 };
 
-// One personal-data category disclosed under one agreement: in how many allowed exchanges, and
-// in which field paths (path -> exchanges).
+// One personal-data category disclosed under one agreement (response items that crossed, see
+// CrossingOf): in how many allowed exchanges, and in which field paths (path -> exchanges).
 struct CategoryDisclosure {
   uint64_t exchanges = 0;
   std::map<std::string, uint64_t> field_paths;
@@ -71,10 +79,12 @@ struct ReportData {
   // InfinitePast when the range holds no record.
   absl::Time first_record = absl::InfinitePast();
   absl::Time last_record = absl::InfinitePast();
-  std::set<std::string> gateways;   // country codes of the gateways that wrote the records
-  uint64_t records_read = 0;        // in every trail, in range or not
-  uint64_t duplicates = 0;          // the same exchange and side in two trails, counted once
-  std::vector<std::string> damage;  // unreadable bytes the trail reader skipped
+  std::set<std::string> gateways;  // country codes of the gateways that wrote the records
+  uint64_t records_read = 0;       // in every trail, in range or not
+  uint64_t duplicates = 0;         // the same exchange and side in two trails, counted once
+  // What the trail reader skipped (damaged bytes, missing segments): when not empty, the counts
+  // may be incomplete.
+  std::vector<std::string> damage;
 
   ExchangeCounts exchanges;
   // (agreement id, purpose) -> counts. A denial before any agreement matched has an empty id.
@@ -125,14 +135,15 @@ std::string RenderReportHtml(const ReportData& data);
 // "&lt;" for '<', and so on for & > " '.
 std::string HtmlEscape(absl::string_view text);
 
-// An RFC 3339 time ("2026-05-01T00:00:00Z", "2026-05-01T09:00:00-03:00") or a date
-// ("2026-05-01", midnight UTC).
+// An RFC 3339 time ("2026-05-01T00:00:00Z", "2026-05-01T09:00:00-03:00"; an offset without its
+// colon, "+0000", is not RFC 3339 and is refused) or a date ("2026-05-01", midnight UTC).
 absl::StatusOr<absl::Time> ParseReportTime(absl::string_view text);
 
 // `pasarela audit report PATH... [--from TIME] [--to TIME] [--format text|html] [--output FILE]
-// [--verify [--ca FILE]...]`; `args` are the words after "report". Returns 0 when the report was
-// written, 1 when a trail cannot be read, fails verification, or the output cannot be written,
-// 2 on a usage error.
+// [--verify [--ca FILE]...]`; `args` are the words after "report". FILE "-" is standard output.
+// Returns 0 when the report was written, 1 when a trail cannot be read, fails verification, is
+// damaged (the report is still written, saying its counts may be incomplete), or the output
+// cannot be written, 2 on a usage error (an option given twice is one).
 int RunAuditReport(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 }  // namespace pasarela::audit

@@ -50,20 +50,13 @@ std::string DisclosedCategories(const v1::AuditRecord& r) {
     if (std::find(list.begin(), list.end(), value) == list.end()) list.push_back(value);
   };
   for (const v1::ClassifiedField& field : r.classification()) {
-    if (field.in_request() || field.treatment() == "drop" || field.treatment() == "redact") {
-      continue;
-    }
-    if (field.treatment().empty() || field.treatment() == "allow") {
-      add_once(whole, field.category());
-    }
+    if (CrossingOf(field) == Crossing::kWhole) add_once(whole, field.category());
   }
   for (const v1::ClassifiedField& field : r.classification()) {
-    if (field.in_request() ||
-        (field.treatment() != "mask" && field.treatment() != "pseudonymise")) {
-      continue;
-    }
+    const Crossing crossing = CrossingOf(field);
+    if (crossing != Crossing::kMasked && crossing != Crossing::kPseudonymised) continue;
     if (std::find(whole.begin(), whole.end(), field.category()) != whole.end()) continue;
-    add_once(treated[field.treatment() == "mask" ? "masked" : "pseudonymised"], field.category());
+    add_once(treated[crossing == Crossing::kMasked ? "masked" : "pseudonymised"], field.category());
   }
   std::string out = absl::StrJoin(whole, ",");
   for (const auto& [how, categories] : treated) {
@@ -79,7 +72,7 @@ absl::string_view CountryOf(absl::string_view participant) {
 
 // One side's records of exchanges, by exchange id and direction.
 struct SideRecords {
-  std::string gateway;  // the gateway that wrote most of them
+  std::string gateway;  // the gateway that wrote most of its records; empty when it has none
   std::map<std::pair<std::string, int>, v1::AuditRecord> records;
   std::vector<std::string> duplicates;
   std::vector<std::string> damage;
@@ -90,10 +83,11 @@ absl::Status LoadSide(const std::string& path, SideRecords* side) {
   absl::Status s = ForEachRecord(
       path,
       [&](const v1::AuditRecord& record, const TrailSegment& segment, uint64_t offset) {
+        // Policy reloads count too: a trail of reloads alone still names its gateway.
+        if (!record.gateway().empty()) ++gateways[record.gateway()];
         if (record.direction() != v1::CONSUMER_SIDE && record.direction() != v1::PROVIDER_SIDE) {
           return;
         }
-        ++gateways[record.gateway()];
         auto key = std::make_pair(record.exchange_id(), static_cast<int>(record.direction()));
         if (!side->records.emplace(key, record).second) {
           side->duplicates.push_back(absl::StrCat("exchange ", record.exchange_id(),
@@ -113,10 +107,16 @@ absl::Status LoadSide(const std::string& path, SideRecords* side) {
   return absl::OkStatus();
 }
 
+// "4 DEADLINE_EXCEEDED": the number is what the record holds, the name what a reader knows.
+std::string StatusCodeText(int code) {
+  const std::string name = absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
+  return name.empty() ? absl::StrCat(code) : absl::StrCat(code, " ", name);
+}
+
 std::string Describe(const v1::AuditRecord& r) {
   return absl::StrCat(FormatTime(r.time()), " ", r.consumer(), " -> ", r.provider(), " ",
                       r.method(), " ", DecisionName(r.decision()), " status ",
-                      r.grpc_status_code());
+                      StatusCodeText(r.grpc_status_code()));
 }
 
 // A call whose caller gave up: the consumer side sees its caller's deadline pass, and cancels the
@@ -152,19 +152,25 @@ std::vector<std::string> Differences(const v1::AuditRecord& a, const v1::AuditRe
   }
   if (a.grpc_status_code() != b.grpc_status_code() &&
       !(EndedUnanswered(a.grpc_status_code()) && EndedUnanswered(b.grpc_status_code()))) {
-    d.push_back(
-        absl::StrCat("status (A ", a.grpc_status_code(), ", B ", b.grpc_status_code(), ")"));
+    d.push_back(absl::StrCat("status (A ", StatusCodeText(a.grpc_status_code()), ", B ",
+                             StatusCodeText(b.grpc_status_code()), ")"));
   }
   return d;
 }
 
-// Whether the other gateway `other` should hold a record of this exchange: it is the far side,
-// and a consumer-side denial never left this gateway.
+// Whether the other trail, written by gateway `other`, should hold a record of this exchange. A
+// consumer-side denial never left this gateway. Otherwise the exchange is expected there unless
+// that trail is known to be a third country's: when `other` is empty (the trail holds no record
+// that names its gateway), nothing in it can excuse a missing record.
 bool OtherSideExpected(const v1::AuditRecord& r, absl::string_view other) {
-  if (r.direction() == v1::CONSUMER_SIDE) {
-    return CountryOf(r.provider()) == other && r.decision() != v1::DENY;
-  }
-  return CountryOf(r.consumer()) == other;
+  if (r.direction() == v1::CONSUMER_SIDE && r.decision() == v1::DENY) return false;
+  const absl::string_view far =
+      CountryOf(r.direction() == v1::CONSUMER_SIDE ? r.provider() : r.consumer());
+  return other.empty() || far == other;
+}
+
+std::string Plural(uint64_t n, absl::string_view one, absl::string_view many) {
+  return absl::StrCat(n, " ", n == 1 ? one : many);
 }
 
 int OtherDirection(int direction) {
@@ -242,8 +248,29 @@ int RunAuditReconcile(const std::vector<std::string>& args, std::ostream& out, s
       return 1;
     }
   }
+  if (!a.gateway.empty() && a.gateway == b.gateway) {
+    err << "audit reconcile: both trails are gateway " << a.gateway
+        << "'s: reconcile compares two gateways' trails\n"
+        << kUsage;
+    return 2;
+  }
   for (const std::string& line : a.damage) out << "warning: A " << line << "\n";
   for (const std::string& line : b.damage) out << "warning: B " << line << "\n";
+  // A trail without exchanges cannot confirm any, and may be the wrong trail or an emptied one.
+  std::vector<std::string> notes;
+  const std::pair<const char*, const SideRecords*> sides[] = {{"A", &a}, {"B", &b}};
+  for (size_t i = 0; i < 2; ++i) {
+    const auto [name, side] = sides[i];
+    if (!side->damage.empty()) {
+      notes.push_back(absl::StrCat(name, "'s trail is damaged (",
+                                   Plural(side->damage.size(), "warning", "warnings"),
+                                   "), so records may be missing from it"));
+    }
+    if (side->records.empty()) {
+      out << "warning: " << name << " " << paths[i] << " holds no exchange record\n";
+      notes.push_back(absl::StrCat(name, " holds no exchange record"));
+    }
+  }
   for (const std::string& line : a.duplicates) out << "error: A " << line << "\n";
   for (const std::string& line : b.duplicates) out << "error: B " << line << "\n";
 
@@ -279,14 +306,16 @@ int RunAuditReconcile(const std::vector<std::string>& args, std::ostream& out, s
   const uint64_t duplicates = a.duplicates.size() + b.duplicates.size();
   const std::string gateways = absl::StrCat("A ", a.gateway.empty() ? "?" : a.gateway, ", B ",
                                             b.gateway.empty() ? "?" : b.gateway);
-  if (only_a + only_b + differ + duplicates == 0) {
+  if (only_a + only_b + differ + duplicates == 0 && notes.empty()) {
     out << "audit reconcile: OK: " << matched << " exchanges match (" << gateways << "), "
         << not_forwarded << " denied before forwarding\n";
     return 0;
   }
   out << "audit reconcile: FAILED: " << only_a << " only in A, " << only_b << " only in B, "
       << differ << " differ, " << duplicates << " duplicated, " << matched << " match (" << gateways
-      << ")\n";
+      << ")";
+  for (const std::string& note : notes) out << "; " << note;
+  out << "\n";
   return 1;
 }
 
@@ -297,30 +326,33 @@ int RunAuditSubject(const std::vector<std::string>& args, std::ostream& out, std
       "  --id        the data subject's identifier, e.g. CL-RUN:12.531.909-2\n"
       "  --key-file  the gateway's pseudonym key\n";
   std::string dir, id, key_file;
+  std::set<std::string> seen;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
-    auto value = [&](std::string* target) {
-      if (i + 1 >= args.size()) return false;
-      *target = args[++i];
+    // `name` is "--id" and `arg` "--id" or "--id=VALUE". Each option once: a second would
+    // otherwise silently replace the first.
+    auto value = [&](const std::string& name, std::string* target) {
+      if (!seen.insert(name).second) {
+        err << "audit subject: " << name << " given twice\n" << kUsage;
+        return false;
+      }
+      if (arg.size() > name.size()) {
+        *target = arg.substr(name.size() + 1);
+      } else if (i + 1 < args.size()) {
+        *target = args[++i];
+      } else {
+        err << "audit subject: " << name << " needs a value\n" << kUsage;
+        return false;
+      }
       return true;
     };
     if (arg == "-h" || arg == "--help") {
       out << kUsage;
       return 0;
-    } else if (arg == "--id") {
-      if (!value(&id)) {
-        err << "audit subject: --id needs a value\n" << kUsage;
-        return 2;
-      }
-    } else if (arg == "--key-file") {
-      if (!value(&key_file)) {
-        err << "audit subject: --key-file needs a value\n" << kUsage;
-        return 2;
-      }
-    } else if (absl::StartsWith(arg, "--id=")) {
-      id = arg.substr(5);
-    } else if (absl::StartsWith(arg, "--key-file=")) {
-      key_file = arg.substr(11);
+    } else if (arg == "--id" || absl::StartsWith(arg, "--id=")) {
+      if (!value("--id", &id)) return 2;
+    } else if (arg == "--key-file" || absl::StartsWith(arg, "--key-file=")) {
+      if (!value("--key-file", &key_file)) return 2;
     } else if (absl::StartsWith(arg, "-")) {
       err << "audit subject: unknown option " << arg << "\n" << kUsage;
       return 2;
@@ -346,11 +378,12 @@ int RunAuditSubject(const std::vector<std::string>& args, std::ostream& out, std
     return 1;
   }
   const std::string pseudonym = HmacSha256(*key, *normalised);
-  uint64_t matches = 0;
+  uint64_t matches = 0, about_someone = 0;
   std::vector<std::string> damage;
   absl::Status s = ForEachRecord(
       dir,
       [&](const v1::AuditRecord& r, const TrailSegment&, uint64_t) {
+        if (!r.subject_pseudonym().empty()) ++about_someone;
         if (r.subject_pseudonym() != pseudonym) return;
         if (matches++ == 0) {
           out << "time\tconsumer\tprovider\tagreement\tpurpose\tmethod\tdecision\tdisclosed\t"
@@ -369,7 +402,18 @@ int RunAuditSubject(const std::vector<std::string>& args, std::ostream& out, std
   }
   for (const std::string& line : damage) out << "warning: " << line << "\n";
   out << "audit subject: " << matches << (matches == 1 ? " exchange" : " exchanges") << " about "
-      << *normalised << "\n";
+      << *normalised;
+  // A key other than the gateway's matches nothing, which looks like a person with no history.
+  if (matches == 0 && about_someone > 0) {
+    out << " (" << Plural(about_someone, "record names", "records name")
+        << " a subject; is this the gateway's pseudonym key?)";
+  }
+  if (!damage.empty()) {
+    out << "; the trail is damaged (" << Plural(damage.size(), "warning", "warnings")
+        << "), so this list may be incomplete\n";
+    return 1;
+  }
+  out << "\n";
   return 0;
 }
 
@@ -381,6 +425,10 @@ int RunAuditShow(const std::vector<std::string>& args, std::ostream& out, std::o
   std::string path, exchange;
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--exchange") {
+      if (!exchange.empty()) {
+        err << "audit show: --exchange given twice\n" << kUsage;
+        return 2;
+      }
       if (i + 1 >= args.size()) {
         err << "audit show: --exchange needs a value\n" << kUsage;
         return 2;
@@ -421,7 +469,14 @@ int RunAuditShow(const std::vector<std::string>& args, std::ostream& out, std::o
   }
   for (const std::string& line : damage) err << "warning: " << line << "\n";
   if (matches == 0) {
-    err << "audit show: no record of exchange " << exchange << " in " << path << "\n";
+    err << "audit show: no record of exchange " << exchange << " in " << path
+        << (damage.empty() ? "" : " (the trail is damaged: the record may be in what was lost)")
+        << "\n";
+    return 1;
+  }
+  if (!damage.empty()) {
+    err << "audit show: the trail is damaged (" << Plural(damage.size(), "warning", "warnings")
+        << "), so the exchange may have more records than these\n";
     return 1;
   }
   return 0;

@@ -36,21 +36,25 @@ std::string SubjectPseudonym(absl::string_view hmac_key, absl::string_view schem
 // the file.
 absl::StatusOr<std::string> ReadPseudonymKeyFile(const std::string& path);
 
-// `pasarela audit reconcile PATH_A PATH_B`; `args` are the words after "reconcile". Returns 0
-// when every exchange between the two gateways is recorded alike on both sides, 1 when one is
-// missing or differs (or a trail cannot be read), 2 on a usage error.
+// `pasarela audit reconcile PATH_A PATH_B`; `args` are the words after "reconcile". A trail whose
+// gateway is unknown (it holds no record) is expected to hold every exchange of the other but
+// those the consumer's gateway denied itself. Returns 0 when every exchange between the two
+// gateways is recorded alike on both sides, 1 when one is missing or differs, a trail is damaged or
+// holds no exchange record (or cannot be read), 2 on a usage error (two trails of one gateway is
+// one).
 int RunAuditReconcile(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 // `pasarela audit subject DIR --id SCHEME:VALUE --key-file FILE`; `args` are the words after
-// "subject". Returns 0 (also when nothing matches), 1 when the trail or key cannot be read, 2 on
-// a usage error.
+// "subject". Returns 0 (also when nothing matches), 1 when the trail is damaged (the list may be
+// incomplete; it is printed all the same) or the trail or key cannot be read, 2 on a usage error.
 int RunAuditSubject(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 // `pasarela audit show PATH --exchange ID`; `args` are the words after "show". Prints every record
 // of that exchange in the trail as one line of JSON each (the AuditRecord's JSON form: parties,
 // decision, digests, and the classification summary by field path, category and treatment; a
-// trail holds no payload values). Returns 0 when at least one record was found, 1 when none was
-// or the trail cannot be read, 2 on a usage error.
+// trail holds no payload values). Returns 0 when at least one record was found, 1 when none was,
+// the trail is damaged (what was found is printed all the same) or it cannot be read, 2 on a usage
+// error.
 int RunAuditShow(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 // `pasarela audit verify|reconcile|subject|show|report ...`; `args` are the words after "audit".

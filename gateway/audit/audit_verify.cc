@@ -53,15 +53,11 @@ class TrailCheck {
 void TrailCheck::Segment(const TrailSegment& segment, absl::string_view content,
                          bool last_segment) {
   ++report_->segments;
-  if (previous_segment_ != nullptr && previous_segment_->number != 0 && segment.number != 0 &&
-      segment.number != previous_segment_->number + 1) {
-    const std::string missing = segment.number == previous_segment_->number + 2
-                                    ? SegmentFileName(previous_segment_->number + 1)
-                                    : absl::StrCat(SegmentFileName(previous_segment_->number + 1),
-                                                   " to ", SegmentFileName(segment.number - 1));
-    Problem(absl::StrCat(missing, " missing: the trail goes from ", previous_segment_->name, " to ",
-                         segment.name));
-    resync_ = true;
+  if (previous_segment_ != nullptr) {
+    if (std::string missing = MissingSegments(*previous_segment_, segment); !missing.empty()) {
+      Problem(std::move(missing));
+      resync_ = true;
+    }
   }
   previous_segment_ = &segment;
 

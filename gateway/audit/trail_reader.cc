@@ -2,8 +2,11 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <map>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "gateway/audit/audit_file.h"
@@ -30,10 +33,24 @@ absl::StatusOr<std::vector<TrailSegment>> ListTrailSegments(const std::string& p
   absl::StatusOr<std::vector<std::string>> names = NewPosixAuditFileSystem()->ListDirectory(path);
   if (!names.ok()) return names.status();
   const std::string dir = !path.empty() && path.back() == '/' ? path : path + "/";
-  for (uint64_t number : SegmentNumbers(*names)) {
+  // Keyed by number, holding the name found on disk: a name rebuilt from the number would miss
+  // segment-0000001.log, which the format allows.
+  std::map<uint64_t, std::string> by_number;
+  for (const std::string& name : *names) {
+    const std::optional<uint64_t> number = ParseSegmentFileName(name);
+    if (!number.has_value()) continue;
+    auto [it, inserted] = by_number.emplace(*number, name);
+    if (!inserted) {
+      const auto [first, second] = std::minmax(it->second, name);
+      return absl::FailedPreconditionError(
+          absl::StrCat(dir, first, " and ", second, " are both segment ", *number,
+                       ": a trail has one file per segment number; move the wrong one aside"));
+    }
+  }
+  for (auto& [number, name] : by_number) {
     TrailSegment segment;
-    segment.name = SegmentFileName(number);
-    segment.path = dir + segment.name;
+    segment.path = dir + name;
+    segment.name = std::move(name);
     segment.number = number;
     segments.push_back(std::move(segment));
   }
@@ -41,6 +58,15 @@ absl::StatusOr<std::vector<TrailSegment>> ListTrailSegments(const std::string& p
     return absl::NotFoundError(absl::StrCat(path, ": no segment files (segment-NNNNNN.log)"));
   }
   return segments;
+}
+
+std::string MissingSegments(const TrailSegment& before, const TrailSegment& after) {
+  if (before.number == 0 || after.number == 0 || after.number == before.number + 1) return "";
+  const std::string missing = after.number == before.number + 2
+                                  ? SegmentFileName(before.number + 1)
+                                  : absl::StrCat(SegmentFileName(before.number + 1), " to ",
+                                                 SegmentFileName(after.number - 1));
+  return absl::StrCat(missing, " missing: the trail goes from ", before.name, " to ", after.name);
 }
 
 absl::StatusOr<std::string> ReadTrailFile(const std::string& path) {
@@ -80,7 +106,14 @@ absl::Status ForEachRecord(const std::string& path, const RecordVisitor& visit,
   if (IsPostgresTrail(path)) return ForEachDatabaseRecord(path, visit, damage);
   absl::StatusOr<std::vector<TrailSegment>> segments = ListTrailSegments(path);
   if (!segments.ok()) return segments.status();
+  const TrailSegment* previous = nullptr;
   for (const TrailSegment& segment : *segments) {
+    if (previous != nullptr) {
+      if (std::string missing = MissingSegments(*previous, segment); !missing.empty()) {
+        damage->push_back(std::move(missing));
+      }
+    }
+    previous = &segment;
     absl::StatusOr<std::string> content = ReadTrailFile(segment.path);
     if (!content.ok()) return content.status();
     EntryScanner scanner(*content);

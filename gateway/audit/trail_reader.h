@@ -22,17 +22,27 @@ struct TrailSegment {
   std::string offset_word = "offset";
 };
 
-// The segments of `path`: a directory (its segment-NNNNNN.log files, ascending) or one segment
-// file. NotFound when the path does not exist or a directory holds no segment.
+// The segments of `path`: a directory (its segment-NNNNNN.log files, six or more digits,
+// ascending by number, each under the name it has on disk) or one segment file. NotFound when the
+// path does not exist or a directory holds no segment; FailedPrecondition, naming both files,
+// when two files of a directory have the same number (segment-000003.log and
+// segment-0000003.log), since either could be the trail's.
 absl::StatusOr<std::vector<TrailSegment>> ListTrailSegments(const std::string& path);
+
+// What is missing between two consecutive segments of a listing: "segment-000002.log missing:
+// the trail goes from segment-000001.log to segment-000003.log" (or "segment-000002.log to
+// segment-000004.log missing: ..."). Empty when `after` follows `before` directly or either has
+// no number.
+std::string MissingSegments(const TrailSegment& before, const TrailSegment& after);
 
 // The whole content of a file.
 absl::StatusOr<std::string> ReadTrailFile(const std::string& path);
 
 // Calls `visit` with each record of the trail at `path` in order, skipping checkpoints. Damaged
-// or truncated bytes are skipped; each adds a line to `damage`. `path` may also name a trail in
-// PostgreSQL, "postgresql:CONNINFO_FILE[#GATEWAY]" (see postgres_trail.h): the segment is then
-// named "postgresql GATEWAY" and the offset is the entry's position.
+// or truncated bytes are skipped, and segments missing from the numbering are passed over; each
+// adds a line to `damage`, so that a command can say its answer may be incomplete. `path` may also
+// name a trail in PostgreSQL, "postgresql:CONNINFO_FILE[#GATEWAY]" (see postgres_trail.h): the
+// segment is then named "postgresql GATEWAY" and the offset is the entry's position.
 using RecordVisitor = std::function<void(const v1::AuditRecord& record, const TrailSegment& segment,
                                          uint64_t offset)>;
 absl::Status ForEachRecord(const std::string& path, const RecordVisitor& visit,

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <sstream>
 
 #include "absl/strings/escaping.h"
@@ -73,7 +74,7 @@ std::vector<v1::AuditRecord> SampleRecords() {
   records.push_back(no_data);
   records.push_back(Denied(7, "ar-cl-identity-2026", "purpose-not-allowed"));
   records.push_back(Denied(8, "ar-cl-identity-2026", "purpose-not-allowed"));
-  records.push_back(Denied(9, "", "no-agreement"));
+  records.push_back(Denied(9, "", "agreement-unknown"));
   v1::AuditRecord reload;
   reload.set_gateway("AR");
   reload.set_direction(v1::POLICY_RELOAD);
@@ -107,7 +108,7 @@ TEST(ReportBuilderTest, CountsEveryIndicator) {
   EXPECT_EQ(d.by_agreement_purpose.at({"ar-cl-identity-2026", "statistics"}).allowed, 1u);
 
   EXPECT_EQ(d.denials_by_rule.at("purpose-not-allowed"), 2u);
-  EXPECT_EQ(d.denials_by_rule.at("no-agreement"), 1u);
+  EXPECT_EQ(d.denials_by_rule.at("agreement-unknown"), 1u);
 
   // Two health fields in one exchange count as one exchange disclosing health, each path once;
   // denied exchanges disclosed nothing.
@@ -128,6 +129,41 @@ TEST(ReportBuilderTest, CountsEveryIndicator) {
   EXPECT_EQ(d.by_method.at("/pasarela.identity.v1.IdentityService/GetPerson").total(), 8u);
   ASSERT_EQ(d.reloads.size(), 1u);
   EXPECT_EQ(d.reloads[0].detail, "policy reloaded from gateway.yaml");
+}
+
+// Disclosed is what crossed to the consumer, as `subject` has it: the response's items that were
+// not dropped or redacted. The request's own items are what the consumer sent.
+TEST(ReportBuilderTest, CountsOnlyWhatCrossedAsDisclosed) {
+  v1::AuditRecord r = Exchange(1, "ar-cl-health-2026", "emergency-care", 1000);
+  r.set_direction(v1::PROVIDER_SIDE);
+  r.clear_classification();
+  auto add = [&r](const char* category, const char* path, const char* treatment, bool request) {
+    testing::AddClassified(&r, category, path, treatment, request);
+  };
+  add("personal_identifier", "identifier.value", "", true);
+  add("personal", "summary.given_names", "allow", false);
+  add("health", "summary.problems[0].note", "", false);
+  add("personal_identifier", "summary.problems[0].note", "mask", false);
+  add("personal_identifier", "summary.alias", "pseudonymise", false);
+  add("genetic", "summary.notes", "drop", false);
+  add("biometric", "summary.photo", "redact", false);
+  const ReportData d = Build({r});
+  const auto& categories = d.categories.at("ar-cl-health-2026");
+  EXPECT_EQ(categories.size(), 3u);
+  EXPECT_EQ(categories.count("genetic"), 0u);
+  EXPECT_EQ(categories.count("biometric"), 0u);
+  EXPECT_EQ(categories.at("personal").exchanges, 1u);
+  EXPECT_EQ(categories.at("health").exchanges, 1u);
+  const CategoryDisclosure& identifier = categories.at("personal_identifier");
+  EXPECT_EQ(identifier.exchanges, 1u);
+  EXPECT_EQ(identifier.field_paths.count("identifier.value"), 0u);
+  EXPECT_EQ(identifier.field_paths.size(), 2u);
+
+  // An exchange whose only classified item is its request disclosed nothing.
+  v1::AuditRecord lookup = Exchange(2, "ar-cl-identity-2026", "border-control", 1000);
+  lookup.mutable_classification(0)->set_in_request(true);
+  ASSERT_EQ(lookup.classification_size(), 1);
+  EXPECT_EQ(Build({lookup}).categories.count("ar-cl-identity-2026"), 0u);
 }
 
 TEST(ReportBuilderTest, PercentilesAreNearestRank) {
@@ -196,7 +232,7 @@ Exchanges per agreement and purpose
 Denials by rule
   rule                 denials
   purpose-not-allowed        2
-  no-agreement               1
+  agreement-unknown          1
 
 Personal data disclosed per agreement (allowed exchanges)
   agreement            category             exchanges  field paths (exchanges)
@@ -261,6 +297,11 @@ TEST(ReportTimeTest, ParsesRfc3339AndDates) {
   EXPECT_EQ(*ParseReportTime("2026-05-01"), At(0));
   EXPECT_FALSE(ParseReportTime("yesterday").ok());
   EXPECT_FALSE(ParseReportTime("2026-05-01 00:00").ok());
+  // ISO 8601's offset without a colon is not RFC 3339.
+  EXPECT_EQ(ParseReportTime("2026-01-01T00:00:00+0000").status().message(),
+            "'2026-01-01T00:00:00+0000' is not an RFC 3339 time (2026-05-01T00:00:00Z, "
+            "2026-05-01T09:00:00-03:00) or a date (2026-05-01)");
+  EXPECT_FALSE(ParseReportTime("2026-01-01T00:00:00+00").ok());
 }
 
 class AuditReportCommandTest : public ::testing::Test {
@@ -319,8 +360,10 @@ TEST_F(AuditReportCommandTest, ReportsRealTrailsOfTwoReplicas) {
   testing::WriteFileOrDie(segment, bytes);
   EXPECT_EQ(Run({tmp_.Sub("replica-1"), tmp_.Sub("replica-2"), "--verify"}, &out), 1);
   EXPECT_THAT(out, HasSubstr("replica-2 does not verify, so no report: audit verify: FAILED"));
-  EXPECT_EQ(Run({tmp_.Sub("replica-1"), tmp_.Sub("replica-2")}, &out), 0);
+  EXPECT_EQ(Run({tmp_.Sub("replica-1"), tmp_.Sub("replica-2")}, &out), 1);
   EXPECT_THAT(out, HasSubstr("warning: " + tmp_.Sub("replica-2") + ": segment-000001.log offset"));
+  EXPECT_THAT(out, HasSubstr("Incomplete: 1 damaged or missing part of a trail skipped (warnings "
+                             "below): the counts may be low\n"));
 }
 
 TEST_F(AuditReportCommandTest, EmptyTrailAndUsageErrors) {
@@ -340,6 +383,28 @@ TEST_F(AuditReportCommandTest, EmptyTrailAndUsageErrors) {
   EXPECT_EQ(Run({tmp_.Sub("empty"), "--ca", "x.pem"}, &out), 2);
   EXPECT_EQ(Run({tmp_.Sub("empty"), "--to"}, &out), 2);
   EXPECT_EQ(Run({tmp_.Sub("empty"), "--bogus"}, &out), 2);
+  for (const char* option : {"--from", "--to"}) {
+    EXPECT_EQ(Run({tmp_.Sub("empty"), option, "2026-05-01", option, "2026-05-02"}, &out), 2);
+    EXPECT_THAT(out, HasSubstr(absl::StrCat("audit report: ", option, " given twice")));
+  }
+  EXPECT_EQ(Run({tmp_.Sub("empty"), "--format=text", "--format", "html"}, &out), 2);
+  EXPECT_THAT(out, HasSubstr("audit report: --format given twice"));
+}
+
+TEST_F(AuditReportCommandTest, OutputDashIsStandardOutputAndWriteErrorsSayWhy) {
+  Write(tmp_.Sub("trail"), SampleRecords());
+  std::string out;
+  const std::string cwd = std::filesystem::current_path();
+  std::filesystem::current_path(tmp_.path());
+  EXPECT_EQ(Run({tmp_.Sub("trail"), "--output", "-"}, &out), 0) << out;
+  std::filesystem::current_path(cwd);
+  EXPECT_THAT(out, HasSubstr("Pasarela audit report\n"));
+  EXPECT_FALSE(std::filesystem::exists(tmp_.Sub("-"))) << "a file named - was written";
+
+  EXPECT_EQ(Run({tmp_.Sub("trail"), "--output", "/dev/full"}, &out), 1);
+  EXPECT_EQ(out, "audit report: FAILED: cannot write /dev/full: No space left on device\n");
+  EXPECT_EQ(Run({tmp_.Sub("trail"), "--output", tmp_.Sub("no-dir/report.txt")}, &out), 1);
+  EXPECT_THAT(out, HasSubstr("report.txt: No such file or directory\n"));
 }
 
 }  // namespace

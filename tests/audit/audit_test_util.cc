@@ -134,9 +134,10 @@ KeyAndCert TestPki::MakeLeaf(const std::string& ca_name, const std::string& name
 }
 
 absl::Status WriteTrail(const std::string& dir, const std::string& gateway, const KeyAndCert& key,
-                        const std::vector<v1::AuditRecord>& records) {
+                        const std::vector<v1::AuditRecord>& records, uint64_t max_segment_bytes) {
   AuditLogOptions o;
   o.directory = dir;
+  o.max_segment_bytes = max_segment_bytes;
   o.gateway = gateway;
   o.signing_key_file = key.key_file;
   o.signing_cert_file = key.cert_file;
@@ -172,6 +173,15 @@ v1::AuditRecord MakeRecord(int n) {
   r.set_bytes_in(120);
   r.set_bytes_out(480);
   return r;
+}
+
+void AddClassified(v1::AuditRecord* record, const std::string& category, const std::string& path,
+                   const std::string& treatment, bool in_request) {
+  v1::ClassifiedField* f = record->add_classification();
+  f->set_category(category);
+  f->set_field_path(path);
+  f->set_treatment(treatment);
+  f->set_in_request(in_request);
 }
 
 std::string ReadFileOrDie(const std::string& path) {

@@ -60,12 +60,19 @@ class TestPki {
   long serial_ = 1;  // NOLINT(runtime/int): OpenSSL's type
 };
 
-// Writes `records` into a trail in `dir` with AuditLog, signed by `key`, and closes it.
+// Writes `records` into a trail in `dir` with AuditLog, signed by `key`, and closes it; a new
+// segment begins once one reaches `max_segment_bytes` (at least 4096).
 absl::Status WriteTrail(const std::string& dir, const std::string& gateway, const KeyAndCert& key,
-                        const std::vector<v1::AuditRecord>& records);
+                        const std::vector<v1::AuditRecord>& records,
+                        uint64_t max_segment_bytes = 64ull << 20);
 
 // A plausible consumer-side record for exchange number `n`.
 v1::AuditRecord MakeRecord(int n);
+
+// Adds a classified item to `record`: its category, field path, the agreement's treatment ("" for
+// none) and whether the request carried it.
+void AddClassified(v1::AuditRecord* record, const std::string& category, const std::string& path,
+                   const std::string& treatment, bool in_request);
 
 // The bytes of a file, and writing them back.
 std::string ReadFileOrDie(const std::string& path);

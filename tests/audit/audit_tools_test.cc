@@ -1,8 +1,9 @@
 #include "gateway/audit/audit_tools.h"
 
 #include <sys/stat.h>
-#include <algorithm>
 
+#include <algorithm>
+#include <filesystem>
 #include <sstream>
 
 #include "absl/strings/escaping.h"
@@ -86,18 +87,196 @@ class AuditToolsTest : public ::testing::Test {
     return code;
   }
 
+  // Writes AR's records of `count` exchanges about one person into small segments.
+  void WriteSegments(const std::string& dir, int count) {
+    std::vector<v1::AuditRecord> records;
+    for (int n = 1; n <= count; ++n) {
+      records.push_back(MakeRecord(n));
+      records.back().set_subject_pseudonym(SubjectPseudonym(kPseudonymKey, "CL-RUN:12531909-2"));
+    }
+    ASSERT_TRUE(testing::WriteTrail(dir, "AR", ar_key_, records, 4096).ok());
+  }
+
+  // Both sides' records of exchanges 1 to `count`, recorded alike.
+  static void MatchingExchanges(int count, std::vector<v1::AuditRecord>* ar,
+                                std::vector<v1::AuditRecord>* cl) {
+    for (int n = 1; n <= count; ++n) {
+      auto [consumer, provider] = Exchange(n);
+      ar->push_back(consumer);
+      cl->push_back(provider);
+    }
+  }
+
+  std::string WriteKeyFile() {
+    const std::string key_file = tmp_.Sub("pseudonym.key");
+    testing::WriteFileOrDie(key_file, std::string(kPseudonymKey) + "\n");
+    EXPECT_EQ(::chmod(key_file.c_str(), 0600), 0);
+    return key_file;
+  }
+
+  static constexpr char kPseudonymKey[] = "0123456789abcdef0123456789abcdef";
   TempDir tmp_;
   TestPki pki_;
   KeyAndCert ar_key_, cl_key_;
 };
 
+// An empty trail, or one with no exchange, confirms nothing: what AR forwarded is expected there
+// unless that trail is known to be a third country's.
+TEST_F(AuditToolsTest, ReconcileAgainstATrailWithoutExchangesExpectsWhatWasForwarded) {
+  std::vector<v1::AuditRecord> ar;
+  for (int n = 1; n <= 3; ++n) ar.push_back(Exchange(n).first);
+  v1::AuditRecord denied = Exchange(4).first;
+  denied.set_decision(v1::DENY);
+  ar.push_back(denied);
+  Write(tmp_.Sub("ar"), "AR", ar_key_, ar);
+  Write(tmp_.Sub("empty"), "CL", cl_key_, {});
+
+  std::string out;
+  EXPECT_EQ(Run(RunAuditReconcile, {tmp_.Sub("ar"), tmp_.Sub("empty")}, &out), 1) << out;
+  EXPECT_THAT(out, HasSubstr("only in A: exchange ex-3: "));
+  EXPECT_THAT(out, Not(HasSubstr("ex-4")));
+  EXPECT_THAT(out, HasSubstr("warning: B " + tmp_.Sub("empty") + " holds no exchange record\n"));
+  EXPECT_THAT(out, HasSubstr("audit reconcile: FAILED: 3 only in A, 0 only in B, 0 differ, 0 "
+                             "duplicated, 0 match (A AR, B ?); B holds no exchange record\n"));
+  // The same the other way round, and with nothing on either side.
+  EXPECT_EQ(Run(RunAuditReconcile, {tmp_.Sub("empty"), tmp_.Sub("ar")}, &out), 1) << out;
+  EXPECT_THAT(out, HasSubstr("0 only in A, 3 only in B"));
+  EXPECT_EQ(Run(RunAuditReconcile, {tmp_.Sub("empty"), tmp_.Sub("empty")}, &out), 1) << out;
+  EXPECT_THAT(out, HasSubstr("; A holds no exchange record; B holds no exchange record\n"));
+
+  // A trail of policy reloads names its gateway: a third country's expects nothing of AR's.
+  v1::AuditRecord reload;
+  reload.set_direction(v1::POLICY_RELOAD);
+  Write(tmp_.Sub("br"), "BR", cl_key_, {reload});
+  EXPECT_EQ(Run(RunAuditReconcile, {tmp_.Sub("ar"), tmp_.Sub("br")}, &out), 1) << out;
+  EXPECT_THAT(out, HasSubstr("0 only in A, 0 only in B, 0 differ, 0 duplicated, 0 match (A AR, B "
+                             "BR); B holds no exchange record\n"));
+  Write(tmp_.Sub("cl"), "CL", cl_key_, {reload});
+  EXPECT_EQ(Run(RunAuditReconcile, {tmp_.Sub("ar"), tmp_.Sub("cl")}, &out), 1) << out;
+  EXPECT_THAT(out, HasSubstr("3 only in A, 0 only in B"));
+}
+
+TEST_F(AuditToolsTest, ReconcileRefusesTwoTrailsOfOneGateway) {
+  Write(tmp_.Sub("ar"), "AR", ar_key_, {Exchange(1).first});
+  std::string out;
+  EXPECT_EQ(Run(RunAuditReconcile, {tmp_.Sub("ar"), tmp_.Sub("ar")}, &out), 2) << out;
+  EXPECT_THAT(out, HasSubstr("audit reconcile: both trails are gateway AR's: reconcile compares "
+                             "two gateways' trails\n"));
+}
+
+// Damage means records may be missing, so a comparison that found nothing else still fails.
+TEST_F(AuditToolsTest, ReconcileFailsOnADamagedTrail) {
+  std::vector<v1::AuditRecord> ar, cl;
+  MatchingExchanges(3, &ar, &cl);
+  Write(tmp_.Sub("ar"), "AR", ar_key_, ar);
+  Write(tmp_.Sub("cl"), "CL", cl_key_, cl);
+  // Damage the closing checkpoint: every record is still there and matches.
+  const std::string segment = tmp_.Sub("cl/segment-000001.log");
+  std::vector<testing::RawEntry> entries = testing::ReadEntries(segment);
+  std::string bytes = testing::ReadFileOrDie(segment);
+  bytes[entries[testing::IndexOfCheckpoint(entries, 3)].offset] ^= 0x01;
+  testing::WriteFileOrDie(segment, bytes);
+
+  std::string out;
+  EXPECT_EQ(Run(RunAuditReconcile, {tmp_.Sub("ar"), tmp_.Sub("cl")}, &out), 1) << out;
+  EXPECT_THAT(out, HasSubstr("warning: B segment-000001.log offset "));
+  EXPECT_THAT(out, HasSubstr("audit reconcile: FAILED: 0 only in A, 0 only in B, 0 differ, 0 "
+                             "duplicated, 3 match (A AR, B CL); B's trail is damaged (1 warning), "
+                             "so records may be missing from it\n"));
+}
+
+// A segment missing from the middle is damage to every command that reads the trail, not only to
+// verify: the answer leaves out that segment's records.
+TEST_F(AuditToolsTest, MissingMiddleSegmentIsReportedByEveryCommand) {
+  WriteSegments(tmp_.Sub("trail"), 40);
+  ASSERT_TRUE(std::filesystem::exists(tmp_.Sub("trail/segment-000003.log")));
+  const std::string key_file = WriteKeyFile();
+  const std::vector<std::string> subject = {tmp_.Sub("trail"), "--id", "CL-RUN:12531909-2",
+                                            "--key-file", key_file};
+  std::string out;
+  ASSERT_EQ(Run(RunAuditSubject, subject, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("audit subject: 40 exchanges about CL-RUN:12531909-2\n"));
+
+  std::filesystem::remove(tmp_.Sub("trail/segment-000002.log"));
+  const std::string missing =
+      "warning: segment-000002.log missing: the trail goes from segment-000001.log to "
+      "segment-000003.log\n";
+  EXPECT_EQ(Run(RunAuditSubject, subject, &out), 1) << out;
+  EXPECT_THAT(out, HasSubstr(missing));
+  EXPECT_THAT(out, HasSubstr(" exchanges about CL-RUN:12531909-2; the trail is damaged (1 "
+                             "warning), so this list may be incomplete\n"));
+  EXPECT_EQ(Run(RunAuditShow, {tmp_.Sub("trail"), "--exchange", "ex-1"}, &out), 1) << out;
+  EXPECT_THAT(out, HasSubstr(missing));
+  EXPECT_THAT(out, HasSubstr("\"exchange_id\":\"ex-1\""));
+  EXPECT_EQ(Run(RunAuditCommand, {"report", tmp_.Sub("trail")}, &out), 1) << out;
+  EXPECT_THAT(out, HasSubstr("warning: " + tmp_.Sub("trail") + ": segment-000002.log missing"));
+  EXPECT_THAT(out, HasSubstr("Incomplete: 1 damaged or missing part of a trail skipped"));
+  Write(tmp_.Sub("cl"), "CL", cl_key_, {Exchange(1).second});
+  EXPECT_EQ(Run(RunAuditReconcile, {tmp_.Sub("trail"), tmp_.Sub("cl")}, &out), 1) << out;
+  EXPECT_THAT(out, HasSubstr("warning: A segment-000002.log missing: "));
+}
+
+// The format allows six or more digits; the commands read each segment under its own name.
+TEST_F(AuditToolsTest, SegmentsAreReadUnderTheNamesOnDisk) {
+  WriteSegments(tmp_.Sub("trail"), 40);
+  ASSERT_TRUE(std::filesystem::exists(tmp_.Sub("trail/segment-000003.log")));
+  std::filesystem::rename(tmp_.Sub("trail/segment-000001.log"),
+                          tmp_.Sub("trail/segment-0000001.log"));
+  const std::vector<std::string> subject = {tmp_.Sub("trail"), "--id", "CL-RUN:12531909-2",
+                                            "--key-file", WriteKeyFile()};
+  std::string out;
+  EXPECT_EQ(Run(RunAuditSubject, subject, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("audit subject: 40 exchanges about CL-RUN:12531909-2\n"));
+  EXPECT_EQ(Run(RunAuditCommand, {"verify", tmp_.Sub("trail")}, &out), 0) << out;
+
+  // Two files of one number: either could be the trail's, so neither is chosen.
+  std::filesystem::copy_file(tmp_.Sub("trail/segment-000003.log"),
+                             tmp_.Sub("trail/segment-0000003.log"));
+  EXPECT_EQ(Run(RunAuditSubject, subject, &out), 1) << out;
+  EXPECT_THAT(out, HasSubstr("audit subject: FAILED: " + tmp_.Sub("trail/") +
+                             "segment-0000003.log and segment-000003.log are both segment 3"));
+  EXPECT_EQ(Run(RunAuditCommand, {"verify", tmp_.Sub("trail")}, &out), 1) << out;
+  EXPECT_THAT(out, HasSubstr("segment-0000003.log and segment-000003.log are both segment 3"));
+}
+
+TEST_F(AuditToolsTest, SubjectOptionsAndKeyMistakes) {
+  WriteSegments(tmp_.Sub("trail"), 2);
+  const std::string key_file = WriteKeyFile();
+  std::string out;
+  EXPECT_EQ(Run(RunAuditSubject,
+                {tmp_.Sub("trail"), "--id", "CL-RUN:1", "--id", "CL-RUN:2", "--key-file", key_file},
+                &out),
+            2);
+  EXPECT_THAT(out, HasSubstr("audit subject: --id given twice"));
+  EXPECT_EQ(Run(RunAuditSubject,
+                {tmp_.Sub("trail"), "--id=CL-RUN:1", "--key-file", key_file, "--key-file=x"}, &out),
+            2);
+  EXPECT_THAT(out, HasSubstr("audit subject: --key-file given twice"));
+  EXPECT_EQ(
+      Run(RunAuditShow, {tmp_.Sub("trail"), "--exchange", "ex-1", "--exchange", "ex-2"}, &out), 2);
+  EXPECT_THAT(out, HasSubstr("audit show: --exchange given twice"));
+
+  // A directory is not a key, whatever its mode.
+  EXPECT_EQ(Run(RunAuditSubject, {tmp_.Sub("trail"), "--id", "CL-RUN:1", "--key-file", tmp_.path()},
+                &out),
+            1);
+  EXPECT_THAT(out, HasSubstr("pseudonym key " + tmp_.path() + " is a directory"));
+  EXPECT_THAT(out, Not(HasSubstr("chmod")));
+
+  // Another key matches nothing; the command says what that may mean.
+  const std::string other = tmp_.Sub("other.key");
+  testing::WriteFileOrDie(other, "fedcba9876543210fedcba9876543210\n");
+  ASSERT_EQ(::chmod(other.c_str(), 0600), 0);
+  EXPECT_EQ(Run(RunAuditSubject,
+                {tmp_.Sub("trail"), "--id", "CL-RUN:12531909-2", "--key-file", other}, &out),
+            0);
+  EXPECT_THAT(out, HasSubstr("audit subject: 0 exchanges about CL-RUN:12531909-2 (2 records name "
+                             "a subject; is this the gateway's pseudonym key?)\n"));
+}
+
 TEST_F(AuditToolsTest, ReconcileMatchingTrails) {
   std::vector<v1::AuditRecord> ar, cl;
-  for (int n = 1; n <= 5; ++n) {
-    auto [consumer, provider] = Exchange(n);
-    ar.push_back(consumer);
-    cl.push_back(provider);
-  }
+  MatchingExchanges(5, &ar, &cl);
   // Denied by AR itself: never reached CL, and that is not a discrepancy.
   v1::AuditRecord denied = Exchange(6).first;
   denied.set_decision(v1::DENY);
@@ -157,8 +336,8 @@ TEST_F(AuditToolsTest, ReconcileTakesADeadlineAndACancellationForOneEnd) {
   }
   std::string out;
   EXPECT_EQ(Reconcile(ar, cl, &out), 1);
-  EXPECT_THAT(out, HasSubstr("differs: exchange ex-4: status (A 4, B 0)"));
-  EXPECT_THAT(out, HasSubstr("differs: exchange ex-5: status (A 1, B 14)"));
+  EXPECT_THAT(out, HasSubstr("differs: exchange ex-4: status (A 4 DEADLINE_EXCEEDED, B 0 OK)"));
+  EXPECT_THAT(out, HasSubstr("differs: exchange ex-5: status (A 1 CANCELLED, B 14 UNAVAILABLE)"));
   EXPECT_THAT(out, HasSubstr("2 differ, 0 duplicated, 3 match"));
 }
 
@@ -172,11 +351,7 @@ TEST_F(AuditToolsTest, SubjectSaysWhichCategoriesCrossedAndHow) {
   r.mutable_time()->set_seconds(1714564800);
   r.clear_classification();
   auto add = [&r](const char* category, const char* path, const char* treatment, bool request) {
-    v1::ClassifiedField* f = r.add_classification();
-    f->set_category(category);
-    f->set_field_path(path);
-    f->set_treatment(treatment);
-    f->set_in_request(request);
+    testing::AddClassified(&r, category, path, treatment, request);
   };
   add("personal_identifier", "identifier.value", "", true);  // the request: not a disclosure
   add("personal", "summary.given_names", "allow", false);
