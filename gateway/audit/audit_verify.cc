@@ -126,12 +126,20 @@ void TrailCheck::Record(const TrailSegment& segment, const EntryScanner::Entry& 
   } else if (resync_) {
     // The damage before this record is already reported.
   } else if (seq > expected_sequence_) {
-    Problem(absl::StrCat(where, ": record ", expected_sequence_,
-                         " deleted or reordered: expected sequence ", expected_sequence_,
-                         ", found ", seq));
+    const std::string missing = seq == expected_sequence_ + 1
+                                    ? absl::StrCat("record ", expected_sequence_)
+                                    : absl::StrCat("records ", expected_sequence_, " to ", seq - 1,
+                                                   " (", seq - expected_sequence_, " records)");
+    Problem(absl::StrCat(where, ": ", missing, " deleted or reordered: expected sequence ",
+                         expected_sequence_, ", found ", seq));
   } else if (seq < expected_sequence_) {
     Problem(absl::StrCat(where, ": record ", seq, " repeated or reordered: expected sequence ",
                          expected_sequence_, ", found ", seq));
+    // The entries after a record out of place continue from the one before it (an exchange of
+    // two records, or a copy put in), so the chain stays where it was: moving it back would
+    // report the next, rightful record as out of place too.
+    ++report_->records;
+    return;
   } else if (record.previous_hash() != previous_hash_) {
     Problem(
         absl::StrCat(where, ": hash chain broken: previous_hash does not match ", previous_entry_));
@@ -175,6 +183,8 @@ void TrailCheck::Checkpoint(const TrailSegment& segment, const EntryScanner::Ent
       faults.push_back(absl::StrCat("sealed hash does not match record ", seq));
     }
   }
+  const bool sealed = faults.empty();
+  bool untrusted = false;
   if (absl::Status s = VerifyCheckpointSignature(checkpoint); !s.ok()) {
     faults.push_back(std::string(s.message()));
   } else if (anchors_ != nullptr) {
@@ -182,6 +192,7 @@ void TrailCheck::Checkpoint(const TrailSegment& segment, const EntryScanner::Ent
             anchors_->CheckChain(checkpoint.signer_certificate_pem(), TimeOf(checkpoint.time()));
         !chain.ok()) {
       faults.push_back(std::string(chain.message()));
+      untrusted = true;
     }
   }
   if (faults.empty()) {
@@ -190,6 +201,12 @@ void TrailCheck::Checkpoint(const TrailSegment& segment, const EntryScanner::Ent
   } else {
     Problem(absl::StrCat(segment.name, " checkpoint after record ", seq, " (", segment.offset_word,
                          " ", entry.offset, "): ", absl::StrJoin(faults, "; ")));
+    // A good seal under a CA not given: the records are sealed, by a key not trusted here, and
+    // calling them unsealed would send the reader after the wrong problem.
+    if (sealed && untrusted) {
+      ++report_->untrusted;
+      report_->unsealed = 0;
+    }
   }
   started_ = true;
   resync_ = false;
@@ -220,7 +237,10 @@ std::string Plural(uint64_t n, absl::string_view one, absl::string_view many) {
 std::string AuditVerifyReport::Summary() const {
   const std::string counts = absl::StrCat(
       Plural(records, "record", "records"), " in ", Plural(segments, "segment", "segments"), ", ",
-      Plural(checkpoints, "checkpoint", "checkpoints"), ", ", unsealed, " unsealed");
+      Plural(checkpoints, "checkpoint", "checkpoints"), ", ",
+      untrusted == 0 ? std::string()
+                     : absl::StrCat(untrusted, " signed under a CA not given (untrusted), "),
+      unsealed, " unsealed");
   if (ok()) return absl::StrCat("audit verify: OK: ", counts);
   return absl::StrCat("audit verify: FAILED: ", Plural(problems.size(), "problem", "problems"),
                       " (", counts, "); first: ", problems.front());

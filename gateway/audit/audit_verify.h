@@ -37,7 +37,10 @@ struct AuditVerifyReport {
   uint64_t segments = 0;
   uint64_t records = 0;
   uint64_t checkpoints = 0;  // checkpoints that verified
-  uint64_t unsealed = 0;     // records after the last checkpoint that verified
+  // Checkpoints whose seal and signature hold but whose certificate chains to none of the CA
+  // files (a problem each); the records they seal count as sealed, not unsealed.
+  uint64_t untrusted = 0;
+  uint64_t unsealed = 0;  // records after the last checkpoint that verified or was untrusted
   uint64_t first_sequence = 0;
   uint64_t last_sequence = 0;
 

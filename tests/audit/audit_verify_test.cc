@@ -21,6 +21,7 @@ using testing::IndexOfRecord;
 using ::testing::IsEmpty;
 using testing::KeyAndCert;
 using testing::MakeRecord;
+using ::testing::Not;
 using testing::RawEntry;
 using ::testing::StartsWith;
 using testing::TempDir;
@@ -181,12 +182,52 @@ TEST_F(AuditVerifyTest, SwappedRecordsAreNamed) {
   testing::WriteFileOrDie(segment_, testing::Frame(entries));
 
   AuditVerifyReport report = Verify();
-  ASSERT_GE(report.problems.size(), 2u);
+  // Two problems, not a third about record 35: it follows 34, as it always did.
+  ASSERT_EQ(report.problems.size(), 2u) << report.problems.back();
   EXPECT_THAT(report.problems[0], HasSubstr("record 34 (offset "));
   EXPECT_THAT(report.problems[0],
               HasSubstr("record 33 deleted or reordered: expected sequence 33, found 34"));
   EXPECT_THAT(report.problems[1],
               HasSubstr("record 33 repeated or reordered: expected sequence 35, found 33"));
+  EXPECT_EQ(report.records, 50u);
+}
+
+TEST_F(AuditVerifyTest, RepeatedRecordIsOneProblem) {
+  WriteTrail(key_, 50);
+  auto entries = testing::ReadEntries(segment_);
+  const size_t r22 = IndexOfRecord(entries, 22);
+  entries.insert(entries.begin() + r22 + 1, entries[r22]);
+  testing::WriteFileOrDie(segment_, testing::Frame(entries));
+
+  AuditVerifyReport report = Verify();
+  ASSERT_EQ(report.problems.size(), 1u) << report.problems.back();
+  EXPECT_THAT(report.problems[0],
+              HasSubstr("record 22 repeated or reordered: expected sequence 23, found 22"));
+}
+
+TEST_F(AuditVerifyTest, EmptiedSegmentSaysHowManyRecordsAreMissing) {
+  WriteTrail(key_, 80, 1, /*max_segment_bytes=*/4096);
+  ASSERT_TRUE(std::filesystem::exists(dir_ + "/segment-000003.log"));
+  const std::string second = dir_ + "/segment-000002.log";
+  uint64_t first_gone = 0, last_gone = 0;
+  for (const RawEntry& e : testing::ReadEntries(second)) {
+    v1::AuditRecord r;
+    if (e.type == EntryType::kRecord && r.ParseFromString(e.payload)) {
+      if (first_gone == 0) first_gone = r.sequence();
+      last_gone = r.sequence();
+    }
+  }
+  ASSERT_GT(last_gone, first_gone);
+  testing::WriteFileOrDie(second, "");
+
+  AuditVerifyReport report = Verify();
+  ASSERT_EQ(report.problems.size(), 1u) << report.problems.back();
+  EXPECT_THAT(report.problems[0],
+              HasSubstr(absl::StrCat("segment-000003.log record ", last_gone + 1,
+                                     " (offset 0): ", "records ", first_gone, " to ", last_gone,
+                                     " (", last_gone - first_gone + 1,
+                                     " records) deleted or reordered: expected sequence ",
+                                     first_gone, ", found ", last_gone + 1)));
 }
 
 TEST_F(AuditVerifyTest, TruncationInsideAnEntryIsReported) {
@@ -260,6 +301,14 @@ TEST_F(AuditVerifyTest, CheckpointCertificateFromAnotherCaFailsUnderCa) {
   EXPECT_THAT(report.problems.front(),
               HasSubstr("certificate /O=Pasarela test/CN=gateway-XX does not chain to a trusted "
                         "CA: unable to get local issuer certificate"));
+  // The records are sealed, under a CA that was not given: not unsealed.
+  EXPECT_EQ(report.problems.size(), 2u);
+  EXPECT_EQ(report.untrusted, 2u);
+  EXPECT_EQ(report.unsealed, 0u);
+  EXPECT_THAT(report.warnings, Not(::testing::Contains(HasSubstr("unsealed"))));
+  EXPECT_THAT(report.Summary(),
+              StartsWith("audit verify: FAILED: 2 problems (15 records in 1 segment, 0 "
+                         "checkpoints, 2 signed under a CA not given (untrusted), 0 unsealed); "));
   EXPECT_TRUE(Verify({other_ca_}).ok());
   EXPECT_TRUE(Verify({ca_, other_ca_}).ok());
 }
