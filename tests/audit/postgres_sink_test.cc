@@ -106,9 +106,11 @@ TEST_F(PostgresSinkTest, AppendedRecordsVerifyAndReadBack) {
   EXPECT_EQ(RunAuditReport({trail_, "--verify"}, report, err), 0) << report.str() << err.str();
   EXPECT_THAT(report.str(), HasSubstr("Exchanges: 10 (10 allowed, 0 denied)"));
   EXPECT_THAT(report.str(), HasSubstr("Gateways:  CL"));
-  std::ostringstream reconcile;
-  EXPECT_EQ(RunAuditReconcile({trail_, trail_ + "#CL"}, reconcile, err), 1);
-  EXPECT_THAT(reconcile.str(), HasSubstr("only in A: exchange ex-1: "));
+  // Reconcile reads which gateway wrote the chain from the database too: the same chain twice is
+  // no comparison of two gateways.
+  std::ostringstream reconcile, reconcile_err;
+  EXPECT_EQ(RunAuditReconcile({trail_, trail_ + "#CL"}, reconcile, reconcile_err), 2);
+  EXPECT_THAT(reconcile.str() + reconcile_err.str(), HasSubstr("both trails are gateway CL's"));
 
   // The queryable columns hold copies of the record's fields.
   std::unique_ptr<PgConnection> conn = Connect();
