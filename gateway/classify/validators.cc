@@ -51,6 +51,13 @@ bool DecodeAlnum(absl::string_view value, absl::string_view separators, std::str
   return true;
 }
 
+// Leading zeros pad a number to the width it is printed in; they are not part of it.
+size_t SignificantDigits(absl::string_view digits) {
+  size_t zeros = 0;
+  while (zeros < digits.size() && digits[zeros] == '0') ++zeros;
+  return digits.size() - zeros;
+}
+
 // r = sum mod 11; digit = 0 if r < 2 else 11 - r. Used by CPF and CNPJ.
 int Mod11LowZero(int sum) {
   const int r = sum % 11;
@@ -69,8 +76,35 @@ std::string CompactIdentifier(absl::string_view value, absl::string_view separat
   return out;
 }
 
+std::string StripIdentifierPunctuation(absl::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  for (size_t i = 0; i < value.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(value[i]);
+    if (c == ' ' || c == '.' || c == ',' || c == '-' || c == '/') continue;
+    if (c == 0xC2 && i + 1 < value.size() && static_cast<unsigned char>(value[i + 1]) == 0xA0) {
+      ++i;  // U+00A0 no-break space
+      continue;
+    }
+    if (c == 0xE2 && i + 2 < value.size()) {
+      const unsigned char b1 = static_cast<unsigned char>(value[i + 1]);
+      const unsigned char b2 = static_cast<unsigned char>(value[i + 2]);
+      // U+2007 figure space, U+2009 thin space, U+2010-U+2015 hyphens and dashes, U+202F narrow
+      // no-break space, U+2212 minus sign.
+      const bool general =
+          b1 == 0x80 && (b2 == 0x87 || b2 == 0x89 || (b2 >= 0x90 && b2 <= 0x95) || b2 == 0xAF);
+      if (general || (b1 == 0x88 && b2 == 0x92)) {
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(absl::ascii_toupper(c));
+  }
+  return out;
+}
+
 bool IsValidCpf(absl::string_view value) {
-  const std::string d = CompactIdentifier(value, ".- ");
+  const std::string d = StripIdentifierPunctuation(value);
   if (d.size() != 11 || !AllDigits(d) || AllSameChar(d)) return false;
   int sum = 0;
   for (int i = 0; i < 9; ++i) sum += DigitAt(d, i) * (10 - i);
@@ -103,11 +137,22 @@ bool IsValidCnpj(absl::string_view value) {
   return Mod11LowZero(sum) == DigitAt(d, 13);
 }
 
-bool IsValidClRun(absl::string_view value) {
+bool IsValidBrCns(absl::string_view value) {
   const std::string d = CompactIdentifier(value, ".- ");
-  if (d.size() < 8 || d.size() > 9) return false;
+  if (d.size() != 15 || !AllDigits(d)) return false;
+  if (absl::string_view("12789").find(d[0]) == absl::string_view::npos) return false;
+  int sum = 0;
+  for (int i = 0; i < 15; ++i) sum += DigitAt(d, i) * (15 - i);
+  return sum % 11 == 0;
+}
+
+bool IsValidClRun(absl::string_view value) {
+  const std::string d = StripIdentifierPunctuation(value);
+  if (d.size() < 2 || d.size() > 9) return false;
   const absl::string_view body = absl::string_view(d).substr(0, d.size() - 1);
   if (!AllDigits(body)) return false;
+  const size_t significant = SignificantDigits(body);
+  if (significant < 7 || significant > 8) return false;
   static constexpr std::array<int, 6> kWeights = {2, 3, 4, 5, 6, 7};
   int sum = 0;
   for (size_t i = 0; i < body.size(); ++i) {
@@ -221,17 +266,22 @@ RfcCheck CheckMxRfc(absl::string_view value) {
 
 bool IsPlausibleArDni(absl::string_view value) {
   const std::string d = CompactIdentifier(value, ". ");
-  return (d.size() == 7 || d.size() == 8) && AllDigits(d) && d[0] != '0';
+  const size_t significant = SignificantDigits(d);
+  return d.size() <= 8 && AllDigits(d) && significant >= 7;
+}
+
+bool HasArCuitPrefix(absl::string_view digits) {
+  static constexpr std::array<absl::string_view, 10> kPrefixes = {"20", "23", "24", "27", "30",
+                                                                  "33", "34", "50", "51", "55"};
+  for (absl::string_view p : kPrefixes) {
+    if (absl::StartsWith(digits, p)) return true;
+  }
+  return false;
 }
 
 bool IsValidArCuit(absl::string_view value) {
   const std::string d = CompactIdentifier(value, ".- ");
-  if (d.size() != 11 || !AllDigits(d)) return false;
-  static constexpr std::array<absl::string_view, 10> kPrefixes = {"20", "23", "24", "27", "30",
-                                                                  "33", "34", "50", "51", "55"};
-  bool known = false;
-  for (absl::string_view p : kPrefixes) known = known || absl::StartsWith(d, p);
-  if (!known) return false;
+  if (d.size() != 11 || !AllDigits(d) || !HasArCuitPrefix(d)) return false;
   static constexpr std::array<int, 10> kWeights = {5, 4, 3, 2, 7, 6, 5, 4, 3, 2};
   int sum = 0;
   for (int i = 0; i < 10; ++i) sum += DigitAt(d, i) * kWeights[i];
@@ -282,8 +332,10 @@ bool IsValidPeRuc(absl::string_view value) {
 }
 
 bool IsValidUyCi(absl::string_view value) {
-  const std::string d = CompactIdentifier(value, ".- ");
-  if ((d.size() != 7 && d.size() != 8) || !AllDigits(d)) return false;
+  const std::string d = StripIdentifierPunctuation(value);
+  if (d.size() < 2 || d.size() > 8 || !AllDigits(d)) return false;
+  const size_t significant = SignificantDigits(absl::string_view(d).substr(0, d.size() - 1));
+  if (significant < 6 || significant > 7) return false;
   // Left-pad the body to 7 digits; weights 2,9,8,7,6,3,4.
   static constexpr std::array<int, 7> kWeights = {2, 9, 8, 7, 6, 3, 4};
   const size_t pad = 8 - d.size();

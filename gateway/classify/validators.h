@@ -24,7 +24,13 @@ bool IsValidCpf(absl::string_view value);
 // alphanumeric form issued from July 2026); letters count as their ASCII code minus 48.
 bool IsValidCnpj(absl::string_view value);
 
-// Chile, RUN/RUT: 7-8 digit body and a check character 0-9 or K (mod 11, weights 2..7).
+// Brazil, CNS (Cartão Nacional de Saúde): 15 digits, the first 1, 2, 7, 8 or 9, and the sum of
+// the digits weighted 15..1 a multiple of 11.
+bool IsValidBrCns(absl::string_view value);
+
+// Chile, RUN/RUT: a body of 7-8 digits and a check character 0-9 or K (mod 11, weights 2..7).
+// Leading zeros pad the body to a printed width and do not count: "05.123.456-K" has a 7-digit
+// body, "0.123.456-K" a 6-digit one (rejected), an all-zero body is rejected.
 bool IsValidClRun(absl::string_view value);
 
 // Mexico, CURP: 18 characters; the birth date must exist, the state code must be one of the 32
@@ -40,11 +46,17 @@ enum class RfcCheck {
 };
 RfcCheck CheckMxRfc(absl::string_view value);
 
-// Argentina, DNI: 7-8 digits, no check digit. Plausibility only (no leading zero).
+// Argentina, DNI: 7-8 digits, no check digit. Plausibility only. At most 8 digits are printed,
+// and leading zeros pad a 7-digit number ("01.234.567" is 1.234.567); a number of fewer than 7
+// digits once they are dropped is rejected.
 bool IsPlausibleArDni(absl::string_view value);
 
 // Argentina, CUIT/CUIL: 11 digits, known two-digit prefix, mod-11 check digit.
 bool IsValidArCuit(absl::string_view value);
+
+// True when `digits` starts with one of the CUIT/CUIL prefixes issued (20, 23, 24, 27, 30, 33, 34,
+// 50, 51, 55).
+bool HasArCuitPrefix(absl::string_view digits);
 
 // Colombia, NIT: a body of 7-15 digits and one check digit (prime weights 3, 7, 13, ...).
 bool IsValidCoNit(absl::string_view value);
@@ -59,7 +71,9 @@ bool IsValidPeDni(absl::string_view value);
 // Peru, RUC: 11 digits, prefix 10, 15, 17 or 20, mod-11 check digit.
 bool IsValidPeRuc(absl::string_view value);
 
-// Uruguay, cédula de identidad: a 6-7 digit body and a mod-10 check digit.
+// Uruguay, cédula de identidad: a 6-7 digit body and a mod-10 check digit. As for the RUN,
+// leading zeros of the body do not count (at most 7 body digits are printed) and an all-zero body
+// is rejected.
 bool IsValidUyCi(absl::string_view value);
 
 // Uruguay, RUT: 12 digits, 01-22 + 6 digits + 001 + a mod-11 check digit; an optional "UY" prefix.
@@ -103,6 +117,12 @@ bool IsExistingDate(int year, int month, int day);
 // Removes the separators `separators` from `value`, uppercasing ASCII letters. Used to compact
 // identifiers before checking them.
 std::string CompactIdentifier(absl::string_view value, absl::string_view separators);
+
+// `value` without the punctuation identifiers are printed with, ASCII letters uppercased: the ASCII
+// space . , - /, the Unicode hyphens and dashes (U+2010 to U+2015), the minus sign (U+2212), and
+// the no-break and thin spaces (U+00A0, U+2007, U+2009, U+202F). Every other character is kept,
+// so that the caller can refuse it.
+std::string StripIdentifierPunctuation(absl::string_view value);
 
 }  // namespace pasarela::classify
 

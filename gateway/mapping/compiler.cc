@@ -303,7 +303,9 @@ bool Compiler::CompileCondition(const ConditionSpec& spec, const Descriptor* typ
                         absl::StrCat("valid_identifier: '", spec.field, "' is not a text field"));
         return false;
       }
-      out->description = absl::StrCat("must be a valid ", spec.scheme, " (check digit)");
+      out->description =
+          absl::StrCat("must be a valid ", spec.scheme, " (",
+                       out->scheme->has_check_digit() ? "check digit" : out->scheme->shape(), ")");
       return true;
     default:
       return false;

@@ -29,13 +29,20 @@ class IdentifierScheme {
   static std::vector<std::string> Names();
 
   const std::string& name() const { return name_; }
-  // The canonical form of `text` written in any punctuation; INVALID_ARGUMENT when it does not
-  // have the scheme's shape (the check digit is not verified here: see IsValid).
+  // The canonical form of `text` written with any of the punctuation identifiers are printed with
+  // (classify::StripIdentifierPunctuation); leading zeros of a DNI, RUN or cédula dropped.
+  // INVALID_ARGUMENT when it does not have the scheme's shape ("not an AR-DNI (expected 7 or 8
+  // digits)") or fails its rules ("not a valid CL-RUN (check digit)"): the rules are those of the
+  // classifier's validators. Messages name the scheme and never repeat the value.
   absl::StatusOr<std::string> ToCanonical(absl::string_view text) const;
-  // The form printed at home, from any punctuation.
+  // The form printed at home, from any punctuation; the same errors as ToCanonical.
   absl::StatusOr<std::string> ToNational(absl::string_view text) const;
-  // True when `text` has the scheme's shape and its check digits are right.
+  // True when ToCanonical accepts `text`.
   bool IsValid(absl::string_view text) const;
+  // The expected shape, for messages ("7 or 8 digits and a check digit or K").
+  const char* shape() const;
+  // False for AR-DNI, which has none.
+  bool has_check_digit() const;
   // A valid identifier in the national form, from `seed` (for examples and tests).
   std::string Example(uint64_t seed) const;
 
@@ -44,6 +51,8 @@ class IdentifierScheme {
   IdentifierScheme(std::string name, Kind kind) : name_(std::move(name)), kind_(kind) {}
   // Digits (and the RUN's K) only, or an error naming the expected shape.
   absl::StatusOr<std::string> Compact(absl::string_view text) const;
+  // OK when the compact form passes the scheme's validator, or an error naming the rule it fails.
+  absl::Status Validate(const std::string& compact) const;
 
   std::string name_;
   Kind kind_;

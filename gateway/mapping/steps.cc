@@ -423,9 +423,7 @@ absl::Status RunSteps(const std::vector<Step>& steps, Value* value) {
         absl::StatusOr<std::string> converted = step.to_canonical
                                                     ? step.scheme->ToCanonical(value->s)
                                                     : step.scheme->ToNational(value->s);
-        if (!converted.ok()) {
-          return absl::InvalidArgumentError(absl::StrCat("not a ", step.scheme->name()));
-        }
+        if (!converted.ok()) return converted.status();
         value->s = *std::move(converted);
         break;
       }

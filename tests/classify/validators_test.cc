@@ -56,6 +56,15 @@ TEST(ClRunTest, Rejects) {
   EXPECT_FALSE(IsValidClRun("1234-5"));
   EXPECT_FALSE(IsValidClRun("123.456.789.012-3"));
   EXPECT_FALSE(IsValidClRun("76.086.42A-5"));
+  EXPECT_FALSE(IsValidClRun("123.456-0"));  // 6-digit body, though its check digit passes
+}
+
+TEST(ClRunTest, LeadingZerosArePaddingAndAZeroBodyIsRejected) {
+  EXPECT_TRUE(IsValidClRun("05.123.456-1"));
+  EXPECT_TRUE(IsValidClRun("5.123.456-1"));
+  EXPECT_FALSE(IsValidClRun("0.123.456-K"));  // 6 digits once the zero is dropped
+  EXPECT_FALSE(IsValidClRun("00.000.000-0"));
+  EXPECT_FALSE(IsValidClRun("0-0"));
 }
 
 TEST(MxCurpTest, Valid) {
@@ -100,8 +109,11 @@ TEST(ArDniTest, Plausibility) {
   EXPECT_TRUE(IsPlausibleArDni("20123456"));
   EXPECT_TRUE(IsPlausibleArDni("5.123.456"));
   EXPECT_FALSE(IsPlausibleArDni("2012345699"));
-  EXPECT_FALSE(IsPlausibleArDni("01234567"));
   EXPECT_FALSE(IsPlausibleArDni("123456"));
+  // A leading zero pads a 7-digit number to the 8 digits printed; fewer digits are not a DNI.
+  EXPECT_TRUE(IsPlausibleArDni("01234567"));
+  EXPECT_FALSE(IsPlausibleArDni("00123456"));
+  EXPECT_FALSE(IsPlausibleArDni("00.000.000"));
 }
 
 TEST(ArCuitTest, ValidAndRejects) {
@@ -158,6 +170,30 @@ TEST(UyCiTest, ValidAndRejects) {
   EXPECT_FALSE(IsValidUyCi("1.234.567-3"));
   EXPECT_FALSE(IsValidUyCi("123456"));
   EXPECT_FALSE(IsValidUyCi("123456789"));
+}
+
+TEST(UyCiTest, LeadingZerosArePaddingAndAZeroBodyIsRejected) {
+  EXPECT_TRUE(IsValidUyCi("0.123.456-1"));
+  EXPECT_TRUE(IsValidUyCi("123.456-1"));
+  EXPECT_FALSE(IsValidUyCi("0.012.345-8"));  // 5 digits once the zeros are dropped
+  EXPECT_FALSE(IsValidUyCi("0.000.000-0"));
+  EXPECT_FALSE(IsValidUyCi("00.000.000-0"));
+}
+
+TEST(BrCnsTest, ValidAndRejects) {
+  EXPECT_TRUE(IsValidBrCns("700 0012 3456 7894"));
+  EXPECT_TRUE(IsValidBrCns("700001234567894"));
+  EXPECT_FALSE(IsValidBrCns("700 0012 3456 7895"));
+  EXPECT_FALSE(IsValidBrCns("300001234567894"));  // first digit 3 is not issued
+  EXPECT_FALSE(IsValidBrCns("70000123456789"));
+}
+
+TEST(IdentifierPunctuationTest, StripsAsciiAndUnicodeSeparatorsOnly) {
+  EXPECT_EQ(StripIdentifierPunctuation("12,531,909-k"), "12531909K");
+  EXPECT_EQ(StripIdentifierPunctuation("12\u00A0531\u202F909\u20102"), "125319092");
+  EXPECT_EQ(StripIdentifierPunctuation("390 533 447/05"), "39053344705");
+  EXPECT_EQ(StripIdentifierPunctuation("1\u20132\u20143\u22124"), "1234");
+  EXPECT_EQ(StripIdentifierPunctuation("12_3\u00E9"), "12_3\u00E9");
 }
 
 TEST(UyRutTest, ValidAndRejects) {
