@@ -914,7 +914,14 @@ bool Compiler::CompileDataRule(const RuleSpec& spec, const Descriptor* in, const
   const SeparatorSpec* separator = spec.join ? &*spec.join : spec.split ? &*spec.split : nullptr;
   if (separator != nullptr) {
     rule.separator = separator->separator;
-    rule.split_from_right = separator->split_at_last;
+    rule.split_at = separator->split_at;
+  }
+  if (separator != nullptr && separator->split_at == SplitAt::kLastNumber &&
+      (spec.join ? spec.from.size() : spec.to.size()) != 2) {
+    ctx.sink->Error(separator->location,
+                    "split_at: last_number splits a text into two fields (a street and its "
+                    "number): give two fields");
+    return false;
   }
 
   ValueType current;

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gateway/mapping/plan_internal.h"
+#include "gateway/mapping/text.h"
 #include "gateway/policy/yaml_reader.h"
 
 namespace pasarela {
@@ -598,15 +599,35 @@ void ReadMessageList(const Message& message, const FieldPath& path,
   }
 }
 
+namespace {
+
+// True when `message` holds a value somewhere: a scalar, a non-empty repeated field, or a message
+// field that has content itself. `{"paciente": {}}` names a patient but says nothing about them.
+bool HasContent(const Message& message) {
+  std::vector<const FieldDescriptor*> fields;
+  message.GetReflection()->ListFields(message, &fields);
+  for (const FieldDescriptor* field : fields) {
+    if (field->is_repeated() || field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) return true;
+    if (HasContent(message.GetReflection()->GetMessage(message, field))) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 bool IsPresent(const Message& message, const FieldPath& path) {
   if (path.is_list()) {
     const Message* container = Container(message, path);
     return container != nullptr &&
            container->GetReflection()->FieldSize(*container, path.leaf()) > 0;
   }
-  if (path.is_message()) return ReadMessage(message, path) != nullptr;
-  Value ignored;
-  return ReadScalar(message, path, &ignored);
+  if (path.is_message()) {
+    const Message* value = ReadMessage(message, path);
+    return value != nullptr && HasContent(*value);
+  }
+  Value value;
+  return ReadScalar(message, path, &value) &&
+         !(value.kind == Value::Kind::kString && text::Trim(value.s).empty());
 }
 
 absl::Status WriteScalar(Message* message, const FieldPath& path, const Value& value) {

@@ -383,12 +383,19 @@ class FileParser {
     spec.separator = map.OptionalString("separator").value_or("");
     absl::optional<std::string> split_at = map.OptionalString("split_at");
     if (split_at) {
-      if (*split_at != "first" && *split_at != "last") {
-        map.Error(map.Get("split_at"),
-                  absl::StrCat(what, ".split_at: expected first or last, found '", *split_at, "'"));
+      if (*split_at == "first") {
+        spec.split_at = SplitAt::kFirst;
+      } else if (*split_at == "last") {
+        spec.split_at = SplitAt::kLast;
+      } else if (*split_at == "last_number") {
+        spec.split_at = SplitAt::kLastNumber;
+      } else {
+        map.Error(map.Get("split_at"), absl::StrCat(what,
+                                                    ".split_at: expected first, last or "
+                                                    "last_number, found '",
+                                                    *split_at, "'"));
         return absl::nullopt;
       }
-      spec.split_at_last = *split_at == "last";
     }
     return spec;
   }

@@ -8,8 +8,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "gateway/mapping/mapping.h"
 #include "gateway/mapping/plan_internal.h"
+#include "gateway/mapping/text.h"
 
 namespace pasarela {
 namespace mapping_internal {
@@ -47,6 +49,37 @@ absl::Status Write(const PlanBody& plan, Message* target, const FieldPath& path,
   absl::Status written = WriteScalar(target, path, value);
   if (!written.ok()) return FieldError(plan, where, path, written.message());
   return absl::OkStatus();
+}
+
+// A text that is empty once trimmed carries nothing: it counts as absent, like an empty string,
+// in either direction and for every element or piece.
+bool IsBlank(const Value& value) {
+  return value.kind == Value::Kind::kString && text::Trim(value.s).empty();
+}
+
+// A house number as the region writes it after the street: digits, an optional letter, an
+// optional "N°", "Nº" or "#" before them ("1234", "1234B", "N°1234", "#12").
+bool IsHouseNumber(absl::string_view token) {
+  static const RE2* const kHouseNumber = new RE2(R"((?:[Nn][°º]\s?|#)?[0-9]+[A-Za-z]?)");
+  return RE2::FullMatch(re2::StringPiece(token.data(), token.size()), *kHouseNumber);
+}
+
+// `split_at: last_number`: the street and its number, cut before the last separator only when
+// what follows is a house number and the street has no other comma (a comma at its end is
+// dropped: "Rua Augusta, 1500"). Otherwise the whole line is the street: "Av. Corrientes",
+// "Av. Providencia 1234, depto 5".
+std::vector<std::string> SplitHouseNumber(const std::string& text, const std::string& separator) {
+  size_t found = text.rfind(separator);
+  if (found != std::string::npos && found > 0) {
+    absl::string_view street = absl::string_view(text).substr(0, found);
+    absl::string_view number = absl::string_view(text).substr(found + separator.size());
+    absl::ConsumeSuffix(&street, ",");
+    if (IsHouseNumber(number) && street.find(',') == absl::string_view::npos &&
+        !text::Trim(street).empty()) {
+      return {std::string(street), std::string(number)};
+    }
+  }
+  return {text};
 }
 
 // Splits `text` into at most `pieces` parts at the first (or last) separators.
@@ -91,79 +124,97 @@ absl::Status ApplyRule(const PlanBody& plan, const Rule& rule, const Message& so
         std::vector<Value> values;
         ReadScalarList(source, from, &values);
         for (size_t i = 0; i < values.size(); ++i) {
+          if (IsBlank(values[i])) continue;
           absl::Status converted = RunSteps(rule.steps, &values[i]);
           if (!converted.ok()) {
             Where element{source_where, from.text, static_cast<int>(i)};
             return FieldError(plan, &element, FieldPath(), converted.message());
           }
+          if (IsBlank(values[i])) continue;
           absl::Status written = Write(plan, target, to, values[i], target_where);
           if (!written.ok()) return written;
         }
         return absl::OkStatus();
       }
       Value value;
-      if (!ReadScalar(source, from, &value)) {
+      bool present = ReadScalar(source, from, &value) && !IsBlank(value);
+      if (present) {
+        absl::Status converted = RunSteps(rule.steps, &value);
+        if (!converted.ok()) return FieldError(plan, source_where, from, converted.message());
+        present = !IsBlank(value);
+      }
+      if (!present) {
         if (!rule.has_default) return absl::OkStatus();
         return Write(plan, target, to, rule.default_value, target_where);
       }
-      absl::Status converted = RunSteps(rule.steps, &value);
-      if (!converted.ok()) return FieldError(plan, source_where, from, converted.message());
       return Write(plan, target, to, value, target_where);
     }
     case Rule::Shape::kJoin: {
+      // Only the parts present are joined: an absent one leaves no stray separator.
       std::vector<std::string> parts;
-      bool any = false;
+      auto add = [&](const Value& value, const FieldPath& from) {
+        if (!IsBlank(value))
+          parts.push_back(ValueToText(value, TypeOfField(from.leaf()).enum_type));
+      };
       if (rule.from.size() == 1) {
-        const FieldPath& from = rule.from.front();
         std::vector<Value> values;
-        ReadScalarList(source, from, &values);
-        const EnumDescriptor* type = TypeOfField(from.leaf()).enum_type;
-        for (const Value& value : values) parts.push_back(ValueToText(value, type));
-        any = !parts.empty();
+        ReadScalarList(source, rule.from.front(), &values);
+        for (const Value& value : values) add(value, rule.from.front());
       } else {
         for (const FieldPath& from : rule.from) {
           Value value;
-          if (ReadScalar(source, from, &value)) {
-            parts.push_back(ValueToText(value, TypeOfField(from.leaf()).enum_type));
-            any = true;
-          } else {
-            parts.emplace_back();
-          }
+          if (ReadScalar(source, from, &value)) add(value, from);
         }
       }
-      if (!any) {
+      Value joined = Value::String(absl::StrJoin(parts, rule.separator));
+      if (!parts.empty()) {
+        absl::Status converted = RunSteps(rule.steps, &joined);
+        if (!converted.ok()) {
+          return FieldError(plan, source_where, rule.from.front(), converted.message());
+        }
+      }
+      if (parts.empty() || IsBlank(joined)) {
         if (!rule.has_default) return absl::OkStatus();
         return Write(plan, target, rule.to.front(), rule.default_value, target_where);
-      }
-      Value joined = Value::String(absl::StrJoin(parts, rule.separator));
-      absl::Status converted = RunSteps(rule.steps, &joined);
-      if (!converted.ok()) {
-        return FieldError(plan, source_where, rule.from.front(), converted.message());
       }
       return Write(plan, target, rule.to.front(), joined, target_where);
     }
     case Rule::Shape::kSplit: {
       const FieldPath& from = rule.from.front();
       Value value;
-      if (!ReadScalar(source, from, &value)) return absl::OkStatus();
+      if (!ReadScalar(source, from, &value) || IsBlank(value)) return absl::OkStatus();
       absl::Status converted = RunSteps(rule.steps, &value);
       if (!converted.ok()) return FieldError(plan, source_where, from, converted.message());
       if (rule.to.size() == 1) {
         for (absl::string_view piece : absl::StrSplit(value.s, rule.separator, absl::SkipEmpty())) {
-          absl::Status written =
-              Write(plan, target, rule.to.front(), Value::String(std::string(piece)), target_where);
+          Value element = Value::String(std::string(piece));
+          if (IsBlank(element)) continue;
+          absl::Status written = Write(plan, target, rule.to.front(), element, target_where);
           if (!written.ok()) return written;
         }
         return absl::OkStatus();
       }
-      std::vector<std::string> pieces =
-          SplitInto(value.s, rule.separator, rule.to.size(), rule.split_from_right);
-      // Fewer pieces than fields: they fill the fields from the side the split starts at.
-      size_t offset = rule.split_from_right ? rule.to.size() - pieces.size() : 0;
+      std::vector<std::string> pieces;
+      if (rule.split_at == SplitAt::kLastNumber) {
+        pieces = SplitHouseNumber(value.s, rule.separator);
+      } else {
+        pieces =
+            SplitInto(value.s, rule.separator, rule.to.size(), rule.split_at == SplitAt::kLast);
+        // Guessing which field a missing piece belongs to would put a value in the wrong one
+        // ("PASSPORT" as a country): the sender must say.
+        if (pieces.size() < rule.to.size()) {
+          std::vector<std::string> names;
+          for (const FieldPath& to : rule.to) names.push_back(to.text);
+          return FieldError(
+              plan, source_where, from,
+              absl::StrCat("expected ", rule.to.size(), " parts separated by '", rule.separator,
+                           "' (", absl::StrJoin(names, ", "), "), found ", pieces.size()));
+        }
+      }
       for (size_t i = 0; i < pieces.size(); ++i) {
-        if (pieces[i].empty()) continue;
-        absl::Status written =
-            Write(plan, target, rule.to[offset + i], Value::String(pieces[i]), target_where);
+        Value piece = Value::String(pieces[i]);
+        if (IsBlank(piece)) continue;
+        absl::Status written = Write(plan, target, rule.to[i], piece, target_where);
         if (!written.ok()) return written;
       }
       return absl::OkStatus();
@@ -501,6 +552,14 @@ void FillExample(const RuleList& list, uint64_t* state, Message* source, int dep
             (void)ApplyNormalize(rule.example_normalize, &word);
             (void)WriteScalar(source, from, Value::String(word));
           }
+          break;
+        }
+        // Split back at its separators, a join inverts only when all of its parts are present or
+        // none is: a part another rule left absent leaves the others absent too.
+        if (rule.split_at != SplitAt::kLastNumber &&
+            std::any_of(rule.from.begin(), rule.from.end(), [&](const FieldPath& from) {
+              return decided.count(from.text) > 0 && !IsPresent(*source, from);
+            })) {
           break;
         }
         for (const FieldPath& from : rule.from) {

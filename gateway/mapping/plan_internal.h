@@ -93,6 +93,8 @@ void ReadScalarList(const Message& message, const FieldPath& path, std::vector<V
 const Message* ReadMessage(const Message& message, const FieldPath& path);
 void ReadMessageList(const Message& message, const FieldPath& path,
                      std::vector<const Message*>* messages);
+// `present: true`: a scalar that ReadScalar finds and that is not blank text, a non-empty repeated
+// field, or a message with at least one value set somewhere inside.
 bool IsPresent(const Message& message, const FieldPath& path);
 
 // Writing; intermediate messages and selected elements are created as needed.
@@ -201,6 +203,10 @@ struct Condition {
 
 struct RuleList;
 
+// Where a text is split into several fields: at the first separators, at the last ones, or
+// before a trailing house number only (`split_at: last_number`).
+enum class SplitAt { kFirst, kLast, kLastNumber };
+
 struct Rule {
   enum class Shape { kCopy, kJoin, kSplit, kConstant, kNested, kDeepCopy, kCheck };
   Shape shape = Shape::kCopy;
@@ -209,7 +215,7 @@ struct Rule {
   std::vector<FieldPath> to;
   std::vector<Step> steps;
   std::string separator;
-  bool split_from_right = false;
+  SplitAt split_at = SplitAt::kFirst;
   bool has_constant = false;
   Value constant;  // kConstant, and the default of the others
   bool has_default = false;

@@ -95,7 +95,7 @@ struct IdentifierSpec {
 struct SeparatorSpec {
   SourceLocation location;
   std::string separator;
-  bool split_at_last = false;
+  SplitAt split_at = SplitAt::kFirst;
 };
 
 struct RuleSpec {

@@ -40,11 +40,12 @@ bool ParseDateTime(absl::string_view text, const DateFormat& format, DateTimeVal
     bool ok = true;
     switch (part.token) {
       case DateFormat::Token::kLiteral:
-        ok = text.substr(pos, part.literal.size()) == part.literal;
+        if (text.substr(pos, part.literal.size()) != part.literal) return false;
         pos += part.literal.size();
         continue;
       case DateFormat::Token::kYear:
-        ok = ReadDigits(text, &pos, 4, 4, &number);
+        // RFC 3339 and the layouts have no year 0000.
+        ok = ReadDigits(text, &pos, 4, 4, &number) && number >= 1;
         out->year = number;
         break;
       case DateFormat::Token::kMonth:
@@ -140,6 +141,15 @@ DateTimeValue FromTime(absl::Time time, absl::TimeZone zone) {
   return value;
 }
 
+// The years a four-digit layout and RFC 3339 can write.
+absl::Status CheckYearRange(absl::Time instant, absl::TimeZone zone) {
+  int64_t year = absl::ToCivilYear(instant, zone).year();
+  if (year < 1 || year > 9999) {
+    return absl::InvalidArgumentError("the date is outside the years 0001 to 9999");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ConvertDate(const Step& step, Value* value) {
   const DateFormat& from = step.date_from;
   const DateFormat& to = step.date_to;
@@ -176,12 +186,18 @@ absl::Status ConvertDate(const Step& step, Value* value) {
   }
   if (to.rfc3339) {
     if (!have_instant) instant = ToTime(parsed, step.zone_from);
+    absl::Status in_range = CheckYearRange(instant, step.zone_to);
+    if (!in_range.ok()) return in_range;
     bool utc = step.zone_to == absl::UTCTimeZone();
     bool millis = to.has(DateFormat::Token::kMilli);
     const char* layout = millis ? (utc ? "%Y-%m-%dT%H:%M:%E3SZ" : "%Y-%m-%dT%H:%M:%E3S%Ez")
                                 : (utc ? "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%dT%H:%M:%S%Ez");
     *value = Value::String(absl::FormatTime(layout, instant, step.zone_to));
     return absl::OkStatus();
+  }
+  if (have_instant) {
+    absl::Status in_range = CheckYearRange(instant, step.zone_to);
+    if (!in_range.ok()) return in_range;
   }
   DateTimeValue shown = have_instant ? FromTime(instant, step.zone_to) : parsed;
   *value = Value::String(FormatDateTime(shown, to));

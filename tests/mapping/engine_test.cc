@@ -318,6 +318,35 @@ rules:
               HasSubstr("not a valid date in the format D/M/YYYY"));
 }
 
+TEST(DateTest, LiteralSeparatorsAndYearsAreChecked) {
+  Loaded loaded(Header(kSumario, kSummary) + R"(
+rules:
+  - from: data_nascimento
+    to: birth_date
+    date: {from: DD/MM/YYYY, to: ISO_DATE}
+)");
+  EXPECT_EQ(Map(loaded.forward(), R"({"data_nascimento": "01/02/2000"})"),
+            R"({"birth_date":"2000-02-01"})");
+  for (const char* wrong : {"01x02x2000", "01-02-2000", "01/02-2000", "01/02/0000"}) {
+    EXPECT_THAT(Map(loaded.forward(), absl::StrCat(R"({"data_nascimento": ")", wrong, R"("})")),
+                HasSubstr("not a valid date in the format DD/MM/YYYY"))
+        << wrong;
+  }
+  EXPECT_THAT(Map(loaded.reverse(), R"({"birth_date": "2000/02/01"})"),
+              HasSubstr("not a valid date in the format ISO_DATE"));
+}
+
+TEST(DateTest, EpochsBeyondYear9999AreRefused) {
+  const Mapping* mapping = testing::PilotMappings().Find("uy-resumen-response");
+  EXPECT_THAT(Map(mapping->forward(), R"({"resumen": {"actualizado_en": "253402300799999"}})"),
+              HasSubstr(R"("last_updated":"9999-12-31T23:59:59.999Z")"));
+  EXPECT_THAT(Map(mapping->forward(), R"({"resumen": {"actualizado_en": "253402300800000"}})"),
+              HasSubstr("field 'resumen.actualizado_en': the date is outside the years 0001 to "
+                        "9999"));
+  EXPECT_THAT(Map(mapping->forward(), R"({"resumen": {"actualizado_en": "-62135596800001"}})"),
+              HasSubstr("outside the years 0001 to 9999"));
+}
+
 TEST(DateTest, LossyFormatIsAWarningAndNotInvertible) {
   Loaded loaded(Header(kSumario, kSummary) + R"(
 rules:
@@ -385,8 +414,88 @@ rules:
                 R"({"lines": ["AV. DE MAYO 575"], "locality": "CABA, BUENOS AIRES, AR"})"),
             R"({"calle":"AV. DE MAYO","numero":"575","localidad":"CABA",)"
             R"("provincia":"BUENOS AIRES, AR"})");
-  // One piece only: it goes to the side the split starts from.
-  EXPECT_EQ(Map(loaded.reverse(), R"({"lines": ["575"]})"), R"({"numero":"575"})");
+  // One piece only: which field it belongs to is not known, so it is not guessed.
+  EXPECT_EQ(Map(loaded.reverse(), R"({"lines": ["575"]})"),
+            "ERROR INVALID_ARGUMENT: mapping 'test' (reverse): field 'lines[0]': expected 2 parts "
+            "separated by ' ' (calle, numero), found 1");
+  // Forward, only the parts present are joined: no stray separator.
+  EXPECT_EQ(Map(loaded.forward(), R"({"calle": "RUTA 3", "localidad": "CABA"})"),
+            R"({"lines":["RUTA 3"],"locality":"CABA"})");
+  EXPECT_EQ(Map(loaded.forward(), R"({"numero": "1234", "provincia": "SALTA"})"),
+            R"({"lines":["1234"],"locality":"SALTA"})");
+}
+
+TEST(JoinSplitTest, ReverseSplitWithoutItsSeparatorIsAnErrorNotAGuess) {
+  const Mapping* mapping = testing::PilotMappings().Find("ar-documento");
+  EXPECT_EQ(Map(**mapping->reverse(),
+                R"({"issuing_country": "FR", "scheme": "PASSPORT", "value": "12AB34567"})"),
+            "ERROR INVALID_ARGUMENT: mapping 'ar-documento' (reverse): field 'scheme': expected 2 "
+            "parts separated by '-' (pais_emisor, tipo), found 1");
+  EXPECT_EQ(Map(**mapping->reverse(),
+                R"({"issuing_country": "FR", "scheme": "FR-PASSPORT", "value": "12AB34567"})"),
+            R"({"pais_emisor":"FR","tipo":"PASSPORT","numero":"12AB34567"})");
+}
+
+TEST(JoinSplitTest, LastNumberSplitsOnlyBeforeAHouseNumber) {
+  Loaded loaded(Header("ar.renaper.v1.Domicilio", "pasarela.identity.v1.Address") + R"(
+ignore: [piso_depto, localidad, provincia, codigo_postal, locality, region, postal_code, country]
+rules:
+  - from: [calle, numero]
+    to: lines[0]
+    join: {separator: " ", split_at: last_number}
+)");
+  auto reverse = [&](const std::string& line) {
+    return Map(loaded.reverse(), absl::StrCat(R"({"lines": [")", line, R"("]})"));
+  };
+  EXPECT_EQ(reverse("AV. DE MAYO 575"), R"({"calle":"AV. DE MAYO","numero":"575"})");
+  EXPECT_EQ(reverse("Calle 50 1234B"), R"({"calle":"Calle 50","numero":"1234B"})");
+  EXPECT_EQ(reverse("Belgrano N°120"), R"({"calle":"Belgrano","numero":"N°120"})");
+  EXPECT_EQ(reverse("Rua Augusta, 1500"), R"({"calle":"Rua Augusta","numero":"1500"})");
+  // No house number at the end: the whole line is the street.
+  EXPECT_EQ(reverse("Av. Corrientes"), R"({"calle":"Av. Corrientes"})");
+  EXPECT_EQ(reverse("Av. Providencia 1234, depto 5"),
+            R"({"calle":"Av. Providencia 1234, depto 5"})");
+  EXPECT_EQ(reverse("1234"), R"({"calle":"1234"})");
+  EXPECT_EQ(Map(loaded.forward(), R"({"calle": "Av. Corrientes"})"),
+            R"({"lines":["Av. Corrientes"]})");
+}
+
+TEST(JoinSplitTest, LastNumberNeedsTwoFields) {
+  Diagnostics diagnostics;
+  std::string dir = testing::MakeMappingDir(
+      {{"m.yaml", Header("ar.renaper.v1.Domicilio", "pasarela.identity.v1.Address") + R"(
+rules:
+  - from: [calle, numero, piso_depto]
+    to: lines[0]
+    join: {separator: " ", split_at: last_number}
+)"}});
+  EXPECT_EQ(LoadMappings(dir, testing::Catalog(), diagnostics), nullptr);
+  EXPECT_THAT(diagnostics.ToString(), HasSubstr("split_at: last_number splits a text into two "
+                                                "fields"));
+}
+
+TEST(AbsentTest, BlankTextCountsAsAbsentInBothDirections) {
+  const Mapping* mapping = testing::PilotMappings().Find("cl-consulta-run-response");
+  EXPECT_EQ(Map(mapping->forward(),
+                R"({"persona": {"run": "12.531.909-2", "apellido_paterno": "   ",
+                                "nombres": " \t "}})"),
+            R"({"person":{"identifiers":[{"issuing_country":"CL","scheme":"CL-RUN",)"
+            R"("value":"12531909-2"}]}})");
+  const Mapping* ar = testing::PilotMappings().Find("ar-consultar-persona-response");
+  EXPECT_THAT(
+      Map(**ar->reverse(), R"({"person": {"family_names": ["  "], "given_names": ["ANA", " "]}})"),
+      Not(HasSubstr("apellidos")));
+  EXPECT_THAT(
+      Map(**ar->reverse(), R"({"person": {"family_names": ["  "], "given_names": ["ANA", " "]}})"),
+      HasSubstr(R"("nombres":"ANA")"));
+}
+
+TEST(AbsentTest, AnEmptyMessageIsNotPresent) {
+  const Mapping* mapping = testing::PilotMappings().Find("br-sumario-request");
+  EXPECT_THAT(Map(mapping->forward(), R"({"paciente": {}})"),
+              HasSubstr("field 'paciente': check failed: say who the patient is"));
+  EXPECT_THAT(Map(mapping->forward(), R"({"paciente": {"cpf": ""}})"),
+              HasSubstr("check failed: say who the patient is"));
 }
 
 TEST(SelectorTest, KeyedElementsAreFoundOrCreated) {
