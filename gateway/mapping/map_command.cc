@@ -7,6 +7,10 @@
 #include <iterator>
 #include <ostream>
 
+#include <re2/re2.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -23,6 +27,30 @@ constexpr char kUsage[] =
 int Usage(std::ostream& err, const std::string& message) {
   err << "pasarela map: " << message << "\n" << kUsage;
   return 2;
+}
+
+std::string DescribeJsonParseError(absl::string_view message) {
+  // Excerpts of the input follow the first line; the value may be quoted in it too. Only the
+  // field path and the kind of problem are kept.
+  const std::string first(message.substr(0, message.find('\n')));
+  std::string path;
+  std::string problem;
+  static const RE2* const kWithPath = new RE2(R"(\(?([A-Za-z_][A-Za-z0-9_.\[\]]*)\)?: (.*))");
+  if (!RE2::FullMatch(first, *kWithPath, &path, &problem)) problem = first;
+  std::string type;
+  std::string kind;
+  if (RE2::PartialMatch(problem, R"(for type TYPE_([A-Z0-9]+))", &type)) {
+    kind = absl::StrCat("invalid value for a field of type ", absl::AsciiStrToLower(type));
+  } else if (absl::StrContains(problem, "Cannot find field")) {
+    kind = "no such field";
+  } else if (absl::StrContains(problem, "UTF-8")) {
+    kind = "invalid UTF-8";
+  } else if (absl::StrContains(problem, "Unexpected end")) {
+    kind = "the input ends too early";
+  } else {
+    kind = "malformed JSON";
+  }
+  return path.empty() ? kind : absl::StrCat("field '", path, "': ", kind);
 }
 
 }  // namespace
@@ -117,7 +145,7 @@ int RunMapCommand(const std::vector<std::string>& args, std::istream& in, std::o
     auto parsed = google::protobuf::util::JsonStringToMessage(json, input.get(), parse);
     if (!parsed.ok()) {
       err << "stdin: not a " << plan->source_type()->full_name()
-          << " in protobuf JSON: " << parsed.message() << "\n";
+          << " in protobuf JSON: " << DescribeJsonParseError(parsed.message().as_string()) << "\n";
       return 1;
     }
     absl::Status applied = plan->Apply(*input, output.get());

@@ -9,7 +9,8 @@
 // message as protobuf JSON (proto field names) on `out`. --example prints, instead, an input the
 // mapping accepts. Warnings go to `err`.
 // Returns 0 on success, 1 when the policy, the input or the mapping fails (the errors are on
-// `err`), 2 on a usage error.
+// `err`, and name the field and the problem without repeating any value of the input, which may
+// be personal data), 2 on a usage error.
 #ifndef PASARELA_GATEWAY_MAPPING_MAP_COMMAND_H_
 #define PASARELA_GATEWAY_MAPPING_MAP_COMMAND_H_
 

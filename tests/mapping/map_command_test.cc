@@ -11,6 +11,7 @@ namespace pasarela {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 struct Result {
   int code;
@@ -74,6 +75,28 @@ TEST(MapCommandTest, BadInputExitsOne) {
             "mapping 'cl-consulta-run-request': field 'run': check failed: the RUN is malformed "
             "or its check digit is wrong\n");
   EXPECT_EQ(check.out, "");
+}
+
+TEST(MapCommandTest, JsonErrorsNameTheFieldAndTheProblemNeverTheValue) {
+  const std::string prefix =
+      "stdin: not a cl.registrocivil.v1.ConsultaRunRequest in protobuf JSON: ";
+  Result number = Invoke(Args({"--mapping", "cl-consulta-run-request"}), R"({"run": 125319092})");
+  EXPECT_EQ(number.code, 1);
+  EXPECT_EQ(number.err, prefix + "field 'run': invalid value for a field of type string\n");
+  Result utf8 = Invoke(Args({"--mapping", "cl-consulta-run-request"}),
+                       "{\"run\": \"12531\xff\xfe"
+                       "909-2\"}");
+  EXPECT_EQ(utf8.code, 1);
+  EXPECT_THAT(utf8.err, HasSubstr("invalid UTF-8"));
+  EXPECT_THAT(utf8.err, Not(HasSubstr("12531")));
+  Result syntax =
+      Invoke(Args({"--mapping", "cl-consulta-run-request"}), R"({"run" "12.531.909-2"})");
+  EXPECT_EQ(syntax.err, prefix + "malformed JSON\n");
+  Result unknown = Invoke(Args({"--mapping", "cl-consulta-run-request"}), R"({"rut": "1-9"})");
+  EXPECT_EQ(unknown.err, prefix + "field 'rut': no such field\n");
+  Result sexo = Invoke(Args({"--mapping", "cl-consulta-run-response"}),
+                       R"({"persona": {"fecha_nacimiento": 19900821}})");
+  EXPECT_THAT(sexo.err, Not(HasSubstr("19900821")));
 }
 
 TEST(MapCommandTest, UnknownMappingAndBrokenPolicyExitOne) {
