@@ -48,13 +48,6 @@ PatternSpec Spaced(PatternSpec p) {
   return p;
 }
 
-// A pattern of letters and digits (CURP, RFC, e-mail): no letter, digit or non-ASCII byte may
-// touch it.
-PatternSpec Word(PatternSpec p) {
-  p.edge = Edge::kWord;
-  return p;
-}
-
 constexpr Attribution kFormat = Attribution::kFormat;
 constexpr Attribution kShared = Attribution::kShared;
 constexpr Attribution kContext = Attribution::kContext;
@@ -144,20 +137,24 @@ std::vector<DetectorSpec> BuildSpecs() {
        {
            P(R"(\b\d{3}\.\d{3}\.\d{3}-\d{2}\b)", 0.4, kFormat),
            P(R"(\b\d{9}-\d{2}\b)", 0.3, kFormat),
+           // Grouped by spaces, or the check digits after a slash: common in forms, but the
+           // shapes of other numbers too, so only with the context word.
+           Spaced(P(R"(\b\d{3} \d{3} \d{3} \d{2}\b)", 0.3, kContext)),
+           P(R"(\b\d{9}/\d{2}\b)", 0.3, kContext),
            P(R"(\b\d{11}\b)", 0.05, kContext),
        }});
 
-  specs.push_back({"CNPJ",
-                   kId,
-                   100,
-                   [](absl::string_view s) { return CheckDigit(IsValidCnpj(s)); },
-                   {"cnpj", "c.n.p.j.", "cadastro nacional da pessoa jurídica"},
-                   {
-                       Word(P(R"(\b[0-9A-Z]{2}\.[0-9A-Z]{3}\.[0-9A-Z]{3}[/.][0-9A-Z]{4}-\d{2}\b)",
-                              0.4, kFormat)),
-                       P(R"(\b\d{8}/\d{4}-\d{2}\b)", 0.3, kFormat),
-                       Word(P(R"(\b[0-9A-Z]{12}\d{2}\b)", 0.05, kContext)),
-                   }});
+  specs.push_back(
+      {"CNPJ",
+       kId,
+       100,
+       [](absl::string_view s) { return CheckDigit(IsValidCnpj(s)); },
+       {"cnpj", "c.n.p.j.", "cadastro nacional da pessoa jurídica"},
+       {
+           P(R"(\b[0-9A-Z]{2}\.[0-9A-Z]{3}\.[0-9A-Z]{3}[/.][0-9A-Z]{4}-\d{2}\b)", 0.4, kFormat),
+           P(R"(\b\d{8}/\d{4}-\d{2}\b)", 0.3, kFormat),
+           P(R"(\b[0-9A-Z]{12}\d{2}\b)", 0.05, kContext),
+       }});
 
   specs.push_back(
       {"CL_RUN",
@@ -170,6 +167,14 @@ std::vector<DetectorSpec> BuildSpecs() {
            P(R"(\b\d\.\d{3}\.\d{3}-[\dkK]\b)", 0.4, kShared, {"UY_CI", "CO_NIT"}),
            P(R"(\b\d{8}-[\dkK]\b)", 0.3, kShared, {"PE_DNI", "CO_NIT"}),
            P(R"(\b\d{7}-[\dkK]\b)", 0.3, kShared, {"UY_CI", "CO_NIT"}),
+           // Typographic hyphens and dashes before the check digit (U+2010, U+2011, U+2013), and
+           // groups of digits separated by commas, spaces or no-break spaces (with the context
+           // word: other numbers are grouped that way too).
+           P(R"(\b\d{1,2}\.\d{3}\.\d{3}(?:\x{2010}|\x{2011}|\x{2013})[\dkK]\b)", 0.4, kShared,
+             {"UY_CI", "CO_NIT"}),
+           Spaced(P(R"(\b\d{1,2}(?:[ ,]|\x{00A0}|\x{202F})\d{3}(?:[ ,]|\x{00A0}|\x{202F})\d{3})"
+                    R"((?:-|\x{2010}|\x{2011}|\x{2013})[\dkK]\b)",
+                    0.3, kContext)),
            P(R"(\b\d{7,8}[\dkK]\b)", 0.05, kContext),
        }});
 
@@ -179,7 +184,7 @@ std::vector<DetectorSpec> BuildSpecs() {
                    [](absl::string_view s) { return CheckDigit(IsValidMxCurp(s)); },
                    {"curp", "clave única de registro de población"},
                    {
-                       Word(P(R"(\b[A-Z]{4}\d{6}[HM][A-Z]{5}[0-9A-Z]\d\b)", 0.5, kFormat)),
+                       P(R"(\b[A-Z]{4}\d{6}[HM][A-Z]{5}[0-9A-Z]\d\b)", 0.5, kFormat),
                    }});
 
   // A failed RFC check keeps the candidate at 0.4 (reported with a context word), because about
@@ -190,7 +195,7 @@ std::vector<DetectorSpec> BuildSpecs() {
                    ValidateRfc,
                    {"rfc", "r.f.c.", "registro federal de contribuyentes"},
                    {
-                       Word(P(R"((?:[A-Z&]|Ñ){3,4}[ -]?\d{6}[ -]?[0-9A-Z]{3}\b)", 0.4, kFormat)),
+                       P(R"((?:[A-Z&]|Ñ){3,4}[ -]?\d{6}[ -]?[0-9A-Z]{3}\b)", 0.4, kFormat),
                    }});
 
   specs.push_back({"AR_DNI",
@@ -289,7 +294,7 @@ std::vector<DetectorSpec> BuildSpecs() {
                    {
                        P(R"(\b\d{2}-\d{6}-\d{3}-\d\b)", 0.4, kFormat),
                        Spaced(P(R"(\b\d{2} \d{6} \d{3} \d\b)", 0.3, kFormat)),
-                       Word(Spaced(P(R"(\bUY ?\d{2} ?\d{6} ?\d{3} ?\d\b)", 0.4, kFormat))),
+                       Spaced(P(R"(\bUY ?\d{2} ?\d{6} ?\d{3} ?\d\b)", 0.4, kFormat)),
                        P(R"(\b\d{12}\b)", 0.1, kFormat),
                    }});
 
@@ -346,8 +351,8 @@ std::vector<DetectorSpec> BuildSpecs() {
        ValidateEmail,
        {"email", "e-mail", "correo", "correo electrónico", "mail", "endereço de e-mail"},
        {
-           Word(P(R"([A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24}\b)",
-                  0.5, kFormat)),
+           P(R"([A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24}\b)", 0.5,
+             kFormat),
        }});
 
   specs.push_back(

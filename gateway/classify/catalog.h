@@ -36,18 +36,11 @@ enum class Verdict {
   kPlausible,        // well formed; the scheme has no check to confirm it
 };
 
-// Where a candidate may touch its neighbours.
-enum class Edge {
-  kDigits,  // a digit run: no letter or digit next to it, no digit glued by one of the joiners
-  kWord,    // letters and digits: no ASCII letter or digit, and no non-ASCII byte, next to it
-};
-
 struct PatternSpec {
   std::string regex;  // RE2 syntax
   double base_score;  // the score of the pattern alone
   Attribution attribution;
   std::vector<std::string> competitors;  // detectors sharing this printed form (kShared)
-  Edge edge = Edge::kDigits;
   std::string joiners = ".-/";  // separators that glue a neighbouring digit to the candidate
 };
 

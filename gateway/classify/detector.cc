@@ -141,7 +141,6 @@ bool LeftEdgeOk(const PatternSpec& spec, absl::string_view text, size_t start) {
   const unsigned char outer = static_cast<unsigned char>(text[start - 1]);
   if (IsAsciiAlnum(outer)) return false;
   if (outer >= 0x80) {
-    if (spec.edge != Edge::kWord) return true;
     const auto [lead, next] = CharBefore(text, start);
     return !IsLetterLead(lead, next);
   }
@@ -156,7 +155,6 @@ bool RightEdgeOk(const PatternSpec& spec, absl::string_view text, size_t end) {
   const unsigned char outer = static_cast<unsigned char>(text[end]);
   if (IsAsciiAlnum(outer)) return false;
   if (outer >= 0x80) {
-    if (spec.edge != Edge::kWord) return true;
     const unsigned char next =
         end + 1 < text.size() ? static_cast<unsigned char>(text[end + 1]) : 0;
     return !IsLetterLead(outer, next);

@@ -303,6 +303,29 @@ TEST(ScanTest, NeighboursGlueCandidates) {
               ElementsAre(Seen{"MX_CURP", "BOXW310820HNERXN09", 1.0}));
 }
 
+TEST(ScanTest, NonAsciiLettersGlueDigitCandidatesToo) {
+  const auto set = MakeSet(AllCandidates());
+  EXPECT_THAT(ScanText(*set, "CI 1.234.567-2\u00E9"), IsEmpty());
+  EXPECT_THAT(ScanText(*set, "\u00E91.234.567-2"), IsEmpty());
+  EXPECT_THAT(ScanText(*set, "CPF 390.533.447-05\u00F1"), IsEmpty());
+  // Typographic punctuation after the value does not glue it.
+  EXPECT_THAT(ScanText(*MakeSet(), "CI 1.234.567-2\u00BB"),
+              ElementsAre(Seen{"UY_CI", "1.234.567-2", 1.0}));
+}
+
+TEST(ScanTest, CommonGroupingsAndTypographicHyphens) {
+  const auto set = MakeSet();
+  EXPECT_THAT(ScanText(*set, "RUT 12 531 909-2"), ElementsAre(Seen{"CL_RUN", "12 531 909-2", 1.0}));
+  EXPECT_THAT(ScanText(*set, "RUT 12,531,909-2"), ElementsAre(Seen{"CL_RUN", "12,531,909-2", 1.0}));
+  EXPECT_THAT(ScanText(*set, "RUT 12.531.909\u20102"),
+              ElementsAre(Seen{"CL_RUN", "12.531.909\u20102", 1.0}));
+  EXPECT_THAT(ScanText(*set, "CPF 390 533 447 05"),
+              ElementsAre(Seen{"CPF", "390 533 447 05", 1.0}));
+  EXPECT_THAT(ScanText(*set, "CPF 390533447/05"), ElementsAre(Seen{"CPF", "390533447/05", 1.0}));
+  // Without the context word these groupings are not attributed.
+  EXPECT_THAT(ScanText(*set, "pedido 390 533 447 05"), IsEmpty());
+}
+
 TEST(RobustnessTest, InvalidUtf8DoesNotCrashAndOffsetsStayRight) {
   const auto set = MakeSet();
   const std::string text = std::string("\xff\xfe\xc3 CPF 390.533.447-05 \xe2\x80", 26);
