@@ -100,5 +100,60 @@ TEST(ChainTest, BrazilianHospitalGetsUruguayanSummary) {
       "data_atualizacao": "25/03/2024 11:30:00"}})");
 }
 
+// A compound surname crosses the border whole: RENAPER cannot say where one surname ends, so
+// Chile and Uruguay get all of it in the first surname rather than "DE" and "LA".
+TEST(ChainTest, ArgentineCompoundSurnameReachesChileAndUruguayWhole) {
+  auto argentine = testing::FromJson("ar.renaper.v1.ConsultarPersonaResponse", R"({
+    "persona": {"apellidos": "DE LA FUENTE GONZÁLEZ", "nombres": "MARÍA DEL CARMEN"}})");
+  auto canonical = Step(Forward("ar-consultar-persona-response"), *argentine);
+  ExpectJson(*canonical, R"({"person": {"given_names": ["MARÍA DEL CARMEN"],
+                                       "family_names": ["DE LA FUENTE GONZÁLEZ"]}})");
+  ExpectJson(*Step(Reverse("cl-consulta-run-response"), *canonical), R"({
+    "persona": {"nombres": "MARÍA DEL CARMEN", "apellido_paterno": "DE LA FUENTE GONZÁLEZ"}})");
+
+  auto summary = testing::FromJson("pasarela.health.v1.GetPatientSummaryResponse", R"({
+    "summary": {"given_names": ["MARÍA DEL CARMEN"],
+                "family_names": ["DE LA FUENTE GONZÁLEZ"]}})");
+  ExpectJson(*Step(Reverse("uy-resumen-response"), *summary), R"({
+    "resumen": {"primer_nombre": "MARÍA DEL CARMEN",
+                "primer_apellido": "DE LA FUENTE GONZÁLEZ"}})");
+}
+
+// Chile's two surnames, each possibly compound, reach Argentina as one text and Uruguay as its
+// first and second surname.
+TEST(ChainTest, ChileanSurnamesKeepTheirBoundaries) {
+  auto chilean = testing::FromJson("cl.registrocivil.v1.ConsultaRunResponse", R"({
+    "persona": {"nombres": "JUAN PABLO", "apellido_paterno": "DE LA FUENTE",
+                "apellido_materno": "GONZÁLEZ"}})");
+  auto canonical = Step(Forward("cl-consulta-run-response"), *chilean);
+  ExpectJson(*canonical, R"({"person": {"given_names": ["JUAN PABLO"],
+                                       "family_names": ["DE LA FUENTE", "GONZÁLEZ"]}})");
+  ExpectJson(*Step(Reverse("ar-consultar-persona-response"), *canonical), R"({
+    "persona": {"apellidos": "DE LA FUENTE GONZÁLEZ", "nombres": "JUAN PABLO"}})");
+  auto summary = testing::FromJson("pasarela.health.v1.GetPatientSummaryResponse", R"({
+    "summary": {"given_names": ["JUAN PABLO"], "family_names": ["DE LA FUENTE", "GONZÁLEZ"]}})");
+  ExpectJson(*Step(Reverse("uy-resumen-response"), *summary), R"({
+    "resumen": {"primer_nombre": "JUAN PABLO", "primer_apellido": "DE LA FUENTE",
+                "segundo_apellido": "GONZÁLEZ"}})");
+}
+
+absl::Status Fails(const MappingPlan& plan, const std::string& json) {
+  auto in = testing::FromJson(plan.source_type()->full_name(), json);
+  std::unique_ptr<Message> out = testing::NewMessage(plan.target_type());
+  return plan.Apply(*in, out.get());
+}
+
+void ExpectRefused(const absl::Status& status, const std::string& field) {
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status.message();
+  EXPECT_NE(status.message().find("'" + field + "'"), absl::string_view::npos) << status.message();
+}
+
+// More surnames than the two fields can hold without guessing is refused, not cut.
+TEST(PilotRefusalTest, SeventhSurname) {
+  ExpectRefused(Fails(Reverse("cl-consulta-run-response"),
+                      R"({"person": {"family_names": ["A", "B", "C", "D", "E", "F", "G"]}})"),
+                "person.family_names[6]");
+}
+
 }  // namespace
 }  // namespace pasarela

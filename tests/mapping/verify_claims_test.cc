@@ -59,6 +59,21 @@ TEST(VerifyClaimsTest, HyphensAndApostrophesAreSetAside) {
               ElementsAre(V{"family_names", kMatch}));
 }
 
+// A registry with one field for all surnames sends them as one element, a registry with two
+// fields as two: the words are compared in order, however they are grouped.
+TEST(VerifyClaimsTest, GroupingOfNamesIntoElementsDoesNotMatter) {
+  std::string argentine = R"({"family_names": ["DE LA FUENTE GONZÁLEZ"],
+                              "given_names": ["MARÍA DEL CARMEN"]})";
+  EXPECT_THAT(Verify(argentine, R"({"family_names": ["De la Fuente", "González"],
+                                    "given_names": ["María", "del Carmen"]})"),
+              ElementsAre(V{"given_names", kMatch}, V{"family_names", kMatch}));
+  std::string chilean = R"({"family_names": ["DE LA FUENTE", "GONZÁLEZ"]})";
+  EXPECT_THAT(Verify(chilean, R"({"family_names": ["de la Fuente González"]})"),
+              ElementsAre(V{"family_names", kMatch}));
+  EXPECT_THAT(Verify(chilean, R"({"family_names": ["González", "de la Fuente"]})"),
+              ElementsAre(V{"family_names", kNoMatch}));
+}
+
 TEST(VerifyClaimsTest, WordsInAnotherOrderDoNotMatch) {
   EXPECT_THAT(Verify(kStored, R"({"family_names": ["Pérez", "González"]})"),
               ElementsAre(V{"family_names", kNoMatch}));
