@@ -87,7 +87,8 @@ TEST(ChainTest, BrazilianHospitalGetsUruguayanSummary) {
   auto brazilian_answer = Step(Reverse("br-sumario-response"), *canonical_answer);
   ExpectJson(*brazilian_answer, R"({
     "sumario": {
-      "paciente": {"pais_emissor": "UY", "tipo_documento": "CI", "numero_documento": "4567890-5"},
+      "paciente": {"pais_emissor": "UY", "tipo_documento": "CI",
+                   "numero_documento": "4.567.890-5"},
       "nome": "ANA", "sobrenome": "RODRIGUEZ NUNEZ", "data_nascimento": "14/09/1972",
       "sexo": "F",
       "medicamentos": [{"codigo_atc": "H03AA01",
@@ -146,6 +147,24 @@ absl::Status Fails(const MappingPlan& plan, const std::string& json) {
 void ExpectRefused(const absl::Status& status, const std::string& field) {
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status.message();
   EXPECT_NE(status.message().find("'" + field + "'"), absl::string_view::npos) << status.message();
+}
+
+// A document without country or type is refused, naming the field, rather than sent with a
+// half scheme ("AR-", "-DNI").
+TEST(PilotRefusalTest, DocumentWithoutCountryOrType) {
+  ExpectRefused(Fails(Forward("ar-consultar-persona-request"),
+                      R"({"documento": {"pais_emisor": "AR", "numero": "20.123.456"}})"),
+                "documento.tipo");
+  ExpectRefused(Fails(Forward("ar-consultar-persona-request"),
+                      R"({"documento": {"tipo": "DNI", "numero": "20.123.456"}})"),
+                "documento.pais_emisor");
+  ExpectRefused(Fails(Forward("br-sumario-request"),
+                      R"({"paciente": {"pais_emissor": "UY", "numero_documento": "1.234.567-2"}})"),
+                "paciente.tipo_documento");
+  ExpectRefused(
+      Fails(Forward("br-sumario-request"),
+            R"({"paciente": {"tipo_documento": "CI", "numero_documento": "1.234.567-2"}})"),
+      "paciente.pais_emissor");
 }
 
 // More surnames than the two fields can hold without guessing is refused, not cut.
