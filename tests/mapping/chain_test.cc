@@ -174,5 +174,25 @@ TEST(PilotRefusalTest, SeventhSurname) {
                 "person.family_names[6]");
 }
 
+TEST(PilotRefusalTest, UruguayanClinicalDetails) {
+  // A negative dose is a data error.
+  ExpectRefused(
+      Fails(Forward("uy-resumen-response"),
+            R"({"resumen": {"medicamentos": [{"codigo": "UYM-0009", "dosis_mcg": "-5"}]}})"),
+      "resumen.medicamentos[0].dosis_mcg");
+  // Only an ATC code is looked up in the ATC table.
+  ExpectRefused(
+      Fails(Reverse("uy-resumen-response"),
+            R"({"summary": {"medications": [{"medication": {"system": "http://snomed.info/sct",
+                                                            "code": "N02BE01"}}]}})"),
+      "summary.medications[0].medication.system");
+  // A problem of unknown status is not sent as activo: false, which reads as resolved.
+  ExpectRefused(
+      Fails(Reverse("uy-resumen-response"),
+            R"({"summary": {"problems": [{"condition": {"system": "http://hl7.org/fhir/sid/icd-10",
+                                                        "code": "I10"}}]}})"),
+      "summary.problems[0].status");
+}
+
 }  // namespace
 }  // namespace pasarela
