@@ -4,9 +4,12 @@
 // see exactly what reached the provider.
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "pasarela/identity/v1/identity.grpc.pb.h"
 #include "pilots/pilot_server.h"
 
@@ -85,12 +88,15 @@ class Registry final : public IdentityService::Service {
     if (!claims.birth_date().empty())
       verdict("birth_date", claims.birth_date() == person.birth_date());
     if (claims.family_names_size() > 0) {
-      bool match = claims.family_names_size() == person.family_names_size();
-      for (int i = 0; match && i < claims.family_names_size(); ++i) {
-        match = absl::AsciiStrToLower(claims.family_names(i)) ==
-                absl::AsciiStrToLower(person.family_names(i));
-      }
-      verdict("family_names", match);
+      // Each registry groups surnames its own way ("DE LA FUENTE" as one element or three): the
+      // words, in order, are what must agree.
+      auto words = [](const google::protobuf::RepeatedPtrField<std::string>& names) {
+        return absl::StrSplit(absl::AsciiStrToLower(absl::StrJoin(names, " ")), ' ',
+                              absl::SkipEmpty());
+      };
+      const std::vector<std::string> claimed = words(claims.family_names());
+      const std::vector<std::string> held = words(person.family_names());
+      verdict("family_names", claimed == held);
     }
     return grpc::Status::OK;
   }

@@ -110,6 +110,21 @@ std::vector<std::string> SplitInto(const std::string& text, const std::string& s
   return std::vector<std::string>(reversed.rbegin(), reversed.rend());
 }
 
+// Whether `paths` name positions of one repeated field ("names[1]", "names[2]"), not fields of
+// their own.
+bool PositionsOfOneList(const std::vector<FieldPath>& paths) {
+  for (const FieldPath& path : paths) {
+    const PathStep& last = path.steps.back();
+    const PathStep& first = paths.front().steps.back();
+    const std::string& first_text = paths.front().text;
+    if (last.select != PathStep::Select::kIndex || last.field != first.field ||
+        path.text.substr(0, path.text.rfind('[')) != first_text.substr(0, first_text.rfind('['))) {
+      return false;
+    }
+  }
+  return true;
+}
+
 absl::Status ApplyRule(const PlanBody& plan, const Rule& rule, const Message& source,
                        Message* target, const Where* source_where, const Where* target_where) {
   switch (rule.shape) {
@@ -201,8 +216,9 @@ absl::Status ApplyRule(const PlanBody& plan, const Rule& rule, const Message& so
         pieces =
             SplitInto(value.s, rule.separator, rule.to.size(), rule.split_at == SplitAt::kLast);
         // Guessing which field a missing piece belongs to would put a value in the wrong one
-        // ("PASSPORT" as a country): the sender must say.
-        if (pieces.size() < rule.to.size()) {
+        // ("PASSPORT" as a country): the sender must say. Positions of one list are another
+        // matter: fewer pieces are fewer elements.
+        if (pieces.size() < rule.to.size() && !PositionsOfOneList(rule.to)) {
           std::vector<std::string> names;
           for (const FieldPath& to : rule.to) names.push_back(to.text);
           return FieldError(

@@ -436,6 +436,24 @@ TEST(JoinSplitTest, ReverseSplitWithoutItsSeparatorIsAnErrorNotAGuess) {
             R"({"pais_emisor":"FR","tipo":"PASSPORT","numero":"12AB34567"})");
 }
 
+// Positions of one repeated field are not fields of their own: fewer pieces are fewer elements.
+TEST(JoinSplitTest, ASplitIntoPositionsOfOneListTakesFewerPieces) {
+  Loaded loaded(Header("ar.renaper.v1.Domicilio", "pasarela.identity.v1.Address") + R"(
+ignore: [numero, piso_depto, localidad, provincia, codigo_postal, locality, region, postal_code,
+         country]
+rules:
+  - from: calle
+    to: ["lines[0]", "lines[1]", "lines[2]"]
+    split: " / "
+)");
+  EXPECT_EQ(Map(loaded.forward(), R"({"calle": "AV. DE MAYO 575 / PISO 3"})"),
+            R"({"lines":["AV. DE MAYO 575","PISO 3"]})");
+  EXPECT_EQ(Map(loaded.forward(), R"({"calle": "AV. DE MAYO 575"})"),
+            R"({"lines":["AV. DE MAYO 575"]})");
+  EXPECT_EQ(Map(loaded.reverse(), R"({"lines": ["AV. DE MAYO 575", "PISO 3"]})"),
+            R"({"calle":"AV. DE MAYO 575 / PISO 3"})");
+}
+
 TEST(JoinSplitTest, LastNumberSplitsOnlyBeforeAHouseNumber) {
   Loaded loaded(Header("ar.renaper.v1.Domicilio", "pasarela.identity.v1.Address") + R"(
 ignore: [piso_depto, localidad, provincia, codigo_postal, locality, region, postal_code, country]
