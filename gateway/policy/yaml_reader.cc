@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "gateway/common/file.h"
 #include "gateway/common/utf8.h"
@@ -82,6 +83,35 @@ YAML::Node KeyOf(const YAML::Node& tree, const YAML::Node& node) {
   return YAML::Node(YAML::NodeType::Undefined);
 }
 
+// The line (from 1) where a second YAML document begins, 0 when there is one document: a "---"
+// at the start of a line after the first document's content or its own "---", or content after
+// a "..." that ended the first. Both markers are only markers at the start of a line.
+int SecondDocumentLine(absl::string_view text) {
+  bool begun = false;
+  bool ended = false;
+  int line_number = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    ++line_number;
+    const bool start =
+        absl::StartsWith(line, "---") &&
+        (line.size() == 3 || absl::ascii_isspace(static_cast<unsigned char>(line[3])));
+    const bool end = absl::StartsWith(line, "...") &&
+                     (line.size() == 3 || absl::ascii_isspace(static_cast<unsigned char>(line[3])));
+    const absl::string_view stripped = absl::StripLeadingAsciiWhitespace(line);
+    const bool content = !stripped.empty() && stripped[0] != '#' && stripped[0] != '%';
+    if (start) {
+      if (begun) return line_number;
+      begun = true;
+    } else if (end) {
+      ended = true;
+    } else if (content) {
+      if (ended) return line_number;
+      begun = true;
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 SourceLocation NodeLocation(const std::string& file, const YAML::Node& root,
@@ -110,15 +140,15 @@ YamlFile ParseYamlText(const std::string& path, std::string contents, Diagnostic
                                       static_cast<unsigned char>(file.contents[invalid])));
     return file;
   }
+  // yaml-cpp's Load would keep the first document and drop the rest without a word. Its LoadAll
+  // would say, but loops for ever on some malformed input, so the markers are found in the text.
+  if (const int line = SecondDocumentLine(file.contents); line > 0) {
+    diagnostics.Error(SourceLocation{path, line, 1},
+                      "a second YAML document (after ---): expected one document per file");
+    return file;
+  }
   try {
-    std::vector<YAML::Node> documents = YAML::LoadAll(file.contents);
-    if (documents.size() > 1) {
-      // yaml-cpp's Load would keep the first and drop the rest without a word.
-      diagnostics.Error(NodeLocation(path, documents[1], documents[1]),
-                        "a second YAML document (after ---): expected one document per file");
-      return file;
-    }
-    if (!documents.empty()) file.root = documents[0];
+    file.root = YAML::Load(file.contents);
   } catch (const YAML::Exception& error) {
     diagnostics.Error(SourceLocation{path, error.mark.line + 1, error.mark.column + 1},
                       absl::StrCat("YAML syntax error: ", error.msg));

@@ -277,7 +277,7 @@ TEST(GatewayConfigTest, ASecondDocumentIsAnError) {
   EXPECT_FALSE(
       LoadGatewayConfig(Write(std::string(kHead) + "---\ncountry: AR\n"), diagnostics).has_value());
   EXPECT_THAT(diagnostics.ToString(),
-              HasSubstr("gateway.yaml:12:1: error: a second YAML document (after ---): expected "
+              HasSubstr("gateway.yaml:11:1: error: a second YAML document (after ---): expected "
                         "one document per file"));
   EXPECT_EQ(diagnostics.errors().size(), 1u) << diagnostics.ToString();
 }

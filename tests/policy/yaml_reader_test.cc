@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -71,6 +72,31 @@ TEST(PolicyDirectoryTest, ADirectoryThatCannotBeListedIsAnError) {
   Diagnostics diagnostics;
   EXPECT_FALSE(ListPolicyDirectory(file, diagnostics).has_value());
   EXPECT_EQ(diagnostics.ToString(), file + ": error: cannot list the directory: Not a directory\n");
+}
+
+TEST(YamlReaderTest, OneDocumentPerFileWhereverItsMarkersAre) {
+  for (const char* one : {"a: 1\n", "---\na: 1\n", "# c\n--- # first\na: 1\n...\n",
+                          "%YAML 1.2\n---\na: |\n  ---\n  text\n", "a: 1\n...\n# after\n"}) {
+    Diagnostics diagnostics;
+    YamlFile file = ParseYamlText("f.yaml", one, diagnostics);
+    EXPECT_FALSE(diagnostics.has_errors()) << one << diagnostics.ToString();
+    EXPECT_TRUE(file.root.IsMap()) << one;
+  }
+  for (const auto& [two, line] : std::vector<std::pair<std::string, int>>{
+           {"a: 1\n---\nb: 2\n", 2}, {"---\na: 1\n--- \nb: 2\n", 3}, {"a: 1\n...\nb: 2\n", 3}}) {
+    Diagnostics diagnostics;
+    ParseYamlText("f.yaml", two, diagnostics);
+    EXPECT_THAT(diagnostics.ToString(), ::testing::HasSubstr(absl::StrCat(
+                                            "f.yaml:", line, ":1: error: a second YAML document")))
+        << two;
+  }
+  // yaml-cpp's LoadAll, which would have said so, never returns on this input: it is read with
+  // Load, in well under a test's time.
+  const std::string looping = std::string(", refuse the exchange.\n  beyond:\n    dfrom_suffix:") +
+                              std::string(27, '\0') + "i\x02#";
+  Diagnostics diagnostics;
+  ParseYamlText("f.yaml", looping, diagnostics);
+  EXPECT_TRUE(diagnostics.has_errors());
 }
 
 TEST(YamlReaderTest, InvalidUtf8IsReportedAtItsFirstByte) {
