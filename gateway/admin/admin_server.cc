@@ -8,11 +8,11 @@
 #include <thread>
 #include <utility>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "gateway/admin/metrics.h"
+#include "gateway/common/host_port.h"
 
 namespace pasarela::admin {
 namespace {
@@ -32,37 +32,19 @@ struct AdminServer::Impl {
 };
 
 absl::Status SplitHostPort(const std::string& address, std::string* host, int* port) {
-  absl::string_view rest = address;
-  std::string parsed_host;
-  if (!rest.empty() && rest.front() == '[') {
-    size_t close = rest.find(']');
-    if (close == absl::string_view::npos || close + 1 >= rest.size() || rest[close + 1] != ':') {
-      return absl::InvalidArgumentError(
-          absl::StrCat("admin address '", address, "': expected [v6-address]:port"));
-    }
-    parsed_host = std::string(rest.substr(1, close - 1));
-    rest.remove_prefix(close + 2);
-  } else {
-    size_t colon = rest.rfind(':');
-    if (colon == absl::string_view::npos) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("admin address '", address, "': expected host:port"));
-    }
-    parsed_host = std::string(rest.substr(0, colon));
-    if (parsed_host.find(':') != std::string::npos) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "admin address '", address, "': write an IPv6 address in brackets, [::1]:port"));
-    }
-    rest.remove_prefix(colon + 1);
+  absl::StatusOr<HostPort> split = ParseHostPort(address);
+  if (!split.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("admin address '", address,
+                                                   "': expected host:port or [v6-address]:port (",
+                                                   split.status().message(), ")"));
   }
-  int parsed_port = 0;
-  if (rest.empty() || !absl::SimpleAtoi(rest, &parsed_port) || parsed_port < 0 ||
-      parsed_port > 65535) {
+  absl::optional<int> number = PortNumber(split->port, 0);
+  if (!number.has_value()) {
     return absl::InvalidArgumentError(
         absl::StrCat("admin address '", address, "': expected a port from 0 to 65535"));
   }
-  *host = parsed_host.empty() ? "0.0.0.0" : parsed_host;
-  *port = parsed_port;
+  *host = split->host.empty() ? "0.0.0.0" : split->host;
+  *port = *number;
   return absl::OkStatus();
 }
 

@@ -5,6 +5,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/common/file.h"
+#include "gateway/common/host_port.h"
 #include "gateway/identity/participant_id.h"
 #include "gateway/policy/yaml_reader.h"
 
@@ -22,24 +23,19 @@ bool IsHostPort(absl::string_view address) {
 }
 
 bool IsWildcardHost(absl::string_view host) {
-  return host.empty() || host == "0.0.0.0" || host == "[::]" || host == "::";
+  return host.empty() || host == "0.0.0.0" || host == "::";
 }
 
 // Whether two listeners would ask for one socket: the same port (not 0, which picks a free one)
 // on the same host, or on any host when one of them listens on every address.
 bool SameSocket(absl::string_view a, absl::string_view b) {
-  const size_t a_colon = a.rfind(':');
-  const size_t b_colon = b.rfind(':');
-  if (a_colon == absl::string_view::npos || b_colon == absl::string_view::npos) return false;
-  int a_port = 0;
-  int b_port = 0;
-  if (!absl::SimpleAtoi(a.substr(a_colon + 1), &a_port) ||
-      !absl::SimpleAtoi(b.substr(b_colon + 1), &b_port) || a_port == 0 || a_port != b_port) {
-    return false;
-  }
-  const absl::string_view a_host = a.substr(0, a_colon);
-  const absl::string_view b_host = b.substr(0, b_colon);
-  return a_host == b_host || IsWildcardHost(a_host) || IsWildcardHost(b_host);
+  absl::StatusOr<HostPort> a_split = ParseHostPort(a);
+  absl::StatusOr<HostPort> b_split = ParseHostPort(b);
+  if (!a_split.ok() || !b_split.ok()) return false;
+  absl::optional<int> a_port = PortNumber(a_split->port, 1);
+  if (!a_port.has_value() || a_port != PortNumber(b_split->port, 1)) return false;
+  return a_split->host == b_split->host || IsWildcardHost(a_split->host) ||
+         IsWildcardHost(b_split->host);
 }
 
 }  // namespace
