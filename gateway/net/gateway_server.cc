@@ -199,8 +199,7 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
   }
   // What the gateway writes itself, if it lies beside those files, is not an edit.
   std::vector<std::string> ignored = {config.audit_directory};
-  if (config.access_log != "stdout" && config.access_log != "stderr" &&
-      config.access_log != "off") {
+  if (GatewayConfig::IsAccessLogFile(config.access_log)) {
     ignored.push_back(config.access_log);
   }
   absl::StatusOr<std::unique_ptr<PolicyWatcher>> watcher = PolicyWatcher::Start(

@@ -126,9 +126,7 @@ absl::optional<GatewayConfig> LoadGatewayConfig(const std::string& path, Diagnos
                 absl::StrCat("access_log: '", *value,
                              "' would be a file of that name; write off for no access log"));
     }
-    config.access_log = (*value == "stdout" || *value == "stderr" || *value == "off")
-                            ? *value
-                            : ResolvePath(path, *value);
+    config.access_log = GatewayConfig::IsAccessLogFile(*value) ? ResolvePath(path, *value) : *value;
   }
   if (auto value = top.OptionalString("log_level")) {
     if (absl::optional<LogLevel> level = ParseLogLevel(*value)) {

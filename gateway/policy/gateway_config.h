@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
 #include "gateway/common/log.h"
@@ -24,6 +25,10 @@ struct GatewayConfig {
   std::string admin_address = "127.0.0.1:0";
   // One JSON line per exchange: "stdout", "stderr", a file path, or "off".
   std::string access_log = "stdout";
+  // Whether access_log names a file (whose path is resolved against this file's directory).
+  static bool IsAccessLogFile(absl::string_view access_log) {
+    return access_log != "stdout" && access_log != "stderr" && access_log != "off";
+  }
   // The least severe line the gateway's log (stderr) keeps; a reload applies a new one.
   LogLevel log_level = LogLevel::kInfo;
   std::string certificate_file;
