@@ -167,14 +167,10 @@ std::vector<DetectorSpec> BuildSpecs() {
            P(R"(\b\d\.\d{3}\.\d{3}-[\dkK]\b)", 0.4, kShared, {"UY_CI", "CO_NIT"}),
            P(R"(\b\d{8}-[\dkK]\b)", 0.3, kShared, {"PE_DNI", "CO_NIT"}),
            P(R"(\b\d{7}-[\dkK]\b)", 0.3, kShared, {"UY_CI", "CO_NIT"}),
-           // Typographic hyphens and dashes before the check digit (U+2010, U+2011, U+2013), and
-           // groups of digits separated by commas, spaces or no-break spaces (with the context
-           // word: other numbers are grouped that way too).
-           P(R"(\b\d{1,2}\.\d{3}\.\d{3}(?:\x{2010}|\x{2011}|\x{2013})[\dkK]\b)", 0.4, kShared,
-             {"UY_CI", "CO_NIT"}),
-           Spaced(P(R"(\b\d{1,2}(?:[ ,]|\x{00A0}|\x{202F})\d{3}(?:[ ,]|\x{00A0}|\x{202F})\d{3})"
-                    R"((?:-|\x{2010}|\x{2011}|\x{2013})[\dkK]\b)",
-                    0.3, kContext)),
+           // Groups of digits separated by commas or spaces (with the context word: other
+           // numbers are grouped that way too). Typographic dashes and no-break spaces read as
+           // ASCII (typographic.h).
+           Spaced(P(R"(\b\d{1,2}[ ,]\d{3}[ ,]\d{3}-[\dkK]\b)", 0.3, kContext)),
            P(R"(\b\d{7,8}[\dkK]\b)", 0.05, kContext),
        }});
 

@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "gateway/classify/catalog.h"
 #include "gateway/classify/context.h"
+#include "gateway/classify/typographic.h"
 #include "re2/re2.h"
 #include "re2/set.h"
 
@@ -322,6 +323,18 @@ double DetectorSet::Threshold(absl::string_view detector) const {
 }
 
 std::vector<Finding> DetectorSet::Scan(absl::string_view text) const {
+  std::string folded;
+  std::vector<size_t> origin;
+  if (!FoldTypographicSeparators(text, &folded, &origin)) return ScanAscii(text);
+  std::vector<Finding> findings = ScanAscii(folded);
+  for (Finding& finding : findings) {
+    finding.start = origin[finding.start];
+    finding.end = origin[finding.end];
+  }
+  return findings;
+}
+
+std::vector<Finding> DetectorSet::ScanAscii(absl::string_view text) const {
   if (text.empty()) return {};
   const CompiledCatalog& compiled = Compiled();
   const re2::StringPiece input(text.data(), text.size());

@@ -89,7 +89,8 @@ class DetectorSet {
   // Returns the findings in `text` scoring at or above their detector's threshold, sorted by start
   // offset, with no two overlapping: of overlapping findings the higher score wins, and on equal
   // scores the more specific detector. `text` is treated as UTF-8 but may hold any bytes; offsets
-  // are byte offsets into `text`. The result does not refer to `text`.
+  // are byte offsets into `text`. Typographic spaces and dashes (typographic.h) read as their
+  // ASCII stand-ins: "12.531.909‐2" is found whole. The result does not refer to `text`.
   std::vector<Finding> Scan(absl::string_view text) const;
 
   // The enabled detectors, in AllDetectorNames() order.
@@ -101,6 +102,8 @@ class DetectorSet {
  private:
   struct Impl;
   explicit DetectorSet(std::unique_ptr<const Impl> impl);
+  // Scan() of a text whose typographic separators are already folded.
+  std::vector<Finding> ScanAscii(absl::string_view text) const;
   std::unique_ptr<const Impl> impl_;
 };
 

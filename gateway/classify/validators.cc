@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "gateway/classify/typographic.h"
 
 namespace pasarela::classify {
 namespace {
@@ -69,7 +70,10 @@ int Mod11LowZero(int sum) {
 std::string CompactIdentifier(absl::string_view value, absl::string_view separators) {
   std::string out;
   out.reserve(value.size());
-  for (char c : value) {
+  for (size_t i = 0; i < value.size();) {
+    char c = value[i];
+    const size_t typographic = TypographicSeparatorAt(value, i, &c);
+    i += typographic == 0 ? 1 : typographic;
     if (separators.find(c) != absl::string_view::npos) continue;
     out.push_back(absl::ascii_toupper(static_cast<unsigned char>(c)));
   }
@@ -77,30 +81,7 @@ std::string CompactIdentifier(absl::string_view value, absl::string_view separat
 }
 
 std::string StripIdentifierPunctuation(absl::string_view value) {
-  std::string out;
-  out.reserve(value.size());
-  for (size_t i = 0; i < value.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(value[i]);
-    if (c == ' ' || c == '.' || c == ',' || c == '-' || c == '/') continue;
-    if (c == 0xC2 && i + 1 < value.size() && static_cast<unsigned char>(value[i + 1]) == 0xA0) {
-      ++i;  // U+00A0 no-break space
-      continue;
-    }
-    if (c == 0xE2 && i + 2 < value.size()) {
-      const unsigned char b1 = static_cast<unsigned char>(value[i + 1]);
-      const unsigned char b2 = static_cast<unsigned char>(value[i + 2]);
-      // U+2007 figure space, U+2009 thin space, U+2010-U+2015 hyphens and dashes, U+202F narrow
-      // no-break space, U+2212 minus sign.
-      const bool general =
-          b1 == 0x80 && (b2 == 0x87 || b2 == 0x89 || (b2 >= 0x90 && b2 <= 0x95) || b2 == 0xAF);
-      if (general || (b1 == 0x88 && b2 == 0x92)) {
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(absl::ascii_toupper(c));
-  }
-  return out;
+  return CompactIdentifier(value, " .,-/");
 }
 
 bool IsValidCpf(absl::string_view value) {

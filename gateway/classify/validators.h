@@ -114,14 +114,15 @@ bool IsPlausiblePhoneNumber(absl::string_view value);
 // leap years counted).
 bool IsExistingDate(int year, int month, int day);
 
-// Removes the separators `separators` from `value`, uppercasing ASCII letters. Used to compact
-// identifiers before checking them.
+// Removes the separators `separators` from `value`, uppercasing ASCII letters. A typographic
+// space or dash (typographic.h) counts as its ASCII stand-in: removed when that is among
+// `separators`, kept as the stand-in otherwise. Used to compact identifiers before checking them.
 std::string CompactIdentifier(absl::string_view value, absl::string_view separators);
 
 // `value` without the punctuation identifiers are printed with, ASCII letters uppercased: the ASCII
 // space . , - /, the Unicode hyphens and dashes (U+2010 to U+2015), the minus sign (U+2212), and
-// the no-break and thin spaces (U+00A0, U+2007, U+2009, U+202F). Every other character is kept,
-// so that the caller can refuse it.
+// the other typographic spaces and dashes of typographic.h. Every other character is kept, so
+// that the caller can refuse it.
 std::string StripIdentifierPunctuation(absl::string_view value);
 
 }  // namespace pasarela::classify

@@ -326,6 +326,25 @@ TEST(ScanTest, CommonGroupingsAndTypographicHyphens) {
   EXPECT_THAT(ScanText(*set, "pedido 390 533 447 05"), IsEmpty());
 }
 
+TEST(ScanTest, TypographicSpacesAndDashesReadAsTheirAsciiStandIns) {
+  const auto set = MakeSet();
+  // En dash, non-breaking hyphen, minus sign and no-break spaces, as word processors write them;
+  // the findings' offsets are those of the original text.
+  EXPECT_THAT(ScanText(*set, "CI 1.234.567\u20132"),
+              ElementsAre(Seen{"UY_CI", "1.234.567\u20132", 1.0}));
+  EXPECT_THAT(ScanText(*set, "CUIT\u00A020\u201105536168\u20112 vigente"),
+              ElementsAre(Seen{"AR_CUIT", "20\u201105536168\u20112", 1.0}));
+  EXPECT_THAT(ScanText(*set, "CPF 390.533.447\u221205 e CNPJ 16.727.230/0001\uFF0D97"),
+              ElementsAre(Seen{"CPF", "390.533.447\u221205", 1.0},
+                          Seen{"CNPJ", "16.727.230/0001\uFF0D97", 1.0}));
+  EXPECT_THAT(ScanText(*set, "RUT 12\u00A0531\u202F909\u20102"),
+              ElementsAre(Seen{"CL_RUN", "12\u00A0531\u202F909\u20102", 1.0}));
+  EXPECT_THAT(ScanText(*set, "Tel:\u2009(11)\u00A098765\u20104321"),
+              ElementsAre(Seen{"PHONE", "(11)\u00A098765\u20104321", 0.85}));
+  // A wrong check digit stays wrong in any dress.
+  EXPECT_THAT(ScanText(*set, "CI 1.234.567\u20133"), IsEmpty());
+}
+
 TEST(RobustnessTest, InvalidUtf8DoesNotCrashAndOffsetsStayRight) {
   const auto set = MakeSet();
   const std::string text = std::string("\xff\xfe\xc3 CPF 390.533.447-05 \xe2\x80", 26);

@@ -194,6 +194,17 @@ TEST(IdentifierPunctuationTest, StripsAsciiAndUnicodeSeparatorsOnly) {
   EXPECT_EQ(StripIdentifierPunctuation("390 533 447/05"), "39053344705");
   EXPECT_EQ(StripIdentifierPunctuation("1\u20132\u20143\u22124"), "1234");
   EXPECT_EQ(StripIdentifierPunctuation("12_3\u00E9"), "12_3\u00E9");
+  EXPECT_EQ(StripIdentifierPunctuation("1\uFF0D2\u30003"), "123");
+}
+
+TEST(IdentifierPunctuationTest, TypographicSeparatorsCountAsTheirAsciiStandIns) {
+  EXPECT_EQ(CompactIdentifier("16.727.230/0001\u201397", "./- "), "16727230000197");
+  EXPECT_TRUE(IsValidCnpj("16.727.230/0001\u201397"));
+  EXPECT_TRUE(IsValidArCuit("20\u201105536168\u20112"));
+  EXPECT_TRUE(IsValidUyCi("1\u00A0234\u00A0567\u20132"));
+  // A stand-in the scheme does not print with is kept, and refused like the ASCII character.
+  EXPECT_EQ(CompactIdentifier("12\u2013345", ". "), "12-345");
+  EXPECT_FALSE(IsPlausibleArDni("20\u2013123\u2013456"));
 }
 
 TEST(UyRutTest, ValidAndRejects) {
