@@ -2,6 +2,10 @@
 // calling participant, never another: who is calling comes from a function the gateway passes
 // (the identity of the verified client certificate), and the policy from the current snapshot.
 //
+// The request's bytes are parsed here rather than by gRPC's generated code, so that a malformed
+// request is refused with INVALID_ARGUMENT and a message (gRPC 1.51 answers UNIMPLEMENTED, with no
+// message, to a request its generated code cannot parse).
+//
 // Each call builds its answer on the gRPC thread that received it, from the snapshot it took at
 // the start (a reload never changes an answer half-way); it does no I/O and never blocks.
 //
@@ -21,7 +25,9 @@
 
 namespace pasarela::admin {
 
-class CatalogService final : public catalog::v1::CatalogService::CallbackService {
+class CatalogService final
+    : public catalog::v1::CatalogService::WithRawCallbackMethod_ListOfferings<
+          catalog::v1::CatalogService::Service> {
  public:
   // The calling participant ("AR/GOV/migraciones"), or the status to refuse the call with
   // (UNAUTHENTICATED, PERMISSION_DENIED...).
@@ -36,8 +42,8 @@ class CatalogService final : public catalog::v1::CatalogService::CallbackService
       : caller_(std::move(caller)), snapshots_(std::move(snapshots)), clock_(std::move(clock)) {}
 
   grpc::ServerUnaryReactor* ListOfferings(grpc::CallbackServerContext* context,
-                                          const catalog::v1::ListOfferingsRequest* request,
-                                          catalog::v1::ListOfferingsResponse* response) override;
+                                          const grpc::ByteBuffer* request,
+                                          grpc::ByteBuffer* response) override;
 
  private:
   const CallerIdentity caller_;

@@ -3,6 +3,7 @@
 // caller its own catalog, the Markdown page and the `pasarela catalog` command.
 #include "gateway/admin/catalog.h"
 
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
 #include <memory>
@@ -12,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/notification.h"
 #include "gateway/admin/catalog_service.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -288,7 +290,7 @@ class CatalogServiceTest : public ::testing::Test {
         },
         [snapshot = snapshot_] { return *snapshot; }, [] { return At("2026-06-01T00:00:00Z"); });
     grpc::ServerBuilder builder;
-    int port = 0;
+    int& port = port_;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
     builder.RegisterService(service_.get());
     server_ = builder.BuildAndStart();
@@ -309,6 +311,7 @@ class CatalogServiceTest : public ::testing::Test {
     return stub_->ListOfferings(&context, catalogpb::ListOfferingsRequest(), response);
   }
 
+  int port_ = 0;
   std::shared_ptr<PolicySnapshotPtr> snapshot_;
   std::unique_ptr<CatalogService> service_;
   std::unique_ptr<grpc::Server> server_;
@@ -352,6 +355,29 @@ TEST_F(CatalogServiceTest, UnavailableWithoutAPolicy) {
   catalogpb::ListOfferingsResponse response;
   grpc::Status status = List("AR/GOV/migraciones", &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST_F(CatalogServiceTest, AMalformedRequestIsInvalidArgumentWithAMessage) {
+  grpc::GenericStub generic(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials()));
+  // Field 1 as a length-delimited value whose length runs past the end.
+  const std::string garbage = "\x0a\x7f\x01";
+  grpc::Slice slice(garbage);
+  grpc::ByteBuffer request(&slice, 1);
+  grpc::ByteBuffer answer;
+  grpc::ClientContext context;
+  context.AddMetadata(kTestCallerKey, "AR/GOV/migraciones");
+  absl::Notification done;
+  grpc::Status status;
+  generic.UnaryCall(&context, "/pasarela.catalog.v1.CatalogService/ListOfferings",
+                    grpc::StubOptions(), &request, &answer, [&](grpc::Status s) {
+                      status = std::move(s);
+                      done.Notify();
+                    });
+  done.WaitForNotification();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(),
+            "the request does not parse as a pasarela.catalog.v1.ListOfferingsRequest");
 }
 
 // ---- Markdown and the command ----
