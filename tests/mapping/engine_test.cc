@@ -16,6 +16,7 @@ namespace pasarela {
 namespace {
 
 using google::protobuf::Message;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -180,6 +181,41 @@ TEST(CheckTest, TargetCheckRunsOnTheOutputForwardAndTheInputInReverse) {
   EXPECT_EQ(Map(mapping->forward(), R"({"run": "12.531.909-3"})"),
             "ERROR INVALID_ARGUMENT: mapping 'cl-consulta-run-request': field 'run': check "
             "failed: the RUN is malformed or its check digit is wrong");
+}
+
+// Coming back to a national record, a code is looked up or written only when it is of the system
+// the common model names for that list; the same characters may mean something else in another.
+TEST(CheckTest, PilotHealthCodesOfAnotherSystemAreRefusedComingBack) {
+  struct Case {
+    const char* list;
+    const char* coding;
+    const char* system;
+  };
+  const Case cases[] = {
+      {"medications", "medication", "http://www.whocc.no/atc"},
+      {"allergies", "substance", "http://snomed.info/sct"},
+      {"problems", "condition", "http://hl7.org/fhir/sid/icd-10"},
+      {"immunizations", "vaccine", "http://www.whocc.no/atc"},
+  };
+  for (const char* id : {"uy-resumen-response", "br-sumario-response"}) {
+    const Mapping* mapping = testing::PilotMappings().Find(id);
+    ASSERT_NE(mapping, nullptr);
+    for (const Case& c : cases) {
+      SCOPED_TRACE(absl::StrCat(id, " ", c.list));
+      const std::string foreign =
+          absl::StrCat(R"({"summary": {")", c.list, R"(": [{")", c.coding,
+                       R"(": {"system": "http://loinc.org", "code": "J01CA04"}}]}})");
+      EXPECT_THAT(Map(**mapping->reverse(), foreign),
+                  AllOf(HasSubstr("ERROR INVALID_ARGUMENT"),
+                        HasSubstr(absl::StrCat("field 'summary.", c.list, "[0].", c.coding,
+                                               ".system': check failed")),
+                        HasSubstr(absl::StrCat("(", c.system, "), as the model says"))));
+      // The model's own system passes the check (whatever the table then makes of the code).
+      const std::string own = absl::StrCat(R"({"summary": {")", c.list, R"(": [{")", c.coding,
+                                           R"(": {"system": ")", c.system, R"("}}]}})");
+      EXPECT_THAT(Map(**mapping->reverse(), own), Not(HasSubstr(".system': check failed")));
+    }
+  }
 }
 
 TEST(CheckTest, DefaultMessagesDescribeTheCondition) {
