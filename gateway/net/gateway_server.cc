@@ -359,8 +359,20 @@ absl::Status GatewayServer::Reload() {
         return absl::OkStatus();
       });
   if (!snapshot.ok()) return fail(snapshot.status());
+  const std::string pending = absl::StrJoin(restart_only, ", ");
+  auto warn_restart_needed = [&] {
+    if (pending.empty()) return;
+    LogWarning(absl::StrCat("restart needed: ", config_path_, ": ", pending,
+                            " changed; they take effect only on restart, until then the running "
+                            "values stay in force (the rest of this reload is applied)"));
+  };
   GatewayRuntimePtr current = runtime_.Get();
-  if ((*snapshot)->digest() == current->snapshot().digest()) return absl::OkStatus();
+  if ((*snapshot)->digest() == current->snapshot().digest()) {
+    warn_restart_needed();
+    LogInfo(absl::StrCat("policy reload found nothing to change: ",
+                         current->snapshot().digest().substr(0, 12), " stays in force"));
+    return absl::OkStatus();
+  }
   absl::StatusOr<GatewayRuntimePtr> runtime =
       GatewayRuntime::Build(*snapshot, identity_->current()->tls, *quota_, services_.pseudonym_key);
   if (!runtime.ok()) return fail(runtime.status());
@@ -389,17 +401,12 @@ absl::Status GatewayServer::Reload() {
   audit::v1::AuditRecord record;
   record.set_direction(audit::v1::POLICY_RELOAD);
   record.set_policy_digest(absl::HexStringToBytes((*snapshot)->digest()));
-  const std::string pending = absl::StrJoin(restart_only, ", ");
   record.set_deciding_rule(absl::StrCat("policy reloaded from ", config_path_,
                                         pending.empty() ? "" : "; on restart: ", pending));
   audit_->Append(std::move(record), [](absl::Status durable) {
     if (!durable.ok()) LogError(absl::StrCat("policy reload not recorded: ", durable.message()));
   });
-  if (!pending.empty()) {
-    LogWarning(absl::StrCat("restart needed: ", config_path_, ": ", pending,
-                            " changed; they take effect only on restart, until then the running "
-                            "values stay in force (the rest of this reload is applied)"));
-  }
+  warn_restart_needed();
   LogInfo(absl::StrCat("policy reloaded: ", current->snapshot().digest().substr(0, 12), " -> ",
                        (*snapshot)->digest().substr(0, 12)));
   return absl::OkStatus();

@@ -217,11 +217,16 @@ TEST_F(ReloadTest, ARestartOnlyKeyWaitsForTheRestartWithoutHoldingBackLaterEdits
   EXPECT_TRUE(Accepts(gateway.agency_port));
   EXPECT_FALSE(Accepts(moved_port));
 
+  // A reload that finds nothing else to change says so, and repeats the warning.
+  ::kill(cl().pid(), SIGHUP);
+  EXPECT_TRUE(cl().WaitForLog("policy reload found nothing to change: ", absl::Seconds(5)));
+  EXPECT_EQ(CountInLog(warning), 2) << cl().Log();
+
   // A later edit of the policy is applied, and the warning comes again.
   ReplaceServices("apiVersion: pasarela/v1\nkind: Services\nproviders: []\n");
   ASSERT_TRUE(WaitUntilReloads(2));
   EXPECT_EQ(GetPerson(*stub_).error_code(), grpc::StatusCode::NOT_FOUND);
-  EXPECT_EQ(CountInLog(warning), 2);
+  EXPECT_EQ(CountInLog(warning), 3);
   EXPECT_THAT(cl().Log(), Not(HasSubstr("policy reload failed")));
 
   // With the file back at the running values, reloads warn no more.
@@ -230,7 +235,7 @@ TEST_F(ReloadTest, ARestartOnlyKeyWaitsForTheRestartWithoutHoldingBackLaterEdits
   absl::Time deadline = absl::Now() + absl::Seconds(5);
   while (!GetPerson(*stub_).ok() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(50));
   EXPECT_TRUE(GetPerson(*stub_).ok());
-  EXPECT_EQ(CountInLog(warning), 2);
+  EXPECT_EQ(CountInLog(warning), 3);
 
   // A gateway cannot take another country while it runs: that reload fails as a whole.
   Replace(config, absl::StrReplaceAll(original, {{"country: CL", "country: AR"}}));
