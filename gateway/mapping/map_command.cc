@@ -31,16 +31,35 @@ int Usage(std::ostream& err, const std::string& message) {
 
 std::string DescribeJsonParseError(absl::string_view message) {
   // Excerpts of the input follow the first line; the value may be quoted in it too. Only the
-  // field path and the kind of problem are kept.
+  // field path and the kind of problem are kept. Protobuf writes the path as "field: ...",
+  // "(a.b[1].field): ..." or, for a field it cannot find or a list it cannot start inside a
+  // nested message, "(a.b[1]) field: ...".
   const std::string first(message.substr(0, message.find('\n')));
   std::string path;
+  std::string name;
   std::string problem;
-  static const RE2* const kWithPath = new RE2(R"(\(?([A-Za-z_][A-Za-z0-9_.\[\]]*)\)?: (.*))");
-  if (!RE2::FullMatch(first, *kWithPath, &path, &problem)) problem = first;
+  static const RE2* const kNested = new RE2(R"(\(([A-Za-z0-9_.\[\]]*)\) ([A-Za-z0-9_]+): (.*))");
+  static const RE2* const kWithPath = new RE2(R"(\(?([A-Za-z_][A-Za-z0-9_.\[\]]*)?\)?: (.*))");
+  if (RE2::FullMatch(first, *kNested, &path, &name, &problem)) {
+    path = path.empty() ? name : absl::StrCat(path, ".", name);
+  } else if (!RE2::FullMatch(first, *kWithPath, &path, &problem)) {
+    problem = first;
+  }
   std::string type;
   std::string kind;
   if (RE2::PartialMatch(problem, R"(for type TYPE_([A-Z0-9]+))", &type)) {
     kind = absl::StrCat("invalid value for a field of type ", absl::AsciiStrToLower(type));
+  } else if (RE2::PartialMatch(problem, R"(Starting an object on a scalar field for type (\w+))",
+                               &name)) {
+    // Here protobuf names the field after "for type", and the path is its parent's.
+    path = path.empty() ? name : absl::StrCat(path, ".", name);
+    kind = "an object where a single value is expected";
+  } else if (RE2::PartialMatch(problem, R"(for type type\.googleapis\.com/([\w.]+))", &type)) {
+    kind = absl::StrCat("invalid value for a field of type ", type);
+  } else if (absl::StrContains(problem, "not repeating, cannot start list")) {
+    kind = "a list where a single value is expected";
+  } else if (absl::StrContains(problem, "Root element must be a message")) {
+    kind = "expected a JSON object";
   } else if (absl::StrContains(problem, "Cannot find field")) {
     kind = "no such field";
   } else if (absl::StrContains(problem, "UTF-8")) {

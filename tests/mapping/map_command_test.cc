@@ -99,6 +99,46 @@ TEST(MapCommandTest, JsonErrorsNameTheFieldAndTheProblemNeverTheValue) {
   EXPECT_THAT(sexo.err, Not(HasSubstr("19900821")));
 }
 
+TEST(MapCommandTest, JsonErrorsInsideNestedMessagesNameTheWholePath) {
+  auto err = [](const std::string& mapping, const std::string& input, bool reverse = false) {
+    std::vector<std::string> more = {"--mapping", mapping};
+    if (reverse) more.push_back("--reverse");
+    Result result = Invoke(Args(more), input);
+    EXPECT_EQ(result.code, 1) << input;
+    EXPECT_EQ(result.out, "") << input;
+    return result.err;
+  };
+  const std::string person =
+      "stdin: not a ar.renaper.v1.ConsultarPersonaResponse in protobuf JSON: ";
+  EXPECT_EQ(err("ar-consultar-persona-response", R"({"persona": {"domicilio": {"piso": 3}}})"),
+            person + "field 'persona.domicilio.piso': no such field\n");
+  EXPECT_EQ(err("ar-consultar-persona-response",
+                R"({"persona": {"documentos": [{"numero": "1"}, {"numro": "2"}]}})"),
+            person + "field 'persona.documentos[1].numro': no such field\n");
+  EXPECT_EQ(
+      err("ar-consultar-persona-response", R"({"persona": {"sexo": "FEMENINO"}})"),
+      person + "field 'persona.sexo': invalid value for a field of type ar.renaper.v1.Sexo\n");
+  EXPECT_EQ(err("ar-consultar-persona-response", R"({"persona": "GONZALEZ"})"),
+            person + "field 'persona': invalid value for a field of type ar.renaper.v1.Persona\n");
+  EXPECT_EQ(err("ar-consultar-persona-response", R"({"persona": {"nombres": {"a": 1}}})"),
+            person + "field 'persona.nombres': an object where a single value is expected\n");
+  EXPECT_EQ(err("ar-consultar-persona-response", R"({"persona": {"domicilio": {"calle": ["x"]}}})"),
+            person + "field 'persona.domicilio.calle': a list where a single value is expected\n");
+
+  const std::string run = "stdin: not a cl.registrocivil.v1.ConsultaRunRequest in protobuf JSON: ";
+  EXPECT_EQ(err("cl-consulta-run-request", R"({"run": {}})"),
+            run + "field 'run': an object where a single value is expected\n");
+  EXPECT_EQ(err("cl-consulta-run-request", R"({"run": ["12.531.909-2"]})"),
+            run + "field 'run': a list where a single value is expected\n");
+  EXPECT_EQ(err("cl-consulta-run-request", R"(["12.531.909-2"])"),
+            run + "expected a JSON object\n");
+  EXPECT_EQ(err("cl-consulta-run-request",
+                R"({"identifier": {"scheme": "CL-RUN", "value": "12531909-2", "pais": "CL"}})",
+                /*reverse=*/true),
+            "stdin: not a pasarela.identity.v1.GetPersonRequest in protobuf JSON: field "
+            "'identifier.pais': no such field\n");
+}
+
 TEST(MapCommandTest, UnknownMappingAndBrokenPolicyExitOne) {
   Result unknown = Invoke(Args({"--mapping", "cl-consulta-rut-request"}));
   EXPECT_EQ(unknown.code, 1);
