@@ -94,11 +94,14 @@ int RunMapCommand(const std::vector<std::string>& args, std::istream& in, std::o
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     bool has_value = i + 1 < args.size();
-    if (arg == "--policy" && has_value) {
+    if ((arg == "--policy" || arg == "--mapping" || arg == "--descriptor-set") && !has_value) {
+      return Usage(err, absl::StrCat(arg, " needs a value"));
+    }
+    if (arg == "--policy") {
       policy = args[++i];
-    } else if (arg == "--mapping" && has_value) {
+    } else if (arg == "--mapping") {
       id = args[++i];
-    } else if (arg == "--descriptor-set" && has_value) {
+    } else if (arg == "--descriptor-set") {
       sets.push_back(args[++i]);
     } else if (arg == "--reverse") {
       reverse = true;

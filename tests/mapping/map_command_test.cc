@@ -60,6 +60,9 @@ TEST(MapCommandTest, UsageErrorsExitTwo) {
   EXPECT_EQ(unknown.code, 2);
   EXPECT_THAT(unknown.err, HasSubstr("unexpected argument '--frobnicate'"));
   EXPECT_THAT(unknown.err, HasSubstr("usage: pasarela map --policy DIR --mapping ID"));
+  Result no_value = Invoke(Args({"--mapping"}));
+  EXPECT_EQ(no_value.code, 2);
+  EXPECT_THAT(no_value.err, HasSubstr("pasarela map: --mapping needs a value\n"));
 }
 
 TEST(MapCommandTest, BadInputExitsOne) {
