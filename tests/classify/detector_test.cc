@@ -269,6 +269,13 @@ TEST(ScanTest, DatesOfBirth) {
               ElementsAre(Seen{"DATE_OF_BIRTH", "March 12, 1985", 0.7}));
   EXPECT_THAT(ScanText(*set, "F. nac. 1985-03-12"),
               ElementsAre(Seen{"DATE_OF_BIRTH", "1985-03-12", 0.65}));
+  // How free text says it: the past tense of the verb, and the one-word English label.
+  EXPECT_THAT(ScanText(*set, "Juan nació el 5 de marzo de 1980 en Salto"),
+              ElementsAre(Seen{"DATE_OF_BIRTH", "5 de marzo de 1980", 0.7}));
+  EXPECT_THAT(ScanText(*set, "la paciente nacio el 05/03/1980"),
+              ElementsAre(Seen{"DATE_OF_BIRTH", "05/03/1980", 0.65}));
+  EXPECT_THAT(ScanText(*set, "Birthdate: 1980-03-05"),
+              ElementsAre(Seen{"DATE_OF_BIRTH", "1980-03-05", 0.65}));
   // Without a birth context a date is not a date of birth; an impossible date is nothing.
   EXPECT_THAT(ScanText(*set, "emitido el 12/03/2021"), IsEmpty());
   EXPECT_THAT(ScanText(*MakeSet(AllCandidates()), "nacimiento 31/02/1985"), IsEmpty());
