@@ -161,9 +161,17 @@ bool RightEdgeOk(const PatternSpec& spec, absl::string_view text, size_t end) {
     return !IsLetterLead(outer, next);
   }
   const bool joiner = spec.joiners.find(static_cast<char>(outer)) != std::string::npos;
-  return !(joiner && end + 1 < text.size() &&
-           IsAsciiDigit(static_cast<unsigned char>(text[end + 1])) &&
-           IsAsciiDigit(static_cast<unsigned char>(text[end - 1])));
+  if (!joiner || end + 1 >= text.size() ||
+      !IsAsciiDigit(static_cast<unsigned char>(text[end - 1]))) {
+    return true;
+  }
+  const unsigned char after = static_cast<unsigned char>(text[end + 1]);
+  if (IsAsciiDigit(after)) return false;
+  // "12.531.909-K", "10117410-G": a lone letter after a hyphen is the check character of a longer
+  // identifier, so the digits before it are not a value of their own (a near miss of that
+  // identifier must not come back as an AR_DNI).
+  return !(outer == '-' && absl::ascii_isalpha(after) &&
+           (end + 2 >= text.size() || !IsAsciiAlnum(static_cast<unsigned char>(text[end + 2]))));
 }
 
 constexpr double kContextBonus = 0.35;

@@ -301,6 +301,17 @@ TEST(ScanTest, NeighboursGlueCandidates) {
   EXPECT_THAT(ScanText(*set, "5.390.533.447-05"), IsEmpty());
   EXPECT_THAT(ScanText(*set, "390.533.447-057"), IsEmpty());
   EXPECT_THAT(ScanText(*set, "XBOXW310820HNERXN09"), IsEmpty());
+  // A near miss whose check character is a letter is no more a DNI than one whose check
+  // character is a digit.
+  for (const char* text : {"documento 12.531.909-K", "documento 12.531.909-3", "DNI 10117410-K",
+                           "DNI 10117410-3", "cédula 1714307103-K"}) {
+    EXPECT_THAT(ScanText(*MakeSet(), text), IsEmpty()) << text;
+  }
+  // A word after a hyphen is not a check character.
+  EXPECT_THAT(ScanText(*MakeSet(), "DNI 20.123.456-Salta"),
+              ElementsAre(Seen{"AR_DNI", "20.123.456", 0.75}));
+  EXPECT_THAT(ScanText(*MakeSet(), "DNI 10117410-G"),
+              ElementsAre(Seen{"PE_DNI", "10117410-G", 1.0}));
   // Punctuation, spaces and NBSP (U+00A0) do not glue.
   EXPECT_THAT(ScanText(*MakeSet(), "(CPF:390.533.447-05)"),
               ElementsAre(Seen{"CPF", "390.533.447-05", 1.0}));
