@@ -117,5 +117,29 @@ TEST(EvaluationTest, IndependentVectorsMeetTheBar) {
   ExpectBar(e, "independent vectors");
 }
 
+TEST(EvaluationTest, TablesDoNotReportRatiosOfNothing) {
+  Evaluation e;
+  e.by_detector["CPF"] = {/*true_positives=*/3, /*false_positives=*/1, /*false_negatives=*/0};
+  e.by_detector["PHONE"] = {};                 // nothing labelled, nothing reported
+  e.by_detector["US_SSN"] = {0, /*fp=*/2, 0};  // reported, nothing labelled
+  e.by_detector["CA_SIN"] = {0, 0, /*fn=*/4};  // labelled, nothing reported
+  const std::string table = FormatTable(e);
+  EXPECT_NE(table.find("CPF                 3     1     0     0.7500   1.0000"), std::string::npos)
+      << table;
+  EXPECT_NE(table.find("PHONE               0     0     0          -        -"), std::string::npos)
+      << table;
+  EXPECT_NE(table.find("US_SSN              0     2     0     0.0000        -"), std::string::npos)
+      << table;
+  EXPECT_NE(table.find("CA_SIN              0     0     4          -   0.0000"), std::string::npos)
+      << table;
+  const std::string json = FormatJson(e);
+  EXPECT_NE(json.find(R"("PHONE":{"tp":0,"fp":0,"fn":0,"precision":null,"recall":null,)"),
+            std::string::npos)
+      << json;
+  EXPECT_NE(json.find(R"("CPF":{"tp":3,"fp":1,"fn":0,"precision":0.7500,"recall":1.0000,)"),
+            std::string::npos)
+      << json;
+}
+
 }  // namespace
 }  // namespace pasarela::classify::testing

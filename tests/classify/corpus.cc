@@ -1261,13 +1261,25 @@ Evaluation Evaluate(const DetectorSet& set, const std::vector<Record>& records) 
   return e;
 }
 
+namespace {
+
+// A ratio with nothing to count is not a measurement: a detector that reported nothing has no
+// precision, one with nothing labelled no recall (Precision() and Recall() say 1.0 so that the
+// bar holds; a reader must not take that for a result).
+std::string Ratio(int denominator, double value, const char* none) {
+  return denominator == 0 ? std::string(none) : absl::StrFormat("%.4f", value);
+}
+
+}  // namespace
+
 std::string FormatTable(const Evaluation& e) {
   std::string out = absl::StrFormat("%-14s %6s %5s %5s %10s %8s %9s\n", "detector", "TP", "FP",
                                     "FN", "precision", "recall", "ambiguous");
   for (const auto& [name, s] : e.by_detector) {
-    absl::StrAppendFormat(&out, "%-14s %6d %5d %5d %10.4f %8.4f %9d\n", name, s.true_positives,
-                          s.false_positives, s.false_negatives, s.Precision(), s.Recall(),
-                          s.ambiguous);
+    absl::StrAppendFormat(
+        &out, "%-14s %6d %5d %5d %10s %8s %9d\n", name, s.true_positives, s.false_positives,
+        s.false_negatives, Ratio(s.true_positives + s.false_positives, s.Precision(), "-"),
+        Ratio(s.true_positives + s.false_negatives, s.Recall(), "-"), s.ambiguous);
   }
   return out;
 }
@@ -1276,11 +1288,12 @@ std::string FormatJson(const Evaluation& e) {
   std::string out = absl::StrCat("{\"records\":", e.records, ",\"detectors\":{");
   bool first = true;
   for (const auto& [name, s] : e.by_detector) {
-    absl::StrAppendFormat(&out,
-                          "%s\"%s\":{\"tp\":%d,\"fp\":%d,\"fn\":%d,\"precision\":%.4f,"
-                          "\"recall\":%.4f,\"ambiguous\":%d}",
-                          first ? "" : ",", name, s.true_positives, s.false_positives,
-                          s.false_negatives, s.Precision(), s.Recall(), s.ambiguous);
+    absl::StrAppendFormat(
+        &out,
+        "%s\"%s\":{\"tp\":%d,\"fp\":%d,\"fn\":%d,\"precision\":%s,\"recall\":%s,\"ambiguous\":%d}",
+        first ? "" : ",", name, s.true_positives, s.false_positives, s.false_negatives,
+        Ratio(s.true_positives + s.false_positives, s.Precision(), "null"),
+        Ratio(s.true_positives + s.false_negatives, s.Recall(), "null"), s.ambiguous);
     first = false;
   }
   out += "}}";

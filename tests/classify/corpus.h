@@ -97,10 +97,12 @@ struct Evaluation {
 // detector whose span overlaps it.
 Evaluation Evaluate(const DetectorSet& set, const std::vector<Record>& records);
 
-// A fixed-width table: detector, TP, FP, FN, precision, recall.
+// A fixed-width table: detector, TP, FP, FN, precision, recall; "-" for a precision of a detector
+// that reported nothing and a recall of one with nothing labelled.
 std::string FormatTable(const Evaluation& evaluation);
 
-// {"records":N,"detectors":{"CPF":{"tp":..,"fp":..,"fn":..,"precision":..,"recall":..},...}}
+// {"records":N,"detectors":{"CPF":{"tp":..,"fp":..,"fn":..,"precision":..,"recall":..},...}};
+// null where the table prints "-".
 std::string FormatJson(const Evaluation& evaluation);
 
 }  // namespace pasarela::classify::testing
