@@ -67,7 +67,12 @@ int RunClassifyCommand(const std::vector<std::string>& args, std::istream& in, s
     err << diagnostics.errors().size() << " error(s) in " << path << "\n";
     return 1;
   }
-  return RunClassifyLines(in, out, policy->detectors());
+  if (RunClassifyLines(in, out, policy->detectors()) != 0) {
+    // Without a word, a full disk or a closed pipe would look like a classifier failure.
+    err << "pasarela classify: cannot write the findings to standard output\n";
+    return 1;
+  }
+  return 0;
 }
 
 }  // namespace pasarela::classify

@@ -184,6 +184,11 @@ int RunMapCommand(const std::vector<std::string>& args, std::istream& in, std::o
   }
   out << text;
   if (text.empty() || text.back() != '\n') out << "\n";
+  // A full disk or a closed pipe must not pass for a mapped message.
+  if (!out.flush()) {
+    err << "pasarela map: cannot write the result to standard output\n";
+    return 1;
+  }
   return 0;
 }
 

@@ -117,6 +117,17 @@ TEST(ClassifyCommandTest, UnreadableDescriptorSetExitsOne) {
   EXPECT_THAT(run.err, HasSubstr("/nonexistent/x.desc"));
 }
 
+TEST(ClassifyCommandTest, AFailedWriteExitsOneWithAMessage) {
+  std::istringstream in(kLines);
+  std::ostringstream out;
+  std::ostringstream err;
+  out.setstate(std::ios::badbit);
+  EXPECT_EQ(RunClassifyCommand(WithTestSets({"--policy", TestDataDir() + "/classification/valid"}),
+                               in, out, err),
+            1);
+  EXPECT_EQ(err.str(), "pasarela classify: cannot write the findings to standard output\n");
+}
+
 TEST(ClassifyCommandTest, UsageErrorsExitTwo) {
   for (const std::vector<std::string>& args :
        std::vector<std::vector<std::string>>{{},

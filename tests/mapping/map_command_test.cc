@@ -142,6 +142,15 @@ TEST(MapCommandTest, JsonErrorsInsideNestedMessagesNameTheWholePath) {
             "'identifier.pais': no such field\n");
 }
 
+TEST(MapCommandTest, AFailedWriteExitsOne) {
+  std::istringstream in(R"({"run": "12.531.909-2"})");
+  std::ostringstream out;
+  std::ostringstream err;
+  out.setstate(std::ios::badbit);
+  EXPECT_EQ(RunMapCommand(Args({"--mapping", "cl-consulta-run-request"}), in, out, err), 1);
+  EXPECT_EQ(err.str(), "pasarela map: cannot write the result to standard output\n");
+}
+
 TEST(MapCommandTest, UnknownMappingAndBrokenPolicyExitOne) {
   Result unknown = Invoke(Args({"--mapping", "cl-consulta-rut-request"}));
   EXPECT_EQ(unknown.code, 1);
