@@ -58,8 +58,10 @@ class MappingPlan {
                      google::protobuf::Message* target) const;
 
   // Clears *source and fills it with a message this plan accepts, chosen from `seed`: valid
-  // identifiers, dates in the declared format, codes from the tables. For trying a mapping and
-  // for property tests. REQUIRES: source has this plan's source type.
+  // identifiers, dates in the declared format, codes from the tables, the values unconditional
+  // checks name. A check on a value a rule derives may still fail (a reverse plan's output
+  // checks). For trying a mapping and for property tests. REQUIRES: source has this plan's
+  // source type.
   void FillExample(uint64_t seed, google::protobuf::Message* source) const;
 
  private:

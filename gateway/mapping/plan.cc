@@ -627,6 +627,13 @@ void FillExample(const RuleList& list, uint64_t* state, Message* source, int dep
       }
     }
   }
+  // A field only a check reads is written by no rule above: a reversed constant
+  // ("issuing_country: CL") becomes such a check. Given the value the check names, the example
+  // passes it. Done last, so that a nested rule still fills the message that holds the field.
+  static const Rule kPlain;
+  for (const Rule& check : list.input_checks) {
+    if (check.when == nullptr) Satisfy(check.check, kPlain, candidates, state, source);
+  }
 }
 
 }  // namespace mapping_internal

@@ -173,6 +173,16 @@ TEST(MapCommandTest, ExamplePrintsAnInputTheMappingAccepts) {
       Invoke(Args({"--mapping", "uy-resumen-request", "--reverse", "--example"}));
   EXPECT_EQ(reverse_example.code, 0);
   EXPECT_THAT(reverse_example.out, HasSubstr("patient_identifier"));
+  // In reverse, a constant of the forward direction is a check on the input: the example
+  // carries the value it names.
+  for (const char* id : {"cl-consulta-run-request", "uy-resumen-request"}) {
+    for (const char* seed : {"1", "7", "42"}) {
+      Result input = Invoke(Args({"--mapping", id, "--reverse", "--example", seed}));
+      ASSERT_EQ(input.code, 0) << input.err;
+      Result mapped = Invoke(Args({"--mapping", id, "--reverse"}), input.out);
+      EXPECT_EQ(mapped.code, 0) << id << " seed " << seed << ": " << input.out << mapped.err;
+    }
+  }
 }
 
 }  // namespace
