@@ -163,6 +163,9 @@ int RunMapCommand(const std::vector<std::string>& args, std::istream& in, std::o
     shown = input.get();
   } else {
     std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // Editors on Windows start a UTF-8 file with a byte order mark; RFC 8259 lets a parser ignore
+    // it, and protobuf's would call the whole input malformed.
+    if (absl::StartsWith(json, "\xEF\xBB\xBF")) json.erase(0, 3);
     google::protobuf::util::JsonParseOptions parse;
     auto parsed = google::protobuf::util::JsonStringToMessage(json, input.get(), parse);
     if (!parsed.ok()) {

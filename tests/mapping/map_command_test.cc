@@ -142,6 +142,13 @@ TEST(MapCommandTest, JsonErrorsInsideNestedMessagesNameTheWholePath) {
             "'identifier.pais': no such field\n");
 }
 
+TEST(MapCommandTest, AByteOrderMarkBeforeTheJsonIsIgnored) {
+  Result result = Invoke(Args({"--mapping", "cl-consulta-run-request"}),
+                         "\xEF\xBB\xBF{\"run\": \"12.531.909-2\"}\r\n");
+  EXPECT_EQ(result.code, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("\"value\": \"12531909-2\""));
+}
+
 TEST(MapCommandTest, AFailedWriteExitsOne) {
   std::istringstream in(R"({"run": "12.531.909-2"})");
   std::ostringstream out;
