@@ -471,10 +471,23 @@ void Satisfy(const Condition& condition, const Rule& rule, const Candidates& can
         Satisfy(child, rule, candidates, state, source);
       }
       return;
-    case Condition::Kind::kAny:
-      Satisfy(condition.children[Next(state) % condition.children.size()], rule, candidates, state,
-              source);
+    case Condition::Kind::kAny: {
+      if (EvaluateCondition(condition, *source)) return;
+      // Only some alternatives can be made true by writing a field: "system equals S, or no
+      // code" holds for an example with a code only through its first.
+      std::vector<const Condition*> writable;
+      for (const Condition& child : condition.children) {
+        if (child.kind == Condition::Kind::kEquals || child.kind == Condition::Kind::kIn ||
+            child.kind == Condition::Kind::kPresent || child.kind == Condition::Kind::kAll) {
+          writable.push_back(&child);
+        }
+      }
+      const Condition& chosen = writable.empty()
+                                    ? condition.children[Next(state) % condition.children.size()]
+                                    : *writable[Next(state) % writable.size()];
+      Satisfy(chosen, rule, candidates, state, source);
       return;
+    }
     case Condition::Kind::kPresent: {
       if (IsPresent(*source, condition.field) || condition.field.is_message()) return;
       static const Rule kPlain;

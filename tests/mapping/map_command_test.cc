@@ -182,7 +182,8 @@ TEST(MapCommandTest, ExamplePrintsAnInputTheMappingAccepts) {
   EXPECT_THAT(reverse_example.out, HasSubstr("patient_identifier"));
   // In reverse, a constant of the forward direction is a check on the input: the example
   // carries the value it names.
-  for (const char* id : {"cl-consulta-run-request", "uy-resumen-request"}) {
+  // A check with alternatives ("coded in ATC, or no code") is met through one it can write.
+  for (const char* id : {"cl-consulta-run-request", "uy-resumen-request", "uy-resumen-response"}) {
     for (const char* seed : {"1", "7", "42"}) {
       Result input = Invoke(Args({"--mapping", id, "--reverse", "--example", seed}));
       ASSERT_EQ(input.code, 0) << input.err;
