@@ -1,5 +1,6 @@
 #include "gateway/classify/catalog.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <utility>
 
@@ -309,7 +310,9 @@ std::vector<DetectorSpec> BuildSpecs() {
                    kId,
                    78,
                    [](absl::string_view s) { return CheckDigit(IsValidCaSin(s)); },
-                   {"sin", "s.i.n.", "social insurance", "nas", "assurance sociale"},
+                   // In capitals only: "sin" is Spanish for without, "nas" Portuguese for in
+                   // the, and either may stand before any number in a clinical note.
+                   {"SIN", "s.i.n.", "social insurance", "NAS", "assurance sociale"},
                    {
                        P(R"(\b\d{3}-\d{3}-\d{3}\b)", 0.4, kFormat),
                        Spaced(P(R"(\b\d{3} \d{3} \d{3}\b)", 0.4, kFormat)),
@@ -430,11 +433,21 @@ std::vector<DetectorSpec> BuildSpecs() {
 
 Detector::Detector(DetectorSpec spec) : spec_(std::move(spec)) {
   folded_words_.reserve(spec_.context_words.size());
-  for (const std::string& w : spec_.context_words) folded_words_.push_back(FoldForContext(w));
+  for (const std::string& w : spec_.context_words) {
+    const bool acronym = std::all_of(w.begin(), w.end(), [](char c) {
+      return absl::ascii_isupper(static_cast<unsigned char>(c));
+    });
+    if (acronym) {
+      acronyms_.push_back(FoldForContext(w, /*keep_case=*/true));
+    } else {
+      folded_words_.push_back(FoldForContext(w));
+    }
+  }
 }
 
-bool Detector::HasContext(absl::string_view folded_context) const {
-  return ContainsAnyPhrase(folded_context, folded_words_);
+bool Detector::HasContext(absl::string_view folded_context, absl::string_view cased_context) const {
+  return ContainsAnyPhrase(folded_context, folded_words_) ||
+         ContainsAnyPhrase(cased_context, acronyms_);
 }
 
 bool HasOtherNumberLabel(absl::string_view folded_context) {

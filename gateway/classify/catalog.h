@@ -68,12 +68,19 @@ class Detector {
   int specificity() const { return spec_.specificity; }
   const std::vector<PatternSpec>& patterns() const { return spec_.patterns; }
   Verdict Validate(absl::string_view candidate) const { return spec_.validate(candidate); }
-  // True when one of this detector's context words occurs in `folded_context` (see context.h).
-  bool HasContext(absl::string_view folded_context) const;
+  // True when one of this detector's context words occurs in `folded_context` (see context.h),
+  // or one of its acronyms in `cased_context` (the same window folded keeping case). A context
+  // word written in capitals in the catalog ("SIN", "NAS") is such an acronym: it counts only
+  // in capitals, because in lower case it is a common word of the region's languages (Spanish
+  // "sin", without; Portuguese "nas", in the).
+  bool HasContext(absl::string_view folded_context, absl::string_view cased_context) const;
+  // Whether HasContext reads `cased_context` at all.
+  bool HasAcronyms() const { return !acronyms_.empty(); }
 
  private:
   DetectorSpec spec_;
   std::vector<std::string> folded_words_;
+  std::vector<std::string> acronyms_;
 };
 
 // All detectors, in AllDetectorNames() order. Built on first use.

@@ -21,7 +21,7 @@ bool IsContinuation(unsigned char c) { return (c & 0xC0) == 0x80; }
 
 }  // namespace
 
-std::string FoldForContext(absl::string_view text) {
+std::string FoldForContext(absl::string_view text, bool keep_case) {
   std::string out;
   out.reserve(text.size() + 2);
   out.push_back(' ');
@@ -32,7 +32,7 @@ std::string FoldForContext(absl::string_view text) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
     if (c < 0x80) {
       if (absl::ascii_isalnum(c)) {
-        out.push_back(absl::ascii_tolower(c));
+        out.push_back(keep_case ? static_cast<char>(c) : absl::ascii_tolower(c));
       } else {
         put_space();
       }
@@ -70,11 +70,11 @@ std::string FoldForContext(absl::string_view text) {
   return out;
 }
 
-std::string ContextBefore(absl::string_view text, size_t pos) {
+std::string ContextBefore(absl::string_view text, size_t pos, bool keep_case) {
   size_t begin = pos > kContextBytes ? pos - kContextBytes : 0;
   // Do not start in the middle of a UTF-8 sequence.
   while (begin < pos && IsContinuation(static_cast<unsigned char>(text[begin]))) ++begin;
-  const std::string folded = FoldForContext(text.substr(begin, pos - begin));
+  const std::string folded = FoldForContext(text.substr(begin, pos - begin), keep_case);
   // Walk the tokens backwards. A token with a digit is another value ("RUT 76.132.675-9, DNI
   // 09376627-5"): the words before it are its context, not ours, so the window stops there. When
   // the byte window was cut, its first token may be partial and is dropped.

@@ -22,12 +22,15 @@ inline constexpr size_t kContextBytes = 96;
 // or digit to a space; other non-ASCII bytes are kept. Runs of spaces collapse to one, and the
 // result starts and ends with a space, so that a phrase " fecha de nac " can be searched for as
 // a whole-word substring.
-std::string FoldForContext(absl::string_view text);
+// With `keep_case`, ASCII letters keep their case (and folded accented letters are lower case),
+// for the acronyms that count only in capitals.
+std::string FoldForContext(absl::string_view text, bool keep_case = false);
 
 // The folded form (as above) of the last kContextTokens tokens before byte `pos` of `text`, looking
 // back at most kContextBytes bytes and stopping at the first token that holds a digit (the words
-// before another value are that value's context). REQUIRES: pos <= text.size().
-std::string ContextBefore(absl::string_view text, size_t pos);
+// before another value are that value's context); `keep_case` as for FoldForContext.
+// REQUIRES: pos <= text.size().
+std::string ContextBefore(absl::string_view text, size_t pos, bool keep_case = false);
 
 // True when one of `phrases` (already folded, e.g. " e mail ") occurs in `folded_context`.
 bool ContainsAnyPhrase(absl::string_view folded_context, absl::Span<const std::string> phrases);

@@ -187,23 +187,35 @@ struct Candidate {
 class ContextCache {
  public:
   explicit ContextCache(absl::string_view text) : text_(text) {}
-  const std::string& Before(size_t pos) {
-    auto it = windows_.find(pos);
-    if (it == windows_.end()) it = windows_.emplace(pos, ContextBefore(text_, pos)).first;
-    return it->second;
+  const std::string& Before(size_t pos) { return Window(pos, false, &windows_); }
+  // The same window with the case of its letters kept, for the detectors' acronyms.
+  const std::string& CasedBefore(size_t pos) { return Window(pos, true, &cased_windows_); }
+
+  // Whether `detector`'s context words occur before `pos`.
+  bool HasContext(const Detector& detector, size_t pos) {
+    return detector.HasContext(Before(pos), detector.HasAcronyms() ? CasedBefore(pos) : "");
   }
 
  private:
+  const std::string& Window(size_t pos, bool keep_case,
+                            absl::flat_hash_map<size_t, std::string>* windows) {
+    auto it = windows->find(pos);
+    if (it == windows->end())
+      it = windows->emplace(pos, ContextBefore(text_, pos, keep_case)).first;
+    return it->second;
+  }
+
   absl::string_view text_;
   absl::flat_hash_map<size_t, std::string> windows_;
+  absl::flat_hash_map<size_t, std::string> cased_windows_;
 };
 
 // The score of one candidate, or a negative value when it is not a finding at all.
 double Score(const Detector& detector, const PatternSpec& spec, absl::string_view value,
-             absl::string_view context) {
+             ContextCache& contexts, size_t start) {
   const Verdict verdict = detector.Validate(value);
   if (verdict == Verdict::kReject) return -1;
-  const bool own_context = detector.HasContext(context);
+  const bool own_context = contexts.HasContext(detector, start);
   if (verdict == Verdict::kCheckPassed) {
     bool attributable = own_context;
     switch (spec.attribution) {
@@ -214,10 +226,10 @@ double Score(const Detector& detector, const PatternSpec& spec, absl::string_vie
         if (!own_context) {
           // A label of a competing scheme, or of another kind of number altogether ("RG",
           // "expediente"), says the shape is not ours.
-          attributable = !HasOtherNumberLabel(context);
+          attributable = !HasOtherNumberLabel(contexts.Before(start));
           for (const std::string& competitor : spec.competitors) {
             const int index = FindDetector(competitor);
-            if (index >= 0 && Catalog()[index].HasContext(context)) attributable = false;
+            if (index >= 0 && contexts.HasContext(Catalog()[index], start)) attributable = false;
           }
         }
         break;
@@ -388,7 +400,7 @@ std::vector<Finding> DetectorSet::ScanAscii(absl::string_view text) const {
         left_ok_somewhere = true;
         if (!RightEdgeOk(spec, text, end)) continue;
         const double score =
-            Score(detector, spec, text.substr(start, end - start), contexts.Before(start));
+            Score(detector, spec, text.substr(start, end - start), contexts, start);
         if (score < 0 || score + 1e-9 < impl_->thresholds[use.detector]) continue;
         candidates.push_back({Finding{detector.name(), detector.category(), start, end, score},
                               detector.specificity()});

@@ -874,7 +874,9 @@ const std::vector<std::string> kBirthContexts = {"fecha de nacimiento",
 std::string NoisyLead(Rng& r, std::string lead) {
   if (lead.empty()) return lead;
   const uint64_t k = r.Below(10);
-  if (k == 0) lead = absl::AsciiStrToLower(lead);
+  // An acronym that is also a common word ("SIN": Spanish "sin") is a label only in capitals.
+  const bool acronym_only = lead.rfind("SIN", 0) == 0 || lead == "NAS";
+  if (k == 0 && !acronym_only) lead = absl::AsciiStrToLower(lead);
   if (k == 1) lead = absl::AsciiStrToUpper(lead);
   if (k == 2) lead = Ascii(lead);  // accents dropped
   static const std::vector<std::string> separators = {" ",   " ",  " ",        ": ", ":",

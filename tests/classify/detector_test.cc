@@ -363,6 +363,21 @@ TEST(ScanTest, TypographicSpacesAndDashesReadAsTheirAsciiStandIns) {
   EXPECT_THAT(ScanText(*set, "CI 1.234.567\u20133"), IsEmpty());
 }
 
+TEST(ScanTest, AcronymsThatAreCommonWordsCountOnlyInCapitals) {
+  const auto set = MakeSet();
+  // 130692544 passes Luhn: a bare nine-digit number is a SIN only after its label.
+  EXPECT_THAT(ScanText(*set, "SIN 130692544"), ElementsAre(Seen{"CA_SIN", "130692544", 1.0}));
+  EXPECT_THAT(ScanText(*set, "NAS: 130692544"), ElementsAre(Seen{"CA_SIN", "130692544", 1.0}));
+  EXPECT_THAT(ScanText(*set, "social insurance number 130692544"),
+              ElementsAre(Seen{"CA_SIN", "130692544", 1.0}));
+  // Spanish "sin" (without) and Portuguese "nas" (in the) label nothing.
+  EXPECT_THAT(ScanText(*set, "envío sin costo, pedido 130692544"), IsEmpty());
+  EXPECT_THAT(ScanText(*set, "paciente sin alergias conocidas, historia 130692544"), IsEmpty());
+  EXPECT_THAT(ScanText(*set, "registrado nas consultas 130692544"), IsEmpty());
+  // The printed form needs no label in any case.
+  EXPECT_THAT(ScanText(*set, "sin 130-692-544"), ElementsAre(Seen{"CA_SIN", "130-692-544", 1.0}));
+}
+
 TEST(RobustnessTest, InvalidUtf8DoesNotCrashAndOffsetsStayRight) {
   const auto set = MakeSet();
   const std::string text = std::string("\xff\xfe\xc3 CPF 390.533.447-05 \xe2\x80", 26);
