@@ -112,6 +112,23 @@ int SecondDocumentLine(absl::string_view text) {
   return 0;
 }
 
+// The column (from 1) of the first tab in the indentation of line `line` (from 0), or 0. yaml-cpp
+// calls such a tab "illegal map value" or "illegal block entry" as often as "illegal tab", which
+// leaves whoever reads the error to guess an invisible character.
+int TabInIndentation(absl::string_view text, int line) {
+  absl::ConsumePrefix(&text, "\xEF\xBB\xBF");  // yaml-cpp's columns do not count a BOM
+  size_t start = 0;
+  for (int i = 0; i < line; ++i) {
+    start = text.find('\n', start);
+    if (start == absl::string_view::npos) return 0;
+    ++start;
+  }
+  for (size_t i = start; i < text.size() && (text[i] == ' ' || text[i] == '\t'); ++i) {
+    if (text[i] == '\t') return static_cast<int>(i - start) + 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 SourceLocation NodeLocation(const std::string& file, const YAML::Node& root,
@@ -150,13 +167,23 @@ YamlFile ParseYamlText(const std::string& path, std::string contents, Diagnostic
   try {
     file.root = YAML::Load(file.contents);
   } catch (const YAML::Exception& error) {
-    diagnostics.Error(SourceLocation{path, error.mark.line + 1, error.mark.column + 1},
-                      absl::StrCat("YAML syntax error: ", error.msg));
+    const int tab = error.mark.line < 0 ? 0 : TabInIndentation(file.contents, error.mark.line);
+    if (tab > 0) {
+      diagnostics.Error(SourceLocation{path, error.mark.line + 1, tab},
+                        absl::StrCat("YAML syntax error: ", error.msg,
+                                     ": found a tab in the indentation; expected spaces only"));
+    } else {
+      diagnostics.Error(SourceLocation{path, error.mark.line + 1, error.mark.column + 1},
+                        absl::StrCat("YAML syntax error: ", error.msg));
+    }
     file.root = YAML::Node();
     return file;
   }
   if (!file.root.IsDefined() || file.root.IsNull()) {
-    diagnostics.Error(SourceLocation{path, 0, 0}, "file is empty: expected apiVersion and kind");
+    // At 1:1 like every other error in a file, so that editors and CI annotations can jump to it.
+    diagnostics.Error(SourceLocation{path, 1, 1},
+                      "found no content (the file is empty or holds only comments): expected "
+                      "apiVersion and kind");
     file.root = YAML::Node();
   }
   return file;

@@ -30,6 +30,39 @@ TEST(YamlReaderTest, SyntaxErrorHasOneBasedLocation) {
               HasSubstr("f.yaml:3:1: error: YAML syntax error"));
 }
 
+TEST(YamlReaderTest, ATabInTheIndentationIsNamedAtTheTab) {
+  // yaml-cpp words most of these "illegal map value" or "illegal block entry".
+  for (const auto& [text, where] :
+       std::vector<std::pair<std::string, std::string>>{{"a:\n\tb: 1\n", "f.yaml:2:1:"},
+                                                        {"a:\n  - x\n\t- y\n", "f.yaml:3:1:"},
+                                                        {"a:\n  b:\n  \t  - 1\n", "f.yaml:3:3:"},
+                                                        {"\xEF\xBB\xBF\ta: 1\n", "f.yaml:1:1:"}}) {
+    Diagnostics diagnostics;
+    EXPECT_FALSE(ParseYamlText("f.yaml", text, diagnostics).ok()) << text;
+    EXPECT_THAT(diagnostics.ToString(),
+                HasSubstr(absl::StrCat(where, " error: YAML syntax error: ")))
+        << text;
+    EXPECT_THAT(diagnostics.ToString(),
+                HasSubstr(": found a tab in the indentation; expected spaces only\n"))
+        << text;
+  }
+  // Tabs that YAML allows: after a value's colon, and inside a bracketed list.
+  Diagnostics diagnostics;
+  EXPECT_TRUE(ParseYamlText("f.yaml", "a:\t1\nb: [1,\n\t2]\n", diagnostics).ok());
+  EXPECT_FALSE(diagnostics.has_errors()) << diagnostics.ToString();
+}
+
+TEST(YamlReaderTest, AFileWithoutContentIsReportedAtItsFirstLine) {
+  for (const char* text : {"", "\n\n", "# all\n# commented out\n", "---\n"}) {
+    Diagnostics diagnostics;
+    EXPECT_FALSE(ParseYamlText("f.yaml", text, diagnostics).ok());
+    EXPECT_EQ(diagnostics.ToString(),
+              "f.yaml:1:1: error: found no content (the file is empty or holds only comments): "
+              "expected apiVersion and kind\n")
+        << text;
+  }
+}
+
 TEST(PolicyDirectoryTest, ListsYamlFilesAndSubdirectoriesAndReportsWhatItWouldSkip) {
   const std::string dir = testing::MakeTempDir("listing");
   for (const char* name : {"b.yaml", "a.yaml", "README", "c.yaml.bak", "d.disabled", ".hidden.yaml",
