@@ -42,11 +42,13 @@ absl::optional<Federation> LoadFederation(const std::string& path, Diagnostics& 
 
   Federation federation;
   federation.file = path;
+  federation.countries_location = top.LocationOf("countries");
   YAML::Node countries = top.Get("countries");
   if (!countries.IsDefined()) {
     top.Error(file.root, "federation: missing required key 'countries'");
   } else if (!countries.IsSequence() || countries.size() == 0) {
-    top.Error(countries, "countries: expected a non-empty list of countries");
+    top.Error(countries, absl::StrCat("countries: expected a non-empty list of countries, found ",
+                                      DescribeFound(countries)));
   } else {
     absl::flat_hash_map<std::string, int> first_line;
     int index = 0;

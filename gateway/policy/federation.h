@@ -31,6 +31,8 @@ struct FederationCountry {
 struct Federation {
   std::string file;
   std::vector<FederationCountry> countries;
+  // Where the list of countries starts, for an error about a country missing from it.
+  SourceLocation countries_location;
   // The country with `code`, or null.
   const FederationCountry* Find(absl::string_view code) const;
   // True when `participant` ("CL/GOV/registro-civil") is registered under its country.

@@ -71,7 +71,7 @@ absl::optional<PolicyDirectory> LoadPolicyDirectory(const std::string& dir,
   absl::optional<ServiceDirectory> services =
       LoadServiceDirectory(services_path, country, catalog, mappings.get(), diagnostics);
   if (federation.has_value() && !country.empty() && federation->Find(country) == nullptr) {
-    diagnostics.Error(SourceLocation{federation_path, 0, 0},
+    diagnostics.Error(federation->countries_location,
                       absl::StrCat("this gateway's country ", country,
                                    " is not in the federation: add it to countries"));
   }

@@ -142,7 +142,8 @@ absl::optional<ServiceDirectory> LoadServiceDirectory(const std::string& path,
   std::vector<ProviderService> providers;
   YAML::Node list = top.Get("providers");
   if (list.IsDefined() && !list.IsSequence()) {
-    top.Error(list, "providers: expected a list of providers");
+    top.Error(list,
+              absl::StrCat("providers: expected a list of providers, found ", DescribeFound(list)));
   } else if (list.IsDefined()) {
     int index = 0;
     for (const YAML::Node& node : list) {
@@ -208,7 +209,8 @@ absl::optional<ServiceDirectory> LoadServiceDirectory(const std::string& path,
       // A binding in error may be the GetPerson one verify_by_lookup needs: not a second error.
       bool binding_failed = false;
       if (binding_nodes.IsDefined() && !binding_nodes.IsSequence()) {
-        entry.Error(binding_nodes, absl::StrCat(entry.what(), ".bindings: expected a list"));
+        entry.Error(binding_nodes, absl::StrCat(entry.what(), ".bindings: expected a list, found ",
+                                                DescribeFound(binding_nodes)));
       } else if (binding_nodes.IsDefined()) {
         int binding_index = 0;
         for (const YAML::Node& binding_node : binding_nodes) {
@@ -254,7 +256,8 @@ absl::optional<ServiceDirectory> LoadServiceDirectory(const std::string& path,
   std::vector<MethodBinding> consumer_bindings;
   YAML::Node binding_nodes = top.Get("bindings");
   if (binding_nodes.IsDefined() && !binding_nodes.IsSequence()) {
-    top.Error(binding_nodes, "bindings: expected a list");
+    top.Error(binding_nodes,
+              absl::StrCat("bindings: expected a list, found ", DescribeFound(binding_nodes)));
   } else if (binding_nodes.IsDefined()) {
     int index = 0;
     for (const YAML::Node& node : binding_nodes) {

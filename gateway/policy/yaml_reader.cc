@@ -263,6 +263,12 @@ absl::optional<std::vector<PolicyDirectoryEntry>> ListPolicyDirectory(const std:
   return entries;
 }
 
+std::string DescribeFound(const YAML::Node& node) {
+  if (node.IsScalar()) return absl::StrCat("'", node.Scalar(), "'");
+  if (node.IsSequence() && node.size() == 0) return "an empty list";
+  return NodeKindName(node);
+}
+
 std::string ClosestMatch(absl::string_view word, const std::vector<std::string>& candidates) {
   std::string best;
   size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;

@@ -57,6 +57,10 @@ struct PolicyDirectoryEntry {
 absl::optional<std::vector<PolicyDirectoryEntry>> ListPolicyDirectory(const std::string& dir,
                                                                       Diagnostics& diagnostics);
 
+// What `node` holds, for the "found ..." of a message: a scalar as written ('no'), else "a list",
+// "an empty list", "a mapping" or "nothing".
+std::string DescribeFound(const YAML::Node& node);
+
 // The closest of `candidates` to `word` within a small edit distance, or empty.
 std::string ClosestMatch(absl::string_view word, const std::vector<std::string>& candidates);
 

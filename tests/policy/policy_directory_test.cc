@@ -175,5 +175,34 @@ TEST_F(PilotPolicyTest, AMissingMappingIsStillReported) {
                                       "no mapping 'cl-consulta-run-requets' in mappings/"));
 }
 
+TEST_F(PilotPolicyTest, WhatStandsWhereAListBelongsIsSaid) {
+  fs::remove(dir_ + "/services.yaml");
+  testing::WriteFile(
+      dir_ + "/services.yaml",
+      "apiVersion: pasarela/v1\nkind: Services\nproviders: no\n"
+      "bindings: {national: ar.renaper.v1.ConsultaPersonasService/ConsultarPersona}\n");
+  fs::remove(dir_ + "/federation.yaml");
+  testing::WriteFile(dir_ + "/federation.yaml",
+                     "apiVersion: pasarela/v1\nkind: Federation\ncountries: []\n");
+  const std::string output = LintErrors();
+  EXPECT_THAT(output, HasSubstr("$DIR/federation.yaml:3:12: error: countries: expected a non-empty "
+                                "list of countries, found an empty list\n"));
+  EXPECT_THAT(output, HasSubstr("$DIR/services.yaml:3:12: error: providers: expected a list of "
+                                "providers, found 'no'\n"));
+  EXPECT_THAT(output, HasSubstr("$DIR/services.yaml:4:11: error: bindings: expected a list, found "
+                                "a mapping\n"));
+}
+
+TEST_F(PilotPolicyTest, AGatewayCountryMissingFromTheFederationIsAnErrorAtItsCountries) {
+  std::string output;
+  EXPECT_EQ(
+      testing::RunCommand(
+          {testing::BinDir() + "/pasarela", "policy", "lint", dir_, "--country", "PE"}, &output),
+      1);
+  EXPECT_THAT(absl::StrReplaceAll(output, {{dir_, "$DIR"}}),
+              HasSubstr("$DIR/federation.yaml:13:3: error: this gateway's country PE is not in "
+                        "the federation: add it to countries\n"));
+}
+
 }  // namespace
 }  // namespace pasarela
