@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gateway/admin/catalog.h"
@@ -20,6 +21,7 @@
 #include "gateway/net/gateway_server.h"
 #include "gateway/policy/descriptor_catalog.h"
 #include "gateway/policy/policy_snapshot.h"
+#include "gateway/policy/yaml_reader.h"
 
 namespace pasarela {
 namespace {
@@ -190,7 +192,15 @@ int PolicyExplain(const std::vector<std::string>& args) {
   }
   const Agreement* agreement = loaded.directory->agreements.Find(id);
   if (agreement == nullptr) {
-    std::cout << "no agreement '" << id << "' in " << dir << "\n";
+    // A mistyped id is the usual cause: say which ids there are, as lint does for keys.
+    std::vector<std::string> ids;
+    for (const auto& known : loaded.directory->agreements.agreements()) ids.push_back(known->id);
+    const std::string guess = ClosestMatch(id, ids);
+    std::cout << "no agreement '" << id << "' in " << dir
+              << (guess.empty() ? "" : absl::StrCat(" (did you mean '", guess, "'?)")) << "; "
+              << (ids.empty() ? "it holds no agreements"
+                              : absl::StrCat("its agreements: ", absl::StrJoin(ids, ", ")))
+              << "\n";
     return 1;
   }
   std::cout << ExplainAgreement(*agreement, absl::Now());

@@ -3,6 +3,7 @@
 #include <dirent.h>
 
 #include "absl/strings/str_replace.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/child_process.h"
 #include "tests/support/topology.h"
@@ -55,6 +56,33 @@ TEST(LintCommandTest, UsageErrorsExitTwo) {
   std::string output;
   EXPECT_EQ(testing::RunCommand({testing::BinDir() + "/pasarela", "policy", "lint"}, &output), 2);
   EXPECT_EQ(testing::RunCommand({testing::BinDir() + "/pasarela", "frobnicate"}, &output), 2);
+}
+
+TEST(ExplainCommandTest, SaysInPlainWordsWhoMayCallWhatForWhichPurposesUntilWhen) {
+  std::string output;
+  EXPECT_EQ(testing::RunCommand({testing::BinDir() + "/pasarela", "policy", "explain",
+                                 testing::SourceDir() + "/tests/policy/testdata/lint/valid",
+                                 "--country", "AR", "--agreement", "ar-renaper-identity"},
+                                &output),
+            0);
+  EXPECT_THAT(output, ::testing::HasSubstr("Who: AR/GOV/migraciones may call AR/GOV/renaper.\n"));
+  EXPECT_THAT(output, ::testing::HasSubstr("Purposes: border-control."));
+  EXPECT_THAT(output, ::testing::HasSubstr(
+                          "In force: from 2026-01-01T00:00:00Z until 2027-12-31T23:59:59Z"));
+  EXPECT_THAT(output, ::testing::HasSubstr("pasarela.identity.v1.IdentityService/GetPerson: "
+                                           "person.family_names, person.given_names\n"));
+}
+
+TEST(ExplainCommandTest, AnUnknownAgreementIsAnsweredWithTheAgreementsThereAre) {
+  const std::string dir = testing::SourceDir() + "/tests/policy/testdata/lint/valid";
+  std::string output;
+  EXPECT_EQ(testing::RunCommand({testing::BinDir() + "/pasarela", "policy", "explain", dir,
+                                 "--agreement", "ar-renaper-identiy"},
+                                &output),
+            1);
+  EXPECT_EQ(absl::StrReplaceAll(output, {{dir, "$DIR"}}),
+            "no agreement 'ar-renaper-identiy' in $DIR (did you mean 'ar-renaper-identity'?); its "
+            "agreements: ar-renaper-identity\n");
 }
 
 }  // namespace
