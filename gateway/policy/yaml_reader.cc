@@ -144,17 +144,34 @@ SourceLocation NodeLocation(const std::string& file, const YAML::Node& root,
 
 YamlFile ParseYamlText(const std::string& path, std::string contents, Diagnostics& diagnostics) {
   YamlFile file{path, std::move(contents), YAML::Node()};
+  // Where byte `offset` is, 1-based. yaml-cpp's marks, and so every column the loader reports,
+  // count bytes.
+  auto location_of = [&file](size_t offset) {
+    const size_t line_start = file.contents.rfind('\n', offset) + 1;  // 0 on the first line
+    const int line = 1 + static_cast<int>(std::count(file.contents.begin(),
+                                                     file.contents.begin() + line_start, '\n'));
+    return SourceLocation{file.path, line, 1 + static_cast<int>(offset - line_start)};
+  };
   // yaml-cpp passes invalid UTF-8 through, and protobuf string fields then refuse it.
   const size_t invalid = FirstInvalidUtf8(file.contents);
   if (invalid != absl::string_view::npos) {
-    const size_t line_start = file.contents.rfind('\n', invalid) + 1;  // 0 on the first line
-    const int line = 1 + static_cast<int>(std::count(file.contents.begin(),
-                                                     file.contents.begin() + line_start, '\n'));
-    // yaml-cpp's marks, and so every column the loader reports, count bytes.
-    const int column = 1 + static_cast<int>(invalid - line_start);
-    diagnostics.Error(SourceLocation{path, line, column},
+    diagnostics.Error(location_of(invalid),
                       absl::StrFormat("invalid UTF-8 (byte 0x%02X): save the file as UTF-8",
                                       static_cast<unsigned char>(file.contents[invalid])));
+    return file;
+  }
+  // YAML allows no control characters but tabs and line breaks. yaml-cpp reads a NUL (the zeros
+  // a crash can leave at the end of a file) as the start of an escape sequence, and passes the
+  // others into values, where an error message shows them as nothing: "found 'P90D'".
+  const auto control = std::find_if(file.contents.begin(), file.contents.end(), [](char c) {
+    const unsigned char byte = static_cast<unsigned char>(c);
+    return (byte < 0x20 && byte != '\t' && byte != '\n' && byte != '\r') || byte == 0x7F;
+  });
+  if (control != file.contents.end()) {
+    diagnostics.Error(location_of(control - file.contents.begin()),
+                      absl::StrFormat("found a control character (byte 0x%02X), which YAML does "
+                                      "not allow; expected text: remove it",
+                                      static_cast<unsigned char>(*control)));
     return file;
   }
   // yaml-cpp's Load would keep the first document and drop the rest without a word. Its LoadAll

@@ -123,8 +123,8 @@ TEST(YamlReaderTest, OneDocumentPerFileWhereverItsMarkersAre) {
                                             "f.yaml:", line, ":1: error: a second YAML document")))
         << two;
   }
-  // yaml-cpp's LoadAll, which would have said so, never returns on this input: it is read with
-  // Load, in well under a test's time.
+  // yaml-cpp's LoadAll, which would have said so, never returns on this input. Its NULs are
+  // refused before yaml-cpp reads it at all.
   const std::string looping = std::string(", refuse the exchange.\n  beyond:\n    dfrom_suffix:") +
                               std::string(27, '\0') + "i\x02#";
   Diagnostics diagnostics;
@@ -146,6 +146,32 @@ TEST(YamlReaderTest, InvalidUtf8IsReportedAtItsFirstByte) {
   ParseYamlText("f.yaml", "title: \xC3\xA9\xC0\xAF\n", after_accent);
   EXPECT_EQ(after_accent.ToString(),
             "f.yaml:1:10: error: invalid UTF-8 (byte 0xC0): save the file as UTF-8\n");
+}
+
+TEST(YamlReaderTest, AControlCharacterIsReportedAtItsByte) {
+  for (const auto& [text, expected] : std::vector<std::pair<std::string, std::string>>{
+           // The zeros a crash can leave at the end of a file; yaml-cpp saw an escape sequence.
+           {std::string("kind: Agreement\nretention: P90D\n") + std::string(8, '\0'),
+            "f.yaml:3:1: error: found a control character (byte 0x00)"},
+           // yaml-cpp kept these in the value: the message would have said "found 'P90D'".
+           {"kind: Agreement\nretention: P90D\f\n",
+            "f.yaml:2:16: error: found a control character "
+            "(byte 0x0C)"},
+           {"purposes: [border\x07"
+            "control]\n",
+            "f.yaml:1:18: error: found a control character "
+            "(byte 0x07)"},
+           {"title: x\x7F\n", "f.yaml:1:9: error: found a control character (byte 0x7F)"}}) {
+    Diagnostics diagnostics;
+    EXPECT_FALSE(ParseYamlText("f.yaml", text, diagnostics).ok());
+    EXPECT_THAT(diagnostics.ToString(), HasSubstr(expected));
+    EXPECT_THAT(diagnostics.ToString(), HasSubstr("which YAML does not allow; expected text"));
+    EXPECT_EQ(diagnostics.errors().size(), 1u);
+  }
+  // Tabs and line breaks, Windows' included, are text.
+  Diagnostics diagnostics;
+  EXPECT_TRUE(ParseYamlText("f.yaml", "a:\t1\r\nb: 2\r\n", diagnostics).ok());
+  EXPECT_FALSE(diagnostics.has_errors()) << diagnostics.ToString();
 }
 
 TEST(YamlReaderTest, AnEmptyValueIsReportedAtItsKey) {
