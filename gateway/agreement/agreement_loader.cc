@@ -377,7 +377,7 @@ class AgreementReader {
       }
       if (!agreement.AllowsMethod(method)) {
         // A method written under methods but in error there is reported there already.
-        if (!MethodWasWritten(method)) {
+        if (!MethodWasWritten(method) && !NearMethodInError(method, agreement)) {
           Error(key,
                 absl::StrCat("response_fields: method '", key.Scalar(),
                              "' is not listed under methods", DidYouMean(method, agreement.methods),
@@ -435,6 +435,21 @@ class AgreementReader {
       if (item.IsScalar() && CanonicalMethodName(item.Scalar()) == method) return true;
     }
     return false;
+  }
+
+  // True when a method written under methods, and reported there, is a near miss of `method`:
+  // a typo there (GetPersn) leaves the correctly spelled response_fields key of the same method
+  // unmatched, and saying so as well would send the reader to the wrong line.
+  bool NearMethodInError(const std::string& method, const Agreement& agreement) const {
+    YAML::Node methods = top_.Get("methods");
+    if (!methods.IsSequence()) return false;
+    std::vector<std::string> in_error;
+    for (const YAML::Node& item : methods) {
+      if (!item.IsScalar()) continue;
+      std::string written(CanonicalMethodName(item.Scalar()));
+      if (!agreement.AllowsMethod(written)) in_error.push_back(std::move(written));
+    }
+    return !ClosestMatch(method, in_error).empty();
   }
 
   // `expected` lists the categories that fit here; the suggestion may be any category.

@@ -164,7 +164,8 @@ INSTANTIATE_TEST_SUITE_P(Golden, BrokenAgreementsTest,
                                            "unknown-participant", "unknown-method",
                                            "unknown-field-path", "until-before-from",
                                            "duplicate-ids", "bad-category", "bad-values",
-                                           "empty-values", "wrong-types", "yml-extension"),
+                                           "empty-values", "wrong-types", "yml-extension",
+                                           "method-typo"),
                          [](const ::testing::TestParamInfo<const char*>& info) {
                            std::string name = info.param;
                            for (char& c : name) {
