@@ -112,21 +112,37 @@ int SecondDocumentLine(absl::string_view text) {
   return 0;
 }
 
-// The column (from 1) of the first tab in the indentation of line `line` (from 0), or 0. yaml-cpp
-// calls such a tab "illegal map value" or "illegal block entry" as often as "illegal tab", which
-// leaves whoever reads the error to guess an invisible character.
-int TabInIndentation(absl::string_view text, int line) {
+// A character that looks like a space and is not one to YAML: a tab in the indentation of the
+// line (from 0) where yaml-cpp reported a syntax error, or a no-break space (U+00A0), which word
+// processors and web pages put in text copied from them, on that line or the one before (yaml-cpp
+// often stumbles a line later). yaml-cpp names neither ("illegal map value"), which leaves whoever
+// reads the error to guess an invisible character.
+struct Lookalike {
+  int line = 0;    // from 1
+  int column = 0;  // from 1, in bytes as yaml-cpp's marks
+  const char* found = "";
+  const char* expected = "";
+};
+
+absl::optional<Lookalike> LookalikeSpaceNear(absl::string_view text, int line) {
   absl::ConsumePrefix(&text, "\xEF\xBB\xBF");  // yaml-cpp's columns do not count a BOM
-  size_t start = 0;
-  for (int i = 0; i < line; ++i) {
-    start = text.find('\n', start);
-    if (start == absl::string_view::npos) return 0;
-    ++start;
+  const std::vector<absl::string_view> lines = absl::StrSplit(text, '\n');
+  if (line < 0 || line >= static_cast<int>(lines.size())) return absl::nullopt;
+  const absl::string_view here = lines[line];
+  for (size_t i = 0; i < here.size() && (here[i] == ' ' || here[i] == '\t'); ++i) {
+    if (here[i] == '\t') {
+      return Lookalike{line + 1, static_cast<int>(i) + 1, "a tab in the indentation",
+                       "spaces only"};
+    }
   }
-  for (size_t i = start; i < text.size() && (text[i] == ' ' || text[i] == '\t'); ++i) {
-    if (text[i] == '\t') return static_cast<int>(i - start) + 1;
+  for (int at = line; at >= 0 && at >= line - 1; --at) {
+    const size_t nbsp = lines[at].find("\xC2\xA0");
+    if (nbsp != absl::string_view::npos) {
+      return Lookalike{at + 1, static_cast<int>(nbsp) + 1, "a no-break space (U+00A0)",
+                       "an ordinary space"};
+    }
   }
-  return 0;
+  return absl::nullopt;
 }
 
 }  // namespace
@@ -184,11 +200,10 @@ YamlFile ParseYamlText(const std::string& path, std::string contents, Diagnostic
   try {
     file.root = YAML::Load(file.contents);
   } catch (const YAML::Exception& error) {
-    const int tab = error.mark.line < 0 ? 0 : TabInIndentation(file.contents, error.mark.line);
-    if (tab > 0) {
-      diagnostics.Error(SourceLocation{path, error.mark.line + 1, tab},
-                        absl::StrCat("YAML syntax error: ", error.msg,
-                                     ": found a tab in the indentation; expected spaces only"));
+    if (absl::optional<Lookalike> lookalike = LookalikeSpaceNear(file.contents, error.mark.line)) {
+      diagnostics.Error(SourceLocation{path, lookalike->line, lookalike->column},
+                        absl::StrCat("YAML syntax error: ", error.msg, ": found ", lookalike->found,
+                                     "; expected ", lookalike->expected));
     } else {
       diagnostics.Error(SourceLocation{path, error.mark.line + 1, error.mark.column + 1},
                         absl::StrCat("YAML syntax error: ", error.msg));
@@ -370,6 +385,14 @@ void YamlMap::ExpectKeys(std::initializer_list<absl::string_view> known) {
       continue;
     }
     if (std::find(known_keys.begin(), known_keys.end(), name) != known_keys.end()) continue;
+    // YAML does not indent with no-break spaces: "\u00A0\u00A0until:" pasted from a web page is
+    // a key of the enclosing mapping, which the message would show as '  until'.
+    if (absl::StrContains(name, "\xC2\xA0")) {
+      Error(key, absl::StrCat(what_, ": unknown key '", name,
+                              "': found a no-break space (U+00A0) in it; expected ordinary "
+                              "spaces, which YAML indents with"));
+      continue;
+    }
     std::string suggestion = ClosestMatch(name, known_keys);
     std::vector<std::string> sorted = known_keys;
     std::sort(sorted.begin(), sorted.end());

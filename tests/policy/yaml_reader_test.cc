@@ -52,6 +52,44 @@ TEST(YamlReaderTest, ATabInTheIndentationIsNamedAtTheTab) {
   EXPECT_FALSE(diagnostics.has_errors()) << diagnostics.ToString();
 }
 
+TEST(YamlReaderTest, ANoBreakSpaceBehindASyntaxErrorIsNamedWhereItIs) {
+  // Text copied from a web page or a word processor; yaml-cpp stumbles a line later.
+  for (const auto& [text, where] : std::vector<std::pair<std::string, std::string>>{
+           {"validity:\n\xC2\xA0\xC2\xA0"
+            "from: 2026-01-01T00:00:00Z\n  until: x\n",
+            "f.yaml:2:1:"},
+           {"retention:\xC2\xA0P90D\nquota:\n  burst: 1\n", "f.yaml:1:11:"}}) {
+    Diagnostics diagnostics;
+    EXPECT_FALSE(ParseYamlText("f.yaml", text, diagnostics).ok()) << text;
+    EXPECT_THAT(diagnostics.ToString(),
+                HasSubstr(absl::StrCat(where, " error: YAML syntax error: ")))
+        << text;
+    EXPECT_THAT(diagnostics.ToString(),
+                HasSubstr(": found a no-break space (U+00A0); expected an ordinary space\n"))
+        << text;
+  }
+  // Where the indentation leaves a valid file, it makes a key of the enclosing mapping.
+  Diagnostics pasted;
+  YamlFile indented =
+      ParseYamlText("f.yaml", "validity:\n  from: x\n\xC2\xA0\xC2\xA0until: y\n", pasted);
+  ASSERT_TRUE(indented.ok()) << pasted.ToString();
+  YamlMap top(indented.root, "f.yaml", pasted, "agreement");
+  top.ExpectKeys({"validity"});
+  EXPECT_EQ(pasted.ToString(),
+            "f.yaml:3:1: error: agreement: unknown key '\xC2\xA0\xC2\xA0until': found a no-break "
+            "space (U+00A0) in it; expected ordinary spaces, which YAML indents with\n");
+  // Inside a value it is text, as written.
+  Diagnostics diagnostics;
+  YamlFile file = ParseYamlText("f.yaml",
+                                "title: Ley\xC2\xA0"
+                                "19.628\n",
+                                diagnostics);
+  ASSERT_TRUE(file.ok()) << diagnostics.ToString();
+  EXPECT_EQ(file.root["title"].Scalar(),
+            "Ley\xC2\xA0"
+            "19.628");
+}
+
 TEST(YamlReaderTest, AFileWithoutContentIsReportedAtItsFirstLine) {
   for (const char* text : {"", "\n\n", "# all\n# commented out\n", "---\n"}) {
     Diagnostics diagnostics;
