@@ -8,8 +8,10 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
@@ -19,6 +21,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "gateway/audit/receipt_batch.h"
 #include "gateway/audit/segment_format.h"
 #include "gateway/common/digest.h"
@@ -398,6 +401,27 @@ std::string CertificateSubject(absl::string_view pem_chain) {
   char buf[512];
   X509_NAME_oneline(X509_get_subject_name(certs.front().get()), buf, sizeof buf);
   return buf;
+}
+
+absl::Status CheckGatewayCertificate(absl::string_view pem_chain, absl::string_view gateway) {
+  std::vector<X509Ptr> certs = ParseCertificates(pem_chain);
+  if (certs.empty()) return absl::InvalidArgumentError("no signer certificate");
+  const std::string wanted = absl::StrCat("urn:pasarela:gateway:", gateway);
+  std::vector<std::string> uris;
+  auto* names = static_cast<GENERAL_NAMES*>(
+      X509_get_ext_d2i(certs.front().get(), NID_subject_alt_name, nullptr, nullptr));
+  for (int i = 0; names != nullptr && i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
+    if (name->type != GEN_URI) continue;
+    const ASN1_IA5STRING* uri = name->d.uniformResourceIdentifier;
+    uris.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(uri)),
+                      static_cast<size_t>(ASN1_STRING_length(uri)));
+  }
+  GENERAL_NAMES_free(names);
+  if (std::find(uris.begin(), uris.end(), wanted) != uris.end()) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat(
+      "certificate ", CertificateSubject(pem_chain), " is not gateway ", gateway, "'s: it names ",
+      uris.empty() ? std::string("no URI") : absl::StrJoin(uris, ", "), ", not ", wanted));
 }
 
 absl::StatusOr<std::unique_ptr<TrustAnchors>> TrustAnchors::Load(

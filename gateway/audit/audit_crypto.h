@@ -179,6 +179,12 @@ absl::Status CheckReceipt(absl::string_view serialized, const SignerKey& signer,
 // The subject of the first certificate of a PEM chain, one line, for messages.
 std::string CertificateSubject(absl::string_view pem_chain);
 
+// Checks that the first certificate of `pem_chain` is gateway `gateway`'s: one of its URI SANs is
+// urn:pasarela:gateway:GATEWAY. A country's CA issues its agencies' certificates too, so a
+// certificate that chains to it is not for that reason the gateway's. PERMISSION_DENIED, naming
+// what the certificate is, when it is not.
+absl::Status CheckGatewayCertificate(absl::string_view pem_chain, absl::string_view gateway);
+
 // CA certificates a checkpoint certificate must chain to. Safe for concurrent use once built.
 class TrustAnchors {
  public:

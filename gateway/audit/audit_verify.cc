@@ -47,6 +47,7 @@ class TrailCheck {
   bool have_record_ = false;
   uint64_t last_record_sequence_ = 0;
   std::string last_record_hash_;
+  std::string last_record_gateway_;
   uint64_t unsealed_from_ = 0;
 };
 
@@ -158,6 +159,7 @@ void TrailCheck::Record(const TrailSegment& segment, const EntryScanner::Entry& 
   have_record_ = true;
   last_record_sequence_ = seq;
   last_record_hash_ = hash;
+  last_record_gateway_ = record.gateway();
 }
 
 void TrailCheck::Checkpoint(const TrailSegment& segment, const EntryScanner::Entry& entry) {
@@ -182,16 +184,26 @@ void TrailCheck::Checkpoint(const TrailSegment& segment, const EntryScanner::Ent
     } else if (checkpoint.record_hash() != last_record_hash_) {
       faults.push_back(absl::StrCat("sealed hash does not match record ", seq));
     }
+    // Another gateway's checkpoint seals nothing of this trail, even when its key is trusted.
+    if (!last_record_gateway_.empty() && checkpoint.gateway() != last_record_gateway_) {
+      faults.push_back(absl::StrCat("signed as gateway ", checkpoint.gateway(),
+                                    ", but the records it seals are gateway ", last_record_gateway_,
+                                    "'s"));
+    }
   }
   const bool sealed = faults.empty();
   bool untrusted = false;
   if (absl::Status s = VerifyCheckpointSignature(checkpoint); !s.ok()) {
     faults.push_back(std::string(s.message()));
   } else if (anchors_ != nullptr) {
-    if (absl::Status chain =
-            anchors_->CheckChain(checkpoint.signer_certificate_pem(), TimeOf(checkpoint.time()));
-        !chain.ok()) {
-      faults.push_back(std::string(chain.message()));
+    absl::Status trusted =
+        anchors_->CheckChain(checkpoint.signer_certificate_pem(), TimeOf(checkpoint.time()));
+    // The CA also vouches for its agencies: only the gateway's own certificate may seal.
+    if (trusted.ok()) {
+      trusted = CheckGatewayCertificate(checkpoint.signer_certificate_pem(), checkpoint.gateway());
+    }
+    if (!trusted.ok()) {
+      faults.push_back(std::string(trusted.message()));
       untrusted = true;
     }
   }

@@ -24,7 +24,8 @@ class TrustAnchors;
 struct AuditVerifyOptions {
   // PEM files of CA certificates. When not empty, each checkpoint's certificate must chain to one
   // of them (validity judged at the checkpoint's time), so a trail signed under successive
-  // gateway keys verifies against the country's CA alone.
+  // gateway keys verifies against the country's CA alone, and must name the checkpoint's gateway
+  // (urn:pasarela:gateway:CC), since the CA vouches for its agencies too.
   std::vector<std::string> ca_files;
   // Records after the last checkpoint are a failure instead of a warning.
   bool strict = false;

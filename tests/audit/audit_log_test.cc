@@ -95,7 +95,7 @@ class AuditLogTest : public ::testing::Test {
  protected:
   AuditLogTest() : pki_(tmp_.path()) {
     ca_file_ = pki_.MakeCa("CL-CA");
-    key_ = pki_.MakeLeaf("CL-CA", "gateway-CL");
+    key_ = pki_.MakeGateway("CL-CA", "CL", "gateway-CL");
   }
 
   AuditLogOptions Options(const std::string& dir) const {
@@ -563,7 +563,7 @@ TEST_F(AuditLogTest, TimedCheckpointSealsAnIdleTrail) {
 
 TEST_F(AuditLogTest, Ed25519KeysSignCheckpoints) {
   const std::string dir = tmp_.Sub("trail");
-  KeyAndCert ed = pki_.MakeLeaf("CL-CA", "gateway-CL-ed25519", testing::KeyType::kEd25519);
+  KeyAndCert ed = pki_.MakeGateway("CL-CA", "CL", "gateway-CL-ed25519", testing::KeyType::kEd25519);
   AuditLogOptions options = Options(dir);
   options.signing_key_file = ed.key_file;
   options.signing_cert_file = ed.cert_file;

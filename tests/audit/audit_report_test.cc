@@ -308,7 +308,7 @@ class AuditReportCommandTest : public ::testing::Test {
  protected:
   AuditReportCommandTest() : pki_(tmp_.path()) {
     ca_file_ = pki_.MakeCa("CA");
-    key_ = pki_.MakeLeaf("CA", "gateway-AR");
+    key_ = pki_.MakeGateway("CA", "AR", "gateway-AR");
   }
 
   void Write(const std::string& dir, const std::vector<v1::AuditRecord>& records) {

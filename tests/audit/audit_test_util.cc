@@ -39,9 +39,10 @@ void AddExtension(X509* cert, X509* issuer, int nid, const char* value) {
   X509_EXTENSION_free(ext);
 }
 
-// A certificate for `key` named `cn`, signed by `issuer_key` (itself when issuer is null).
+// A certificate for `key` named `cn` (and `uri` as its URI SAN unless empty), signed by
+// `issuer_key` (itself when issuer is null).
 X509* NewCert(EVP_PKEY* key, const std::string& cn, X509* issuer, EVP_PKEY* issuer_key, long serial,
-              bool ca) {  // NOLINT(runtime/int)
+              bool ca, const std::string& uri = "") {  // NOLINT(runtime/int)
   X509* cert = X509_new();
   X509_set_version(cert, 2);
   ASN1_INTEGER_set(X509_get_serialNumber(cert), serial);
@@ -63,6 +64,9 @@ X509* NewCert(EVP_PKEY* key, const std::string& cn, X509* issuer, EVP_PKEY* issu
     AddExtension(cert, issuer_cert, NID_key_usage, "critical,digitalSignature");
   }
   AddExtension(cert, issuer_cert, NID_subject_key_identifier, "hash");
+  if (!uri.empty()) {
+    AddExtension(cert, issuer_cert, NID_subject_alt_name, absl::StrCat("URI:", uri).c_str());
+  }
   const EVP_MD* md = EVP_PKEY_get_base_id(issuer_key) == EVP_PKEY_ED25519 ? nullptr : EVP_sha256();
   if (X509_sign(cert, issuer_key, md) == 0) Die("certificate signing");
   return cert;
@@ -120,17 +124,23 @@ std::string TestPki::MakeCa(const std::string& name) {
   return path;
 }
 
-KeyAndCert TestPki::MakeLeaf(const std::string& ca_name, const std::string& name, KeyType type) {
+KeyAndCert TestPki::MakeLeaf(const std::string& ca_name, const std::string& name, KeyType type,
+                             const std::string& uri) {
   auto it = cas_.find(ca_name);
   if (it == cas_.end()) Die("no CA " + ca_name);
   EVP_PKEY* key = NewKey(type);
-  X509* cert = NewCert(key, name, it->second->cert, it->second->key, serial_++, /*ca=*/false);
+  X509* cert = NewCert(key, name, it->second->cert, it->second->key, serial_++, /*ca=*/false, uri);
   KeyAndCert out{absl::StrCat(dir_, "/", name, ".key"), absl::StrCat(dir_, "/", name, ".crt")};
   WriteKey(out.key_file, key);
   WritePem(out.cert_file, cert);
   X509_free(cert);
   EVP_PKEY_free(key);
   return out;
+}
+
+KeyAndCert TestPki::MakeGateway(const std::string& ca_name, const std::string& country,
+                                const std::string& name, KeyType type) {
+  return MakeLeaf(ca_name, name, type, absl::StrCat("urn:pasarela:gateway:", country));
 }
 
 absl::Status WriteTrail(const std::string& dir, const std::string& gateway, const KeyAndCert& key,

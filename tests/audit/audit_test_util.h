@@ -49,9 +49,14 @@ class TestPki {
 
   // A self-signed ECDSA P-256 CA named `name`; returns the path of its certificate.
   std::string MakeCa(const std::string& name);
-  // A key and certificate (CN = `name`) issued by the CA `ca_name`.
+  // A key and certificate (CN = `name`, and `uri` as its URI SAN unless empty) issued by the CA
+  // `ca_name`.
   KeyAndCert MakeLeaf(const std::string& ca_name, const std::string& name,
-                      KeyType type = KeyType::kEcdsaP256);
+                      KeyType type = KeyType::kEcdsaP256, const std::string& uri = "");
+  // The same for the gateway of `country`: its certificate names urn:pasarela:gateway:COUNTRY,
+  // which `audit verify --ca` requires of a checkpoint's signer.
+  KeyAndCert MakeGateway(const std::string& ca_name, const std::string& country,
+                         const std::string& name, KeyType type = KeyType::kEcdsaP256);
 
  private:
   struct Ca;

@@ -52,8 +52,8 @@ class AuditToolsTest : public ::testing::Test {
  protected:
   AuditToolsTest() : pki_(tmp_.path()) {
     pki_.MakeCa("CA");
-    ar_key_ = pki_.MakeLeaf("CA", "gateway-AR");
-    cl_key_ = pki_.MakeLeaf("CA", "gateway-CL");
+    ar_key_ = pki_.MakeGateway("CA", "AR", "gateway-AR");
+    cl_key_ = pki_.MakeGateway("CA", "CL", "gateway-CL");
   }
 
   void Write(const std::string& dir, const std::string& gateway, const KeyAndCert& key,

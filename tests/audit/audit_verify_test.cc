@@ -34,7 +34,7 @@ class AuditVerifyTest : public ::testing::Test {
   AuditVerifyTest() : pki_(tmp_.path()) {
     ca_ = pki_.MakeCa("CL-CA");
     other_ca_ = pki_.MakeCa("XX-CA");
-    key_ = pki_.MakeLeaf("CL-CA", "gateway-CL-2024");
+    key_ = pki_.MakeGateway("CL-CA", "CL", "gateway-CL-2024");
     dir_ = tmp_.Sub("trail");
     segment_ = dir_ + "/segment-000001.log";
   }
@@ -287,7 +287,8 @@ TEST_F(AuditVerifyTest, CheckpointSignedByAnotherKeyIsForged) {
 }
 
 TEST_F(AuditVerifyTest, CheckpointCertificateFromAnotherCaFailsUnderCa) {
-  KeyAndCert stranger = pki_.MakeLeaf("XX-CA", "gateway-XX");
+  // A certificate naming gateway CL, issued by a CA that is not CL's.
+  KeyAndCert stranger = pki_.MakeGateway("XX-CA", "CL", "gateway-XX");
   WriteTrail(stranger, 15);
   // Without --ca the signatures verify against the certificates they carry.
   AuditVerifyReport plain = Verify();
@@ -313,8 +314,65 @@ TEST_F(AuditVerifyTest, CheckpointCertificateFromAnotherCaFailsUnderCa) {
   EXPECT_TRUE(Verify({ca_, other_ca_}).ok());
 }
 
+// A country's CA issues its agencies' certificates too: a checkpoint re-signed with an agency's
+// key chains to the CA and is still not the gateway's. Nor does a checkpoint of another gateway,
+// under a CA also given, seal this trail's records.
+TEST_F(AuditVerifyTest, OnlyTheTrailsOwnGatewayMaySealIt) {
+  WriteTrail(key_, 15);
+  const std::vector<RawEntry> written = testing::ReadEntries(segment_);
+  // The last checkpoint: re-signing one changes its bytes, and so the link of the entry after it.
+  const size_t i = IndexOfCheckpoint(written, 15);
+  ASSERT_EQ(i + 1, written.size());
+  auto resign = [&](const KeyAndCert& key, const std::string& gateway) {
+    std::vector<RawEntry> entries = written;
+    v1::Checkpoint c;
+    EXPECT_TRUE(c.ParseFromString(entries[i].payload));
+    c.set_gateway(gateway);
+    auto signer = CheckpointSigner::Load(key.key_file, key.cert_file);
+    EXPECT_TRUE(signer.ok()) << signer.status();
+    EXPECT_TRUE((*signer)->Sign(&c).ok());
+    entries[i].payload = c.SerializeAsString();
+    testing::WriteFileOrDie(segment_, testing::Frame(entries));
+  };
+  const std::string where = absl::StrCat("segment-000001.log checkpoint after record 15 (offset ",
+                                         written[i].offset, "): ");
+
+  KeyAndCert agency = pki_.MakeLeaf("CL-CA", "registro-civil", testing::KeyType::kEcdsaP256,
+                                    "urn:pasarela:CL:GOV:registro-civil");
+  resign(agency, "CL");
+  // The signature itself is good: only the CA says whose it is.
+  EXPECT_TRUE(Verify().ok());
+  AuditVerifyReport report = Verify({ca_});
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.problems.front(),
+            where +
+                "certificate /O=Pasarela test/CN=registro-civil is not gateway CL's: it names "
+                "urn:pasarela:CL:GOV:registro-civil, not urn:pasarela:gateway:CL");
+  EXPECT_EQ(report.problems.size(), 1u);
+  EXPECT_EQ(report.untrusted, 1u);
+
+  KeyAndCert no_uri = pki_.MakeLeaf("CL-CA", "no-identity");
+  resign(no_uri, "CL");
+  report = Verify({ca_});
+  ASSERT_FALSE(report.ok());
+  EXPECT_THAT(report.problems.front(), HasSubstr("is not gateway CL's: it names no URI, not "
+                                                 "urn:pasarela:gateway:CL"));
+
+  KeyAndCert other_gateway = pki_.MakeGateway("XX-CA", "XX", "gateway-XX-2024");
+  resign(other_gateway, "XX");
+  report = Verify({ca_, other_ca_});
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.problems.front(),
+            where + "signed as gateway XX, but the records it seals are gateway CL's");
+  EXPECT_EQ(report.problems.size(), 1u);
+
+  std::string out;
+  EXPECT_EQ(Run({dir_, "--ca", ca_, "--ca", other_ca_}, &out), 1);
+  EXPECT_THAT(LastLine(out), HasSubstr("the records it seals are gateway CL's"));
+}
+
 TEST_F(AuditVerifyTest, TrailSignedUnderTwoSuccessiveKeysVerifiesAgainstTheCa) {
-  KeyAndCert next = pki_.MakeLeaf("CL-CA", "gateway-CL-2025");
+  KeyAndCert next = pki_.MakeGateway("CL-CA", "CL", "gateway-CL-2025");
   WriteTrail(key_, 25, 1, /*max_segment_bytes=*/4096);
   WriteTrail(next, 25, 26, /*max_segment_bytes=*/4096);
   AuditVerifyReport report = Verify({ca_}, /*strict=*/true);

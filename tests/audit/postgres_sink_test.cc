@@ -32,7 +32,7 @@ class PostgresSinkTest : public ::testing::Test {
  protected:
   PostgresSinkTest() : pki_(tmp_.path()) {
     ca_file_ = pki_.MakeCa("CA");
-    key_ = pki_.MakeLeaf("CA", "gateway-CL");
+    key_ = pki_.MakeGateway("CA", "CL", "gateway-CL");
   }
 
   void SetUp() override {
