@@ -39,6 +39,8 @@ class TrailCheck {
   AuditVerifyReport* const report_;
 
   const TrailSegment* previous_segment_ = nullptr;
+  // The trail's first segment is segment 1: nothing was retired, so the trail begins at record 1.
+  bool from_segment_one_ = false;
   bool started_ = false;  // an entry has been read
   bool resync_ = false;   // damage was just reported: do not check the next link against it
   std::string previous_hash_;
@@ -53,7 +55,7 @@ class TrailCheck {
 
 void TrailCheck::Segment(const TrailSegment& segment, absl::string_view content,
                          bool last_segment) {
-  ++report_->segments;
+  if (report_->segments++ == 0) from_segment_one_ = segment.number == 1;
   if (previous_segment_ != nullptr) {
     if (std::string missing = MissingSegments(*previous_segment_, segment); !missing.empty()) {
       Problem(std::move(missing));
@@ -120,6 +122,14 @@ void TrailCheck::Record(const TrailSegment& segment, const EntryScanner::Entry& 
                              ": hash chain broken: the first record's previous_hash is "
                              "not zero"));
       }
+    } else if (from_segment_one_) {
+      // Retiring old segments removes whole files; records missing from segment 1 were cut out.
+      Problem(absl::StrCat(where, ": ",
+                           seq == 2
+                               ? "record 1"
+                               : absl::StrCat("records 1 to ", seq - 1, " (", seq - 1, " records)"),
+                           " deleted: the trail begins with ", SegmentFileName(1),
+                           ", so its first record must be record 1"));
     } else {
       report_->warnings.push_back(absl::StrCat("trail begins at record ", seq, " in ", segment.name,
                                                ": earlier records are not here"));

@@ -416,6 +416,41 @@ TEST_F(AuditVerifyTest, TrailWhoseFirstSegmentsWereRetiredStillVerifies) {
   EXPECT_THAT(report.warnings, ::testing::Contains(StartsWith("trail begins at record ")));
 }
 
+// Retiring old segments removes whole files. Records missing from the start of segment 1, which
+// is still there, were cut out of it.
+TEST_F(AuditVerifyTest, RecordsCutFromTheStartOfTheFirstSegmentAreDeleted) {
+  WriteTrail(key_, 80, 1, /*max_segment_bytes=*/4096);
+  std::vector<RawEntry> entries = testing::ReadEntries(segment_);
+  entries.erase(entries.begin(), entries.begin() + 3);
+  testing::WriteFileOrDie(segment_, testing::Frame(entries));
+  AuditVerifyReport report = Verify({ca_});
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.problems.front(),
+            "segment-000001.log record 4 (offset 0): records 1 to 3 (3 records) deleted: the trail "
+            "begins with segment-000001.log, so its first record must be record 1");
+  EXPECT_EQ(report.problems.size(), 1u);
+  EXPECT_THAT(report.warnings, Not(::testing::Contains(StartsWith("trail begins at record"))));
+
+  // Segment 1 emptied: the trail's first record is in segment 2.
+  const uint64_t first_of_two = [&] {
+    v1::AuditRecord r;
+    EXPECT_TRUE(r.ParseFromString(testing::ReadEntries(dir_ + "/segment-000002.log")[0].payload));
+    return r.sequence();
+  }();
+  testing::WriteFileOrDie(segment_, "");
+  report = Verify({ca_});
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.problems.front(),
+            absl::StrCat("segment-000002.log record ", first_of_two, " (offset 0): records 1 to ",
+                         first_of_two - 1, " (", first_of_two - 1,
+                         " records) deleted: the trail begins with segment-000001.log, so its "
+                         "first record must be record 1"));
+
+  std::string out;
+  EXPECT_EQ(Run({dir_}, &out), 1);
+  EXPECT_THAT(LastLine(out), HasSubstr("deleted: the trail begins with segment-000001.log"));
+}
+
 TEST_F(AuditVerifyTest, UsageErrors) {
   std::string out, err;
   EXPECT_EQ(Run({}, &out, &err), 2);
