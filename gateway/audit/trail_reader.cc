@@ -48,6 +48,15 @@ absl::StatusOr<std::vector<TrailSegment>> ListTrailSegments(const std::string& p
     }
   }
   for (auto& [number, name] : by_number) {
+    // Opening a FIFO planted under a segment's name would wait for a writer forever.
+    struct stat entry;
+    if (::stat((dir + name).c_str(), &entry) == 0 && !S_ISREG(entry.st_mode)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          dir, name, " is not a regular file (",
+          S_ISDIR(entry.st_mode) ? "a directory"
+                                 : (S_ISFIFO(entry.st_mode) ? "a FIFO" : "a device or socket"),
+          "): a segment is a file of entries; move it aside"));
+    }
     TrailSegment segment;
     segment.path = dir + name;
     segment.name = std::move(name);

@@ -1,5 +1,7 @@
 #include "gateway/audit/audit_verify.h"
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <set>
 #include <sstream>
@@ -449,6 +451,17 @@ TEST_F(AuditVerifyTest, RecordsCutFromTheStartOfTheFirstSegmentAreDeleted) {
   std::string out;
   EXPECT_EQ(Run({dir_}, &out), 1);
   EXPECT_THAT(LastLine(out), HasSubstr("deleted: the trail begins with segment-000001.log"));
+}
+
+// A FIFO under a segment's name would keep every command waiting for a writer.
+TEST_F(AuditVerifyTest, ASegmentThatIsNotAFileIsRefusedNotWaitedFor) {
+  WriteTrail(key_, 15);
+  ASSERT_EQ(::mkfifo((dir_ + "/segment-000002.log").c_str(), 0600), 0);
+  std::string out;
+  EXPECT_EQ(Run({dir_}, &out), 1);
+  EXPECT_EQ(out, absl::StrCat("audit verify: FAILED: ", dir_,
+                              "/segment-000002.log is not a regular file (a FIFO): a segment is a "
+                              "file of entries; move it aside\n"));
 }
 
 TEST_F(AuditVerifyTest, UsageErrors) {
