@@ -307,8 +307,8 @@ int RunAuditReconcile(const std::vector<std::string>& args, std::ostream& out, s
   const std::string gateways = absl::StrCat("A ", a.gateway.empty() ? "?" : a.gateway, ", B ",
                                             b.gateway.empty() ? "?" : b.gateway);
   if (only_a + only_b + differ + duplicates == 0 && notes.empty()) {
-    out << "audit reconcile: OK: " << matched << " exchanges match (" << gateways << "), "
-        << not_forwarded << " denied before forwarding\n";
+    out << "audit reconcile: OK: " << Plural(matched, "exchange matches", "exchanges match") << " ("
+        << gateways << "), " << not_forwarded << " denied before forwarding\n";
     return 0;
   }
   out << "audit reconcile: FAILED: " << only_a << " only in A, " << only_b << " only in B, "

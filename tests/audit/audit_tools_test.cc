@@ -293,6 +293,15 @@ TEST_F(AuditToolsTest, ReconcileMatchingTrails) {
             "audit reconcile: OK: 5 exchanges match (A AR, B CL), 1 denied before forwarding\n");
 }
 
+TEST_F(AuditToolsTest, ReconcileOfOneExchangeSaysSoInTheSingular) {
+  std::vector<v1::AuditRecord> ar, cl;
+  MatchingExchanges(1, &ar, &cl);
+  std::string out;
+  EXPECT_EQ(Reconcile(ar, cl, &out), 0) << out;
+  EXPECT_EQ(out,
+            "audit reconcile: OK: 1 exchange matches (A AR, B CL), 0 denied before forwarding\n");
+}
+
 TEST_F(AuditToolsTest, ReconcileReportsMissingAndDifferentExchanges) {
   std::vector<v1::AuditRecord> ar, cl;
   for (int n = 1; n <= 5; ++n) {
