@@ -6,8 +6,8 @@
 //       --method /ar.renaper.v1.ConsultaPersonasService/ConsultarPersona
 //       --target CL/GOV/registro-civil --agreement ID --purpose P --json '{"documento": ...}'
 //
-// Prints "status: OK" and the response as JSON (and what the agreement withheld), or the error
-// status, its message and the rule that refused the call. Exit status: 0 OK, 1 error status,
+// Prints "status: OK" and the response as JSON (and what the agreement withheld or treated), or the
+// error status, its message and the rule that refused the call. Exit status: 0 OK, 1 error status,
 // 2 usage errors.
 #include <google/protobuf/descriptor.pb.h>
 #include <google/protobuf/dynamic_message.h>
@@ -21,6 +21,7 @@
 #include <future>
 #include <iostream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -129,6 +130,17 @@ int main(int argc, char** argv) {
             << pasarela::pilots::MetadataValue(context.GetServerInitialMetadata(),
                                                "x-pasarela-exchange-id")
             << "\nresponse: " << json << "\n";
-  if (!withheld.empty()) std::cout << "withheld by the agreement: " << withheld << "\n";
+  // The trailer names removed fields by path, and personal data the agreement treated as
+  // "path:category:treatment"; a masked field still arrives, so it is not called withheld.
+  std::string removed, treated;
+  std::stringstream items(withheld);
+  for (std::string item; std::getline(items, item, ',');) {
+    std::string& list = item.find(':') == std::string::npos ? removed : treated;
+    list += (list.empty() ? "" : ",") + item;
+  }
+  if (!removed.empty()) std::cout << "withheld by the agreement: " << removed << "\n";
+  if (!treated.empty()) {
+    std::cout << "treated by the agreement (path:category:treatment): " << treated << "\n";
+  }
   return 0;
 }

@@ -16,7 +16,7 @@ expect '"cid10":"I10"'
 expect 'withheld by the agreement: summary.sex,summary.immunizations,summary.blood_group'
 # A CPF written in a clinical note is undeclared personal data: masked, as the agreement says.
 expect 'Santana do Livramento, CPF ***********-05.'
-expect 'summary.problems[1].note:personal_identifier:mask'
+expect 'treated by the agreement (path:category:treatment): summary.problems[1].note:personal_identifier:mask'
 expect '{"category":"personal_identifier","field_path":"summary.problems[1].note","detector":"CPF","source":"DETECTED","treatment":"mask"}'
 expect '{"category":"health","field_path":"summary.problems[1].note","source":"DECLARED","treatment":"allow"}'
 # Refusals.
