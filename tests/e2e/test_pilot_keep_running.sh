@@ -83,7 +83,9 @@ $own"
 leftover=$(pgrep -s "$pid" -a)
 [[ -n $leftover ]] && out+=$'\n'"after stop: still running: $leftover"
 source "$(dirname "$0")/output_checks.sh"
-expect 'The pilot keeps running'
+expect 'The pilot keeps running (Ctrl-C, or kill'
+expect 'AR gateway: agency 127.0.0.1:'
+expect ', admin http://127.0.0.1:'
 expect 'pilot.json: shape OK'
 expect 'own call: status: OK'
 expect 'own call: withheld by the agreement: person.sex,person.place_of_birth,person.address'
