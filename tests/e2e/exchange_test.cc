@@ -355,6 +355,10 @@ TEST_F(ExchangeTest, HealthAndReflectionAnswerOnBothListeners) {
   }
   EXPECT_THAT(names, ::testing::Contains("pasarela.identity.v1.IdentityService"));
   EXPECT_THAT(names, ::testing::Contains("pasarela.health.v1.PatientSummaryService"));
+  EXPECT_THAT(names, ::testing::Contains("grpc.health.v1.Health"));
+  // Each once, as `grpcurl list` shows them.
+  EXPECT_EQ(std::set<std::string>(names.begin(), names.end()).size(), names.size())
+      << ::testing::PrintToString(names);
   request.set_file_containing_symbol("pasarela.identity.v1.IdentityService");
   ASSERT_TRUE(stream->Write(request));
   ASSERT_TRUE(stream->Read(&response));
