@@ -86,6 +86,7 @@ source "$(dirname "$0")/output_checks.sh"
 expect 'The pilot keeps running (Ctrl-C, or kill'
 expect 'AR gateway: agency 127.0.0.1:'
 expect ', admin http://127.0.0.1:'
+expect '/pilot/CC/access.log (a JSON line per exchange)'
 expect 'pilot.json: shape OK'
 expect 'own call: status: OK'
 expect 'own call: withheld by the agreement: person.sex,person.place_of_birth,person.address'
