@@ -34,10 +34,11 @@ std::string Normalise(const std::string& path) {
 
 }  // namespace
 
-void PolicyWatcher::CollectDirectories(const std::string& dir, int depth,
-                                       std::vector<std::string>* out) const {
+void PolicyWatcher::Collect(const std::string& dir, int depth,
+                            std::vector<std::string>* directories,
+                            std::vector<std::string>* linked_files) const {
   if (depth > 8 || Ignored(dir)) return;
-  out->push_back(dir);
+  directories->push_back(dir);
   DIR* handle = ::opendir(dir.c_str());
   if (handle == nullptr) return;
   while (dirent* entry = ::readdir(handle)) {
@@ -46,8 +47,12 @@ void PolicyWatcher::CollectDirectories(const std::string& dir, int depth,
     std::string path = absl::StrCat(dir, "/", name);
     struct stat info;
     // stat follows symlinks: a ConfigMap's `..data` link to a directory is watched through it.
-    if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) {
-      CollectDirectories(path, depth + 1, out);
+    if (::stat(path.c_str(), &info) != 0) continue;
+    if (S_ISDIR(info.st_mode)) {
+      Collect(path, depth + 1, directories, linked_files);
+    } else if (struct stat link; S_ISREG(info.st_mode) && ::lstat(path.c_str(), &link) == 0 &&
+                                 S_ISLNK(link.st_mode) && !Ignored(path)) {
+      linked_files->push_back(path);
     }
   }
   ::closedir(handle);
@@ -100,12 +105,28 @@ PolicyWatcher::~PolicyWatcher() {
 }
 
 void PolicyWatcher::WatchTree() {
-  std::vector<std::string> directories;
-  for (const std::string& root : roots_) CollectDirectories(root, 0, &directories);
-  // inotify_add_watch returns the existing descriptor for a directory already watched.
+  std::vector<std::string> directories, linked_files;
+  for (const std::string& root : roots_) Collect(root, 0, &directories, &linked_files);
+  // inotify_add_watch returns the existing descriptor for a path already watched.
   for (const std::string& dir : directories) {
     int watch = ::inotify_add_watch(inotify_fd_, dir.c_str(), kEvents);
-    if (watch >= 0) watched_dirs_[watch] = dir;
+    if (watch >= 0) watched_[watch] = Watched{dir, {}};
+  }
+  for (const std::string& link : linked_files) {
+    // Through the link, the file itself: an edit in place.
+    int watch = ::inotify_add_watch(inotify_fd_, link.c_str(), kEvents);
+    if (watch >= 0) watched_[watch] = Watched{link, {}};
+    // Its directory, for that name only: a new file saved over it by rename.
+    std::error_code error;
+    const std::filesystem::path target = std::filesystem::canonical(link, error);
+    if (error) continue;
+    const std::string parent = target.parent_path().string();
+    watch = ::inotify_add_watch(inotify_fd_, parent.c_str(), kEvents);
+    if (watch < 0) continue;
+    auto [it, added] = watched_.try_emplace(watch, Watched{parent, {}});
+    if (added || !it->second.only_names.empty()) {
+      it->second.only_names.insert(target.filename().string());
+    }
   }
 }
 
@@ -130,10 +151,14 @@ void PolicyWatcher::Run() {
             counts = true;  // events were lost: assume one of them mattered
             continue;
           }
-          auto dir = watched_dirs_.find(event->wd);
-          if (dir == watched_dirs_.end()) continue;
+          auto watched = watched_.find(event->wd);
+          if (watched == watched_.end()) continue;
+          const std::string name = event->len > 0 ? std::string(event->name) : std::string();
+          if (!watched->second.only_names.empty() && !watched->second.only_names.contains(name)) {
+            continue;
+          }
           const std::string path =
-              event->len > 0 ? absl::StrCat(dir->second, "/", event->name) : dir->second;
+              name.empty() ? watched->second.path : absl::StrCat(watched->second.path, "/", name);
           if (!Ignored(path)) counts = true;
         }
       }

@@ -1,6 +1,9 @@
 #include "gateway/policy/policy_watcher.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
 
 #include <atomic>
 #include <fstream>
@@ -78,6 +81,38 @@ TEST_F(PolicyWatcherTest, WhatTheGatewayWritesItselfIsNotAChange) {
   // A file whose name only begins like an ignored one still counts.
   Append(dir_ + "/access.jsonl.yaml", "x\n");
   EXPECT_TRUE(WaitFor(changes_, 1));
+}
+
+// A policy file that is a link to a file elsewhere (the pilot links each country's files to the
+// committed ones) is watched through the link, and nothing else of the other directory is.
+TEST_F(PolicyWatcherTest, AnEditOfTheFileALinkPointsToIsAChange) {
+  const std::string committed = testing::MakeTempDir("committed");
+  Append(committed + "/services.yaml", "providers: []\n");
+  Append(committed + "/notes.txt", "unrelated\n");
+  ASSERT_EQ(
+      ::symlink((committed + "/services.yaml").c_str(), (dir_ + "/policy/services.yaml").c_str()),
+      0);
+  Watch({});
+  // Written in place, through its own name: the policy directory sees no event of its own.
+  Append(committed + "/services.yaml", "# edited\n");
+  ASSERT_TRUE(WaitFor(changes_, 1));
+  absl::SleepFor(kQuiet);
+  EXPECT_EQ(changes_.load(), 1);
+  // Saved as an editor saves: a new file renamed over it. Twice, so that the watch follows the
+  // new file.
+  for (int round = 2; round <= 3; ++round) {
+    Append(committed + "/.services.yaml.swp", "providers: []\n");
+    ASSERT_EQ(std::rename((committed + "/.services.yaml.swp").c_str(),
+                          (committed + "/services.yaml").c_str()),
+              0);
+    ASSERT_TRUE(WaitFor(changes_, round)) << "round " << round;
+    absl::SleepFor(kQuiet);
+    EXPECT_EQ(changes_.load(), round);
+  }
+  // The rest of that directory is not policy.
+  Append(committed + "/notes.txt", "more\n");
+  absl::SleepFor(kQuiet);
+  EXPECT_EQ(changes_.load(), 3);
 }
 
 }  // namespace
