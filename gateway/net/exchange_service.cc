@@ -1,6 +1,7 @@
 #include "gateway/net/exchange_service.h"
 
 #include <google/protobuf/descriptor.h>
+#include <grpcpp/alarm.h>
 #include <grpcpp/client_context.h>
 #include <grpcpp/support/byte_buffer.h>
 
@@ -108,6 +109,9 @@ class StageTimer {
 // How early before its deadline a caller's cancellation may arrive and still be its deadline.
 constexpr absl::Duration kDeadlineJitter = absl::Milliseconds(50);
 
+// How long after a failed read of the request gRPC may take to say that it cancelled the call.
+constexpr absl::Duration kCancellationGrace = absl::Milliseconds(100);
+
 // One call through the gateway. Owns itself: gRPC hands it back in OnDone.
 class ExchangeReactor : public grpc::ServerGenericBidiReactor {
  public:
@@ -125,7 +129,16 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
 
   void OnReadDone(bool ok) override {
     if (!ok) {
-      Refuse(absl::InvalidArgumentError("the call carried no request message"));
+      // gRPC cancels a call whose request is larger than the listener accepts, and may tell this
+      // reactor after the failed read: the refusal waits a moment for it, so that the records say
+      // what the caller received.
+      if (context_->IsCancelled()) {
+        Refuse(NoRequestStatus());
+      } else {
+        no_request_alarm_ = std::make_unique<grpc::Alarm>();
+        no_request_alarm_->Set(absl::ToChronoTime(absl::Now() + kCancellationGrace),
+                               [this](bool) { Refuse(NoRequestStatus()); });
+      }
       return;
     }
     if (!ReadRequest()) return;
@@ -152,6 +165,23 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   }
 
  private:
+  // Why no request was read, as the caller learnt it. A call that ends without its message is
+  // cancelled by gRPC when the message is larger than the listener accepts (the caller receives
+  // gRPC's own RESOURCE_EXHAUSTED), or by the caller's deadline; only a call that half-closed
+  // without a message is the caller's malformed call.
+  absl::Status NoRequestStatus() const {
+    if (!context_->IsCancelled()) {
+      return absl::InvalidArgumentError("the call carried no request message");
+    }
+    if (absl::FromChrono(context_->deadline()) <= absl::Now() + kDeadlineJitter) {
+      return absl::DeadlineExceededError("the deadline passed before the request arrived");
+    }
+    return absl::ResourceExhaustedError(
+        absl::StrCat("the request did not arrive: larger than limits.max_message_bytes (",
+                     runtime_->snapshot().gateway().max_message_bytes,
+                     " bytes), or the caller cancelled the call while sending it"));
+  }
+
   void Begin() {
     const auto& metadata = context_->client_metadata();
     // The exchange id names the audit records of both sides: the consumer gateway draws it, the
@@ -1067,6 +1097,8 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   std::unique_ptr<grpc::ClientContext> upstream_context_;
   grpc::ByteBuffer request_;
   grpc::ByteBuffer response_;
+  // Only for a request that could not be read (see OnReadDone): an alarm costs an allocation.
+  std::unique_ptr<grpc::Alarm> no_request_alarm_;
   bool relayed_ = false;
   std::string relayed_from_;
   // Set by OnCancel, on whichever thread gRPC runs it.

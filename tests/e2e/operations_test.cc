@@ -126,6 +126,58 @@ TEST(OperationsTest, MetricsHealthAndAccessLogFollowTheExchanges) {
   EXPECT_THAT(line, Not(HasSubstr("González")));
 }
 
+// A request larger than limits.max_message_bytes is refused by gRPC itself, before the gateway
+// reads it: the caller gets RESOURCE_EXHAUSTED, and the access log and the metrics must say so
+// too, not that the call carried no request. A request of exactly the limit crosses.
+TEST(OperationsTest, ARequestOverTheSizeLimitIsRecordedAsTheCallerSawIt) {
+  Topology topology({"AR", "CL"});
+  topology.StartProvider("CL/GOV/registro-civil");
+  GatewayProcess& ar = topology.StartGateway("AR", "limits:\n  max_message_bytes: 2048\n");
+  topology.StartGateway("CL", "limits:\n  max_message_bytes: 2048\n");
+  auto stub = identity::v1::IdentityService::NewStub(MtlsChannel(
+      ar.agency_address(), "AR/agencies/migraciones.crt", "AR/agencies/migraciones.key", "AR"));
+  auto call = [&](size_t request_bytes) {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    context.AddMetadata("x-pasarela-target", "CL/GOV/registro-civil");
+    context.AddMetadata("x-pasarela-purpose", "border-control");
+    context.AddMetadata("x-pasarela-agreement", "test-identity");
+    identity::v1::GetPersonRequest request;
+    request.mutable_identifier()->set_value("");
+    // The identifier's value, then the whole request, grow to exactly `request_bytes`.
+    while (request.ByteSizeLong() < request_bytes) {
+      request.mutable_identifier()->mutable_value()->push_back('1');
+    }
+    EXPECT_EQ(request.ByteSizeLong(), request_bytes);
+    identity::v1::GetPersonResponse response;
+    return stub->GetPerson(&context, request, &response);
+  };
+  // At the limit: past both gateways to the registry, which knows nobody by that number.
+  grpc::Status at_limit = call(2048);
+  EXPECT_EQ(at_limit.error_code(), grpc::StatusCode::NOT_FOUND) << at_limit.error_message();
+  grpc::Status over = call(2049);
+  EXPECT_EQ(over.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << over.error_message();
+
+  ASSERT_TRUE(ar.process->WaitForLog("\"status\":\"RESOURCE_EXHAUSTED\"", absl::Seconds(5)))
+      << ar.process->Log();
+  std::string line;
+  for (absl::string_view candidate : absl::StrSplit(ar.process->Log(), '\n')) {
+    if (absl::StartsWith(candidate, "{") &&
+        absl::StrContains(candidate, "\"status\":\"RESOURCE_EXHAUSTED\"")) {
+      line = std::string(candidate);
+    }
+  }
+  EXPECT_THAT(line, HasSubstr("\"consumer\":\"AR/GOV/migraciones\""));
+  EXPECT_THAT(line, HasSubstr("\"decision\":\"deny\""));
+  EXPECT_THAT(line, HasSubstr("\"rule\":\"\""));
+  EXPECT_THAT(ar.process->Log(), Not(HasSubstr("the call carried no request message")));
+  EXPECT_THAT(ar.process->Log(), HasSubstr("larger than limits.max_message_bytes (2048 bytes)"));
+  std::string metrics = HttpGet(AdminAddress(ar), "/metrics");
+  EXPECT_THAT(metrics, HasSubstr("code=\"RESOURCE_EXHAUSTED\"} 1\n"));
+  EXPECT_THAT(metrics, HasSubstr("code=\"NOT_FOUND\"} 1\n"));
+  EXPECT_THAT(metrics, Not(HasSubstr("code=\"INVALID_ARGUMENT\"")));
+}
+
 TEST(OperationsTest, PrometheusScrapesTheExchangeCounter) {
   if (::access("/usr/bin/prometheus", X_OK) != 0) {
     GTEST_SKIP() << "Debian's prometheus is not installed (scripts/setup installs it)";
