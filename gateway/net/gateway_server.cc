@@ -279,6 +279,11 @@ absl::Status GatewayServer::StartAdmin(const GatewayConfig& config) {
   absl::StatusOr<std::unique_ptr<admin::AdminServer>> admin = admin::AdminServer::Start(
       options, [this] { return metrics_->Exposition(); },
       [this]() -> absl::Status {
+        // A draining gateway has closed its listeners: a load balancer that still sends it calls
+        // has them refused until the drain ends.
+        if (stopping_.load()) {
+          return absl::UnavailableError("draining: the gateway is stopping and takes no new calls");
+        }
         if (!audit_->healthy()) {
           return absl::UnavailableError("the audit trail cannot be written: exchanges are refused");
         }

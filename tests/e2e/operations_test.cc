@@ -2,8 +2,11 @@
 // /readyz answer, and the access log has one JSON line per exchange with no payload values.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <future>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -176,6 +179,45 @@ TEST(OperationsTest, ARequestOverTheSizeLimitIsRecordedAsTheCallerSawIt) {
   EXPECT_THAT(metrics, HasSubstr("code=\"RESOURCE_EXHAUSTED\"} 1\n"));
   EXPECT_THAT(metrics, HasSubstr("code=\"NOT_FOUND\"} 1\n"));
   EXPECT_THAT(metrics, Not(HasSubstr("code=\"INVALID_ARGUMENT\"")));
+}
+
+// Through a drain: the listeners are closed, so /readyz says so at once and a load balancer stops
+// sending calls; /livez stays up, the call in flight is answered and the gateway exits 0.
+TEST(OperationsTest, ReadinessFailsWhileTheGatewayDrains) {
+  Topology topology({"AR", "CL"});
+  topology.StartProvider("CL/GOV/registro-civil", {"--delay-ms", "2500"});
+  GatewayProcess& ar = topology.StartGateway("AR");
+  topology.StartGateway("CL");
+  const std::string admin = AdminAddress(ar);
+  ASSERT_THAT(HttpGet(admin, "/readyz"), HasSubstr("200"));
+  auto stub = identity::v1::IdentityService::NewStub(MtlsChannel(
+      ar.agency_address(), "AR/agencies/migraciones.crt", "AR/agencies/migraciones.key", "AR"));
+  auto in_flight = std::async(std::launch::async, [&] {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    context.AddMetadata("x-pasarela-target", "CL/GOV/registro-civil");
+    context.AddMetadata("x-pasarela-purpose", "border-control");
+    context.AddMetadata("x-pasarela-agreement", "test-identity");
+    identity::v1::GetPersonRequest request;
+    request.mutable_identifier()->set_value("12531909-2");
+    identity::v1::GetPersonResponse response;
+    return stub->GetPerson(&context, request, &response);
+  });
+  // Long enough for the call to reach the provider, which answers after 2.5 s.
+  absl::SleepFor(absl::Milliseconds(1000));
+  ASSERT_EQ(::kill(ar.process->pid(), SIGTERM), 0);
+  std::string readyz;
+  for (absl::Time deadline = absl::Now() + absl::Seconds(1); absl::Now() < deadline;) {
+    readyz = HttpGet(admin, "/readyz");
+    if (absl::StrContains(readyz, "503")) break;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_THAT(readyz, HasSubstr("503"));
+  EXPECT_THAT(readyz, HasSubstr("not ready: draining"));
+  EXPECT_THAT(HttpGet(admin, "/livez"), HasSubstr("200"));
+  grpc::Status answered = in_flight.get();
+  EXPECT_TRUE(answered.ok()) << answered.error_message();
+  EXPECT_EQ(ar.process->Stop(SIGTERM, absl::Seconds(10)), 0);
 }
 
 TEST(OperationsTest, PrometheusScrapesTheExchangeCounter) {
