@@ -31,7 +31,7 @@ constexpr char kUsage[] =
     "  pasarela serve --config gateway.yaml [--ready-file FILE]\n"
     "  pasarela policy lint DIR [--country CC] [--descriptor-set FILE]...\n"
     "  pasarela policy explain DIR --agreement ID [--descriptor-set FILE]...\n"
-    "  pasarela catalog --policy DIR [--participant P] [--descriptor-set FILE]...\n"
+    "  pasarela catalog --policy DIR [--participant P] [--descriptor-set FILE]... [--at TIME]\n"
     "  pasarela classify --policy DIR [--descriptor-set FILE]...   (one text per line on stdin)\n"
     "  pasarela map --policy DIR --mapping ID [--reverse] [--descriptor-set FILE]...\n"
     "  pasarela audit verify PATH [--ca FILE]... [--strict]\n"
