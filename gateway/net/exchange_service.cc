@@ -217,6 +217,16 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
         runtime_->snapshot().catalog().FindMethod(method_);
     if (descriptor != nullptr &&
         (descriptor->client_streaming() || descriptor->server_streaming())) {
+      // The refusal is UNIMPLEMENTED whatever else is wrong with the call, but its records name
+      // the target, agreement and purpose the call gave, as those of every other refusal do.
+      if (role_ == ListenerRole::kAgency) {
+        absl::StatusOr<ExchangeHeaders> headers = ReadAgencyHeaders(metadata);
+        if (headers.ok()) claimed_ = *std::move(headers);
+      } else if (peer_facts.ok()) {
+        claimed_ = peer_facts->headers;
+      }
+      agreement_id_ = claimed_.agreement;
+      purpose_ = claimed_.purpose;
       Refuse(absl::UnimplementedError(
           absl::StrCat(method_, " is a streaming method; the gateway carries unary calls only")));
       return;

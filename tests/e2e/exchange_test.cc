@@ -11,7 +11,9 @@
 
 #include <grpcpp/generic/generic_stub.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -320,6 +322,8 @@ TEST_F(ExchangeTest, StreamingMethodIsUnimplemented) {
   grpc::GenericStub stub(Migraciones(ar()));
   grpc::ClientContext context;
   context.AddMetadata("x-pasarela-target", kRegistry);
+  context.AddMetadata("x-pasarela-purpose", "border-control");
+  context.AddMetadata("x-pasarela-agreement", "test-identity");
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
   grpc::Slice empty_message("");
   grpc::ByteBuffer request(&empty_message, 1);
@@ -330,6 +334,24 @@ TEST_F(ExchangeTest, StreamingMethodIsUnimplemented) {
   grpc::Status status = done.get_future().get();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
   EXPECT_THAT(status.error_message(), HasSubstr("streaming method"));
+  // Its access-log line names what the call named, as every refusal's does.
+  auto headers = context.GetServerInitialMetadata();
+  auto id = headers.find("x-pasarela-exchange-id");
+  ASSERT_NE(id, headers.end());
+  const std::string exchange(id->second.data(), id->second.size());
+  ASSERT_TRUE(ar().process->WaitForLog(absl::StrCat("\"exchange_id\":\"", exchange, "\""),
+                                       absl::Seconds(5)));
+  std::string line;
+  for (absl::string_view candidate : absl::StrSplit(ar().process->Log(), '\n')) {
+    if (absl::StartsWith(candidate, "{") && absl::StrContains(candidate, exchange)) {
+      line = std::string(candidate);
+    }
+  }
+  EXPECT_THAT(line, HasSubstr("\"status\":\"UNIMPLEMENTED\""));
+  EXPECT_THAT(line, HasSubstr(absl::StrCat("\"provider\":\"", kRegistry, "\"")));
+  EXPECT_THAT(line, HasSubstr("\"agreement\":\"test-identity\""));
+  EXPECT_THAT(line, HasSubstr("\"purpose\":\"border-control\""));
+  ExpectListenerStillServes();
 }
 
 TEST_F(ExchangeTest, HealthAndReflectionAnswerOnBothListeners) {
