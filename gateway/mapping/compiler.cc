@@ -67,6 +67,19 @@ void CollectMessageNames(const Descriptor* descriptor, std::vector<std::string>*
   }
 }
 
+// Whether whole numbers of kind `in`, multiplied by `factor` and written as text of `out` with
+// `decimals` decimals, can lose digits: 40 mcg in mg with one decimal is "0 mg".
+bool DropsDigits(const ValueType& in, const ValueType& out, double factor, int decimals) {
+  if ((in.kind != Value::Kind::kInt && in.kind != Value::Kind::kUint) ||
+      out.kind != Value::Kind::kString) {
+    return false;
+  }
+  // The change of one unit, in units of the last decimal written: a whole number, or digits go.
+  double smallest = std::pow(10.0, decimals) * factor;
+  double rounded = std::round(smallest);
+  return rounded == 0 || std::fabs(smallest - rounded) > 1e-9 * std::fabs(smallest);
+}
+
 std::string WithoutSelectors(absl::string_view path) {
   std::string out;
   int depth = 0;
@@ -629,6 +642,26 @@ bool Compiler::AddConversion(const RuleSpec& spec, ValueType* current, const Val
       ctx.sink->Warn(number.location,
                      "number: the target is a whole-number field; values that do not come out "
                      "whole are rejected at run time");
+    }
+    // Digits rounded away can never come back, whichever direction drops them: a warning
+    // forward, as for a date that drops the time of day, and no reverse.
+    const ValueType& forward_in = ctx.reverse ? final_type : *current;
+    const ValueType& forward_out = ctx.reverse ? *current : final_type;
+    std::string conversion = number.scale ? absl::StrCat("a scale of ", *number.scale)
+                                          : absl::StrCat(number.from_unit, " to ", number.to_unit);
+    bool forward_drops = DropsDigits(forward_in, forward_out, multiply / divide, number.decimals);
+    bool reverse_drops = DropsDigits(forward_out, forward_in, divide / multiply, number.decimals);
+    if (forward_drops || reverse_drops) {
+      std::string message = absl::StrCat(
+          "number: with decimals: ", number.decimals, ", whole numbers converted ",
+          forward_drops ? "" : "back ", "by ", conversion,
+          " are not all written exactly (1 becomes ",
+          forward_drops ? multiply / divide : divide / multiply, "): the conversion is lossy");
+      if (ctx.reverse) {
+        ctx.sink->Error(number.location, message);
+        return false;
+      }
+      if (forward_drops) ctx.sink->Warn(number.location, message);
     }
     step.out = final_type;
   } else if (spec.lookup) {
