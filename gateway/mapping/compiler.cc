@@ -188,8 +188,11 @@ class Compiler {
                        RuleList* list);
   bool CompileNested(const RuleSpec& spec, Rule* rule, Context& ctx,
                      const std::string& root_prefix);
+  // `other` is the message on the other side of the rule: a field found there instead of in
+  // `type` is named with `other_hint`, which says how to test it.
   bool CompileCondition(const ConditionSpec& spec, const Descriptor* type, Context& ctx,
-                        ReadTracker* tracker, Condition* out);
+                        ReadTracker* tracker, Condition* out, const Descriptor* other,
+                        absl::string_view other_hint);
   bool Resolve(absl::string_view text, const Descriptor* type, const SourceLocation& location,
                Context& ctx, FieldPath* path);
   bool AddNormalize(const std::vector<NormalizeSpec>& specs, ValueType* current,
@@ -238,13 +241,16 @@ bool Compiler::Literal(absl::string_view text, const ValueType& type,
 }
 
 bool Compiler::CompileCondition(const ConditionSpec& spec, const Descriptor* type, Context& ctx,
-                                ReadTracker* tracker, Condition* out) {
+                                ReadTracker* tracker, Condition* out, const Descriptor* other,
+                                absl::string_view other_hint) {
   out->kind = spec.kind;
   if (!spec.children.empty()) {
     std::vector<std::string> parts;
     for (const ConditionSpec& child_spec : spec.children) {
       Condition child;
-      if (!CompileCondition(child_spec, type, ctx, tracker, &child)) return false;
+      if (!CompileCondition(child_spec, type, ctx, tracker, &child, other, other_hint)) {
+        return false;
+      }
       parts.push_back(child.description);
       out->children.push_back(std::move(child));
     }
@@ -256,7 +262,18 @@ bool Compiler::CompileCondition(const ConditionSpec& spec, const Descriptor* typ
     }
     return true;
   }
-  if (!Resolve(spec.field, type, spec.field_location, ctx, &out->field)) return false;
+  std::string error;
+  if (!ResolvePath(spec.field, type, &out->field, &error)) {
+    // A condition on the wrong message is an easy slip: a check on a target field without
+    // on: target, a when on the canonical side.
+    FieldPath elsewhere;
+    std::string unused;
+    if (other != nullptr && ResolvePath(spec.field, other, &elsewhere, &unused)) {
+      absl::StrAppend(&error, "; it is a field of ", other->full_name(), ": ", other_hint);
+    }
+    ctx.sink->Error(spec.field_location, error);
+    return false;
+  }
   if (tracker != nullptr) tracker->Add(out->field);
   out->field_type = TypeOfField(out->field.leaf());
   bool whole_value = !out->field.is_list() && !out->field.is_message();
@@ -740,17 +757,23 @@ bool Compiler::CompileCheck(const RuleSpec& spec, const Descriptor* in, const De
   const Descriptor* forward_source = ctx.reverse ? out : in;
   const Descriptor* forward_target = ctx.reverse ? in : out;
   const Descriptor* checked = spec.on_target ? forward_target : forward_source;
+  const Descriptor* unchecked = spec.on_target ? forward_source : forward_target;
+  absl::string_view hint = spec.on_target ? "a check on the source has no on: target"
+                                          : "a check on the target needs on: target";
   bool on_input = spec.on_target == ctx.reverse;
   Rule rule;
   rule.shape = Rule::Shape::kCheck;
   rule.location = spec.location;
   rule.check_message = spec.message;
-  if (!CompileCondition(*spec.check, checked, ctx, on_input ? tracker : nullptr, &rule.check)) {
+  if (!CompileCondition(*spec.check, checked, ctx, on_input ? tracker : nullptr, &rule.check,
+                        unchecked, hint)) {
     return false;
   }
   if (spec.when) {
     rule.when = std::make_unique<Condition>();
-    if (!CompileCondition(*spec.when, checked, ctx, nullptr, rule.when.get())) return false;
+    if (!CompileCondition(*spec.when, checked, ctx, nullptr, rule.when.get(), unchecked, hint)) {
+      return false;
+    }
   }
   (on_input ? list->input_checks : list->output_checks).push_back(std::move(rule));
   return true;
@@ -844,7 +867,11 @@ bool Compiler::CompileDataRule(const RuleSpec& spec, const Descriptor* in, const
   }
   if (condition != nullptr) {
     rule.when = std::make_unique<Condition>();
-    if (!CompileCondition(*condition, in, ctx, tracker, rule.when.get())) return false;
+    if (!CompileCondition(*condition, in, ctx, tracker, rule.when.get(), out,
+                          ctx.reverse ? "reverse_when tests the target, the reverse's input"
+                                      : "when tests the source; reverse_when tests the target")) {
+      return false;
+    }
   }
   const std::vector<std::string>& inputs = ctx.reverse ? spec.to : spec.from;
   const std::vector<std::string>& outputs = ctx.reverse ? spec.from : spec.to;
