@@ -175,6 +175,10 @@ absl::Status ConvertDate(const Step& step, Value* value) {
   }
   if (to.epoch != DateFormat::Epoch::kNone) {
     if (!have_instant) instant = ToTime(parsed, step.zone_from);
+    // A count the other direction would refuse (year 0000 in RFC 3339) is refused here, in the
+    // zone that direction writes in, so that a count written is one that can be read back.
+    absl::Status in_range = CheckYearRange(instant, step.zone_from);
+    if (!in_range.ok()) return in_range;
     Value out;
     out.kind = step.out.kind;
     int64_t count = to.epoch == DateFormat::Epoch::kSeconds ? absl::ToUnixSeconds(instant)

@@ -381,6 +381,14 @@ TEST(DateTest, EpochsBeyondYear9999AreRefused) {
                         "9999"));
   EXPECT_THAT(Map(mapping->forward(), R"({"resumen": {"actualizado_en": "-62135596800001"}})"),
               HasSubstr("outside the years 0001 to 9999"));
+  // Coming back, a date of year 0000 would become a count the forward direction refuses.
+  absl::StatusOr<const MappingPlan*> reverse = mapping->reverse();
+  ASSERT_TRUE(reverse.ok()) << reverse.status().message();
+  EXPECT_THAT(Map(**reverse, R"({"summary": {"last_updated": "0001-01-01T00:00:00.000Z"}})"),
+              HasSubstr(R"("actualizado_en":"-62135596800000")"));
+  EXPECT_THAT(Map(**reverse, R"({"summary": {"last_updated": "0000-12-31T23:59:59.999Z"}})"),
+              HasSubstr("field 'summary.last_updated': the date is outside the years 0001 to "
+                        "9999"));
 }
 
 TEST(DateTest, LossyFormatIsAWarningAndNotInvertible) {
