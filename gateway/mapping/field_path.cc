@@ -491,6 +491,13 @@ bool ResolvePath(absl::string_view text, const Descriptor* root, FieldPath* path
       }
       name = segment.substr(0, open);
       selector = segment.substr(open + 1, segment.size() - open - 2);
+      // Otherwise a second selector would silently become part of a key's value:
+      // "identifiers[scheme=CL-RUN][0]" would look for the scheme "CL-RUN][0".
+      if (selector.find_first_of("[]") != std::string::npos) {
+        *error = absl::StrCat("'", path->text, "': '", segment,
+                              "' has more than one [selector]; a field takes one");
+        return false;
+      }
     }
     step.field = current->FindFieldByName(name);
     if (step.field == nullptr) {
