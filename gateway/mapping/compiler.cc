@@ -1102,6 +1102,22 @@ bool Compiler::CompileDataRule(const RuleSpec& spec, const Descriptor* in, const
       return false;
     }
   }
+  // A forward default that the reverse cannot convert back (SEX_UNKNOWN, which the enum's
+  // values do not list) would make every message without the field fail coming back.
+  if (ctx.reverse && spec.default_value && !rule.steps.empty()) {
+    Value value;
+    if (!Literal(*spec.default_value, TypeOfField(rule.from.front().leaf()), spec.default_location,
+                 "default", ctx, &value)) {
+      return false;
+    }
+    bool written = value.s != "" || value.i != 0 || value.u != 0 || value.d != 0 || value.b;
+    absl::Status back = written ? RunSteps(rule.steps, &value) : absl::OkStatus();
+    if (!back.ok()) {
+      ctx.sink->Error(spec.default_location, absl::StrCat("default: '", *spec.default_value,
+                                                          "' cannot come back: ", back.message()));
+      return false;
+    }
+  }
   // Examples: a generated value should already be in the form the national side writes.
   const std::vector<NormalizeSpec>* example = nullptr;
   if (!ctx.reverse && spec.reverse_normalize) example = &*spec.reverse_normalize;
