@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "gateway/classify/classify_command.h"
 #include "gateway/common/log.h"
 #include "gateway/mapping/map_command.h"
+#include "gateway/mapping/mapping.h"
 #include "gateway/net/gateway_server.h"
 #include "gateway/policy/descriptor_catalog.h"
 #include "gateway/policy/policy_snapshot.h"
@@ -173,6 +175,25 @@ int PolicyLint(const std::vector<std::string>& args) {
     return status;
   }
   const PolicyDirectory& directory = *loaded.directory;
+  // Lossy conversions and rules that cannot run in reverse do not stop a load, but the
+  // administrator checking a mapping needs to see them, as pasarela map shows them.
+  if (directory.mappings != nullptr) {
+    std::set<std::string> shown;
+    for (const Diagnostic& warning : directory.mappings->warnings()) {
+      std::string line = FormatWarning(warning);
+      shown.insert(line);
+      std::cout << line << "\n";
+    }
+    for (const std::string& id : directory.mappings->ids()) {
+      for (const Diagnostic& note : directory.mappings->Find(id)->non_invertible_rules()) {
+        // A lossy date is both a warning and the reason it is not invertible: say it once.
+        if (shown.count(FormatWarning(note)) > 0) continue;
+        std::cout << FormatWarning(
+                         Diagnostic{note.location, absl::StrCat("not invertible: ", note.message)})
+                  << "\n";
+      }
+    }
+  }
   size_t methods = 0;
   for (const ProviderService& provider : directory.services.providers()) {
     methods += provider.methods.size();
