@@ -23,7 +23,10 @@ const MappingPlan* ResolvePlan(YamlMap& entry, const YAML::Node& at, const Mappi
   if (mapping == nullptr) {
     // When files of mappings/ have errors, the mapping may be in one of them: those errors say it.
     if (mappings == nullptr || mappings->complete()) {
-      entry.Error(at, absl::StrCat(entry.what(), ": no mapping '", id, "' in mappings/"));
+      std::string guess = mappings == nullptr ? "" : ClosestMatch(id, mappings->ids());
+      entry.Error(
+          at, absl::StrCat(entry.what(), ": no mapping '", id, "' in mappings/",
+                           guess.empty() ? "" : absl::StrCat(" (did you mean '", guess, "'?)")));
     }
     return nullptr;
   }

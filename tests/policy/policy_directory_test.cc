@@ -172,7 +172,8 @@ TEST_F(PilotPolicyTest, AMissingMappingIsStillReported) {
   Edit("services.yaml", "request_mapping: cl-consulta-run-request",
        "request_mapping: cl-consulta-run-requets");
   EXPECT_THAT(LintErrors(), HasSubstr("$DIR/services.yaml:14:26: error: providers[0].bindings[0]: "
-                                      "no mapping 'cl-consulta-run-requets' in mappings/"));
+                                      "no mapping 'cl-consulta-run-requets' in mappings/ "
+                                      "(did you mean 'cl-consulta-run-request'?)\n"));
 }
 
 TEST_F(PilotPolicyTest, WhatStandsWhereAListBelongsIsSaid) {
