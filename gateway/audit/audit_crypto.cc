@@ -25,6 +25,8 @@
 #include "gateway/audit/receipt_batch.h"
 #include "gateway/audit/segment_format.h"
 #include "gateway/common/digest.h"
+#include "gateway/identity/certificate.h"
+#include "gateway/identity/participant_id.h"
 
 namespace pasarela::audit {
 namespace {
@@ -404,20 +406,10 @@ std::string CertificateSubject(absl::string_view pem_chain) {
 }
 
 absl::Status CheckGatewayCertificate(absl::string_view pem_chain, absl::string_view gateway) {
-  std::vector<X509Ptr> certs = ParseCertificates(pem_chain);
-  if (certs.empty()) return absl::InvalidArgumentError("no signer certificate");
-  const std::string wanted = absl::StrCat("urn:pasarela:gateway:", gateway);
-  std::vector<std::string> uris;
-  auto* names = static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(certs.front().get(), NID_subject_alt_name, nullptr, nullptr));
-  for (int i = 0; names != nullptr && i < sk_GENERAL_NAME_num(names); ++i) {
-    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
-    if (name->type != GEN_URI) continue;
-    const ASN1_IA5STRING* uri = name->d.uniformResourceIdentifier;
-    uris.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(uri)),
-                      static_cast<size_t>(ASN1_STRING_length(uri)));
-  }
-  GENERAL_NAMES_free(names);
+  absl::StatusOr<Certificate> signer = Certificate::FromPem(pem_chain);
+  if (!signer.ok()) return absl::InvalidArgumentError("no signer certificate");
+  const std::string wanted = GatewayUri(gateway);
+  const std::vector<std::string> uris = signer->UriSans();
   if (std::find(uris.begin(), uris.end(), wanted) != uris.end()) return absl::OkStatus();
   return absl::PermissionDeniedError(absl::StrCat(
       "certificate ", CertificateSubject(pem_chain), " is not gateway ", gateway, "'s: it names ",
