@@ -25,15 +25,16 @@ namespace {
 struct Unit {
   const char* name;
   const char* dimension;
-  double factor;  // in the dimension's smallest unit, so that factors are whole numbers
+  int64_t factor;  // in the dimension's smallest unit, so that factors are whole numbers
 };
 
 constexpr Unit kUnits[] = {
-    {"mcg", "mass", 1},     {"ug", "mass", 1},         {"mg", "mass", 1e3},  {"g", "mass", 1e6},
-    {"kg", "mass", 1e9},    {"mL", "volume", 1},       {"cL", "volume", 10}, {"dL", "volume", 100},
-    {"L", "volume", 1000},  {"ms", "time", 1},         {"s", "time", 1000},  {"min", "time", 60000},
-    {"h", "time", 3600000}, {"d", "time", 86400000},   {"mm", "length", 1},  {"cm", "length", 10},
-    {"m", "length", 1000},  {"km", "length", 1000000},
+    {"mcg", "mass", 1},     {"ug", "mass", 1},          {"mg", "mass", 1000},
+    {"g", "mass", 1000000}, {"kg", "mass", 1000000000}, {"mL", "volume", 1},
+    {"cL", "volume", 10},   {"dL", "volume", 100},      {"L", "volume", 1000},
+    {"ms", "time", 1},      {"s", "time", 1000},        {"min", "time", 60000},
+    {"h", "time", 3600000}, {"d", "time", 86400000},    {"mm", "length", 1},
+    {"cm", "length", 10},   {"m", "length", 1000},      {"km", "length", 1000000},
 };
 
 const Unit* FindUnit(absl::string_view name) {
@@ -67,17 +68,18 @@ void CollectMessageNames(const Descriptor* descriptor, std::vector<std::string>*
   }
 }
 
-// Whether whole numbers of kind `in`, multiplied by `factor` and written as text of `out` with
-// `decimals` decimals, can lose digits: 40 mcg in mg with one decimal is "0 mg".
-bool DropsDigits(const ValueType& in, const ValueType& out, double factor, int decimals) {
+// Whether whole numbers of kind `in`, multiplied by multiply / divide and written as text of `out`
+// with `decimals` decimals, can lose digits: 40 mcg in mg with one decimal is "0 mg".
+bool DropsDigits(const ValueType& in, const ValueType& out, int64_t multiply, int64_t divide,
+                 int decimals) {
   if ((in.kind != Value::Kind::kInt && in.kind != Value::Kind::kUint) ||
       out.kind != Value::Kind::kString) {
     return false;
   }
   // The change of one unit, in units of the last decimal written: a whole number, or digits go.
-  double smallest = std::pow(10.0, decimals) * factor;
-  double rounded = std::round(smallest);
-  return rounded == 0 || std::fabs(smallest - rounded) > 1e-9 * std::fabs(smallest);
+  absl::int128 smallest = multiply;
+  for (int i = 0; i < decimals; ++i) smallest *= 10;
+  return smallest % divide != 0;
 }
 
 std::string WithoutSelectors(absl::string_view path) {
@@ -603,10 +605,11 @@ bool Compiler::AddConversion(const RuleSpec& spec, ValueType* current, const Val
       ctx.sink->Error(number.location, "number: give scale or from_unit and to_unit, not both");
       return false;
     }
-    double multiply = 1;
-    double divide = 1;
+    int64_t multiply = 1;
+    int64_t divide = 1;
     if (number.scale) {
-      multiply = *number.scale;
+      multiply = number.scale_numerator;
+      divide = number.scale_denominator;
     } else if (!number.from_unit.empty() || !number.to_unit.empty()) {
       const Unit* from = FindUnit(number.from_unit);
       const Unit* to = FindUnit(number.to_unit);
@@ -644,6 +647,10 @@ bool Compiler::AddConversion(const RuleSpec& spec, ValueType* current, const Val
                                    KindName(numeric_or_text(*current) ? final_type : *current)));
       return false;
     }
+    if (step.divide < 0) {  // a negative scale, in reverse
+      step.multiply = -step.multiply;
+      step.divide = -step.divide;
+    }
     if ((!step.suffix_from.empty() && current->kind != Value::Kind::kString) ||
         (!step.suffix_to.empty() && final_type.kind != Value::Kind::kString)) {
       ctx.sink->Error(number.location, "number: a suffix belongs to a text field");
@@ -653,9 +660,9 @@ bool Compiler::AddConversion(const RuleSpec& spec, ValueType* current, const Val
         final_type.kind == Value::Kind::kInt || final_type.kind == Value::Kind::kUint;
     // Text that is not a whole number is the sender's error; a fractional number or a
     // fractional scale is the mapping's.
-    if (whole_target && (current->kind == Value::Kind::kDouble ||
-                         (current->kind != Value::Kind::kString &&
-                          std::fmod(step.multiply / step.divide, 1.0) != 0))) {
+    if (whole_target &&
+        (current->kind == Value::Kind::kDouble ||
+         (current->kind != Value::Kind::kString && step.multiply % step.divide != 0))) {
       ctx.sink->Warn(number.location,
                      "number: the target is a whole-number field; values that do not come out "
                      "whole are rejected at run time");
@@ -666,14 +673,16 @@ bool Compiler::AddConversion(const RuleSpec& spec, ValueType* current, const Val
     const ValueType& forward_out = ctx.reverse ? *current : final_type;
     std::string conversion = number.scale ? absl::StrCat("a scale of ", *number.scale)
                                           : absl::StrCat(number.from_unit, " to ", number.to_unit);
-    bool forward_drops = DropsDigits(forward_in, forward_out, multiply / divide, number.decimals);
-    bool reverse_drops = DropsDigits(forward_out, forward_in, divide / multiply, number.decimals);
+    bool forward_drops = DropsDigits(forward_in, forward_out, multiply, divide, number.decimals);
+    bool reverse_drops = DropsDigits(forward_out, forward_in, divide, multiply, number.decimals);
     if (forward_drops || reverse_drops) {
-      std::string message = absl::StrCat(
-          "number: with decimals: ", number.decimals, ", whole numbers converted ",
-          forward_drops ? "" : "back ", "by ", conversion,
-          " are not all written exactly (1 becomes ",
-          forward_drops ? multiply / divide : divide / multiply, "): the conversion is lossy");
+      std::string message =
+          absl::StrCat("number: with decimals: ", number.decimals, ", whole numbers converted ",
+                       forward_drops ? "" : "back ", "by ", conversion,
+                       " are not all written exactly (1 becomes ",
+                       forward_drops ? static_cast<double>(multiply) / static_cast<double>(divide)
+                                     : static_cast<double>(divide) / static_cast<double>(multiply),
+                       "): the conversion is lossy");
       if (ctx.reverse) {
         ctx.sink->Error(number.location, message);
         return false;

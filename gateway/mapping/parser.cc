@@ -30,6 +30,31 @@ bool ValidId(absl::string_view id) {
   return true;
 }
 
+// A scale as the exact fraction it is written as: "0.001" is 1/1000, "2.5" is 5/2. False for zero
+// and for more digits than fit a 64-bit integer (beyond 18, a scale is a typing slip).
+bool ScaleFraction(absl::string_view text, int64_t* numerator, int64_t* denominator) {
+  Decimal decimal;
+  if (!ParseDecimal(text, &decimal).ok() || decimal.mantissa == 0) return false;
+  absl::int128 top = decimal.mantissa;
+  absl::int128 bottom = 1;
+  for (int i = 0; i < decimal.places; ++i) bottom *= 10;
+  while (bottom > 1 && top % 10 == 0) {
+    top /= 10;
+    bottom /= 10;
+  }
+  for (int factor : {2, 5}) {
+    while (bottom % factor == 0 && top % factor == 0) {
+      top /= factor;
+      bottom /= factor;
+    }
+  }
+  const absl::int128 limit = 1000000000000000000;  // 10^18
+  if (top > limit || top < -limit || bottom > limit) return false;
+  *numerator = static_cast<int64_t>(top);
+  *denominator = static_cast<int64_t>(bottom);
+  return true;
+}
+
 // Parses the pieces of one file; `file` is the path as given, for diagnostics.
 class FileParser {
  public:
@@ -489,13 +514,14 @@ class FileParser {
         spec.to_unit = number.OptionalString("to_unit").value_or("");
         absl::optional<std::string> scale = number.OptionalString("scale");
         if (scale) {
-          double value = 0;
-          if (!absl::SimpleAtod(*scale, &value) || value == 0 || !std::isfinite(value)) {
+          if (!ScaleFraction(*scale, &spec.scale_numerator, &spec.scale_denominator)) {
             number.Error(number.Get("scale"),
-                         absl::StrCat(what, ".number.scale: expected a non-zero number, found '",
+                         absl::StrCat(what,
+                                      ".number.scale: expected a non-zero number of at most 18 "
+                                      "significant digits, found '",
                                       *scale, "'"));
           } else {
-            spec.scale = value;
+            spec.scale = *scale;
           }
         }
         spec.decimals = static_cast<int>(number.OptionalInt("decimals", 0, 12).value_or(6));

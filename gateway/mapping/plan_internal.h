@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/numeric/int128.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -58,6 +59,20 @@ const char* KindName(const ValueType& type);
 std::string ValueToText(const Value& value, const EnumDescriptor* enum_type);
 // Parses `text` as a value of `type` (an enum by value name); false when it is not one.
 bool ValueFromText(absl::string_view text, const ValueType& type, Value* value);
+
+// A number written in decimal, held exactly: mantissa / 10^places. Integers and decimal text
+// convert through it, so that a 64-bit id or a 19-digit number crosses digit for digit.
+struct Decimal {
+  absl::int128 mantissa = 0;
+  int places = 0;  // 0 to kMaxDecimalDigits
+};
+// The digits a Decimal, and any product the number step forms, may have: 10^37 < 2^127 / 10, so a
+// remainder times ten never overflows.
+constexpr int kMaxDecimalDigits = 37;
+// Parses "-12", "2.5", "1e3", "0.0015" (a sign, digits with an optional point, an optional
+// exponent). INVALID_ARGUMENT "not a number", or "has too many digits to convert exactly" when the
+// value needs more than kMaxDecimalDigits digits.
+absl::Status ParseDecimal(absl::string_view text, Decimal* out);
 
 // One segment of a field path: a field, and for a repeated field an optional [index] or
 // [key=value] selector.
@@ -180,9 +195,10 @@ struct Step {
   DateFormat date_to;
   absl::TimeZone zone_from;
   absl::TimeZone zone_to;
-  // number: out = in * multiply / divide (dividing keeps powers of ten exact: mcg -> mg).
-  double multiply = 1;
-  double divide = 1;
+  // number: out = in * multiply / divide, computed exactly for whole and decimal numbers (mcg ->
+  // mg divides by 1000; a scale of 0.001 is 1/1000). divide > 0.
+  int64_t multiply = 1;
+  int64_t divide = 1;
   int decimals = 6;
   std::string suffix_from;
   std::string suffix_to;

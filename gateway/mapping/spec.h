@@ -3,6 +3,7 @@
 #ifndef PASARELA_GATEWAY_MAPPING_SPEC_H_
 #define PASARELA_GATEWAY_MAPPING_SPEC_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -80,7 +81,10 @@ struct NumberSpec {
   SourceLocation location;
   std::string from_unit;
   std::string to_unit;
-  absl::optional<double> scale;
+  // The scale as written ("0.001"), and the exact fraction it is (1/1000).
+  absl::optional<std::string> scale;
+  int64_t scale_numerator = 1;
+  int64_t scale_denominator = 1;
   int decimals = 6;
   std::string from_suffix;
   std::string to_suffix;

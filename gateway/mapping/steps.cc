@@ -1,8 +1,10 @@
 // The value conversions a rule applies (normalisation, identifiers, dates, numbers, code tables)
 // and the conditions of `when` and `check`. Error messages say what was expected and never repeat
 // the value: it may be personal data, and the caller names the field.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -218,18 +220,170 @@ std::string FormatNumber(double number, int decimals) {
   return text;
 }
 
+absl::int128 PowerOfTen(int exponent) {
+  absl::int128 power = 1;
+  for (int i = 0; i < exponent; ++i) power *= 10;
+  return power;
+}
+
+// The largest magnitude a Decimal's mantissa or a product of the number step may reach.
+absl::int128 DigitLimit() {
+  static const absl::int128 limit = PowerOfTen(kMaxDecimalDigits);
+  return limit;
+}
+
+absl::int128 Magnitude(absl::int128 value) { return value < 0 ? -value : value; }
+
+// *product = a * b, or false when the product would exceed DigitLimit().
+bool MultiplyWithinLimit(absl::int128 a, absl::int128 b, absl::int128* product) {
+  if (a != 0 && Magnitude(b) > DigitLimit() / Magnitude(a)) return false;
+  *product = a * b;
+  return true;
+}
+
+absl::Status TooManyDigits() {
+  return absl::InvalidArgumentError("has too many digits to convert exactly");
+}
+
+// The decimal digits of a non-negative value.
+std::string Digits(absl::int128 value) {
+  std::string digits;
+  do {
+    digits.push_back(static_cast<char>('0' + static_cast<int>(value % 10)));
+    value /= 10;
+  } while (value != 0);
+  return std::string(digits.rbegin(), digits.rend());
+}
+
+// numerator / denominator (denominator > 0) in decimal with at most `decimals` decimals, rounded
+// half away from zero, trailing zeros dropped.
+std::string FormatFraction(absl::int128 numerator, absl::int128 denominator, int decimals) {
+  bool negative = numerator < 0;
+  absl::int128 magnitude = Magnitude(numerator);
+  std::string digits = Digits(magnitude / denominator);
+  size_t whole_digits = digits.size();
+  absl::int128 remainder = magnitude % denominator;
+  for (int i = 0; i < decimals; ++i) {
+    remainder *= 10;  // below 10^38: the denominator is at most DigitLimit()
+    digits.push_back(static_cast<char>('0' + static_cast<int>(remainder / denominator)));
+    remainder %= denominator;
+  }
+  if (remainder * 2 >= denominator) {
+    size_t i = digits.size();
+    while (i > 0 && digits[i - 1] == '9') digits[--i] = '0';
+    if (i == 0) {
+      digits.insert(digits.begin(), '1');
+      ++whole_digits;
+    } else {
+      ++digits[i - 1];
+    }
+  }
+  std::string text = digits.substr(0, whole_digits);
+  std::string fraction = digits.substr(whole_digits);
+  while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
+  if (!fraction.empty()) absl::StrAppend(&text, ".", fraction);
+  if (negative && text != "0") text.insert(text.begin(), '-');
+  return text;
+}
+
+// A floating-point number: converted, rounded to whole numbers or decimals as the target asks.
+absl::Status ConvertFloatingPoint(const Step& step, double number, Value* out) {
+  number = number * static_cast<double>(step.multiply) / static_cast<double>(step.divide);
+  switch (step.out.kind) {
+    case Value::Kind::kString:
+      out->s = absl::StrCat(FormatNumber(number, step.decimals), step.suffix_to);
+      return absl::OkStatus();
+    case Value::Kind::kDouble:
+      out->d = number;
+      return absl::OkStatus();
+    case Value::Kind::kInt:
+    case Value::Kind::kUint: {
+      double rounded = std::round(number);
+      if (std::fabs(number - rounded) > 1e-9 * std::max(1.0, std::fabs(number))) {
+        return absl::InvalidArgumentError("does not convert to a whole number");
+      }
+      // 2^63 and 2^64, the first values the fields cannot hold.
+      bool fits = step.out.kind == Value::Kind::kInt
+                      ? rounded >= -9223372036854775808.0 && rounded < 9223372036854775808.0
+                      : rounded >= 0 && rounded < 18446744073709551616.0;
+      if (!fits) return absl::InvalidArgumentError("is out of range");
+      if (step.out.kind == Value::Kind::kInt) {
+        out->i = static_cast<int64_t>(rounded);
+      } else {
+        out->u = static_cast<uint64_t>(rounded);
+      }
+      return absl::OkStatus();
+    }
+    default:
+      return absl::InternalError("number step with a non-numeric output");
+  }
+}
+
+// A whole or decimal number, converted without rounding: what cannot be written exactly is an
+// error, never a nearby value.
+absl::Status ConvertExact(const Step& step, const Decimal& number, Value* out) {
+  absl::int128 numerator;
+  absl::int128 denominator;
+  if (!MultiplyWithinLimit(number.mantissa, step.multiply, &numerator) ||
+      !MultiplyWithinLimit(PowerOfTen(number.places), step.divide, &denominator)) {
+    return TooManyDigits();
+  }
+  absl::int128 whole = numerator / denominator;
+  bool is_whole = numerator % denominator == 0;
+  switch (step.out.kind) {
+    case Value::Kind::kString:
+      out->s = absl::StrCat(FormatFraction(numerator, denominator, step.decimals), step.suffix_to);
+      return absl::OkStatus();
+    case Value::Kind::kInt:
+      if (!is_whole) return absl::InvalidArgumentError("does not convert to a whole number");
+      if (whole < absl::int128(std::numeric_limits<int64_t>::min()) ||
+          whole > absl::int128(std::numeric_limits<int64_t>::max())) {
+        return absl::InvalidArgumentError("is out of range");
+      }
+      out->i = static_cast<int64_t>(whole);
+      return absl::OkStatus();
+    case Value::Kind::kUint:
+      if (!is_whole) return absl::InvalidArgumentError("does not convert to a whole number");
+      if (whole < 0 || whole > absl::int128(std::numeric_limits<uint64_t>::max())) {
+        return absl::InvalidArgumentError("is out of range");
+      }
+      out->u = static_cast<uint64_t>(whole);
+      return absl::OkStatus();
+    case Value::Kind::kDouble: {
+      // A fraction is held as the nearest binary value, as any floating-point field holds it; a
+      // whole part beyond 2^53 would lose its last digits.
+      out->d = is_whole ? static_cast<double>(whole)
+                        : static_cast<double>(numerator) / static_cast<double>(denominator);
+      bool exact =
+          is_whole ? absl::int128(out->d) == whole : Magnitude(whole) < (absl::int128(1) << 53);
+      if (!exact) {
+        return absl::InvalidArgumentError(
+            "has more digits than a floating-point field holds exactly");
+      }
+      return absl::OkStatus();
+    }
+    default:
+      return absl::InternalError("number step with a non-numeric output");
+  }
+}
+
 absl::Status ConvertNumber(const Step& step, Value* value) {
-  double number = 0;
+  Value out;
+  out.kind = step.out.kind;
+  Decimal number;
   switch (value->kind) {
     case Value::Kind::kInt:
-      number = static_cast<double>(value->i);
+      number.mantissa = value->i;
       break;
     case Value::Kind::kUint:
-      number = static_cast<double>(value->u);
+      number.mantissa = value->u;
       break;
-    case Value::Kind::kDouble:
-      number = value->d;
-      break;
+    case Value::Kind::kDouble: {
+      absl::Status converted = ConvertFloatingPoint(step, value->d, &out);
+      if (!converted.ok()) return converted;
+      *value = std::move(out);
+      return absl::OkStatus();
+    }
     case Value::Kind::kString: {
       absl::string_view text = absl::StripAsciiWhitespace(value->s);
       if (!step.suffix_from.empty()) {
@@ -247,40 +401,15 @@ absl::Status ConvertNumber(const Step& step, Value* value) {
           if (c == ',') c = '.';
         }
       }
-      if (!absl::SimpleAtod(decimal, &number) || !std::isfinite(number)) {
-        return absl::InvalidArgumentError("not a number");
-      }
+      absl::Status parsed = ParseDecimal(decimal, &number);
+      if (!parsed.ok()) return parsed;
       break;
     }
     default:
       return absl::InvalidArgumentError("not a number");
   }
-  number = number * step.multiply / step.divide;
-  Value out;
-  out.kind = step.out.kind;
-  switch (step.out.kind) {
-    case Value::Kind::kString:
-      out.s = absl::StrCat(FormatNumber(number, step.decimals), step.suffix_to);
-      break;
-    case Value::Kind::kDouble:
-      out.d = number;
-      break;
-    case Value::Kind::kInt:
-    case Value::Kind::kUint: {
-      double rounded = std::round(number);
-      if (std::fabs(number - rounded) > 1e-9 * std::max(1.0, std::fabs(number))) {
-        return absl::InvalidArgumentError("does not convert to a whole number");
-      }
-      if (std::fabs(rounded) > 9.0e18 || (step.out.kind == Value::Kind::kUint && rounded < 0)) {
-        return absl::InvalidArgumentError("is out of range");
-      }
-      out.i = static_cast<int64_t>(rounded);
-      out.u = static_cast<uint64_t>(out.i);
-      break;
-    }
-    default:
-      return absl::InternalError("number step with a non-numeric output");
-  }
+  absl::Status converted = ConvertExact(step, number, &out);
+  if (!converted.ok()) return converted;
   *value = std::move(out);
   return absl::OkStatus();
 }
@@ -309,6 +438,57 @@ absl::Status Lookup(const Step& step, Value* value) {
 }
 
 }  // namespace
+
+absl::Status ParseDecimal(absl::string_view text, Decimal* out) {
+  *out = Decimal();
+  size_t pos = 0;
+  bool negative = false;
+  if (pos < text.size() && (text[pos] == '-' || text[pos] == '+')) negative = text[pos++] == '-';
+  std::string digits;
+  int places = 0;
+  bool point = false;
+  for (; pos < text.size(); ++pos) {
+    char c = text[pos];
+    if (absl::ascii_isdigit(c)) {
+      digits.push_back(c);
+      if (point) ++places;
+    } else if (c == '.' && !point) {
+      point = true;
+    } else {
+      break;
+    }
+  }
+  if (digits.empty()) return absl::InvalidArgumentError("not a number");
+  int64_t exponent = 0;
+  if (pos < text.size() && (text[pos] == 'e' || text[pos] == 'E')) {
+    if (!absl::SimpleAtoi(text.substr(pos + 1), &exponent)) {
+      return absl::InvalidArgumentError("not a number");
+    }
+    pos = text.size();
+  }
+  if (pos != text.size()) return absl::InvalidArgumentError("not a number");
+  // Zeros at either end carry no digits of their own: 1.50 is 15 tenths, 000123 is 123.
+  while (places > 0 && digits.size() > 1 && digits.back() == '0') {
+    digits.pop_back();
+    --places;
+  }
+  size_t first = digits.find_first_not_of('0');
+  digits = first == std::string::npos ? "0" : digits.substr(first);
+  if (digits == "0") return absl::OkStatus();
+  if (exponent > kMaxDecimalDigits || exponent < -kMaxDecimalDigits) return TooManyDigits();
+  int64_t scale = places - exponent;
+  if (scale < 0) {
+    digits.append(static_cast<size_t>(-scale), '0');
+    scale = 0;
+  }
+  if (digits.size() > static_cast<size_t>(kMaxDecimalDigits) || scale > kMaxDecimalDigits) {
+    return TooManyDigits();
+  }
+  for (char c : digits) out->mantissa = out->mantissa * 10 + (c - '0');
+  if (negative) out->mantissa = -out->mantissa;
+  out->places = static_cast<int>(scale);
+  return absl::OkStatus();
+}
 
 bool DateFormat::has(Token token) const {
   for (const Part& part : parts) {

@@ -440,6 +440,108 @@ rules:
   EXPECT_EQ(Map(loaded.reverse(), R"({"dose_number": 3000})"), R"({"dosis":3})");
 }
 
+// A 64-bit id, or a 19-digit number written as text, crosses digit for digit: 2^53 + 1 is where a
+// double would start to drop digits.
+TEST(NumberTest, WholeNumbersCrossExactly) {
+  Loaded loaded(Header("uy.msp.v1.MedicamentoActivo", "pasarela.health.v1.MedicationStatement") +
+                R"(
+rules:
+  - from: dosis_mcg
+    to: dosage
+    number: {scale: 1}
+)");
+  for (const char* number : {"9007199254740993", "9223372036854775807", "-9223372036854775808"}) {
+    EXPECT_EQ(Map(loaded.forward(), absl::StrCat(R"({"dosis_mcg": ")", number, R"("})")),
+              absl::StrCat(R"({"dosage":")", number, R"("})"));
+    EXPECT_EQ(Map(loaded.reverse(), absl::StrCat(R"({"dosage": ")", number, R"("})")),
+              absl::StrCat(R"({"dosis_mcg":")", number, R"("})"));
+  }
+  EXPECT_EQ(Map(loaded.reverse(), R"({"dosage": "9223372036854775808"})"),
+            "ERROR INVALID_ARGUMENT: mapping 'test' (reverse): field 'dosage': is out of range");
+  EXPECT_EQ(Map(loaded.reverse(), R"({"dosage": "1234567890123456789012345678901234567890"})"),
+            "ERROR INVALID_ARGUMENT: mapping 'test' (reverse): field 'dosage': has too many digits "
+            "to convert exactly");
+}
+
+TEST(NumberTest, UnitsKeepEveryDigitOfLargeNumbers) {
+  Loaded loaded(Header("uy.msp.v1.MedicamentoActivo", "pasarela.health.v1.MedicationStatement") +
+                R"(
+rules:
+  - from: dosis_mcg
+    to: dosage
+    number: {from_unit: mcg, to_unit: mg, decimals: 3, to_suffix: " mg"}
+)");
+  EXPECT_EQ(Map(loaded.forward(), R"({"dosis_mcg": "9007199254740993"})"),
+            R"({"dosage":"9007199254740.993 mg"})");
+  EXPECT_EQ(Map(loaded.reverse(), R"({"dosage": "9223372036854775.807 mg"})"),
+            R"({"dosis_mcg":"9223372036854775807"})");
+  EXPECT_EQ(Map(loaded.reverse(), R"({"dosage": "1e3 mg"})"), R"({"dosis_mcg":"1000000"})");
+  EXPECT_THAT(Map(loaded.reverse(), R"({"dosage": "9223372036854775.8075 mg"})"),
+              HasSubstr("field 'dosage': does not convert to a whole number"));
+}
+
+// The messages of the catalog with unsigned 64-bit fields, every field but `sequence` ignored.
+std::string AuditRecordToCheckpoint() {
+  return Header("pasarela.audit.v1.AuditRecord", "pasarela.audit.v1.Checkpoint") + R"(
+ignore: [previous_hash, time, gateway, direction, exchange_id, consumer, provider, method,
+         agreement_id, agreement_digest, purpose, decision, deciding_rule, grpc_status_code,
+         grpc_status_message, latency_us, classification, request_digest, response_digest,
+         policy_digest, subject_pseudonym, receipt, bytes_in, bytes_out, record_hash,
+         signer_certificate_pem, signature_algorithm, signature]
+)";
+}
+
+TEST(NumberTest, UnsignedIdsUseAllSixtyFourBits) {
+  Loaded loaded(AuditRecordToCheckpoint() + R"(
+rules:
+  - from: sequence
+    to: sequence
+    number: {scale: 1000}
+)");
+  EXPECT_EQ(Map(loaded.reverse(), R"({"sequence": "18446744073709551000"})"),
+            R"({"sequence":"18446744073709551"})");
+  EXPECT_EQ(Map(loaded.forward(), R"({"sequence": "18446744073709551"})"),
+            R"({"sequence":"18446744073709551000"})");
+  EXPECT_EQ(Map(loaded.forward(), R"({"sequence": "18446744073709552"})"),
+            "ERROR INVALID_ARGUMENT: mapping 'test': field 'sequence': is out of range");
+  EXPECT_THAT(Map(loaded.reverse(), R"({"sequence": "18446744073709551615"})"),
+              HasSubstr("field 'sequence': does not convert to a whole number"));
+}
+
+TEST(NumberTest, AWholeNumberAFloatingPointFieldCannotHoldIsAnError) {
+  Loaded loaded(Header("pasarela.catalog.v1.Offering", "pasarela.catalog.v1.Offering") + R"(
+ignore: [method, provider, agreement, agreement_title, agreement_digest, purposes, legal_basis,
+         legal_reference, valid_from, valid_until, validity, days_until_expiry, retention,
+         quota_requests_per_second, highest_category, also_allowed, request, response]
+rules:
+  - from: quota_burst
+    to: quota_requests_per_second
+    number: {scale: 1}
+)");
+  EXPECT_EQ(Map(loaded.forward(), R"({"quota_burst": "12345"})"),
+            R"({"quota_requests_per_second":12345})");
+  EXPECT_EQ(Map(loaded.forward(), R"({"quota_burst": "9007199254740993"})"),
+            "ERROR INVALID_ARGUMENT: mapping 'test': field 'quota_burst': has more digits than a "
+            "floating-point field holds exactly");
+  EXPECT_EQ(Map(loaded.reverse(), R"({"quota_requests_per_second": 2.5})"),
+            "ERROR INVALID_ARGUMENT: mapping 'test' (reverse): field 'quota_requests_per_second': "
+            "does not convert to a whole number");
+}
+
+TEST(NumberTest, ScaleIsTheExactFractionWritten) {
+  Loaded loaded(Header("uy.msp.v1.MedicamentoActivo", "pasarela.health.v1.MedicationStatement") +
+                R"(
+rules:
+  - from: dosis_mcg
+    to: dosage
+    number: {scale: 0.001, decimals: 3}
+)");
+  EXPECT_EQ(Map(loaded.forward(), R"({"dosis_mcg": "4611686018427387903"})"),
+            R"({"dosage":"4611686018427387.903"})");
+  EXPECT_EQ(Map(loaded.reverse(), R"({"dosage": "4611686018427387.903"})"),
+            R"({"dosis_mcg":"4611686018427387903"})");
+}
+
 TEST(JoinSplitTest, FixedFieldsFromEitherSide) {
   Loaded loaded(Header("ar.renaper.v1.Domicilio", "pasarela.identity.v1.Address") + R"(
 rules:
