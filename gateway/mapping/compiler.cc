@@ -9,6 +9,7 @@
 #include <set>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -80,6 +81,12 @@ bool DropsDigits(const ValueType& in, const ValueType& out, int64_t multiply, in
   absl::int128 smallest = multiply;
   for (int i = 0; i < decimals; ++i) smallest *= 10;
   return smallest % divide != 0;
+}
+
+// Whether a default writes nothing a reader would find: blank text, a zero, the enum's zero value.
+bool WritesNothing(const Value& value) {
+  if (value.kind == Value::Kind::kString) return absl::StripAsciiWhitespace(value.s).empty();
+  return value.i == 0 && value.u == 0 && value.d == 0 && !value.b;
 }
 
 std::string WithoutSelectors(absl::string_view path) {
@@ -201,6 +208,10 @@ class Compiler {
                     const SourceLocation& location, Context& ctx, std::vector<Step>* steps);
   bool AddConversion(const RuleSpec& spec, ValueType* current, const ValueType& final_type,
                      Context& ctx, std::vector<Step>* steps);
+  // In reverse: whether what the reverse writes by default (reverse_default, a table's
+  // reverse_default) is a national value the forward conversion reads; if not, the rule is not
+  // invertible, as a forward default the reverse cannot convert makes it.
+  bool ReverseDefaultsReadForward(const RuleSpec& spec, const Rule& rule, Context& ctx);
   std::shared_ptr<const LookupTable> BuildLookup(const LookupSpec& spec, const ValueType& in,
                                                  const ValueType& out, Context& ctx);
   bool Literal(absl::string_view text, const ValueType& type, const SourceLocation& location,
@@ -503,6 +514,7 @@ std::shared_ptr<const LookupTable> Compiler::BuildLookup(const LookupSpec& spec,
                  ctx.reverse ? "reverse_default" : "default", ctx, &table->default_value)) {
       return nullptr;
     }
+    table->default_location = policy.default_location;
   } else if (unmapped == "pass_through") {
     table->unmapped = LookupTable::Unmapped::kPassThrough;
     bool same_kind =
@@ -634,6 +646,10 @@ bool Compiler::AddConversion(const RuleSpec& spec, ValueType* current, const Val
     }
     step.multiply = ctx.reverse ? divide : multiply;
     step.divide = ctx.reverse ? multiply : divide;
+    if (step.divide < 0) {  // a negative scale, in reverse
+      step.multiply = -step.multiply;
+      step.divide = -step.divide;
+    }
     step.decimals = number.decimals;
     step.suffix_from = ctx.reverse ? number.to_suffix : number.from_suffix;
     step.suffix_to = ctx.reverse ? number.from_suffix : number.to_suffix;
@@ -646,10 +662,6 @@ bool Compiler::AddConversion(const RuleSpec& spec, ValueType* current, const Val
                       absl::StrCat("number: converts numbers and numeric text, not ",
                                    KindName(numeric_or_text(*current) ? final_type : *current)));
       return false;
-    }
-    if (step.divide < 0) {  // a negative scale, in reverse
-      step.multiply = -step.multiply;
-      step.divide = -step.divide;
     }
     if ((!step.suffix_from.empty() && current->kind != Value::Kind::kString) ||
         (!step.suffix_to.empty() && final_type.kind != Value::Kind::kString)) {
@@ -1119,14 +1131,14 @@ bool Compiler::CompileDataRule(const RuleSpec& spec, const Descriptor* in, const
                  "default", ctx, &value)) {
       return false;
     }
-    bool written = value.s != "" || value.i != 0 || value.u != 0 || value.d != 0 || value.b;
-    absl::Status back = written ? RunSteps(rule.steps, &value) : absl::OkStatus();
+    absl::Status back = WritesNothing(value) ? absl::OkStatus() : RunSteps(rule.steps, &value);
     if (!back.ok()) {
       ctx.sink->Error(spec.default_location, absl::StrCat("default: '", *spec.default_value,
                                                           "' cannot come back: ", back.message()));
       return false;
     }
   }
+  if (ctx.reverse && !ReverseDefaultsReadForward(spec, rule, ctx)) return false;
   // Examples: a generated value should already be in the form the national side writes.
   const std::vector<NormalizeSpec>* example = nullptr;
   if (!ctx.reverse && spec.reverse_normalize) example = &*spec.reverse_normalize;
@@ -1143,6 +1155,59 @@ bool Compiler::CompileDataRule(const RuleSpec& spec, const Descriptor* in, const
     }
   }
   list->rules.push_back(std::move(rule));
+  return true;
+}
+
+bool Compiler::ReverseDefaultsReadForward(const RuleSpec& spec, const Rule& rule, Context& ctx) {
+  // A split writes no default; a copy or a join writes it into one national field.
+  if (rule.shape != Rule::Shape::kCopy && rule.shape != Rule::Shape::kJoin) return true;
+  struct Written {
+    Value value;
+    SourceLocation location;
+  };
+  std::vector<Written> written;
+  if (rule.has_default) written.push_back({rule.default_value, spec.reverse_default_location});
+  for (size_t i = 0; i < rule.steps.size(); ++i) {
+    const Step& step = rule.steps[i];
+    if (step.kind != Step::Kind::kLookup ||
+        step.table->unmapped != LookupTable::Unmapped::kDefault) {
+      continue;
+    }
+    // The table's reverse_default, as the rest of the reverse (reverse_normalize) writes it.
+    Value value = step.table->default_value;
+    std::vector<Step> rest(rule.steps.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                           rule.steps.end());
+    if (WritesNothing(value) || !RunSteps(rest, &value).ok()) continue;
+    written.push_back({value, step.table->default_location});
+  }
+  if (written.empty()) return true;
+  // The forward conversion, compiled again quietly: the forward plan compiled, so this does too.
+  Context forward = ctx;
+  forward.reverse = false;
+  Sink quiet;
+  forward.sink = &quiet;
+  const ValueType national = TypeOfField(rule.to.front().leaf());
+  ValueType current = national;
+  ValueType canonical = TypeOfField(rule.from.front().leaf());
+  if (rule.shape == Rule::Shape::kJoin) canonical.kind = Value::Kind::kString;  // a split forward
+  std::vector<Step> steps;
+  if (!AddNormalize(spec.normalize, &current, spec.normalize_location, forward, &steps)) {
+    return true;
+  }
+  if ((spec.identifier || spec.date || spec.number || spec.lookup) &&
+      !AddConversion(spec, &current, canonical, forward, &steps)) {
+    return true;
+  }
+  for (Written& value : written) {
+    if (WritesNothing(value.value)) continue;
+    std::string shown = ValueToText(value.value, national.enum_type);
+    absl::Status read = RunSteps(steps, &value.value);
+    if (!read.ok()) {
+      ctx.sink->Error(value.location, absl::StrCat("reverse_default: '", shown,
+                                                   "' cannot be read forward: ", read.message()));
+      return false;
+    }
+  }
   return true;
 }
 

@@ -180,6 +180,7 @@ struct LookupTable {
   std::vector<std::string> keys;  // in file order, for examples
   Unmapped unmapped = Unmapped::kError;
   Value default_value;
+  SourceLocation default_location;  // where the file gives it, for load messages
 };
 
 // One conversion of a value. Steps run in order; each was type-checked at load.
