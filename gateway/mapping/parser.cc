@@ -288,6 +288,12 @@ class FileParser {
       Error(node, absl::StrCat(what, ": expected a list of {source, target} entries"));
       return false;
     }
+    if (node.size() == 0) {
+      Error(node, absl::StrCat(what,
+                               ": the list is empty; a translation needs at least one code "
+                               "({source: CODE, target: CODE})"));
+      return false;
+    }
     bool ok = true;
     for (size_t i = 0; i < node.size(); ++i) {
       YamlMap entry(node[i], file_, diagnostics_, absl::StrCat(what, "[", i, "]"));
@@ -313,6 +319,12 @@ class FileParser {
   bool ParseCodeMap(const YAML::Node& node, const std::string& what, std::vector<EntrySpec>* out) {
     if (!node.IsMap()) {
       Error(node, absl::StrCat(what, ": expected a map of source code to target code"));
+      return false;
+    }
+    if (node.size() == 0) {
+      Error(node, absl::StrCat(what,
+                               ": the map is empty; a translation needs at least one code "
+                               "(SOURCE: TARGET)"));
       return false;
     }
     bool ok = true;
