@@ -5,6 +5,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "gateway/mapping/plan_internal.h"
 #include "gateway/mapping/text.h"
@@ -410,8 +411,16 @@ std::string ValueToText(const Value& value, const EnumDescriptor* enum_type) {
       return absl::StrCat(value.i);
     case Value::Kind::kUint:
       return absl::StrCat(value.u);
-    case Value::Kind::kDouble:
-      return absl::StrCat(value.d);
+    case Value::Kind::kDouble: {
+      // The fewest digits that read back as the same number: StrCat's six significant digits
+      // would write 1234567.25 as 1.23457e+06.
+      for (int digits = 1; digits < 17; ++digits) {
+        std::string text = absl::StrFormat("%.*g", digits, value.d);
+        double back = 0;
+        if (absl::SimpleAtod(text, &back) && back == value.d) return text;
+      }
+      return absl::StrFormat("%.17g", value.d);
+    }
     case Value::Kind::kBool:
       return value.b ? "true" : "false";
     case Value::Kind::kEnum: {

@@ -638,6 +638,24 @@ rules:
                                                 "fields"));
 }
 
+// A floating-point number joined into text keeps every digit it has, not six.
+TEST(JoinSplitTest, FloatingPointNumbersAreJoinedWithAllTheirDigits) {
+  Loaded loaded(Header("pasarela.catalog.v1.Offering", "pasarela.catalog.v1.Offering") + R"(
+ignore: [provider, agreement, agreement_title, agreement_digest, purposes, legal_basis,
+         legal_reference, valid_from, valid_until, validity, days_until_expiry, retention,
+         quota_burst, highest_category, also_allowed, request, response]
+rules:
+  - from: [method, quota_requests_per_second]
+    to: retention
+    join: " "
+    direction: forward
+)");
+  EXPECT_EQ(Map(loaded.forward(), R"({"method": "m", "quota_requests_per_second": 1234567.25})"),
+            R"({"retention":"m 1234567.25"})");
+  EXPECT_EQ(Map(loaded.forward(), R"({"method": "m", "quota_requests_per_second": 0.1})"),
+            R"({"retention":"m 0.1"})");
+}
+
 TEST(AbsentTest, BlankTextCountsAsAbsentInBothDirections) {
   const Mapping* mapping = testing::PilotMappings().Find("cl-consulta-run-response");
   EXPECT_EQ(Map(mapping->forward(),
