@@ -159,6 +159,11 @@ absl::Status ConvertDate(const Step& step, Value* value) {
   absl::Time instant;
   bool have_instant = false;
   if (from.epoch != DateFormat::Epoch::kNone) {
+    // Beyond 2^63 - 1 an unsigned count would wrap to a date before 1970.
+    if (value->kind == Value::Kind::kUint &&
+        value->u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      return absl::InvalidArgumentError("the date is outside the years 0001 to 9999");
+    }
     int64_t count = value->kind == Value::Kind::kUint ? static_cast<int64_t>(value->u) : value->i;
     instant = from.epoch == DateFormat::Epoch::kSeconds ? absl::FromUnixSeconds(count)
                                                         : absl::FromUnixMillis(count);
@@ -185,6 +190,11 @@ absl::Status ConvertDate(const Step& step, Value* value) {
     out.kind = step.out.kind;
     int64_t count = to.epoch == DateFormat::Epoch::kSeconds ? absl::ToUnixSeconds(instant)
                                                             : absl::ToUnixMillis(instant);
+    // An unsigned field would hold a date before 1970 as a count in the far future.
+    if (count < 0 && step.out.kind == Value::Kind::kUint) {
+      return absl::InvalidArgumentError(
+          "the date is before 1970, which an unsigned count since 1970 cannot hold");
+    }
     out.i = count;
     out.u = static_cast<uint64_t>(count);
     *value = out;

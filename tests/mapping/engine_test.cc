@@ -656,6 +656,25 @@ rules:
             R"({"retention":"m 0.1"})");
 }
 
+// An unsigned count since 1970 holds neither a date before 1970 nor, past 2^63, any date: it is
+// refused rather than wrapped to a date of the other side of 1970.
+TEST(DateTest, UnsignedEpochCountsDoNotWrap) {
+  Loaded loaded(AuditRecordToCheckpoint() + R"(
+rules:
+  - from: sequence
+    to: gateway
+    date: {from: EPOCH_SECONDS, to: ISO_DATETIME}
+)");
+  EXPECT_EQ(Map(loaded.forward(), R"({"sequence": "86400"})"),
+            R"({"gateway":"1970-01-02T00:00:00Z"})");
+  EXPECT_EQ(Map(loaded.forward(), R"({"sequence": "18446744073709551615"})"),
+            "ERROR INVALID_ARGUMENT: mapping 'test': field 'sequence': the date is outside the "
+            "years 0001 to 9999");
+  EXPECT_EQ(Map(loaded.reverse(), R"({"gateway": "1969-12-31T23:59:59Z"})"),
+            "ERROR INVALID_ARGUMENT: mapping 'test' (reverse): field 'gateway': the date is before "
+            "1970, which an unsigned count since 1970 cannot hold");
+}
+
 TEST(AbsentTest, BlankTextCountsAsAbsentInBothDirections) {
   const Mapping* mapping = testing::PilotMappings().Find("cl-consulta-run-response");
   EXPECT_EQ(Map(mapping->forward(),
