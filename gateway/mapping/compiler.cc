@@ -571,12 +571,23 @@ bool Compiler::AddConversion(const RuleSpec& spec, ValueType* current, const Val
     }
     // What the forward conversion drops can never come back.
     std::vector<std::string> dropped;
-    bool from_has_time = from.has_time();
-    if (from_has_time && !to.has_time()) dropped.push_back("the time of day");
-    bool from_millis =
-        from.epoch == DateFormat::Epoch::kMillis || from.has(DateFormat::Token::kMilli);
-    bool to_millis = to.epoch == DateFormat::Epoch::kMillis || to.has(DateFormat::Token::kMilli);
-    if (from_millis && !to_millis && to.has_time()) dropped.push_back("the milliseconds");
+    auto holds = [](const DateFormat& format, DateFormat::Token token) {
+      if (token == DateFormat::Token::kMilli && format.epoch != DateFormat::Epoch::kNone) {
+        return format.epoch == DateFormat::Epoch::kMillis;
+      }
+      return format.epoch != DateFormat::Epoch::kNone || format.has(token);
+    };
+    if (from.has_time() && !to.has_time()) {
+      dropped.push_back("the time of day");
+    } else if (from.has_time()) {
+      static constexpr std::pair<DateFormat::Token, const char*> kParts[] = {
+          {DateFormat::Token::kMinute, "the minutes"},
+          {DateFormat::Token::kSecond, "the seconds"},
+          {DateFormat::Token::kMilli, "the milliseconds"}};
+      for (const auto& [token, name] : kParts) {
+        if (holds(from, token) && !holds(to, token)) dropped.push_back(name);
+      }
+    }
     if (!dropped.empty()) {
       std::string message =
           absl::StrCat("date: '", spec.date->to, "' drops ", absl::StrJoin(dropped, " and "),
