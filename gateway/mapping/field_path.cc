@@ -169,6 +169,21 @@ absl::Status CheckRange(const FieldDescriptor* field, const Value& value) {
         return out_of_range(absl::StrCat(value.i));
       }
       break;
+    case FieldDescriptor::CPPTYPE_FLOAT: {
+      // A fraction rounds to the nearest float (a copy from a double warns of it at load); a
+      // value beyond float's range would become infinity, and a whole number with more digits
+      // than float holds (an id, a count) another number. The value is not repeated.
+      if (value.kind != Value::Kind::kDouble || !std::isfinite(value.d)) break;
+      float narrowed = static_cast<float>(value.d);
+      if (std::isinf(narrowed)) {
+        return absl::InvalidArgumentError("the number does not fit in a field of type float");
+      }
+      if (value.d == std::trunc(value.d) && static_cast<double>(narrowed) != value.d) {
+        return absl::InvalidArgumentError(
+            "has more digits than a floating-point field of type float holds exactly");
+      }
+      break;
+    }
     default:
       break;
   }

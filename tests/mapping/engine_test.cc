@@ -1,4 +1,8 @@
 // The mapping engine rule by rule, on small mappings written for each test.
+#include <google/protobuf/descriptor.pb.h>
+#include <google/protobuf/dynamic_message.h>
+#include <google/protobuf/text_format.h>
+#include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/message_differencer.h>
 
 #include <atomic>
@@ -540,6 +544,60 @@ rules:
             R"({"dosage":"4611686018427387.903"})");
   EXPECT_EQ(Map(loaded.reverse(), R"({"dosage": "4611686018427387.903"})"),
             R"({"dosis_mcg":"4611686018427387903"})");
+}
+
+// No schema of the pilot has a float field: one is loaded here, with a 64-bit integer and a double
+// beside it.
+TEST(NumberTest, AFloatFieldTakesNoNumberItWouldChange) {
+  google::protobuf::FileDescriptorSet set;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"pb(
+        file {
+          name: "medida.proto"
+          package: "medida.v1"
+          syntax: "proto3"
+          message_type {
+            name: "Medida"
+            field { name: "cuenta" number: 1 type: TYPE_INT64 label: LABEL_OPTIONAL }
+            field { name: "valor" number: 2 type: TYPE_DOUBLE label: LABEL_OPTIONAL }
+            field { name: "corto" number: 3 type: TYPE_FLOAT label: LABEL_OPTIONAL }
+          }
+        }
+      )pb",
+      &set));
+  std::string dir = testing::MakeMappingDir({});
+  testing::WriteFileOrDie(dir + "/medida.desc", set.SerializeAsString());
+  absl::StatusOr<std::unique_ptr<const DescriptorCatalog>> catalog =
+      DescriptorCatalog::Load({dir + "/medida.desc"});
+  ASSERT_TRUE(catalog.ok()) << catalog.status().message();
+  auto load = [&](const std::string& rule) {
+    Diagnostics diagnostics;
+    std::string mappings = testing::MakeMappingDir(
+        {{"m.yaml", Header("medida.v1.Medida", "medida.v1.Medida") + "rules:\n" + rule}});
+    std::unique_ptr<const MappingSet> loaded = LoadMappings(mappings, **catalog, diagnostics);
+    EXPECT_NE(loaded, nullptr) << diagnostics.ToString();
+    return loaded;
+  };
+  google::protobuf::DynamicMessageFactory factory(&(*catalog)->pool());
+  auto map = [&](const MappingSet& loaded, const std::string& json) {
+    const MappingPlan& plan = loaded.Find("test")->forward();
+    std::unique_ptr<Message> in(factory.GetPrototype(plan.source_type())->New());
+    std::unique_ptr<Message> out(factory.GetPrototype(plan.target_type())->New());
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(json, in.get()).ok());
+    absl::Status status = plan.Apply(*in, out.get());
+    return status.ok() ? testing::ToJson(*out) : std::string(status.message());
+  };
+  auto counted = load("  - {from: cuenta, to: corto, number: {scale: 1}}\n");
+  ASSERT_NE(counted, nullptr);
+  EXPECT_EQ(map(*counted, R"({"cuenta": "16777216"})"), R"({"corto":16777216})");
+  EXPECT_EQ(map(*counted, R"({"cuenta": "16777217"})"),
+            "mapping 'test': field 'corto': has more digits than a floating-point field of type "
+            "float holds exactly");
+  auto copied = load("  - {from: valor, to: corto}\n");
+  ASSERT_NE(copied, nullptr);
+  EXPECT_EQ(map(*copied, R"({"valor": 0.5})"), R"({"corto":0.5})");
+  EXPECT_EQ(map(*copied, R"({"valor": 1e39})"),
+            "mapping 'test': field 'corto': the number does not fit in a field of type float");
 }
 
 TEST(JoinSplitTest, FixedFieldsFromEitherSide) {
