@@ -1123,6 +1123,20 @@ bool Compiler::CompileDataRule(const RuleSpec& spec, const Descriptor* in, const
   } else if (!Assignable(current, from_field, final_type, to_field, output_location, ctx)) {
     return false;
   }
+  // A split writes the pieces it finds and nothing when there is no value: a default there would
+  // be accepted and never written. Said once, where the file is compiled forward.
+  if (!ctx.reverse && spec.split && spec.default_value) {
+    ctx.sink->Error(
+        spec.default_location,
+        "default: a split writes no default; an absent value leaves every piece absent");
+    return false;
+  }
+  if (!ctx.reverse && spec.join && spec.reverse_default) {
+    ctx.sink->Error(spec.reverse_default_location,
+                    "reverse_default: the reverse of a join is a split, which writes no default; "
+                    "an absent value leaves every field absent");
+    return false;
+  }
   if (default_text) {
     if (rule.to.front().is_list() && rule.shape != Rule::Shape::kCopy) {
       ctx.sink->Error(default_location, "default: give it for a singular field");
