@@ -5,6 +5,7 @@
 #include <grpcpp/client_context.h>
 #include <grpcpp/support/byte_buffer.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <memory>
@@ -976,9 +977,45 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     return receipt;
   }
 
+  // gRPC refuses to send a message larger than the listener's limits.max_message_bytes: it would
+  // end the call with an error of its own after the records had said OK. An answer that this
+  // gateway's mapping (or treatment) made larger than that is refused instead, so that the
+  // caller, the access log, the metrics and the audit trail say the same. Returns the refusal,
+  // and leaves in the records what then left this gateway.
+  grpc::Status AnswerTooLarge() {
+    const std::string mapped =
+        consumer_binding_ != nullptr
+            ? absl::StrCat(" once mapped to ", called_method_)
+            : (provider_binding_ != nullptr
+                   ? absl::StrCat(" once mapped from ", provider_binding_->national)
+                   : std::string());
+    const GatewayConfig& gateway = runtime_->snapshot().gateway();
+    grpc::Status refused(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                         absl::StrCat("the answer is ", response_.Length(), " bytes", mapped,
+                                      ", larger than limits.max_message_bytes of gateway ",
+                                      gateway.country, " (", gateway.max_message_bytes, " bytes)"));
+    bytes_out_ = 0;
+    // What a peer gateway sent stays recorded, as its receipt covers it; an answer made here did
+    // not leave, so it disclosed nothing.
+    if (route_.hop != RouteDecision::Hop::kPeerGateway) {
+      response_digest_.clear();
+      disclosed_.erase(std::remove_if(disclosed_.begin(), disclosed_.end(),
+                                      [](const Disclosed& item) { return !item.in_request; }),
+                       disclosed_.end());
+    }
+    return refused;
+  }
+
   // Answers only once the exchange's audit record is durable; if it cannot be written, the
   // exchange is refused (fail closed).
-  void Answer(const grpc::Status& status, bool with_response) {
+  void Answer(grpc::Status status, bool with_response) {
+    if (with_response &&
+        response_.Length() >
+            static_cast<size_t>(runtime_->snapshot().gateway().max_message_bytes)) {
+      status = AnswerTooLarge();
+      with_response = false;
+      LogWarning(absl::StrCat("exchange ", exchange_id_, " refused: ", status.error_message()));
+    }
     absl::Time audit_started = absl::Now();
     std::shared_ptr<audit::v1::Receipt> receipt;
     if (role_ == ListenerRole::kFederation && services_.identity != nullptr) {

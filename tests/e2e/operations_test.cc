@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <future>
+#include <set>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -18,6 +19,7 @@
 #include "pasarela/catalog/v1/catalog.grpc.pb.h"
 #include "pasarela/identity/v1/identity.grpc.pb.h"
 #include "tests/support/free_port.h"
+#include "tests/support/identity_calls.h"
 #include "tests/support/topology.h"
 
 namespace pasarela::testing {
@@ -179,6 +181,155 @@ TEST(OperationsTest, ARequestOverTheSizeLimitIsRecordedAsTheCallerSawIt) {
   EXPECT_THAT(metrics, HasSubstr("code=\"RESOURCE_EXHAUSTED\"} 1\n"));
   EXPECT_THAT(metrics, HasSubstr("code=\"NOT_FOUND\"} 1\n"));
   EXPECT_THAT(metrics, Not(HasSubstr("code=\"INVALID_ARGUMENT\"")));
+}
+
+constexpr char kGetPerson[] = "pasarela.identity.v1.IdentityService/GetPerson";
+
+// A binding of GetPerson onto itself, for the simplest answer that grows in a gateway's mapping:
+// the request maps as it is, and the answer's place of birth, when it is Valparaíso (the
+// registry's 12531909-2), becomes 2,000 characters; any other place (7086428-2 was born in
+// Concepción) passes as it is.
+constexpr char kSameRequestMapping[] = R"(apiVersion: pasarela/v1
+kind: Mapping
+id: test-same-request
+description: GetPersonRequest onto itself
+source: pasarela.identity.v1.GetPersonRequest
+target: pasarela.identity.v1.GetPersonRequest
+rules:
+  - from: identifier
+    to: identifier
+)";
+
+std::string GrowingResponseMapping() {
+  return absl::StrCat(R"(apiVersion: pasarela/v1
+kind: Mapping
+id: test-growing-response
+description: GetPersonResponse onto itself, with a long place of birth
+source: pasarela.identity.v1.GetPersonResponse
+target: pasarela.identity.v1.GetPersonResponse
+rules:
+  - from: person
+    to: person
+    rules:
+      - from: identifiers
+        to: identifiers
+      - from: place_of_birth
+        to: place_of_birth
+        translate:
+          entries: [{source: "Valparaíso", target: ")",
+                      std::string(2000, 'V'), R"("}]
+          unmapped: pass_through
+          reverse_unmapped: pass_through
+)");
+}
+
+std::string SelfBindingYaml(const std::string& indent) {
+  return absl::StrCat(indent, "- national: ", kGetPerson, "\n", indent, "  canonical: ", kGetPerson,
+                      "\n", indent, "  request_mapping: test-same-request\n", indent,
+                      "  response_mapping: test-growing-response\n");
+}
+
+void UseGrowingMappings(Topology& topology, const std::string& country) {
+  topology.SetPolicyFile(country, "mappings/test-same-request.yaml", kSameRequestMapping);
+  topology.SetPolicyFile(country, "mappings/test-growing-response.yaml", GrowingResponseMapping());
+}
+
+// The access-log line of `exchange_id` in `gateway`'s output, or "".
+std::string AccessLogLine(const GatewayProcess& gateway, const std::string& exchange_id) {
+  for (absl::string_view line : absl::StrSplit(gateway.process->Log(), '\n')) {
+    if (absl::StartsWith(line, "{") &&
+        absl::StrContains(line, absl::StrCat("\"exchange_id\":\"", exchange_id, "\""))) {
+      return std::string(line);
+    }
+  }
+  return "";
+}
+
+// The access log, the metrics and the audit trail of `gateway` each say that `exchange_id` ended
+// with `code` (`code_number` in the audit record) and that no answer was sent.
+void ExpectRecordedWithoutAnswer(const GatewayProcess& gateway, const std::string& exchange_id,
+                                 const std::string& code, int code_number) {
+  SCOPED_TRACE(gateway.country);
+  ASSERT_TRUE(gateway.process->WaitForLog(absl::StrCat("\"exchange_id\":\"", exchange_id, "\""),
+                                          absl::Seconds(5)))
+      << gateway.process->Log();
+  const std::string line = AccessLogLine(gateway, exchange_id);
+  EXPECT_THAT(line, HasSubstr(absl::StrCat("\"status\":\"", code, "\"")));
+  EXPECT_THAT(line, HasSubstr("\"bytes_out\":0,"));
+  EXPECT_THAT(HttpGet(AdminAddress(gateway), "/metrics"),
+              HasSubstr(absl::StrCat("code=\"", code, "\"} 1\n")));
+  std::string shown;
+  EXPECT_EQ(RunCommand({BinDir() + "/pasarela", "audit", "show", gateway.dir + "/audit",
+                        "--exchange", exchange_id},
+                       &shown),
+            0)
+      << shown;
+  EXPECT_THAT(shown, HasSubstr(absl::StrCat("\"grpc_status_code\":", code_number)));
+}
+
+// Asks AR's agency listener about a person whose answer stays small, then about one whose answer
+// grows past the limit of `refusing`'s gateway in the mapping `mapped` names ("to M" or "from M"):
+// the first crosses; the second is refused RESOURCE_EXHAUSTED naming the sizes, with an exchange
+// id, and the records say so.
+void ExpectOnlyTheGrownAnswerRefused(Topology& topology, const std::string& refusing,
+                                     const std::string& mapped) {
+  const std::shared_ptr<grpc::Channel> channel =
+      AgencyChannel(topology.gateway("AR"), "AR/agencies/migraciones");
+  GetPersonCall small;
+  small.run = "7086428-2";
+  CallResult crossed = GetPerson(channel, small);
+  EXPECT_TRUE(crossed.status.ok()) << crossed.status.error_message();
+  CallResult grown = GetPerson(channel);
+  EXPECT_EQ(grown.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << grown.status.error_message();
+  EXPECT_THAT(grown.status.error_message(),
+              HasSubstr(absl::StrCat("once mapped ", mapped,
+                                     ", larger than limits.max_message_bytes of gateway ", refusing,
+                                     " (1024 bytes)")));
+  ASSERT_FALSE(grown.exchange_id.empty()) << topology.gateway("AR").process->Log();
+  // The refusing gateway and, when that is the provider's, the consumer gateway that relayed it.
+  for (const std::string& country : std::set<std::string>{refusing, "AR"}) {
+    ExpectRecordedWithoutAnswer(topology.gateway(country), grown.exchange_id, "RESOURCE_EXHAUSTED",
+                                8);
+  }
+  // An answer refused by the provider gateway that made it never left: it disclosed nothing.
+  if (refusing == "CL") {
+    EXPECT_THAT(AccessLogLine(topology.gateway("CL"), grown.exchange_id),
+                HasSubstr("\"categories_disclosed\":[]"));
+  }
+}
+
+// An answer that the consumer gateway's mapping makes larger than limits.max_message_bytes cannot
+// be sent by gRPC, which would fail the call after the records said OK: the gateway refuses it
+// itself, and every record of the exchange says what the caller received.
+TEST(OperationsTest, AnAnswerGrownPastTheSizeLimitByTheConsumerGatewayIsRecordedAsRefused) {
+  Topology topology({"AR", "CL"});
+  topology.StartProvider("CL/GOV/registro-civil");
+  UseGrowingMappings(topology, "AR");
+  topology.SetPolicyFile("AR", "services.yaml",
+                         absl::StrCat("apiVersion: pasarela/v1\nkind: Services\nproviders: []\n"
+                                      "bindings:\n",
+                                      SelfBindingYaml("  ")));
+  topology.StartGateway("AR", "limits:\n  max_message_bytes: 1024\n");
+  topology.StartGateway("CL");
+  ExpectOnlyTheGrownAnswerRefused(topology, "AR", absl::StrCat("to ", kGetPerson));
+}
+
+// The same at the provider gateway, whose mapping of the provider's answer to the canonical one
+// grows past its limit: the consumer gateway relays the refusal.
+TEST(OperationsTest, AnAnswerGrownPastTheSizeLimitByTheProviderGatewayIsRecordedAsRefused) {
+  Topology topology({"AR", "CL"});
+  ProviderProcess& registry = topology.StartProvider("CL/GOV/registro-civil");
+  UseGrowingMappings(topology, "CL");
+  topology.SetPolicyFile(
+      "CL", "services.yaml",
+      absl::StrCat("apiVersion: pasarela/v1\nkind: Services\nproviders:\n"
+                   "  - participant: CL/GOV/registro-civil\n    address: ",
+                   registry.address, "\n    ca_file: ", Pki("CL/ca.crt"),
+                   "\n    methods: []\n    bindings:\n", SelfBindingYaml("      ")));
+  topology.StartGateway("AR");
+  topology.StartGateway("CL", "limits:\n  max_message_bytes: 1024\n");
+  ExpectOnlyTheGrownAnswerRefused(topology, "CL", absl::StrCat("from ", kGetPerson));
 }
 
 // Through a drain: the listeners are closed, so /readyz says so at once and a load balancer stops

@@ -145,6 +145,11 @@ Topology::~Topology() {
   providers_.clear();
 }
 
+void Topology::SetPolicyFile(const std::string& country, const std::string& relative_path,
+                             const std::string& contents) {
+  policy_files_[country][relative_path] = contents;
+}
+
 void Topology::SetFederationAddress(const std::string& country, const std::string& address) {
   federation_addresses_[country] = address;
 }
@@ -273,6 +278,11 @@ GatewayProcess& Topology::StartGateway(const std::string& country, const std::st
   for (const auto& [id, yaml] : agreements_[country]) agreements[id] = yaml;
   for (const auto& [id, yaml] : agreements) {
     WriteFile(absl::StrCat(gateway->dir, "/policy/agreements/", id, ".yaml"), yaml);
+  }
+  for (const auto& [relative_path, contents] : policy_files_[country]) {
+    const std::string path = absl::StrCat(gateway->dir, "/policy/", relative_path);
+    ::mkdir(path.substr(0, path.rfind('/')).c_str(), 0755);
+    WriteFile(path, contents);
   }
   WriteFile(
       gateway->dir + "/gateway.yaml",

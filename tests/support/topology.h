@@ -73,6 +73,11 @@ class Topology {
   // `country` is empty. Takes effect for gateways started afterwards.
   void SetAgreement(const std::string& id, const std::string& yaml,
                     const std::string& country = "");
+  // Writes `contents` to `relative_path` in `country`'s policy directory (a mapping,
+  // "mappings/x.yaml"; or "services.yaml", which then replaces the one the topology writes). Takes
+  // effect for gateways started afterwards.
+  void SetPolicyFile(const std::string& country, const std::string& relative_path,
+                     const std::string& contents);
   // Registers a provider served by `country`'s gateway at `address` (started or not).
   void AddProviderEntry(const std::string& participant, const std::string& address,
                         const std::string& identity = "");
@@ -119,6 +124,8 @@ class Topology {
     std::string identity;
   };
   std::vector<ProviderEntry> provider_entries_;
+  // country -> path in the policy directory -> contents.
+  std::map<std::string, std::map<std::string, std::string>> policy_files_;
   // country ("" for all) -> agreement id -> yaml.
   std::map<std::string, std::map<std::string, std::string>> agreements_;
   std::vector<std::unique_ptr<ProviderProcess>> providers_;
