@@ -2,7 +2,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <set>
@@ -60,6 +62,33 @@ bool WriteFileAtomically(const std::string& path, const std::string& contents) {
   return std::rename(temporary.c_str(), path.c_str()) == 0;
 }
 
+// The --ready-file: written once the gateway serves, removed as soon as it begins to stop (and
+// when this object goes), so that a supervisor polling it never takes a stopping gateway for a
+// ready one. A crash leaves it behind: the pid in it tells whether its writer still runs.
+class ReadyFile {
+ public:
+  explicit ReadyFile(std::string path) : path_(std::move(path)) {}
+  ReadyFile(const ReadyFile&) = delete;
+  ReadyFile& operator=(const ReadyFile&) = delete;
+  ~ReadyFile() { Remove(); }
+
+  bool Write(const std::string& contents) {
+    written_ = WriteFileAtomically(path_, contents);
+    return written_;
+  }
+  void Remove() {
+    if (!written_) return;
+    written_ = false;
+    if (std::remove(path_.c_str()) != 0 && errno != ENOENT) {
+      LogWarning(absl::StrCat("cannot remove ready file ", path_, ": ", std::strerror(errno)));
+    }
+  }
+
+ private:
+  std::string path_;
+  bool written_ = false;
+};
+
 int Serve(const std::vector<std::string>& args) {
   std::string config_path;
   std::string ready_file;
@@ -96,13 +125,14 @@ int Serve(const std::vector<std::string>& args) {
     LogError(absl::StrCat("cannot start: ", server.status().message()));
     return 1;
   }
+  ReadyFile ready(ready_file);
   if (!ready_file.empty()) {
     std::string json =
         absl::StrCat("{\"country\":\"", (*snapshot)->gateway().country, "\",\"agency_address\":\"",
                      (*server)->agency_address(), "\",\"federation_address\":\"",
                      (*server)->federation_address(), "\",\"admin_address\":\"",
                      (*server)->admin_address(), "\",\"pid\":", ::getpid(), "}\n");
-    if (!WriteFileAtomically(ready_file, json)) {
+    if (!ready.Write(json)) {
       LogError(absl::StrCat("cannot write ready file ", ready_file));
       return 1;
     }
@@ -118,6 +148,7 @@ int Serve(const std::vector<std::string>& args) {
     LogInfo(absl::StrCat("received ", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"));
     break;
   }
+  ready.Remove();
   (*server)->Shutdown();
   return 0;
 }

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <future>
 #include <set>
 
@@ -365,10 +366,28 @@ TEST(OperationsTest, ReadinessFailsWhileTheGatewayDrains) {
   }
   EXPECT_THAT(readyz, HasSubstr("503"));
   EXPECT_THAT(readyz, HasSubstr("not ready: draining"));
+  // The ready file went when the drain began: a supervisor polling it sees the gateway stopping.
+  EXPECT_TRUE(ar.process->running());
+  EXPECT_NE(::access((ar.dir + "/ready.json").c_str(), F_OK), 0);
   EXPECT_THAT(HttpGet(admin, "/livez"), HasSubstr("200"));
   grpc::Status answered = in_flight.get();
   EXPECT_TRUE(answered.ok()) << answered.error_message();
   EXPECT_EQ(ar.process->Stop(SIGTERM, absl::Seconds(10)), 0);
+}
+
+// A supervisor that polls the ready file must not take a stopped gateway for a ready one: the file
+// goes when the gateway stops, on SIGINT as on SIGTERM.
+TEST(OperationsTest, TheReadyFileGoesWhenTheGatewayStops) {
+  for (int signal_number : {SIGTERM, SIGINT}) {
+    SCOPED_TRACE(::strsignal(signal_number));
+    Topology topology({"AR", "CL"});
+    GatewayProcess& ar = topology.StartGateway("AR");
+    const std::string ready = ar.dir + "/ready.json";
+    ASSERT_THAT(ReadFileOrEmpty(ready), HasSubstr("\"admin_address\""));
+    EXPECT_EQ(ar.process->Stop(signal_number, absl::Seconds(10)), 0);
+    EXPECT_NE(::access(ready.c_str(), F_OK), 0) << ReadFileOrEmpty(ready);
+    EXPECT_THAT(ar.process->Log(), HasSubstr("gateway stopped"));
+  }
 }
 
 TEST(OperationsTest, PrometheusScrapesTheExchangeCounter) {
