@@ -17,6 +17,7 @@
 #include "gateway/identity/certificate.h"
 #include "gateway/identity/participant_id.h"
 #include "gateway/net/certificate_verifiers.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 
 namespace pasarela {
 namespace {
@@ -47,6 +48,24 @@ std::map<std::string, std::string> ListenerRoots(const PolicySnapshot& snapshot)
         *pem;
   }
   return roots;
+}
+
+// The service names grpc.health.v1.Health answers for on a listener, as the standard health
+// service does for the services of a server: those that server reflection lists (the descriptor
+// catalog's, health and reflection), less the catalog service on the federation listener, which
+// does not serve it. Any other name is NOT_FOUND.
+std::vector<std::string> HealthServiceNames(const DescriptorCatalog& catalog, ListenerRole role) {
+  std::vector<std::string> names = catalog.ServiceNames();
+  names.insert(names.end(), {grpc::health::v1::Health::service_full_name(),
+                             grpc::reflection::v1alpha::ServerReflection::service_full_name()});
+  if (role == ListenerRole::kAgency) {
+    names.push_back(catalog::v1::CatalogService::service_full_name());
+  } else {
+    names.erase(
+        std::remove(names.begin(), names.end(), catalog::v1::CatalogService::service_full_name()),
+        names.end());
+  }
+  return names;
 }
 
 std::string DescribeCredentials(const GatewayCredentials& credentials) {
@@ -101,8 +120,8 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
       std::make_unique<ExchangeService>(runtime_, services_, ListenerRole::kFederation);
   reflection_ = std::make_unique<ReflectionService>(
       reflection_snapshot_->catalog(),
-      std::vector<std::string>{"grpc.health.v1.Health",
-                               "grpc.reflection.v1alpha.ServerReflection"});
+      std::vector<std::string>{grpc::health::v1::Health::service_full_name(),
+                               grpc::reflection::v1alpha::ServerReflection::service_full_name()});
 
   catalog_ = std::make_unique<admin::CatalogService>(
       [this](const grpc::CallbackServerContext& context) -> absl::StatusOr<std::string> {
@@ -146,6 +165,9 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
     if (server == nullptr || *port == 0) {
       return absl::UnavailableError(
           absl::StrCat("cannot listen on ", address, " (address in use or not local?)"));
+    }
+    for (const std::string& name : HealthServiceNames(reflection_snapshot_->catalog(), role)) {
+      server->GetHealthCheckService()->SetServingStatus(name, serving_);
     }
     return server;
   };

@@ -315,10 +315,12 @@ TEST_F(AuditTest, FullDiskFailsClosedAndRecovers) {
   EXPECT_THAT(refused.status.error_message(), HasSubstr("cannot record the exchange"));
   auto health = grpc::health::v1::Health::NewStub(
       MtlsChannel(cl.federation_address(), "AR/gateway.crt", "AR/gateway.key", "CL"));
-  auto serving = [&] {
+  auto serving = [&](const std::string& service = "") {
     grpc::ClientContext context;
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service(service);
     grpc::health::v1::HealthCheckResponse answer;
-    health->Check(&context, grpc::health::v1::HealthCheckRequest(), &answer);
+    health->Check(&context, request, &answer);
     return answer.status();
   };
   absl::Time deadline = absl::Now() + absl::Seconds(5);
@@ -327,6 +329,9 @@ TEST_F(AuditTest, FullDiskFailsClosedAndRecovers) {
     absl::SleepFor(absl::Milliseconds(50));
   }
   EXPECT_EQ(serving(), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  // Each service the listener serves, asked by name, follows the trail too.
+  EXPECT_EQ(serving("pasarela.identity.v1.IdentityService"),
+            grpc::health::v1::HealthCheckResponse::NOT_SERVING);
 
   // While its trail cannot be written, CL refuses before it calls the registry: nothing it
   // could not record crosses. Each refusal is still counted and in its access log.
@@ -368,6 +373,8 @@ TEST_F(AuditTest, FullDiskFailsClosedAndRecovers) {
     absl::SleepFor(absl::Milliseconds(50));
   }
   EXPECT_EQ(serving(), grpc::health::v1::HealthCheckResponse::SERVING);
+  EXPECT_EQ(serving("pasarela.identity.v1.IdentityService"),
+            grpc::health::v1::HealthCheckResponse::SERVING);
   EXPECT_EQ(cl.process->Stop(SIGTERM, absl::Seconds(10)), 0);
   int status = 0;
   std::string output =

@@ -389,6 +389,59 @@ TEST_F(ExchangeTest, HealthAndReflectionAnswerOnBothListeners) {
   EXPECT_TRUE(stream->Finish().ok());
 }
 
+// As the standard health service answers for each service of a server: every service the listener
+// serves answers by name (what grpc_health_probe -service asks), and any other name is NOT_FOUND.
+// The catalog service is served on the agency listener only. Watch answers the same.
+TEST_F(ExchangeTest, HealthAnswersForEachServedServiceByName) {
+  using grpc::health::v1::HealthCheckRequest;
+  using grpc::health::v1::HealthCheckResponse;
+  auto check = [](const std::shared_ptr<grpc::Channel>& channel, const std::string& service,
+                  grpc::StatusCode expected_code) {
+    SCOPED_TRACE(service);
+    auto health = grpc::health::v1::Health::NewStub(channel);
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+    HealthCheckRequest request;
+    request.set_service(service);
+    HealthCheckResponse answer;
+    grpc::Status status = health->Check(&context, request, &answer);
+    EXPECT_EQ(status.error_code(), expected_code) << status.error_message();
+    if (status.ok()) {
+      EXPECT_EQ(answer.status(), HealthCheckResponse::SERVING);
+    }
+  };
+  const auto agency = Migraciones(ar());
+  const auto federation =
+      MtlsChannel(cl().federation_address(), "AR/gateway.crt", "AR/gateway.key", "CL");
+  for (const auto& channel : {agency, federation}) {
+    check(channel, "", grpc::StatusCode::OK);
+    check(channel, "pasarela.identity.v1.IdentityService", grpc::StatusCode::OK);
+    check(channel, "pasarela.health.v1.PatientSummaryService", grpc::StatusCode::OK);
+    check(channel, "grpc.health.v1.Health", grpc::StatusCode::OK);
+    check(channel, "grpc.reflection.v1alpha.ServerReflection", grpc::StatusCode::OK);
+    check(channel, "no.such.v1.Service", grpc::StatusCode::NOT_FOUND);
+    check(channel, "pasarela.identity.v1.IdentityService/GetPerson", grpc::StatusCode::NOT_FOUND);
+  }
+  check(agency, "pasarela.catalog.v1.CatalogService", grpc::StatusCode::OK);
+  check(federation, "pasarela.catalog.v1.CatalogService", grpc::StatusCode::NOT_FOUND);
+
+  auto watch = [&agency](const std::string& service) {
+    auto health = grpc::health::v1::Health::NewStub(agency);
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+    HealthCheckRequest request;
+    request.set_service(service);
+    auto stream = health->Watch(&context, request);
+    HealthCheckResponse first;
+    EXPECT_TRUE(stream->Read(&first)) << service;
+    context.TryCancel();
+    stream->Finish();
+    return first.status();
+  };
+  EXPECT_EQ(watch("pasarela.identity.v1.IdentityService"), HealthCheckResponse::SERVING);
+  EXPECT_EQ(watch("no.such.v1.Service"), HealthCheckResponse::SERVICE_UNKNOWN);
+}
+
 // Topologies of their own.
 
 TEST(ExchangeFaultTest, ImpostorAtThePeerAddressNeverReceivesARequest) {
