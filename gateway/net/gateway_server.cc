@@ -232,6 +232,7 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
     LogWarning(absl::StrCat("policy files are not watched (reload with SIGHUP): ",
                             watcher.status().message()));
   }
+  serving_started_ = true;
   LogInfo(absl::StrCat("gateway ", config.country, " serving: agency listener ", agency_address(),
                        ", federation listener ", federation_address(), ", policy ",
                        snapshot->digest().substr(0, 12)));
@@ -523,8 +524,11 @@ void GatewayServer::Shutdown() {
   GatewayRuntimePtr runtime = runtime_.Get();
   const absl::Duration drain = runtime != nullptr ? runtime->snapshot().gateway().drain_timeout
                                                   : startup_config_.drain_timeout;
-  LogInfo(absl::StrCat("shutting down: draining calls in flight for up to ",
-                       absl::FormatDuration(drain)));
+  // A gateway that failed to start has no calls to drain: its log ends with why it did not start.
+  if (serving_started_) {
+    LogInfo(absl::StrCat("shutting down: draining calls in flight for up to ",
+                         absl::FormatDuration(drain)));
+  }
   auto deadline = absl::ToChronoTime(absl::Now() + drain);
   stopping_.store(true);
   // Both listeners stop accepting at once; each waits for its own calls.
@@ -548,7 +552,7 @@ void GatewayServer::Shutdown() {
       LogError(absl::StrCat("audit trail not sealed: ", closed.message()));
     }
   }
-  LogInfo("gateway stopped");
+  if (serving_started_) LogInfo("gateway stopped");
 }
 
 GatewayServer::~GatewayServer() { Shutdown(); }

@@ -116,6 +116,8 @@ class GatewayServer {
   bool stop_refresh_ ABSL_GUARDED_BY(refresh_mu_) = false;
   std::thread refresher_;
   bool shut_down_ = false;
+  // Set once Start has succeeded: only a gateway that served says that it drains and stops.
+  bool serving_started_ = false;
 };
 
 }  // namespace pasarela

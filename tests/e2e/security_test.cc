@@ -199,6 +199,9 @@ TEST(ListenerPortTest, AGatewayDoesNotStartOnAPortThatIsTaken) {
     EXPECT_TRUE(gateway.WaitForLog("cannot start", absl::Seconds(15))) << name << gateway.Log();
     EXPECT_EQ(gateway.Stop(SIGTERM, absl::Seconds(10)), 1) << name;
     EXPECT_THAT(gateway.Log(), Not(HasSubstr("serving: agency listener"))) << name;
+    // A gateway that never served neither drains nor says it stopped: its last word is why.
+    EXPECT_THAT(gateway.Log(), Not(HasSubstr("shutting down"))) << name;
+    EXPECT_THAT(gateway.Log(), Not(HasSubstr("gateway stopped"))) << name;
     return gateway.Log();
   };
   const std::string free_federation = absl::StrCat("127.0.0.1:", PickFreePort());
@@ -294,6 +297,7 @@ TEST_F(SecurityTest, SecretFilesReadableByOthersStopTheGatewayAtStart) {
       EXPECT_EQ(gateway.Stop(SIGTERM, absl::Seconds(10)), 1);
       EXPECT_THAT(gateway.Log(), HasSubstr(copy));
       EXPECT_THAT(gateway.Log(), HasSubstr(absl::StrFormat("(mode %04o)", mode)));
+      EXPECT_THAT(gateway.Log(), Not(HasSubstr("gateway stopped")));
     }
   }
   WriteFile(ar().dir + "/gateway.yaml", config);
