@@ -149,8 +149,8 @@ int Serve(const std::vector<std::string>& args) {
     break;
   }
   ready.Remove();
-  (*server)->Shutdown();
-  return 0;
+  // A supervisor learns from the exit status that the trail was left unsealed.
+  return (*server)->Shutdown().ok() ? 0 : 1;
 }
 
 // Loads a policy directory the way `policy lint` and `policy explain` both need it.

@@ -517,8 +517,8 @@ std::string GatewayServer::federation_address() const {
   return absl::StrCat(HostOf(startup_config_.federation_address), ":", federation_port_);
 }
 
-void GatewayServer::Shutdown() {
-  if (shut_down_) return;
+absl::Status GatewayServer::Shutdown() {
+  if (shut_down_) return sealed_;
   shut_down_ = true;
   watcher_.reset();
   GatewayRuntimePtr runtime = runtime_.Get();
@@ -549,12 +549,17 @@ void GatewayServer::Shutdown() {
     if (closed.ok()) {
       LogInfo(absl::StrCat("audit trail sealed after record ", audit_->stats().last_sequence));
     } else {
-      LogError(absl::StrCat("audit trail not sealed: ", closed.message()));
+      sealed_ =
+          absl::Status(closed.code(), absl::StrCat("audit trail not sealed: ", closed.message()));
+      LogError(sealed_.message());
     }
   }
-  if (serving_started_) LogInfo("gateway stopped");
+  if (serving_started_) {
+    LogInfo(sealed_.ok() ? "gateway stopped" : "gateway stopped without sealing its audit trail");
+  }
+  return sealed_;
 }
 
-GatewayServer::~GatewayServer() { Shutdown(); }
+GatewayServer::~GatewayServer() { (void)Shutdown(); }
 
 }  // namespace pasarela

@@ -55,8 +55,9 @@ class GatewayServer {
   uint64_t reloads_succeeded() const { return reloads_succeeded_.load(); }
   uint64_t reloads_failed() const { return reloads_failed_.load(); }
 
-  // Graceful stop: see the class comment. Idempotent.
-  void Shutdown();
+  // Graceful stop: see the class comment. Idempotent. Returns why the audit trail could not be
+  // sealed (a full disk, say), or OK once it is.
+  absl::Status Shutdown();
 
  private:
   GatewayServer() = default;
@@ -116,6 +117,8 @@ class GatewayServer {
   bool stop_refresh_ ABSL_GUARDED_BY(refresh_mu_) = false;
   std::thread refresher_;
   bool shut_down_ = false;
+  // What Shutdown returns: why the audit trail was not sealed, or OK.
+  absl::Status sealed_;
   // Set once Start has succeeded: only a gateway that served says that it drains and stops.
   bool serving_started_ = false;
 };

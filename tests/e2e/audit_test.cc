@@ -92,6 +92,55 @@ class AuditTest : public ::testing::Test {
   std::string AuditDir(const std::string& country) {
     return topology_->gateway(country).dir + "/audit";
   }
+  // Where CL's trail is, on a small filesystem of its own.
+  std::string ClTrailFilesystem() const { return topology_->dir() + "/CL-audit-fs"; }
+  // Starts AR, and CL with its audit trail on ClTrailFilesystem(); false when this machine cannot
+  // mount one (it needs root).
+  bool StartWithClTrailOnASmallFilesystem() {
+    const std::string dir = ClTrailFilesystem();
+    if (::mkdir(dir.c_str(), 0700) != 0 ||
+        ::mount("tmpfs", dir.c_str(), "tmpfs", 0, "size=256k") != 0) {
+      return false;
+    }
+    topology_->StartGateway("AR");
+    GatewayProcess& cl = topology_->StartGateway("CL");
+    std::string config = ReadFileOrEmpty(cl.dir + "/gateway.yaml");
+    WriteFile(
+        cl.dir + "/gateway.yaml",
+        absl::StrReplaceAll(config, {{"  directory: audit\n", "  directory: " + dir + "\n"}}));
+    topology_->RestartGateway("CL");
+    return true;
+  }
+  // After one exchange that crosses, fills CL's trail filesystem with the file `filler`, then
+  // calls until CL can no longer record an exchange (the segment's last page may still hold a few
+  // records) and returns that refusal.
+  Result FillUntilRefused(IdentityService::Stub& stub, const std::string& filler) {
+    EXPECT_TRUE(GetPerson(stub).status.ok());
+    std::string block(4096, 'x');
+    FILE* file = std::fopen(filler.c_str(), "w");
+    EXPECT_NE(file, nullptr);
+    if (file != nullptr) {
+      while (std::fwrite(block.data(), 1, block.size(), file) == block.size() &&
+             std::fflush(file) == 0) {
+      }
+      std::fclose(file);
+    }
+    Result refused;
+    for (int i = 0; i < 100; ++i) {
+      refused = GetPerson(stub);
+      if (!refused.status.ok()) break;
+    }
+    return refused;
+  }
+  // Stops CL, which seals its trail on ClTrailFilesystem(); the trail verifies. Unmounts it.
+  void ExpectCleanStopAndVerifiedClTrail() {
+    EXPECT_EQ(topology_->gateway("CL").process->Stop(SIGTERM, absl::Seconds(10)), 0);
+    int status = 0;
+    std::string output = Pasarela(
+        {"audit", "verify", ClTrailFilesystem(), "--ca", Pki("CL/ca.crt"), "--strict"}, &status);
+    EXPECT_EQ(status, 0) << output;
+    ::umount(ClTrailFilesystem().c_str());
+  }
   std::unique_ptr<Topology> topology_;
   ProviderProcess* registry_ = nullptr;
 };
@@ -277,40 +326,15 @@ TEST_F(AuditTest, KillDashNineLosesNoAnsweredExchange) {
 }
 
 TEST_F(AuditTest, FullDiskFailsClosedAndRecovers) {
-  // The CL gateway's audit directory is a small filesystem of its own.
-  std::string dir = topology_->dir() + "/CL-audit-fs";
-  ASSERT_EQ(::mkdir(dir.c_str(), 0700), 0);
-  if (::mount("tmpfs", dir.c_str(), "tmpfs", 0, "size=256k") != 0) {
+  if (!StartWithClTrailOnASmallFilesystem()) {
     GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << std::strerror(errno);
   }
-  topology_->StartGateway("AR");
-  GatewayProcess& cl =
-      topology_->StartGateway("CL", absl::StrCat("# audit directory on its own filesystem\n"));
-  // Point CL's trail at the small filesystem by restarting it with that directory.
-  std::string config = ReadFileOrEmpty(cl.dir + "/gateway.yaml");
-  WriteFile(cl.dir + "/gateway.yaml",
-            absl::StrReplaceAll(config, {{"  directory: audit\n", "  directory: " + dir + "\n"}}));
-  topology_->RestartGateway("CL");
+  const std::string dir = ClTrailFilesystem();
+  GatewayProcess& cl = topology_->gateway("CL");
   auto stub = Stub();
-  ASSERT_TRUE(GetPerson(*stub).status.ok());
-
   // Fill the filesystem: the next exchange cannot be recorded, so it is refused.
-  std::string filler = dir + "/filler";
-  {
-    std::string block(4096, 'x');
-    FILE* file = std::fopen(filler.c_str(), "w");
-    ASSERT_NE(file, nullptr);
-    while (std::fwrite(block.data(), 1, block.size(), file) == block.size() &&
-           std::fflush(file) == 0) {
-    }
-    std::fclose(file);
-  }
-  // The segment's last page may still hold a few records: call until one no longer fits.
-  Result refused;
-  for (int i = 0; i < 100; ++i) {
-    refused = GetPerson(*stub);
-    if (!refused.status.ok()) break;
-  }
+  const std::string filler = dir + "/filler";
+  Result refused = FillUntilRefused(*stub, filler);
   EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_THAT(refused.status.error_message(), HasSubstr("cannot record the exchange"));
   auto health = grpc::health::v1::Health::NewStub(
@@ -375,12 +399,29 @@ TEST_F(AuditTest, FullDiskFailsClosedAndRecovers) {
   EXPECT_EQ(serving(), grpc::health::v1::HealthCheckResponse::SERVING);
   EXPECT_EQ(serving("pasarela.identity.v1.IdentityService"),
             grpc::health::v1::HealthCheckResponse::SERVING);
-  EXPECT_EQ(cl.process->Stop(SIGTERM, absl::Seconds(10)), 0);
-  int status = 0;
-  std::string output =
-      Pasarela({"audit", "verify", dir, "--ca", Pki("CL/ca.crt"), "--strict"}, &status);
-  EXPECT_EQ(status, 0) << output;
-  ::umount(dir.c_str());
+  ExpectCleanStopAndVerifiedClTrail();
+}
+
+// A stop while the trail's disk is full cannot seal the trail: the gateway says so and exits 1, so
+// that a supervisor sees it. Once there is room, the next start continues the trail, which then
+// verifies.
+TEST_F(AuditTest, AStopThatCannotSealTheTrailExitsOne) {
+  if (!StartWithClTrailOnASmallFilesystem()) {
+    GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << std::strerror(errno);
+  }
+  auto stub = Stub();
+  const std::string filler = ClTrailFilesystem() + "/filler";
+  EXPECT_EQ(FillUntilRefused(*stub, filler).status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  GatewayProcess& cl = topology_->gateway("CL");
+
+  EXPECT_EQ(cl.process->Stop(SIGTERM, absl::Seconds(10)), 1);
+  EXPECT_THAT(cl.process->Log(), HasSubstr("ERROR audit trail not sealed: "));
+  EXPECT_THAT(cl.process->Log(), HasSubstr("gateway stopped without sealing its audit trail"));
+
+  ASSERT_EQ(::unlink(filler.c_str()), 0);
+  topology_->RestartGateway("CL");
+  EXPECT_TRUE(GetPerson(*stub).status.ok());
+  ExpectCleanStopAndVerifiedClTrail();
 }
 
 TEST_F(AuditTest, ProviderSideInPostgresqlVerifiesReconcilesAndFailsClosed) {
