@@ -531,6 +531,13 @@ absl::Status GatewayServer::Shutdown() {
   }
   auto deadline = absl::ToChronoTime(absl::Now() + drain);
   stopping_.store(true);
+  // Health watchers (a client's load balancing, a proxy) learn at once that the gateway takes no
+  // new calls; gRPC's own shutdown would tell them nothing before it cuts their streams.
+  for (grpc::Server* server : {agency_server_.get(), federation_server_.get()}) {
+    if (server != nullptr && server->GetHealthCheckService() != nullptr) {
+      server->GetHealthCheckService()->Shutdown();
+    }
+  }
   // Both listeners stop accepting at once; each waits for its own calls.
   std::thread agency([&] {
     if (agency_server_) agency_server_->Shutdown(deadline);

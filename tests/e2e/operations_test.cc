@@ -16,6 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "pasarela/catalog/v1/catalog.grpc.pb.h"
 #include "pasarela/identity/v1/identity.grpc.pb.h"
@@ -388,6 +389,31 @@ TEST(OperationsTest, TheReadyFileGoesWhenTheGatewayStops) {
     EXPECT_NE(::access(ready.c_str(), F_OK), 0) << ReadFileOrEmpty(ready);
     EXPECT_THAT(ar.process->Log(), HasSubstr("gateway stopped"));
   }
+}
+
+// A client watching grpc.health.v1.Health (for its load balancing, say) hears NOT_SERVING as soon
+// as the drain begins, not only the end of its stream when the drain is over.
+TEST(OperationsTest, HealthWatchersHearNotServingWhenTheDrainBegins) {
+  Topology topology({"AR", "CL"});
+  GatewayProcess& ar = topology.StartGateway("AR", "defaults:\n  drain_timeout: 3s\n");
+  auto health = grpc::health::v1::Health::NewStub(AgencyChannel(ar, "AR/agencies/migraciones"));
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service("pasarela.identity.v1.IdentityService");
+  auto watch = health->Watch(&context, request);
+  grpc::health::v1::HealthCheckResponse answer;
+  ASSERT_TRUE(watch->Read(&answer));
+  ASSERT_EQ(answer.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  ASSERT_EQ(::kill(ar.process->pid(), SIGTERM), 0);
+  const absl::Time signalled = absl::Now();
+  ASSERT_TRUE(watch->Read(&answer));
+  EXPECT_EQ(answer.status(), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  EXPECT_LT(absl::Now() - signalled, absl::Seconds(2));
+  // The stream is a call in flight: the drain ends it.
+  EXPECT_FALSE(watch->Read(&answer));
+  EXPECT_EQ(watch->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(ar.process->Stop(SIGTERM, absl::Seconds(10)), 0);
 }
 
 TEST(OperationsTest, PrometheusScrapesTheExchangeCounter) {
