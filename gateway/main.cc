@@ -51,9 +51,14 @@ int UsageError(const std::string& message) {
   return 2;
 }
 
+// Where WriteFileAtomically writes `path` before renaming it into place.
+std::string TemporaryPathFor(const std::string& path) {
+  return absl::StrCat(path, ".tmp.", ::getpid());
+}
+
 // Writes `contents` to `path` atomically, so a reader never sees half a file.
 bool WriteFileAtomically(const std::string& path, const std::string& contents) {
-  std::string temporary = absl::StrCat(path, ".tmp.", ::getpid());
+  std::string temporary = TemporaryPathFor(path);
   {
     std::ofstream out(temporary, std::ios::trunc);
     out << contents;
@@ -72,6 +77,11 @@ class ReadyFile {
   ReadyFile& operator=(const ReadyFile&) = delete;
   ~ReadyFile() { Remove(); }
 
+  // The files it writes: none without a path.
+  std::vector<std::string> files() const {
+    if (path_.empty()) return {};
+    return {path_, TemporaryPathFor(path_)};
+  }
   bool Write(const std::string& contents) {
     written_ = WriteFileAtomically(path_, contents);
     return written_;
@@ -119,13 +129,14 @@ int Serve(const std::vector<std::string>& args) {
     LogError(absl::StrCat("cannot start: policy of ", config_path, " has errors"));
     return 1;
   }
+  ReadyFile ready(ready_file);
+  // The ready file may lie beside gateway.yaml, which is watched: writing it is no policy edit.
   absl::StatusOr<std::unique_ptr<GatewayServer>> server =
-      GatewayServer::Start(config_path, *snapshot);
+      GatewayServer::Start(config_path, *snapshot, ready.files());
   if (!server.ok()) {
     LogError(absl::StrCat("cannot start: ", server.status().message()));
     return 1;
   }
-  ReadyFile ready(ready_file);
   if (!ready_file.empty()) {
     std::string json =
         absl::StrCat("{\"country\":\"", (*snapshot)->gateway().country, "\",\"agency_address\":\"",

@@ -76,10 +76,11 @@ std::string DescribeCredentials(const GatewayCredentials& credentials) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(std::string config_path,
-                                                                    PolicySnapshotPtr snapshot) {
+absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
+    std::string config_path, PolicySnapshotPtr snapshot, std::vector<std::string> own_files) {
   std::unique_ptr<GatewayServer> server(new GatewayServer());
   server->config_path_ = std::move(config_path);
+  server->own_files_ = std::move(own_files);
   absl::Status built = server->Build(std::move(snapshot));
   if (!built.ok()) return built;
   return server;
@@ -220,7 +221,8 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
     if (std::find(watched.begin(), watched.end(), dir) == watched.end()) watched.push_back(dir);
   }
   // What the gateway writes itself, if it lies beside those files, is not an edit.
-  std::vector<std::string> ignored = {config.audit_directory};
+  std::vector<std::string> ignored = own_files_;
+  ignored.push_back(config.audit_directory);
   if (GatewayConfig::IsAccessLogFile(config.access_log)) {
     ignored.push_back(config.access_log);
   }

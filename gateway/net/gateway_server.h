@@ -18,6 +18,7 @@
 #include <atomic>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -38,8 +39,10 @@ namespace pasarela {
 class GatewayServer {
  public:
   // `config_path` is gateway.yaml, re-read on every reload; `snapshot` was loaded from it.
-  static absl::StatusOr<std::unique_ptr<GatewayServer>> Start(std::string config_path,
-                                                              PolicySnapshotPtr snapshot);
+  // `own_files` are files the process writes itself (the ready file and its temporary copy):
+  // like the audit trail and the access log, their changes never start a reload.
+  static absl::StatusOr<std::unique_ptr<GatewayServer>> Start(
+      std::string config_path, PolicySnapshotPtr snapshot, std::vector<std::string> own_files = {});
   ~GatewayServer();
 
   // "host:port" with the port actually bound.
@@ -77,6 +80,7 @@ class GatewayServer {
   bool WaitForNextRefresh(absl::Time last);
 
   std::string config_path_;
+  std::vector<std::string> own_files_;
   // gateway.yaml as the gateway started with it: the keys that take effect only on restart keep
   // these values across reloads.
   GatewayConfig startup_config_;

@@ -416,6 +416,20 @@ TEST(OperationsTest, HealthWatchersHearNotServingWhenTheDrainBegins) {
   EXPECT_EQ(ar.process->Stop(SIGTERM, absl::Seconds(10)), 0);
 }
 
+// The ready file is the gateway's own write, like its audit trail: beside gateway.yaml, in a
+// watched directory, writing it (and removing it) starts no policy reload.
+TEST(OperationsTest, WritingTheReadyFileStartsNoReload) {
+  Topology topology({"AR", "CL"});
+  GatewayProcess& ar = topology.StartGateway("AR");
+  // Longer than the watcher's settle time, after the ready file appeared.
+  EXPECT_FALSE(ar.process->WaitForLog("policy reload", absl::Seconds(1))) << ar.process->Log();
+  // The watcher still works: an edit of the policy reloads it.
+  WriteFile(ar.dir + "/policy/agreements/test-identity.yaml",
+            absl::StrReplaceAll(Topology::DefaultAgreementYaml({"AR", "CL"}),
+                                {{"retention: P1D", "retention: P2D"}}));
+  EXPECT_TRUE(ar.process->WaitForLog("policy reloaded: ", absl::Seconds(5))) << ar.process->Log();
+}
+
 TEST(OperationsTest, PrometheusScrapesTheExchangeCounter) {
   if (::access("/usr/bin/prometheus", X_OK) != 0) {
     GTEST_SKIP() << "Debian's prometheus is not installed (scripts/setup installs it)";
