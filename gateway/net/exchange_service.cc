@@ -123,9 +123,13 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
         services_(services),
         role_(role),
         started_(absl::Now()) {
+    if (services_.exchanges_in_progress != nullptr) services_.exchanges_in_progress->fetch_add(1);
     called_method_ = std::string(CanonicalMethodName(context_->method()));
     method_ = called_method_;
     Begin();
+  }
+  ~ExchangeReactor() override {
+    if (services_.exchanges_in_progress != nullptr) services_.exchanges_in_progress->fetch_sub(1);
   }
 
   void OnReadDone(bool ok) override {

@@ -41,6 +41,8 @@ struct ExchangeServices {
   // Set once the gateway has begun to stop: a call gRPC cancels then was cut by the drain's end,
   // not by its caller. Null in tests that never stop a gateway.
   const std::atomic<bool>* stopping = nullptr;
+  // Exchanges whose call gRPC has not yet handed back, which a drain waits for. Null: not counted.
+  std::atomic<int64_t>* exchanges_in_progress = nullptr;
 };
 
 class ExchangeService : public grpc::CallbackGenericService {

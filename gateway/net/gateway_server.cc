@@ -1,5 +1,6 @@
 #include "gateway/net/gateway_server.h"
 
+#include <grpc/grpc.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server_builder.h>
 
@@ -295,6 +296,7 @@ absl::Status GatewayServer::OpenAudit(const GatewayConfig& config) {
   services_.metrics = metrics_.get();
   services_.access_log = access_log_.get();
   services_.stopping = &stopping_;
+  services_.exchanges_in_progress = &exchanges_in_progress_;
   return absl::OkStatus();
 }
 
@@ -346,6 +348,23 @@ void GatewayServer::UpdateHealth() {
     LogInfo("audit trail writable again: serving");
   } else {
     LogError("audit trail not writable: NOT_SERVING, exchanges refused until it recovers");
+  }
+}
+
+void GatewayServer::EndStreamsOnceExchangesEnd(absl::Time deadline,
+                                               const std::atomic<int>& listeners_done) {
+  // Polled rather than signalled: a drain is rare, and a call that arrived just before the
+  // listeners closed gets two polls to become an exchange before the rest is cancelled.
+  constexpr absl::Duration kPoll = absl::Milliseconds(20);
+  int idle_polls = 0;
+  while (listeners_done.load() < 2 && absl::Now() + kPoll < deadline) {
+    absl::SleepFor(kPoll);
+    idle_polls = exchanges_in_progress_.load() == 0 ? idle_polls + 1 : 0;
+    if (idle_polls < 2) continue;
+    for (grpc::Server* server : {agency_server_.get(), federation_server_.get()}) {
+      if (server != nullptr) grpc_server_cancel_all_calls(server->c_server());
+    }
+    return;
   }
 }
 
@@ -541,11 +560,18 @@ absl::Status GatewayServer::Shutdown() {
     }
   }
   // Both listeners stop accepting at once; each waits for its own calls.
+  std::atomic<int> listeners_done{0};
   std::thread agency([&] {
     if (agency_server_) agency_server_->Shutdown(deadline);
+    listeners_done.fetch_add(1);
   });
-  if (federation_server_) federation_server_->Shutdown(deadline);
+  std::thread federation([&] {
+    if (federation_server_) federation_server_->Shutdown(deadline);
+    listeners_done.fetch_add(1);
+  });
+  EndStreamsOnceExchangesEnd(absl::FromChrono(deadline), listeners_done);
   agency.join();
+  federation.join();
   {
     absl::MutexLock lock(&refresh_mu_);
     stop_refresh_ = true;

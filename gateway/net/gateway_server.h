@@ -8,8 +8,9 @@
 // the change is applied; a changed country fails the reload. The gateway's own certificate and
 // key files are looked at on every reload and every CRL refresh; a replaced pair that passes the
 // checks takes over the listeners, the peer channels, receipts and audit checkpoints
-// (GatewayIdentity, LiveTlsFiles). Shutdown() stops accepting, lets calls in flight finish within
-// the drain timeout, then cancels the rest. Thread-safe.
+// (GatewayIdentity, LiveTlsFiles). Shutdown() stops accepting, lets exchanges in flight finish
+// within the drain timeout, then cancels the rest (health Watch and reflection streams as soon as
+// no exchange is left). Thread-safe.
 #ifndef PASARELA_GATEWAY_NET_GATEWAY_SERVER_H_
 #define PASARELA_GATEWAY_NET_GATEWAY_SERVER_H_
 
@@ -76,6 +77,10 @@ class GatewayServer {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(reload_mu_);
   // Takes a replaced certificate and key if they pass the checks; logs what it did or refused.
   void RefreshIdentity() ABSL_EXCLUSIVE_LOCKS_REQUIRED(reload_mu_);
+  // During a drain: once no exchange is left, cancels the calls that would otherwise hold the
+  // drain until `deadline` (health Watch and reflection streams). Returns when `listeners_done`
+  // reaches 2, or after it cancelled them, or at `deadline`.
+  void EndStreamsOnceExchangesEnd(absl::Time deadline, const std::atomic<int>& listeners_done);
   // Waits until the refresh interval has passed since `last`; false once Shutdown has begun.
   bool WaitForNextRefresh(absl::Time last);
 
@@ -90,6 +95,7 @@ class GatewayServer {
   audit::SignerKeyCache receipt_keys_;
   ExchangeServices services_;
   std::atomic<bool> stopping_{false};
+  std::atomic<int64_t> exchanges_in_progress_{0};
   std::unique_ptr<InFlightLimiter> in_flight_;
   std::unique_ptr<admin::GatewayMetrics> metrics_;
   std::unique_ptr<admin::AccessLog> access_log_;
