@@ -132,55 +132,59 @@ Value GetRepeated(const Message& message, const FieldDescriptor* field, int inde
   return value;
 }
 
-// Fits `value` to `field`'s C++ type; an error says why it does not fit.
-absl::Status CheckRange(const FieldDescriptor* field, const Value& value) {
-  auto out_of_range = [&](const std::string& shown) {
+}  // namespace
+
+absl::Status CheckFitsField(const FieldDescriptor* field, const Value& value) {
+  // The message names the field's type and what it holds, never the value: it may be personal
+  // data, and the caller names the field.
+  auto out_of_range = [&](const char* range) {
     return absl::InvalidArgumentError(
-        absl::StrCat(shown, " does not fit in a field of type ", field->cpp_type_name()));
+        absl::StrCat("does not fit in a field of type ", field->cpp_type_name(), " (", range, ")"));
   };
+  constexpr char kInt32Range[] = "-2147483648 to 2147483647";
+  constexpr char kInt64Range[] = "-9223372036854775808 to 9223372036854775807";
+  constexpr char kUint32Range[] = "0 to 4294967295";
+  constexpr char kUint64Range[] = "0 to 18446744073709551615";
   switch (field->cpp_type()) {
     case FieldDescriptor::CPPTYPE_INT32:
       if (value.kind == Value::Kind::kInt && (value.i < std::numeric_limits<int32_t>::min() ||
                                               value.i > std::numeric_limits<int32_t>::max())) {
-        return out_of_range(absl::StrCat(value.i));
+        return out_of_range(kInt32Range);
       }
       if (value.kind == Value::Kind::kUint &&
           value.u > static_cast<uint64_t>(std::numeric_limits<int32_t>::max())) {
-        return out_of_range(absl::StrCat(value.u));
+        return out_of_range(kInt32Range);
       }
       break;
     case FieldDescriptor::CPPTYPE_INT64:
       if (value.kind == Value::Kind::kUint &&
           value.u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-        return out_of_range(absl::StrCat(value.u));
+        return out_of_range(kInt64Range);
       }
       break;
     case FieldDescriptor::CPPTYPE_UINT32:
       if (value.kind == Value::Kind::kInt &&
           (value.i < 0 || value.i > std::numeric_limits<uint32_t>::max())) {
-        return out_of_range(absl::StrCat(value.i));
+        return out_of_range(kUint32Range);
       }
       if (value.kind == Value::Kind::kUint && value.u > std::numeric_limits<uint32_t>::max()) {
-        return out_of_range(absl::StrCat(value.u));
+        return out_of_range(kUint32Range);
       }
       break;
     case FieldDescriptor::CPPTYPE_UINT64:
-      if (value.kind == Value::Kind::kInt && value.i < 0) {
-        return out_of_range(absl::StrCat(value.i));
-      }
+      if (value.kind == Value::Kind::kInt && value.i < 0) return out_of_range(kUint64Range);
       break;
     case FieldDescriptor::CPPTYPE_FLOAT: {
       // A fraction rounds to the nearest float (a copy from a double warns of it at load); a
       // value beyond float's range would become infinity, and a whole number with more digits
-      // than float holds (an id, a count) another number. The value is not repeated.
+      // than float holds (an id, a count) another number.
       if (value.kind != Value::Kind::kDouble || !std::isfinite(value.d)) break;
       float narrowed = static_cast<float>(value.d);
-      if (std::isinf(narrowed)) {
-        return absl::InvalidArgumentError("the number does not fit in a field of type float");
-      }
+      if (std::isinf(narrowed)) return out_of_range("magnitude at most 3.4028235e38");
       if (value.d == std::trunc(value.d) && static_cast<double>(narrowed) != value.d) {
         return absl::InvalidArgumentError(
-            "has more digits than a floating-point field of type float holds exactly");
+            "has more digits than a floating-point field of type float holds exactly (whole "
+            "numbers are exact up to 16777216)");
       }
       break;
     }
@@ -189,6 +193,8 @@ absl::Status CheckRange(const FieldDescriptor* field, const Value& value) {
   }
   return absl::OkStatus();
 }
+
+namespace {
 
 int64_t AsInt(const Value& value) {
   return value.kind == Value::Kind::kUint ? static_cast<int64_t>(value.u) : value.i;
@@ -663,7 +669,7 @@ bool IsPresent(const Message& message, const FieldPath& path) {
 
 absl::Status WriteScalar(Message* message, const FieldPath& path, const Value& value) {
   const PathStep& last = path.steps.back();
-  absl::Status fits = CheckRange(last.field, value);
+  absl::Status fits = CheckFitsField(last.field, value);
   if (!fits.ok()) return fits;
   Message* container = MutableContainer(message, path);
   const Reflection* reflection = container->GetReflection();

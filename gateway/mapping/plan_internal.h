@@ -112,7 +112,13 @@ void ReadMessageList(const Message& message, const FieldPath& path,
 // field, or a message with at least one value set somewhere inside.
 bool IsPresent(const Message& message, const FieldPath& path);
 
-// Writing; intermediate messages and selected elements are created as needed.
+// Whether `field` holds `value` as it is: INVALID_ARGUMENT naming the field's type and its range
+// when it does not (an integer beyond it, a float beyond float's range or a whole number float
+// would change), never the value.
+absl::Status CheckFitsField(const FieldDescriptor* field, const Value& value);
+
+// Writing; intermediate messages and selected elements are created as needed. Refuses a value
+// the field does not hold with CheckFitsField's error.
 absl::Status WriteScalar(Message* message, const FieldPath& path, const Value& value);
 Message* MutableMessageAt(Message* message, const FieldPath& path);
 

@@ -276,6 +276,211 @@ rules:
     direction: both
 )";
 
+// A message with a field of every scalar kind, for errors the pilot's schemas cannot reach.
+std::string RegistroDescriptorSet() {
+  google::protobuf::FileDescriptorSet set;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"pb(
+        file {
+          name: "registro.proto"
+          package: "registro.v1"
+          syntax: "proto3"
+          message_type {
+            name: "Registro"
+            field { name: "texto" number: 1 type: TYPE_STRING label: LABEL_OPTIONAL }
+            field { name: "otro" number: 2 type: TYPE_STRING label: LABEL_OPTIONAL }
+            field { name: "tercero" number: 3 type: TYPE_STRING label: LABEL_OPTIONAL }
+            field { name: "cuenta" number: 4 type: TYPE_INT64 label: LABEL_OPTIONAL }
+            field { name: "sin_signo" number: 5 type: TYPE_UINT64 label: LABEL_OPTIONAL }
+            field { name: "valor" number: 6 type: TYPE_DOUBLE label: LABEL_OPTIONAL }
+            field { name: "corto" number: 7 type: TYPE_FLOAT label: LABEL_OPTIONAL }
+            field { name: "chico" number: 8 type: TYPE_INT32 label: LABEL_OPTIONAL }
+            field { name: "chico_sin_signo" number: 9 type: TYPE_UINT32 label: LABEL_OPTIONAL }
+            field {
+              name: "estado"
+              number: 10
+              type: TYPE_ENUM
+              label: LABEL_OPTIONAL
+              type_name: ".registro.v1.Registro.Estado"
+            }
+            field { name: "textos" number: 11 type: TYPE_STRING label: LABEL_REPEATED }
+            field { name: "chicos" number: 12 type: TYPE_INT32 label: LABEL_REPEATED }
+            field {
+              name: "anidado"
+              number: 13
+              type: TYPE_MESSAGE
+              label: LABEL_OPTIONAL
+              type_name: ".registro.v1.Registro.Anidado"
+            }
+            nested_type {
+              name: "Anidado"
+              field { name: "cuenta" number: 1 type: TYPE_INT64 label: LABEL_OPTIONAL }
+            }
+            enum_type {
+              name: "Estado"
+              value { name: "ESTADO_DESCONOCIDO" number: 0 }
+              value { name: "ESTADO_ACTIVO" number: 1 }
+            }
+          }
+        }
+      )pb",
+      &set));
+  std::string path = testing::MakeMappingDir({}) + "/registro.desc";
+  testing::WriteFileOrDie(path, set.SerializeAsString());
+  return path;
+}
+
+// Every kind of run-time error, driven by a value that causes it: no error message repeats the
+// value (in any of the forms it could be printed in), through the engine and `pasarela map` alike,
+// and each names the field it is about.
+TEST(ErrorTest, NoErrorOfAnyKindRepeatsTheValue) {
+  struct Case {
+    std::string rules;
+    std::string input;
+    std::vector<std::string> values;  // the value as written, and as it could be printed
+    std::string field;                // the field the error names
+  };
+  const std::vector<Case> cases = {
+      // Integers that the target field does not hold.
+      {"{from: cuenta, to: chico}", R"({"cuenta": "2147484000"})", {"2147484000"}, "chico"},
+      {"{from: cuenta, to: chico}", R"({"cuenta": "-2147484000"})", {"2147484000"}, "chico"},
+      {"{from: cuenta, to: chico_sin_signo}",
+       R"({"cuenta": "-123456789"})",
+       {"123456789"},
+       "chico_sin_signo"},
+      {"{from: cuenta, to: chico_sin_signo}",
+       R"({"cuenta": "4294967296123"})",
+       {"4294967296123"},
+       "chico_sin_signo"},
+      {"{from: cuenta, to: sin_signo}", R"({"cuenta": "-98765432"})", {"98765432"}, "sin_signo"},
+      {"{from: sin_signo, to: cuenta}",
+       R"({"sin_signo": "18446744073709551000"})",
+       {"18446744073709551000", "-5160"},
+       "cuenta"},
+      {"{from: sin_signo, to: chico}", R"({"sin_signo": "3000000000"})", {"3000000000"}, "chico"},
+      {"{from: textos, to: chicos, number: {scale: 1}}",
+       R"({"textos": ["5", "3000000001"]})",
+       {"3000000001"},
+       "chicos"},
+      {"{from: anidado, to: anidado, rules: [{from: cuenta, to: cuenta, number: {scale: 1000}}]}",
+       R"({"anidado": {"cuenta": "9223372036854776"}})",
+       {"9223372036854776"},
+       "anidado.cuenta"},
+      // Floating-point fields.
+      {"{from: valor, to: corto}",
+       R"({"valor": 1e39})",
+       {"1e39", "1e+39", "1000000000000000000000000000000000000000"},
+       "corto"},
+      {"{from: cuenta, to: corto, number: {scale: 1}}",
+       R"({"cuenta": "16777217"})",
+       {"16777217", "1.6777217e"},
+       "corto"},
+      {"{from: texto, to: valor, number: {scale: 1}}",
+       R"({"texto": "9007199254740993"})",
+       {"9007199254740993"},
+       "texto"},
+      {"{from: valor, to: cuenta, number: {scale: 1}}",
+       R"({"valor": 2.5e30})",
+       {"2.5e30", "2.5e+30", "2500000000000000000000000000000"},
+       "valor"},
+      {"{from: valor, to: cuenta, number: {scale: 1}}",
+       R"({"valor": 1234.5678})",
+       {"1234.5678"},
+       "valor"},
+      // Numbers written as text.
+      {"{from: texto, to: cuenta, number: {scale: 1}}",
+       R"({"texto": "12345.678"})",
+       {"12345.678"},
+       "texto"},
+      {"{from: texto, to: cuenta, number: {scale: 1}}",
+       R"({"texto": "abc12345xyz"})",
+       {"abc12345xyz", "12345"},
+       "texto"},
+      {"{from: texto, to: cuenta, number: {scale: 1}}",
+       R"({"texto": "98765432109876543210"})",
+       {"98765432109876543210"},
+       "texto"},
+      {"{from: texto, to: otro, number: {scale: 1}}",
+       R"({"texto": "9876543210987654321098765432109876543210"})",
+       {"9876543210987654321098765432109876543210"},
+       "texto"},
+      {R"({from: texto, to: otro, number: {from_unit: mg, to_unit: g, from_suffix: " mg"}})",
+       R"({"texto": "12345 kg"})",
+       {"12345"},
+       "texto"},
+      // Dates.
+      {R"({from: texto, to: otro, date: {from: "DD/MM/YYYY", to: ISO_DATE}})",
+       R"({"texto": "31/02/1990"})",
+       {"31/02/1990", "1990-02-31", "1990-03"},
+       "texto"},
+      {R"({from: texto, to: otro, date: {from: ISO_DATETIME, to: "YYYY-MM-DD hh:mm:ss"}})",
+       R"({"texto": "2024-13-45T99:98:97Z"})",
+       {"2024-13-45", "99:98:97"},
+       "texto"},
+      {"{from: cuenta, to: otro, date: {from: EPOCH_MILLIS, to: ISO_DATETIME_MS}}",
+       R"({"cuenta": "253402300800000"})",
+       {"253402300800000", "10000-01-01"},
+       "cuenta"},
+      {"{from: texto, to: sin_signo, date: {from: ISO_DATE, to: EPOCH_SECONDS}}",
+       R"({"texto": "1969-07-20"})",
+       {"1969-07-20", "14256000"},
+       "texto"},
+      // Codes no table lists.
+      {"{from: texto, to: otro, translate: {codes: {A1: B1}}}",
+       R"({"texto": "ZZTOP-CODE-77"})",
+       {"ZZTOP-CODE-77"},
+       "texto"},
+      {"{from: texto, to: estado, enum: {values: {activo: ESTADO_ACTIVO}}}",
+       R"({"texto": "inexistente-9"})",
+       {"inexistente-9"},
+       "texto"},
+      // Identifiers.
+      {"{from: texto, to: otro, identifier: CL-RUN}",
+       R"({"texto": "12.531.909-5"})",
+       {"12.531.909", "12531909"},
+       "texto"},
+      {"{from: texto, to: otro, identifier: CL-RUN}",
+       R"({"texto": "XYZ-not-a-run"})",
+       {"XYZ-not-a-run"},
+       "texto"},
+      // Conditions.
+      {R"({check: {field: texto, matches: "[0-9]+"}}, {from: texto, to: otro})",
+       R"({"texto": "secreto-abc-999"})",
+       {"secreto-abc-999"},
+       "texto"},
+      {"{check: {field: texto, in: [A, B]}}, {from: texto, to: otro}",
+       R"({"texto": "NOT-IN-LIST-42"})",
+       {"NOT-IN-LIST-42"},
+       "texto"},
+      // Split and join.
+      {R"({from: texto, to: [otro, tercero], split: " "})",
+       R"({"texto": "solitario"})",
+       {"solitario"},
+       "texto"},
+      {R"({from: [texto, otro], to: cuenta, join: " ", number: {scale: 1}})",
+       R"({"texto": "uno", "otro": "dos"})",
+       {"uno", "dos"},
+       "texto"},
+  };
+  std::string descriptor_set = RegistroDescriptorSet();
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.rules + " on " + c.input);
+    std::string policy = testing::MakeMappingDir(
+        {{"mappings/m.yaml",
+          Header("registro.v1.Registro", "registro.v1.Registro") + "rules: [" + c.rules + "]\n"}});
+    std::istringstream in(c.input);
+    std::ostringstream out;
+    std::ostringstream err;
+    int code =
+        RunMapCommand({"--policy", policy, "--mapping", "test", "--descriptor-set", descriptor_set},
+                      in, out, err);
+    EXPECT_EQ(code, 1) << err.str();
+    EXPECT_EQ(out.str(), "");
+    EXPECT_THAT(err.str(), HasSubstr(absl::StrCat("mapping 'test': field '", c.field, "': ")));
+    for (const std::string& value : c.values) EXPECT_THAT(err.str(), Not(HasSubstr(value)));
+  }
+}
+
 TEST(InvertibilityTest, LoaderListsEveryRuleThatIsNotInvertible) {
   Loaded loaded(Header(kDocumento, kIdentifier) + kNotInvertible);
   const Mapping& mapping = loaded.mapping();
@@ -440,7 +645,8 @@ rules:
 )");
   EXPECT_EQ(Map(loaded.forward(), R"({"dosis": 2})"), R"({"dose_number":2000})");
   EXPECT_THAT(Map(loaded.forward(), R"({"dosis": 2147484})"),
-              HasSubstr("field 'dose_number': 2147484000 does not fit in a field of type int32"));
+              HasSubstr("field 'dose_number': does not fit in a field of type int32 (-2147483648 "
+                        "to 2147483647)"));
   EXPECT_EQ(Map(loaded.reverse(), R"({"dose_number": 3000})"), R"({"dosis":3})");
 }
 
@@ -546,34 +752,16 @@ rules:
             R"({"dosis_mcg":"4611686018427387903"})");
 }
 
-// No schema of the pilot has a float field: one is loaded here, with a 64-bit integer and a double
-// beside it.
+// No schema of the pilot has a float field: the test schema has one, with a 64-bit integer and a
+// double beside it.
 TEST(NumberTest, AFloatFieldTakesNoNumberItWouldChange) {
-  google::protobuf::FileDescriptorSet set;
-  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
-      R"pb(
-        file {
-          name: "medida.proto"
-          package: "medida.v1"
-          syntax: "proto3"
-          message_type {
-            name: "Medida"
-            field { name: "cuenta" number: 1 type: TYPE_INT64 label: LABEL_OPTIONAL }
-            field { name: "valor" number: 2 type: TYPE_DOUBLE label: LABEL_OPTIONAL }
-            field { name: "corto" number: 3 type: TYPE_FLOAT label: LABEL_OPTIONAL }
-          }
-        }
-      )pb",
-      &set));
-  std::string dir = testing::MakeMappingDir({});
-  testing::WriteFileOrDie(dir + "/medida.desc", set.SerializeAsString());
   absl::StatusOr<std::unique_ptr<const DescriptorCatalog>> catalog =
-      DescriptorCatalog::Load({dir + "/medida.desc"});
+      DescriptorCatalog::Load({RegistroDescriptorSet()});
   ASSERT_TRUE(catalog.ok()) << catalog.status().message();
   auto load = [&](const std::string& rule) {
     Diagnostics diagnostics;
     std::string mappings = testing::MakeMappingDir(
-        {{"m.yaml", Header("medida.v1.Medida", "medida.v1.Medida") + "rules:\n" + rule}});
+        {{"m.yaml", Header("registro.v1.Registro", "registro.v1.Registro") + "rules:\n" + rule}});
     std::unique_ptr<const MappingSet> loaded = LoadMappings(mappings, **catalog, diagnostics);
     EXPECT_NE(loaded, nullptr) << diagnostics.ToString();
     return loaded;
@@ -592,12 +780,13 @@ TEST(NumberTest, AFloatFieldTakesNoNumberItWouldChange) {
   EXPECT_EQ(map(*counted, R"({"cuenta": "16777216"})"), R"({"corto":16777216})");
   EXPECT_EQ(map(*counted, R"({"cuenta": "16777217"})"),
             "mapping 'test': field 'corto': has more digits than a floating-point field of type "
-            "float holds exactly");
+            "float holds exactly (whole numbers are exact up to 16777216)");
   auto copied = load("  - {from: valor, to: corto}\n");
   ASSERT_NE(copied, nullptr);
   EXPECT_EQ(map(*copied, R"({"valor": 0.5})"), R"({"corto":0.5})");
   EXPECT_EQ(map(*copied, R"({"valor": 1e39})"),
-            "mapping 'test': field 'corto': the number does not fit in a field of type float");
+            "mapping 'test': field 'corto': does not fit in a field of type float (magnitude at "
+            "most 3.4028235e38)");
 }
 
 TEST(JoinSplitTest, FixedFieldsFromEitherSide) {
