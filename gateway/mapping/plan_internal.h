@@ -70,8 +70,8 @@ struct Decimal {
 // remainder times ten never overflows.
 constexpr int kMaxDecimalDigits = 37;
 // Parses "-12", "2.5", "1e3", "0.0015" (a sign, digits with an optional point, an optional
-// exponent). INVALID_ARGUMENT "not a number", or "has too many digits to convert exactly" when the
-// value needs more than kMaxDecimalDigits digits.
+// exponent). INVALID_ARGUMENT "not a number (...)", or "has too many digits to convert exactly
+// (...)" when the value needs more than kMaxDecimalDigits digits; neither repeats the text.
 absl::Status ParseDecimal(absl::string_view text, Decimal* out);
 
 // One segment of a field path: a field, and for a repeated field an optional [index] or

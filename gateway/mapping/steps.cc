@@ -252,7 +252,29 @@ bool MultiplyWithinLimit(absl::int128 a, absl::int128 b, absl::int128* product) 
 }
 
 absl::Status TooManyDigits() {
-  return absl::InvalidArgumentError("has too many digits to convert exactly");
+  return absl::InvalidArgumentError(
+      "has too many digits to convert exactly (at most 37 significant digits, before and after "
+      "the conversion)");
+}
+
+absl::Status NotANumber() {
+  return absl::InvalidArgumentError(
+      "not a number (digits with an optional sign, decimal point or comma and exponent: -12, 2.5, "
+      "1e3)");
+}
+
+// What the number step says of a value that does not come out whole, or that its 64-bit integer
+// does not hold: the range, never the value.
+absl::Status NotWhole() {
+  return absl::InvalidArgumentError(
+      "does not convert to a whole number, as an integer field needs");
+}
+absl::Status BeyondInteger(Value::Kind kind) {
+  return absl::InvalidArgumentError(
+      kind == Value::Kind::kInt
+          ? "does not fit in a 64-bit signed integer (-9223372036854775808 to "
+            "9223372036854775807)"
+          : "does not fit in a 64-bit unsigned integer (0 to 18446744073709551615)");
 }
 
 // The decimal digits of a non-negative value.
@@ -310,13 +332,13 @@ absl::Status ConvertFloatingPoint(const Step& step, double number, Value* out) {
     case Value::Kind::kUint: {
       double rounded = std::round(number);
       if (std::fabs(number - rounded) > 1e-9 * std::max(1.0, std::fabs(number))) {
-        return absl::InvalidArgumentError("does not convert to a whole number");
+        return NotWhole();
       }
       // 2^63 and 2^64, the first values the fields cannot hold.
       bool fits = step.out.kind == Value::Kind::kInt
                       ? rounded >= -9223372036854775808.0 && rounded < 9223372036854775808.0
                       : rounded >= 0 && rounded < 18446744073709551616.0;
-      if (!fits) return absl::InvalidArgumentError("is out of range");
+      if (!fits) return BeyondInteger(step.out.kind);
       if (step.out.kind == Value::Kind::kInt) {
         out->i = static_cast<int64_t>(rounded);
       } else {
@@ -345,17 +367,17 @@ absl::Status ConvertExact(const Step& step, const Decimal& number, Value* out) {
       out->s = absl::StrCat(FormatFraction(numerator, denominator, step.decimals), step.suffix_to);
       return absl::OkStatus();
     case Value::Kind::kInt:
-      if (!is_whole) return absl::InvalidArgumentError("does not convert to a whole number");
+      if (!is_whole) return NotWhole();
       if (whole < absl::int128(std::numeric_limits<int64_t>::min()) ||
           whole > absl::int128(std::numeric_limits<int64_t>::max())) {
-        return absl::InvalidArgumentError("is out of range");
+        return BeyondInteger(step.out.kind);
       }
       out->i = static_cast<int64_t>(whole);
       return absl::OkStatus();
     case Value::Kind::kUint:
-      if (!is_whole) return absl::InvalidArgumentError("does not convert to a whole number");
+      if (!is_whole) return NotWhole();
       if (whole < 0 || whole > absl::int128(std::numeric_limits<uint64_t>::max())) {
-        return absl::InvalidArgumentError("is out of range");
+        return BeyondInteger(step.out.kind);
       }
       out->u = static_cast<uint64_t>(whole);
       return absl::OkStatus();
@@ -368,7 +390,8 @@ absl::Status ConvertExact(const Step& step, const Decimal& number, Value* out) {
           is_whole ? absl::int128(out->d) == whole : Magnitude(whole) < (absl::int128(1) << 53);
       if (!exact) {
         return absl::InvalidArgumentError(
-            "has more digits than a floating-point field holds exactly");
+            "has more digits than a floating-point field holds exactly (whole numbers are exact "
+            "up to 9007199254740992)");
       }
       return absl::OkStatus();
     }
@@ -399,8 +422,8 @@ absl::Status ConvertNumber(const Step& step, Value* value) {
       if (!step.suffix_from.empty()) {
         absl::string_view suffix = absl::StripAsciiWhitespace(step.suffix_from);
         if (!absl::ConsumeSuffix(&text, suffix)) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("not a number followed by '", suffix, "'"));
+          return absl::InvalidArgumentError(absl::StrCat("not a number followed by '", suffix,
+                                                         "' (such as 2.5", step.suffix_from, ")"));
         }
         text = absl::StripAsciiWhitespace(text);
       }
@@ -416,7 +439,7 @@ absl::Status ConvertNumber(const Step& step, Value* value) {
       break;
     }
     default:
-      return absl::InvalidArgumentError("not a number");
+      return NotANumber();
   }
   absl::Status converted = ConvertExact(step, number, &out);
   if (!converted.ok()) return converted;
@@ -468,15 +491,15 @@ absl::Status ParseDecimal(absl::string_view text, Decimal* out) {
       break;
     }
   }
-  if (digits.empty()) return absl::InvalidArgumentError("not a number");
+  if (digits.empty()) return NotANumber();
   int64_t exponent = 0;
   if (pos < text.size() && (text[pos] == 'e' || text[pos] == 'E')) {
     if (!absl::SimpleAtoi(text.substr(pos + 1), &exponent)) {
-      return absl::InvalidArgumentError("not a number");
+      return NotANumber();
     }
     pos = text.size();
   }
-  if (pos != text.size()) return absl::InvalidArgumentError("not a number");
+  if (pos != text.size()) return NotANumber();
   // Zeros at either end carry no digits of their own: 1.50 is 15 tenths, 000123 is 123.
   while (places > 0 && digits.size() > 1 && digits.back() == '0') {
     digits.pop_back();

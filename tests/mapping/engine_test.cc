@@ -633,7 +633,7 @@ rules:
   EXPECT_THAT(Map(loaded.reverse(), R"({"dosage": "0.0000005 g"})"),
               HasSubstr("field 'dosage': does not convert to a whole number"));
   EXPECT_THAT(Map(loaded.reverse(), R"({"dosage": "one gram"})"),
-              HasSubstr("field 'dosage': not a number followed by 'g'"));
+              HasSubstr("field 'dosage': not a number followed by 'g' (such as 2.5 g)"));
 }
 
 TEST(NumberTest, ScaleAndRange) {
@@ -667,10 +667,15 @@ rules:
               absl::StrCat(R"({"dosis_mcg":")", number, R"("})"));
   }
   EXPECT_EQ(Map(loaded.reverse(), R"({"dosage": "9223372036854775808"})"),
-            "ERROR INVALID_ARGUMENT: mapping 'test' (reverse): field 'dosage': is out of range");
+            "ERROR INVALID_ARGUMENT: mapping 'test' (reverse): field 'dosage': does not fit in a "
+            "64-bit signed integer (-9223372036854775808 to 9223372036854775807)");
   EXPECT_EQ(Map(loaded.reverse(), R"({"dosage": "1234567890123456789012345678901234567890"})"),
             "ERROR INVALID_ARGUMENT: mapping 'test' (reverse): field 'dosage': has too many digits "
-            "to convert exactly");
+            "to convert exactly (at most 37 significant digits, before and after the "
+            "conversion)");
+  EXPECT_EQ(Map(loaded.reverse(), R"({"dosage": "doce"})"),
+            "ERROR INVALID_ARGUMENT: mapping 'test' (reverse): field 'dosage': not a number "
+            "(digits with an optional sign, decimal point or comma and exponent: -12, 2.5, 1e3)");
 }
 
 TEST(NumberTest, UnitsKeepEveryDigitOfLargeNumbers) {
@@ -713,7 +718,8 @@ rules:
   EXPECT_EQ(Map(loaded.forward(), R"({"sequence": "18446744073709551"})"),
             R"({"sequence":"18446744073709551000"})");
   EXPECT_EQ(Map(loaded.forward(), R"({"sequence": "18446744073709552"})"),
-            "ERROR INVALID_ARGUMENT: mapping 'test': field 'sequence': is out of range");
+            "ERROR INVALID_ARGUMENT: mapping 'test': field 'sequence': does not fit in a 64-bit "
+            "unsigned integer (0 to 18446744073709551615)");
   EXPECT_THAT(Map(loaded.reverse(), R"({"sequence": "18446744073709551615"})"),
               HasSubstr("field 'sequence': does not convert to a whole number"));
 }
@@ -732,10 +738,11 @@ rules:
             R"({"quota_requests_per_second":12345})");
   EXPECT_EQ(Map(loaded.forward(), R"({"quota_burst": "9007199254740993"})"),
             "ERROR INVALID_ARGUMENT: mapping 'test': field 'quota_burst': has more digits than a "
-            "floating-point field holds exactly");
+            "floating-point field holds exactly (whole numbers are exact up to "
+            "9007199254740992)");
   EXPECT_EQ(Map(loaded.reverse(), R"({"quota_requests_per_second": 2.5})"),
             "ERROR INVALID_ARGUMENT: mapping 'test' (reverse): field 'quota_requests_per_second': "
-            "does not convert to a whole number");
+            "does not convert to a whole number, as an integer field needs");
 }
 
 TEST(NumberTest, ScaleIsTheExactFractionWritten) {
