@@ -216,6 +216,11 @@ class Compiler {
                                                  const ValueType& out, Context& ctx);
   bool Literal(absl::string_view text, const ValueType& type, const SourceLocation& location,
                absl::string_view what, Context& ctx, Value* value);
+  // A literal a rule writes into `field` (a constant, a default): Literal, and a value the field
+  // holds as written, as one at run time must be, so that the file says it is wrong, not a call.
+  bool FieldLiteral(absl::string_view text, const FieldDescriptor* field,
+                    const SourceLocation& location, absl::string_view what, Context& ctx,
+                    Value* value);
   bool Assignable(const ValueType& from, const FieldDescriptor* from_field, const ValueType& to,
                   const FieldDescriptor* to_field, const SourceLocation& location, Context& ctx);
   void WarnUnread(const Descriptor* type, const std::string& tracker_prefix,
@@ -250,6 +255,19 @@ bool Compiler::Literal(absl::string_view text, const ValueType& type,
     ctx.sink->Error(location,
                     absl::StrCat(what, ": '", text, "' is not ", KindName(type), " value"));
   }
+  return false;
+}
+
+bool Compiler::FieldLiteral(absl::string_view text, const FieldDescriptor* field,
+                            const SourceLocation& location, absl::string_view what, Context& ctx,
+                            Value* value) {
+  if (!Literal(text, TypeOfField(field), location, what, ctx, value)) return false;
+  absl::Status held = CheckFitsField(field, *value);
+  if (held.ok() && value->kind == Value::Kind::kDouble) {
+    held = CheckFloatingPointLiteral(text, value->d);
+  }
+  if (held.ok()) return true;
+  ctx.sink->Error(location, absl::StrCat(what, ": '", text, "' ", held.message()));
   return false;
 }
 
@@ -928,8 +946,8 @@ bool Compiler::CompileDataRule(const RuleSpec& spec, const Descriptor* in, const
       ctx.sink->Error(output_location, "constant: the field is a message; give its fields");
       return false;
     }
-    if (!Literal(*spec.constant, TypeOfField(to.leaf()), spec.constant_location, "constant", ctx,
-                 &rule.constant)) {
+    if (!FieldLiteral(*spec.constant, to.leaf(), spec.constant_location, "constant", ctx,
+                      &rule.constant)) {
       return false;
     }
     list->rules.push_back(std::move(rule));
@@ -1143,8 +1161,8 @@ bool Compiler::CompileDataRule(const RuleSpec& spec, const Descriptor* in, const
       return false;
     }
     rule.has_default = true;
-    if (!Literal(*default_text, TypeOfField(to_field), default_location,
-                 ctx.reverse ? "reverse_default" : "default", ctx, &rule.default_value)) {
+    if (!FieldLiteral(*default_text, to_field, default_location,
+                      ctx.reverse ? "reverse_default" : "default", ctx, &rule.default_value)) {
       return false;
     }
   }

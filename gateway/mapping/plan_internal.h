@@ -73,6 +73,11 @@ constexpr int kMaxDecimalDigits = 37;
 // exponent). INVALID_ARGUMENT "not a number (...)", or "has too many digits to convert exactly
 // (...)" when the value needs more than kMaxDecimalDigits digits; neither repeats the text.
 absl::Status ParseDecimal(absl::string_view text, Decimal* out);
+// Whether a floating-point field holds the number written as `text` (read as `held`) as the number
+// step requires of its results: a fraction as its nearest binary value when its whole part is
+// below 2^53, a whole number only exactly ("9007199254740993" is not). INVALID_ARGUMENT otherwise,
+// with the number step's message.
+absl::Status CheckFloatingPointLiteral(absl::string_view text, double held);
 
 // One segment of a field path: a field, and for a repeated field an optional [index] or
 // [key=value] selector.

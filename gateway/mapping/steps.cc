@@ -263,6 +263,12 @@ absl::Status NotANumber() {
       "1e3)");
 }
 
+absl::Status NotHeldExactly() {
+  return absl::InvalidArgumentError(
+      "has more digits than a floating-point field holds exactly (whole numbers are exact up to "
+      "9007199254740992)");
+}
+
 // What the number step says of a value that does not come out whole, or that its 64-bit integer
 // does not hold: the range, never the value.
 absl::Status NotWhole() {
@@ -388,11 +394,7 @@ absl::Status ConvertExact(const Step& step, const Decimal& number, Value* out) {
                         : static_cast<double>(numerator) / static_cast<double>(denominator);
       bool exact =
           is_whole ? absl::int128(out->d) == whole : Magnitude(whole) < (absl::int128(1) << 53);
-      if (!exact) {
-        return absl::InvalidArgumentError(
-            "has more digits than a floating-point field holds exactly (whole numbers are exact "
-            "up to 9007199254740992)");
-      }
+      if (!exact) return NotHeldExactly();
       return absl::OkStatus();
     }
     default:
@@ -521,6 +523,20 @@ absl::Status ParseDecimal(absl::string_view text, Decimal* out) {
   if (negative) out->mantissa = -out->mantissa;
   out->places = static_cast<int>(scale);
   return absl::OkStatus();
+}
+
+absl::Status CheckFloatingPointLiteral(absl::string_view text, double held) {
+  Decimal number;
+  if (!ParseDecimal(text, &number).ok()) {
+    // More than 37 digits: a fraction (1e-40) rounds, as every fraction does; a whole number
+    // (1e300) has more digits than a double holds.
+    return held == std::trunc(held) ? NotHeldExactly() : absl::OkStatus();
+  }
+  // The number step's own test of a result, with nothing to convert.
+  Step as_written;
+  as_written.out.kind = Value::Kind::kDouble;
+  Value unused;
+  return ConvertExact(as_written, number, &unused);
 }
 
 bool DateFormat::has(Token token) const {

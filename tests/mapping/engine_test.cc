@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "gateway/mapping/map_command.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -328,6 +329,25 @@ std::string RegistroDescriptorSet() {
   std::string path = testing::MakeMappingDir({}) + "/registro.desc";
   testing::WriteFileOrDie(path, set.SerializeAsString());
   return path;
+}
+
+const DescriptorCatalog& RegistroCatalog() {
+  static const DescriptorCatalog* const catalog = [] {
+    absl::StatusOr<std::unique_ptr<const DescriptorCatalog>> loaded =
+        DescriptorCatalog::Load({RegistroDescriptorSet()});
+    EXPECT_TRUE(loaded.ok()) << loaded.status().message();
+    return loaded.ok() ? loaded->release() : nullptr;
+  }();
+  return *catalog;
+}
+
+// Loads a mapping "test" of registro.v1.Registro to itself with `rules` (YAML list items), from
+// the file m.yaml of *dir.
+std::unique_ptr<const MappingSet> LoadRegistro(const std::string& rules, Diagnostics& diagnostics,
+                                               std::string* dir) {
+  *dir = testing::MakeMappingDir(
+      {{"m.yaml", Header("registro.v1.Registro", "registro.v1.Registro") + "rules:\n" + rules}});
+  return LoadMappings(*dir, RegistroCatalog(), diagnostics);
 }
 
 // Every kind of run-time error, driven by a value that causes it: no error message repeats the
@@ -762,18 +782,14 @@ rules:
 // No schema of the pilot has a float field: the test schema has one, with a 64-bit integer and a
 // double beside it.
 TEST(NumberTest, AFloatFieldTakesNoNumberItWouldChange) {
-  absl::StatusOr<std::unique_ptr<const DescriptorCatalog>> catalog =
-      DescriptorCatalog::Load({RegistroDescriptorSet()});
-  ASSERT_TRUE(catalog.ok()) << catalog.status().message();
   auto load = [&](const std::string& rule) {
     Diagnostics diagnostics;
-    std::string mappings = testing::MakeMappingDir(
-        {{"m.yaml", Header("registro.v1.Registro", "registro.v1.Registro") + "rules:\n" + rule}});
-    std::unique_ptr<const MappingSet> loaded = LoadMappings(mappings, **catalog, diagnostics);
+    std::string dir;
+    std::unique_ptr<const MappingSet> loaded = LoadRegistro(rule, diagnostics, &dir);
     EXPECT_NE(loaded, nullptr) << diagnostics.ToString();
     return loaded;
   };
-  google::protobuf::DynamicMessageFactory factory(&(*catalog)->pool());
+  google::protobuf::DynamicMessageFactory factory(&RegistroCatalog().pool());
   auto map = [&](const MappingSet& loaded, const std::string& json) {
     const MappingPlan& plan = loaded.Find("test")->forward();
     std::unique_ptr<Message> in(factory.GetPrototype(plan.source_type())->New());
@@ -794,6 +810,59 @@ TEST(NumberTest, AFloatFieldTakesNoNumberItWouldChange) {
   EXPECT_EQ(map(*copied, R"({"valor": 1e39})"),
             "mapping 'test': field 'corto': does not fit in a field of type float (magnitude at "
             "most 3.4028235e38)");
+}
+
+// A constant or a default is written as it is: one its field cannot hold as written is an error in
+// the file, at the literal, as the same value from a message is at run time.
+TEST(NumberTest, AConstantOrDefaultItsFieldCannotHoldIsALoadError) {
+  // The load's errors, with the file's name as m.yaml, or "loaded".
+  // A reverse_default, as the reverse's other problems, makes the rule not invertible instead.
+  auto load = [&](const std::string& rule) {
+    Diagnostics diagnostics;
+    std::string dir;
+    std::unique_ptr<const MappingSet> set = LoadRegistro(rule, diagnostics, &dir);
+    std::string problems = diagnostics.ToString();
+    if (set != nullptr) {
+      absl::StatusOr<const MappingPlan*> reverse = set->Find("test")->reverse();
+      problems = reverse.ok() ? "loaded" : std::string(reverse.status().message());
+    }
+    return absl::StrReplaceAll(problems, {{dir + "/", ""}});
+  };
+  EXPECT_EQ(load("  - {to: valor, constant: \"9007199254740993\"}\n"),
+            "m.yaml:7:27: error: constant: '9007199254740993' has more digits than a "
+            "floating-point field holds exactly (whole numbers are exact up to "
+            "9007199254740992)\n");
+  EXPECT_EQ(load("  - {from: texto, to: valor, number: {scale: 1}, default: \"1e300\"}\n"),
+            "m.yaml:7:59: error: default: '1e300' has more digits than a floating-point field "
+            "holds exactly (whole numbers are exact up to 9007199254740992)\n");
+  EXPECT_EQ(load("  - {from: valor, to: texto, number: {scale: 1}, reverse_default: "
+                 "\"9007199254740993.5\"}\n"),
+            "mapping 'test' cannot run in reverse: 1 rule(s) are not invertible:\n"
+            "m.yaml:7:67: not invertible: reverse_default: '9007199254740993.5' has more digits "
+            "than a floating-point field holds exactly (whole numbers are exact up to "
+            "9007199254740992)");
+  EXPECT_EQ(load("  - {to: corto, constant: \"16777217\"}\n"),
+            "m.yaml:7:27: error: constant: '16777217' has more digits than a floating-point field "
+            "of type float holds exactly (whole numbers are exact up to 16777216)\n");
+  EXPECT_EQ(load("  - {to: corto, constant: \"1e39\"}\n"),
+            "m.yaml:7:27: error: constant: '1e39' does not fit in a field of type float "
+            "(magnitude at most 3.4028235e38)\n");
+  EXPECT_EQ(load("  - {from: cuenta, to: chico, default: \"2147483648\"}\n"),
+            "m.yaml:7:40: error: default: '2147483648' does not fit in a field of type int32 "
+            "(-2147483648 to 2147483647)\n");
+  EXPECT_EQ(load("  - {to: chico_sin_signo, constant: \"4294967296\"}\n"),
+            "m.yaml:7:37: error: constant: '4294967296' does not fit in a field of type uint32 (0 "
+            "to 4294967295)\n");
+  // What the fields hold: every whole number up to the limit, and fractions as their nearest
+  // binary value.
+  for (const char* rule :
+       {"  - {to: valor, constant: \"9007199254740992\"}\n", "  - {to: valor, constant: \"0.1\"}\n",
+        "  - {to: valor, constant: \"1e-40\"}\n", "  - {to: valor, constant: \"2.5e20\"}\n",
+        "  - {to: corto, constant: \"16777216\"}\n", "  - {to: corto, constant: \"0.1\"}\n",
+        "  - {to: chico, constant: \"-2147483648\"}\n",
+        "  - {to: chico_sin_signo, constant: \"4294967295\"}\n"}) {
+    EXPECT_EQ(load(rule), "loaded") << rule;
+  }
 }
 
 TEST(JoinSplitTest, FixedFieldsFromEitherSide) {
