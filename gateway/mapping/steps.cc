@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "gateway/mapping/plan_internal.h"
 #include "gateway/mapping/text.h"
@@ -449,6 +450,15 @@ absl::Status ConvertNumber(const Step& step, Value* value) {
   return absl::OkStatus();
 }
 
+// What a table takes, for an error about a code it does not list: its codes, the first few of a
+// long one. Codes are the policy's, never a message's.
+std::string CodesOf(const LookupTable& table) {
+  constexpr size_t kShown = 6;
+  if (table.keys.size() <= kShown) return absl::StrCat("lists ", absl::StrJoin(table.keys, ", "));
+  std::vector<std::string> first(table.keys.begin(), table.keys.begin() + kShown);
+  return absl::StrCat("lists ", table.keys.size(), " codes: ", absl::StrJoin(first, ", "), ", ...");
+}
+
 absl::Status Lookup(const Step& step, Value* value) {
   const LookupTable& table = *step.table;
   std::string key = ValueToText(*value, step.in.enum_type);
@@ -459,8 +469,9 @@ absl::Status Lookup(const Step& step, Value* value) {
   }
   switch (table.unmapped) {
     case LookupTable::Unmapped::kError:
-      return absl::InvalidArgumentError(
-          absl::StrCat("the code has no translation in ", table.name, " (unmapped: error)"));
+      return absl::InvalidArgumentError(absl::StrCat("the code has no translation in ", table.name,
+                                                     ", which ", CodesOf(table),
+                                                     " (unmapped: error)"));
     case LookupTable::Unmapped::kDefault:
       *value = table.default_value;
       return absl::OkStatus();

@@ -81,9 +81,24 @@ rules:
   EXPECT_EQ(Map(loaded.forward(), R"({"tipo": "DNI"})"), R"({"scheme":"AR-DNI"})");
   EXPECT_EQ(Map(loaded.forward(), R"({"tipo": "LE"})"),
             "ERROR INVALID_ARGUMENT: mapping 'test': field 'tipo': the code has no translation "
-            "in the translate table at line 12 (unmapped: error)");
+            "in the translate table at line 12, which lists DNI (unmapped: error)");
   // Reverse defaults to error too.
-  EXPECT_THAT(Map(loaded.reverse(), R"({"scheme": "CL-RUN"})"), HasSubstr("field 'scheme'"));
+  EXPECT_THAT(Map(loaded.reverse(), R"({"scheme": "CL-RUN"})"),
+              HasSubstr("field 'scheme': the code has no translation in the translate table at "
+                        "line 12, which lists AR-DNI (unmapped: error)"));
+  // A long table: the first of its codes.
+  Loaded many(Header(kDocumento, kIdentifier) + R"(
+ignore: [pais_emisor, numero, issuing_country, value]
+rules:
+  - from: tipo
+    to: scheme
+    translate:
+      codes: {DNI: AR-DNI, LE: AR-LE, LC: AR-LC, CI: AR-CI, CUIL: AR-CUIL, CUIT: AR-CUIT, PAS: AR-PAS}
+)");
+  EXPECT_EQ(Map(many.forward(), R"({"tipo": "CDI"})"),
+            "ERROR INVALID_ARGUMENT: mapping 'test': field 'tipo': the code has no translation "
+            "in the translate table at line 12, which lists 7 codes: DNI, LE, LC, CI, CUIL, "
+            "CUIT, ... (unmapped: error)");
 }
 
 TEST(UnmappedCodeTest, DefaultAndPassThroughPerDirection) {
