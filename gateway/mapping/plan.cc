@@ -44,11 +44,16 @@ absl::Status RunChecks(const PlanBody& plan, const std::vector<Rule>& checks,
   return absl::OkStatus();
 }
 
+// Writes `value` at `path`; `origin` is the source field it was read from (null for a constant or a
+// default), which an error names beside the target field.
 absl::Status Write(const PlanBody& plan, Message* target, const FieldPath& path, const Value& value,
-                   const Where* where) {
+                   const Where* where, const Where* origin = nullptr) {
   absl::Status written = WriteScalar(target, path, value);
-  if (!written.ok()) return FieldError(plan, where, path, written.message());
-  return absl::OkStatus();
+  if (written.ok()) return absl::OkStatus();
+  if (origin == nullptr) return FieldError(plan, where, path, written.message());
+  return FieldError(
+      plan, where, path,
+      absl::StrCat("the value of '", WhereToString(origin, ""), "' ", written.message()));
 }
 
 // A text that is empty once trimmed carries nothing: it counts as absent, like an empty string,
@@ -146,7 +151,8 @@ absl::Status ApplyRule(const PlanBody& plan, const Rule& rule, const Message& so
             return FieldError(plan, &element, FieldPath(), converted.message());
           }
           if (IsBlank(values[i])) continue;
-          absl::Status written = Write(plan, target, to, values[i], target_where);
+          Where element{source_where, from.text, static_cast<int>(i)};
+          absl::Status written = Write(plan, target, to, values[i], target_where, &element);
           if (!written.ok()) return written;
         }
         return absl::OkStatus();
@@ -162,7 +168,8 @@ absl::Status ApplyRule(const PlanBody& plan, const Rule& rule, const Message& so
         if (!rule.has_default) return absl::OkStatus();
         return Write(plan, target, to, rule.default_value, target_where);
       }
-      return Write(plan, target, to, value, target_where);
+      Where origin{source_where, from.text, -1};
+      return Write(plan, target, to, value, target_where, &origin);
     }
     case Rule::Shape::kJoin: {
       // Only the parts present are joined: an absent one leaves no stray separator.

@@ -680,8 +680,8 @@ rules:
 )");
   EXPECT_EQ(Map(loaded.forward(), R"({"dosis": 2})"), R"({"dose_number":2000})");
   EXPECT_THAT(Map(loaded.forward(), R"({"dosis": 2147484})"),
-              HasSubstr("field 'dose_number': does not fit in a field of type int32 (-2147483648 "
-                        "to 2147483647)"));
+              HasSubstr("field 'dose_number': the value of 'dosis' does not fit in a field of "
+                        "type int32 (-2147483648 to 2147483647)"));
   EXPECT_EQ(Map(loaded.reverse(), R"({"dose_number": 3000})"), R"({"dosis":3})");
 }
 
@@ -817,14 +817,21 @@ TEST(NumberTest, AFloatFieldTakesNoNumberItWouldChange) {
   ASSERT_NE(counted, nullptr);
   EXPECT_EQ(map(*counted, R"({"cuenta": "16777216"})"), R"({"corto":16777216})");
   EXPECT_EQ(map(*counted, R"({"cuenta": "16777217"})"),
-            "mapping 'test': field 'corto': has more digits than a floating-point field of type "
-            "float holds exactly (whole numbers are exact up to 16777216)");
+            "mapping 'test': field 'corto': the value of 'cuenta' has more digits than a "
+            "floating-point field of type float holds exactly (whole numbers are exact up to "
+            "16777216)");
+  // An element of a list is named with its index.
+  auto listed = load("  - {from: textos, to: chicos, number: {scale: 1}}\n");
+  ASSERT_NE(listed, nullptr);
+  EXPECT_EQ(map(*listed, R"({"textos": ["5", "3000000001"]})"),
+            "mapping 'test': field 'chicos': the value of 'textos[1]' does not fit in a field of "
+            "type int32 (-2147483648 to 2147483647)");
   auto copied = load("  - {from: valor, to: corto}\n");
   ASSERT_NE(copied, nullptr);
   EXPECT_EQ(map(*copied, R"({"valor": 0.5})"), R"({"corto":0.5})");
   EXPECT_EQ(map(*copied, R"({"valor": 1e39})"),
-            "mapping 'test': field 'corto': does not fit in a field of type float (magnitude at "
-            "most 3.4028235e38)");
+            "mapping 'test': field 'corto': the value of 'valor' does not fit in a field of type "
+            "float (magnitude at most 3.4028235e38)");
 }
 
 // A constant or a default is written as it is: one its field cannot hold as written is an error in
