@@ -357,8 +357,10 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     absl::Status mapped = plan.Apply(source, target);
     map_duration_ = map_duration_.value_or(absl::ZeroDuration()) + (absl::Now() - started);
     if (!mapped.ok()) {
+      // The plan names itself in the errors it makes; any other gets its name here, once.
+      if (absl::StartsWith(mapped.message(), "mapping '")) return mapped;
       return absl::Status(mapped.code(),
-                          absl::StrCat("mapping ", plan.mapping_id(), ": ", mapped.message()));
+                          absl::StrCat("mapping '", plan.mapping_id(), "': ", mapped.message()));
     }
     return target;
   }

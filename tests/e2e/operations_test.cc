@@ -334,6 +334,51 @@ TEST(OperationsTest, AnAnswerGrownPastTheSizeLimitByTheProviderGatewayIsRecorded
   ExpectOnlyTheGrownAnswerRefused(topology, "CL", absl::StrCat("from ", kGetPerson));
 }
 
+// A request the consumer gateway's mapping refuses: the caller reads which mapping and which
+// field, once each, and never the value it sent.
+TEST(OperationsTest, AMappingRefusalNamesTheMappingOnceAndNotTheValue) {
+  Topology topology({"AR", "CL"});
+  topology.StartProvider("CL/GOV/registro-civil");
+  topology.SetPolicyFile("AR", "mappings/test-strict-request.yaml", R"(apiVersion: pasarela/v1
+kind: Mapping
+id: test-strict-request
+description: GetPersonRequest onto itself, for one known RUN only
+source: pasarela.identity.v1.GetPersonRequest
+target: pasarela.identity.v1.GetPersonRequest
+rules:
+  - from: identifier
+    to: identifier
+    rules:
+      - from: issuing_country
+        to: issuing_country
+      - from: scheme
+        to: scheme
+      - from: value
+        to: value
+        translate:
+          entries: [{source: "7086428-2", target: "7086428-2"}]
+          unmapped: error
+)");
+  topology.SetPolicyFile("AR", "mappings/test-growing-response.yaml", GrowingResponseMapping());
+  topology.SetPolicyFile(
+      "AR", "services.yaml",
+      absl::StrCat("apiVersion: pasarela/v1\nkind: Services\nproviders: []\nbindings:\n",
+                   "  - national: ", kGetPerson, "\n    canonical: ", kGetPerson,
+                   "\n    request_mapping: test-strict-request\n",
+                   "    response_mapping: test-growing-response\n"));
+  topology.StartGateway("AR");
+  topology.StartGateway("CL");
+  const std::shared_ptr<grpc::Channel> channel =
+      AgencyChannel(topology.gateway("AR"), "AR/agencies/migraciones");
+  CallResult refused = GetPerson(channel);
+  EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  const std::string message = refused.status.error_message();
+  EXPECT_THAT(message, HasSubstr("mapping 'test-strict-request'"));
+  EXPECT_THAT(message, HasSubstr("'identifier.value'"));
+  EXPECT_EQ(message.find("test-strict-request"), message.rfind("test-strict-request")) << message;
+  EXPECT_THAT(message, Not(HasSubstr("12531909"))) << message;
+}
+
 // Through a drain: the listeners are closed, so /readyz says so at once and a load balancer stops
 // sending calls; /livez stays up, the call in flight is answered and the gateway exits 0.
 TEST(OperationsTest, ReadinessFailsWhileTheGatewayDrains) {
