@@ -1,14 +1,11 @@
 // LoadAgreements: reads agreements/*.yaml into an AgreementBook, reporting every error of every
 // file.
 #include <algorithm>
-#include <cmath>
 #include <filesystem>
 #include <system_error>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
-#include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gateway/agreement/agreement_book.h"
@@ -23,23 +20,6 @@ constexpr double kMaxRequestsPerSecond = 1000000;
 // One call in about 11.6 days: below it a refusal's "try again in" would no longer be a duration.
 constexpr double kMinRequestsPerSecond = 0.000001;
 constexpr int64_t kMaxMaskKeepLast = 64;
-
-// Digits with at most one decimal point ("20", "0.5", ".5"): not the hexadecimal, signed or
-// exponent forms a number parser also takes ("0x10", "+5", "1e-3"), which a reader of the
-// agreement would not take for the rate it sets.
-bool IsPlainDecimal(absl::string_view text) {
-  int digits = 0, points = 0;
-  for (char c : text) {
-    if (absl::ascii_isdigit(static_cast<unsigned char>(c))) {
-      ++digits;
-    } else if (c == '.') {
-      ++points;
-    } else {
-      return false;
-    }
-  }
-  return digits > 0 && points <= 1;
-}
 
 bool IsName(absl::string_view text) {
   return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
@@ -356,16 +336,15 @@ class AgreementReader {
     if (!quota.valid()) return;
     quota.ExpectKeys({"requests_per_second", "burst"});
     if (auto text = quota.RequiredString("requests_per_second")) {
-      double rate = 0;
-      if (!IsPlainDecimal(*text) || !absl::SimpleAtod(*text, &rate) ||
-          rate < kMinRequestsPerSecond || rate > kMaxRequestsPerSecond) {
+      absl::optional<double> rate = ParsePlainDecimal(*text);
+      if (!rate.has_value() || *rate < kMinRequestsPerSecond || *rate > kMaxRequestsPerSecond) {
         quota.Error(
             quota.Get("requests_per_second"),
             absl::StrCat("quota.requests_per_second: expected a decimal number (20, 0.5) "
                          "of at least 0.000001 and at most ",
                          static_cast<int64_t>(kMaxRequestsPerSecond), ", found '", *text, "'"));
       } else {
-        agreement.quota.requests_per_second = rate;
+        agreement.quota.requests_per_second = *rate;
       }
     }
     if (Require(quota, "burst")) {

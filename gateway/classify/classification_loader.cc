@@ -3,12 +3,10 @@
 #include <google/protobuf/descriptor.pb.h>
 
 #include <algorithm>
-#include <cmath>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gateway/classify/category_options.h"
@@ -223,14 +221,15 @@ class ClassificationReader {
 
   absl::optional<double> ReadThreshold(const YAML::Node& node, absl::string_view what) {
     if (!node.IsScalar()) {
-      Error(node, absl::StrCat(what, ": expected a number from 0 to 1, found ", KindOf(node)));
+      Error(node,
+            absl::StrCat(what, ": expected a decimal number from 0 to 1, found ", KindOf(node)));
       return absl::nullopt;
     }
-    double value = 0;
-    if (!absl::SimpleAtod(node.Scalar(), &value) || !std::isfinite(value) || value < 0 ||
-        value > 1) {
-      Error(node, absl::StrCat(what, ": expected a number from 0 to 1, such as 0.5, found '",
-                               node.Scalar(), "'"));
+    absl::optional<double> value = ParsePlainDecimal(node.Scalar());
+    if (!value.has_value() || *value > 1) {
+      Error(node,
+            absl::StrCat(what, ": expected a decimal number from 0 to 1, such as 0.5, found '",
+                         node.Scalar(), "'"));
       return absl::nullopt;
     }
     return value;

@@ -172,13 +172,14 @@ absl::optional<GatewayConfig> LoadGatewayConfig(const std::string& path, Diagnos
       config.max_in_flight_per_consumer = *value;
     }
     if (auto text = limits.OptionalString("quota_share")) {
-      double share = 0;
-      if (!absl::SimpleAtod(*text, &share) || !(share > 0) || share > 1) {
-        limits.Error(
-            limits.Get("quota_share"),
-            absl::StrCat("limits.quota_share: expected a number in (0, 1], found '", *text, "'"));
+      absl::optional<double> share = ParsePlainDecimal(*text);
+      if (!share.has_value() || !(*share > 0) || *share > 1) {
+        limits.Error(limits.Get("quota_share"),
+                     absl::StrCat("limits.quota_share: expected a decimal number (0.5, 0.25) "
+                                  "greater than 0 and at most 1, found '",
+                                  *text, "'"));
       } else {
-        config.quota_share = share;
+        config.quota_share = *share;
       }
     }
     if (auto value = limits.OptionalInt("max_message_bytes", 1024, 64 * 1024 * 1024)) {

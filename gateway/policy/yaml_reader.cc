@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <filesystem>
 #include <system_error>
 
@@ -330,6 +331,25 @@ std::string ClosestMatch(absl::string_view word, const std::vector<std::string>&
     }
   }
   return best;
+}
+
+absl::optional<double> ParsePlainDecimal(absl::string_view text) {
+  int digits = 0;
+  int points = 0;
+  for (char c : text) {
+    if (absl::ascii_isdigit(static_cast<unsigned char>(c))) {
+      ++digits;
+    } else if (c == '.') {
+      ++points;
+    } else {
+      return absl::nullopt;
+    }
+  }
+  double value = 0;
+  if (digits == 0 || points > 1 || !absl::SimpleAtod(text, &value) || !std::isfinite(value)) {
+    return absl::nullopt;
+  }
+  return value;
 }
 
 YamlMap::YamlMap(const YAML::Node& node, const std::string& file, Diagnostics& diagnostics,

@@ -64,6 +64,12 @@ std::string DescribeFound(const YAML::Node& node);
 // The closest of `candidates` to `word` within a small edit distance, or empty.
 std::string ClosestMatch(absl::string_view word, const std::vector<std::string>& candidates);
 
+// The value of `text` when it is written as plain decimal digits with at most one decimal point
+// ("20", "0.5", ".5"); nullopt for the hexadecimal, signed, exponent and space-padded forms a
+// number parser also takes ("0x10", "+5", "1e-3", " 0.5"), which a reader of a policy file would
+// not take for the number they set.
+absl::optional<double> ParsePlainDecimal(absl::string_view text);
+
 // A view of one YAML mapping that checks its keys.
 //
 // Typical use:

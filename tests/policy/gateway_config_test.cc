@@ -159,6 +159,33 @@ TEST(GatewayConfigTest, UnknownLogLevelIsAnErrorWithItsPlace) {
   EXPECT_EQ(diagnostics.errors().size(), 1u) << diagnostics.ToString();
 }
 
+TEST(GatewayConfigTest, QuotaShareTakesOnlyAPlainDecimalInItsRange) {
+  const std::string audit = "audit:\n  directory: trail\n  pseudonym_key_file: k\n";
+  for (const char* written : {"0x1", "+0.5", "5e-1", "\" 0.5\"", "0", "1.5", "0.5.0", "half"}) {
+    Diagnostics diagnostics;
+    EXPECT_FALSE(LoadGatewayConfig(
+                     Write(absl::StrCat(kHead, "limits:\n  quota_share: ", written, "\n", audit)),
+                     diagnostics)
+                     .has_value())
+        << written;
+    const std::string found = written[0] == '"' ? " 0.5" : written;
+    EXPECT_THAT(diagnostics.ToString(),
+                HasSubstr(absl::StrCat("gateway.yaml:12:16: error: limits.quota_share: expected a "
+                                       "decimal number (0.5, 0.25) greater than 0 and at most 1, "
+                                       "found '",
+                                       found, "'")));
+    EXPECT_EQ(diagnostics.errors().size(), 1u) << diagnostics.ToString();
+  }
+  for (const auto& [written, share] :
+       std::vector<std::pair<const char*, double>>{{"1", 1}, {"0.25", 0.25}, {".5", 0.5}}) {
+    Diagnostics diagnostics;
+    absl::optional<GatewayConfig> config = LoadGatewayConfig(
+        Write(absl::StrCat(kHead, "limits:\n  quota_share: ", written, "\n", audit)), diagnostics);
+    ASSERT_TRUE(config.has_value()) << diagnostics.ToString();
+    EXPECT_EQ(config->quota_share, share) << written;
+  }
+}
+
 TEST(GatewayConfigTest, TwoListenersOnOnePortAreAnErrorWithItsPlace) {
   const std::string rest =
       "tls:\n  certificate_file: gw.crt\n  key_file: gw.key\npolicy_dir: policy\n"
