@@ -37,34 +37,45 @@ const char* NodeKindName(const YAML::Node& node) {
   return "something else";
 }
 
-// Levenshtein distance between a and b if it is at most `limit`, otherwise limit + 1. Only the
-// band of cells within `limit` of the diagonal can hold such a distance, and a row whose every
-// cell exceeds `limit` ends the search: a suggestion is wanted for near misses only, and
+// The edit distance between a and b if it is at most `limit`, otherwise limit + 1. An edit is a
+// letter added, dropped or changed, or two neighbouring letters swapped ("nmae" is one edit from
+// "name"), the commonest slip of a typist. Only the band of cells within `limit` of the diagonal
+// can hold such a distance, and a row whose every cell exceeds `limit` ends the search (no later
+// cell can come back under it, a swap included): a suggestion is wanted for near misses only, and
 // `pasarela policy lint` may meet a long line of garbage where a key should be.
 size_t BoundedEditDistance(absl::string_view a, absl::string_view b, size_t limit,
-                           std::vector<size_t>& row) {
+                           std::vector<size_t>& rows) {
   const size_t beyond = limit + 1;
   const size_t length_gap = a.size() > b.size() ? a.size() - b.size() : b.size() - a.size();
   if (length_gap > limit) return beyond;
-  row.assign(b.size() + 1, beyond);
-  for (size_t j = 0; j <= std::min(b.size(), limit); ++j) row[j] = j;
+  const size_t width = b.size() + 1;
+  rows.assign(3 * width, beyond);
+  size_t* before = rows.data();        // row i - 2, for swaps
+  size_t* previous = before + width;   // row i - 1
+  size_t* current = previous + width;  // row i
+  for (size_t j = 0; j <= std::min(b.size(), limit); ++j) previous[j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
+    std::fill(current, current + width, beyond);
+    if (i <= limit) current[0] = i;
     const size_t first = i > limit ? i - limit : 1;
     const size_t last = std::min(b.size(), i + limit);
-    size_t diagonal = row[first - 1];
-    row[first - 1] = first == 1 && i <= limit ? i : beyond;
-    size_t row_minimum = row[first - 1];
+    size_t row_minimum = current[0];
     for (size_t j = first; j <= last; ++j) {
-      const size_t above = row[j];
-      const size_t cost = diagonal + (a[i - 1] == b[j - 1] ? 0 : 1);
-      row[j] = std::min(std::min(above + 1, row[j - 1] + 1), std::min(cost, beyond));
-      row_minimum = std::min(row_minimum, row[j]);
-      diagonal = above;
+      size_t distance = std::min(std::min(previous[j], current[j - 1]) + 1,
+                                 previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        distance = std::min(distance, before[j - 2] + 1);
+      }
+      current[j] = std::min(distance, beyond);
+      row_minimum = std::min(row_minimum, current[j]);
     }
-    if (last < b.size()) row[last + 1] = beyond;
     if (row_minimum > limit) return beyond;
+    size_t* spare = before;
+    before = previous;
+    previous = current;
+    current = spare;
   }
-  return row[b.size()];
+  return previous[b.size()];
 }
 
 // The key whose value is `node` somewhere under `tree`, or an undefined node.
@@ -302,9 +313,11 @@ std::string DescribeFound(const YAML::Node& node) {
   return NodeKindName(node);
 }
 
+size_t TypoLimit(size_t length) { return length <= 1 ? 0 : std::max<size_t>(1, length / 3); }
+
 std::string ClosestMatch(absl::string_view word, const std::vector<std::string>& candidates) {
   std::string best;
-  size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
+  size_t best_distance = TypoLimit(word.size()) + 1;
   std::vector<size_t> row;
   // Each edit changes the letter counts by at most two, so half the letters the two words do not
   // share bounds the distance from below: most candidates (the catalog's hundreds of message

@@ -61,7 +61,15 @@ absl::optional<std::vector<PolicyDirectoryEntry>> ListPolicyDirectory(const std:
 // "an empty list", "a mapping" or "nothing".
 std::string DescribeFound(const YAML::Node& node);
 
-// The closest of `candidates` to `word` within a small edit distance, or empty.
+// How many edits (a letter added, dropped or changed, two neighbouring letters swapped) a word of
+// `length` letters may be from the word meant and still be taken for a typo of it: one in three
+// letters, at least one, and none for a single letter, which is no more a slip for "id" than for
+// any other short key.
+size_t TypoLimit(size_t length);
+
+// The closest of `candidates` to `word` within TypoLimit(word.size()) edits, or else the first
+// candidate that `word` (three letters or more) begins ("warn" for "warning"); empty when none
+// is plausibly what was meant.
 std::string ClosestMatch(absl::string_view word, const std::vector<std::string>& candidates);
 
 // The value of `text` when it is written as plain decimal digits with at most one decimal point

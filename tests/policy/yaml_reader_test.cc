@@ -276,7 +276,33 @@ TEST(YamlReaderTest, ClosestMatchSuggestsOnlyNearMisses) {
   EXPECT_EQ(ClosestMatch("zzz", {"certificate_file", "key_file"}), "");
 }
 
-// The full Levenshtein table, as a reference for the banded search ClosestMatch does.
+TEST(YamlReaderTest, ShortWordsSuggestOnlyWhatOneSlipExplains) {
+  const std::vector<std::string> keys = {"id",       "title",   "quota", "consumers",
+                                         "provider", "methods", "kind",  "legal_basis"};
+  // One letter is no typo of anything; two are at most one edit from the key meant.
+  EXPECT_EQ(ClosestMatch("q", keys), "");
+  EXPECT_EQ(ClosestMatch("x", {"id", "a"}), "");
+  EXPECT_EQ(ClosestMatch("qt", keys), "");
+  EXPECT_EQ(ClosestMatch("ib", keys), "id");
+  EXPECT_EQ(ClosestMatch("di", keys), "id");
+  // A four- or five-letter word: one edit, a swap of two letters counting as one.
+  EXPECT_EQ(ClosestMatch("knid", keys), "kind");
+  EXPECT_EQ(ClosestMatch("qouta", keys), "quota");
+  EXPECT_EQ(ClosestMatch("tile", keys), "title");
+  EXPECT_EQ(ClosestMatch("kond", keys), "kind");
+  EXPECT_EQ(ClosestMatch("qt_a", keys), "");
+  EXPECT_EQ(ClosestMatch("mode", keys), "");
+  // Longer words allow one edit in three letters.
+  EXPECT_EQ(ClosestMatch("cnosumres", keys), "consumers");
+  EXPECT_EQ(ClosestMatch("legal_bases", keys), "legal_basis");
+  EXPECT_EQ(ClosestMatch("legalbasis", keys), "legal_basis");
+  EXPECT_EQ(ClosestMatch("providr", keys), "provider");
+  EXPECT_EQ(ClosestMatch("signature_block", keys), "");
+  EXPECT_EQ(ClosestMatch("methods_list", keys), "");
+}
+
+// The full table of edits (with swaps of neighbours), as a reference for the banded search
+// ClosestMatch does.
 size_t ReferenceDistance(const std::string& a, const std::string& b) {
   std::vector<std::vector<size_t>> table(a.size() + 1, std::vector<size_t>(b.size() + 1));
   for (size_t i = 0; i <= a.size(); ++i) table[i][0] = i;
@@ -285,6 +311,9 @@ size_t ReferenceDistance(const std::string& a, const std::string& b) {
     for (size_t j = 1; j <= b.size(); ++j) {
       table[i][j] = std::min({table[i - 1][j] + 1, table[i][j - 1] + 1,
                               table[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        table[i][j] = std::min(table[i][j], table[i - 2][j - 2] + 1);
+      }
     }
   }
   return table[a.size()][b.size()];
@@ -292,7 +321,8 @@ size_t ReferenceDistance(const std::string& a, const std::string& b) {
 
 std::string ReferenceClosestMatch(const std::string& word, const std::vector<std::string>& names) {
   std::string best;
-  size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
+  const size_t limit = word.size() <= 1 ? 0 : std::max<size_t>(1, word.size() / 3);
+  size_t best_distance = limit + 1;
   for (const std::string& name : names) {
     size_t distance = ReferenceDistance(word, name);
     if (distance < best_distance) {
