@@ -667,9 +667,8 @@ absl::optional<AgreementBook> LoadAgreements(const std::string& agreements_dir,
       if (!inserted) {
         diagnostics.Error(reader.id_location(),
                           absl::StrCat("id: agreement id '", agreement.id, "' is already used in ",
-                                       previous->second.file, ":", previous->second.line,
-                                       "; expected ids unique across all "
-                                       "agreement files"));
+                                       previous->second.ToString(),
+                                       "; expected ids unique across all agreement files"));
       }
     }
     if (diagnostics.errors().size() != file_errors_before) continue;

@@ -1315,7 +1315,7 @@ std::unique_ptr<MappingSet> Compiler::Build(ParsedFiles files) {
     if (!inserted) {
       diagnostics_.Error(table.location,
                          absl::StrCat("CodeTable id '", table.id, "' is already used by ",
-                                      it->second->file, ":", it->second->location.line));
+                                      it->second->location.ToString()));
     }
     absl::flat_hash_map<std::string, const EntrySpec*> sources;
     for (const EntrySpec& entry : table.entries) {
@@ -1333,7 +1333,7 @@ std::unique_ptr<MappingSet> Compiler::Build(ParsedFiles files) {
     if (!inserted) {
       diagnostics_.Error(mapping.id_location,
                          absl::StrCat("mapping id '", mapping.id, "' is already used by ",
-                                      it->second->file, ":", it->second->id_location.line));
+                                      it->second->id_location.ToString()));
     }
   }
   std::vector<std::string> message_names;

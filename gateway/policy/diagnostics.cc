@@ -4,10 +4,13 @@
 
 namespace pasarela {
 
+std::string SourceLocation::ToString() const {
+  if (line <= 0) return file;
+  return absl::StrCat(file, ":", line, ":", column);
+}
+
 std::string Diagnostic::ToString() const {
-  if (location.line <= 0) return absl::StrCat(location.file, ": error: ", message);
-  return absl::StrCat(location.file, ":", location.line, ":", location.column,
-                      ": error: ", message);
+  return absl::StrCat(location.ToString(), ": error: ", message);
 }
 
 void Diagnostics::Error(SourceLocation location, absl::string_view message) {

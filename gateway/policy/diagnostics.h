@@ -15,6 +15,8 @@ struct SourceLocation {
   std::string file;
   int line = 0;    // 1-based; 0 when the error is about the whole file
   int column = 0;  // 1-based
+  // "file:line:column" (or "file" without a line), as a message names another place.
+  std::string ToString() const;
 };
 
 struct Diagnostic {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/common/file.h"
 #include "gateway/common/host_port.h"
@@ -149,6 +150,7 @@ absl::optional<ServiceDirectory> LoadServiceDirectory(const std::string& path,
               absl::StrCat("providers: expected a list of providers, found ", DescribeFound(list)));
   } else if (list.IsDefined()) {
     int index = 0;
+    absl::flat_hash_map<std::string, SourceLocation> participant_locations;
     for (const YAML::Node& node : list) {
       YamlMap entry(node, path, diagnostics, absl::StrCat("providers[", index++, "]"));
       if (!entry.valid()) continue;
@@ -246,12 +248,12 @@ absl::optional<ServiceDirectory> LoadServiceDirectory(const std::string& path,
           }
         }
       }
-      for (const ProviderService& other : providers) {
-        if (other.participant == provider.participant) {
-          entry.Error(entry.Get("participant"),
-                      absl::StrCat(entry.what(), ".participant: ", *name,
-                                   " is listed twice (first at line ", other.location.line, ")"));
-        }
+      auto [first, fresh] = participant_locations.emplace(provider.participant.ToString(),
+                                                          entry.LocationOf("participant"));
+      if (!fresh) {
+        entry.Error(entry.Get("participant"),
+                    absl::StrCat(entry.what(), ".participant: ", *name,
+                                 " is listed twice (first at ", first->second.ToString(), ")"));
       }
       providers.push_back(std::move(provider));
     }

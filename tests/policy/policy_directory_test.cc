@@ -194,6 +194,16 @@ TEST_F(PilotPolicyTest, WhatStandsWhereAListBelongsIsSaid) {
                                 "a mapping\n"));
 }
 
+TEST_F(PilotPolicyTest, AProviderListedTwiceNamesTheLineAndColumnOfTheFirst) {
+  Edit("services.yaml", "    verify_by_lookup: true\n",
+       "    verify_by_lookup: true\n  - address: 127.0.0.1:17999\n    ca_file: pki/CL/ca.crt\n"
+       "    methods: []\n    participant: CL/GOV/registro-civil\n");
+  EXPECT_THAT(
+      LintErrors(),
+      HasSubstr("$DIR/services.yaml:20:18: error: providers[1].participant: "
+                "CL/GOV/registro-civil is listed twice (first at $DIR/services.yaml:7:18)\n"));
+}
+
 TEST_F(PilotPolicyTest, AGatewayCountryMissingFromTheFederationIsAnErrorAtItsCountries) {
   std::string output;
   EXPECT_EQ(
