@@ -19,6 +19,7 @@
 #include "gateway/agreement/explain.h"
 #include "gateway/audit/audit_tools.h"
 #include "gateway/classify/classify_command.h"
+#include "gateway/common/counted.h"
 #include "gateway/common/log.h"
 #include "gateway/mapping/map_command.h"
 #include "gateway/mapping/mapping.h"
@@ -204,7 +205,7 @@ int LoadPolicyCommand(const char* command, const std::vector<std::string>& args,
   loaded->directory = LoadPolicyDirectory(*dir, country, *loaded->catalog, diagnostics);
   if (!loaded->directory.has_value()) {
     std::cout << diagnostics.ToString();
-    std::cout << diagnostics.errors().size() << " error(s) in " << *dir << "\n";
+    std::cout << diagnostics.CountLine(*dir);
     return 1;
   }
   return 0;
@@ -240,9 +241,11 @@ int PolicyLint(const std::vector<std::string>& args) {
   for (const ProviderService& provider : directory.services.providers()) {
     methods += provider.methods.size();
   }
-  std::cout << dir << ": OK: " << directory.federation.countries.size() << " countries, "
-            << directory.services.providers().size() << " providers, " << methods << " methods, "
-            << directory.agreements.size() << " agreements\n";
+  std::cout << dir
+            << ": OK: " << Counted(directory.federation.countries.size(), "country", "countries")
+            << ", " << Counted(directory.services.providers().size(), "provider", "providers")
+            << ", " << Counted(methods, "method", "methods") << ", "
+            << Counted(directory.agreements.size(), "agreement", "agreements") << "\n";
   return 0;
 }
 

@@ -53,7 +53,7 @@ int RunCatalogCommand(const std::vector<std::string>& args, std::ostream& out, s
   absl::optional<PolicyDirectory> policy = LoadPolicyDirectory(dir, "", **catalog, diagnostics);
   if (!policy.has_value()) {
     err << diagnostics.ToString();
-    err << diagnostics.errors().size() << " error(s) in " << dir << "\n";
+    err << diagnostics.CountLine(dir);
     return 1;
   }
   out << CatalogMarkdown(policy->federation, policy->agreements, **catalog, *policy->classification,

@@ -64,7 +64,7 @@ int RunClassifyCommand(const std::vector<std::string>& args, std::istream& in, s
   absl::optional<ClassificationPolicy> policy = LoadClassification(path, **catalog, diagnostics);
   if (!policy.has_value()) {
     err << diagnostics.ToString();
-    err << diagnostics.errors().size() << " error(s) in " << path << "\n";
+    err << diagnostics.CountLine(path);
     return 1;
   }
   if (RunClassifyLines(in, out, policy->detectors()) != 0) {

@@ -128,7 +128,7 @@ int RunMapCommand(const std::vector<std::string>& args, std::istream& in, std::o
   Diagnostics diagnostics;
   std::unique_ptr<const MappingSet> mappings = LoadMappings(dir, **catalog, diagnostics);
   if (mappings == nullptr) {
-    err << diagnostics.ToString() << diagnostics.errors().size() << " error(s) in " << dir << "\n";
+    err << diagnostics.ToString() << diagnostics.CountLine(dir);
     return 1;
   }
   for (const Diagnostic& warning : mappings->warnings()) err << FormatWarning(warning) << "\n";

@@ -1,6 +1,7 @@
 #include "gateway/policy/diagnostics.h"
 
 #include "absl/strings/str_cat.h"
+#include "gateway/common/counted.h"
 
 namespace pasarela {
 
@@ -21,6 +22,10 @@ std::string Diagnostics::ToString() const {
   std::string text;
   for (const Diagnostic& error : errors_) absl::StrAppend(&text, error.ToString(), "\n");
   return text;
+}
+
+std::string Diagnostics::CountLine(absl::string_view where) const {
+  return absl::StrCat(Counted(errors_.size(), "error", "errors"), " in ", where, "\n");
 }
 
 absl::Status Diagnostics::ToStatus() const {

@@ -33,6 +33,9 @@ class Diagnostics {
   const std::vector<Diagnostic>& errors() const { return errors_; }
   // All errors, one per line, in the order they were found.
   std::string ToString() const;
+  // The line that ends a report of the errors found in `where`: "1 error in DIR", "3 errors in
+  // DIR".
+  std::string CountLine(absl::string_view where) const;
   // OK when there are no errors, else INVALID_ARGUMENT carrying ToString().
   absl::Status ToStatus() const;
 

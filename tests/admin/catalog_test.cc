@@ -494,7 +494,7 @@ TEST(CatalogCommand, UsageAndPolicyErrors) {
   EXPECT_EQ(RunCatalogCommand({"--policy", missing, "--descriptor-set", PASARELA_DESCRIPTOR_SET},
                               out, err),
             1);
-  EXPECT_THAT(err.str(), HasSubstr("error(s) in " + missing));
+  EXPECT_THAT(err.str(), HasSubstr("errors in " + missing));
   EXPECT_EQ(out.str(), "");
 }
 

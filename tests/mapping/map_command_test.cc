@@ -166,7 +166,7 @@ TEST(MapCommandTest, UnknownMappingAndBrokenPolicyExitOne) {
   Result missing = Invoke({"--policy", "/nonexistent", "--mapping", "x"});
   EXPECT_EQ(missing.code, 1);
   EXPECT_THAT(missing.err, HasSubstr("/nonexistent/mappings: error: cannot read the mappings "
-                                     "directory\n1 error(s) in /nonexistent/mappings"));
+                                     "directory\n1 error in /nonexistent/mappings"));
   Result sets = Invoke(Args({"--mapping", "x", "--descriptor-set", "/nonexistent.desc"}));
   EXPECT_EQ(sets.code, 1);
 }
