@@ -59,7 +59,7 @@ class AgreementReader {
   Agreement Read() {
     Agreement agreement;
     agreement.file = file_.path;
-    if (!top_.valid()) return agreement;
+    if (!top_.valid() || !CheckFileBelongsHere(top_, {"Agreement"})) return agreement;
     top_.ExpectKeys({"apiVersion", "kind", "id", "title", "consumers", "provider", "methods",
                      "purposes", "legal_basis", "validity", "retention", "quota", "response_fields",
                      "personal_data"});

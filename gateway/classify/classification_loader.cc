@@ -62,7 +62,7 @@ class ClassificationReader {
         top_(file.root, file.path, diagnostics, "classification") {}
 
   ClassificationSettings Read() {
-    if (!top_.valid()) return settings_;
+    if (!top_.valid() || !CheckFileBelongsHere(top_, {"Classification"})) return settings_;
     top_.ExpectKeys({"apiVersion", "kind", "categories", "detectors", "annotations"});
     CheckHeader(top_, "Classification");
     ReadCategories();

@@ -749,6 +749,7 @@ void ParseMappingFile(const std::string& path, Diagnostics& diagnostics, ParsedF
   if (!file.ok()) return;
   YamlMap top(file.root, path, diagnostics, "file");
   if (!top.valid()) return;
+  if (!CheckFileBelongsHere(top, {"Mapping", "CodeTable"})) return;
   absl::optional<std::string> kind = top.OptionalString("kind");
   FileParser parser(path, file.root, diagnostics);
   if (kind && *kind == "CodeTable") {

@@ -37,6 +37,7 @@ absl::optional<Federation> LoadFederation(const std::string& path, Diagnostics& 
   YamlFile file = ParseYamlFile(path, diagnostics);
   if (!file.ok()) return absl::nullopt;
   YamlMap top(file.root, path, diagnostics, "federation");
+  if (!CheckFileBelongsHere(top, {"Federation"})) return absl::nullopt;
   top.ExpectKeys({"apiVersion", "kind", "countries"});
   CheckHeader(top, "Federation");
 

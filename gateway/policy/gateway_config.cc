@@ -45,6 +45,7 @@ absl::optional<GatewayConfig> LoadGatewayConfig(const std::string& path, Diagnos
   YamlFile file = ParseYamlFile(path, diagnostics);
   if (!file.ok()) return absl::nullopt;
   YamlMap top(file.root, path, diagnostics, "gateway");
+  if (!CheckFileBelongsHere(top, {"Gateway"})) return absl::nullopt;
   top.ExpectKeys({"apiVersion", "kind", "country", "listeners", "tls", "policy_dir",
                   "descriptor_sets", "defaults", "limits", "upstreams", "audit", "access_log",
                   "log_level"});

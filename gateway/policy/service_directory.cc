@@ -140,6 +140,7 @@ absl::optional<ServiceDirectory> LoadServiceDirectory(const std::string& path,
   YamlFile file = ParseYamlFile(path, diagnostics);
   if (!file.ok()) return absl::nullopt;
   YamlMap top(file.root, path, diagnostics, "services");
+  if (!CheckFileBelongsHere(top, {"Services"})) return absl::nullopt;
   top.ExpectKeys({"apiVersion", "kind", "providers", "bindings"});
   CheckHeader(top, "Services");
 

@@ -554,4 +554,49 @@ bool CheckHeader(YamlMap& top, absl::string_view kind) {
   return ok && version.has_value() && found_kind.has_value();
 }
 
+namespace {
+
+// Where the files of each kind belong (docs/ADMINISTRATORS.md), or nullptr for a kind that is not
+// one of Pasarela's.
+const char* PlaceOfKind(absl::string_view kind) {
+  static constexpr std::pair<absl::string_view, const char*> kPlaces[] = {
+      {"Gateway", "gateway.yaml, the file pasarela serve --config names"},
+      {"Federation", "federation.yaml at the top of the policy directory"},
+      {"Services", "services.yaml at the top of the policy directory"},
+      {"Classification", "classification.yaml at the top of the policy directory"},
+      {"Agreement", "agreements/, one agreement per file"},
+      {"Mapping", "mappings/ or a subdirectory of it"},
+      {"CodeTable", "mappings/ or a subdirectory of it (such as mappings/tables/)"},
+  };
+  for (const auto& [known, place] : kPlaces) {
+    if (known == kind) return place;
+  }
+  return nullptr;
+}
+
+// "an Agreement file", "a Mapping file".
+std::string KindFile(absl::string_view kind) {
+  const bool vowel =
+      !kind.empty() && absl::string_view("AEIOU").find(kind.front()) != absl::string_view::npos;
+  return absl::StrCat(vowel ? "an " : "a ", kind, " file");
+}
+
+}  // namespace
+
+bool CheckFileBelongsHere(YamlMap& top, std::initializer_list<absl::string_view> expected) {
+  if (!top.valid()) return true;
+  const YAML::Node kind = top.Get("kind");
+  if (!kind.IsScalar()) return true;
+  const std::string& found = kind.Scalar();
+  if (std::find(expected.begin(), expected.end(), found) != expected.end()) return true;
+  const char* place = PlaceOfKind(found);
+  if (place == nullptr) return true;
+  std::vector<std::string> wanted;
+  for (absl::string_view name : expected) wanted.push_back(KindFile(name));
+  top.Error(kind, absl::StrCat("kind: this is ", KindFile(found), ", which belongs in ", place,
+                               "; expected ", absl::StrJoin(wanted, " or "),
+                               " here: move the file where it belongs"));
+  return false;
+}
+
 }  // namespace pasarela

@@ -142,6 +142,13 @@ class YamlMap {
 // Checks `apiVersion: pasarela/v1` and `kind: <kind>` at the top of a file.
 bool CheckHeader(YamlMap& top, absl::string_view kind);
 
+// False, after one error at its `kind` that names the kind and where files of that kind belong,
+// when `top` is a file of another kind of Pasarela file than the `expected` ones read here: a
+// mapping dropped into agreements/, an agreement into mappings/, a services file saved as
+// federation.yaml. Every key of such a file would be an error of its own, so the caller reads no
+// further. True otherwise: a missing or unknown kind is CheckHeader's to report.
+bool CheckFileBelongsHere(YamlMap& top, std::initializer_list<absl::string_view> expected);
+
 }  // namespace pasarela
 
 #endif  // PASARELA_GATEWAY_POLICY_YAML_READER_H_

@@ -53,15 +53,14 @@ TEST(GatewayConfigTest, ReadsEveryKeyAndResolvesPathsAgainstTheFile) {
 
 TEST(GatewayConfigTest, ReportsEveryErrorWithItsLocation) {
   std::string path = Write(
-      "apiVersion: pasarela/v1\nkind: Federation\ncountry: Chile\nlisteners:\n  agency: nowhere\n"
+      "apiVersion: pasarela/v1\nkind: Gatway\ncountry: Chile\nlisteners:\n  agency: nowhere\n"
       "tls:\n  certificate_file: a.crt\npolicy_dir: p\nupstreams:\n  max_reconnect_backoff: 2m\n");
   Diagnostics diagnostics;
   EXPECT_FALSE(LoadGatewayConfig(path, diagnostics).has_value());
   std::string text = diagnostics.ToString();
   EXPECT_THAT(
       text,
-      HasSubstr(
-          "gateway.yaml:2:7: error: kind: expected 'Gateway' in this file, found 'Federation'"));
+      HasSubstr("gateway.yaml:2:7: error: kind: expected 'Gateway' in this file, found 'Gatway'"));
   EXPECT_THAT(
       text, HasSubstr("gateway.yaml:3:10: error: country: expected a two-letter upper-case code"));
   EXPECT_THAT(
@@ -74,6 +73,19 @@ TEST(GatewayConfigTest, ReportsEveryErrorWithItsLocation) {
               HasSubstr("gateway.yaml:10:26: error: upstreams.max_reconnect_backoff: at most 2s"));
   EXPECT_THAT(text, HasSubstr("gateway.yaml:1:1: error: gateway: missing required key 'audit'"));
   EXPECT_EQ(diagnostics.errors().size(), 7u) << text;
+}
+
+TEST(GatewayConfigTest, AnotherKindOfFileIsOneErrorThatSaysWhereItBelongs) {
+  Diagnostics diagnostics;
+  EXPECT_FALSE(LoadGatewayConfig(Write("apiVersion: pasarela/v1\nkind: Federation\ncountries:\n"
+                                       "  - code: CL\n    gateway: 127.0.0.1:7444\n"),
+                                 diagnostics)
+                   .has_value());
+  EXPECT_THAT(diagnostics.ToString(),
+              HasSubstr("gateway.yaml:2:7: error: kind: this is a Federation file, which belongs "
+                        "in federation.yaml at the top of the policy directory; expected a Gateway "
+                        "file here: move the file where it belongs\n"));
+  EXPECT_EQ(diagnostics.errors().size(), 1u) << diagnostics.ToString();
 }
 
 constexpr char kHead[] =

@@ -206,6 +206,37 @@ TEST_F(PilotPolicyTest, AProviderListedTwiceNamesTheLineAndColumnOfTheFirst) {
                 "CL/GOV/registro-civil is listed twice (first at $DIR/services.yaml:7:18)\n"));
 }
 
+TEST_F(PilotPolicyTest, AFileOfAnotherKindIsOneErrorThatSaysWhereItBelongs) {
+  Own("agreements");
+  Own("mappings");
+  fs::copy_file(dir_ + "/mappings/ar-documento.yaml", dir_ + "/agreements/ar-documento.yaml");
+  fs::copy_file(dir_ + "/mappings/tables/ar-paises.yaml", dir_ + "/agreements/ar-paises.yaml");
+  fs::copy_file(dir_ + "/agreements/ar-cl-identity-2026.yaml",
+                dir_ + "/mappings/tables/ar-cl-identity-2026.yaml");
+  fs::remove(dir_ + "/classification.yaml");
+  fs::copy_file(testing::SourceDir() + "/policies/federation.yaml", dir_ + "/classification.yaml");
+  fs::remove(dir_ + "/services.yaml");
+  fs::copy_file(testing::SourceDir() + "/policies/agreements/ar-cl-identity-2026.yaml",
+                dir_ + "/services.yaml");
+  EXPECT_EQ(LintErrors(),
+            "$DIR/mappings/tables/ar-cl-identity-2026.yaml:8:7: error: kind: this is an Agreement "
+            "file, which belongs in agreements/, one agreement per file; expected a Mapping file "
+            "or a CodeTable file here: move the file where it belongs\n"
+            "$DIR/services.yaml:8:7: error: kind: this is an Agreement file, which belongs in "
+            "agreements/, one agreement per file; expected a Services file here: move the file "
+            "where it belongs\n"
+            "$DIR/agreements/ar-documento.yaml:5:7: error: kind: this is a Mapping file, which "
+            "belongs in mappings/ or a subdirectory of it; expected an Agreement file here: move "
+            "the file where it belongs\n"
+            "$DIR/agreements/ar-paises.yaml:3:7: error: kind: this is a CodeTable file, which "
+            "belongs in mappings/ or a subdirectory of it (such as mappings/tables/); expected an "
+            "Agreement file here: move the file where it belongs\n"
+            "$DIR/classification.yaml:11:7: error: kind: this is a Federation file, which belongs "
+            "in federation.yaml at the top of the policy directory; expected a Classification "
+            "file here: move the file where it belongs\n"
+            "5 errors in $DIR\n");
+}
+
 TEST_F(PilotPolicyTest, AGatewayCountryMissingFromTheFederationIsAnErrorAtItsCountries) {
   std::string output;
   EXPECT_EQ(
