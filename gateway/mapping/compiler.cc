@@ -6,7 +6,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <set>
+#include <system_error>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
@@ -1419,19 +1422,33 @@ std::unique_ptr<MappingSet> Compiler::Build(ParsedFiles files) {
 
 namespace {
 
-// Every *.yaml file under `dir`, subdirectories (mappings/tables/) included.
+// Every *.yaml file under `dir`, subdirectories (mappings/tables/) included. `read` holds the
+// directories listed so far, each as (device, inode): a link to one of them (a link to .. or to
+// mappings/ itself) would read its files again and report each of its ids as used twice.
 void ListYamlFiles(const std::string& dir, std::vector<std::string>* files, int depth,
-                   Diagnostics& diagnostics) {
+                   std::set<std::pair<dev_t, ino_t>>* read, Diagnostics& diagnostics) {
   if (depth > 8) {
     diagnostics.Error(SourceLocation{dir, 0, 0},
                       "not read: mappings/ is read at most 8 directories deep");
+    return;
+  }
+  struct stat info;
+  if (::stat(dir.c_str(), &info) == 0 && !read->emplace(info.st_dev, info.st_ino).second) {
+    std::error_code error;
+    const std::filesystem::path target = std::filesystem::read_symlink(dir, error);
+    const std::string what =
+        error ? std::string("is") : absl::StrCat("is a link to ", target.string(), ",");
+    diagnostics.Error(SourceLocation{dir, 0, 0},
+                      absl::StrCat(what,
+                                   " a directory of mappings/ read already (a loop, or a second "
+                                   "way to the same files): remove the link"));
     return;
   }
   absl::optional<std::vector<PolicyDirectoryEntry>> entries = ListPolicyDirectory(dir, diagnostics);
   if (!entries.has_value()) return;
   for (const PolicyDirectoryEntry& entry : *entries) {
     if (entry.is_directory) {
-      ListYamlFiles(entry.path, files, depth + 1, diagnostics);
+      ListYamlFiles(entry.path, files, depth + 1, read, diagnostics);
     } else {
       files->push_back(entry.path);
     }
@@ -1451,7 +1468,8 @@ std::unique_ptr<const MappingSet> LoadMappingsKeepingPartial(const std::string& 
   // Errors of files loaded before (federation.yaml) are not this directory's.
   const size_t errors_before = diagnostics.errors().size();
   std::vector<std::string> paths;
-  ListYamlFiles(dir, &paths, 0, diagnostics);
+  std::set<std::pair<dev_t, ino_t>> read;
+  ListYamlFiles(dir, &paths, 0, &read, diagnostics);
   mapping_internal::ParsedFiles files;
   for (const std::string& path : paths) {
     mapping_internal::ParseMappingFile(path, diagnostics, &files);

@@ -137,6 +137,15 @@ TEST_F(PilotPolicyTest, PolicyFilesThatWouldNotBeReadAreNamed) {
   EXPECT_THAT(output, HasSubstr("2 errors in $DIR")) << output;
 }
 
+TEST_F(PilotPolicyTest, ALinkBackIntoMappingsIsOneErrorNotADuplicateOfEveryId) {
+  Own("mappings");
+  fs::create_directory_symlink("..", dir_ + "/mappings/tables/up");
+  EXPECT_EQ(LintErrors(),
+            "$DIR/mappings/tables/up: error: is a link to .., a directory of mappings/ read "
+            "already (a loop, or a second way to the same files): remove the link\n"
+            "1 error in $DIR\n");
+}
+
 TEST_F(PilotPolicyTest, ADirectoryWhereAFileShouldBeIsNamedAsSuch) {
   fs::remove(dir_ + "/classification.yaml");
   fs::create_directory(dir_ + "/classification.yaml");
