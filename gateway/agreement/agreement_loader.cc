@@ -6,8 +6,10 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/civil_time.h"
 #include "gateway/agreement/agreement_book.h"
 #include "gateway/identity/participant_id.h"
 #include "gateway/policy/yaml_reader.h"
@@ -20,6 +22,34 @@ constexpr double kMaxRequestsPerSecond = 1000000;
 // One call in about 11.6 days: below it a refusal's "try again in" would no longer be a duration.
 constexpr double kMinRequestsPerSecond = 0.000001;
 constexpr int64_t kMaxMaskKeepLast = 64;
+
+// The field of a date and time written in RFC 3339's shape that no calendar or clock has
+// ("there is no month 13", "2026-02 has 28 days, not 30"), or empty. Said first, since the
+// expected form the message goes on to give is the form the value already has.
+std::string ImpossibleDateTimeField(absl::string_view text) {
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  auto number = [&text](size_t at, size_t count, int* value) {
+    return at + count <= text.size() &&
+           std::all_of(text.begin() + at, text.begin() + at + count,
+                       [](char c) { return c >= '0' && c <= '9'; }) &&
+           absl::SimpleAtoi(text.substr(at, count), value);
+  };
+  if (!number(0, 4, &year) || !number(5, 2, &month) || !number(8, 2, &day) || text[4] != '-' ||
+      text[7] != '-') {
+    return "";
+  }
+  if (month < 1 || month > 12) return absl::StrCat("there is no month ", month);
+  const absl::CivilMonth civil_month(year, month);
+  const int days = static_cast<int>(absl::CivilDay(civil_month + 1) - absl::CivilDay(civil_month));
+  if (day < 1 || day > days) {
+    return absl::StrCat(text.substr(0, 7), " has ", days, " days, not ", day);
+  }
+  if (!number(11, 2, &hour) || !number(14, 2, &minute) || !number(17, 2, &second)) return "";
+  if (hour > 23) return absl::StrCat("there is no hour ", hour, " (hours run from 00 to 23)");
+  if (minute > 59) return absl::StrCat("there is no minute ", minute);
+  if (second > 59) return absl::StrCat("there is no second ", second);
+  return "";
+}
 
 bool IsName(absl::string_view text) {
   return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
@@ -290,9 +320,11 @@ class AgreementReader {
     if (!text.has_value()) return absl::nullopt;
     absl::optional<absl::Time> time = ParseRfc3339(*text);
     if (!time.has_value()) {
+      const std::string impossible = ImpossibleDateTimeField(*text);
       validity.Error(validity.Get(key),
-                     absl::StrCat("validity.", key,
-                                  ": expected an RFC 3339 date and time with its offset, such as "
+                     absl::StrCat("validity.", key, ": ",
+                                  impossible.empty() ? "" : absl::StrCat(impossible, "; "),
+                                  "expected an RFC 3339 date and time with its offset, such as "
                                   "2026-01-01T00:00:00Z or 2026-01-01T00:00:00-03:00, found '",
                                   *text, "'"));
     }

@@ -165,7 +165,7 @@ INSTANTIATE_TEST_SUITE_P(Golden, BrokenAgreementsTest,
                                            "unknown-field-path", "until-before-from",
                                            "duplicate-ids", "bad-category", "bad-values",
                                            "empty-values", "wrong-types", "yml-extension",
-                                           "method-typo", "quota-rates"),
+                                           "method-typo", "quota-rates", "impossible-dates"),
                          [](const ::testing::TestParamInfo<const char*>& info) {
                            std::string name = info.param;
                            for (char& c : name) {
