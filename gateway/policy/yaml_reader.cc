@@ -374,6 +374,7 @@ YamlMap::YamlMap(const YAML::Node& node, const std::string& file, Diagnostics& d
 YamlMap::YamlMap(const YamlMap& parent, const YAML::Node& node, std::string what)
     : node_(node),
       root_(parent.root_),
+      parent_(&parent),
       file_(parent.file_),
       diagnostics_(parent.diagnostics_),
       what_(std::move(what)) {
@@ -402,7 +403,8 @@ void YamlMap::Error(const YAML::Node& at, absl::string_view message) const {
 
 void YamlMap::ExpectKeys(std::initializer_list<absl::string_view> known) {
   if (!valid_) return;
-  std::vector<std::string> known_keys(known.begin(), known.end());
+  known_keys_ = std::vector<std::string>(known.begin(), known.end());
+  const std::vector<std::string>& known_keys = known_keys_;
   absl::flat_hash_map<std::string, SourceLocation> seen;
   for (auto it = node_.begin(); it != node_.end(); ++it) {
     const YAML::Node key = it->first;  // a copy: `it->` returns a temporary
@@ -426,6 +428,16 @@ void YamlMap::ExpectKeys(std::initializer_list<absl::string_view> known) {
                               "spaces, which YAML indents with"));
       continue;
     }
+    // A key indented too far, or written under the wrong section, is a key of a mapping further
+    // out: saying so points at the line's indentation, where "did you mean" would not.
+    if (const YamlMap* owner = EnclosingMapWithKey(name)) {
+      Error(key,
+            absl::StrCat(what_, ": unknown key '", name, "'; it is a key ",
+                         owner->parent_ == nullptr ? "at the top level of the file"
+                                                   : absl::StrCat("of ", owner->what_),
+                         ", not of ", what_, ": check this line's indentation, or move it there"));
+      continue;
+    }
     std::string suggestion = ClosestMatch(name, known_keys);
     std::vector<std::string> sorted = known_keys;
     std::sort(sorted.begin(), sorted.end());
@@ -434,6 +446,16 @@ void YamlMap::ExpectKeys(std::initializer_list<absl::string_view> known) {
                    suggestion.empty() ? "" : absl::StrCat(" (did you mean '", suggestion, "'?)"),
                    "; expected one of: ", absl::StrJoin(sorted, ", ")));
   }
+}
+
+const YamlMap* YamlMap::EnclosingMapWithKey(absl::string_view key) const {
+  for (const YamlMap* outer = parent_; outer != nullptr; outer = outer->parent_) {
+    if (std::find(outer->known_keys_.begin(), outer->known_keys_.end(), key) !=
+        outer->known_keys_.end()) {
+      return outer;
+    }
+  }
+  return nullptr;
 }
 
 bool YamlMap::Has(absl::string_view key) const { return Get(key).IsDefined(); }

@@ -90,13 +90,15 @@ class YamlMap {
   YamlMap(const YAML::Node& node, const std::string& file, Diagnostics& diagnostics,
           std::string what);
   // A mapping that is a value in `parent` (`node` is parent.Get(key)): when it is empty, the error
-  // is at its key.
+  // is at its key. `parent` must outlive this view: an unknown key that is a key of `parent` (or
+  // of a mapping further out) is reported as such.
   YamlMap(const YamlMap& parent, const YAML::Node& node, std::string what);
 
   // False when the node is not a mapping (already reported).
   bool valid() const { return valid_; }
 
-  // Reports every key not in `known` (with a suggestion) and every duplicate key.
+  // Reports every key not in `known` (with a suggestion, or with the enclosing mapping whose
+  // ExpectKeys knows it) and every duplicate key.
   void ExpectKeys(std::initializer_list<absl::string_view> known);
 
   bool Has(absl::string_view key) const;
@@ -126,10 +128,16 @@ class YamlMap {
  private:
   absl::optional<std::string> ScalarAt(absl::string_view key, bool required);
   void CheckIsMap();
+  // The nearest enclosing mapping whose ExpectKeys named `key`, or null.
+  const YamlMap* EnclosingMapWithKey(absl::string_view key) const;
 
   YAML::Node node_;
   // Where empty values are looked for (see NodeLocation): the outermost mapping this one is in.
   YAML::Node root_;
+  // The mapping this one is a value of (null for a file's top or a list item), and the keys
+  // ExpectKeys was given.
+  const YamlMap* parent_ = nullptr;
+  std::vector<std::string> known_keys_;
   // The value of each scalar key, the first where a key is repeated (ExpectKeys reports the
   // repetition): a file's readers ask a mapping for many keys, and each yaml-cpp iteration is slow.
   absl::flat_hash_map<std::string, YAML::Node> values_;

@@ -101,6 +101,15 @@ TEST_F(PilotPolicyTest, AFederationTypoHidesNoOtherErrorAndCausesNone) {
   EXPECT_THAT(output, HasSubstr("2 errors in $DIR")) << output;
 }
 
+TEST_F(PilotPolicyTest, ATopLevelKeyIndentedIntoASectionIsSaidToBeOne) {
+  Edit("agreements/ar-cl-identity-2026.yaml", "\nretention: P90D", "\n  retention: P90D");
+  const std::string output = LintErrors();
+  EXPECT_THAT(output, HasSubstr("$DIR/agreements/ar-cl-identity-2026.yaml:26:3: error: validity: "
+                                "unknown key 'retention'; it is a key at the top level of the "
+                                "file, not of validity: check this line's indentation, or move it "
+                                "there\n"));
+}
+
 TEST_F(PilotPolicyTest, AgreementParticipantsAreCheckedOnceTheFederationLoads) {
   Edit("agreements/ar-cl-identity-2026.yaml", "AR/GOV/migraciones", "AR/GOV/migracion");
   EXPECT_THAT(LintErrors(), HasSubstr("consumers: participant AR/GOV/migracion is not registered "

@@ -252,6 +252,27 @@ TEST(YamlReaderTest, UnknownAndDuplicateKeysAreErrors) {
             "expected one of: country, listeners");
 }
 
+TEST(YamlReaderTest, AKeyOfAnEnclosingMappingIsReportedAsMisplaced) {
+  Diagnostics diagnostics;
+  YamlFile file = ParseYamlText("f.yaml",
+                                "audit:\n  sink: postgresql\n  postgresql:\n    conninfo_file: c\n"
+                                "    sink: segments\n    retention: P30D\n  policy_dir: p\n",
+                                diagnostics);
+  YamlMap top(file.root, "f.yaml", diagnostics, "gateway");
+  top.ExpectKeys({"audit", "policy_dir"});
+  YamlMap audit(top, top.Get("audit"), "audit");
+  audit.ExpectKeys({"sink", "postgresql"});
+  YamlMap postgresql(audit, audit.Get("postgresql"), "audit.postgresql");
+  postgresql.ExpectKeys({"conninfo_file"});
+  EXPECT_EQ(diagnostics.ToString(),
+            "f.yaml:7:3: error: audit: unknown key 'policy_dir'; it is a key at the top level of "
+            "the file, not of audit: check this line's indentation, or move it there\n"
+            "f.yaml:5:5: error: audit.postgresql: unknown key 'sink'; it is a key of audit, not of "
+            "audit.postgresql: check this line's indentation, or move it there\n"
+            "f.yaml:6:5: error: audit.postgresql: unknown key 'retention'; expected one of: "
+            "conninfo_file\n");
+}
+
 TEST(YamlReaderTest, TypedValuesAreCheckedWithLocations) {
   Diagnostics diagnostics;
   YamlFile file = ParseYamlText(
