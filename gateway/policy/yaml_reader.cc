@@ -157,6 +157,55 @@ absl::optional<Lookalike> LookalikeSpaceNear(absl::string_view text, int line) {
   return absl::nullopt;
 }
 
+// Where the content of a line starts, from 1, after its indentation and any "- " of list items;
+// 0 for a blank or comment line.
+int ContentColumn(absl::string_view line) {
+  size_t at = 0;
+  while (true) {
+    while (at < line.size() && line[at] == ' ') ++at;
+    if (at < line.size() && line[at] == '-' &&
+        (at + 1 == line.size() || line[at + 1] == ' ' || line[at + 1] == '\r')) {
+      ++at;
+      continue;
+    }
+    break;
+  }
+  if (at == line.size() || line[at] == '#' || line[at] == '\r') return 0;
+  return static_cast<int>(at) + 1;
+}
+
+// For a structural syntax error at `line` (from 0): when that line's content and the content of
+// the line before it (comments and blank lines aside) start in different columns, says so.
+// yaml-cpp reports a misindented key as "illegal map value" or "end of sequence not found",
+// which does not name the indentation, the usual cause in a hand-edited file.
+std::string IndentationHint(absl::string_view text, int line) {
+  absl::ConsumePrefix(&text, "\xEF\xBB\xBF");  // yaml-cpp's columns do not count a BOM
+  const std::vector<absl::string_view> lines = absl::StrSplit(text, '\n');
+  if (line <= 0 || line >= static_cast<int>(lines.size())) return "";
+  const int here = ContentColumn(lines[line]);
+  if (here == 0) return "";
+  for (int before = line - 1; before >= 0; --before) {
+    const int there = ContentColumn(lines[before]);
+    if (there == 0) continue;
+    if (there == here) return "";
+    return absl::StrCat("; line ", line + 1, " starts in column ", here, " and line ", before + 1,
+                        " in column ", there,
+                        ": the keys of one mapping start in the same column, and only a key with "
+                        "nothing after its colon opens a block further in");
+  }
+  return "";
+}
+
+// yaml-cpp's errors about the structure of a block, which a misindented line causes.
+bool IsStructureError(const std::string& message) {
+  for (const char* structural :
+       {YAML::ErrorMsg::MAP_VALUE, YAML::ErrorMsg::MAP_KEY, YAML::ErrorMsg::END_OF_MAP,
+        YAML::ErrorMsg::END_OF_SEQ, YAML::ErrorMsg::BLOCK_ENTRY}) {
+    if (message == structural) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 SourceLocation NodeLocation(const std::string& file, const YAML::Node& root,
@@ -217,8 +266,11 @@ YamlFile ParseYamlText(const std::string& path, std::string contents, Diagnostic
                         absl::StrCat("YAML syntax error: ", error.msg, ": found ", lookalike->found,
                                      "; expected ", lookalike->expected));
     } else {
-      diagnostics.Error(SourceLocation{path, error.mark.line + 1, error.mark.column + 1},
-                        absl::StrCat("YAML syntax error: ", error.msg));
+      diagnostics.Error(
+          SourceLocation{path, error.mark.line + 1, error.mark.column + 1},
+          absl::StrCat(
+              "YAML syntax error: ", error.msg,
+              IsStructureError(error.msg) ? IndentationHint(file.contents, error.mark.line) : ""));
     }
     file.root = YAML::Node();
     return file;

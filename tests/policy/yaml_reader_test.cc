@@ -52,6 +52,32 @@ TEST(YamlReaderTest, ATabInTheIndentationIsNamedAtTheTab) {
   EXPECT_FALSE(diagnostics.has_errors()) << diagnostics.ToString();
 }
 
+TEST(YamlReaderTest, AMisindentedLineIsSaidToBeOne) {
+  // yaml-cpp says "illegal map value" or "end of sequence not found", not where the columns part.
+  const std::string hint =
+      ": the keys of one mapping start in the same column, and only a key with nothing after its "
+      "colon opens a block further in\n";
+  for (const auto& [text, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"quota:\n requests_per_second: 20\n  burst: 40\n",
+            "f.yaml:3:8: error: YAML syntax error: illegal map value; line 3 starts in column 3 "
+            "and line 2 in column 2"},
+           {"quota:\n  requests_per_second: 20\n    burst: 40\n",
+            "f.yaml:3:10: error: YAML syntax error: illegal map value; line 3 starts in column 5 "
+            "and line 2 in column 3"},
+           {"\xEF\xBB\xBF"
+            "bindings:\n  -  canonical: a\n    # a comment\n    national: b\n",
+            "f.yaml:4:5: error: YAML syntax error: end of sequence not found; line 4 starts in "
+            "column 5 and line 2 in column 6"}}) {
+    Diagnostics diagnostics;
+    EXPECT_FALSE(ParseYamlText("f.yaml", text, diagnostics).ok()) << text;
+    EXPECT_EQ(diagnostics.ToString(), expected + hint) << text;
+  }
+  // A syntax error where the columns agree says nothing of them.
+  Diagnostics diagnostics;
+  EXPECT_FALSE(ParseYamlText("f.yaml", "a: b: c\nd: e\n", diagnostics).ok());
+  EXPECT_THAT(diagnostics.ToString(), ::testing::Not(HasSubstr("column")));
+}
+
 TEST(YamlReaderTest, ANoBreakSpaceBehindASyntaxErrorIsNamedWhereItIs) {
   // Text copied from a web page or a word processor; yaml-cpp stumbles a line later.
   for (const auto& [text, where] : std::vector<std::pair<std::string, std::string>>{
