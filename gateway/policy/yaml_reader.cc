@@ -346,6 +346,12 @@ absl::optional<std::vector<PolicyDirectoryEntry>> ListPolicyDirectory(const std:
                                        ", which does not exist: restore it or remove the link"));
       continue;
     }
+    if (status_error == std::errc::too_many_symbolic_link_levels) {
+      report(
+          "is a link that leads back to itself (a loop of links): point it at a file or remove "
+          "it");
+      continue;
+    }
     if (status_error) {
       report(absl::StrCat("cannot read: ", status_error.message()));
       continue;

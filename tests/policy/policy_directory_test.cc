@@ -137,13 +137,16 @@ TEST_F(PilotPolicyTest, PolicyFilesThatWouldNotBeReadAreNamed) {
              dir_ + "/agreements/ar-cl-identity-2026.YAML");
   Own("mappings");
   fs::create_symlink("nowhere.yaml", dir_ + "/mappings/tables/old.yaml");
+  fs::create_symlink("loop.yaml", dir_ + "/agreements/loop.yaml");
   const std::string output = LintErrors();
   EXPECT_THAT(output, HasSubstr("$DIR/agreements/ar-cl-identity-2026.YAML: error: not loaded: "
                                 "policy files must be named *.yaml in lower case; rename it to "
                                 "ar-cl-identity-2026.yaml\n"));
   EXPECT_THAT(output, HasSubstr("$DIR/mappings/tables/old.yaml: error: is a link to nowhere.yaml, "
                                 "which does not exist: restore it or remove the link\n"));
-  EXPECT_THAT(output, HasSubstr("2 errors in $DIR")) << output;
+  EXPECT_THAT(output, HasSubstr("$DIR/agreements/loop.yaml: error: is a link that leads back to "
+                                "itself (a loop of links): point it at a file or remove it\n"));
+  EXPECT_THAT(output, HasSubstr("3 errors in $DIR")) << output;
 }
 
 TEST_F(PilotPolicyTest, ALinkBackIntoMappingsIsOneErrorNotADuplicateOfEveryId) {
