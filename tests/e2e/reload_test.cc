@@ -125,6 +125,21 @@ TEST_F(ReloadTest, BrokenEditChangesNothingAndValidEditTakesEffect) {
   EXPECT_TRUE(GetPerson(*stub_).ok());
 }
 
+TEST_F(ReloadTest, AMappingDroppedIntoAgreementsChangesNothingAndIsOneErrorSayingSo) {
+  ASSERT_TRUE(GetPerson(*stub_).ok());
+  const std::string stray = topology_->gateway("CL").dir + "/policy/agreements/documento.yaml";
+  Replace(stray,
+          "apiVersion: pasarela/v1\nkind: Mapping\nid: documento\nsource: a.B\ntarget: c.D\n"
+          "rules: []\n");
+  ASSERT_TRUE(
+      cl().WaitForLog("policy reload failed, the running policy stays in force", absl::Seconds(5)));
+  EXPECT_THAT(cl().Log(), HasSubstr("/policy/agreements/documento.yaml:2:7: error: kind: this is a "
+                                    "Mapping file, which belongs in mappings/"));
+  EXPECT_THAT(cl().Log(), Not(HasSubstr("documento.yaml:3:")));
+  grpc::Status still = GetPerson(*stub_);
+  EXPECT_TRUE(still.ok()) << still.error_message();
+}
+
 TEST_F(ReloadTest, KubernetesConfigMapSymlinkSwapReloads) {
   // A ConfigMap volume: services.yaml -> ..data/services.yaml, ..data -> ..<timestamp>/; an
   // update writes a new timestamped directory and renames a new ..data link over the old one.
