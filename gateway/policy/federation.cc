@@ -51,7 +51,7 @@ absl::optional<Federation> LoadFederation(const std::string& path, Diagnostics& 
     top.Error(countries, absl::StrCat("countries: expected a non-empty list of countries, found ",
                                       DescribeFound(countries)));
   } else {
-    absl::flat_hash_map<std::string, int> first_line;
+    absl::flat_hash_map<std::string, SourceLocation> first_location;
     int index = 0;
     for (const YAML::Node& node : countries) {
       YamlMap entry(node, path, diagnostics, absl::StrCat("countries[", index++, "]"));
@@ -68,11 +68,11 @@ absl::optional<Federation> LoadFederation(const std::string& path, Diagnostics& 
                                    "as CL, found '",
                                    *code, "'"));
         }
-        auto [it, inserted] = first_line.emplace(*code, entry.LocationOf("code").line);
+        auto [it, inserted] = first_location.emplace(*code, entry.LocationOf("code"));
         if (!inserted) {
           entry.Error(entry.Get("code"),
                       absl::StrCat(entry.what(), ".code: country ", *code,
-                                   " is listed twice (first at line ", it->second, ")"));
+                                   " is listed twice (first at ", it->second.ToString(), ")"));
         }
         country.code = *code;
       }

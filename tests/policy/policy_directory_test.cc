@@ -258,6 +258,13 @@ TEST_F(PilotPolicyTest, AFileOfAnotherKindIsOneErrorThatSaysWhereItBelongs) {
             "5 errors in $DIR\n");
 }
 
+TEST_F(PilotPolicyTest, ACountryListedTwiceNamesTheLineAndColumnOfTheFirst) {
+  Edit("federation.yaml", "  - code: UY", "  - code: AR");
+  EXPECT_THAT(LintErrors(),
+              HasSubstr("$DIR/federation.yaml:37:11: error: countries[3].code: country "
+                        "AR is listed twice (first at $DIR/federation.yaml:13:11)\n"));
+}
+
 TEST_F(PilotPolicyTest, AGatewayCountryMissingFromTheFederationIsAnErrorAtItsCountries) {
   std::string output;
   EXPECT_EQ(
