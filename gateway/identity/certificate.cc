@@ -4,6 +4,7 @@
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
@@ -18,6 +19,13 @@ struct BioDeleter {
   void operator()(BIO* bio) const { BIO_free(bio); }
 };
 using BioPtr = std::unique_ptr<BIO, BioDeleter>;
+
+// The extended key usage bits, or 0 when the certificate's extensions do not parse (OpenSSL
+// reports all bits set when there is no extended key usage extension).
+uint32_t ExtendedKeyUsage(X509* cert) {
+  if ((X509_get_extension_flags(cert) & EXFLAG_INVALID) != 0) return 0;
+  return X509_get_extended_key_usage(cert);
+}
 
 absl::Time AsnTimeToAbsl(const ASN1_TIME* time) {
   struct tm parts = {};
@@ -104,6 +112,31 @@ std::string Certificate::IssuerText() const {
   BioPtr bio(BIO_new(BIO_s_mem()));
   X509_NAME_print_ex(bio.get(), X509_get_issuer_name(cert_.get()), 0, XN_FLAG_ONELINE);
   return BioToString(bio.get());
+}
+
+bool Certificate::AllowsTlsClient() const {
+  return (ExtendedKeyUsage(cert_.get()) & (XKU_SSL_CLIENT | XKU_ANYEKU)) != 0;
+}
+
+bool Certificate::AllowsTlsServer() const {
+  return (ExtendedKeyUsage(cert_.get()) & (XKU_SSL_SERVER | XKU_ANYEKU)) != 0;
+}
+
+std::string Certificate::ExtendedKeyUsageText() const {
+  auto* usages = static_cast<EXTENDED_KEY_USAGE*>(
+      X509_get_ext_d2i(cert_.get(), NID_ext_key_usage, nullptr, nullptr));
+  if (usages == nullptr) return "none";
+  std::string text;
+  for (int i = 0; i < sk_ASN1_OBJECT_num(usages); ++i) {
+    const ASN1_OBJECT* usage = sk_ASN1_OBJECT_value(usages, i);
+    const int nid = OBJ_obj2nid(usage);
+    char oid[80];
+    if (nid == NID_undef) OBJ_obj2txt(oid, sizeof(oid), usage, /*no_name=*/1);
+    // Short names ("serverAuth"), as an openssl.cnf would spell them.
+    absl::StrAppend(&text, i == 0 ? "" : ", ", nid == NID_undef ? oid : OBJ_nid2sn(nid));
+  }
+  sk_ASN1_OBJECT_pop_free(usages, ASN1_OBJECT_free);
+  return text.empty() ? "an empty list" : text;
 }
 
 std::string Certificate::Fingerprint() const {

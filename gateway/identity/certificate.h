@@ -39,6 +39,15 @@ class Certificate {
   std::string IssuerText() const;
   absl::Time not_before() const { return not_before_; }
   absl::Time not_after() const { return not_after_; }
+  // Whether the extended key usage extension lets the certificate authenticate a TLS client
+  // (clientAuth) or a TLS server (serverAuth). A certificate without the extension may do both
+  // (RFC 5280 4.2.1.12), and so may one listing anyExtendedKeyUsage; one whose extensions do not
+  // parse may do neither.
+  bool AllowsTlsClient() const;
+  bool AllowsTlsServer() const;
+  // The extended key usages by name ("serverAuth, clientAuth"), or "none" without the extension,
+  // for messages.
+  std::string ExtendedKeyUsageText() const;
   // SHA-256 of the DER encoding, lower-case hex.
   std::string Fingerprint() const;
   // The certificate as PEM.

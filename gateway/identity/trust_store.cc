@@ -253,6 +253,9 @@ absl::StatusOr<VerifiedPeer> TrustStore::VerifyUncached(const Certificate& leaf)
         absl::StrCat("certificate names ", peer.uri, " but was issued by the CA of ",
                      issuer->config.country, ": a CA vouches only for its own country"));
   }
+  peer.allows_tls_client = leaf.AllowsTlsClient();
+  peer.allows_tls_server = leaf.AllowsTlsServer();
+  peer.extended_key_usage = leaf.ExtendedKeyUsageText();
   return peer;
 }
 

@@ -50,6 +50,11 @@ struct VerifiedPeer {
   // Set when the certificate names an agency (urn:pasarela:CC:CLASS:MEMBER).
   absl::optional<ParticipantId> participant;
   std::string serial_hex;
+  // What the certificate's extended key usage lets it authenticate (see Certificate): a TLS
+  // client, a TLS server; and the usages it lists, for messages.
+  bool allows_tls_client = true;
+  bool allows_tls_server = true;
+  std::string extended_key_usage;
 
   bool is_gateway() const { return !gateway_country.empty(); }
   // "gateway CL" or "agency AR/GOV/migraciones", for log lines.
@@ -64,7 +69,9 @@ class TrustStore {
 
   // Checks that `leaf_pem` was issued by one of the anchors, is within its validity at `now`, is
   // not revoked, and names exactly one Pasarela identity of the issuing CA's own country. Errors
-  // are UNAUTHENTICATED with a message that names the reason.
+  // are UNAUTHENTICATED with a message that names the reason. What the certificate may
+  // authenticate (its extended key usage) is the caller's to check: a client certificate and a
+  // server certificate need different ones.
   absl::StatusOr<VerifiedPeer> Verify(absl::string_view leaf_pem, absl::Time now) const;
 
   // Re-reads the CRL files whose modification time or size changed. A CRL that cannot be read

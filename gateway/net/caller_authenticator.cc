@@ -26,6 +26,13 @@ absl::StatusOr<VerifiedPeer> CallerAuthenticator::AuthenticatePem(absl::string_v
     }
     return peer;
   }
+  // A certificate issued for a server only (RFC 5280 4.2.1.12) must not open a client's door.
+  if (!peer->allows_tls_client) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("certificate of ", peer->Describe(),
+                     " may not authenticate a client: its extended key usage (",
+                     peer->extended_key_usage, ") has neither clientAuth nor anyExtendedKeyUsage"));
+  }
   absl::Status served = CheckServed(*peer);
   if (!served.ok()) return served;
   return peer;

@@ -36,7 +36,8 @@ class CallerAuthenticator {
         trust_store_(trust_store),
         other_listener_trust_(other_listener_trust) {}
 
-  // Verifies the leaf certificate (PEM). UNAUTHENTICATED for a certificate that does not verify,
+  // Verifies the leaf certificate (PEM). UNAUTHENTICATED for a certificate that does not verify
+  // or whose extended key usage does not allow a TLS client (RFC 5280: no extension allows any),
   // PERMISSION_DENIED for a verified caller that this listener does not serve (an agency of
   // another country, a gateway on the agency listener, an agency on the federation listener).
   absl::StatusOr<VerifiedPeer> AuthenticatePem(absl::string_view leaf_pem, absl::Time now) const;

@@ -31,6 +31,7 @@
 #include "pasarela/federation/v1/federation.pb.h"
 #include "tests/support/free_port.h"
 #include "tests/support/identity_calls.h"
+#include "tests/support/test_certificates.h"
 #include "tests/support/topology.h"
 
 namespace pasarela::testing {
@@ -611,6 +612,45 @@ TEST_F(SecurityTest, ReceiptReplayedByThePeerGatewayIsRefusedByTheConsumerGatewa
   EXPECT_EQ(peer.replayed(), 2);
   EXPECT_EQ(registry_->Calls().size(), 3u);
   EXPECT_TRUE(ar.process->WaitForLog("[rule receipt-invalid]", absl::Seconds(5)));
+}
+
+TEST_F(SecurityTest, ACertificateWhoseExtendedKeyUsageLacksClientAuthIsRefusedAsAClient) {
+  StartPilotPair();
+  // An agency's and a gateway's certificates issued for servers only, by their genuine CAs.
+  std::string agency = IssueTestCertificate(
+      {"migraciones-server-only", "AR", {"urn:pasarela:AR:GOV:migraciones"}, "serverAuth"});
+  CallResult refused = GetPerson(AgencyChannel(ar(), agency));
+  EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_TRUE(ar().process->WaitForLog(
+      "refused handshake on agency listener: certificate of agency AR/GOV/migraciones may not "
+      "authenticate a client: its extended key usage (serverAuth) has neither "
+      "clientAuth nor anyExtendedKeyUsage",
+      absl::Seconds(5)));
+  EXPECT_EQ(registry_->Calls().size(), 0u);
+
+  std::string gateway = IssueTestCertificate(
+      {"gateway-ar-server-only", "AR", {"urn:pasarela:gateway:AR"}, "serverAuth"});
+  auto peer = MtlsChannel(cl().federation_address(), gateway + ".crt", gateway + ".key", "CL");
+  GetPersonCall call;
+  call.metadata =
+      FederationHeaders(cl(), "AR/GOV/migraciones", "0b7d5a52-52d3-4c56-8a0e-6f5f0f3e2a11");
+  EXPECT_EQ(GetPerson(peer, call).status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_TRUE(cl().process->WaitForLog(
+      "refused handshake on federation listener: certificate of gateway AR may not authenticate a "
+      "client",
+      absl::Seconds(5)));
+  EXPECT_EQ(registry_->Calls().size(), 0u);
+
+  // RFC 5280: a certificate without the extension, or one listing anyExtendedKeyUsage, may act
+  // as a client.
+  for (const auto& [name, usage] : std::vector<std::pair<std::string, std::string>>{
+           {"migraciones-no-eku", ""}, {"migraciones-any-eku", "anyExtendedKeyUsage"}}) {
+    std::string accepted =
+        IssueTestCertificate({name, "AR", {"urn:pasarela:AR:GOV:migraciones"}, usage});
+    CallResult ok = GetPerson(AgencyChannel(ar(), accepted));
+    EXPECT_TRUE(ok.status.ok()) << name << ": " << ok.status.error_message();
+  }
+  ExpectStillServes();
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/child_process.h"
+#include "tests/support/test_certificates.h"
 #include "tests/support/topology.h"
 
 namespace pasarela {
@@ -82,6 +83,36 @@ TEST_F(TrustStoreTest, ValidityIsCheckedAtTheTimeOfEachCall) {
   absl::StatusOr<VerifiedPeer> later = store_->Verify(pem, absl::Now() + absl::Hours(24 * 365 * 3));
   ASSERT_FALSE(later.ok());
   EXPECT_THAT(std::string(later.status().message()), HasSubstr("expired at"));
+}
+
+TEST_F(TrustStoreTest, ReportsWhatTheExtendedKeyUsageAllows) {
+  struct Case {
+    const char* name;
+    const char* usage;
+    bool client;
+    bool server;
+    const char* text;
+  };
+  for (const Case& c :
+       {Case{"eku-both", "serverAuth, clientAuth", true, true, "serverAuth, clientAuth"},
+        Case{"eku-server", "serverAuth", false, true, "serverAuth"},
+        Case{"eku-client", "clientAuth", true, false, "clientAuth"},
+        Case{"eku-email", "emailProtection", false, false, "emailProtection"},
+        Case{"eku-any", "anyExtendedKeyUsage", true, true, "anyExtendedKeyUsage"},
+        Case{"eku-none", "", true, true, "none"}}) {
+    absl::StatusOr<VerifiedPeer> peer =
+        Verify(testing::IssueTestCertificate(
+                   {c.name, "AR", {"urn:pasarela:AR:GOV:migraciones"}, c.usage}) +
+               ".crt");
+    ASSERT_TRUE(peer.ok()) << c.name << ": " << peer.status();
+    EXPECT_EQ(peer->allows_tls_client, c.client) << c.name;
+    EXPECT_EQ(peer->allows_tls_server, c.server) << c.name;
+    EXPECT_EQ(peer->extended_key_usage, c.text) << c.name;
+  }
+  // The demo PKI issues every certificate for both ends of a connection.
+  absl::StatusOr<VerifiedPeer> gateway = Verify("AR/gateway.crt");
+  ASSERT_TRUE(gateway.ok()) << gateway.status();
+  EXPECT_TRUE(gateway->allows_tls_client && gateway->allows_tls_server);
 }
 
 TEST_F(TrustStoreTest, NewRevocationTakesEffectAfterRefresh) {
