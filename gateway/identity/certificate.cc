@@ -139,6 +139,23 @@ std::string Certificate::ExtendedKeyUsageText() const {
   return text.empty() ? "an empty list" : text;
 }
 
+bool Certificate::IsCa() const { return (X509_get_extension_flags(cert_.get()) & EXFLAG_CA) != 0; }
+
+int Certificate::KeySecurityBits() const {
+  EvpKeyPtr key(X509_get_pubkey(cert_.get()));
+  ERR_clear_error();
+  return key == nullptr ? 0 : EVP_PKEY_get_security_bits(key.get());
+}
+
+std::string Certificate::KeyText() const {
+  EvpKeyPtr key(X509_get_pubkey(cert_.get()));
+  ERR_clear_error();
+  if (key == nullptr) return "an unreadable key";
+  const char* type = EVP_PKEY_get0_type_name(key.get());
+  return absl::StrCat(type != nullptr ? type : "unknown", " ", EVP_PKEY_get_bits(key.get()),
+                      " bits");
+}
+
 std::string Certificate::Fingerprint() const {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;

@@ -4,6 +4,7 @@
 #ifndef PASARELA_GATEWAY_IDENTITY_CERTIFICATE_H_
 #define PASARELA_GATEWAY_IDENTITY_CERTIFICATE_H_
 
+#include <openssl/evp.h>
 #include <openssl/x509.h>
 
 #include <memory>
@@ -20,6 +21,11 @@ struct X509Deleter {
   void operator()(X509* cert) const { X509_free(cert); }
 };
 using X509Ptr = std::unique_ptr<X509, X509Deleter>;
+
+struct EvpKeyDeleter {
+  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
+};
+using EvpKeyPtr = std::unique_ptr<EVP_PKEY, EvpKeyDeleter>;
 
 class Certificate {
  public:
@@ -48,6 +54,13 @@ class Certificate {
   // The extended key usages by name ("serverAuth, clientAuth"), or "none" without the extension,
   // for messages.
   std::string ExtendedKeyUsageText() const;
+  // True when basicConstraints says CA:TRUE: a certificate authority, not an end entity.
+  bool IsCa() const;
+  // The strength of the public key in bits of security (NIST SP 800-57: RSA 2048 gives 112,
+  // EC P-256 128, RSA 1024 80), 0 when unknown.
+  int KeySecurityBits() const;
+  // "RSA 1024 bits", "EC 256 bits", for messages.
+  std::string KeyText() const;
   // SHA-256 of the DER encoding, lower-case hex.
   std::string Fingerprint() const;
   // The certificate as PEM.

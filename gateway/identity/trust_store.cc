@@ -17,6 +17,8 @@
 namespace pasarela {
 namespace {
 
+constexpr absl::string_view kPasarelaUriPrefix = "urn:pasarela:";
+
 // Bounds the verdict cache against a peer that presents endless distinct certificates.
 constexpr size_t kMaxCachedVerdicts = 10000;
 
@@ -25,9 +27,6 @@ struct CrlDeleter {
 };
 struct BioDeleter {
   void operator()(BIO* bio) const { BIO_free(bio); }
-};
-struct EvpKeyDeleter {
-  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
 };
 
 std::string SerialToHex(const ASN1_INTEGER* serial) {
@@ -100,7 +99,7 @@ TrustStore::RevocationState TrustStore::ReadRevocationList(const TrustAnchorConf
     state.status = absl::InvalidArgumentError(absl::StrCat(config.crl_file, ": not a PEM CRL"));
     return state;
   }
-  std::unique_ptr<EVP_PKEY, EvpKeyDeleter> ca_key(X509_get_pubkey(ca.x509()));
+  EvpKeyPtr ca_key(X509_get_pubkey(ca.x509()));
   if (ca_key == nullptr || X509_CRL_verify(crl.get(), ca_key.get()) != 1) {
     ERR_clear_error();
     state.status = absl::InvalidArgumentError(
@@ -207,7 +206,7 @@ absl::StatusOr<VerifiedPeer> TrustStore::VerifyUncached(const Certificate& leaf)
     return absl::UnauthenticatedError(
         absl::StrCat("certificate issued by an unknown CA (", leaf.IssuerText(), ")"));
   }
-  std::unique_ptr<EVP_PKEY, EvpKeyDeleter> ca_key(X509_get_pubkey(issuer->ca.x509()));
+  EvpKeyPtr ca_key(X509_get_pubkey(issuer->ca.x509()));
   if (ca_key == nullptr || X509_verify(leaf.x509(), ca_key.get()) != 1) {
     ERR_clear_error();
     return absl::UnauthenticatedError(absl::StrCat(
@@ -223,14 +222,24 @@ absl::StatusOr<VerifiedPeer> TrustStore::VerifyUncached(const Certificate& leaf)
     return absl::UnauthenticatedError(absl::StrCat("certificate revoked (serial ", serial,
                                                    ", CA of ", issuer->config.country, ")"));
   }
+  // A URN's scheme and namespace are case-insensitive (RFC 8141), so URN:Pasarela:... names a
+  // Pasarela identity as well: counted, so that a certificate never names two, and refused unless
+  // spelled as documented, so that no other spelling reaches the audit trail or the agreements.
   std::vector<std::string> pasarela_uris;
   for (std::string& uri : leaf.UriSans()) {
-    if (absl::StartsWith(uri, "urn:pasarela:")) pasarela_uris.push_back(std::move(uri));
+    if (absl::StartsWithIgnoreCase(uri, kPasarelaUriPrefix)) {
+      pasarela_uris.push_back(std::move(uri));
+    }
   }
   if (pasarela_uris.size() != 1) {
     return absl::UnauthenticatedError(absl::StrCat(
         "certificate must name exactly one urn:pasarela: URI SAN, found ", pasarela_uris.size(),
         pasarela_uris.empty() ? "" : absl::StrCat(" (", absl::StrJoin(pasarela_uris, ", "), ")")));
+  }
+  if (!absl::StartsWith(pasarela_uris.front(), kPasarelaUriPrefix)) {
+    return absl::UnauthenticatedError(absl::StrCat("certificate names '", pasarela_uris.front(),
+                                                   "': a Pasarela URI begins ", kPasarelaUriPrefix,
+                                                   " in lower case"));
   }
   VerifiedPeer peer;
   peer.issuer_country = issuer->config.country;
@@ -252,6 +261,18 @@ absl::StatusOr<VerifiedPeer> TrustStore::VerifyUncached(const Certificate& leaf)
     return absl::UnauthenticatedError(
         absl::StrCat("certificate names ", peer.uri, " but was issued by the CA of ",
                      issuer->config.country, ": a CA vouches only for its own country"));
+  }
+  if (leaf.IsCa()) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("certificate of ", peer.Describe(),
+                     " is a CA certificate (basicConstraints CA:TRUE): a gateway or an agency is "
+                     "named by an end-entity certificate"));
+  }
+  if (int bits = leaf.KeySecurityBits(); bits < kMinKeySecurityBits) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("certificate of ", peer.Describe(), " has a key too weak to trust (",
+                     leaf.KeyText(), ", ", bits, "-bit security): at least ", kMinKeySecurityBits,
+                     "-bit security is required, such as RSA 2048 or EC P-256"));
   }
   peer.allows_tls_client = leaf.AllowsTlsClient();
   peer.allows_tls_server = leaf.AllowsTlsServer();

@@ -63,15 +63,20 @@ struct VerifiedPeer {
 
 class TrustStore {
  public:
+  // The weakest key accepted, in bits of security: 112 is RSA 2048 (NIST SP 800-131A), the level
+  // of OpenSSL's security level 2.
+  static constexpr int kMinKeySecurityBits = 112;
+
   // Loads every CA and its CRL. Fails (naming the file) if a CA or CRL cannot be read or parsed,
   // or a CRL is not signed by its CA.
   static absl::StatusOr<std::unique_ptr<TrustStore>> Create(std::vector<TrustAnchorConfig> anchors);
 
   // Checks that `leaf_pem` was issued by one of the anchors, is within its validity at `now`, is
-  // not revoked, and names exactly one Pasarela identity of the issuing CA's own country. Errors
-  // are UNAUTHENTICATED with a message that names the reason. What the certificate may
-  // authenticate (its extended key usage) is the caller's to check: a client certificate and a
-  // server certificate need different ones.
+  // not revoked, names exactly one Pasarela identity (a URI SAN spelled urn:pasarela: in lower
+  // case) of the issuing CA's own country, is an end-entity certificate (not CA:TRUE) and has a
+  // key of at least kMinKeySecurityBits. Errors are UNAUTHENTICATED with a message that names the
+  // reason. What the certificate may authenticate (its extended key usage) is the caller's to
+  // check: a client certificate and a server certificate need different ones.
   absl::StatusOr<VerifiedPeer> Verify(absl::string_view leaf_pem, absl::Time now) const;
 
   // Re-reads the CRL files whose modification time or size changed. A CRL that cannot be read

@@ -85,6 +85,74 @@ TEST_F(TrustStoreTest, ValidityIsCheckedAtTheTimeOfEachCall) {
   EXPECT_THAT(std::string(later.status().message()), HasSubstr("expired at"));
 }
 
+TEST_F(TrustStoreTest, CertificateIsRefusedBeforeItsValidityBegins) {
+  std::string pem = ReadFileOrEmpty(Pki("AR/agencies/migraciones.crt"));
+  absl::StatusOr<Certificate> cert = Certificate::FromPem(pem);
+  ASSERT_TRUE(cert.ok()) << cert.status();
+  absl::StatusOr<VerifiedPeer> early = store_->Verify(pem, cert->not_before() - absl::Minutes(1));
+  ASSERT_FALSE(early.ok());
+  EXPECT_EQ(early.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(std::string(early.status().message()),
+              HasSubstr("certificate of agency AR/GOV/migraciones is not valid before"));
+  EXPECT_TRUE(store_->Verify(pem, cert->not_before() + absl::Minutes(1)).ok());
+}
+
+// Certificates AR's genuine CA issued, each wrong in one way: none may name anybody.
+TEST_F(TrustStoreTest, RefusesEachMalformedIdentityWithItsReason) {
+  struct Case {
+    testing::TestCertificateSpec spec;
+    const char* reason;
+  };
+  const std::string kMigraciones = "urn:pasarela:AR:GOV:migraciones";
+  std::vector<Case> cases = {
+      {{"two-participants", "AR", {kMigraciones, "urn:pasarela:AR:GOV:afip"}, ""},
+       "exactly one urn:pasarela: URI SAN, found 2"},
+      {{"participant-and-gateway", "AR", {kMigraciones, "urn:pasarela:gateway:AR"}, ""},
+       "exactly one urn:pasarela: URI SAN, found 2"},
+      // RFC 8141: the scheme and the namespace of a URN are case-insensitive.
+      {{"second-in-upper-case", "AR", {kMigraciones, "URN:PASARELA:AR:GOV:afip"}, ""},
+       "exactly one urn:pasarela: URI SAN, found 2"},
+      {{"upper-case-scheme", "AR", {"URN:Pasarela:AR:GOV:migraciones"}, ""},
+       "certificate names 'URN:Pasarela:AR:GOV:migraciones': a Pasarela URI begins urn:pasarela: "
+       "in lower case"},
+      {{"lower-case-country", "AR", {"urn:pasarela:ar:GOV:migraciones"}, ""},
+       "'ar' is not a two-letter country code"},
+      {{"trailing-colon", "AR", {kMigraciones + ":"}, ""}, "must be 1-64 letters"},
+      {{"trailing-parts", "AR", {kMigraciones + ":a:b"}, ""}, "is not COUNTRY/CLASS/MEMBER"},
+      {{"trailing-query", "AR", {kMigraciones + "?as=afip"}, ""}, "must be 1-64 letters"},
+      {{"gateway-trailing", "AR", {"urn:pasarela:gateway:ARX"}, ""},
+       "does not end in a two-letter country code"},
+      {{"gateway-lower-case", "AR", {"urn:pasarela:gateway:ar"}, ""},
+       "does not end in a two-letter country code"},
+      {{"ca-as-leaf", "AR", {kMigraciones}, "", /*ca=*/true},
+       "certificate of agency AR/GOV/migraciones is a CA certificate (basicConstraints CA:TRUE)"},
+      {{"rsa-1024",
+        "AR",
+        {kMigraciones},
+        "",
+        false,
+        {"-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"}},
+       "certificate of agency AR/GOV/migraciones has a key too weak to trust (RSA 1024 bits, "
+       "80-bit security): at least 112-bit security is required"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<VerifiedPeer> peer = Verify(testing::IssueTestCertificate(c.spec) + ".crt");
+    ASSERT_FALSE(peer.ok()) << c.spec.name;
+    EXPECT_EQ(peer.status().code(), absl::StatusCode::kUnauthenticated) << c.spec.name;
+    EXPECT_THAT(std::string(peer.status().message()), HasSubstr(c.reason)) << c.spec.name;
+  }
+  // The same identity with a strong enough RSA key, and the demo PKI's own, are accepted.
+  absl::StatusOr<VerifiedPeer> rsa = Verify(
+      testing::IssueTestCertificate({"rsa-2048",
+                                     "AR",
+                                     {kMigraciones},
+                                     "",
+                                     false,
+                                     {"-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"}}) +
+      ".crt");
+  EXPECT_TRUE(rsa.ok()) << rsa.status();
+}
+
 TEST_F(TrustStoreTest, ReportsWhatTheExtendedKeyUsageAllows) {
   struct Case {
     const char* name;
