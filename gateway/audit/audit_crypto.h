@@ -185,7 +185,8 @@ std::string CertificateSubject(absl::string_view pem_chain);
 // what the certificate is, when it is not.
 absl::Status CheckGatewayCertificate(absl::string_view pem_chain, absl::string_view gateway);
 
-// CA certificates a checkpoint certificate must chain to. Safe for concurrent use once built.
+// CA certificates a certificate must chain to: a checkpoint's signer's, or the server's when the
+// gateway calls a peer gateway or a provider. Safe for concurrent use once built.
 class TrustAnchors {
  public:
   // Loads every certificate of each PEM file.

@@ -1,4 +1,5 @@
-// The checks the gateway adds to the TLS handshake, on top of gRPC's chain verification.
+// The gateway's checks of the certificate at the other end of a TLS handshake: the server's, when
+// it calls a peer gateway or a provider; the client's, on its listeners.
 //
 // Both verifiers answer synchronously and log every refusal with its reason. Thread-safe.
 #ifndef PASARELA_GATEWAY_NET_CERTIFICATE_VERIFIERS_H_
@@ -9,25 +10,57 @@
 #include <memory>
 #include <string>
 
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "gateway/audit/audit_crypto.h"
 #include "gateway/net/caller_authenticator.h"
 #include "gateway/net/gateway_runtime.h"
 
 namespace pasarela {
 
-// Client side: the server must present exactly `expected_uri` (a gateway's or provider's URI SAN),
-// so that an impostor at the peer's address never receives a request.
+// What a server the gateway calls (a peer gateway or a provider) must present: a certificate that
+// chains to `roots` (the CA file of the peer's country or of the provider) and is within its
+// validity, an end-entity certificate with a key of at least TrustStore::kMinKeySecurityBits,
+// naming exactly `expected_uri` (a gateway's or provider's URI SAN), so that an impostor at the
+// peer's address never receives a request, with an extended key usage that allows a TLS server
+// (serverAuth or anyExtendedKeyUsage, or no such extension). Immutable; thread-safe.
+class ServerCertificateCheck {
+ public:
+  // `ca_file` names the file `roots` were loaded from, for messages.
+  ServerCertificateCheck(std::string expected_uri, std::string ca_file,
+                         std::shared_ptr<const audit::TrustAnchors> roots)
+      : expected_uri_(std::move(expected_uri)),
+        ca_file_(std::move(ca_file)),
+        roots_(std::move(roots)) {}
+
+  // OK for a server that presented `leaf_pem` and `chain_pem` (its whole chain, leaf first; may
+  // be empty) at `now`; otherwise UNAUTHENTICATED with the reason ("its certificate may not
+  // authenticate a server: ...").
+  absl::Status Check(absl::string_view leaf_pem, absl::string_view chain_pem, absl::Time now) const;
+
+ private:
+  std::string expected_uri_;
+  std::string ca_file_;
+  std::shared_ptr<const audit::TrustAnchors> roots_;
+};
+
+// Client side: runs `check` in the handshake with every server the channel connects to. gRPC's
+// own chain verification is off (MakeChannelCredentials) so that every refusal names its reason:
+// "refused <description>: <reason>", logged and returned as UNAUTHENTICATED, which gRPC puts in
+// the status of the calls that waited for the connection.
 class PinnedIdentityVerifier : public grpc::experimental::ExternalCertificateVerifier {
  public:
   // `description` names the peer in log lines, e.g. "peer gateway CL at 127.0.0.1:7444".
-  PinnedIdentityVerifier(std::string expected_uri, std::string description)
-      : expected_uri_(std::move(expected_uri)), description_(std::move(description)) {}
+  PinnedIdentityVerifier(ServerCertificateCheck check, std::string description)
+      : check_(std::move(check)), description_(std::move(description)) {}
 
   bool Verify(grpc::experimental::TlsCustomVerificationCheckRequest* request,
               std::function<void(grpc::Status)> callback, grpc::Status* sync_status) override;
   void Cancel(grpc::experimental::TlsCustomVerificationCheckRequest*) override {}
 
  private:
-  std::string expected_uri_;
+  ServerCertificateCheck check_;
   std::string description_;
 };
 

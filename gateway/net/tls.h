@@ -38,8 +38,10 @@ std::shared_ptr<grpc::ServerCredentials> MakeServerCredentials(
     const std::string& key_file, const std::string& certificate_file, const std::string& roots_file,
     std::shared_ptr<grpc::experimental::CertificateVerifier> verifier);
 
-// Channel credentials that present `identity`, verify the server against `root_pem`, then run
-// `verifier` (which pins the identity the server must present).
+// Channel credentials that present `identity` and accept the server only if `verifier` does: it
+// must verify the server's chain (against `root_pem`) and validity, and pin the identity the server
+// must present (PinnedIdentityVerifier). gRPC's own chain verification is off, so that the
+// verifier can name the reason for a refusal.
 std::shared_ptr<grpc::ChannelCredentials> MakeChannelCredentials(
     const TlsIdentity& identity, const std::string& root_pem,
     std::shared_ptr<grpc::experimental::CertificateVerifier> verifier);

@@ -1,11 +1,33 @@
 #include "gateway/net/upstreams.h"
 
 #include "absl/strings/str_cat.h"
+#include "gateway/audit/audit_crypto.h"
 #include "gateway/common/file.h"
 #include "gateway/identity/participant_id.h"
 #include "gateway/net/certificate_verifiers.h"
 
 namespace pasarela {
+
+namespace {
+
+// A pool to the upstream at `address`, which must present `expected_uri` in a certificate that
+// chains to the CAs of `ca_file` (PinnedIdentityVerifier).
+absl::StatusOr<std::unique_ptr<ChannelPool>> PinnedPool(
+    const std::string& address, const std::string& description, const std::string& expected_uri,
+    const std::string& ca_file, const TlsIdentity& identity, const ChannelPoolOptions& options) {
+  absl::StatusOr<std::string> ca = ReadFileToString(ca_file);
+  if (!ca.ok()) return ca.status();
+  absl::StatusOr<std::unique_ptr<audit::TrustAnchors>> roots = audit::TrustAnchors::Load({ca_file});
+  if (!roots.ok()) return roots.status();
+  auto verifier = grpc::experimental::ExternalCertificateVerifier::Create<PinnedIdentityVerifier>(
+      ServerCertificateCheck(expected_uri, ca_file,
+                             std::shared_ptr<const audit::TrustAnchors>(*std::move(roots))),
+      description);
+  return std::make_unique<ChannelPool>(address, description,
+                                       MakeChannelCredentials(identity, *ca, verifier), options);
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<Upstreams>> Upstreams::Create(const PolicySnapshot& snapshot,
                                                              const TlsIdentity& identity) {
@@ -18,28 +40,20 @@ absl::StatusOr<std::unique_ptr<Upstreams>> Upstreams::Create(const PolicySnapsho
   std::unique_ptr<Upstreams> upstreams(new Upstreams());
   for (const FederationCountry& country : snapshot.federation().countries) {
     if (country.code == gateway.country) continue;
-    absl::StatusOr<std::string> ca = ReadFileToString(country.ca_file);
-    if (!ca.ok()) return ca.status();
-    std::string description =
-        absl::StrCat("peer gateway ", country.code, " at ", country.gateway_address);
-    auto verifier = grpc::experimental::ExternalCertificateVerifier::Create<PinnedIdentityVerifier>(
-        GatewayUri(country.code), description);
-    upstreams->peers_.emplace(
-        country.code,
-        std::make_unique<ChannelPool>(country.gateway_address, description,
-                                      MakeChannelCredentials(identity, *ca, verifier), options));
+    absl::StatusOr<std::unique_ptr<ChannelPool>> pool =
+        PinnedPool(country.gateway_address,
+                   absl::StrCat("peer gateway ", country.code, " at ", country.gateway_address),
+                   GatewayUri(country.code), country.ca_file, identity, options);
+    if (!pool.ok()) return pool.status();
+    upstreams->peers_.emplace(country.code, *std::move(pool));
   }
   for (const ProviderService& provider : snapshot.services().providers()) {
-    absl::StatusOr<std::string> ca = ReadFileToString(provider.ca_file);
-    if (!ca.ok()) return ca.status();
     std::string name = provider.participant.ToString();
-    std::string description = absl::StrCat("provider ", name, " at ", provider.address);
-    auto verifier = grpc::experimental::ExternalCertificateVerifier::Create<PinnedIdentityVerifier>(
-        provider.identity, description);
-    upstreams->providers_.emplace(
-        name,
-        std::make_unique<ChannelPool>(provider.address, description,
-                                      MakeChannelCredentials(identity, *ca, verifier), options));
+    absl::StatusOr<std::unique_ptr<ChannelPool>> pool =
+        PinnedPool(provider.address, absl::StrCat("provider ", name, " at ", provider.address),
+                   provider.identity, provider.ca_file, identity, options);
+    if (!pool.ok()) return pool.status();
+    upstreams->providers_.emplace(std::move(name), *std::move(pool));
   }
   return upstreams;
 }

@@ -653,5 +653,72 @@ TEST_F(SecurityTest, ACertificateWhoseExtendedKeyUsageLacksClientAuthIsRefusedAs
   ExpectStillServes();
 }
 
+// The call ended UNAVAILABLE, its message naming the upstream the gateway refused to call, as
+// "refused <upstream>: <reason>".
+void ExpectRefusedUpstream(const CallResult& result, const std::string& upstream,
+                           const std::string& reason) {
+  EXPECT_EQ(result.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(result.status.error_message(), HasSubstr(absl::StrCat(upstream, " unreachable: ")));
+  EXPECT_THAT(result.status.error_message(),
+              HasSubstr(absl::StrCat("refused ", upstream, ": ", reason)));
+}
+
+TEST_F(SecurityTest, AServerCertificateWhoseExtendedKeyUsageLacksServerAuthIsRefused) {
+  // CL's registry presents a genuine CL certificate issued for clients only.
+  std::string registry = IssueTestCertificate(
+      {"registro-civil-client-only", "CL", {"urn:pasarela:CL:GOV:registro-civil"}, "clientAuth"});
+  ProviderProcess& provider = topology_.StartImpostor(registry + ".crt", registry + ".key", "CL",
+                                                      absl::StrCat("127.0.0.1:", PickFreePort()));
+  topology_.AddProviderEntry(kRegistry, provider.address);
+  // A process presenting a CL gateway certificate issued for clients only, where AR believes
+  // CL's gateway is.
+  std::string gateway = IssueTestCertificate(
+      {"gateway-cl-client-only", "CL", {"urn:pasarela:gateway:CL"}, "clientAuth"});
+  ProviderProcess& peer = topology_.StartImpostor(gateway + ".crt", gateway + ".key", "AR",
+                                                  absl::StrCat("127.0.0.1:", PickFreePort()));
+  topology_.StartGateway("CL");
+  topology_.SetFederationAddress("CL", peer.address);
+  topology_.StartGateway("AR");
+
+  ExpectRefusedUpstream(GetPerson(AgencyChannel(ar(), kMigraciones)),
+                        absl::StrCat("peer gateway CL at ", peer.address),
+                        "its certificate may not authenticate a server: its extended key usage "
+                        "(clientAuth) has neither serverAuth nor anyExtendedKeyUsage");
+  EXPECT_EQ(peer.Calls().size(), 0u);
+
+  // CL's gateway, called directly by AR's (a genuine peer), refuses to call its provider.
+  auto ar_gateway =
+      MtlsChannel(cl().federation_address(), "AR/gateway.crt", "AR/gateway.key", "CL");
+  GetPersonCall call;
+  call.metadata =
+      FederationHeaders(cl(), "AR/GOV/migraciones", "4f2e8c1d-7a3b-4b9e-9c6d-1e2f3a4b5c6d");
+  ExpectRefusedUpstream(GetPerson(ar_gateway, call),
+                        absl::StrCat("provider CL/GOV/registro-civil at ", provider.address),
+                        "its certificate may not authenticate a server");
+  EXPECT_TRUE(cl().process->WaitForLog(
+      absl::StrCat("refused provider CL/GOV/registro-civil at ", provider.address,
+                   ": its certificate may not authenticate a server"),
+      absl::Seconds(5)));
+  EXPECT_EQ(provider.Calls().size(), 0u);
+}
+
+TEST_F(SecurityTest, APeerGatewayCertificateFromAnUnknownCaIsRefusedNamingTheReason) {
+  // The rogue CA's look-alike of CL's gateway certificate, right URI and all, where AR believes
+  // CL's gateway is: the chain, which the gateway's verifier checks itself, stops it.
+  ProviderProcess& rogue =
+      topology_.StartImpostor("rogue/CL-gateway.crt", "rogue/CL-gateway.key", "AR",
+                              absl::StrCat("127.0.0.1:", PickFreePort()));
+  topology_.SetFederationAddress("CL", rogue.address);
+  topology_.StartGateway("AR");
+  ExpectRefusedUpstream(GetPerson(AgencyChannel(ar(), kMigraciones)),
+                        absl::StrCat("peer gateway CL at ", rogue.address),
+                        "its certificate (issued by C = ZZ, O = Rogue, CN = Rogue CA) does not "
+                        "verify against the CA in");
+  EXPECT_TRUE(ar().process->WaitForLog(
+      absl::StrCat("refused peer gateway CL at ", rogue.address, ": its certificate ("),
+      absl::Seconds(5)));
+  EXPECT_EQ(rogue.Calls().size(), 0u);
+}
+
 }  // namespace
 }  // namespace pasarela::testing

@@ -1,0 +1,96 @@
+// ServerCertificateCheck: which certificates a peer gateway or a provider may present when the
+// gateway calls it, and the reason given for each it refuses.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "gateway/net/certificate_verifiers.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/child_process.h"
+#include "tests/support/test_certificates.h"
+#include "tests/support/topology.h"
+
+namespace pasarela {
+namespace {
+
+using ::pasarela::testing::IssueTestCertificate;
+using ::pasarela::testing::Pki;
+using ::pasarela::testing::ReadFileOrEmpty;
+using ::pasarela::testing::TestCertificateSpec;
+using ::testing::HasSubstr;
+
+constexpr char kRegistry[] = "urn:pasarela:CL:GOV:registro-civil";
+
+// The check the gateway runs on CL's registry: it must chain to CL's CA and name kRegistry.
+ServerCertificateCheck RegistryCheck() {
+  absl::StatusOr<std::unique_ptr<audit::TrustAnchors>> roots =
+      audit::TrustAnchors::Load({Pki("CL/ca.crt")});
+  EXPECT_TRUE(roots.ok()) << roots.status();
+  return ServerCertificateCheck(kRegistry, Pki("CL/ca.crt"),
+                                std::shared_ptr<const audit::TrustAnchors>(*std::move(roots)));
+}
+
+absl::Status CheckFile(const ServerCertificateCheck& check, const std::string& certificate) {
+  return check.Check(ReadFileOrEmpty(Pki(certificate)), "", absl::Now());
+}
+
+TEST(ServerCertificateCheckTest, TheDemoPkisProviderCertificatePasses) {
+  absl::Status status = CheckFile(RegistryCheck(), "CL/agencies/registro-civil.crt");
+  EXPECT_TRUE(status.ok()) << status;
+}
+
+TEST(ServerCertificateCheckTest, RefusesEachUnfitCertificateWithItsReason) {
+  struct Case {
+    TestCertificateSpec spec;
+    const char* reason;
+  };
+  const std::vector<Case> cases = {
+      {{"server-client-only", "CL", {kRegistry}, "clientAuth"},
+       "its certificate may not authenticate a server: its extended key usage (clientAuth) has "
+       "neither serverAuth nor anyExtendedKeyUsage"},
+      {{"server-ca", "CL", {kRegistry}, "serverAuth", /*ca=*/true},
+       "its certificate is a CA certificate (basicConstraints CA:TRUE)"},
+      {{"server-rsa-1024",
+        "CL",
+        {kRegistry},
+        "serverAuth",
+        false,
+        {"-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"}},
+       "its certificate's key is too weak to trust (RSA 1024 bits, 80-bit security)"},
+      {{"server-another-participant", "CL", {"urn:pasarela:CL:GOV:spare-agency"}, "serverAuth"},
+       "it presented [urn:pasarela:CL:GOV:spare-agency], expected "
+       "urn:pasarela:CL:GOV:registro-civil"},
+      {{"server-of-another-ca", "AR", {kRegistry}, "serverAuth"},
+       "its certificate (issued by C = AR, O = Pasarela demo, CN = Pasarela AR root CA) does not "
+       "verify against the CA in"},
+  };
+  const ServerCertificateCheck check = RegistryCheck();
+  for (const Case& c : cases) {
+    absl::Status status = CheckFile(check, IssueTestCertificate(c.spec) + ".crt");
+    EXPECT_EQ(status.code(), absl::StatusCode::kUnauthenticated) << c.spec.name;
+    EXPECT_THAT(std::string(status.message()), HasSubstr(c.reason)) << c.spec.name;
+  }
+  // Expired: validity is judged at the time of the handshake.
+  absl::Status expired = check.Check(ReadFileOrEmpty(Pki("CL/agencies/registro-civil.crt")), "",
+                                     absl::Now() + absl::Hours(24 * 365 * 3));
+  EXPECT_THAT(std::string(expired.message()), HasSubstr("certificate has expired"));
+  EXPECT_THAT(std::string(check.Check("not a certificate", "", absl::Now()).message()),
+              HasSubstr("it presented no certificate that parses"));
+}
+
+TEST(ServerCertificateCheckTest, AnExtendedKeyUsageThatAllowsAServerPasses) {
+  const ServerCertificateCheck check = RegistryCheck();
+  for (const auto& [name, usage] :
+       std::vector<std::pair<std::string, std::string>>{{"server-no-eku", ""},
+                                                        {"server-any-eku", "anyExtendedKeyUsage"},
+                                                        {"server-server-only", "serverAuth"}}) {
+    absl::Status status =
+        CheckFile(check, IssueTestCertificate({name, "CL", {kRegistry}, usage}) + ".crt");
+    EXPECT_TRUE(status.ok()) << name << ": " << status;
+  }
+}
+
+}  // namespace
+}  // namespace pasarela
