@@ -43,6 +43,14 @@ absl::StatusOr<std::shared_ptr<const GatewayCredentials>> GatewayIdentity::Parse
                                                    GatewayUri(country_),
                                                    ": it is not this gateway's certificate"));
   }
+  // The gateway presents the certificate as a server (its listeners) and as a client (to its
+  // peers and providers): either end would refuse one whose extended key usage leaves it out.
+  if (!certificate->AllowsTlsServer() || !certificate->AllowsTlsClient()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        certificate_file_, ": its extended key usage (", certificate->ExtendedKeyUsageText(),
+        ") must allow both a TLS server and a TLS client (serverAuth and clientAuth): the gateway "
+        "presents it on its listeners and to its peers and providers"));
+  }
   // Also checks that the key matches the certificate.
   absl::StatusOr<std::unique_ptr<audit::CheckpointSigner>> signer =
       audit::CheckpointSigner::FromPem(tls.private_key_pem, tls.certificate_pem, key_file_,

@@ -5,8 +5,9 @@
 //
 // A pair is accepted when the key file is readable by its owner only, the key matches the first
 // certificate of the certificate file, and that certificate names this gateway
-// (urn:pasarela:gateway:CC). The caller adds its own checks (chain to the country's CA, validity,
-// revocation) when it installs a replacement.
+// (urn:pasarela:gateway:CC) and may authenticate both a TLS server and a TLS client (its extended
+// key usage, if any, lists serverAuth and clientAuth). The caller adds its own checks (chain to the
+// country's CA, validity, revocation) when it installs a replacement.
 //
 // Every pair ever installed is kept until the object is destroyed: audit records queued before a
 // replacement still name the signer they were queued with (receipts are signed on the audit

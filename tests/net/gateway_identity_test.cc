@@ -6,14 +6,17 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/child_process.h"
+#include "tests/support/test_certificates.h"
 #include "tests/support/topology.h"
 
 namespace pasarela {
 namespace {
 
+using ::pasarela::testing::IssueTestCertificate;
 using ::pasarela::testing::MakeTempDir;
 using ::pasarela::testing::Pki;
 using ::pasarela::testing::PkiDir;
@@ -79,6 +82,23 @@ TEST_F(GatewayIdentityTest, CertificateOfAnotherGatewayIsRefusedAtLoad) {
   EXPECT_THAT(identity.status().message(), HasSubstr("does not name urn:pasarela:gateway:AR"));
 }
 
+TEST_F(GatewayIdentityTest, CertificateThatMayNotServeBothEndsIsRefusedAtLoad) {
+  for (const char* usage : {"serverAuth", "clientAuth"}) {
+    SCOPED_TRACE(usage);
+    Copy(Pki(IssueTestCertificate(
+        {absl::StrCat("cl-gateway-", usage, "-only"), "CL", {"urn:pasarela:gateway:CL"}, usage})));
+    absl::StatusOr<std::unique_ptr<GatewayIdentity>> identity =
+        GatewayIdentity::Load("CL", certificate_file(), key_file());
+    ASSERT_FALSE(identity.ok());
+    EXPECT_THAT(identity.status().message(),
+                HasSubstr(absl::StrCat("gateway.crt: its extended key usage (", usage,
+                                       ") must allow both a TLS server and a TLS client")));
+  }
+  // Without the extension it may serve both ends (RFC 5280).
+  Copy(Pki(IssueTestCertificate({"cl-gateway-no-eku", "CL", {"urn:pasarela:gateway:CL"}, ""})));
+  EXPECT_NE(Load(), nullptr);
+}
+
 TEST_F(GatewayIdentityTest, NewPairIsOfferedAndTakesOverOnlyWhenInstalled) {
   std::unique_ptr<GatewayIdentity> identity = Load();
   ASSERT_NE(identity, nullptr);
@@ -131,6 +151,8 @@ TEST_F(GatewayIdentityTest, BadReplacementsAreReportedOnceAndTheRunningPairStays
     const char* error;
   };
   const std::string renewed = Renewed("renewed");
+  const std::string server_only = IssueTestCertificate(
+      {"cl-gateway-server-only", "CL", {"urn:pasarela:gateway:CL"}, "serverAuth"});
   std::vector<Case> cases = {
       {"another gateway's certificate", [&] { Copy(Pki("CL/test/wrong-country-gateway")); },
        "does not name urn:pasarela:gateway:CL"},
@@ -148,6 +170,8 @@ TEST_F(GatewayIdentityTest, BadReplacementsAreReportedOnceAndTheRunningPairStays
          WriteFile(certificate_file(), "not a certificate\n");
        },
        "gateway.crt"},
+      {"a certificate for servers only", [&] { Copy(Pki(server_only)); },
+       "its extended key usage (serverAuth) must allow both a TLS server and a TLS client"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.what);
