@@ -3,6 +3,8 @@
 # harness, not the timings: it succeeds, every path answered without an error, the Pasarela
 # chain's stage counters matched its exchanges, and the last line has the form programs read.
 #   compare_quick_test.sh SOURCE_DIR BUILD_DIR
+# grep -q reads from a here-string, not a pipe: under pipefail, a writer that gets SIGPIPE when
+# grep -q has found its line and gone would fail the check.
 set -uo pipefail
 source_dir=$1
 export PASARELA_BUILD_DIR=$2
@@ -23,10 +25,10 @@ for path in direct nginx bare pasarela; do
   done
 done
 for cc in AR CL; do
-  printf '%s\n' "$out" | grep -q "^  $cc: .*every stage ran for every exchange" ||
+  grep -q "^  $cc: .*every stage ran for every exchange" <<<"$out" ||
     fail "gateway $cc's stage counters were not checked or did not match"
 done
-printf '%s\n' "$out" | grep -q "^fdatasync of a 1 KiB append" || fail "no fdatasync figures"
-printf '%s\n' "$out" | grep -qE "^Other load: processes outside the measured paths took at most [0-9]+% " ||
+grep -q "^fdatasync of a 1 KiB append" <<<"$out" || fail "no fdatasync figures"
+grep -qE "^Other load: processes outside the measured paths took at most [0-9]+% " <<<"$out" ||
   fail "no figure for the load of other processes"
 echo "bench/compare --quick: every path answered, counters matched: $last"
