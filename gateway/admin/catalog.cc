@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "gateway/common/counted.h"
 #include "pasarela/v1/options.pb.h"
 
 namespace pasarela::admin {
@@ -196,7 +197,7 @@ std::string ValidityWords(const catalogpb::Offering& offering) {
     case catalogpb::VALIDITY_EXPIRED:
       return absl::StrCat(window, "; expired, calls are refused");
     default:
-      return absl::StrCat(window, "; in force, ", days, days == 1 ? " day" : " days", " left");
+      return absl::StrCat(window, "; in force, ", Counted(days, "day", "days"), " left");
   }
 }
 

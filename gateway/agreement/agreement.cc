@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "gateway/common/counted.h"
 #include "gateway/common/digest.h"
 
 namespace pasarela {
@@ -53,10 +54,6 @@ bool AllDigits(absl::string_view text) {
   return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
     return absl::ascii_isdigit(static_cast<unsigned char>(c));
   });
-}
-
-std::string Plural(int64_t count, absl::string_view unit) {
-  return absl::StrCat(count, " ", unit, count == 1 ? "" : "s");
 }
 
 // Canonical form, one record per semantic item, in this fixed order:
@@ -164,12 +161,12 @@ std::string IsoDuration::ToString() const {
 
 std::string IsoDuration::ToWords() const {
   std::vector<std::string> parts;
-  if (years != 0) parts.push_back(Plural(years, "year"));
-  if (months != 0) parts.push_back(Plural(months, "month"));
-  if (days != 0) parts.push_back(Plural(days, "day"));
-  if (hours != 0) parts.push_back(Plural(hours, "hour"));
-  if (minutes != 0) parts.push_back(Plural(minutes, "minute"));
-  if (seconds != 0) parts.push_back(Plural(seconds, "second"));
+  if (years != 0) parts.push_back(Counted(years, "year", "years"));
+  if (months != 0) parts.push_back(Counted(months, "month", "months"));
+  if (days != 0) parts.push_back(Counted(days, "day", "days"));
+  if (hours != 0) parts.push_back(Counted(hours, "hour", "hours"));
+  if (minutes != 0) parts.push_back(Counted(minutes, "minute", "minutes"));
+  if (seconds != 0) parts.push_back(Counted(seconds, "second", "seconds"));
   if (parts.empty()) return "no time at all";
   if (parts.size() == 1) return parts[0];
   std::string last = parts.back();

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "gateway/common/counted.h"
 
 namespace pasarela {
 namespace {
@@ -13,7 +14,7 @@ namespace {
 std::string Days(absl::Duration duration) {
   int64_t days = absl::ToInt64Hours(duration) / 24;
   if (days == 0) return "less than a day";
-  return absl::StrCat(days, days == 1 ? " day" : " days");
+  return Counted(days, "day", "days");
 }
 
 std::string Treatment(DataTreatment treatment, int mask_keep_last) {

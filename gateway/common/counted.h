@@ -2,7 +2,7 @@
 #ifndef PASARELA_GATEWAY_COMMON_COUNTED_H_
 #define PASARELA_GATEWAY_COMMON_COUNTED_H_
 
-#include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -12,7 +12,7 @@ namespace pasarela {
 
 // `count` followed by `singular` when it is 1, else by `plural` (given whole, since English
 // plurals are not all an added s: country, countries).
-inline std::string Counted(size_t count, absl::string_view singular, absl::string_view plural) {
+inline std::string Counted(int64_t count, absl::string_view singular, absl::string_view plural) {
   return absl::StrCat(count, " ", count == 1 ? singular : plural);
 }
 
