@@ -356,12 +356,8 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     google::protobuf::Message* target = runtime_->NewMessage(plan.target_type(), &arena_);
     absl::Status mapped = plan.Apply(source, target);
     map_duration_ = map_duration_.value_or(absl::ZeroDuration()) + (absl::Now() - started);
-    if (!mapped.ok()) {
-      // The plan names itself in the errors it makes; any other gets its name here, once.
-      if (absl::StartsWith(mapped.message(), "mapping '")) return mapped;
-      return absl::Status(mapped.code(),
-                          absl::StrCat("mapping '", plan.mapping_id(), "': ", mapped.message()));
-    }
+    // Apply's errors name the mapping and the field themselves (mapping.h).
+    if (!mapped.ok()) return mapped;
     return target;
   }
 
