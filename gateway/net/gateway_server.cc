@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -53,19 +54,16 @@ std::map<std::string, std::string> ListenerRoots(const PolicySnapshot& snapshot)
 
 // The service names grpc.health.v1.Health answers for on a listener, as the standard health
 // service does for the services of a server: those that server reflection lists (the descriptor
-// catalog's, health and reflection), less the catalog service on the federation listener, which
-// does not serve it. Any other name is NOT_FOUND.
-std::vector<std::string> HealthServiceNames(const DescriptorCatalog& catalog, ListenerRole role) {
-  std::vector<std::string> names = catalog.ServiceNames();
-  names.insert(names.end(), {grpc::health::v1::Health::service_full_name(),
-                             grpc::reflection::v1alpha::ServerReflection::service_full_name()});
-  if (role == ListenerRole::kAgency) {
-    names.push_back(catalog::v1::CatalogService::service_full_name());
-  } else {
-    names.erase(
-        std::remove(names.begin(), names.end(), catalog::v1::CatalogService::service_full_name()),
-        names.end());
-  }
+// catalog's, health and reflection, each once: the runtime descriptor set may carry them too),
+// less the catalog service on the federation listener, which does not serve it. Any other name is
+// NOT_FOUND.
+std::set<std::string> HealthServiceNames(const DescriptorCatalog& catalog, ListenerRole role) {
+  const std::vector<std::string> listed = catalog.ServiceNames();
+  std::set<std::string> names(listed.begin(), listed.end());
+  names.insert({grpc::health::v1::Health::service_full_name(),
+                grpc::reflection::v1alpha::ServerReflection::service_full_name(),
+                catalog::v1::CatalogService::service_full_name()});
+  if (role != ListenerRole::kAgency) names.erase(catalog::v1::CatalogService::service_full_name());
   return names;
 }
 
