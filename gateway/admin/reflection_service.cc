@@ -4,6 +4,8 @@
 
 #include <memory>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 
@@ -70,18 +72,8 @@ ServerReflectionResponse ReflectionService::Answer(const ServerReflectionRequest
   };
   switch (request.message_request_case()) {
     case ServerReflectionRequest::kListServices: {
-      // The runtime descriptor set carries the health and reflection protocols too, so an extra
-      // service may already be in the catalog; each is listed once.
-      std::set<std::string> listed;
-      for (const std::string& name : catalog_.ServiceNames()) {
-        if (listed.insert(name).second) {
-          response.mutable_list_services_response()->add_service()->set_name(name);
-        }
-      }
-      for (const std::string& name : extra_services_) {
-        if (listed.insert(name).second) {
-          response.mutable_list_services_response()->add_service()->set_name(name);
-        }
+      for (const std::string& name : services_) {
+        response.mutable_list_services_response()->add_service()->set_name(name);
       }
       break;
     }

@@ -2,12 +2,16 @@
 // catalog, so that tools such as grpcurl see the canonical services the gateway proxies (which the
 // stock reflection plugin cannot: they are served through a generic service).
 //
+// ListServices names the services of the listener it is registered on, given whole by its owner
+// (one listener may not serve every service the catalog describes); the file and symbol requests
+// answer from the whole catalog.
+//
 // Thread-safe; one reactor per stream. REQUIRES: the catalog outlives the service.
 #ifndef PASARELA_GATEWAY_ADMIN_REFLECTION_SERVICE_H_
 #define PASARELA_GATEWAY_ADMIN_REFLECTION_SERVICE_H_
 
+#include <set>
 #include <string>
-#include <vector>
 
 #include "gateway/policy/descriptor_catalog.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
@@ -16,9 +20,9 @@ namespace pasarela {
 
 class ReflectionService : public grpc::reflection::v1alpha::ServerReflection::CallbackService {
  public:
-  // `extra_services` are listed besides the catalog's (health, reflection itself).
-  ReflectionService(const DescriptorCatalog& catalog, std::vector<std::string> extra_services)
-      : catalog_(catalog), extra_services_(std::move(extra_services)) {}
+  // `services`, by full name, are what ListServices lists: exactly those, each once.
+  ReflectionService(const DescriptorCatalog& catalog, std::set<std::string> services)
+      : catalog_(catalog), services_(std::move(services)) {}
 
   grpc::ServerBidiReactor<grpc::reflection::v1alpha::ServerReflectionRequest,
                           grpc::reflection::v1alpha::ServerReflectionResponse>*
@@ -30,7 +34,7 @@ class ReflectionService : public grpc::reflection::v1alpha::ServerReflection::Ca
 
  private:
   const DescriptorCatalog& catalog_;
-  std::vector<std::string> extra_services_;
+  std::set<std::string> services_;
 };
 
 }  // namespace pasarela

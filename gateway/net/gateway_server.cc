@@ -52,12 +52,13 @@ std::map<std::string, std::string> ListenerRoots(const PolicySnapshot& snapshot)
   return roots;
 }
 
-// The service names grpc.health.v1.Health answers for on a listener, as the standard health
-// service does for the services of a server: those that server reflection lists (the descriptor
-// catalog's, health and reflection, each once: the runtime descriptor set may carry them too),
-// less the catalog service on the federation listener, which does not serve it. Any other name is
-// NOT_FOUND.
-std::set<std::string> HealthServiceNames(const DescriptorCatalog& catalog, ListenerRole role) {
+// The services a listener serves, by full name: what its server reflection lists and the names
+// grpc.health.v1.Health answers for, as the standard health service does for the services of a
+// server (any other name is NOT_FOUND). The descriptor catalog's services, health and reflection,
+// each once (the runtime descriptor set may carry them too), and on the agency listener only the
+// catalog service, which the federation listener does not serve though the descriptor set
+// describes it.
+std::set<std::string> ServedServiceNames(const DescriptorCatalog& catalog, ListenerRole role) {
   const std::vector<std::string> listed = catalog.ServiceNames();
   std::set<std::string> names(listed.begin(), listed.end());
   names.insert({grpc::health::v1::Health::service_full_name(),
@@ -118,11 +119,6 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
   agency_service_ = std::make_unique<ExchangeService>(runtime_, services_, ListenerRole::kAgency);
   federation_service_ =
       std::make_unique<ExchangeService>(runtime_, services_, ListenerRole::kFederation);
-  reflection_ = std::make_unique<ReflectionService>(
-      reflection_snapshot_->catalog(),
-      std::vector<std::string>{grpc::health::v1::Health::service_full_name(),
-                               grpc::reflection::v1alpha::ServerReflection::service_full_name()});
-
   catalog_ = std::make_unique<admin::CatalogService>(
       [this](const grpc::CallbackServerContext& context) -> absl::StatusOr<std::string> {
         absl::StatusOr<VerifiedPeer> caller =
@@ -158,7 +154,11 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
     // gRPC sets SO_REUSEPORT by default: a second listener or gateway on the same port would then
     // start without error and take part of the calls. Without it, a taken port fails the start.
     builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-    builder.RegisterService(reflection_.get());
+    const std::set<std::string> served = ServedServiceNames(reflection_snapshot_->catalog(), role);
+    std::unique_ptr<ReflectionService>& reflection =
+        role == ListenerRole::kAgency ? agency_reflection_ : federation_reflection_;
+    reflection = std::make_unique<ReflectionService>(reflection_snapshot_->catalog(), served);
+    builder.RegisterService(reflection.get());
     if (role == ListenerRole::kAgency) builder.RegisterService(catalog_.get());
     builder.RegisterCallbackGenericService(service);
     std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -166,7 +166,7 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
       return absl::UnavailableError(
           absl::StrCat("cannot listen on ", address, " (address in use or not local?)"));
     }
-    for (const std::string& name : HealthServiceNames(reflection_snapshot_->catalog(), role)) {
+    for (const std::string& name : served) {
       server->GetHealthCheckService()->SetServingStatus(name, serving_);
     }
     return server;

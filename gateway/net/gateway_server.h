@@ -107,7 +107,9 @@ class GatewayServer {
   // Reflection answers from the descriptor catalog of the first snapshot; descriptor sets added
   // later are served by the data plane at once, and by reflection after a restart.
   PolicySnapshotPtr reflection_snapshot_;
-  std::unique_ptr<ReflectionService> reflection_;
+  // One per listener: each lists the services its listener serves.
+  std::unique_ptr<ReflectionService> agency_reflection_;
+  std::unique_ptr<ReflectionService> federation_reflection_;
   // On the agency listener: what the calling agency may call, under which agreements.
   std::unique_ptr<admin::CatalogService> catalog_;
   std::unique_ptr<grpc::Server> agency_server_;

@@ -354,6 +354,26 @@ TEST_F(ExchangeTest, StreamingMethodIsUnimplemented) {
   ExpectListenerStillServes();
 }
 
+// What server reflection's ListServices names on `channel`'s listener, in the order given.
+std::vector<std::string> ReflectionListsServices(const std::shared_ptr<grpc::Channel>& channel) {
+  auto reflection = grpc::reflection::v1alpha::ServerReflection::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  auto stream = reflection->ServerReflectionInfo(&context);
+  grpc::reflection::v1alpha::ServerReflectionRequest request;
+  request.set_list_services("");
+  std::vector<std::string> names;
+  grpc::reflection::v1alpha::ServerReflectionResponse response;
+  if (stream->Write(request) && stream->Read(&response)) {
+    for (const auto& service : response.list_services_response().service()) {
+      names.push_back(service.name());
+    }
+  }
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
+  return names;
+}
+
 TEST_F(ExchangeTest, HealthAndReflectionAnswerOnBothListeners) {
   for (auto channel : {Migraciones(ar()), MtlsChannel(cl().federation_address(), "AR/gateway.crt",
                                                       "AR/gateway.key", "CL")}) {
@@ -387,6 +407,45 @@ TEST_F(ExchangeTest, HealthAndReflectionAnswerOnBothListeners) {
   EXPECT_GE(response.file_descriptor_response().file_descriptor_proto_size(), 2);
   stream->WritesDone();
   EXPECT_TRUE(stream->Finish().ok());
+}
+
+// Each listener's reflection lists the services that listener serves: those its health service
+// answers for by name, and no other. The catalog service, which the descriptor set describes, is
+// served (and listed) on the agency listener only.
+TEST_F(ExchangeTest, ReflectionListsWhatEachListenerServes) {
+  constexpr char kCatalogService[] = "pasarela.catalog.v1.CatalogService";
+  const auto agency = Migraciones(ar());
+  const auto federation =
+      MtlsChannel(cl().federation_address(), "AR/gateway.crt", "AR/gateway.key", "CL");
+  std::map<std::string, std::set<std::string>> listed;
+  for (const auto& [listener, channel] : std::map<std::string, std::shared_ptr<grpc::Channel>>{
+           {"agency", agency}, {"federation", federation}}) {
+    SCOPED_TRACE(listener);
+    const std::vector<std::string> names = ReflectionListsServices(channel);
+    listed[listener] = std::set<std::string>(names.begin(), names.end());
+    EXPECT_EQ(listed[listener].size(), names.size()) << ::testing::PrintToString(names);
+    EXPECT_THAT(names, ::testing::IsSupersetOf({"pasarela.identity.v1.IdentityService",
+                                                "grpc.health.v1.Health",
+                                                "grpc.reflection.v1alpha.ServerReflection"}));
+    // Every name listed is one the listener's health service answers for.
+    for (const std::string& name : names) {
+      auto health = grpc::health::v1::Health::NewStub(channel);
+      grpc::ClientContext context;
+      context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+      grpc::health::v1::HealthCheckRequest request;
+      request.set_service(name);
+      grpc::health::v1::HealthCheckResponse answer;
+      grpc::Status status = health->Check(&context, request, &answer);
+      EXPECT_TRUE(status.ok()) << name << ": " << status.error_message();
+    }
+  }
+  // The one service health answers for on the agency listener only (see the test below) is the
+  // one difference between the lists.
+  EXPECT_THAT(listed["agency"], ::testing::Contains(kCatalogService));
+  EXPECT_THAT(listed["federation"], Not(::testing::Contains(kCatalogService)));
+  std::set<std::string> agency_without_catalog = listed["agency"];
+  agency_without_catalog.erase(kCatalogService);
+  EXPECT_EQ(agency_without_catalog, listed["federation"]);
 }
 
 // As the standard health service answers for each service of a server: every service the listener
