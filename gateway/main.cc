@@ -9,11 +9,13 @@
 #include <iostream>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "gateway/admin/catalog.h"
 #include "gateway/agreement/explain.h"
@@ -100,6 +102,45 @@ class ReadyFile {
   bool written_ = false;
 };
 
+const char* SignalName(int signal_number) {
+  switch (signal_number) {
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGINT:
+      return "SIGINT";
+    case SIGHUP:
+      return "SIGHUP";
+    default:
+      return "signal";
+  }
+}
+
+// Stops `server` (see GatewayServer::Shutdown) while this thread goes on taking `signals`: a
+// second SIGTERM or SIGINT ends the drain at once, as an administrator pressing Ctrl-C twice or a
+// supervisor repeating SIGTERM expects; SIGHUP, a reload, means nothing to a stopping gateway.
+// True once the audit trail is sealed.
+bool StopTakingSignals(GatewayServer& server, const sigset_t& signals) {
+  absl::Notification stopped;
+  absl::Status sealed;
+  std::thread stopper([&] {
+    sealed = server.Shutdown();
+    stopped.Notify();
+  });
+  // Polled: sigtimedwait cannot also wait for the drain's end, and the poll adds at most its
+  // period to the stop.
+  const timespec poll = {0, 50 * 1000 * 1000};
+  while (!stopped.HasBeenNotified()) {
+    const int signal_number = sigtimedwait(&signals, nullptr, &poll);
+    if (signal_number == SIGHUP) {
+      LogInfo("SIGHUP received during the drain: ignored, the gateway is stopping");
+    } else if (signal_number == SIGTERM || signal_number == SIGINT) {
+      server.EndDrainNow(absl::StrCat("second ", SignalName(signal_number), " received"));
+    }
+  }
+  stopper.join();
+  return sealed.ok();
+}
+
 int Serve(const std::vector<std::string>& args) {
   std::string config_path;
   std::string ready_file;
@@ -157,12 +198,12 @@ int Serve(const std::vector<std::string>& args) {
       (void)(*server)->Reload();
       continue;
     }
-    LogInfo(absl::StrCat("received ", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"));
+    LogInfo(absl::StrCat("received ", SignalName(signal_number)));
     break;
   }
   ready.Remove();
   // A supervisor learns from the exit status that the trail was left unsealed.
-  return (*server)->Shutdown().ok() ? 0 : 1;
+  return StopTakingSignals(**server, signals) ? 0 : 1;
 }
 
 // Loads a policy directory the way `policy lint` and `policy explain` both need it.

@@ -14,6 +14,7 @@
 #include "gateway/audit/audit_log.h"
 #include "gateway/audit/audit_tools.h"
 #include "gateway/audit/postgres_sink.h"
+#include "gateway/common/counted.h"
 #include "gateway/common/file.h"
 #include "gateway/common/log.h"
 #include "gateway/identity/certificate.h"
@@ -357,13 +358,35 @@ void GatewayServer::EndStreamsOnceExchangesEnd(absl::Time deadline,
   int idle_polls = 0;
   while (listeners_done.load() < 2 && absl::Now() + kPoll < deadline) {
     absl::SleepFor(kPoll);
+    if (drain_ended_early_.load()) {
+      // Again on every poll until the listeners are done: a call accepted just before they closed
+      // would otherwise hold the drain until `deadline`.
+      CancelAllCalls();
+      continue;
+    }
     idle_polls = exchanges_in_progress_.load() == 0 ? idle_polls + 1 : 0;
     if (idle_polls < 2) continue;
-    for (grpc::Server* server : {agency_server_.get(), federation_server_.get()}) {
-      if (server != nullptr) grpc_server_cancel_all_calls(server->c_server());
-    }
+    CancelAllCalls();
     return;
   }
+}
+
+void GatewayServer::CancelAllCalls() {
+  // gRPC's own Shutdown does the same when its deadline passes: UNAVAILABLE, "Cancelling all
+  // calls".
+  for (grpc::Server* server : {agency_server_.get(), federation_server_.get()}) {
+    if (server != nullptr) grpc_server_cancel_all_calls(server->c_server());
+  }
+}
+
+void GatewayServer::EndDrainNow(absl::string_view reason) {
+  if (drain_ended_early_.exchange(true)) return;
+  LogWarning(absl::StrCat(
+      reason, ": drain cut short, cancelling ",
+      Counted(exchanges_in_progress_.load(), "exchange in progress", "exchanges in progress")));
+  // Before the drain has begun, its first poll cancels them: calls cancelled now would be recorded
+  // as given up by their callers.
+  if (stopping_.load()) CancelAllCalls();
 }
 
 bool GatewayServer::WaitForNextRefresh(absl::Time last) {

@@ -10,7 +10,8 @@
 // checks takes over the listeners, the peer channels, receipts and audit checkpoints
 // (GatewayIdentity, LiveTlsFiles). Shutdown() stops accepting, lets exchanges in flight finish
 // within the drain timeout, then cancels the rest (health Watch and reflection streams as soon as
-// no exchange is left). Thread-safe.
+// no exchange is left); EndDrainNow(), from another thread, cancels them at once instead.
+// Thread-safe.
 #ifndef PASARELA_GATEWAY_NET_GATEWAY_SERVER_H_
 #define PASARELA_GATEWAY_NET_GATEWAY_SERVER_H_
 
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "gateway/admin/access_log.h"
 #include "gateway/admin/admin_server.h"
@@ -62,6 +64,12 @@ class GatewayServer {
   // Graceful stop: see the class comment. Idempotent. Returns why the audit trail could not be
   // sealed (a full disk, say), or OK once it is.
   absl::Status Shutdown();
+  // Called while Shutdown() drains on another thread (an administrator's second SIGTERM, say):
+  // the calls still in progress are cancelled now, as they would be when the drain timeout ends,
+  // so their callers get the same status and each exchange is recorded as cut by the drain;
+  // Shutdown() then seals the audit trail and returns. Logs `reason` and how many exchanges it
+  // cancelled. Later calls do nothing. Called before Shutdown(), it makes the drain end at once.
+  void EndDrainNow(absl::string_view reason);
 
  private:
   GatewayServer() = default;
@@ -78,9 +86,12 @@ class GatewayServer {
   // Takes a replaced certificate and key if they pass the checks; logs what it did or refused.
   void RefreshIdentity() ABSL_EXCLUSIVE_LOCKS_REQUIRED(reload_mu_);
   // During a drain: once no exchange is left, cancels the calls that would otherwise hold the
-  // drain until `deadline` (health Watch and reflection streams). Returns when `listeners_done`
-  // reaches 2, or after it cancelled them, or at `deadline`.
+  // drain until `deadline` (health Watch and reflection streams); once EndDrainNow was called,
+  // cancels every call. Returns when `listeners_done` reaches 2, or after it cancelled the
+  // streams, or at `deadline`.
   void EndStreamsOnceExchangesEnd(absl::Time deadline, const std::atomic<int>& listeners_done);
+  // Cancels every call of both listeners: their callers get UNAVAILABLE.
+  void CancelAllCalls();
   // Waits until the refresh interval has passed since `last`; false once Shutdown has begun.
   bool WaitForNextRefresh(absl::Time last);
 
@@ -95,6 +106,8 @@ class GatewayServer {
   audit::SignerKeyCache receipt_keys_;
   ExchangeServices services_;
   std::atomic<bool> stopping_{false};
+  // Set by EndDrainNow: the drain cancels what is left instead of waiting for it.
+  std::atomic<bool> drain_ended_early_{false};
   std::atomic<int64_t> exchanges_in_progress_{0};
   std::unique_ptr<InFlightLimiter> in_flight_;
   std::unique_ptr<admin::GatewayMetrics> metrics_;

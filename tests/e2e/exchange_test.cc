@@ -606,14 +606,18 @@ TEST(ExchangeFaultTest, OverloadIsRefusedAtOnceNotQueued) {
 }
 
 // AR and CL gateways, the registry answering after `provider_delay`: one call reaches gateway AR,
-// which is then sent SIGTERM: what the call got, the exit status and the log of AR.
+// which is then sent SIGTERM, and once it drains each of `signals_during_drain` in turn: what the
+// call got, the exit status, how long the exit took after the last signal, and AR's log and trail.
 struct StoppedWithACallInFlight {
   CallResult result;
   int exit_status = -1;
+  absl::Duration exit_took;
   std::string log;
+  std::string audit_dir;
 };
 StoppedWithACallInFlight StopWithACallInFlight(const std::string& provider_delay_ms,
-                                               const std::string& ar_extra_yaml = "") {
+                                               const std::string& ar_extra_yaml = "",
+                                               const std::vector<int>& signals_during_drain = {}) {
   Topology topology({"AR", "CL"});
   topology.StartProvider(kRegistry, {"--delay-ms", provider_delay_ms});
   GatewayProcess& ar = topology.StartGateway("AR", ar_extra_yaml);
@@ -623,10 +627,23 @@ StoppedWithACallInFlight StopWithACallInFlight(const std::string& provider_delay
   // Long enough for the call to reach gateway AR on a busy machine (it then waits for the
   // provider for the rest of its delay).
   absl::SleepFor(absl::Milliseconds(1000));
+  std::vector<int> signals = {SIGTERM};
+  if (!signals_during_drain.empty()) {
+    ::kill(ar.process->pid(), SIGTERM);
+    EXPECT_TRUE(ar.process->WaitForLog("shutting down: draining", absl::Seconds(5)));
+    signals = signals_during_drain;
+  }
+  for (size_t i = 0; i + 1 < signals.size(); ++i) {
+    ::kill(ar.process->pid(), signals[i]);
+    absl::SleepFor(absl::Milliseconds(200));
+  }
   StoppedWithACallInFlight stopped;
-  stopped.exit_status = ar.process->Stop(SIGTERM, absl::Seconds(10));
+  const absl::Time last_signal = absl::Now();
+  stopped.exit_status = ar.process->Stop(signals.back(), absl::Seconds(10));
+  stopped.exit_took = absl::Now() - last_signal;
   stopped.result = in_flight.get();
   stopped.log = ar.process->Log();
+  stopped.audit_dir = ar.dir + "/audit";
   return stopped;
 }
 
@@ -646,6 +663,50 @@ TEST(ExchangeFaultTest, ACallTheDrainCutsIsRecordedAsTheGatewayStopping) {
   EXPECT_THAT(stopped.log,
               HasSubstr("stopped (its drain ended) while waiting for peer gateway CL"));
   EXPECT_THAT(stopped.log, Not(HasSubstr("the caller cancelled")));
+}
+
+// A second SIGTERM during the drain ends it at once (an administrator pressing Ctrl-C twice): the
+// exchange still waiting is cut as it is when the drain timeout ends, it is recorded in the access
+// log and the audit trail, and the trail is sealed. SIGHUP meanwhile is ignored.
+TEST(ExchangeFaultTest, ASecondSigtermEndsTheDrainAtOnce) {
+  StoppedWithACallInFlight stopped =
+      StopWithACallInFlight("6000", "defaults:\n  drain_timeout: 15s\n", {SIGHUP, SIGTERM});
+  EXPECT_EQ(stopped.exit_status, 0) << stopped.log;
+  EXPECT_LT(stopped.exit_took, absl::Seconds(3));
+  EXPECT_EQ(stopped.result.status.error_code(), grpc::StatusCode::UNAVAILABLE)
+      << stopped.result.status.error_message();
+  EXPECT_THAT(stopped.log, HasSubstr("SIGHUP received during the drain: ignored"));
+  EXPECT_THAT(stopped.log, Not(HasSubstr("reloading policy")));
+  EXPECT_THAT(stopped.log,
+              HasSubstr("second SIGTERM received: drain cut short, cancelling 1 exchange in "
+                        "progress"));
+  EXPECT_THAT(stopped.log,
+              HasSubstr("stopped (its drain ended) while waiting for peer gateway CL"));
+  EXPECT_THAT(stopped.log, HasSubstr("audit trail sealed"));
+
+  // The access log's line for the cut exchange names it; the trail holds it and verifies.
+  std::string exchange;
+  for (absl::string_view line : absl::StrSplit(stopped.log, '\n')) {
+    const size_t id = line.find("\"exchange_id\":\"");
+    if (absl::StartsWith(line, "{") && absl::StrContains(line, "\"status\":\"UNAVAILABLE\"") &&
+        id != absl::string_view::npos) {
+      exchange = std::string(line.substr(id + 15, 36));
+    }
+  }
+  ASSERT_EQ(exchange.size(), 36u) << stopped.log;
+  std::string output;
+  EXPECT_EQ(RunCommand({BinDir() + "/pasarela", "audit", "verify", stopped.audit_dir, "--ca",
+                        Pki("AR/ca.crt"), "--strict"},
+                       &output),
+            0)
+      << output;
+  EXPECT_THAT(output, HasSubstr("audit verify: OK"));
+  EXPECT_EQ(RunCommand({BinDir() + "/pasarela", "audit", "show", stopped.audit_dir, "--exchange",
+                        exchange},
+                       &output),
+            0)
+      << output;
+  EXPECT_THAT(output, HasSubstr("\"grpc_status_code\":14"));
 }
 
 }  // namespace
