@@ -163,7 +163,8 @@ class AgreementReader {
   struct ListItem {
     std::string value;
     YAML::Node node;
-    int first_line = 0;  // of an earlier copy of the same value; 0 for the first
+    // Where an earlier copy of the same value is; none (line 0) for the first.
+    SourceLocation first;
   };
 
   // A required top-level list of at least one single value, in file order.
@@ -181,24 +182,23 @@ class AgreementReader {
             absl::StrCat(key, ": expected at least one ", item_kind, ", found an empty list"));
       return items;
     }
-    absl::flat_hash_map<std::string, int> first_line;
+    absl::flat_hash_map<std::string, SourceLocation> first_at;
     for (const YAML::Node& node : nodes) {
       if (!node.IsScalar()) {
         Error(node, absl::StrCat(key, ": expected a ", item_kind, ", found ", KindOf(node)));
         continue;
       }
-      int line = top_.Location(node).line;
-      auto [it, inserted] = first_line.emplace(node.Scalar(), line);
-      items.push_back(ListItem{node.Scalar(), node, inserted ? 0 : it->second});
+      auto [it, inserted] = first_at.emplace(node.Scalar(), top_.Location(node));
+      items.push_back(ListItem{node.Scalar(), node, inserted ? SourceLocation() : it->second});
     }
     return items;
   }
 
   // True (after reporting) when `item` repeats an earlier one.
   bool Repeated(absl::string_view key, const ListItem& item) {
-    if (item.first_line == 0) return false;
-    Error(item.node, absl::StrCat(key, ": '", item.value, "' is listed twice (first at line ",
-                                  item.first_line, ")"));
+    if (item.first.line == 0) return false;
+    Error(item.node,
+          absl::StrCat(key, ": '", item.value, "' is listed twice ", FirstAt(item.first)));
     return true;
   }
 
@@ -389,7 +389,7 @@ class AgreementReader {
     YAML::Node node = top_.Get("response_fields");
     YamlMap fields(top_, node, "response_fields");
     if (!fields.valid()) return;
-    absl::flat_hash_map<std::string, int> first_line;
+    absl::flat_hash_map<std::string, SourceLocation> first_at;
     for (auto it = node.begin(); it != node.end(); ++it) {
       const YAML::Node key = it->first;
       const YAML::Node value = it->second;
@@ -398,11 +398,10 @@ class AgreementReader {
         continue;
       }
       std::string method(CanonicalMethodName(key.Scalar()));
-      auto [previous, inserted] = first_line.emplace(method, top_.Location(key).line);
+      auto [previous, inserted] = first_at.emplace(method, top_.Location(key));
       if (!inserted) {
-        Error(key,
-              absl::StrCat("response_fields: duplicate key '", key.Scalar(), "' (first at line ",
-                           previous->second, "); YAML would silently keep only one"));
+        Error(key, absl::StrCat("response_fields: duplicate key '", key.Scalar(), "' ",
+                                FirstAt(previous->second), "; YAML would silently keep only one"));
         continue;
       }
       if (!agreement.AllowsMethod(method)) {
@@ -425,17 +424,16 @@ class AgreementReader {
       const google::protobuf::Descriptor* response =
           context_.catalog.FindMethod(method)->output_type();
       std::vector<std::string>& allowed = agreement.response_fields[method];
-      absl::flat_hash_map<std::string, int> first_path_line;
+      absl::flat_hash_map<std::string, SourceLocation> first_path_at;
       for (const YAML::Node& item : value) {
         if (!item.IsScalar() || item.Scalar().empty()) {
           Error(item, absl::StrCat(what, ": expected a field path such as person.given_names"));
           continue;
         }
         const std::string& path = item.Scalar();
-        auto [seen, fresh] = first_path_line.emplace(path, top_.Location(item).line);
+        auto [seen, fresh] = first_path_at.emplace(path, top_.Location(item));
         if (!fresh) {
-          Error(item, absl::StrCat(what, ": '", path, "' is listed twice (first at line ",
-                                   seen->second, ")"));
+          Error(item, absl::StrCat(what, ": '", path, "' is listed twice ", FirstAt(seen->second)));
           continue;
         }
         absl::StatusOr<std::vector<const google::protobuf::FieldDescriptor*>> resolved =
@@ -585,7 +583,7 @@ class AgreementReader {
   }
 
   void ReadBeyond(YamlMap& map, const YAML::Node& node, PersonalDataPolicy& policy) {
-    absl::flat_hash_map<std::string, int> first_line;
+    absl::flat_hash_map<std::string, SourceLocation> first_at;
     for (auto it = node.begin(); it != node.end(); ++it) {
       const YAML::Node key = it->first;
       if (!key.IsScalar()) {
@@ -593,11 +591,11 @@ class AgreementReader {
         continue;
       }
       const std::string& name = key.Scalar();
-      auto [previous, inserted] = first_line.emplace(name, map.Location(key).line);
+      auto [previous, inserted] = first_at.emplace(name, map.Location(key));
       if (!inserted) {
         map.Error(key,
-                  absl::StrCat("personal_data.beyond: duplicate key '", name, "' (first at line ",
-                               previous->second, "); YAML would silently keep only one"));
+                  absl::StrCat("personal_data.beyond: duplicate key '", name, "' ",
+                               FirstAt(previous->second), "; YAML would silently keep only one"));
         continue;
       }
       std::string what = absl::StrCat("personal_data.beyond.", name);

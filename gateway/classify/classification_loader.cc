@@ -86,7 +86,7 @@ class ClassificationReader {
       Error(list, absl::StrCat("categories: expected a list, found ", KindOf(list)));
       return;
     }
-    absl::flat_hash_map<DataCategory, int> seen;  // category -> line
+    absl::flat_hash_map<DataCategory, SourceLocation> seen;
     int highest_rank = -1;
     absl::string_view highest_name;
     for (size_t i = 0; i < list.size(); ++i) {
@@ -112,11 +112,10 @@ class ClassificationReader {
                            DidYouMean(name, DataCategoryNames()), "; expected one of: ", Order()));
         continue;
       }
-      int line = name_node.Mark().line + 1;
-      auto [previous, inserted] = seen.emplace(*category, line);
+      auto [previous, inserted] = seen.emplace(*category, top_.Location(name_node));
       if (!inserted) {
-        Error(name_node, absl::StrCat(what, ": '", name, "' is listed twice (first at line ",
-                                      previous->second, ")"));
+        Error(name_node,
+              absl::StrCat(what, ": '", name, "' is listed twice ", FirstAt(previous->second)));
         continue;
       }
       int rank = Rank(*category);
@@ -184,7 +183,7 @@ class ClassificationReader {
                                      "to numbers, found ", KindOf(thresholds)));
       return;
     }
-    absl::flat_hash_map<std::string, int> seen;  // name -> line
+    absl::flat_hash_map<std::string, SourceLocation> seen;
     for (auto it = thresholds.begin(); it != thresholds.end(); ++it) {
       const YAML::Node key = it->first;  // a copy: `it->` returns a temporary
       if (!key.IsScalar()) {
@@ -192,10 +191,10 @@ class ClassificationReader {
         continue;
       }
       const std::string& name = key.Scalar();
-      auto [previous, inserted] = seen.emplace(name, key.Mark().line + 1);
+      auto [previous, inserted] = seen.emplace(name, top_.Location(key));
       if (!inserted) {
-        Error(key, absl::StrCat("detectors.thresholds: duplicate key '", name, "' (first at line ",
-                                previous->second, "); YAML would silently keep only one"));
+        Error(key, absl::StrCat("detectors.thresholds: duplicate key '", name, "' ",
+                                FirstAt(previous->second), "; YAML would silently keep only one"));
         continue;
       }
       if (std::find(names.begin(), names.end(), name) == names.end()) {
@@ -297,7 +296,7 @@ class ClassificationReader {
     if (type != nullptr) {
       for (int f = 0; f < type->field_count(); ++f) field_names.push_back(type->field(f)->name());
     }
-    absl::flat_hash_map<std::string, int> seen;
+    absl::flat_hash_map<std::string, SourceLocation> seen;
     for (auto it = fields.begin(); it != fields.end(); ++it) {
       const YAML::Node key = it->first;  // a copy: `it->` returns a temporary
       if (!key.IsScalar()) {
@@ -305,10 +304,10 @@ class ClassificationReader {
         continue;
       }
       const std::string& name = key.Scalar();
-      auto [previous, inserted] = seen.emplace(name, key.Mark().line + 1);
+      auto [previous, inserted] = seen.emplace(name, top_.Location(key));
       if (!inserted) {
-        Error(key, absl::StrCat(what, ".fields: duplicate key '", name, "' (first at line ",
-                                previous->second, "); YAML would silently keep only one"));
+        Error(key, absl::StrCat(what, ".fields: duplicate key '", name, "' ",
+                                FirstAt(previous->second), "; YAML would silently keep only one"));
         continue;
       }
       absl::optional<DataCategory> category =

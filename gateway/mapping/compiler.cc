@@ -510,9 +510,9 @@ std::shared_ptr<const LookupTable> Compiler::BuildLookup(const LookupSpec& spec,
                                      "', so the reverse is ambiguous; mark all but one with "
                                      "reverse: false"));
       } else {
-        ctx.sink->Error(entry.location, absl::StrCat(table->name, ": code '", key_text,
-                                                     "' appears twice (first at line ",
-                                                     previous->second->location.line, ")"));
+        ctx.sink->Error(entry.location,
+                        absl::StrCat(table->name, ": code '", key_text, "' appears twice ",
+                                     FirstAt(previous->second->location)));
       }
       ok = false;
       continue;
@@ -1324,10 +1324,9 @@ std::unique_ptr<MappingSet> Compiler::Build(ParsedFiles files) {
     for (const EntrySpec& entry : table.entries) {
       auto [previous, fresh] = sources.emplace(entry.source, &entry);
       if (!fresh) {
-        diagnostics_.Error(
-            entry.location,
-            absl::StrCat("table '", table.id, "': code '", entry.source,
-                         "' appears twice (first at line ", previous->second->location.line, ")"));
+        diagnostics_.Error(entry.location,
+                           absl::StrCat("table '", table.id, "': code '", entry.source,
+                                        "' appears twice ", FirstAt(previous->second->location)));
       }
     }
   }

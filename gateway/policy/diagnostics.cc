@@ -10,6 +10,10 @@ std::string SourceLocation::ToString() const {
   return absl::StrCat(file, ":", line, ":", column);
 }
 
+std::string FirstAt(const SourceLocation& first) {
+  return absl::StrCat("(first at line ", first.line, ", column ", first.column, ")");
+}
+
 std::string Diagnostic::ToString() const {
   return absl::StrCat(location.ToString(), ": error: ", message);
 }

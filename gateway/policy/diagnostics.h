@@ -19,6 +19,10 @@ struct SourceLocation {
   std::string ToString() const;
 };
 
+// "(first at line N, column M)": how an error about a repeated key or list item points at the
+// first one, which is in the same file.
+std::string FirstAt(const SourceLocation& first);
+
 struct Diagnostic {
   SourceLocation location;
   std::string message;

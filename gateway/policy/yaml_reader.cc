@@ -473,8 +473,8 @@ void YamlMap::ExpectKeys(std::initializer_list<absl::string_view> known) {
     const std::string& name = key.Scalar();
     auto [previous, inserted] = seen.emplace(name, Location(key));
     if (!inserted) {
-      Error(key, absl::StrCat(what_, ": duplicate key '", name, "' (first at line ",
-                              previous->second.line, "); YAML would silently keep only one"));
+      Error(key, absl::StrCat(what_, ": duplicate key '", name, "' ", FirstAt(previous->second),
+                              "; YAML would silently keep only one"));
       continue;
     }
     if (std::find(known_keys.begin(), known_keys.end(), name) != known_keys.end()) continue;

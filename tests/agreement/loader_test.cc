@@ -159,20 +159,19 @@ TEST_P(BrokenAgreementsTest, ReportsEveryErrorAsExpected) {
   EXPECT_EQ(actual, ReadText(expected_path)) << "golden file: " << dir << "/expected.txt";
 }
 
-INSTANTIATE_TEST_SUITE_P(Golden, BrokenAgreementsTest,
-                         ::testing::Values("bad-yaml", "unknown-key", "duplicate-key",
-                                           "unknown-participant", "unknown-method",
-                                           "unknown-field-path", "until-before-from",
-                                           "duplicate-ids", "bad-category", "bad-values",
-                                           "empty-values", "wrong-types", "yml-extension",
-                                           "method-typo", "quota-rates", "impossible-dates"),
-                         [](const ::testing::TestParamInfo<const char*>& info) {
-                           std::string name = info.param;
-                           for (char& c : name) {
-                             if (c == '-') c = '_';
-                           }
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Golden, BrokenAgreementsTest,
+    ::testing::Values("bad-yaml", "unknown-key", "duplicate-key", "unknown-participant",
+                      "unknown-method", "unknown-field-path", "until-before-from", "duplicate-ids",
+                      "bad-category", "bad-values", "empty-values", "wrong-types", "yml-extension",
+                      "method-typo", "quota-rates", "impossible-dates", "repeated-in-flow-style"),
+    [](const ::testing::TestParamInfo<const char*>& info) {
+      std::string name = info.param;
+      for (char& c : name) {
+        if (c == '-') c = '_';
+      }
+      return name;
+    });
 
 }  // namespace
 }  // namespace pasarela

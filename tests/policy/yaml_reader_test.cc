@@ -271,11 +271,25 @@ TEST(YamlReaderTest, UnknownAndDuplicateKeysAreErrors) {
   map.ExpectKeys({"country", "listeners"});
   ASSERT_EQ(diagnostics.errors().size(), 2u);
   EXPECT_EQ(diagnostics.errors()[0].ToString(),
-            "f.yaml:2:1: error: gateway: duplicate key 'country' (first at line 1); YAML would "
-            "silently keep only one");
+            "f.yaml:2:1: error: gateway: duplicate key 'country' (first at line 1, column 1); YAML "
+            "would silently keep only one");
   EXPECT_EQ(diagnostics.errors()[1].ToString(),
             "f.yaml:3:1: error: gateway: unknown key 'listners' (did you mean 'listeners'?); "
             "expected one of: country, listeners");
+}
+
+// In a mapping written on one line, the line alone does not say which key came first.
+TEST(YamlReaderTest, ADuplicateKeyNamesTheFirstOnesLineAndColumn) {
+  Diagnostics diagnostics;
+  YamlFile file =
+      ParseYamlText("f.yaml", "listeners: {agency: a, federation: f, agency: b}\n", diagnostics);
+  YamlMap top(file.root, "f.yaml", diagnostics, "gateway");
+  YamlMap listeners(top, top.Get("listeners"), "listeners");
+  listeners.ExpectKeys({"agency", "federation"});
+  ASSERT_EQ(diagnostics.errors().size(), 1u);
+  EXPECT_EQ(diagnostics.errors()[0].ToString(),
+            "f.yaml:1:39: error: listeners: duplicate key 'agency' (first at line 1, column 13); "
+            "YAML would silently keep only one");
 }
 
 TEST(YamlReaderTest, AKeyOfAnEnclosingMappingIsReportedAsMisplaced) {
