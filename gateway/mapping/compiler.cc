@@ -158,7 +158,8 @@ class Compiler {
 
  private:
   // Where the problems of one compilation go: load errors (forward), reasons a rule is not
-  // invertible (reverse), or nowhere but a count (a mapping compiled through a reference).
+  // invertible (reverse), or nowhere but a count (a mapping compiled through a reference). A value
+  // the file gives that its field cannot hold is a load error in reverse too (ValueError).
   struct Sink {
     Diagnostics* errors = nullptr;
     std::vector<Diagnostic>* notes = nullptr;
@@ -173,6 +174,12 @@ class Compiler {
       } else if (errors != nullptr) {
         errors->Error(location, message);
       }
+    }
+    // A value written in the file that the field it is for cannot hold: wrong whichever direction
+    // meets it, so not a reason the rule is not invertible but an error of the file.
+    void ValueError(const SourceLocation& location, absl::string_view message) {
+      ++count;
+      if (errors != nullptr) errors->Error(location, message);
     }
     void Warn(const SourceLocation& location, absl::string_view message) {
       if (warnings == nullptr) return;
@@ -209,14 +216,23 @@ class Compiler {
                Context& ctx, FieldPath* path);
   bool AddNormalize(const std::vector<NormalizeSpec>& specs, ValueType* current,
                     const SourceLocation& location, Context& ctx, std::vector<Step>* steps);
+  // `final_field` is the field the converted value is written to, or null when it is text split
+  // into pieces.
   bool AddConversion(const RuleSpec& spec, ValueType* current, const ValueType& final_type,
-                     Context& ctx, std::vector<Step>* steps);
+                     const FieldDescriptor* final_field, Context& ctx, std::vector<Step>* steps);
   // In reverse: whether what the reverse writes by default (reverse_default, a table's
   // reverse_default) is a national value the forward conversion reads; if not, the rule is not
   // invertible, as a forward default the reverse cannot convert makes it.
   bool ReverseDefaultsReadForward(const RuleSpec& spec, const Rule& rule, Context& ctx);
   std::shared_ptr<const LookupTable> BuildLookup(const LookupSpec& spec, const ValueType& in,
-                                                 const ValueType& out, Context& ctx);
+                                                 const ValueType& out,
+                                                 const FieldDescriptor* out_field, Context& ctx);
+  // A value a table writes into `field` (an entry's target, or source in reverse; a default),
+  // checked as FieldLiteral checks a constant. `subject` says which ("table 'x': code 'A'
+  // translates to 'B'"); the error adds the field, its type and what it holds.
+  bool TableValue(absl::string_view text, const ValueType& type, const FieldDescriptor* field,
+                  absl::string_view subject, const SourceLocation& location, Context& ctx,
+                  Value* value);
   bool Literal(absl::string_view text, const ValueType& type, const SourceLocation& location,
                absl::string_view what, Context& ctx, Value* value);
   // A literal a rule writes into `field` (a constant, a default): Literal, and a value the field
@@ -261,16 +277,52 @@ bool Compiler::Literal(absl::string_view text, const ValueType& type,
   return false;
 }
 
+namespace {
+
+// Whether `field` holds `value`, read from `text`, as written: as a write at run time checks it
+// (CheckFitsField), and for a floating-point field a whole number only exactly.
+absl::Status HeldAsWritten(absl::string_view text, const FieldDescriptor* field,
+                           const Value& value) {
+  absl::Status held = CheckFitsField(field, value);
+  if (held.ok() && value.kind == Value::Kind::kDouble) {
+    held = CheckFloatingPointLiteral(text, value.d);
+  }
+  return held;
+}
+
+}  // namespace
+
 bool Compiler::FieldLiteral(absl::string_view text, const FieldDescriptor* field,
                             const SourceLocation& location, absl::string_view what, Context& ctx,
                             Value* value) {
   if (!Literal(text, TypeOfField(field), location, what, ctx, value)) return false;
-  absl::Status held = CheckFitsField(field, *value);
-  if (held.ok() && value->kind == Value::Kind::kDouble) {
-    held = CheckFloatingPointLiteral(text, value->d);
-  }
+  absl::Status held = HeldAsWritten(text, field, *value);
   if (held.ok()) return true;
   ctx.sink->Error(location, absl::StrCat(what, ": '", text, "' ", held.message()));
+  return false;
+}
+
+bool Compiler::TableValue(absl::string_view text, const ValueType& type,
+                          const FieldDescriptor* field, absl::string_view subject,
+                          const SourceLocation& location, Context& ctx, Value* value) {
+  if (field == nullptr) return Literal(text, type, location, subject, ctx, value);
+  std::string problem;
+  if (!ValueFromText(text, type, value)) {
+    problem = absl::StrCat("it holds ", WhatFieldHolds(field));
+    if (type.kind == Value::Kind::kEnum) {
+      absl::StrAppend(&problem, Suggest(text, EnumValueNames(type.enum_type)));
+    }
+  } else if (absl::Status held = HeldAsWritten(text, field, *value); !held.ok()) {
+    problem = absl::StrCat("the value ", held.message());
+  } else {
+    return true;
+  }
+  ctx.sink->ValueError(
+      location,
+      absl::StrCat(subject, ", which '", field->name(), "' (",
+                   field->enum_type() != nullptr ? field->enum_type()->full_name()
+                                                 : std::string(field->type_name()),
+                   ") of ", field->containing_type()->full_name(), " cannot hold: ", problem));
   return false;
 }
 
@@ -418,6 +470,7 @@ bool Compiler::AddNormalize(const std::vector<NormalizeSpec>& specs, ValueType* 
 
 std::shared_ptr<const LookupTable> Compiler::BuildLookup(const LookupSpec& spec,
                                                          const ValueType& in, const ValueType& out,
+                                                         const FieldDescriptor* out_field,
                                                          Context& ctx) {
   auto table = std::make_shared<LookupTable>();
   const std::vector<EntrySpec>* entries = &spec.entries;
@@ -493,7 +546,10 @@ std::shared_ptr<const LookupTable> Compiler::BuildLookup(const LookupSpec& spec,
     }
     std::string key_text = ValueToText(key_value, in.enum_type);
     Value value;
-    if (!Literal(to, out, entry.location, absl::StrCat(key, " entry"), ctx, &value)) {
+    if (!TableValue(to, out, out_field,
+                    absl::StrCat(table->name, ": code '", key_text, "' translates ",
+                                 ctx.reverse ? "back " : "", "to '", to, "'"),
+                    entry.location, ctx, &value)) {
       ok = false;
       continue;
     }
@@ -520,7 +576,7 @@ std::shared_ptr<const LookupTable> Compiler::BuildLookup(const LookupSpec& spec,
     table->entries.emplace(key_text, value);
     table->keys.push_back(key_text);
   }
-  if (!ok) return nullptr;
+  // The default is checked even when entries were wrong: each value the file gives is reported.
   const PolicySpec& policy = ctx.reverse ? reverse : forward;
   std::string unmapped = policy.unmapped.value_or("error");
   const char* policy_key = ctx.reverse ? "reverse_unmapped" : "unmapped";
@@ -531,9 +587,11 @@ std::shared_ptr<const LookupTable> Compiler::BuildLookup(const LookupSpec& spec,
                                                   ctx.reverse ? "reverse_default" : "default"));
       return nullptr;
     }
-    if (!Literal(*policy.default_value, out, policy.default_location,
-                 ctx.reverse ? "reverse_default" : "default", ctx, &table->default_value)) {
-      return nullptr;
+    if (!TableValue(*policy.default_value, out, out_field,
+                    absl::StrCat(table->name, ": ", ctx.reverse ? "reverse_default" : "default",
+                                 " '", *policy.default_value, "'"),
+                    policy.default_location, ctx, &table->default_value)) {
+      ok = false;
     }
     table->default_location = policy.default_location;
   } else if (unmapped == "pass_through") {
@@ -548,11 +606,12 @@ std::shared_ptr<const LookupTable> Compiler::BuildLookup(const LookupSpec& spec,
       return nullptr;
     }
   }
-  return table;
+  return ok ? table : nullptr;
 }
 
 bool Compiler::AddConversion(const RuleSpec& spec, ValueType* current, const ValueType& final_type,
-                             Context& ctx, std::vector<Step>* steps) {
+                             const FieldDescriptor* final_field, Context& ctx,
+                             std::vector<Step>* steps) {
   Step step;
   step.in = *current;
   if (spec.identifier) {
@@ -736,7 +795,7 @@ bool Compiler::AddConversion(const RuleSpec& spec, ValueType* current, const Val
     step.out = final_type;
   } else if (spec.lookup) {
     step.kind = Step::Kind::kLookup;
-    step.table = BuildLookup(*spec.lookup, *current, final_type, ctx);
+    step.table = BuildLookup(*spec.lookup, *current, final_type, final_field, ctx);
     if (step.table == nullptr) return false;
     step.out = final_type;
   } else {
@@ -1124,7 +1183,10 @@ bool Compiler::CompileDataRule(const RuleSpec& spec, const Descriptor* in, const
   }
   bool has_conversion = spec.identifier || spec.date || spec.number || spec.lookup;
   if (has_conversion) {
-    if (!AddConversion(spec, &current, final_type, ctx, &rule.steps)) return false;
+    // A split's pieces are text, whatever the field it splits.
+    const FieldDescriptor* final_field =
+        rule.shape == Rule::Shape::kSplit ? nullptr : rule.to.front().leaf();
+    if (!AddConversion(spec, &current, final_type, final_field, ctx, &rule.steps)) return false;
   }
   if (ctx.reverse && spec.reverse_normalize) {
     if (!AddNormalize(*spec.reverse_normalize, &current, spec.normalize_location, ctx,
@@ -1240,8 +1302,10 @@ bool Compiler::ReverseDefaultsReadForward(const RuleSpec& spec, const Rule& rule
   if (!AddNormalize(spec.normalize, &current, spec.normalize_location, forward, &steps)) {
     return true;
   }
+  const FieldDescriptor* canonical_field =
+      rule.shape == Rule::Shape::kJoin ? nullptr : rule.from.front().leaf();
   if ((spec.identifier || spec.date || spec.number || spec.lookup) &&
-      !AddConversion(spec, &current, canonical, forward, &steps)) {
+      !AddConversion(spec, &current, canonical, canonical_field, forward, &steps)) {
     return true;
   }
   for (Written& value : written) {
@@ -1395,11 +1459,14 @@ std::unique_ptr<MappingSet> Compiler::Build(ParsedFiles files) {
     if (forward == nullptr) continue;
     Sink reverse_sink;
     reverse_sink.reverse = true;
+    reverse_sink.errors = &diagnostics_;
+    const size_t errors_before_reverse = diagnostics_.errors().size();
     std::vector<Diagnostic> notes;
     std::vector<Diagnostic> reverse_warnings;
     reverse_sink.notes = &notes;
     reverse_sink.warnings = &reverse_warnings;
     std::unique_ptr<PlanBody> reverse = CompilePlan(spec, source, target, true, &reverse_sink);
+    if (diagnostics_.errors().size() != errors_before_reverse) continue;
     auto mapping = std::unique_ptr<Mapping>(new Mapping());
     mapping->id_ = spec.id;
     mapping->file_ = spec.file;

@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "gateway/mapping/plan_internal.h"
 #include "gateway/mapping/text.h"
@@ -134,6 +135,46 @@ Value GetRepeated(const Message& message, const FieldDescriptor* field, int inde
 
 }  // namespace
 
+namespace {
+
+constexpr char kInt32Range[] = "-2147483648 to 2147483647";
+constexpr char kInt64Range[] = "-9223372036854775808 to 9223372036854775807";
+constexpr char kUint32Range[] = "0 to 4294967295";
+constexpr char kUint64Range[] = "0 to 18446744073709551615";
+constexpr char kFloatRange[] = "magnitude at most 3.4028235e38";
+
+}  // namespace
+
+std::string WhatFieldHolds(const FieldDescriptor* field) {
+  switch (field->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_INT32:
+      return absl::StrCat("a whole number from ", kInt32Range);
+    case FieldDescriptor::CPPTYPE_INT64:
+      return absl::StrCat("a whole number from ", kInt64Range);
+    case FieldDescriptor::CPPTYPE_UINT32:
+      return absl::StrCat("a whole number from ", kUint32Range);
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return absl::StrCat("a whole number from ", kUint64Range);
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      return "a number";
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      return absl::StrCat("a number of ", kFloatRange);
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return "true or false";
+    case FieldDescriptor::CPPTYPE_ENUM: {
+      std::vector<std::string> names;
+      const EnumDescriptor* type = field->enum_type();
+      for (int i = 0; i < type->value_count(); ++i) names.push_back(type->value(i)->name());
+      return absl::StrCat("one of ", absl::StrJoin(names, ", "));
+    }
+    case FieldDescriptor::CPPTYPE_STRING:
+      return "text";
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      break;
+  }
+  return "a message";
+}
+
 absl::Status CheckFitsField(const FieldDescriptor* field, const Value& value) {
   // The message names the field's type and what it holds, never the value: it may be personal
   // data, and the caller names the field.
@@ -141,10 +182,6 @@ absl::Status CheckFitsField(const FieldDescriptor* field, const Value& value) {
     return absl::InvalidArgumentError(
         absl::StrCat("does not fit in a field of type ", field->cpp_type_name(), " (", range, ")"));
   };
-  constexpr char kInt32Range[] = "-2147483648 to 2147483647";
-  constexpr char kInt64Range[] = "-9223372036854775808 to 9223372036854775807";
-  constexpr char kUint32Range[] = "0 to 4294967295";
-  constexpr char kUint64Range[] = "0 to 18446744073709551615";
   switch (field->cpp_type()) {
     case FieldDescriptor::CPPTYPE_INT32:
       if (value.kind == Value::Kind::kInt && (value.i < std::numeric_limits<int32_t>::min() ||
@@ -180,7 +217,7 @@ absl::Status CheckFitsField(const FieldDescriptor* field, const Value& value) {
       // than float holds (an id, a count) another number.
       if (value.kind != Value::Kind::kDouble || !std::isfinite(value.d)) break;
       float narrowed = static_cast<float>(value.d);
-      if (std::isinf(narrowed)) return out_of_range("magnitude at most 3.4028235e38");
+      if (std::isinf(narrowed)) return out_of_range(kFloatRange);
       if (value.d == std::trunc(value.d) && static_cast<double>(narrowed) != value.d) {
         return absl::InvalidArgumentError(
             "has more digits than a floating-point field of type float holds exactly (whole "

@@ -121,6 +121,9 @@ bool IsPresent(const Message& message, const FieldPath& path);
 // when it does not (an integer beyond it, a float beyond float's range or a whole number float
 // would change), never the value.
 absl::Status CheckFitsField(const FieldDescriptor* field, const Value& value);
+// What a scalar field holds, as CheckFitsField and ValueFromText accept it: "a whole number from
+// -2147483648 to 2147483647", "true or false", "one of SEX_UNSPECIFIED, SEX_FEMALE, SEX_MALE".
+std::string WhatFieldHolds(const FieldDescriptor* field);
 
 // Writing; intermediate messages and selected elements are created as needed. Refuses a value
 // the field does not hold with CheckFitsField's error.

@@ -887,6 +887,74 @@ TEST(NumberTest, AConstantOrDefaultItsFieldCannotHoldIsALoadError) {
   }
 }
 
+// A code table's value, or its default, is written as it is, as a constant is: one its field
+// cannot hold is a load error at the entry or the default, in either direction, so that no call
+// meets it. What loads, maps.
+TEST(NumberTest, ATableValueItsFieldCannotHoldIsALoadErrorInEitherDirection) {
+  auto load = [&](const std::string& rule, std::unique_ptr<const MappingSet>* kept = nullptr) {
+    Diagnostics diagnostics;
+    std::string dir;
+    std::unique_ptr<const MappingSet> set = LoadRegistro(rule, diagnostics, &dir);
+    std::string problems = set != nullptr ? "loaded" : diagnostics.ToString();
+    if (kept != nullptr) *kept = std::move(set);
+    return absl::StrReplaceAll(problems, {{dir + "/", ""}});
+  };
+  EXPECT_EQ(load("  - {from: texto, to: chico, translate: {codes: {a: \"2147483648\"}}}\n"),
+            "m.yaml:7:50: error: the translate table at line 7: code 'a' translates to "
+            "'2147483648', which 'chico' (int32) of registro.v1.Registro cannot hold: the value "
+            "does not fit in a field of type int32 (-2147483648 to 2147483647)\n");
+  EXPECT_EQ(load("  - {from: texto, to: chico_sin_signo, translate: {codes: {a: \"-1\"}, "
+                 "unmapped: default, default: dos}}\n"),
+            "m.yaml:7:60: error: the translate table at line 7: code 'a' translates to '-1', "
+            "which 'chico_sin_signo' (uint32) of registro.v1.Registro cannot hold: it holds a "
+            "whole number from 0 to 4294967295\n"
+            "m.yaml:7:98: error: the translate table at line 7: default 'dos', which "
+            "'chico_sin_signo' (uint32) of registro.v1.Registro cannot hold: it holds a whole "
+            "number from 0 to 4294967295\n");
+  EXPECT_EQ(load("  - {from: texto, to: corto, translate: {codes: {a: \"16777217\"}}}\n"),
+            "m.yaml:7:50: error: the translate table at line 7: code 'a' translates to "
+            "'16777217', which 'corto' (float) of registro.v1.Registro cannot hold: the value has "
+            "more digits than a floating-point field of type float holds exactly (whole numbers "
+            "are exact up to 16777216)\n");
+  EXPECT_EQ(load("  - {from: texto, to: estado, translate: {codes: {a: ACTIVO}}}\n"),
+            "m.yaml:7:51: error: the translate table at line 7: code 'a' translates to 'ACTIVO', "
+            "which 'estado' (registro.v1.Registro.Estado) of registro.v1.Registro cannot hold: it "
+            "holds one of ESTADO_DESCONOCIDO, ESTADO_ACTIVO\n");
+  // In reverse: the table's source codes go into the rule's source field.
+  EXPECT_EQ(load("  - {from: chico, to: texto, translate: {codes: {\"2147483648\": a}}}\n"),
+            "m.yaml:7:50: error: the translate table at line 7: code 'a' translates back to "
+            "'2147483648', which 'chico' (int32) of registro.v1.Registro cannot hold: the value "
+            "does not fit in a field of type int32 (-2147483648 to 2147483647)\n");
+  EXPECT_EQ(load("  - {from: chico, to: texto, translate: {codes: {\"1\": a}, reverse_unmapped: "
+                 "default, reverse_default: \"-2147483649\"}}\n"),
+            "m.yaml:7:103: error: the translate table at line 7: reverse_default '-2147483649', "
+            "which 'chico' (int32) of registro.v1.Registro cannot hold: the value does not fit in "
+            "a field of type int32 (-2147483648 to 2147483647)\n");
+  // A rule that does not run in reverse writes nothing there.
+  EXPECT_EQ(load("  - {from: chico, to: texto, direction: forward, translate: {codes: "
+                 "{\"2147483648\": a}}}\n"),
+            "loaded");
+  // The limits load, and map both ways.
+  std::unique_ptr<const MappingSet> limits;
+  ASSERT_EQ(load("  - {from: texto, to: chico, translate: {codes: {a: \"2147483647\", b: "
+                 "\"-2147483648\"}}}\n",
+                 &limits),
+            "loaded");
+  const Mapping& mapping = *limits->Find("test");
+  google::protobuf::DynamicMessageFactory factory(&RegistroCatalog().pool());
+  auto map = [&](const MappingPlan& plan, const std::string& json) {
+    std::unique_ptr<Message> in(factory.GetPrototype(plan.source_type())->New());
+    std::unique_ptr<Message> out(factory.GetPrototype(plan.target_type())->New());
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(json, in.get()).ok());
+    absl::Status status = plan.Apply(*in, out.get());
+    return status.ok() ? testing::ToJson(*out) : std::string(status.message());
+  };
+  EXPECT_EQ(map(mapping.forward(), R"({"texto": "a"})"), R"({"chico":2147483647})");
+  EXPECT_EQ(map(mapping.forward(), R"({"texto": "b"})"), R"({"chico":-2147483648})");
+  ASSERT_TRUE(mapping.reverse().ok());
+  EXPECT_EQ(map(**mapping.reverse(), R"({"chico": 2147483647})"), R"({"texto":"a"})");
+}
+
 TEST(JoinSplitTest, FixedFieldsFromEitherSide) {
   Loaded loaded(Header("ar.renaper.v1.Domicilio", "pasarela.identity.v1.Address") + R"(
 rules:
