@@ -484,7 +484,7 @@ int RunAuditShow(const std::vector<std::string>& args, std::ostream& out, std::o
 
 int RunAuditCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   constexpr absl::string_view kUsage =
-      "usage: pasarela audit verify PATH [--ca FILE]... [--strict]\n"
+      "usage: pasarela audit verify PATH [--ca FILE]... [--crl FILE]... [--strict]\n"
       "       pasarela audit reconcile PATH_A PATH_B\n"
       "       pasarela audit subject DIR --id SCHEME:VALUE --key-file FILE\n"
       "       pasarela audit show PATH --exchange ID\n"

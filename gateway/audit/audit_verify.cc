@@ -1,13 +1,18 @@
 #include "gateway/audit/audit_verify.h"
 
+#include <algorithm>
+#include <iterator>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "absl/types/optional.h"
 #include "gateway/audit/audit_crypto.h"
 #include "gateway/audit/postgres_trail.h"
 #include "gateway/audit/segment_format.h"
+#include "gateway/audit/signer_revocations.h"
 #include "gateway/audit/timestamp.h"
 #include "gateway/audit/trail_reader.h"
 #include "pasarela/audit/v1/audit.pb.h"
@@ -17,12 +22,29 @@ namespace {
 
 constexpr size_t kMaxProblemsPrinted = 100;
 
+std::string FormatUtc(absl::Time time) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
+}
+
+// Why a checkpoint signed under a revoked certificate fails, whatever the time it claims.
+std::string RevokedSignerText(const SignerRevocation& revocation, absl::Time checkpoint_time) {
+  const RevokedCertificate& entry = revocation.entry;
+  return absl::StrCat(
+      revocation.is_signer ? "signed by a certificate revoked on "
+                           : "signed by a certificate whose issuing CA certificate was revoked on ",
+      FormatUtc(entry.revoked_at), " (", revocation.subject, ", serial ", entry.serial_hex,
+      entry.reason.empty() ? "" : absl::StrCat(", reason ", entry.reason), ", CRL ",
+      revocation.crl_file, "); it says it was written at ", FormatUtc(checkpoint_time),
+      ", but a checkpoint's time is written by its signer and cannot prove it was signed before "
+      "the revocation");
+}
+
 // One pass over a trail, entry by entry, carrying the chain from each entry to the next.
 class TrailCheck {
  public:
   TrailCheck(const AuditVerifyOptions& options, const TrustAnchors* anchors,
-             AuditVerifyReport* report)
-      : options_(options), anchors_(anchors), report_(report) {}
+             const SignerRevocations* revocations, AuditVerifyReport* report)
+      : options_(options), anchors_(anchors), revocations_(revocations), report_(report) {}
 
   void Segment(const TrailSegment& segment, absl::string_view content, bool last_segment);
   // One entry read some other way (from a database), `entry.offset` being its position.
@@ -36,6 +58,7 @@ class TrailCheck {
 
   const AuditVerifyOptions& options_;
   const TrustAnchors* const anchors_;
+  const SignerRevocations* const revocations_;
   AuditVerifyReport* const report_;
 
   const TrailSegment* previous_segment_ = nullptr;
@@ -203,6 +226,7 @@ void TrailCheck::Checkpoint(const TrailSegment& segment, const EntryScanner::Ent
   }
   const bool sealed = faults.empty();
   bool untrusted = false;
+  bool revoked = false;
   if (absl::Status s = VerifyCheckpointSignature(checkpoint); !s.ok()) {
     faults.push_back(std::string(s.message()));
   } else if (anchors_ != nullptr) {
@@ -215,6 +239,12 @@ void TrailCheck::Checkpoint(const TrailSegment& segment, const EntryScanner::Ent
     if (!trusted.ok()) {
       faults.push_back(std::string(trusted.message()));
       untrusted = true;
+    } else if (revocations_ != nullptr) {
+      if (absl::optional<SignerRevocation> revocation =
+              revocations_->Find(checkpoint.signer_certificate_pem())) {
+        faults.push_back(RevokedSignerText(*revocation, TimeOf(checkpoint.time())));
+        revoked = true;
+      }
     }
   }
   if (faults.empty()) {
@@ -227,6 +257,9 @@ void TrailCheck::Checkpoint(const TrailSegment& segment, const EntryScanner::Ent
     // calling them unsealed would send the reader after the wrong problem.
     if (sealed && untrusted) {
       ++report_->untrusted;
+      report_->unsealed = 0;
+    } else if (sealed && revoked) {
+      ++report_->revoked;
       report_->unsealed = 0;
     }
   }
@@ -262,14 +295,18 @@ std::string AuditVerifyReport::Summary() const {
       Plural(checkpoints, "checkpoint", "checkpoints"), ", ",
       untrusted == 0 ? std::string()
                      : absl::StrCat(untrusted, " signed under a CA not given (untrusted), "),
+      revoked == 0 ? std::string() : absl::StrCat(revoked, " signed by a revoked certificate, "),
       unsealed, " unsealed");
   if (ok()) return absl::StrCat("audit verify: OK: ", counts);
   return absl::StrCat("audit verify: FAILED: ", Plural(problems.size(), "problem", "problems"),
                       " (", counts, "); first: ", problems.front());
 }
 
-AuditVerifier::AuditVerifier(AuditVerifyOptions options, std::unique_ptr<TrustAnchors> anchors)
-    : options_(std::move(options)), anchors_(std::move(anchors)) {}
+AuditVerifier::AuditVerifier(AuditVerifyOptions options, std::unique_ptr<TrustAnchors> anchors,
+                             std::unique_ptr<SignerRevocations> revocations)
+    : options_(std::move(options)),
+      anchors_(std::move(anchors)),
+      revocations_(std::move(revocations)) {}
 
 AuditVerifier::~AuditVerifier() = default;
 
@@ -280,14 +317,28 @@ absl::StatusOr<std::unique_ptr<AuditVerifier>> AuditVerifier::Create(AuditVerify
     if (!loaded.ok()) return loaded.status();
     anchors = *std::move(loaded);
   }
-  return std::unique_ptr<AuditVerifier>(new AuditVerifier(std::move(options), std::move(anchors)));
+  std::unique_ptr<SignerRevocations> revocations;
+  if (!options.crl_files.empty()) {
+    // A CRL is only as good as the CA signature on it, and it speaks only of that CA's
+    // certificates.
+    if (anchors == nullptr) {
+      return absl::InvalidArgumentError(
+          "--crl needs --ca: a CRL is checked against the CA that signed it");
+    }
+    absl::StatusOr<std::unique_ptr<SignerRevocations>> loaded =
+        SignerRevocations::Load(options.ca_files, options.crl_files);
+    if (!loaded.ok()) return loaded.status();
+    revocations = *std::move(loaded);
+  }
+  return std::unique_ptr<AuditVerifier>(
+      new AuditVerifier(std::move(options), std::move(anchors), std::move(revocations)));
 }
 
 absl::StatusOr<AuditVerifyReport> AuditVerifier::VerifyDatabase(const std::string& path) const {
   absl::StatusOr<PostgresTrailAddress> address = ParsePostgresTrail(path);
   if (!address.ok()) return address.status();
   AuditVerifyReport report;
-  TrailCheck check(options_, anchors_.get(), &report);
+  TrailCheck check(options_, anchors_.get(), revocations_.get(), &report);
   TrailSegment table;
   table.path = path;
   table.offset_word = "position";
@@ -332,7 +383,7 @@ absl::StatusOr<AuditVerifyReport> AuditVerifier::Verify(const std::string& path)
   absl::StatusOr<std::vector<TrailSegment>> segments = ListTrailSegments(path);
   if (!segments.ok()) return segments.status();
   AuditVerifyReport report;
-  TrailCheck check(options_, anchors_.get(), &report);
+  TrailCheck check(options_, anchors_.get(), revocations_.get(), &report);
   for (size_t i = 0; i < segments->size(); ++i) {
     const TrailSegment& segment = (*segments)[i];
     absl::StatusOr<std::string> content = ReadTrailFile(segment.path);
@@ -350,28 +401,39 @@ absl::StatusOr<AuditVerifyReport> AuditVerifier::Verify(const std::string& path)
 
 int RunAuditVerify(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   constexpr absl::string_view kUsage =
-      "usage: pasarela audit verify PATH [--ca FILE]... [--strict]\n"
+      "usage: pasarela audit verify PATH [--ca FILE]... [--crl FILE]... [--strict]\n"
       "  PATH      a segment directory, a single segment file, or a trail in PostgreSQL:\n"
       "            postgresql:CONNINFO_FILE[#GATEWAY]\n"
       "  --ca      CA certificate(s) (PEM) each checkpoint certificate must chain to\n"
+      "  --crl     with --ca: CRL(s) (PEM) of those CAs; a checkpoint signed by a certificate\n"
+      "            they revoke fails, whatever its time\n"
       "  --strict  records after the last checkpoint are a failure, not a warning\n";
   AuditVerifyOptions options;
   std::vector<std::string> paths;
+  // The file options, each repeatable, as "--ca FILE" or "--ca=FILE".
+  const std::pair<absl::string_view, std::vector<std::string>*> file_options[] = {
+      {"--ca", &options.ca_files}, {"--crl", &options.crl_files}};
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
+    const auto file_option =
+        std::find_if(std::begin(file_options), std::end(file_options), [&](const auto& option) {
+          return arg == option.first || absl::StartsWith(arg, absl::StrCat(option.first, "="));
+        });
     if (arg == "-h" || arg == "--help") {
       out << kUsage;
       return 0;
     } else if (arg == "--strict") {
       options.strict = true;
-    } else if (arg == "--ca") {
-      if (i + 1 >= args.size()) {
-        err << "audit verify: --ca needs a file\n" << kUsage;
+    } else if (file_option != std::end(file_options)) {
+      const auto& [name, files] = *file_option;
+      if (arg != name) {
+        files->push_back(arg.substr(name.size() + 1));
+      } else if (i + 1 < args.size()) {
+        files->push_back(args[++i]);
+      } else {
+        err << "audit verify: " << name << " needs a file\n" << kUsage;
         return 2;
       }
-      options.ca_files.push_back(args[++i]);
-    } else if (absl::StartsWith(arg, "--ca=")) {
-      options.ca_files.push_back(arg.substr(5));
     } else if (absl::StartsWith(arg, "-") && arg != "-") {
       err << "audit verify: unknown option " << arg << "\n" << kUsage;
       return 2;
@@ -381,6 +443,11 @@ int RunAuditVerify(const std::vector<std::string>& args, std::ostream& out, std:
   }
   if (paths.size() != 1) {
     err << "audit verify: " << (paths.empty() ? "PATH is missing" : "one PATH only") << "\n"
+        << kUsage;
+    return 2;
+  }
+  if (!options.crl_files.empty() && options.ca_files.empty()) {
+    err << "audit verify: --crl needs --ca: a CRL is checked against the CA that signed it\n"
         << kUsage;
     return 2;
   }

@@ -1,7 +1,8 @@
 // AuditVerifier checks an audit trail written by AuditLog: the framing of every entry, the hash
 // chain, the continuity of sequence numbers across segments, each checkpoint's seal and
-// signature, and optionally that each checkpoint certificate was issued under a given CA. It
-// names the first bad entry by segment, record number and byte offset. RunAuditVerify is the
+// signature, optionally that each checkpoint certificate was issued under a given CA, and that
+// that CA has not revoked it. It names the first bad entry by segment, record number and byte
+// offset. RunAuditVerify is the
 // `pasarela audit verify` command built on it.
 //
 // Thread safety: an AuditVerifier is immutable once created; Verify may be called concurrently.
@@ -19,6 +20,7 @@
 
 namespace pasarela::audit {
 
+class SignerRevocations;
 class TrustAnchors;
 
 struct AuditVerifyOptions {
@@ -27,6 +29,11 @@ struct AuditVerifyOptions {
   // gateway keys verifies against the country's CA alone, and must name the checkpoint's gateway
   // (urn:pasarela:gateway:CC), since the CA vouches for its agencies too.
   std::vector<std::string> ca_files;
+  // PEM CRL files, each signed by a CA of ca_files (which must then not be empty). A checkpoint
+  // whose certificate, or a CA certificate it chains through, one of them lists fails, whatever
+  // its time: the time is written by the key's holder and cannot show it signed before the
+  // revocation.
+  std::vector<std::string> crl_files;
   // Records after the last checkpoint are a failure instead of a warning.
   bool strict = false;
 };
@@ -41,6 +48,9 @@ struct AuditVerifyReport {
   // Checkpoints whose seal and signature hold but whose certificate chains to none of the CA
   // files (a problem each); the records they seal count as sealed, not unsealed.
   uint64_t untrusted = 0;
+  // Checkpoints that chain to a CA given but are signed by a certificate one of the CRLs revokes
+  // (a problem each); the records they seal count as sealed, as for untrusted ones.
+  uint64_t revoked = 0;
   uint64_t unsealed = 0;  // records after the last checkpoint that verified or was untrusted
   uint64_t first_sequence = 0;
   uint64_t last_sequence = 0;
@@ -53,7 +63,8 @@ struct AuditVerifyReport {
 
 class AuditVerifier {
  public:
-  // Fails when a CA file cannot be read or holds no certificate.
+  // Fails when a CA file cannot be read or holds no certificate, when a CRL file cannot be read,
+  // is not a PEM CRL or is signed by none of the CAs, and when CRLs are given without CAs.
   static absl::StatusOr<std::unique_ptr<AuditVerifier>> Create(AuditVerifyOptions options);
   ~AuditVerifier();
   AuditVerifier(const AuditVerifier&) = delete;
@@ -68,13 +79,16 @@ class AuditVerifier {
 
  private:
   absl::StatusOr<AuditVerifyReport> VerifyDatabase(const std::string& path) const;
-  AuditVerifier(AuditVerifyOptions options, std::unique_ptr<TrustAnchors> anchors);
+  AuditVerifier(AuditVerifyOptions options, std::unique_ptr<TrustAnchors> anchors,
+                std::unique_ptr<SignerRevocations> revocations);
 
   const AuditVerifyOptions options_;
-  const std::unique_ptr<TrustAnchors> anchors_;  // null without CA files
+  const std::unique_ptr<TrustAnchors> anchors_;           // null without CA files
+  const std::unique_ptr<SignerRevocations> revocations_;  // null without CRL files
 };
 
-// `pasarela audit verify PATH [--ca FILE]... [--strict]`; `args` are the words after "verify".
+// `pasarela audit verify PATH [--ca FILE]... [--crl FILE]... [--strict]`; `args` are the words
+// after "verify".
 // Writes each problem and warning, then the summary line, to `out`; usage errors to `err`.
 // Returns 0 when the trail verifies, 1 when it does not (or cannot be read), 2 on a usage error.
 int RunAuditVerify(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);

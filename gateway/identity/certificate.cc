@@ -27,12 +27,6 @@ uint32_t ExtendedKeyUsage(X509* cert) {
   return X509_get_extended_key_usage(cert);
 }
 
-absl::Time AsnTimeToAbsl(const ASN1_TIME* time) {
-  struct tm parts = {};
-  if (time == nullptr || ASN1_TIME_to_tm(time, &parts) != 1) return absl::InfinitePast();
-  return absl::FromTM(parts, absl::UTCTimeZone());
-}
-
 std::string BioToString(BIO* bio) {
   char* data = nullptr;
   long size = BIO_get_mem_data(bio, &data);
@@ -41,10 +35,26 @@ std::string BioToString(BIO* bio) {
 
 }  // namespace
 
+std::string SerialHexOf(const ASN1_INTEGER* serial) {
+  BIGNUM* number = ASN1_INTEGER_to_BN(serial, nullptr);
+  if (number == nullptr) return "";
+  char* hex = BN_bn2hex(number);
+  std::string text = hex != nullptr ? hex : "";
+  OPENSSL_free(hex);
+  BN_free(number);
+  return text;
+}
+
+absl::Time AbslTimeOf(const ASN1_TIME* time) {
+  struct tm parts = {};
+  if (time == nullptr || ASN1_TIME_to_tm(time, &parts) != 1) return absl::InfinitePast();
+  return absl::FromTM(parts, absl::UTCTimeZone());
+}
+
 Certificate::Certificate(X509Ptr cert)
     : cert_(std::move(cert)),
-      not_before_(AsnTimeToAbsl(X509_get0_notBefore(cert_.get()))),
-      not_after_(AsnTimeToAbsl(X509_get0_notAfter(cert_.get()))) {}
+      not_before_(AbslTimeOf(X509_get0_notBefore(cert_.get()))),
+      not_after_(AbslTimeOf(X509_get0_notAfter(cert_.get()))) {}
 
 absl::StatusOr<Certificate> Certificate::FromPem(absl::string_view pem) {
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
@@ -93,13 +103,7 @@ std::vector<std::string> Certificate::UriSans() const {
 }
 
 std::string Certificate::SerialHex() const {
-  BIGNUM* number = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert_.get()), nullptr);
-  if (number == nullptr) return "";
-  char* hex = BN_bn2hex(number);
-  std::string text = hex != nullptr ? hex : "";
-  OPENSSL_free(hex);
-  BN_free(number);
-  return text;
+  return SerialHexOf(X509_get0_serialNumber(cert_.get()));
 }
 
 std::string Certificate::SubjectText() const {

@@ -27,6 +27,11 @@ struct EvpKeyDeleter {
 };
 using EvpKeyPtr = std::unique_ptr<EVP_PKEY, EvpKeyDeleter>;
 
+// A serial number as upper-case hex, or empty when it cannot be read.
+std::string SerialHexOf(const ASN1_INTEGER* serial);
+// An ASN.1 time as an absl::Time, or the infinite past when it cannot be read.
+absl::Time AbslTimeOf(const ASN1_TIME* time);
+
 class Certificate {
  public:
   // Parses the first certificate of a PEM text. INVALID_ARGUMENT when there is none.

@@ -1,7 +1,6 @@
 #include "gateway/identity/trust_store.h"
 
 #include <openssl/err.h>
-#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <sys/stat.h>
@@ -11,8 +10,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "gateway/common/file.h"
 #include "gateway/common/log.h"
+#include "gateway/identity/revocation_list.h"
 
 namespace pasarela {
 namespace {
@@ -21,29 +20,6 @@ constexpr absl::string_view kPasarelaUriPrefix = "urn:pasarela:";
 
 // Bounds the verdict cache against a peer that presents endless distinct certificates.
 constexpr size_t kMaxCachedVerdicts = 10000;
-
-struct CrlDeleter {
-  void operator()(X509_CRL* crl) const { X509_CRL_free(crl); }
-};
-struct BioDeleter {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-
-std::string SerialToHex(const ASN1_INTEGER* serial) {
-  BIGNUM* number = ASN1_INTEGER_to_BN(serial, nullptr);
-  if (number == nullptr) return "";
-  char* hex = BN_bn2hex(number);
-  std::string text = hex != nullptr ? hex : "";
-  OPENSSL_free(hex);
-  BN_free(number);
-  return text;
-}
-
-absl::Time AsnTime(const ASN1_TIME* time) {
-  struct tm parts = {};
-  if (time == nullptr || ASN1_TIME_to_tm(time, &parts) != 1) return absl::InfinitePast();
-  return absl::FromTM(parts, absl::UTCTimeZone());
-}
 
 std::string FormatUtc(absl::Time time) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
@@ -86,34 +62,18 @@ TrustStore::RevocationState TrustStore::ReadRevocationList(const TrustAnchorConf
     state.size = info.st_size;
     state.mtime_ns = static_cast<int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec;
   }
-  absl::StatusOr<std::string> pem = ReadFileToString(config.crl_file);
-  if (!pem.ok()) {
-    state.status = pem.status();
+  absl::StatusOr<RevocationList> crl = RevocationList::FromPemFile(config.crl_file);
+  if (!crl.ok()) {
+    state.status = crl.status();
     return state;
   }
-  std::unique_ptr<BIO, BioDeleter> bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())));
-  std::unique_ptr<X509_CRL, CrlDeleter> crl(
-      PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr));
-  ERR_clear_error();
-  if (crl == nullptr) {
-    state.status = absl::InvalidArgumentError(absl::StrCat(config.crl_file, ": not a PEM CRL"));
-    return state;
-  }
-  EvpKeyPtr ca_key(X509_get_pubkey(ca.x509()));
-  if (ca_key == nullptr || X509_CRL_verify(crl.get(), ca_key.get()) != 1) {
-    ERR_clear_error();
+  if (!crl->IsSignedBy(ca.x509())) {
     state.status = absl::InvalidArgumentError(
         absl::StrCat(config.crl_file, ": CRL is not signed by the CA of ", config.country));
     return state;
   }
-  state.next_update = X509_CRL_get0_nextUpdate(crl.get()) != nullptr
-                          ? AsnTime(X509_CRL_get0_nextUpdate(crl.get()))
-                          : absl::InfiniteFuture();
-  STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(crl.get());
-  for (int i = 0; i < sk_X509_REVOKED_num(revoked); ++i) {
-    state.revoked_serials.insert(
-        SerialToHex(X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(revoked, i))));
-  }
+  state.next_update = crl->next_update();
+  for (const auto& [serial, entry] : crl->revoked()) state.revoked_serials.insert(serial);
   return state;
 }
 

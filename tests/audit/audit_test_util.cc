@@ -143,6 +143,49 @@ KeyAndCert TestPki::MakeGateway(const std::string& ca_name, const std::string& c
   return MakeLeaf(ca_name, name, type, absl::StrCat("urn:pasarela:gateway:", country));
 }
 
+std::string TestPki::MakeCrl(const std::string& ca_name, const std::vector<Revocation>& revoked,
+                             const std::string& file_name) {
+  auto it = cas_.find(ca_name);
+  if (it == cas_.end()) Die("no CA " + ca_name);
+  const Ca& ca = *it->second;
+  X509_CRL* crl = X509_CRL_new();
+  X509_CRL_set_version(crl, 1);  // v2, which entry extensions (the reason) need
+  X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca.cert));
+  ASN1_TIME* this_update = X509_gmtime_adj(nullptr, -3600);
+  ASN1_TIME* next_update = X509_gmtime_adj(nullptr, 24 * 3600);
+  X509_CRL_set1_lastUpdate(crl, this_update);
+  X509_CRL_set1_nextUpdate(crl, next_update);
+  ASN1_TIME_free(this_update);
+  ASN1_TIME_free(next_update);
+  for (const Revocation& revocation : revoked) {
+    FILE* f = std::fopen(revocation.cert_file.c_str(), "r");
+    X509* cert = f != nullptr ? PEM_read_X509(f, nullptr, nullptr, nullptr) : nullptr;
+    if (f != nullptr) std::fclose(f);
+    if (cert == nullptr) Die("reading " + revocation.cert_file);
+    X509_REVOKED* entry = X509_REVOKED_new();
+    X509_REVOKED_set_serialNumber(entry, X509_get_serialNumber(cert));
+    ASN1_TIME* when = ASN1_TIME_set(nullptr, absl::ToTimeT(revocation.when));
+    X509_REVOKED_set_revocationDate(entry, when);
+    ASN1_TIME_free(when);
+    if (revocation.reason >= 0) {
+      ASN1_ENUMERATED* reason = ASN1_ENUMERATED_new();
+      ASN1_ENUMERATED_set(reason, revocation.reason);
+      X509_REVOKED_add1_ext_i2d(entry, NID_crl_reason, reason, 0, 0);
+      ASN1_ENUMERATED_free(reason);
+    }
+    X509_CRL_add0_revoked(crl, entry);
+    X509_free(cert);
+  }
+  X509_CRL_sort(crl);
+  if (X509_CRL_sign(crl, ca.key, EVP_sha256()) == 0) Die("CRL signing");
+  const std::string path = absl::StrCat(dir_, "/", file_name);
+  FILE* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr || PEM_write_X509_CRL(f, crl) != 1) Die("writing " + path);
+  std::fclose(f);
+  X509_CRL_free(crl);
+  return path;
+}
+
 absl::Status WriteTrail(const std::string& dir, const std::string& gateway, const KeyAndCert& key,
                         const std::vector<v1::AuditRecord>& records, uint64_t max_segment_bytes) {
   AuditLogOptions o;

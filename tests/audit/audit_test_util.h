@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "gateway/audit/segment_format.h"
 #include "pasarela/audit/v1/audit.pb.h"
 
@@ -39,6 +40,13 @@ struct KeyAndCert {
   std::string cert_file;  // PEM certificate
 };
 
+// One certificate a test CRL revokes.
+struct Revocation {
+  std::string cert_file;  // the PEM certificate whose serial is revoked
+  absl::Time when;
+  int reason = -1;  // the CRLReason code (1 is keyCompromise), or -1 for an entry without one
+};
+
 // Certificate authorities and the certificates they issue, written as PEM files into a directory.
 class TestPki {
  public:
@@ -57,6 +65,10 @@ class TestPki {
   // which `audit verify --ca` requires of a checkpoint's signer.
   KeyAndCert MakeGateway(const std::string& ca_name, const std::string& country,
                          const std::string& name, KeyType type = KeyType::kEcdsaP256);
+  // A PEM CRL of the CA `ca_name` that lists `revoked`, current from an hour ago for a day, written
+  // as `file_name` in the directory; returns its path.
+  std::string MakeCrl(const std::string& ca_name, const std::vector<Revocation>& revoked,
+                      const std::string& file_name);
 
  private:
   struct Ca;

@@ -9,6 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "gateway/audit/audit_crypto.h"
 #include "gateway/audit/audit_log.h"
+#include "gateway/audit/timestamp.h"
+#include "gateway/identity/certificate.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/audit/audit_test_util.h"
@@ -25,6 +27,7 @@ using testing::KeyAndCert;
 using testing::MakeRecord;
 using ::testing::Not;
 using testing::RawEntry;
+using testing::Revocation;
 using ::testing::StartsWith;
 using testing::TempDir;
 using testing::TestPki;
@@ -60,9 +63,10 @@ class AuditVerifyTest : public ::testing::Test {
   }
 
   AuditVerifyReport Verify(std::vector<std::string> cas = {}, bool strict = false,
-                           const std::string& path = "") {
+                           const std::string& path = "", std::vector<std::string> crls = {}) {
     AuditVerifyOptions options;
     options.ca_files = std::move(cas);
+    options.crl_files = std::move(crls);
     options.strict = strict;
     auto verifier = AuditVerifier::Create(options);
     EXPECT_TRUE(verifier.ok()) << verifier.status();
@@ -397,6 +401,126 @@ TEST_F(AuditVerifyTest, TrailSignedUnderTwoSuccessiveKeysVerifiesAgainstTheCa) {
   EXPECT_EQ(Run({dir_, "--ca", ca_, "--strict"}, &out), 0) << out;
 }
 
+std::string SerialOf(const std::string& cert_file) {
+  absl::StatusOr<Certificate> cert = Certificate::FromPemFile(cert_file);
+  EXPECT_TRUE(cert.ok()) << cert.status();
+  return cert.ok() ? cert->SerialHex() : "";
+}
+
+std::string Utc(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
+}
+
+// After a key compromise the CA revokes the gateway's certificate; whoever holds the key can still
+// seal records, and write any time into the checkpoint. So every checkpoint the revoked certificate
+// signed fails, even one that says it was written before the revocation, and those its successor
+// signed do not.
+TEST_F(AuditVerifyTest, CheckpointsSignedByARevokedCertificateFailWhateverTheirTime) {
+  KeyAndCert next = pki_.MakeGateway("CL-CA", "CL", "gateway-CL-2025");
+  WriteTrail(key_, 25, 1, /*max_segment_bytes=*/4096);
+  WriteTrail(next, 25, 26, /*max_segment_bytes=*/4096);
+  // Revoked an hour after every checkpoint's time.
+  const absl::Time revoked_at =
+      absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now())) + absl::Hours(1);
+  const std::string crl = pki_.MakeCrl(
+      "CL-CA", {Revocation{key_.cert_file, revoked_at, /*keyCompromise*/ 1}}, "cl.crl");
+
+  // The checkpoints the revoked certificate signed, and where the first of them is.
+  uint64_t signed_by_revoked = 0, signed_by_next = 0;
+  std::string first_where;
+  v1::Checkpoint first;
+  for (uint64_t n = 1; std::filesystem::exists(dir_ + "/" + SegmentFileName(n)); ++n) {
+    for (const RawEntry& e : testing::ReadEntries(dir_ + "/" + SegmentFileName(n))) {
+      v1::Checkpoint c;
+      if (e.type != EntryType::kCheckpoint || !c.ParseFromString(e.payload)) continue;
+      if (CertificateSubject(c.signer_certificate_pem()) != "/O=Pasarela test/CN=gateway-CL-2024") {
+        ++signed_by_next;
+        continue;
+      }
+      if (signed_by_revoked++ == 0) {
+        first = c;
+        first_where = absl::StrCat(SegmentFileName(n), " checkpoint after record ", c.sequence(),
+                                   " (offset ", e.offset, "): ");
+      }
+    }
+  }
+  ASSERT_GE(signed_by_revoked, 2u);
+  ASSERT_GE(signed_by_next, 2u);
+  ASSERT_LT(TimeOf(first.time()), revoked_at);
+
+  AuditVerifyReport report = Verify({ca_}, /*strict=*/true, "", {crl});
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.problems.size(), signed_by_revoked);
+  EXPECT_EQ(report.problems.front(),
+            absl::StrCat(first_where, "signed by a certificate revoked on ", Utc(revoked_at),
+                         " (/O=Pasarela test/CN=gateway-CL-2024, serial ", SerialOf(key_.cert_file),
+                         ", reason keyCompromise, CRL ", crl, "); it says it was written at ",
+                         Utc(TimeOf(first.time())),
+                         ", but a checkpoint's time is written by its signer and cannot prove it "
+                         "was signed before the revocation"));
+  for (const std::string& problem : report.problems) {
+    EXPECT_THAT(problem, HasSubstr("CN=gateway-CL-2024, serial "));
+  }
+  // The records they seal are sealed, by a key no longer trusted: not unsealed.
+  EXPECT_EQ(report.revoked, signed_by_revoked);
+  EXPECT_EQ(report.checkpoints, signed_by_next);
+  EXPECT_EQ(report.unsealed, 0u);
+  EXPECT_THAT(report.Summary(),
+              StartsWith(absl::StrCat("audit verify: FAILED: ", signed_by_revoked,
+                                      " problems (50 "
+                                      "records in ",
+                                      report.segments, " segments, ", signed_by_next,
+                                      " checkpoints, ", signed_by_revoked,
+                                      " signed by a revoked certificate, 0 unsealed); first: ",
+                                      first_where, "signed by a certificate revoked on ")));
+
+  std::string out, err;
+  EXPECT_EQ(Run({dir_, "--ca", ca_, "--crl", crl}, &out, &err), 1) << err;
+  EXPECT_THAT(out, StartsWith("error: " + report.problems.front() + "\n"));
+  EXPECT_EQ(Run({dir_, "--ca=" + ca_, "--crl=" + crl}, &out, &err), 1) << err;
+  // Without the CRL, the same trail verifies as before.
+  EXPECT_EQ(Run({dir_, "--ca", ca_, "--strict"}, &out, &err), 0) << out;
+}
+
+TEST_F(AuditVerifyTest, CrlRevokingAnotherCertificateLeavesTheTrailVerified) {
+  WriteTrail(key_, 50);
+  KeyAndCert old = pki_.MakeGateway("CL-CA", "CL", "gateway-CL-2023");
+  const std::string crl = pki_.MakeCrl(
+      "CL-CA", {Revocation{old.cert_file, absl::Now() - absl::Hours(24 * 30)}}, "cl.crl");
+  AuditVerifyReport report = Verify({ca_}, /*strict=*/true, "", {crl});
+  EXPECT_THAT(report.problems, IsEmpty());
+  EXPECT_EQ(report.revoked, 0u);
+  std::string out;
+  EXPECT_EQ(Run({dir_, "--ca", ca_, "--crl", crl, "--strict"}, &out), 0);
+  EXPECT_EQ(out, "audit verify: OK: 50 records in 1 segment, 5 checkpoints, 0 unsealed\n");
+}
+
+// A CRL is only as good as the signature on it: one no CA given signed is refused, not read as
+// "nothing revoked".
+TEST_F(AuditVerifyTest, CrlNotSignedByAGivenCaIsRefused) {
+  WriteTrail(key_, 15);
+  const std::string foreign =
+      pki_.MakeCrl("XX-CA", {Revocation{key_.cert_file, absl::Now()}}, "xx.crl");
+  AuditVerifyOptions options;
+  options.ca_files = {ca_};
+  options.crl_files = {foreign};
+  absl::StatusOr<std::unique_ptr<AuditVerifier>> verifier = AuditVerifier::Create(options);
+  ASSERT_FALSE(verifier.ok());
+  EXPECT_EQ(verifier.status().message(), foreign + ": CRL is not signed by any CA given with --ca");
+
+  std::string out, err;
+  EXPECT_EQ(Run({dir_, "--ca", ca_, "--crl", foreign}, &out, &err), 2);
+  EXPECT_EQ(err, "audit verify: " + foreign + ": CRL is not signed by any CA given with --ca\n");
+  EXPECT_THAT(out, IsEmpty());
+  // Not a CRL at all, or no file.
+  EXPECT_EQ(Run({dir_, "--ca", ca_, "--crl", ca_}, &out, &err), 2);
+  EXPECT_EQ(err, "audit verify: " + ca_ + ": not a PEM CRL\n");
+  EXPECT_EQ(Run({dir_, "--ca", ca_, "--crl", tmp_.Sub("no-such.crl")}, &out, &err), 2);
+  EXPECT_THAT(err, HasSubstr(tmp_.Sub("no-such.crl")));
+  // Under the CA that did sign it, it is read; it speaks of that CA's certificates only.
+  EXPECT_EQ(Run({dir_, "--ca", ca_, "--ca", other_ca_, "--crl", foreign}, &out, &err), 0) << out;
+}
+
 TEST_F(AuditVerifyTest, MissingSegmentIsNamed) {
   WriteTrail(key_, 80, 1, /*max_segment_bytes=*/4096);
   ASSERT_TRUE(std::filesystem::exists(dir_ + "/segment-000003.log"));
@@ -472,6 +596,12 @@ TEST_F(AuditVerifyTest, UsageErrors) {
   EXPECT_EQ(Run({dir_, "--ca"}, &out, &err), 2);
   EXPECT_EQ(Run({dir_, dir_}, &out, &err), 2);
   EXPECT_EQ(Run({dir_, "--ca", tmp_.Sub("no-such-ca.pem")}, &out, &err), 2);
+  // A CRL is checked against the CA that signed it: without --ca there is none.
+  EXPECT_EQ(Run({dir_, "--crl", tmp_.Sub("some.crl")}, &out, &err), 2);
+  EXPECT_THAT(err, StartsWith("audit verify: --crl needs --ca"));
+  EXPECT_THAT(err, HasSubstr("usage: pasarela audit verify"));
+  EXPECT_EQ(Run({dir_, "--ca", ca_, "--crl"}, &out, &err), 2);
+  EXPECT_THAT(err, StartsWith("audit verify: --crl needs a file"));
   EXPECT_EQ(Run({"--help"}, &out, &err), 0);
   // A trail that is not there is a verification failure, not a usage error.
   EXPECT_EQ(Run({tmp_.Sub("nothing-here")}, &out, &err), 1);

@@ -1,0 +1,79 @@
+#include "gateway/audit/signer_revocations.h"
+
+#include <openssl/err.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "gateway/audit/audit_crypto.h"
+#include "gateway/common/file.h"
+
+namespace pasarela::audit {
+namespace {
+
+// Whether `ca` issued `cert`: names and key identifiers match and its key verifies the signature.
+bool Issued(const Certificate& ca, const Certificate& cert) {
+  const bool issued = X509_check_issued(ca.x509(), cert.x509()) == X509_V_OK &&
+                      X509_verify(cert.x509(), X509_get0_pubkey(ca.x509())) == 1;
+  ERR_clear_error();
+  return issued;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SignerRevocations>> SignerRevocations::Load(
+    const std::vector<std::string>& ca_files, const std::vector<std::string>& crl_files) {
+  std::vector<Issuer> cas;
+  for (const std::string& file : ca_files) {
+    absl::StatusOr<std::string> pem = ReadFileToString(file);
+    if (!pem.ok()) return pem.status();
+    absl::StatusOr<std::vector<Certificate>> certs = Certificate::AllFromPem(*pem);
+    if (!certs.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("CA file ", file, ": no PEM certificate"));
+    }
+    for (Certificate& cert : *certs) cas.push_back(Issuer{std::move(cert), {}});
+  }
+  for (const std::string& file : crl_files) {
+    absl::StatusOr<RevocationList> crl = RevocationList::FromPemFile(file);
+    if (!crl.ok()) return crl.status();
+    auto signer = std::find_if(cas.begin(), cas.end(),
+                               [&](const Issuer& ca) { return crl->IsSignedBy(ca.ca.x509()); });
+    if (signer == cas.end()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(file, ": CRL is not signed by any CA given with --ca"));
+    }
+    signer->lists.emplace_back(file, *std::move(crl));
+  }
+  std::vector<Issuer> issuers;
+  for (Issuer& ca : cas) {
+    if (!ca.lists.empty()) issuers.push_back(std::move(ca));
+  }
+  return std::unique_ptr<SignerRevocations>(new SignerRevocations(std::move(issuers)));
+}
+
+absl::optional<SignerRevocation> SignerRevocations::Find(absl::string_view pem_chain) const {
+  absl::StatusOr<std::vector<Certificate>> chain = Certificate::AllFromPem(pem_chain);
+  if (!chain.ok()) return absl::nullopt;
+  for (size_t i = 0; i < chain->size(); ++i) {
+    const Certificate& cert = (*chain)[i];
+    absl::optional<SignerRevocation> found;
+    for (const Issuer& issuer : issuers_) {
+      if (!Issued(issuer.ca, cert)) continue;
+      const std::string serial = cert.SerialHex();
+      for (const auto& [file, crl] : issuer.lists) {
+        const RevokedCertificate* entry = crl.Find(serial);
+        if (entry == nullptr) continue;
+        if (!found.has_value() || entry->revoked_at < found->entry.revoked_at) {
+          found = SignerRevocation{CertificateSubject(cert.ToPem()), *entry, file, i == 0};
+        }
+      }
+    }
+    if (found.has_value()) return found;
+  }
+  return absl::nullopt;
+}
+
+}  // namespace pasarela::audit

@@ -1,0 +1,61 @@
+// The CRLs an auditor gives `pasarela audit verify --crl`, each checked against the CA file that
+// signed it, and the look-up of a checkpoint's certificates in them. Internal to gateway/audit.
+//
+// A revocation is a fact about a key, not a verdict at a time: a checkpoint's time is written by
+// whoever holds the key, so it cannot place a signature before the revocation, and what a CRL lists
+// stays revoked after the CRL's nextUpdate has passed. So this says only whether a certificate is
+// revoked, and when and why, and leaves no time to compare.
+//
+// Thread safety: immutable once loaded; Find may be called concurrently.
+
+#ifndef PASARELA_GATEWAY_AUDIT_SIGNER_REVOCATIONS_H_
+#define PASARELA_GATEWAY_AUDIT_SIGNER_REVOCATIONS_H_
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/optional.h"
+#include "gateway/identity/certificate.h"
+#include "gateway/identity/revocation_list.h"
+
+namespace pasarela::audit {
+
+// A certificate of a signer's chain that a CRL revokes.
+struct SignerRevocation {
+  std::string subject;  // the revoked certificate's, as CertificateSubject spells it
+  RevokedCertificate entry;
+  std::string crl_file;   // the CRL that lists it
+  bool is_signer = true;  // the signing certificate itself, not a CA certificate it chains through
+};
+
+class SignerRevocations {
+ public:
+  // Reads every certificate of the PEM `ca_files` and each PEM CRL of `crl_files`, which must be
+  // signed by one of them: INVALID_ARGUMENT naming the CRL file when none signed it, or the read
+  // or parse error naming the file.
+  static absl::StatusOr<std::unique_ptr<SignerRevocations>> Load(
+      const std::vector<std::string>& ca_files, const std::vector<std::string>& crl_files);
+
+  // The revocation of a certificate of `pem_chain` (the signer's first, then the CA certificates it
+  // carries) by the CRL of the CA that issued it, the earliest when several CRLs list it; nullopt
+  // when none is revoked or the chain does not parse.
+  absl::optional<SignerRevocation> Find(absl::string_view pem_chain) const;
+
+ private:
+  // A CA given with --ca, and the CRLs it signed.
+  struct Issuer {
+    Certificate ca;
+    std::vector<std::pair<std::string, RevocationList>> lists;  // (file, CRL)
+  };
+  explicit SignerRevocations(std::vector<Issuer> issuers) : issuers_(std::move(issuers)) {}
+
+  const std::vector<Issuer> issuers_;  // only CAs that signed a CRL given
+};
+
+}  // namespace pasarela::audit
+
+#endif  // PASARELA_GATEWAY_AUDIT_SIGNER_REVOCATIONS_H_
