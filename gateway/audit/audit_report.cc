@@ -534,14 +534,16 @@ absl::StatusOr<absl::Time> ParseReportTime(absl::string_view text) {
 int RunAuditReport(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   constexpr absl::string_view kUsage =
       "usage: pasarela audit report PATH... [--from TIME] [--to TIME] [--format text|html]\n"
-      "                             [--output FILE] [--verify [--ca FILE]...]\n"
+      "                             [--output FILE] [--verify [--ca FILE]... [--crl FILE]...]\n"
       "  PATH      a trail (segment directory or file); several for the replicas of a gateway\n"
       "  --from    first instant counted, RFC 3339 (2026-05-01T00:00:00Z) or a date (UTC)\n"
       "  --to      first instant not counted (the range is half-open)\n"
       "  --format  text (default) or html (one self-contained page with charts)\n"
       "  --output  write the report to FILE (- for standard output, the default)\n"
       "  --verify  verify each trail first (as `pasarela audit verify`); refuse if one fails\n"
-      "  --ca      with --verify: CA certificate(s) each checkpoint certificate must chain to\n";
+      "  --ca      with --verify: CA certificate(s) each checkpoint certificate must chain to\n"
+      "  --crl     with --verify and --ca: CRL(s) of those CAs; a checkpoint signed by a\n"
+      "            certificate they revoke fails, whatever its time\n";
   std::vector<std::string> paths;
   std::string format = "text", output;
   absl::Time from = absl::InfinitePast(), to = absl::InfiniteFuture();
@@ -551,8 +553,8 @@ int RunAuditReport(const std::vector<std::string>& args, std::ostream& out, std:
   for (size_t i = 0; i < args.size(); ++i) {
     std::string arg = args[i];
     std::string value;
-    const bool takes_value =
-        arg == "--from" || arg == "--to" || arg == "--format" || arg == "--output" || arg == "--ca";
+    const bool takes_value = arg == "--from" || arg == "--to" || arg == "--format" ||
+                             arg == "--output" || arg == "--ca" || arg == "--crl";
     if (const size_t eq = arg.find('='); absl::StartsWith(arg, "--") && eq != std::string::npos) {
       value = arg.substr(eq + 1);
       arg = arg.substr(0, eq);
@@ -563,7 +565,8 @@ int RunAuditReport(const std::vector<std::string>& args, std::ostream& out, std:
       }
       value = args[++i];
     }
-    // --ca may be repeated; a second value of any other option would silently replace the first.
+    // --ca and --crl may be repeated; a second value of any other option would silently replace the
+    // first.
     if ((arg == "--from" || arg == "--to" || arg == "--format" || arg == "--output") &&
         !seen.insert(arg).second) {
       err << "audit report: " << arg << " given twice\n" << kUsage;
@@ -589,6 +592,8 @@ int RunAuditReport(const std::vector<std::string>& args, std::ostream& out, std:
       output = value;
     } else if (arg == "--ca") {
       verify_options.ca_files.push_back(value);
+    } else if (arg == "--crl") {
+      verify_options.crl_files.push_back(value);
     } else if (arg == "--verify") {
       verify = true;
     } else if (absl::StartsWith(arg, "-") && arg != "-") {
@@ -606,9 +611,12 @@ int RunAuditReport(const std::vector<std::string>& args, std::ostream& out, std:
     err << "audit report: --from must be before --to\n";
     return 2;
   }
-  if (!verify_options.ca_files.empty() && !verify) {
-    err << "audit report: --ca only goes with --verify\n";
-    return 2;
+  for (const auto& [option, files] : {std::make_pair("--ca", &verify_options.ca_files),
+                                      std::make_pair("--crl", &verify_options.crl_files)}) {
+    if (!files->empty() && !verify) {
+      err << "audit report: " << option << " only goes with --verify\n";
+      return 2;
+    }
   }
 
   ReportBuilder builder(paths, from, to);

@@ -489,7 +489,7 @@ int RunAuditCommand(const std::vector<std::string>& args, std::ostream& out, std
       "       pasarela audit subject DIR --id SCHEME:VALUE --key-file FILE\n"
       "       pasarela audit show PATH --exchange ID\n"
       "       pasarela audit report PATH... [--from TIME] [--to TIME] [--format text|html]\n"
-      "                             [--output FILE] [--verify [--ca FILE]...]\n";
+      "                             [--output FILE] [--verify [--ca FILE]... [--crl FILE]...]\n";
   if (args.empty()) {
     err << kUsage;
     return 2;

@@ -366,6 +366,26 @@ TEST_F(AuditReportCommandTest, ReportsRealTrailsOfTwoReplicas) {
                              "below): the counts may be low\n"));
 }
 
+// After the gateway's key is stolen and its certificate revoked, a report with --verify and the
+// CA's CRL refuses the trail that key sealed, as `pasarela audit verify --crl` does.
+TEST_F(AuditReportCommandTest, VerifyWithACrlRefusesATrailSealedByARevokedCertificate) {
+  Write(tmp_.Sub("trail"), SampleRecords());
+  const std::string revoked = pki_.MakeCrl(
+      "CA", {testing::Revocation{key_.cert_file, absl::Now(), /*keyCompromise*/ 1}}, "revoked.crl");
+  const KeyAndCert other = pki_.MakeGateway("CA", "AR", "gateway-AR-old");
+  const std::string unrelated =
+      pki_.MakeCrl("CA", {testing::Revocation{other.cert_file, absl::Now()}}, "other.crl");
+  std::string out;
+  EXPECT_EQ(Run({tmp_.Sub("trail"), "--verify", "--ca", ca_file_, "--crl", revoked}, &out), 1);
+  EXPECT_THAT(out, HasSubstr("trail does not verify, so no report: audit verify: FAILED: 1 problem "
+                             "(10 records in 1 segment, 0 checkpoints, 1 signed by a revoked "
+                             "certificate, 0 unsealed); first: "));
+  EXPECT_THAT(out, HasSubstr("signed by a certificate revoked on "));
+  ASSERT_EQ(Run({tmp_.Sub("trail"), "--verify", "--ca", ca_file_, "--crl=" + unrelated}, &out), 0)
+      << out;
+  EXPECT_THAT(out, HasSubstr(": audit verify: OK: 10 records in 1 segment, 1 checkpoint"));
+}
+
 TEST_F(AuditReportCommandTest, EmptyTrailAndUsageErrors) {
   Write(tmp_.Sub("empty"), {});
   std::string out;
@@ -381,6 +401,10 @@ TEST_F(AuditReportCommandTest, EmptyTrailAndUsageErrors) {
   EXPECT_EQ(Run({tmp_.Sub("empty"), "--from", "2026-05-02", "--to", "2026-05-01"}, &out), 2);
   EXPECT_EQ(Run({tmp_.Sub("empty"), "--format", "pdf"}, &out), 2);
   EXPECT_EQ(Run({tmp_.Sub("empty"), "--ca", "x.pem"}, &out), 2);
+  EXPECT_EQ(Run({tmp_.Sub("empty"), "--crl", "x.crl"}, &out), 2);
+  EXPECT_THAT(out, HasSubstr("audit report: --crl only goes with --verify"));
+  EXPECT_EQ(Run({tmp_.Sub("empty"), "--verify", "--crl", "x.crl"}, &out), 2);
+  EXPECT_THAT(out, HasSubstr("audit report: --crl needs --ca"));
   EXPECT_EQ(Run({tmp_.Sub("empty"), "--to"}, &out), 2);
   EXPECT_EQ(Run({tmp_.Sub("empty"), "--bogus"}, &out), 2);
   for (const char* option : {"--from", "--to"}) {
