@@ -180,7 +180,8 @@ absl::StatusOr<VerifiedPeer> TrustStore::VerifyUncached(const Certificate& leaf)
   std::string serial = leaf.SerialHex();
   if (issuer->revocation.revoked_serials.contains(serial)) {
     return absl::UnauthenticatedError(absl::StrCat("certificate revoked (serial ", serial,
-                                                   ", CA of ", issuer->config.country, ")"));
+                                                   " is on the CRL of ", issuer->config.country,
+                                                   ", ", issuer->config.crl_file, ")"));
   }
   // A URN's scheme and namespace are case-insensitive (RFC 8141), so URN:Pasarela:... names a
   // Pasarela identity as well: counted, so that a certificate never names two, and refused unless

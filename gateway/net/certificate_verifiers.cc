@@ -7,7 +7,6 @@
 #include "absl/time/clock.h"
 #include "gateway/common/log.h"
 #include "gateway/identity/certificate.h"
-#include "gateway/identity/trust_store.h"
 
 namespace pasarela {
 
@@ -57,6 +56,10 @@ absl::Status ServerCertificateCheck::Check(absl::string_view leaf_pem, absl::str
     return absl::UnauthenticatedError(absl::StrCat(
         "its certificate may not authenticate a server: its extended key usage (",
         leaf->ExtendedKeyUsageText(), ") has neither serverAuth nor anyExtendedKeyUsage"));
+  }
+  if (issuer_trust_ != nullptr) {
+    absl::StatusOr<VerifiedPeer> verdict = issuer_trust_->Verify(leaf_pem, now);
+    if (!verdict.ok()) return absl::UnauthenticatedError(verdict.status().message());
   }
   return absl::OkStatus();
 }

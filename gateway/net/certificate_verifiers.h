@@ -14,6 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "gateway/audit/audit_crypto.h"
+#include "gateway/identity/trust_store.h"
 #include "gateway/net/caller_authenticator.h"
 #include "gateway/net/gateway_runtime.h"
 
@@ -24,25 +25,32 @@ namespace pasarela {
 // validity, an end-entity certificate with a key of at least TrustStore::kMinKeySecurityBits,
 // naming exactly `expected_uri` (a gateway's or provider's URI SAN), so that an impostor at the
 // peer's address never receives a request, with an extended key usage that allows a TLS server
-// (serverAuth or anyExtendedKeyUsage, or no such extension). Immutable; thread-safe.
+// (serverAuth or anyExtendedKeyUsage, or no such extension). A peer gateway's certificate must
+// also pass `issuer_trust`, the trust store that holds its country's CA and CRL: not revoked,
+// under a CRL that is readable, signed by the CA and not past its nextUpdate (TrustStore fails
+// closed). Immutable; thread-safe.
 class ServerCertificateCheck {
  public:
-  // `ca_file` names the file `roots` were loaded from, for messages.
+  // `ca_file` names the file `roots` were loaded from, for messages. `issuer_trust` may be null
+  // (a provider: no CRL is configured for its CA).
   ServerCertificateCheck(std::string expected_uri, std::string ca_file,
-                         std::shared_ptr<const audit::TrustAnchors> roots)
+                         std::shared_ptr<const audit::TrustAnchors> roots,
+                         std::shared_ptr<const TrustStore> issuer_trust = nullptr)
       : expected_uri_(std::move(expected_uri)),
         ca_file_(std::move(ca_file)),
-        roots_(std::move(roots)) {}
+        roots_(std::move(roots)),
+        issuer_trust_(std::move(issuer_trust)) {}
 
   // OK for a server that presented `leaf_pem` and `chain_pem` (its whole chain, leaf first; may
   // be empty) at `now`; otherwise UNAUTHENTICATED with the reason ("its certificate may not
-  // authenticate a server: ...").
+  // authenticate a server: ...", "certificate revoked (serial ...").
   absl::Status Check(absl::string_view leaf_pem, absl::string_view chain_pem, absl::Time now) const;
 
  private:
   std::string expected_uri_;
   std::string ca_file_;
   std::shared_ptr<const audit::TrustAnchors> roots_;
+  std::shared_ptr<const TrustStore> issuer_trust_;
 };
 
 // Client side: runs `check` in the handshake with every server the channel connects to. gRPC's

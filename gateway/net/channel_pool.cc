@@ -12,8 +12,11 @@ constexpr int kConnectAttemptTimeoutMs = 5000;
 
 ChannelPool::ChannelPool(std::string address, std::string description,
                          std::shared_ptr<grpc::ChannelCredentials> credentials,
-                         const ChannelPoolOptions& options)
-    : address_(std::move(address)), description_(std::move(description)) {
+                         const ChannelPoolOptions& options,
+                         std::shared_ptr<const TrustStore> server_trust)
+    : address_(std::move(address)),
+      description_(std::move(description)),
+      server_trust_(std::move(server_trust)) {
   int max_backoff_ms = static_cast<int>(absl::ToInt64Milliseconds(options.max_reconnect_backoff));
   for (int i = 0; i < std::max(1, options.channels); ++i) {
     grpc::ChannelArguments args;

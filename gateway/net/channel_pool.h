@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "gateway/identity/trust_store.h"
 
 namespace pasarela {
 
@@ -27,9 +28,12 @@ struct ChannelPoolOptions {
 class ChannelPool {
  public:
   // `description` names the upstream in errors and logs ("peer gateway CL at 127.0.0.1:7444").
+  // `server_trust`, which may be null, holds the CA and CRL the upstream's certificate is checked
+  // against, in the handshake (by `credentials`) and again per call (by the caller).
   ChannelPool(std::string address, std::string description,
               std::shared_ptr<grpc::ChannelCredentials> credentials,
-              const ChannelPoolOptions& options);
+              const ChannelPoolOptions& options,
+              std::shared_ptr<const TrustStore> server_trust = nullptr);
 
   // The next channel's stub, round robin. The stub lives as long as the pool.
   grpc::GenericStub& Pick();
@@ -38,6 +42,8 @@ class ChannelPool {
   // The best connectivity state among the pool's channels (READY if any is ready), for metrics.
   grpc_connectivity_state State() const;
   const std::string& description() const { return description_; }
+  // Null when no CRL applies to the upstream's certificate.
+  const TrustStore* server_trust() const { return server_trust_.get(); }
 
  private:
   std::string address_;
@@ -45,6 +51,7 @@ class ChannelPool {
   std::vector<std::shared_ptr<grpc::Channel>> channels_;
   std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;
   std::atomic<uint64_t> next_{0};
+  std::shared_ptr<const TrustStore> server_trust_;
 };
 
 }  // namespace pasarela

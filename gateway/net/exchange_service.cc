@@ -541,6 +541,14 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
 
   void OnUpstreamDone(grpc::Status status) {
     forward_duration_ = absl::Now() - forward_started_;
+    if (upstream_->server_trust() != nullptr) {
+      absl::Status trusted = CheckUpstreamStillTrusted(*upstream_->server_trust());
+      if (!trusted.ok()) {
+        LogWarning(trusted.message());
+        Answer(ToGrpcStatus(trusted), false);
+        return;
+      }
+    }
     if (verify_provider_ != nullptr && status.error_code() == grpc::StatusCode::NOT_FOUND) {
       // Nobody with that identifier: a verification answers "not found", not an error.
       AnswerVerification(nullptr);
@@ -855,6 +863,25 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     response_digest_ = Sha256Digest(bytes);
     bytes_out_ = bytes.size();
     Answer(grpc::Status::OK, /*with_response=*/true);
+  }
+
+  // The handshake checked the upstream's certificate (a peer gateway's) against `trust`'s CRL then
+  // in force, and the connection outlives it: so the certificate the connection presented is
+  // checked again when the answer arrives (a cached verdict, a hash lookup), and an answer from an
+  // upstream revoked since is discarded. UNAVAILABLE, as a call to an upstream refused in the
+  // handshake. OK when the call never reached a connection.
+  absl::Status CheckUpstreamStillTrusted(const TrustStore& trust) {
+    std::shared_ptr<const grpc::AuthContext> auth = upstream_context_->auth_context();
+    if (auth == nullptr) return absl::OkStatus();
+    std::vector<grpc::string_ref> certs =
+        auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
+    if (certs.empty()) return absl::OkStatus();
+    absl::StatusOr<VerifiedPeer> peer =
+        trust.Verify(absl::string_view(certs.front().data(), certs.front().size()), absl::Now());
+    if (peer.ok()) return absl::OkStatus();
+    return absl::UnavailableError(absl::StrCat(
+        "refused ", upstream_->description(),
+        " on a connection opened before: ", peer.status().message(), "; its answer is discarded"));
   }
 
   // The provider gateway's receipt must verify against the provider gateway's certificate and

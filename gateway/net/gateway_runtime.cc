@@ -35,7 +35,7 @@ absl::StatusOr<GatewayRuntimePtr> GatewayRuntime::Build(PolicySnapshotPtr snapsh
       ListenerRole::kFederation, config.country, *runtime->federation_trust_,
       runtime->agency_trust_.get());
   absl::StatusOr<std::unique_ptr<Upstreams>> upstreams =
-      Upstreams::Create(*runtime->snapshot_, identity);
+      Upstreams::Create(*runtime->snapshot_, identity, runtime->federation_trust_);
   if (!upstreams.ok()) return upstreams.status();
   runtime->upstreams_ = *std::move(upstreams);
   for (const auto& agreement : runtime->snapshot_->agreements().agreements()) {

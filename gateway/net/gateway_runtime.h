@@ -57,14 +57,16 @@ class GatewayRuntime {
   }
   // Each trusted CA's CRL nextUpdate, by country.
   std::vector<std::pair<std::string, absl::Time>> CrlNextUpdates() const;
-  // Re-reads changed CRL files of both listeners' trust stores.
+  // Re-reads changed CRL files of both listeners' trust stores (the federation listener's also
+  // checks the peer gateways this gateway calls).
   void RefreshRevocationLists() const;
 
  private:
   GatewayRuntime() = default;
   PolicySnapshotPtr snapshot_;
   std::unique_ptr<TrustStore> agency_trust_;
-  std::unique_ptr<TrustStore> federation_trust_;
+  // Shared with the upstream channels' certificate verifiers, which gRPC may keep a moment longer.
+  std::shared_ptr<TrustStore> federation_trust_;
   std::unique_ptr<CallerAuthenticator> agency_authenticator_;
   std::unique_ptr<CallerAuthenticator> federation_authenticator_;
   std::unique_ptr<Upstreams> upstreams_;

@@ -11,26 +11,31 @@ namespace pasarela {
 namespace {
 
 // A pool to the upstream at `address`, which must present `expected_uri` in a certificate that
-// chains to the CAs of `ca_file` (PinnedIdentityVerifier).
+// chains to the CAs of `ca_file` and, when `issuer_trust` is given, passes it
+// (PinnedIdentityVerifier).
 absl::StatusOr<std::unique_ptr<ChannelPool>> PinnedPool(
     const std::string& address, const std::string& description, const std::string& expected_uri,
-    const std::string& ca_file, const TlsIdentity& identity, const ChannelPoolOptions& options) {
+    const std::string& ca_file, std::shared_ptr<const TrustStore> issuer_trust,
+    const TlsIdentity& identity, const ChannelPoolOptions& options) {
   absl::StatusOr<std::string> ca = ReadFileToString(ca_file);
   if (!ca.ok()) return ca.status();
   absl::StatusOr<std::unique_ptr<audit::TrustAnchors>> roots = audit::TrustAnchors::Load({ca_file});
   if (!roots.ok()) return roots.status();
   auto verifier = grpc::experimental::ExternalCertificateVerifier::Create<PinnedIdentityVerifier>(
       ServerCertificateCheck(expected_uri, ca_file,
-                             std::shared_ptr<const audit::TrustAnchors>(*std::move(roots))),
+                             std::shared_ptr<const audit::TrustAnchors>(*std::move(roots)),
+                             issuer_trust),
       description);
   return std::make_unique<ChannelPool>(address, description,
-                                       MakeChannelCredentials(identity, *ca, verifier), options);
+                                       MakeChannelCredentials(identity, *ca, verifier), options,
+                                       std::move(issuer_trust));
 }
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Upstreams>> Upstreams::Create(const PolicySnapshot& snapshot,
-                                                             const TlsIdentity& identity) {
+absl::StatusOr<std::unique_ptr<Upstreams>> Upstreams::Create(
+    const PolicySnapshot& snapshot, const TlsIdentity& identity,
+    std::shared_ptr<const TrustStore> peer_gateway_trust) {
   const GatewayConfig& gateway = snapshot.gateway();
   ChannelPoolOptions options;
   options.channels = static_cast<int>(gateway.channels_per_upstream);
@@ -40,10 +45,10 @@ absl::StatusOr<std::unique_ptr<Upstreams>> Upstreams::Create(const PolicySnapsho
   std::unique_ptr<Upstreams> upstreams(new Upstreams());
   for (const FederationCountry& country : snapshot.federation().countries) {
     if (country.code == gateway.country) continue;
-    absl::StatusOr<std::unique_ptr<ChannelPool>> pool =
-        PinnedPool(country.gateway_address,
-                   absl::StrCat("peer gateway ", country.code, " at ", country.gateway_address),
-                   GatewayUri(country.code), country.ca_file, identity, options);
+    absl::StatusOr<std::unique_ptr<ChannelPool>> pool = PinnedPool(
+        country.gateway_address,
+        absl::StrCat("peer gateway ", country.code, " at ", country.gateway_address),
+        GatewayUri(country.code), country.ca_file, peer_gateway_trust, identity, options);
     if (!pool.ok()) return pool.status();
     upstreams->peers_.emplace(country.code, *std::move(pool));
   }
@@ -51,7 +56,7 @@ absl::StatusOr<std::unique_ptr<Upstreams>> Upstreams::Create(const PolicySnapsho
     std::string name = provider.participant.ToString();
     absl::StatusOr<std::unique_ptr<ChannelPool>> pool =
         PinnedPool(provider.address, absl::StrCat("provider ", name, " at ", provider.address),
-                   provider.identity, provider.ca_file, identity, options);
+                   provider.identity, provider.ca_file, nullptr, identity, options);
     if (!pool.ok()) return pool.status();
     upstreams->providers_.emplace(std::move(name), *std::move(pool));
   }

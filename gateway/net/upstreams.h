@@ -9,6 +9,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "gateway/identity/trust_store.h"
 #include "gateway/net/channel_pool.h"
 #include "gateway/net/tls.h"
 #include "gateway/policy/policy_snapshot.h"
@@ -17,8 +18,11 @@ namespace pasarela {
 
 class Upstreams {
  public:
-  static absl::StatusOr<std::unique_ptr<Upstreams>> Create(const PolicySnapshot& snapshot,
-                                                           const TlsIdentity& identity);
+  // `peer_gateway_trust` holds the CA and CRL of every peer country: a peer gateway whose
+  // certificate it refuses (revoked, or its CRL unusable) is refused in the handshake.
+  static absl::StatusOr<std::unique_ptr<Upstreams>> Create(
+      const PolicySnapshot& snapshot, const TlsIdentity& identity,
+      std::shared_ptr<const TrustStore> peer_gateway_trust);
 
   // The pool to the gateway of `country`, or null if the federation has none.
   ChannelPool* PeerGateway(absl::string_view country) const;

@@ -720,5 +720,62 @@ TEST_F(SecurityTest, APeerGatewayCertificateFromAnUnknownCaIsRefusedNamingTheRea
   EXPECT_EQ(rogue.Calls().size(), 0u);
 }
 
+TEST_F(SecurityTest, APeerGatewayRevokedByItsCountrysCaIsRefusedOnOpenAndNewConnections) {
+  // CL's gateway presents a certificate of its own, so that revoking it leaves the PKI's other
+  // certificates alone. AR calls CL over one connection, so the call after the revocation takes
+  // the connection opened before it.
+  topology_.UseOwnCertificateFiles("CL");
+  StartPilotPair("defaults:\n  crl_refresh_interval: 100ms\nupstreams:\n  channels: 1\n");
+  const std::string issued = IssueTestCertificate(
+      {"gateway-cl-revoked", "CL", {"urn:pasarela:gateway:CL"}, "clientAuth, serverAuth"});
+  const std::string own = topology_.GatewayCertificateBase("CL");
+  WriteFile(own + ".crt", ReadFileOrEmpty(Pki(issued + ".crt")));
+  WriteFile(own + ".key", ReadFileOrEmpty(Pki(issued + ".key")));
+  ::chmod((own + ".key").c_str(), 0600);
+  topology_.RestartGateway("CL");
+  auto agency = AgencyChannel(ar(), kMigraciones);
+  CallResult before = GetPerson(agency);
+  ASSERT_TRUE(before.status.ok()) << before.status.error_message();
+
+  const std::string serial = RevokeTestCertificate(issued);
+  ASSERT_TRUE(ar().process->WaitForLog("loaded CRL of CL", absl::Seconds(5)));
+  const std::string reason = absl::StrCat("certificate revoked (serial ", serial,
+                                          " is on the CRL of CL, ", Pki("CL/ca.crl"), ")");
+  const std::string peer = absl::StrCat("peer gateway CL at ", cl().federation_address());
+
+  // The connection opened before the revocation: its answer is not taken.
+  CallResult after = GetPerson(agency);
+  EXPECT_EQ(after.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(after.status.error_message(),
+            absl::StrCat("refused ", peer, " on a connection opened before: ", reason,
+                         "; its answer is discarded"));
+  EXPECT_FALSE(after.response.has_person());
+  // AR's record of the exchange says so, and keeps neither the discarded answer nor its receipt.
+  std::string shown;
+  EXPECT_EQ(RunCommand({BinDir() + "/pasarela", "audit", "show", ar().dir + "/audit", "--exchange",
+                        after.exchange_id},
+                       &shown),
+            0)
+      << shown;
+  EXPECT_THAT(shown, HasSubstr("\"grpc_status_code\":14"));
+  EXPECT_THAT(shown, HasSubstr(absl::StrCat("on a connection opened before: ", reason)));
+  EXPECT_THAT(shown, Not(HasSubstr("\"receipt\"")));
+  EXPECT_THAT(shown, Not(HasSubstr("\"response_digest\"")));
+  EXPECT_TRUE(ar().process->WaitForLog(
+      absl::StrCat("exchange ", after.exchange_id,
+                   " pasarela.identity.v1.IdentityService/GetPerson AR/GOV/migraciones -> "
+                   "CL/GOV/registro-civil via agency under test-identity: UNAVAILABLE refused ",
+                   peer, " on a connection opened before: ", reason),
+      absl::Seconds(5)));
+
+  // New connections: the handshake refuses it, and CL never sees the call.
+  topology_.RestartGateway("AR");
+  const size_t calls = registry_->Calls().size();
+  ExpectRefusedUpstream(GetPerson(AgencyChannel(ar(), kMigraciones)), peer, reason);
+  EXPECT_TRUE(
+      ar().process->WaitForLog(absl::StrCat("refused ", peer, ": ", reason), absl::Seconds(5)));
+  EXPECT_EQ(registry_->Calls().size(), calls);
+}
+
 }  // namespace
 }  // namespace pasarela::testing

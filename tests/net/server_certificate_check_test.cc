@@ -1,9 +1,12 @@
 // ServerCertificateCheck: which certificates a peer gateway or a provider may present when the
 // gateway calls it, and the reason given for each it refuses.
+#include <unistd.h>
+
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gateway/net/certificate_verifiers.h"
 #include "gmock/gmock.h"
@@ -16,9 +19,12 @@ namespace pasarela {
 namespace {
 
 using ::pasarela::testing::IssueTestCertificate;
+using ::pasarela::testing::MakeTempDir;
 using ::pasarela::testing::Pki;
 using ::pasarela::testing::ReadFileOrEmpty;
+using ::pasarela::testing::RevokeTestCertificate;
 using ::pasarela::testing::TestCertificateSpec;
+using ::pasarela::testing::WriteFile;
 using ::testing::HasSubstr;
 
 constexpr char kRegistry[] = "urn:pasarela:CL:GOV:registro-civil";
@@ -90,6 +96,77 @@ TEST(ServerCertificateCheckTest, AnExtendedKeyUsageThatAllowsAServerPasses) {
         CheckFile(check, IssueTestCertificate({name, "CL", {kRegistry}, usage}) + ".crt");
     EXPECT_TRUE(status.ok()) << name << ": " << status;
   }
+}
+
+// The check AR's gateway runs on CL's gateway: it must chain to CL's CA, name CL's gateway and
+// not be on the CRL in `crl_file`, which the returned trust store reads.
+struct PeerGatewayCheck {
+  std::shared_ptr<TrustStore> trust;
+  std::unique_ptr<ServerCertificateCheck> check;
+};
+
+PeerGatewayCheck CheckOfClsGateway(const std::string& crl_file) {
+  absl::StatusOr<std::unique_ptr<audit::TrustAnchors>> roots =
+      audit::TrustAnchors::Load({Pki("CL/ca.crt")});
+  EXPECT_TRUE(roots.ok()) << roots.status();
+  absl::StatusOr<std::unique_ptr<TrustStore>> trust =
+      TrustStore::Create({{"CL", Pki("CL/ca.crt"), crl_file}});
+  EXPECT_TRUE(trust.ok()) << trust.status();
+  PeerGatewayCheck peer{*std::move(trust), nullptr};
+  peer.check = std::make_unique<ServerCertificateCheck>(
+      "urn:pasarela:gateway:CL", Pki("CL/ca.crt"),
+      std::shared_ptr<const audit::TrustAnchors>(*std::move(roots)), peer.trust);
+  return peer;
+}
+
+TEST(ServerCertificateCheckTest, APeerGatewayRevokedByItsCountrysCrlIsRefusedNamingSerialAndCrl) {
+  PeerGatewayCheck peer = CheckOfClsGateway(Pki("CL/ca.crl"));
+  const std::string revoked = IssueTestCertificate(
+      {"gateway-cl-to-revoke", "CL", {"urn:pasarela:gateway:CL"}, "clientAuth, serverAuth"});
+  ASSERT_TRUE(CheckFile(*peer.check, revoked + ".crt").ok());
+
+  const std::string serial = RevokeTestCertificate(revoked);
+  peer.trust->RefreshRevocationLists();
+  absl::Status status = CheckFile(*peer.check, revoked + ".crt");
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(status.message(), absl::StrCat("certificate revoked (serial ", serial,
+                                           " is on the CRL of CL, ", Pki("CL/ca.crl"), ")"));
+  // The CA's other certificates are not on the list.
+  EXPECT_TRUE(CheckFile(*peer.check, "CL/gateway.crt").ok());
+}
+
+TEST(ServerCertificateCheckTest, AnUnusableCrlOfThePeersCountryFailsClosed) {
+  const std::string crl = MakeTempDir("crl") + "/CL.crl";
+  const std::string good = ReadFileOrEmpty(Pki("CL/ca.crl"));
+  WriteFile(crl, good);
+  PeerGatewayCheck peer = CheckOfClsGateway(crl);
+  ASSERT_TRUE(CheckFile(*peer.check, "CL/gateway.crt").ok());
+
+  const std::vector<std::pair<std::string, std::string>> broken = {
+      {"not a CRL", absl::StrCat("CRL of CL unusable (", crl, ": not a PEM CRL)")},
+      {ReadFileOrEmpty(Pki("AR/ca.crl")),
+       absl::StrCat("CRL of CL unusable (", crl, ": CRL is not signed by the CA of CL)")},
+  };
+  for (const auto& [contents, reason] : broken) {
+    WriteFile(crl, contents);
+    peer.trust->RefreshRevocationLists();
+    absl::Status status = CheckFile(*peer.check, "CL/gateway.crt");
+    EXPECT_EQ(status.code(), absl::StatusCode::kUnauthenticated) << reason;
+    EXPECT_THAT(std::string(status.message()), HasSubstr(reason));
+  }
+  ASSERT_EQ(::unlink(crl.c_str()), 0);
+  peer.trust->RefreshRevocationLists();
+  EXPECT_THAT(std::string(CheckFile(*peer.check, "CL/gateway.crt").message()),
+              HasSubstr("CRL of CL unusable"));
+
+  // Past its nextUpdate (30 days), well within the certificate's validity.
+  WriteFile(crl, good);
+  peer.trust->RefreshRevocationLists();
+  absl::Status stale = peer.check->Check(ReadFileOrEmpty(Pki("CL/gateway.crt")), "",
+                                         absl::Now() + absl::Hours(24 * 60));
+  EXPECT_EQ(stale.code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(std::string(stale.message()), HasSubstr("CRL of CL is past its next update"));
+  EXPECT_TRUE(CheckFile(*peer.check, "CL/gateway.crt").ok());
 }
 
 }  // namespace

@@ -5,21 +5,25 @@
 #include <random>
 #include <stdexcept>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "tests/support/child_process.h"
 #include "tests/support/topology.h"
 
 namespace pasarela::testing {
 namespace {
 
-void RunOpenssl(std::vector<std::string> argv) {
+// Runs openssl with `argv`; its output goes to `output` when given.
+void RunOpenssl(std::vector<std::string> argv, std::string* output = nullptr) {
   argv.insert(argv.begin(), "openssl");
   argv.insert(argv.begin(), "/usr/bin/env");
-  std::string output;
-  if (RunCommand(argv, &output) != 0) {
-    throw std::runtime_error(absl::StrCat(absl::StrJoin(argv, " "), " failed: ", output));
+  std::string own_output;
+  if (output == nullptr) output = &own_output;
+  if (RunCommand(argv, output) != 0) {
+    throw std::runtime_error(absl::StrCat(absl::StrJoin(argv, " "), " failed: ", *output));
   }
 }
 
@@ -56,6 +60,19 @@ std::string IssueTestCertificate(const TestCertificateSpec& spec) {
               "-set_serial", serial, "-days", "730", "-sha256", "-extfile", base + ".ext", "-out",
               base + ".crt"});
   return absl::StrCat("made/", spec.name);
+}
+
+std::string RevokeTestCertificate(const std::string& base) {
+  const std::string certificate = Pki(base + ".crt");
+  std::string output;
+  if (RunCommand(
+          {"/bin/bash", SourceDir() + "/certs/make-pki.sh", "-q", "revoke", PkiDir(), certificate},
+          &output) != 0) {
+    throw std::runtime_error(absl::StrCat("certs/make-pki.sh revoke ", certificate, ": ", output));
+  }
+  std::string serial;
+  RunOpenssl({"x509", "-noout", "-serial", "-in", certificate}, &serial);
+  return std::string(absl::StripAsciiWhitespace(absl::StripPrefix(serial, "serial=")));
 }
 
 }  // namespace pasarela::testing

@@ -31,6 +31,11 @@ struct TestCertificateSpec {
 // output when openssl fails.
 std::string IssueTestCertificate(const TestCertificateSpec& spec);
 
+// Revokes the certificate at PKI-relative `base` + ".crt" (certs/make-pki.sh revoke: its CA's CRL
+// is rewritten) and returns its serial in the gateway's spelling (upper-case hex). Throws
+// std::runtime_error with the command's output when it fails.
+std::string RevokeTestCertificate(const std::string& base);
+
 }  // namespace pasarela::testing
 
 #endif  // PASARELA_TESTS_SUPPORT_TEST_CERTIFICATES_H_
