@@ -28,14 +28,16 @@ std::string FormatUtc(absl::Time time) {
 }  // namespace
 
 std::string VerifiedPeer::Describe() const {
+  if (uri.empty()) return issuer_country;
   if (is_gateway()) return absl::StrCat("gateway ", gateway_country);
   return absl::StrCat("agency ", participant.has_value() ? participant->ToString() : uri);
 }
 
-TrustStore::TrustStore(std::vector<Anchor> anchors) : anchors_(std::move(anchors)) {}
+TrustStore::TrustStore(std::vector<Anchor> anchors, IdentityRules rules)
+    : rules_(rules), anchors_(std::move(anchors)) {}
 
 absl::StatusOr<std::unique_ptr<TrustStore>> TrustStore::Create(
-    std::vector<TrustAnchorConfig> configs) {
+    std::vector<TrustAnchorConfig> configs, IdentityRules rules) {
   std::vector<Anchor> anchors;
   for (TrustAnchorConfig& config : configs) {
     absl::StatusOr<Certificate> ca = Certificate::FromPemFile(config.ca_file);
@@ -50,7 +52,7 @@ absl::StatusOr<std::unique_ptr<TrustStore>> TrustStore::Create(
     }
     anchors.push_back(Anchor{std::move(config), *std::move(ca), std::move(revocation)});
   }
-  return std::unique_ptr<TrustStore>(new TrustStore(std::move(anchors)));
+  return std::unique_ptr<TrustStore>(new TrustStore(std::move(anchors), rules));
 }
 
 TrustStore::RevocationState TrustStore::ReadRevocationList(const TrustAnchorConfig& config,
@@ -183,6 +185,13 @@ absl::StatusOr<VerifiedPeer> TrustStore::VerifyUncached(const Certificate& leaf)
                                                    " is on the CRL of ", issuer->config.country,
                                                    ", ", issuer->config.crl_file, ")"));
   }
+  VerifiedPeer peer;
+  peer.issuer_country = issuer->config.country;
+  peer.serial_hex = serial;
+  peer.allows_tls_client = leaf.AllowsTlsClient();
+  peer.allows_tls_server = leaf.AllowsTlsServer();
+  peer.extended_key_usage = leaf.ExtendedKeyUsageText();
+  if (rules_ == IdentityRules::kPinnedByCaller) return peer;
   // A URN's scheme and namespace are case-insensitive (RFC 8141), so URN:Pasarela:... names a
   // Pasarela identity as well: counted, so that a certificate never names two, and refused unless
   // spelled as documented, so that no other spelling reaches the audit trail or the agreements.
@@ -202,10 +211,7 @@ absl::StatusOr<VerifiedPeer> TrustStore::VerifyUncached(const Certificate& leaf)
                                                    "': a Pasarela URI begins ", kPasarelaUriPrefix,
                                                    " in lower case"));
   }
-  VerifiedPeer peer;
-  peer.issuer_country = issuer->config.country;
   peer.uri = pasarela_uris.front();
-  peer.serial_hex = serial;
   std::string named_country;
   if (absl::StartsWith(peer.uri, "urn:pasarela:gateway:")) {
     absl::StatusOr<std::string> country = ParseGatewayUri(peer.uri);
@@ -235,9 +241,6 @@ absl::StatusOr<VerifiedPeer> TrustStore::VerifyUncached(const Certificate& leaf)
                      leaf.KeyText(), ", ", bits, "-bit security): at least ", kMinKeySecurityBits,
                      "-bit security is required, such as RSA 2048 or EC P-256"));
   }
-  peer.allows_tls_client = leaf.AllowsTlsClient();
-  peer.allows_tls_server = leaf.AllowsTlsServer();
-  peer.extended_key_usage = leaf.ExtendedKeyUsageText();
   return peer;
 }
 

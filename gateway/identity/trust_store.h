@@ -34,6 +34,7 @@ namespace pasarela {
 
 // One country's root of trust.
 struct TrustAnchorConfig {
+  // The country; in a store of IdentityRules::kPinnedByCaller, a label for messages.
   std::string country;
   std::string ca_file;
   std::string crl_file;
@@ -57,7 +58,8 @@ struct VerifiedPeer {
   std::string extended_key_usage;
 
   bool is_gateway() const { return !gateway_country.empty(); }
-  // "gateway CL" or "agency AR/GOV/migraciones", for log lines.
+  // "gateway CL" or "agency AR/GOV/migraciones", for log lines; the anchor's label when the store
+  // does not read identities (IdentityRules::kPinnedByCaller).
   std::string Describe() const;
 };
 
@@ -67,16 +69,24 @@ class TrustStore {
   // of OpenSSL's security level 2.
   static constexpr int kMinKeySecurityBits = 112;
 
+  // Whether Verify() reads the certificate's identity: the Pasarela rules below (the listeners and
+  // the peer gateways), or none, for a server whose identity the caller pins itself (a provider,
+  // whose URI SAN services.yaml names).
+  enum class IdentityRules { kPasarela, kPinnedByCaller };
+
   // Loads every CA and its CRL. Fails (naming the file) if a CA or CRL cannot be read or parsed,
   // or a CRL is not signed by its CA.
-  static absl::StatusOr<std::unique_ptr<TrustStore>> Create(std::vector<TrustAnchorConfig> anchors);
+  static absl::StatusOr<std::unique_ptr<TrustStore>> Create(
+      std::vector<TrustAnchorConfig> anchors, IdentityRules rules = IdentityRules::kPasarela);
 
   // Checks that `leaf_pem` was issued by one of the anchors, is within its validity at `now`, is
   // not revoked, names exactly one Pasarela identity (a URI SAN spelled urn:pasarela: in lower
   // case) of the issuing CA's own country, is an end-entity certificate (not CA:TRUE) and has a
   // key of at least kMinKeySecurityBits. Errors are UNAUTHENTICATED with a message that names the
   // reason. What the certificate may authenticate (its extended key usage) is the caller's to
-  // check: a client certificate and a server certificate need different ones.
+  // check: a client certificate and a server certificate need different ones. Under
+  // IdentityRules::kPinnedByCaller only the issuer, the signature, the validity and the CRL are
+  // checked (the peer's `uri` is empty): the rest is the caller's (ServerCertificateCheck).
   absl::StatusOr<VerifiedPeer> Verify(absl::string_view leaf_pem, absl::Time now) const;
 
   // Re-reads the CRL files whose modification time or size changed. A CRL that cannot be read
@@ -112,11 +122,12 @@ class TrustStore {
     absl::Time not_after;
   };
 
-  explicit TrustStore(std::vector<Anchor> anchors);
+  TrustStore(std::vector<Anchor> anchors, IdentityRules rules);
   static RevocationState ReadRevocationList(const TrustAnchorConfig& config, const Certificate& ca);
   absl::StatusOr<VerifiedPeer> VerifyUncached(const Certificate& leaf) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
+  const IdentityRules rules_;
   mutable absl::Mutex mu_;
   std::vector<Anchor> anchors_ ABSL_GUARDED_BY(mu_);
   mutable absl::flat_hash_map<std::string, CachedVerdict> cache_ ABSL_GUARDED_BY(mu_);

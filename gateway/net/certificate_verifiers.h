@@ -26,13 +26,13 @@ namespace pasarela {
 // naming exactly `expected_uri` (a gateway's or provider's URI SAN), so that an impostor at the
 // peer's address never receives a request, with an extended key usage that allows a TLS server
 // (serverAuth or anyExtendedKeyUsage, or no such extension). A peer gateway's certificate must
-// also pass `issuer_trust`, the trust store that holds its country's CA and CRL: not revoked,
-// under a CRL that is readable, signed by the CA and not past its nextUpdate (TrustStore fails
-// closed). Immutable; thread-safe.
+// also pass `issuer_trust`, the trust store that holds its country's CA and CRL, and so must a
+// provider's that services.yaml names a CRL for: not revoked, under a CRL that is readable, signed
+// by the CA and not past its nextUpdate (TrustStore fails closed). Immutable; thread-safe.
 class ServerCertificateCheck {
  public:
   // `ca_file` names the file `roots` were loaded from, for messages. `issuer_trust` may be null
-  // (a provider: no CRL is configured for its CA).
+  // (a provider whose services.yaml entry names no CRL).
   ServerCertificateCheck(std::string expected_uri, std::string ca_file,
                          std::shared_ptr<const audit::TrustAnchors> roots,
                          std::shared_ptr<const TrustStore> issuer_trust = nullptr)

@@ -865,11 +865,11 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     Answer(grpc::Status::OK, /*with_response=*/true);
   }
 
-  // The handshake checked the upstream's certificate (a peer gateway's) against `trust`'s CRL then
-  // in force, and the connection outlives it: so the certificate the connection presented is
-  // checked again when the answer arrives (a cached verdict, a hash lookup), and an answer from an
-  // upstream revoked since is discarded. UNAVAILABLE, as a call to an upstream refused in the
-  // handshake. OK when the call never reached a connection.
+  // The handshake checked the upstream's certificate (a peer gateway's, or a provider's that has a
+  // CRL) against `trust`'s CRL then in force, and the connection outlives it: so the certificate
+  // the connection presented is checked again when the answer arrives (a cached verdict, a hash
+  // lookup), and an answer from an upstream revoked since is discarded. UNAVAILABLE, as a call to
+  // an upstream refused in the handshake. OK when the call never reached a connection.
   absl::Status CheckUpstreamStillTrusted(const TrustStore& trust) {
     std::shared_ptr<const grpc::AuthContext> auth = upstream_context_->auth_context();
     if (auth == nullptr) return absl::OkStatus();

@@ -55,12 +55,14 @@ absl::StatusOr<GatewayRuntimePtr> GatewayRuntime::Build(PolicySnapshotPtr snapsh
 std::vector<std::pair<std::string, absl::Time>> GatewayRuntime::CrlNextUpdates() const {
   std::vector<std::pair<std::string, absl::Time>> updates = agency_trust_->CrlNextUpdates();
   for (auto& update : federation_trust_->CrlNextUpdates()) updates.push_back(std::move(update));
+  for (auto& update : upstreams_->CrlNextUpdates()) updates.push_back(std::move(update));
   return updates;
 }
 
 void GatewayRuntime::RefreshRevocationLists() const {
   agency_trust_->RefreshRevocationLists();
   federation_trust_->RefreshRevocationLists();
+  upstreams_->RefreshRevocationLists();
 }
 
 }  // namespace pasarela

@@ -55,10 +55,10 @@ class GatewayRuntime {
                                         google::protobuf::Arena* arena) const {
     return message_factory_.GetPrototype(type)->New(arena);
   }
-  // Each trusted CA's CRL nextUpdate, by country.
+  // Each trusted CA's CRL nextUpdate, by country, then each provider CRL's, by participant.
   std::vector<std::pair<std::string, absl::Time>> CrlNextUpdates() const;
   // Re-reads changed CRL files of both listeners' trust stores (the federation listener's also
-  // checks the peer gateways this gateway calls).
+  // checks the peer gateways this gateway calls) and of the providers that name one.
   void RefreshRevocationLists() const;
 
  private:

@@ -54,13 +54,35 @@ absl::StatusOr<std::unique_ptr<Upstreams>> Upstreams::Create(
   }
   for (const ProviderService& provider : snapshot.services().providers()) {
     std::string name = provider.participant.ToString();
+    std::shared_ptr<TrustStore> provider_trust;
+    if (!provider.crl_file.empty()) {
+      absl::StatusOr<std::unique_ptr<TrustStore>> trust = TrustStore::Create(
+          {provider.RevocationAnchor()}, TrustStore::IdentityRules::kPinnedByCaller);
+      if (!trust.ok()) return trust.status();
+      provider_trust = *std::move(trust);
+      upstreams->provider_trusts_.emplace_back(name, provider_trust);
+    }
     absl::StatusOr<std::unique_ptr<ChannelPool>> pool =
         PinnedPool(provider.address, absl::StrCat("provider ", name, " at ", provider.address),
-                   provider.identity, provider.ca_file, nullptr, identity, options);
+                   provider.identity, provider.ca_file, provider_trust, identity, options);
     if (!pool.ok()) return pool.status();
     upstreams->providers_.emplace(std::move(name), *std::move(pool));
   }
   return upstreams;
+}
+
+void Upstreams::RefreshRevocationLists() const {
+  for (const auto& [participant, trust] : provider_trusts_) trust->RefreshRevocationLists();
+}
+
+std::vector<std::pair<std::string, absl::Time>> Upstreams::CrlNextUpdates() const {
+  std::vector<std::pair<std::string, absl::Time>> updates;
+  for (const auto& [participant, trust] : provider_trusts_) {
+    for (const auto& [label, next_update] : trust->CrlNextUpdates()) {
+      updates.emplace_back(participant, next_update);
+    }
+  }
+  return updates;
 }
 
 ChannelPool* Upstreams::PeerGateway(absl::string_view country) const {

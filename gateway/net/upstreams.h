@@ -19,7 +19,8 @@ namespace pasarela {
 class Upstreams {
  public:
   // `peer_gateway_trust` holds the CA and CRL of every peer country: a peer gateway whose
-  // certificate it refuses (revoked, or its CRL unusable) is refused in the handshake.
+  // certificate it refuses (revoked, or its CRL unusable) is refused in the handshake; so is a
+  // provider whose certificate is on the CRL services.yaml names for it.
   static absl::StatusOr<std::unique_ptr<Upstreams>> Create(
       const PolicySnapshot& snapshot, const TlsIdentity& identity,
       std::shared_ptr<const TrustStore> peer_gateway_trust);
@@ -30,9 +31,16 @@ class Upstreams {
   std::vector<std::pair<std::string, const ChannelPool*>> Peers() const;
   // The pool to local provider `participant` ("CL/GOV/registro-civil"), or null.
   ChannelPool* Provider(absl::string_view participant) const;
+  // Re-reads the changed CRL files of the providers that name one (the peer gateways' are the
+  // federation listener's, which its owner refreshes).
+  void RefreshRevocationLists() const;
+  // The nextUpdate of each provider's CRL (infinite past when unusable), by participant.
+  std::vector<std::pair<std::string, absl::Time>> CrlNextUpdates() const;
 
  private:
   Upstreams() = default;
+  // Participant -> the trust store of its CA and CRL, for the providers that name a CRL.
+  std::vector<std::pair<std::string, std::shared_ptr<TrustStore>>> provider_trusts_;
   absl::flat_hash_map<std::string, std::unique_ptr<ChannelPool>> peers_;
   absl::flat_hash_map<std::string, std::unique_ptr<ChannelPool>> providers_;
 };

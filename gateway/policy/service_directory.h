@@ -10,6 +10,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/optional.h"
 #include "gateway/identity/participant_id.h"
+#include "gateway/identity/trust_store.h"
 #include "gateway/policy/descriptor_catalog.h"
 #include "gateway/policy/diagnostics.h"
 
@@ -35,6 +36,8 @@ struct ProviderService {
   std::string address;
   // CA that issued the provider's server certificate.
   std::string ca_file;
+  // That CA's CRL, or empty: the provider's certificate is then not checked for revocation.
+  std::string crl_file;
   // URI SAN the provider's certificate must carry; by default the participant's URI.
   std::string identity;
   // "package.Service/Method".
@@ -45,6 +48,11 @@ struct ProviderService {
   // binding and compares each claimed attribute itself, so stored values never leave.
   bool verify_by_lookup = false;
   SourceLocation location;
+  // The provider's CA and CRL as a TrustStore anchor (IdentityRules::kPinnedByCaller), labelled
+  // "provider CC/CLASS/MEMBER" for messages. REQUIRES: !crl_file.empty().
+  TrustAnchorConfig RevocationAnchor() const {
+    return TrustAnchorConfig{"provider " + participant.ToString(), ca_file, crl_file};
+  }
   // The binding of canonical `method`, or null when the provider serves it as is.
   const MethodBinding* FindBinding(absl::string_view method) const;
 };

@@ -777,5 +777,53 @@ TEST_F(SecurityTest, APeerGatewayRevokedByItsCountrysCaIsRefusedOnOpenAndNewConn
   EXPECT_EQ(registry_->Calls().size(), calls);
 }
 
+TEST_F(SecurityTest, AProviderRevokedOnTheCrlServicesYamlNamesIsRefusedOnOpenAndNewConnections) {
+  const std::string issued = IssueTestCertificate({"registro-civil-revoked",
+                                                   "CL",
+                                                   {"urn:pasarela:CL:GOV:registro-civil"},
+                                                   "clientAuth, serverAuth"});
+  ProviderProcess& provider = topology_.StartImpostor(issued + ".crt", issued + ".key", "CL",
+                                                      absl::StrCat("127.0.0.1:", PickFreePort()));
+  topology_.SetPolicyFile(
+      "CL", "services.yaml",
+      absl::StrCat("apiVersion: pasarela/v1\nkind: Services\nproviders:\n"
+                   "  - participant: CL/GOV/registro-civil\n    address: ",
+                   provider.address, "\n    ca_file: ", Pki("CL/ca.crt"),
+                   "\n    crl_file: ", Pki("CL/ca.crl"),
+                   "\n    methods:\n      - pasarela.identity.v1.IdentityService/GetPerson\n"));
+  topology_.StartGateway("CL",
+                         "defaults:\n  crl_refresh_interval: 100ms\nupstreams:\n  channels: 1\n");
+  // AR's gateway, calling CL's federation listener directly.
+  auto ar_gateway =
+      MtlsChannel(cl().federation_address(), "AR/gateway.crt", "AR/gateway.key", "CL");
+  auto call = [&](const std::string& exchange_id) {
+    GetPersonCall facts;
+    facts.metadata = FederationHeaders(cl(), "AR/GOV/migraciones", exchange_id);
+    return GetPerson(ar_gateway, facts);
+  };
+  CallResult before = call("3c1d8e2a-5b4f-4a6e-9d7c-0f1e2d3c4b5a");
+  ASSERT_TRUE(before.status.ok()) << before.status.error_message();
+
+  const std::string serial = RevokeTestCertificate(issued);
+  ASSERT_TRUE(
+      cl().process->WaitForLog("loaded CRL of provider CL/GOV/registro-civil", absl::Seconds(5)));
+  const std::string reason =
+      absl::StrCat("certificate revoked (serial ", serial,
+                   " is on the CRL of provider CL/GOV/registro-civil, ", Pki("CL/ca.crl"), ")");
+  const std::string upstream = absl::StrCat("provider CL/GOV/registro-civil at ", provider.address);
+
+  CallResult after = call("7a9b0c1d-2e3f-4a5b-8c6d-7e8f9a0b1c2d");
+  EXPECT_EQ(after.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(after.status.error_message(),
+            absl::StrCat("refused ", upstream, " on a connection opened before: ", reason,
+                         "; its answer is discarded"));
+  EXPECT_FALSE(after.response.has_person());
+
+  topology_.RestartGateway("CL");
+  const size_t calls = provider.Calls().size();
+  ExpectRefusedUpstream(call("0d1e2f3a-4b5c-4d6e-9f7a-8b9c0d1e2f3a"), upstream, reason);
+  EXPECT_EQ(provider.Calls().size(), calls);
+}
+
 }  // namespace
 }  // namespace pasarela::testing

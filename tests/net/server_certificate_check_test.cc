@@ -169,5 +169,34 @@ TEST(ServerCertificateCheckTest, AnUnusableCrlOfThePeersCountryFailsClosed) {
   EXPECT_TRUE(CheckFile(*peer.check, "CL/gateway.crt").ok());
 }
 
+TEST(ServerCertificateCheckTest, AProviderRevokedOnTheCrlOfItsCaIsRefusedWhateverItsIdentity) {
+  // A provider may be pinned to any URI: its CRL is checked without the Pasarela identity rules.
+  constexpr char kSpiffe[] = "spiffe://registro.cl/consulta";
+  absl::StatusOr<std::unique_ptr<audit::TrustAnchors>> roots =
+      audit::TrustAnchors::Load({Pki("CL/ca.crt")});
+  ASSERT_TRUE(roots.ok()) << roots.status();
+  absl::StatusOr<std::unique_ptr<TrustStore>> created =
+      TrustStore::Create({{"provider CL/GOV/registro-civil", Pki("CL/ca.crt"), Pki("CL/ca.crl")}},
+                         TrustStore::IdentityRules::kPinnedByCaller);
+  ASSERT_TRUE(created.ok()) << created.status();
+  std::shared_ptr<TrustStore> trust = *std::move(created);
+  const ServerCertificateCheck check(kSpiffe, Pki("CL/ca.crt"),
+                                     std::shared_ptr<const audit::TrustAnchors>(*std::move(roots)),
+                                     trust);
+  const std::string kept = IssueTestCertificate({"provider-kept", "CL", {kSpiffe}, "serverAuth"});
+  const std::string revoked =
+      IssueTestCertificate({"provider-revoked", "CL", {kSpiffe}, "serverAuth"});
+  ASSERT_TRUE(CheckFile(check, revoked + ".crt").ok());
+
+  const std::string serial = RevokeTestCertificate(revoked);
+  trust->RefreshRevocationLists();
+  EXPECT_EQ(
+      CheckFile(check, revoked + ".crt").message(),
+      absl::StrCat("certificate revoked (serial ", serial,
+                   " is on the CRL of provider CL/GOV/registro-civil, ", Pki("CL/ca.crl"), ")"));
+  absl::Status status = CheckFile(check, kept + ".crt");
+  EXPECT_TRUE(status.ok()) << status;
+}
+
 }  // namespace
 }  // namespace pasarela

@@ -179,6 +179,27 @@ TEST_F(PilotPolicyTest, TrustFilesTheGatewayWouldRefuseAreErrorsAtTheirKeys) {
   EXPECT_THAT(output, HasSubstr("3 errors in $DIR")) << output;
 }
 
+TEST_F(PilotPolicyTest, AProvidersCrlIsReadAndMustBeSignedByItsCa) {
+  Edit("services.yaml", "    ca_file: pki/CL/ca.crt\n",
+       "    ca_file: pki/CL/ca.crt\n    crl_file: pki/CL/ca.crl\n");
+  int status = 0;
+  const std::string clean = Lint(&status);
+  EXPECT_EQ(status, 0) << clean;
+  for (const auto& [crl, reason] : std::vector<std::pair<std::string, std::string>>{
+           {"pki/UY/ca.crl",
+            "$DIR/pki/UY/ca.crl: CRL is not signed by the CA of provider "
+            "CL/GOV/registro-civil"},
+           {"pki/CL/ca.crt", "$DIR/pki/CL/ca.crt: not a PEM CRL"},
+           {"pki/CL/none.crl", "cannot read $DIR/pki/CL/none.crl: No such file or directory"}}) {
+    Edit("services.yaml", "crl_file: pki/CL/ca.crl\n", "crl_file: " + crl + "\n");
+    EXPECT_THAT(LintErrors(),
+                HasSubstr("$DIR/services.yaml:10:15: error: providers[0].crl_file: CRL of provider "
+                          "CL/GOV/registro-civil: " +
+                          reason));
+    Edit("services.yaml", "crl_file: " + crl + "\n", "crl_file: pki/CL/ca.crl\n");
+  }
+}
+
 TEST_F(PilotPolicyTest, AddressesWithoutAPortAreErrors) {
   Edit("federation.yaml", "gateway: 127.0.0.1:17402", "gateway: gw.example.gob.ar");
   Edit("services.yaml", "address: 127.0.0.1:17521", "address: registro.interno.cl");
