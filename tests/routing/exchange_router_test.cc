@@ -38,6 +38,7 @@ class ExchangeRouterTest : public ::testing::Test {
     ProviderService registry{*ParticipantId::Parse("CL/GOV/registro-civil"),
                              "127.0.0.1:1",
                              "",
+                             "",
                              "urn:pasarela:CL:GOV:registro-civil",
                              {kGetPerson},
                              {},
