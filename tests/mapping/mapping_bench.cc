@@ -1,6 +1,8 @@
-// Time to map one message with the pilot's plans: an identity record (Chilean registry -> canonical
-// Person, and canonical -> RENAPER Persona) and a patient summary (Uruguayan record -> canonical,
-// and canonical -> Brazilian hospital), each from the golden inputs. One iteration is one message.
+// Time to map one message with the pilot's plans: the identity lookup's request (RENAPER
+// ConsultarPersona -> canonical GetPerson at the Argentine gateway, canonical -> Registro Civil
+// ConsultaRun at the Chilean one) and its record (Chilean registry -> canonical Person, and
+// canonical -> RENAPER Persona), and a patient summary (Uruguayan record -> canonical, and
+// canonical -> Brazilian hospital), each from the golden inputs. One iteration is one message.
 #include <benchmark/benchmark.h>
 
 #include "tests/mapping/mapping_test_support.h"
@@ -26,6 +28,13 @@ void MapOne(benchmark::State& state, const std::string& id, bool reverse,
   state.SetItemsProcessed(state.iterations());
 }
 
+void BM_IdentityRequest_ArToCanonical(benchmark::State& state) {
+  MapOne(state, "ar-consultar-persona-request", false,
+         "ar/ar-consultar-persona-request.forward.in.json");
+}
+void BM_IdentityRequest_CanonicalToCl(benchmark::State& state) {
+  MapOne(state, "cl-consulta-run-request", true, "cl/cl-consulta-run-request.reverse.in.json");
+}
 void BM_IdentityRecord_ClToCanonical(benchmark::State& state) {
   MapOne(state, "cl-consulta-run-response", false, "cl/cl-consulta-run-response.forward.in.json");
 }
@@ -40,6 +49,8 @@ void BM_PatientSummary_CanonicalToBr(benchmark::State& state) {
   MapOne(state, "br-sumario-response", true, "br/br-sumario-response.reverse.in.json");
 }
 
+BENCHMARK(BM_IdentityRequest_ArToCanonical);
+BENCHMARK(BM_IdentityRequest_CanonicalToCl);
 BENCHMARK(BM_IdentityRecord_ClToCanonical);
 BENCHMARK(BM_IdentityRecord_CanonicalToAr);
 BENCHMARK(BM_PatientSummary_UyToCanonical);
