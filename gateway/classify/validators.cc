@@ -1,5 +1,6 @@
 #include "gateway/classify/validators.h"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -72,9 +73,14 @@ std::string CompactIdentifier(absl::string_view value, absl::string_view separat
   out.reserve(value.size());
   for (size_t i = 0; i < value.size();) {
     char c = value[i];
-    const size_t typographic = TypographicSeparatorAt(value, i, &c);
+    // Every typographic separator starts with a byte of 0xC2 or more: ASCII needs no look.
+    const size_t typographic =
+        static_cast<unsigned char>(c) < 0xC2 ? 0 : TypographicSeparatorAt(value, i, &c);
     i += typographic == 0 ? 1 : typographic;
-    if (separators.find(c) != absl::string_view::npos) continue;
+    // A handful of separators: compared in place, not through a call per character.
+    if (std::any_of(separators.begin(), separators.end(), [c](char s) { return s == c; })) {
+      continue;
+    }
     out.push_back(absl::ascii_toupper(static_cast<unsigned char>(c)));
   }
   return out;

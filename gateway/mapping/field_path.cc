@@ -22,8 +22,10 @@ bool ScalarEquals(const Message& element, const PathStep& step) {
   const Reflection* reflection = element.GetReflection();
   const FieldDescriptor* key = step.key_field;
   switch (key->cpp_type()) {
-    case FieldDescriptor::CPPTYPE_STRING:
-      return reflection->GetString(element, key) == step.key.s;
+    case FieldDescriptor::CPPTYPE_STRING: {
+      std::string scratch;  // used only by a field whose text is not held as a string
+      return reflection->GetStringReference(element, key, &scratch) == step.key.s;
+    }
     case FieldDescriptor::CPPTYPE_ENUM:
       return reflection->GetEnumValue(element, key) == step.key.i;
     case FieldDescriptor::CPPTYPE_INT32:
@@ -240,11 +242,13 @@ uint64_t AsUint(const Value& value) {
   return value.kind == Value::Kind::kInt ? static_cast<uint64_t>(value.i) : value.u;
 }
 
-void SetSingular(Message* message, const FieldDescriptor* field, const Value& value) {
+// SetSingular, SetRepeated and AddRepeated move the text out of `value`: a written value is
+// not read again, and a copy would cost an allocation for every text longer than a few bytes.
+void SetSingular(Message* message, const FieldDescriptor* field, Value& value) {
   const Reflection* reflection = message->GetReflection();
   switch (field->cpp_type()) {
     case FieldDescriptor::CPPTYPE_STRING:
-      reflection->SetString(message, field, value.s);
+      reflection->SetString(message, field, std::move(value.s));
       break;
     case FieldDescriptor::CPPTYPE_INT32:
       reflection->SetInt32(message, field, static_cast<int32_t>(AsInt(value)));
@@ -275,11 +279,11 @@ void SetSingular(Message* message, const FieldDescriptor* field, const Value& va
   }
 }
 
-void SetRepeated(Message* message, const FieldDescriptor* field, int index, const Value& value) {
+void SetRepeated(Message* message, const FieldDescriptor* field, int index, Value& value) {
   const Reflection* reflection = message->GetReflection();
   switch (field->cpp_type()) {
     case FieldDescriptor::CPPTYPE_STRING:
-      reflection->SetRepeatedString(message, field, index, value.s);
+      reflection->SetRepeatedString(message, field, index, std::move(value.s));
       break;
     case FieldDescriptor::CPPTYPE_INT32:
       reflection->SetRepeatedInt32(message, field, index, static_cast<int32_t>(AsInt(value)));
@@ -310,11 +314,11 @@ void SetRepeated(Message* message, const FieldDescriptor* field, int index, cons
   }
 }
 
-void AddRepeated(Message* message, const FieldDescriptor* field, const Value& value) {
+void AddRepeated(Message* message, const FieldDescriptor* field, Value& value) {
   const Reflection* reflection = message->GetReflection();
   switch (field->cpp_type()) {
     case FieldDescriptor::CPPTYPE_STRING:
-      reflection->AddString(message, field, value.s);
+      reflection->AddString(message, field, std::move(value.s));
       break;
     case FieldDescriptor::CPPTYPE_INT32:
       reflection->AddInt32(message, field, static_cast<int32_t>(AsInt(value)));
@@ -382,7 +386,8 @@ Message* DescendMutable(Message* message, const PathStep& step) {
       if (ScalarEquals(*element, step)) return element;
     }
     Message* element = reflection->AddMessage(message, step.field);
-    SetSingular(element, step.key_field, step.key);
+    Value key = step.key;
+    SetSingular(element, step.key_field, key);
     return element;
   }
   return reflection->AddMessage(message, step.field);
@@ -631,18 +636,64 @@ bool ResolvePath(absl::string_view text, const Descriptor* root, FieldPath* path
   return true;
 }
 
-bool ReadScalar(const Message& message, const FieldPath& path, Value* value) {
+namespace {
+
+// The message holding the value at `path`, or null when the value is absent: a message on the
+// way is, the repeated field lacks the selected element, or the singular field has presence and
+// is unset. A singular field without presence is left to the caller: it is absent when it holds
+// its default, which the caller can tell from the value it reads anyway.
+const Message* Holder(const Message& message, const FieldPath& path) {
   const Message* container = Container(message, path);
-  if (container == nullptr) return false;
+  if (container == nullptr) return nullptr;
   const PathStep& last = path.steps.back();
   const Reflection* reflection = container->GetReflection();
   if (last.field->is_repeated()) {
-    if (reflection->FieldSize(*container, last.field) <= last.index) return false;
-    *value = GetRepeated(*container, last.field, last.index);
+    return reflection->FieldSize(*container, last.field) > last.index ? container : nullptr;
+  }
+  if (last.field->has_presence() && !reflection->HasField(*container, last.field)) return nullptr;
+  return container;
+}
+
+}  // namespace
+
+bool ReadText(const Message& message, const FieldPath& path, std::string* scratch,
+              absl::string_view* text) {
+  const Message* holder = Holder(message, path);
+  if (holder == nullptr) return false;
+  const PathStep& last = path.steps.back();
+  const Reflection* reflection = holder->GetReflection();
+  if (last.field->is_repeated()) {
+    *text = reflection->GetRepeatedStringReference(*holder, last.field, last.index, scratch);
     return true;
   }
-  if (!reflection->HasField(*container, last.field)) return false;
-  *value = GetSingular(*container, last.field);
+  // Without presence (proto3's plain fields) a text is set when it is not empty, as HasField
+  // says: asking HasField would look the text up a second time.
+  const std::string& held = reflection->GetStringReference(*holder, last.field, scratch);
+  if (!last.field->has_presence() && held.empty()) return false;
+  *text = held;
+  return true;
+}
+
+bool ReadScalar(const Message& message, const FieldPath& path, Value* value) {
+  if (path.leaf()->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+    std::string scratch;
+    absl::string_view text;
+    if (!ReadText(message, path, &scratch, &text)) return false;
+    *value = Value();
+    value->s.assign(text.data(), text.size());
+    return true;
+  }
+  const Message* holder = Holder(message, path);
+  if (holder == nullptr) return false;
+  const PathStep& last = path.steps.back();
+  if (last.field->is_repeated()) {
+    *value = GetRepeated(*holder, last.field, last.index);
+    return true;
+  }
+  if (!last.field->has_presence() && !holder->GetReflection()->HasField(*holder, last.field)) {
+    return false;
+  }
+  *value = GetSingular(*holder, last.field);
   return true;
 }
 
@@ -699,12 +750,17 @@ bool IsPresent(const Message& message, const FieldPath& path) {
     const Message* value = ReadMessage(message, path);
     return value != nullptr && HasContent(*value);
   }
+  if (path.leaf()->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+    std::string scratch;
+    absl::string_view text;
+    return ReadText(message, path, &scratch, &text) && !text::IsBlank(text);
+  }
   Value value;
   return ReadScalar(message, path, &value) &&
-         !(value.kind == Value::Kind::kString && text::Trim(value.s).empty());
+         !(value.kind == Value::Kind::kString && text::IsBlank(value.s));
 }
 
-absl::Status WriteScalar(Message* message, const FieldPath& path, const Value& value) {
+absl::Status WriteScalar(Message* message, const FieldPath& path, Value value) {
   const PathStep& last = path.steps.back();
   absl::Status fits = CheckFitsField(last.field, value);
   if (!fits.ok()) return fits;
@@ -716,13 +772,11 @@ absl::Status WriteScalar(Message* message, const FieldPath& path, const Value& v
     AddRepeated(container, last.field, value);
   } else {
     int size = reflection->FieldSize(*container, last.field);
-    Value filler = value;
-    filler.s.clear();
-    filler.i = 0;
-    filler.u = 0;
-    filler.d = 0;
-    filler.b = false;
-    for (; size <= last.index; ++size) AddRepeated(container, last.field, filler);
+    for (; size <= last.index; ++size) {
+      Value filler;
+      filler.kind = value.kind;
+      AddRepeated(container, last.field, filler);
+    }
     SetRepeated(container, last.field, last.index, value);
   }
   return absl::OkStatus();

@@ -46,9 +46,9 @@ absl::Status RunChecks(const PlanBody& plan, const std::vector<Rule>& checks,
 
 // Writes `value` at `path`; `origin` is the source field it was read from (null for a constant or a
 // default), which an error names beside the target field.
-absl::Status Write(const PlanBody& plan, Message* target, const FieldPath& path, const Value& value,
+absl::Status Write(const PlanBody& plan, Message* target, const FieldPath& path, Value value,
                    const Where* where, const Where* origin = nullptr) {
-  absl::Status written = WriteScalar(target, path, value);
+  absl::Status written = WriteScalar(target, path, std::move(value));
   if (written.ok()) return absl::OkStatus();
   if (origin == nullptr) return FieldError(plan, where, path, written.message());
   return FieldError(
@@ -59,7 +59,7 @@ absl::Status Write(const PlanBody& plan, Message* target, const FieldPath& path,
 // A text that is empty once trimmed carries nothing: it counts as absent, like an empty string,
 // in either direction and for every element or piece.
 bool IsBlank(const Value& value) {
-  return value.kind == Value::Kind::kString && text::Trim(value.s).empty();
+  return value.kind == Value::Kind::kString && text::IsBlank(value.s);
 }
 
 // A house number as the region writes it after the street: digits, an optional letter, an
@@ -80,7 +80,7 @@ std::vector<std::string> SplitHouseNumber(const std::string& text, const std::st
     absl::string_view number = absl::string_view(text).substr(found + separator.size());
     absl::ConsumeSuffix(&street, ",");
     if (IsHouseNumber(number) && street.find(',') == absl::string_view::npos &&
-        !text::Trim(street).empty()) {
+        !text::IsBlank(street)) {
       return {std::string(street), std::string(number)};
     }
   }
@@ -152,7 +152,8 @@ absl::Status ApplyRule(const PlanBody& plan, const Rule& rule, const Message& so
           }
           if (IsBlank(values[i])) continue;
           Where element{source_where, from.text, static_cast<int>(i)};
-          absl::Status written = Write(plan, target, to, values[i], target_where, &element);
+          absl::Status written =
+              Write(plan, target, to, std::move(values[i]), target_where, &element);
           if (!written.ok()) return written;
         }
         return absl::OkStatus();
@@ -169,7 +170,7 @@ absl::Status ApplyRule(const PlanBody& plan, const Rule& rule, const Message& so
         return Write(plan, target, to, rule.default_value, target_where);
       }
       Where origin{source_where, from.text, -1};
-      return Write(plan, target, to, value, target_where, &origin);
+      return Write(plan, target, to, std::move(value), target_where, &origin);
     }
     case Rule::Shape::kJoin: {
       // Only the parts present are joined: an absent one leaves no stray separator.
@@ -199,7 +200,7 @@ absl::Status ApplyRule(const PlanBody& plan, const Rule& rule, const Message& so
         if (!rule.has_default) return absl::OkStatus();
         return Write(plan, target, rule.to.front(), rule.default_value, target_where);
       }
-      return Write(plan, target, rule.to.front(), joined, target_where);
+      return Write(plan, target, rule.to.front(), std::move(joined), target_where);
     }
     case Rule::Shape::kSplit: {
       const FieldPath& from = rule.from.front();
@@ -211,7 +212,8 @@ absl::Status ApplyRule(const PlanBody& plan, const Rule& rule, const Message& so
         for (absl::string_view piece : absl::StrSplit(value.s, rule.separator, absl::SkipEmpty())) {
           Value element = Value::String(std::string(piece));
           if (IsBlank(element)) continue;
-          absl::Status written = Write(plan, target, rule.to.front(), element, target_where);
+          absl::Status written =
+              Write(plan, target, rule.to.front(), std::move(element), target_where);
           if (!written.ok()) return written;
         }
         return absl::OkStatus();
@@ -237,7 +239,7 @@ absl::Status ApplyRule(const PlanBody& plan, const Rule& rule, const Message& so
       for (size_t i = 0; i < pieces.size(); ++i) {
         Value piece = Value::String(pieces[i]);
         if (IsBlank(piece)) continue;
-        absl::Status written = Write(plan, target, rule.to[i], piece, target_where);
+        absl::Status written = Write(plan, target, rule.to[i], std::move(piece), target_where);
         if (!written.ok()) return written;
       }
       return absl::OkStatus();
@@ -246,23 +248,27 @@ absl::Status ApplyRule(const PlanBody& plan, const Rule& rule, const Message& so
     case Rule::Shape::kDeepCopy: {
       const FieldPath& from = rule.from.front();
       const FieldPath& to = rule.to.front();
+      // A single message (the common case: "persona" to "person") needs no list of one.
+      const Message* single = nullptr;
       std::vector<const Message*> elements;
       if (from.is_list()) {
         ReadMessageList(source, from, &elements);
-      } else if (const Message* element = ReadMessage(source, from)) {
-        elements.push_back(element);
+      } else {
+        single = ReadMessage(source, from);
       }
-      for (size_t i = 0; i < elements.size(); ++i) {
+      const size_t count = from.is_list() ? elements.size() : (single != nullptr ? 1 : 0);
+      for (size_t i = 0; i < count; ++i) {
+        const Message& element = from.is_list() ? *elements[i] : *single;
         Message* out = MutableMessageAt(target, to);
         if (rule.shape == Rule::Shape::kDeepCopy) {
-          out->CopyFrom(*elements[i]);
+          out->CopyFrom(element);
           continue;
         }
         int index = from.is_list() ? static_cast<int>(i) : -1;
         Where in_where{source_where, from.text, index};
         Where out_where{target_where, to.text, to.is_list() ? index : -1};
         absl::Status applied =
-            ApplyRuleList(plan, *rule.nested, *elements[i], out, &in_where, &out_where);
+            ApplyRuleList(plan, *rule.nested, element, out, &in_where, &out_where);
         if (!applied.ok()) return applied;
       }
       return absl::OkStatus();

@@ -109,6 +109,10 @@ bool ResolvePath(absl::string_view text, const Descriptor* root, FieldPath* path
 
 // Reading. A singular scalar with implicit presence that holds its default value is absent.
 bool ReadScalar(const Message& message, const FieldPath& path, Value* value);
+// ReadScalar of a string field without copying its text: *text points into the message, or into
+// *scratch. REQUIRES: path.leaf() is a string field.
+bool ReadText(const Message& message, const FieldPath& path, std::string* scratch,
+              absl::string_view* text);
 void ReadScalarList(const Message& message, const FieldPath& path, std::vector<Value>* values);
 const Message* ReadMessage(const Message& message, const FieldPath& path);
 void ReadMessageList(const Message& message, const FieldPath& path,
@@ -127,7 +131,7 @@ std::string WhatFieldHolds(const FieldDescriptor* field);
 
 // Writing; intermediate messages and selected elements are created as needed. Refuses a value
 // the field does not hold with CheckFitsField's error.
-absl::Status WriteScalar(Message* message, const FieldPath& path, const Value& value);
+absl::Status WriteScalar(Message* message, const FieldPath& path, Value value);
 Message* MutableMessageAt(Message* message, const FieldPath& path);
 
 // Where a value is, for error messages: a chain of path prefixes built only when an error is

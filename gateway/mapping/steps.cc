@@ -85,6 +85,23 @@ bool ParseDateTime(absl::string_view text, const DateFormat& format, DateTimeVal
   return day.year() == out->year && day.month() == out->month && day.day() == out->day;
 }
 
+// printf's "%0*d": at least `width` digits, zeros in front. Written by hand because a format
+// string is parsed on every call, and every date a mapping converts goes through here.
+void AppendPadded(int64_t number, int width, std::string* out) {
+  if (number < 0) {
+    absl::StrAppendFormat(out, "%0*d", width, number);
+    return;
+  }
+  char digits[20];
+  int count = 0;
+  do {
+    digits[count++] = static_cast<char>('0' + number % 10);
+    number /= 10;
+  } while (number != 0);
+  for (int i = count; i < width; ++i) out->push_back('0');
+  while (count > 0) out->push_back(digits[--count]);
+}
+
 std::string FormatDateTime(const DateTimeValue& value, const DateFormat& format) {
   std::string out;
   for (const DateFormat::Part& part : format.parts) {
@@ -93,31 +110,31 @@ std::string FormatDateTime(const DateTimeValue& value, const DateFormat& format)
         out += part.literal;
         break;
       case DateFormat::Token::kYear:
-        absl::StrAppendFormat(&out, "%04d", value.year);
+        AppendPadded(value.year, 4, &out);
         break;
       case DateFormat::Token::kMonth:
-        absl::StrAppendFormat(&out, "%02d", value.month);
+        AppendPadded(value.month, 2, &out);
         break;
       case DateFormat::Token::kMonthShort:
         absl::StrAppend(&out, value.month);
         break;
       case DateFormat::Token::kDay:
-        absl::StrAppendFormat(&out, "%02d", value.day);
+        AppendPadded(value.day, 2, &out);
         break;
       case DateFormat::Token::kDayShort:
         absl::StrAppend(&out, value.day);
         break;
       case DateFormat::Token::kHour:
-        absl::StrAppendFormat(&out, "%02d", value.hour);
+        AppendPadded(value.hour, 2, &out);
         break;
       case DateFormat::Token::kMinute:
-        absl::StrAppendFormat(&out, "%02d", value.minute);
+        AppendPadded(value.minute, 2, &out);
         break;
       case DateFormat::Token::kSecond:
-        absl::StrAppendFormat(&out, "%02d", value.second);
+        AppendPadded(value.second, 2, &out);
         break;
       case DateFormat::Token::kMilli:
-        absl::StrAppendFormat(&out, "%03d", value.milli);
+        AppendPadded(value.milli, 3, &out);
         break;
     }
   }
@@ -723,9 +740,17 @@ bool EvaluateCondition(const Condition& condition, const Message& message) {
     default:
       break;
   }
-  Value value;
-  if (!ReadScalar(message, condition.field, &value)) return false;
-  std::string text = ValueToText(value, condition.field_type.enum_type);
+  // A text is compared where the message holds it; only other values are written out first.
+  std::string written;
+  absl::string_view text;
+  if (condition.field.leaf()->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_STRING) {
+    if (!ReadText(message, condition.field, &written, &text)) return false;
+  } else {
+    Value value;
+    if (!ReadScalar(message, condition.field, &value)) return false;
+    written = ValueToText(value, condition.field_type.enum_type);
+    text = written;
+  }
   switch (condition.kind) {
     case Condition::Kind::kEquals:
     case Condition::Kind::kIn:
@@ -734,7 +759,7 @@ bool EvaluateCondition(const Condition& condition, const Message& message) {
       }
       return false;
     case Condition::Kind::kMatches:
-      return RE2::FullMatch(text, *condition.pattern);
+      return RE2::FullMatch(re2::StringPiece(text.data(), text.size()), *condition.pattern);
     case Condition::Kind::kValidIdentifier:
       return condition.scheme->IsValid(text);
     default:

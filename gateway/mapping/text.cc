@@ -135,6 +135,14 @@ std::string Trim(absl::string_view text) {
   return std::string(text.substr(begin, end - begin));
 }
 
+bool IsBlank(absl::string_view text) {
+  size_t pos = 0;
+  while (pos < text.size()) {
+    if (!IsSpace(Next(text, &pos))) return false;
+  }
+  return true;
+}
+
 std::string CollapseSpaces(absl::string_view text) {
   std::string out;
   out.reserve(text.size());

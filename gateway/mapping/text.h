@@ -15,6 +15,8 @@ namespace text {
 
 // Removes ASCII whitespace and U+00A0 (no-break space) at both ends.
 std::string Trim(absl::string_view text);
+// Whether Trim(text) is empty, without building it: every value a mapping reads is tested so.
+bool IsBlank(absl::string_view text);
 // Trims and turns every run of whitespace inside into one space.
 std::string CollapseSpaces(absl::string_view text);
 std::string ToUpper(absl::string_view text);

@@ -23,6 +23,20 @@ TEST(TextTest, SpacesAndRemoval) {
   EXPECT_EQ(text::ComparableName("José-María  O’Higgins"), "jose maria ohiggins");
 }
 
+TEST(TextTest, BlankIsWhatTrimEmpties) {
+  for (const char* blank : {"", " ", "\t\n\r\f\v", "\u00a0", " \u00a0\t\u00a0 "}) {
+    EXPECT_TRUE(text::IsBlank(blank)) << blank;
+    EXPECT_EQ(text::Trim(blank), "") << blank;
+  }
+  // A no-break space cut short, a raw byte, an ideographic space and a zero-width space are
+  // characters Trim keeps.
+  for (const char* kept :
+       {"x", "  x  ", "\xc2", "\xa0", "\xff", "\u3000", "\u200b", "\u00a0.\u00a0"}) {
+    EXPECT_FALSE(text::IsBlank(kept)) << kept;
+    EXPECT_NE(text::Trim(kept), "") << kept;
+  }
+}
+
 TEST(TextTest, InvalidUtf8PassesThrough) {
   std::string broken =
       "A\xff\xfe"
