@@ -87,14 +87,21 @@ bool LeadingNumber(absl::string_view token, int* value, size_t* digits) {
 
 Verdict ValidateDateOfBirth(absl::string_view candidate) {
   const std::string folded = FoldForContext(candidate);
-  std::vector<absl::string_view> tokens = absl::StrSplit(folded, ' ', absl::SkipEmpty());
   int month_by_name = 0;
-  std::vector<std::pair<int, size_t>> numbers;  // value, digit count
-  for (absl::string_view t : tokens) {
+  // The numbers as they come (value, digit count): the first three, how many there are, and for
+  // a month written as a word, the day (the first of one or two digits) and the year (the last of
+  // four). Kept as they are read, so that a candidate costs no list.
+  std::pair<int, size_t> numbers[3];
+  size_t count = 0;
+  int day = 0, year = 0;
+  for (absl::string_view t : absl::StrSplit(folded, ' ', absl::SkipEmpty())) {
     int value = 0;
     size_t digits = 0;
     if (LeadingNumber(t, &value, &digits)) {
-      numbers.emplace_back(value, digits);
+      if (count < 3) numbers[count] = {value, digits};
+      ++count;
+      if (digits <= 2 && day == 0) day = value;
+      if (digits == 4) year = value;
       continue;
     }
     for (const Month& m : kMonths) {
@@ -104,15 +111,8 @@ Verdict ValidateDateOfBirth(absl::string_view candidate) {
   auto ok = [](int y, int m, int d) {
     return y >= kMinBirthYear && y <= kMaxBirthYear && IsExistingDate(y, m, d);
   };
-  if (month_by_name != 0) {
-    int day = 0, year = 0;
-    for (const auto& [value, digits] : numbers) {
-      if (digits <= 2 && day == 0) day = value;
-      if (digits == 4) year = value;
-    }
-    return Plausible(ok(year, month_by_name, day));
-  }
-  if (numbers.size() != 3) return Verdict::kReject;
+  if (month_by_name != 0) return Plausible(ok(year, month_by_name, day));
+  if (count != 3) return Verdict::kReject;
   if (numbers[0].second == 4) {
     return Plausible(ok(numbers[0].first, numbers[1].first, numbers[2].first));
   }

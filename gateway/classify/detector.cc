@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "gateway/classify/catalog.h"
 #include "gateway/classify/context.h"
+#include "gateway/classify/required_characters.h"
 #include "gateway/classify/typographic.h"
 #include "re2/re2.h"
 #include "re2/set.h"
@@ -62,6 +63,7 @@ struct PatternUse {
 struct CompiledPattern {
   std::unique_ptr<const RE2> re;
   std::vector<PatternUse> uses;
+  bool needs_digit_or_at = false;  // EveryMatchHasDigitOrAt
 };
 
 struct CompiledCatalog {
@@ -93,6 +95,7 @@ const CompiledCatalog& Compiled() {
           CompiledPattern cp;
           cp.re = std::make_unique<const RE2>(regex, options);
           if (!cp.re->ok()) DieBadPattern(regex, cp.re->error());
+          cp.needs_digit_or_at = EveryMatchHasDigitOrAt(regex);
           out->patterns.push_back(std::move(cp));
         }
         out->patterns[it->second].uses.push_back({static_cast<int>(d), static_cast<int>(p)});
@@ -255,6 +258,7 @@ bool Better(const Candidate& a, const Candidate& b) {
 
 // Keeps the best of every group of overlapping candidates, greedily in Better() order.
 std::vector<Finding> ResolveOverlaps(std::vector<Candidate> candidates) {
+  if (candidates.size() == 1) return {candidates.front().finding};  // nothing to overlap
   std::sort(candidates.begin(), candidates.end(), Better);
   std::map<size_t, size_t> taken;  // start -> end of accepted findings, disjoint
   std::vector<Finding> out;
@@ -278,6 +282,9 @@ struct DetectorSet::Impl {
   std::vector<bool> enabled;       // by catalog index
   std::vector<double> thresholds;  // by catalog index
   std::vector<bool> pattern_used;  // by compiled pattern index
+  // Every pattern in use needs a digit or an '@' (true of the whole catalog): a text without
+  // either, as most names and places are, can have no finding, and is not searched.
+  bool needs_digit_or_at = true;
 };
 
 DetectorSet::DetectorSet(std::unique_ptr<const Impl> impl) : impl_(std::move(impl)) {}
@@ -325,6 +332,9 @@ absl::StatusOr<std::unique_ptr<const DetectorSet>> DetectorSet::Create(
     for (const PatternUse& use : compiled.patterns[i].uses) {
       if (impl->enabled[use.detector]) impl->pattern_used[i] = true;
     }
+    if (impl->pattern_used[i] && !compiled.patterns[i].needs_digit_or_at) {
+      impl->needs_digit_or_at = false;
+    }
   }
   return std::unique_ptr<const DetectorSet>(new DetectorSet(std::move(impl)));
 }
@@ -343,6 +353,8 @@ double DetectorSet::Threshold(absl::string_view detector) const {
 }
 
 std::vector<Finding> DetectorSet::Scan(absl::string_view text) const {
+  // Folding separators makes spaces and hyphens only: it adds no digit and no '@'.
+  if (impl_->needs_digit_or_at && !HasDigitOrAt(text)) return {};
   std::string folded;
   std::vector<size_t> origin;
   if (!FoldTypographicSeparators(text, &folded, &origin)) return ScanAscii(text);

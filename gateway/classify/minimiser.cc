@@ -140,7 +140,7 @@ class PersonalDataMinimiser::Visitor {
       const std::string* element_path = &path;
       if (index >= 0) {
         element_path_.assign(path);
-        absl::StrAppend(&element_path_, "[", index, "]");
+        internal::AppendIndex(index, &element_path_);
         element_path = &element_path_;
       }
       const std::string& value = internal::StringValue(message, field, index, &scratch_);

@@ -27,9 +27,7 @@ class ClassifyVisitor {
     }
     int count = message.GetReflection()->FieldSize(message, field);
     for (int i = 0; i < count; ++i) {
-      element_path_.assign(path);
-      absl::StrAppend(&element_path_, "[", i, "]");
-      recorder_.ScanValue(internal::StringValue(message, field, i, &scratch_), plan, element_path_);
+      recorder_.ScanValue(internal::StringValue(message, field, i, &scratch_), plan, path, i);
     }
   }
 
@@ -42,7 +40,6 @@ class ClassifyVisitor {
  private:
   internal::SummaryRecorder recorder_;
   std::string scratch_;
-  std::string element_path_;
 };
 
 // JSON string escaping for field paths (names of the schema, ASCII in practice).

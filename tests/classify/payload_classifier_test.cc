@@ -152,6 +152,23 @@ TEST(PayloadClassifierTest, DetectionsAboveTheDeclaredCategoryOnly) {
                           "aliases[1] personal_identifier in personal by CPF"));
 }
 
+TEST(PayloadClassifierTest, IndicesOfTwoAndMoreDigitsInPaths) {
+  std::string text = "person {";
+  for (int i = 0; i < 12; ++i) {
+    absl::StrAppend(&text, " identifiers { issuing_country: \"CL\" }");
+  }
+  for (int i = 0; i < 11; ++i) absl::StrAppend(&text, " given_names: \"Ana\"");
+  absl::StrAppend(&text, " given_names: \"CPF 390.533.447-05\" }");
+  auto message = ParseText("pasarela.identity.v1.GetPersonResponse", text);
+  ClassificationSummary summary = PayloadClassifier(DefaultPolicy()).Classify(*message);
+  EXPECT_THAT(Declared(summary),
+              Contains("person.identifiers[10].issuing_country public field_option"));
+  EXPECT_THAT(Declared(summary),
+              Contains("person.identifiers[11].issuing_country public field_option"));
+  EXPECT_THAT(Undeclared(summary),
+              ElementsAre("person.given_names[11] personal_identifier in personal by CPF"));
+}
+
 TEST(PayloadClassifierTest, NumbersBytesAndMapsAreDeclaredButNotScanned) {
   auto message = ParseText("pasarela.classifytest.v1.Record", R"pb(
     age: 42
