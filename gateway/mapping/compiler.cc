@@ -1332,6 +1332,7 @@ bool Compiler::CompileRuleList(const std::vector<RuleSpec>& specs, const Descrip
     ok = rule_ok && ok;
   }
   if (ok && ctx.track_unread) WarnUnread(in, "", root_prefix, tracker, ctx, 0);
+  NumberSourceConditions(list);
   return ok;
 }
 

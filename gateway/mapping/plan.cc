@@ -2,6 +2,7 @@
 #include <google/protobuf/reflection.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "absl/container/flat_hash_map.h"
@@ -35,11 +36,13 @@ absl::Status CheckFailed(const PlanBody& plan, const Where* where, const Rule& c
       "': check failed: ", what));
 }
 
+// `memo`: for the input checks, the memo of the list's tests on the source; null for the output
+// checks, which read the target as it is being written.
 absl::Status RunChecks(const PlanBody& plan, const std::vector<Rule>& checks,
-                       const Message& message, const Where* where) {
+                       const Message& message, const Where* where, ConditionMemo* memo) {
   for (const Rule& check : checks) {
-    if (check.when != nullptr && !EvaluateCondition(*check.when, message)) continue;
-    if (!EvaluateCondition(check.check, message)) return CheckFailed(plan, where, check);
+    if (check.when != nullptr && !EvaluateCondition(*check.when, message, memo)) continue;
+    if (!EvaluateCondition(check.check, message, memo)) return CheckFailed(plan, where, check);
   }
   return absl::OkStatus();
 }
@@ -528,14 +531,17 @@ void Satisfy(const Condition& condition, const Rule& rule, const Candidates& can
 
 absl::Status ApplyRuleList(const PlanBody& plan, const RuleList& list, const Message& source,
                            Message* target, const Where* source_where, const Where* target_where) {
-  absl::Status status = RunChecks(plan, list.input_checks, source, source_where);
+  std::optional<ConditionMemo> kept;
+  if (list.repeats_tests) kept.emplace();
+  ConditionMemo* memo = kept.has_value() ? &*kept : nullptr;
+  absl::Status status = RunChecks(plan, list.input_checks, source, source_where, memo);
   if (!status.ok()) return status;
   for (const Rule& rule : list.rules) {
-    if (rule.when != nullptr && !EvaluateCondition(*rule.when, source)) continue;
+    if (rule.when != nullptr && !EvaluateCondition(*rule.when, source, memo)) continue;
     status = ApplyRule(plan, rule, source, target, source_where, target_where);
     if (!status.ok()) return status;
   }
-  return RunChecks(plan, list.output_checks, *target, target_where);
+  return RunChecks(plan, list.output_checks, *target, target_where, nullptr);
 }
 
 void FillExample(const RuleList& list, uint64_t* state, Message* source, int depth,

@@ -9,6 +9,7 @@
 #include <google/protobuf/message.h>
 #include <re2/re2.h>
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -234,6 +235,31 @@ struct Condition {
   const IdentifierScheme* scheme = nullptr;
   std::vector<Condition> children;
   std::string description;  // "must be one of [RUN, CI]"
+  // For a test of one field (not all, any or not) that its rule list evaluates on its source
+  // message: where a ConditionMemo keeps its result. Tests written alike share one (a mapping
+  // that picks a rule by country and type repeats them); -1 for the others.
+  int memo = -1;
+};
+
+// The results of one rule list's tests on one source message, each computed once: the list's
+// rules often repeat a test ("pais_emisor equals AR") that reads a field and may run a pattern.
+// Per call, on the stack; a list with more distinct tests than it holds computes the rest each
+// time.
+class ConditionMemo {
+ public:
+  static constexpr int kSlots = 64;
+  ConditionMemo() { results_.fill(kUnknown); }
+  // The result kept for `condition`, or -1 when there is none.
+  int Find(const Condition& condition) const {
+    return condition.memo >= 0 && condition.memo < kSlots ? results_[condition.memo] : kUnknown;
+  }
+  void Keep(const Condition& condition, bool result) {
+    if (condition.memo >= 0 && condition.memo < kSlots) results_[condition.memo] = result ? 1 : 0;
+  }
+
+ private:
+  static constexpr int8_t kUnknown = -1;
+  std::array<int8_t, kSlots> results_;
 };
 
 struct RuleList;
@@ -270,7 +296,13 @@ struct RuleList {
   std::vector<Rule> input_checks;
   std::vector<Rule> rules;
   std::vector<Rule> output_checks;
+  // Some test of the source comes more than once (NumberSourceConditions): worth a memo.
+  bool repeats_tests = false;
 };
+
+// Numbers the tests of `list` that read its source (the input checks and the rules' `when`, not
+// nested lists, which read other messages) for a ConditionMemo: alike tests get one number.
+void NumberSourceConditions(RuleList* list);
 
 struct PlanBody {
   std::string mapping_id;
@@ -285,7 +317,10 @@ struct PlanBody {
 absl::Status RunSteps(const std::vector<Step>& steps, Value* value);
 absl::Status ApplyNormalize(const std::vector<NormalizeOp>& ops, std::string* text);
 bool ParseDateFormat(absl::string_view text, DateFormat* format, std::string* error);
-bool EvaluateCondition(const Condition& condition, const Message& message);
+// With a memo, a test already evaluated on `message` is not evaluated again. REQUIRES: the memo
+// was made for `message` and the rule list `condition` belongs to.
+bool EvaluateCondition(const Condition& condition, const Message& message,
+                       ConditionMemo* memo = nullptr);
 // The first field a condition names, for error messages.
 const FieldPath* ConditionField(const Condition& condition);
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -719,20 +720,11 @@ absl::Status RunSteps(const std::vector<Step>& steps, Value* value) {
   return absl::OkStatus();
 }
 
-bool EvaluateCondition(const Condition& condition, const Message& message) {
+namespace {
+
+// One test of one field: a condition that is not all, any or not.
+bool EvaluateTest(const Condition& condition, const Message& message) {
   switch (condition.kind) {
-    case Condition::Kind::kAll:
-      for (const Condition& child : condition.children) {
-        if (!EvaluateCondition(child, message)) return false;
-      }
-      return true;
-    case Condition::Kind::kAny:
-      for (const Condition& child : condition.children) {
-        if (EvaluateCondition(child, message)) return true;
-      }
-      return false;
-    case Condition::Kind::kNot:
-      return !EvaluateCondition(condition.children.front(), message);
     case Condition::Kind::kPresent:
       return IsPresent(message, condition.field);
     case Condition::Kind::kAbsent:
@@ -765,6 +757,73 @@ bool EvaluateCondition(const Condition& condition, const Message& message) {
     default:
       return false;
   }
+}
+
+// What makes two tests alike: the same test of the same field with the same values. Each part is
+// written with its length, so that no value can pass for two.
+std::string TestKey(const Condition& condition) {
+  std::string key = absl::StrCat(static_cast<int>(condition.kind), ",",
+                                 static_cast<int>(condition.field_type.kind));
+  auto add = [&key](absl::string_view part) { absl::StrAppend(&key, ",", part.size(), ":", part); };
+  add(condition.field.text);
+  add(condition.pattern != nullptr ? condition.pattern->pattern() : "");
+  add(condition.scheme != nullptr ? condition.scheme->name() : "");
+  for (const std::string& value : condition.values) add(value);
+  return key;
+}
+
+// Returns whether a test of `condition` was numbered before.
+bool NumberTests(Condition* condition, absl::flat_hash_map<std::string, int>* numbers) {
+  if (condition->kind == Condition::Kind::kAll || condition->kind == Condition::Kind::kAny ||
+      condition->kind == Condition::Kind::kNot) {
+    bool repeated = false;
+    for (Condition& child : condition->children)
+      repeated = NumberTests(&child, numbers) || repeated;
+    return repeated;
+  }
+  auto [it, fresh] = numbers->emplace(TestKey(*condition), static_cast<int>(numbers->size()));
+  condition->memo = it->second;
+  return !fresh;
+}
+
+}  // namespace
+
+bool EvaluateCondition(const Condition& condition, const Message& message, ConditionMemo* memo) {
+  switch (condition.kind) {
+    case Condition::Kind::kAll:
+      for (const Condition& child : condition.children) {
+        if (!EvaluateCondition(child, message, memo)) return false;
+      }
+      return true;
+    case Condition::Kind::kAny:
+      for (const Condition& child : condition.children) {
+        if (EvaluateCondition(child, message, memo)) return true;
+      }
+      return false;
+    case Condition::Kind::kNot:
+      return !EvaluateCondition(condition.children.front(), message, memo);
+    default:
+      break;
+  }
+  if (memo == nullptr) return EvaluateTest(condition, message);
+  const int kept = memo->Find(condition);
+  if (kept >= 0) return kept == 1;
+  const bool result = EvaluateTest(condition, message);
+  memo->Keep(condition, result);
+  return result;
+}
+
+void NumberSourceConditions(RuleList* list) {
+  absl::flat_hash_map<std::string, int> numbers;
+  bool repeated = false;
+  for (Rule& check : list->input_checks) {
+    if (check.when != nullptr) repeated = NumberTests(check.when.get(), &numbers) || repeated;
+    repeated = NumberTests(&check.check, &numbers) || repeated;
+  }
+  for (Rule& rule : list->rules) {
+    if (rule.when != nullptr) repeated = NumberTests(rule.when.get(), &numbers) || repeated;
+  }
+  list->repeats_tests = repeated;
 }
 
 const FieldPath* ConditionField(const Condition& condition) {

@@ -191,6 +191,31 @@ rules:
             "failed: every document has a number");
 }
 
+// A rule list evaluates each test of its source once, however many rules repeat it: a test that
+// differs from another only in its kind or its values is another test.
+TEST(CheckTest, TestsAlikeOnlyInPartAreEvaluatedApart) {
+  Loaded loaded(Header(kDocumento, kIdentifier) + R"(
+ignore: [numero, pais_emisor]
+rules:
+  - check: {field: tipo, matches: '[A-Z]+'}
+    message: the type is in capitals
+  - to: issuing_country
+    constant: A
+    when: {field: tipo, equals: DNI}
+  - to: scheme
+    constant: B
+    when: {all: [{field: tipo, matches: 'DNI'}, {field: tipo, matches: '[A-Z]+'}]}
+  - to: value
+    constant: C
+    when: {any: [{field: tipo, equals: CUIL}, {not: {field: tipo, equals: DNI}}]}
+)");
+  EXPECT_EQ(Map(loaded.forward(), R"({"tipo": "DNI"})"), R"({"issuing_country":"A","scheme":"B"})");
+  EXPECT_EQ(Map(loaded.forward(), R"({"tipo": "CUIL"})"), R"({"value":"C"})");
+  EXPECT_EQ(Map(loaded.forward(), R"({"tipo": "dni"})"),
+            "ERROR INVALID_ARGUMENT: mapping 'test': field 'tipo': check failed: the type is in "
+            "capitals");
+}
+
 TEST(CheckTest, TargetCheckRunsOnTheOutputForwardAndTheInputInReverse) {
   const Mapping* mapping = testing::PilotMappings().Find("cl-consulta-run-request");
   ASSERT_NE(mapping, nullptr);
