@@ -113,7 +113,16 @@ std::string MapCodes(absl::string_view text, F f) {
   std::string out;
   out.reserve(text.size());
   size_t pos = 0;
-  while (pos < text.size()) Append(f(Next(text, &pos)), &out);
+  while (pos < text.size()) {
+    // An ASCII byte is its own code point, and case mapping keeps it ASCII: no decoding needed.
+    const unsigned char byte = static_cast<unsigned char>(text[pos]);
+    if (byte < 0x80) {
+      out.push_back(static_cast<char>(f(byte)));
+      ++pos;
+      continue;
+    }
+    Append(f(Next(text, &pos)), &out);
+  }
   return out;
 }
 
@@ -149,7 +158,8 @@ std::string CollapseSpaces(absl::string_view text) {
   bool pending_space = false;
   size_t pos = 0;
   while (pos < text.size()) {
-    uint32_t code = Next(text, &pos);
+    const unsigned char byte = static_cast<unsigned char>(text[pos]);
+    const uint32_t code = byte < 0x80 ? text[pos++] : Next(text, &pos);  // ASCII: no decoding
     if (IsSpace(code)) {
       pending_space = !out.empty();
       continue;

@@ -18,6 +18,7 @@ TEST(TextTest, CaseAndAccentsOverLatinLetters) {
 TEST(TextTest, SpacesAndRemoval) {
   EXPECT_EQ(text::Trim("\t MARÍA \u00a0"), "MARÍA");
   EXPECT_EQ(text::CollapseSpaces("  JUAN \t  CARLOS  "), "JUAN CARLOS");
+  EXPECT_EQ(text::CollapseSpaces("\u00a0 JOSÉ \u00a0\tNÚÑEZ\u00a0"), "JOSÉ NÚÑEZ");
   EXPECT_EQ(text::RemoveCharacters("12.531.909-2", ".-"), "125319092");
   EXPECT_EQ(text::RemoveCharacters("A·B", "·"), "AB");
   EXPECT_EQ(text::ComparableName("José-María  O’Higgins"), "jose maria ohiggins");
