@@ -1,61 +1,45 @@
 #include "gateway/common/digest.h"
 
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
+// SHA256_Init, _Update and _Final are deprecated in OpenSSL 3 in favour of the EVP interface, whose
+// EVP_DigestInit_ex2 allocates a new provider context at every initialisation (OpenSSL 3.0), even
+// on a reused EVP_MD_CTX. The low-level calls run the same assembly on a context that lives on the
+// stack: no allocation per digest.
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
 
-#include <memory>
+#include <cstring>
 
 namespace pasarela {
 namespace {
 
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+constexpr size_t kSha256BlockSize = 64;
+
+// Erases a secret-derived value on every way out of the function that holds it.
+template <typename T>
+class Cleansed {
+ public:
+  explicit Cleansed(T* value) : value_(value) {}
+  ~Cleansed() { OPENSSL_cleanse(value_, sizeof(T)); }
+  Cleansed(const Cleansed&) = delete;
+  Cleansed& operator=(const Cleansed&) = delete;
+
+ private:
+  T* value_;
 };
-struct MacCtxFree {
-  void operator()(EVP_MAC_CTX* ctx) const { EVP_MAC_CTX_free(ctx); }
-};
 
-// Fetched once and kept for the life of the process.
-const EVP_MD* FetchedSha256() {
-  static const EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
-  return md;
-}
-
-EVP_MAC* FetchedHmac() {
-  static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  return mac;
-}
-
-// This thread's HMAC-SHA-256 context, made on first use; null when OpenSSL cannot make one.
-EVP_MAC_CTX* ThreadHmacContext() {
-  thread_local const std::unique_ptr<EVP_MAC_CTX, MacCtxFree> ctx = [] {
-    std::unique_ptr<EVP_MAC_CTX, MacCtxFree> made(
-        FetchedHmac() != nullptr ? EVP_MAC_CTX_new(FetchedHmac()) : nullptr);
-    if (made == nullptr) return made;
-    char digest[] = "SHA256";
-    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-                           OSSL_PARAM_construct_end()};
-    if (EVP_MAC_CTX_set_params(made.get(), params) != 1) made.reset();
-    return made;
-  }();
-  return ctx.get();
+void Sha256Update(SHA256_CTX* ctx, absl::string_view part) {
+  // SHA256_Update cannot fail on a context SHA256_Init set up; both return 1.
+  SHA256_Update(ctx, part.data(), part.size());
 }
 
 }  // namespace
 
 bool Sha256Into(std::initializer_list<absl::string_view> parts, Sha256Bytes* out) {
-  thread_local const std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
-  const EVP_MD* sha256 = FetchedSha256();
-  if (ctx == nullptr || sha256 == nullptr || EVP_DigestInit_ex2(ctx.get(), sha256, nullptr) != 1) {
-    return false;
-  }
-  for (absl::string_view part : parts) {
-    if (EVP_DigestUpdate(ctx.get(), part.data(), part.size()) != 1) return false;
-  }
-  unsigned int len = 0;
-  return EVP_DigestFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(out->data()), &len) == 1 &&
-         len == out->size();
+  SHA256_CTX ctx;
+  if (SHA256_Init(&ctx) != 1) return false;
+  for (absl::string_view part : parts) Sha256Update(&ctx, part);
+  return SHA256_Final(reinterpret_cast<unsigned char*>(out->data()), &ctx) == 1;
 }
 
 std::string Sha256Digest(absl::string_view data) {
@@ -64,18 +48,40 @@ std::string Sha256Digest(absl::string_view data) {
   return std::string(BytesOf(digest));
 }
 
+// RFC 2104 over SHA-256: H((K ^ opad) || H((K ^ ipad) || data)), K the key padded with zeros to
+// the block size, or its digest when it is longer than a block.
 std::string HmacSha256Digest(absl::string_view key, absl::string_view data) {
-  EVP_MAC_CTX* ctx = ThreadHmacContext();
-  unsigned char md[EVP_MAX_MD_SIZE];
-  size_t len = 0;
-  if (ctx == nullptr ||
-      EVP_MAC_init(ctx, reinterpret_cast<const unsigned char*>(key.data()), key.size(), nullptr) !=
-          1 ||
-      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
-      EVP_MAC_final(ctx, md, &len, sizeof md) != 1) {
+  unsigned char padded_key[kSha256BlockSize] = {};
+  Cleansed<decltype(padded_key)> erase_key(&padded_key);
+  if (key.size() > kSha256BlockSize) {
+    Sha256Bytes key_digest;
+    Cleansed<Sha256Bytes> erase_key_digest(&key_digest);
+    if (!Sha256Into({key}, &key_digest)) return std::string();
+    std::memcpy(padded_key, key_digest.data(), key_digest.size());
+  } else if (!key.empty()) {
+    std::memcpy(padded_key, key.data(), key.size());
+  }
+
+  unsigned char pad[kSha256BlockSize];
+  Cleansed<decltype(pad)> erase_pad(&pad);
+  SHA256_CTX ctx;
+  Cleansed<SHA256_CTX> erase_ctx(&ctx);
+  unsigned char inner[SHA256_DIGEST_LENGTH];
+  for (size_t i = 0; i < kSha256BlockSize; ++i) pad[i] = padded_key[i] ^ 0x36;
+  if (SHA256_Init(&ctx) != 1) return std::string();
+  SHA256_Update(&ctx, pad, sizeof pad);
+  Sha256Update(&ctx, data);
+  if (SHA256_Final(inner, &ctx) != 1) return std::string();
+
+  Sha256Bytes outer;
+  for (size_t i = 0; i < kSha256BlockSize; ++i) pad[i] = padded_key[i] ^ 0x5c;
+  if (SHA256_Init(&ctx) != 1) return std::string();
+  SHA256_Update(&ctx, pad, sizeof pad);
+  SHA256_Update(&ctx, inner, sizeof inner);
+  if (SHA256_Final(reinterpret_cast<unsigned char*>(outer.data()), &ctx) != 1) {
     return std::string();
   }
-  return std::string(reinterpret_cast<const char*>(md), len);
+  return std::string(BytesOf(outer));
 }
 
 }  // namespace pasarela
