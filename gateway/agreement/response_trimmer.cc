@@ -140,13 +140,17 @@ void ResponseTrimmer::TrimMessage(const Node& node, Message* message, const std:
     auto it = node.children.find(field->number());
     const Node* child =
         it == node.children.end() || field->is_extension() ? nullptr : it->second.get();
+    // A scalar allowed through needs no path: one is built only for what is withheld or entered.
+    if (child != nullptr && child->keep_all &&
+        field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) {
+      continue;
+    }
     std::string path = Join(prefix, FieldName(field));
     if (child == nullptr) {
       reflection->ClearField(message, field);
       withheld->push_back(std::move(path));
       continue;
     }
-    if (child->keep_all && field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) continue;
     // A message field allowed whole is still entered to strip unknown fields; a partial child is
     // always a message field (ResolveFieldPath only enters messages).
     if (field->is_repeated()) {

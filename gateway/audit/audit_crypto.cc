@@ -117,6 +117,12 @@ void PutField(absl::string_view field, std::string* out) {
   out->append(field.data(), field.size());
 }
 
+size_t FieldsSize(std::initializer_list<absl::string_view> fields) {
+  size_t size = 0;
+  for (absl::string_view field : fields) size += 4 + field.size();
+  return size;
+}
+
 absl::Status CheckPrivateFileMode(const std::string& path, absl::string_view what) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
@@ -310,7 +316,14 @@ absl::Status VerifyCheckpointSignature(const v1::Checkpoint& checkpoint) {
 }
 
 std::string ReceiptSigningInput(const v1::Receipt& receipt) {
-  std::string out("pasarela.audit.v1.Receipt\n");
+  constexpr absl::string_view kDomain = "pasarela.audit.v1.Receipt\n";
+  constexpr size_t kNumbers = 4 + 8 + 4;  // the status code, the time's seconds and nanoseconds
+  std::string out;
+  out.reserve(kDomain.size() + kNumbers +
+              FieldsSize({receipt.exchange_id(), receipt.gateway(), receipt.request_digest(),
+                          receipt.response_digest(), receipt.agreement_digest(),
+                          receipt.signature_algorithm()}));
+  out.append(kDomain.data(), kDomain.size());
   PutField(receipt.exchange_id(), &out);
   PutField(receipt.gateway(), &out);
   PutField(receipt.request_digest(), &out);

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,6 +45,8 @@ absl::Status CheckPrivateFileMode(const std::string& path, absl::string_view wha
 void PutBigEndian(uint64_t v, int bytes, std::string* out);
 // ...and a string or bytes field, preceded by its length as a uint32.
 void PutField(absl::string_view field, std::string* out);
+// The bytes PutField writes for `fields`, to reserve a signing input's size at once.
+size_t FieldsSize(std::initializer_list<absl::string_view> fields);
 
 // HMAC-SHA-256, 32 bytes.
 std::string HmacSha256(absl::string_view key, absl::string_view data);

@@ -10,7 +10,10 @@ namespace pasarela::audit {
 
 std::string ReceiptBatchSigningInput(absl::string_view root, uint32_t batch_size,
                                      absl::string_view algorithm) {
-  std::string out("pasarela.audit.v1.ReceiptBatch\n");
+  constexpr absl::string_view kDomain = "pasarela.audit.v1.ReceiptBatch\n";
+  std::string out;
+  out.reserve(kDomain.size() + 4 + FieldsSize({root, algorithm}));
+  out.append(kDomain.data(), kDomain.size());
   PutField(root, &out);
   PutBigEndian(batch_size, 4, &out);
   PutField(algorithm, &out);

@@ -38,6 +38,16 @@ const unsigned char* NextIdBytes() {
   return bytes;
 }
 
+// The most headers a call carries onward: target or consumer, exchange id, purpose, agreement,
+// and the agreement's digest a protocol 1 peer gateway call adds (gateway/net).
+constexpr size_t kMostOnwardHeaders = 6;
+
+// Adds the purpose and agreement the caller named, when it named them.
+void AddCallerHeaders(const ExchangeHeaders& headers, RouteDecision* route) {
+  if (!headers.purpose.empty()) route->metadata.emplace_back(kPurposeKey, headers.purpose);
+  if (!headers.agreement.empty()) route->metadata.emplace_back(kAgreementKey, headers.agreement);
+}
+
 }  // namespace
 
 std::string NewExchangeId() {
@@ -107,11 +117,12 @@ absl::StatusOr<RouteDecision> ExchangeRouter::RouteAgencyCall(const VerifiedPeer
     route.compact = true;
     return route;
   }
-  route.metadata = {{kTargetKey, route.provider},
-                    {kConsumerKey, route.consumer},
-                    {kExchangeIdKey, route.exchange_id}};
-  if (!headers.purpose.empty()) route.metadata.emplace_back(kPurposeKey, headers.purpose);
-  if (!headers.agreement.empty()) route.metadata.emplace_back(kAgreementKey, headers.agreement);
+  // Built in place, each string once (a braced list copies every pair into the vector).
+  route.metadata.reserve(kMostOnwardHeaders);
+  route.metadata.emplace_back(kTargetKey, route.provider);
+  route.metadata.emplace_back(kConsumerKey, route.consumer);
+  route.metadata.emplace_back(kExchangeIdKey, route.exchange_id);
+  AddCallerHeaders(headers, &route);
   return route;
 }
 
@@ -163,9 +174,10 @@ absl::StatusOr<RouteDecision> ExchangeRouter::RouteToLocalProvider(const Exchang
   route.consumer = std::move(consumer);
   route.provider = route.upstream;
   route.exchange_id = std::move(exchange_id);
-  route.metadata = {{kConsumerKey, route.consumer}, {kExchangeIdKey, route.exchange_id}};
-  if (!headers.purpose.empty()) route.metadata.emplace_back(kPurposeKey, headers.purpose);
-  if (!headers.agreement.empty()) route.metadata.emplace_back(kAgreementKey, headers.agreement);
+  route.metadata.reserve(kMostOnwardHeaders);
+  route.metadata.emplace_back(kConsumerKey, route.consumer);
+  route.metadata.emplace_back(kExchangeIdKey, route.exchange_id);
+  AddCallerHeaders(headers, &route);
   return route;
 }
 
