@@ -2,8 +2,23 @@
 
 #include "gateway/audit/segment_format.h"
 #include "gateway/audit/timestamp.h"
+#include "gateway/common/digest.h"
 
 namespace pasarela::audit {
+namespace {
+
+// Writes the SHA-256 of `payload` (as Sha256 does) over `hash`, in the buffer it already has: the
+// chain's hashes are rewritten at every entry.
+void AssignSha256(absl::string_view payload, std::string* hash) {
+  Sha256Bytes digest;
+  if (!Sha256Into({payload}, &digest)) {
+    hash->clear();  // a broken OpenSSL installation; an empty digest never matches a chain
+    return;
+  }
+  hash->assign(digest.data(), digest.size());
+}
+
+}  // namespace
 
 ChainHead NewChainHead() {
   ChainHead head;
@@ -18,7 +33,7 @@ std::string ChainRecord(v1::AuditRecord* record, absl::string_view gateway, absl
   if (record->gateway().empty()) record->set_gateway(std::string(gateway));
   if (!record->has_time()) SetTimestamp(now, record->mutable_time());
   std::string payload = record->SerializeAsString();
-  head->last_entry_hash = Sha256(payload);
+  AssignSha256(payload, &head->last_entry_hash);
   head->last_record_hash = head->last_entry_hash;
   head->last_sequence = record->sequence();
   ++head->unsealed;
@@ -35,7 +50,7 @@ absl::StatusOr<std::string> SealChain(const CheckpointSigner& signer, absl::stri
   checkpoint.set_gateway(std::string(gateway));
   if (absl::Status s = signer.Sign(&checkpoint); !s.ok()) return s;
   std::string payload = checkpoint.SerializeAsString();
-  head->last_entry_hash = Sha256(payload);
+  AssignSha256(payload, &head->last_entry_hash);
   head->unsealed = 0;
   head->last_checkpoint_time = now;
   return payload;

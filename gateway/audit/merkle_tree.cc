@@ -59,6 +59,10 @@ std::string MerkleLeafHash(absl::string_view leaf) { return PrefixedHash(kLeafPr
 MerkleBatch BuildMerkleBatch(const std::vector<std::string>& leaf_hashes) {
   MerkleBatch batch;
   batch.proofs.resize(leaf_hashes.size());
+  // No proof is longer than the tree is deep: each takes one allocation, not one per doubling.
+  size_t depth = 0;
+  while ((size_t{1} << depth) < leaf_hashes.size()) ++depth;
+  for (std::vector<std::string>& proof : batch.proofs) proof.reserve(depth);
   batch.root = Subtree(leaf_hashes, 0, leaf_hashes.size(), &batch.proofs);
   return batch;
 }

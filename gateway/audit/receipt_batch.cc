@@ -42,6 +42,7 @@ absl::Status SignReceiptBatch(const CheckpointSigner& signer,
     receipt->set_batch_index(i);
     receipt->set_batch_size(size);
     receipt->clear_batch_path();
+    receipt->mutable_batch_path()->Reserve(static_cast<int>(tree.proofs[i].size()));
     for (std::string& sibling : tree.proofs[i]) receipt->add_batch_path(std::move(sibling));
     receipt->set_signature(*signature);
   }
