@@ -1,5 +1,7 @@
 #include "gateway/agreement/response_trimmer.h"
 
+#include <algorithm>
+
 #include <google/protobuf/reflection.h>
 #include <google/protobuf/unknown_field_set.h>
 
@@ -20,6 +22,9 @@ std::string FieldName(const FieldDescriptor* field) {
   if (field->is_extension()) return absl::StrCat("[", field->full_name(), "]");
   return field->name();
 }
+
+// Withheld paths up to this many are kept in one allocation and told apart without a set.
+constexpr size_t kFewPaths = 8;
 
 std::string Join(const std::string& prefix, absl::string_view name) {
   return prefix.empty() ? std::string(name) : absl::StrCat(prefix, ".", name);
@@ -174,8 +179,22 @@ TrimReport ResponseTrimmer::Trim(Message* response) const {
     return report;
   }
   std::vector<std::string> withheld;
+  withheld.reserve(kFewPaths);
   TrimMessage(*root_, response, "", &withheld);
+  // A path repeats once per element of a repeated message that withholds it; the first of each
+  // is kept, in order. A few paths are compared among themselves, more through a set.
+  report.withheld.reserve(withheld.size());
+  if (withheld.size() <= kFewPaths) {
+    for (std::string& path : withheld) {
+      if (std::find(report.withheld.begin(), report.withheld.end(), path) ==
+          report.withheld.end()) {
+        report.withheld.push_back(std::move(path));
+      }
+    }
+    return report;
+  }
   absl::flat_hash_set<std::string> seen;
+  seen.reserve(withheld.size());
   for (std::string& path : withheld) {
     if (seen.insert(path).second) report.withheld.push_back(std::move(path));
   }

@@ -92,9 +92,10 @@ absl::StatusOr<RouteDecision> ExchangeRouter::RouteAgencyCall(const VerifiedPeer
     return absl::InvalidArgumentError(absl::StrCat(kTargetKey, ": ", target.status().message()));
   }
   std::string consumer = caller.participant->ToString();
+  std::string provider = target->ToString();
   const FederationCountry* country = snapshot_.federation().Find(target->country());
   if (country != nullptr && !country->participants.empty() &&
-      !snapshot_.federation().HasParticipant(target->ToString())) {
+      !snapshot_.federation().HasParticipant(provider)) {
     return absl::NotFoundError(absl::StrCat("unknown target ", headers.target,
                                             ": not a registered participant of ",
                                             target->country()));
@@ -110,8 +111,8 @@ absl::StatusOr<RouteDecision> ExchangeRouter::RouteAgencyCall(const VerifiedPeer
   RouteDecision route;
   route.hop = RouteDecision::Hop::kPeerGateway;
   route.upstream = target->country();
-  route.consumer = consumer;
-  route.provider = target->ToString();
+  route.consumer = std::move(consumer);
+  route.provider = std::move(provider);
   route.exchange_id = std::move(exchange_id);
   if (peer->protocol >= 2) {
     route.compact = true;

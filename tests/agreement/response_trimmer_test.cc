@@ -49,7 +49,17 @@ class ResponseTrimmerTest : public ::testing::Test {
     return text;
   }
 
+  // The trimmer of the test book's health agreement (its book kept in the fixture).
+  const ResponseTrimmer* HealthSummaryTrimmer() {
+    book_ = LoadTestBook("valid");
+    const ResponseTrimmer* trimmer = book_.FindTrimmer(
+        "cl-ar-health-2026", "pasarela.health.v1.PatientSummaryService/GetPatientSummary");
+    EXPECT_NE(trimmer, nullptr);
+    return trimmer;
+  }
+
   DynamicMessageFactory factory_{&TestCatalog().pool()};
+  AgreementBook book_;
 };
 
 constexpr char kFullPerson[] = R"pb(
@@ -102,9 +112,7 @@ TEST_F(ResponseTrimmerTest, AnAllowedResponseIsLeftAlone) {
 }
 
 TEST_F(ResponseTrimmerTest, NestedAndRepeatedFields) {
-  AgreementBook book = LoadTestBook("valid");
-  const ResponseTrimmer* trimmer = book.FindTrimmer(
-      "cl-ar-health-2026", "pasarela.health.v1.PatientSummaryService/GetPatientSummary");
+  const ResponseTrimmer* trimmer = HealthSummaryTrimmer();
   ASSERT_NE(trimmer, nullptr);
   std::unique_ptr<Message> response = Parse("pasarela.health.v1.GetPatientSummaryResponse", R"pb(
     summary {
@@ -145,6 +153,28 @@ TEST_F(ResponseTrimmerTest, NestedAndRepeatedFields) {
             "medications { medication { code: \"A10BA02\" } } "
             "allergies { substance { code: \"91936005\" display: \"Penicillin\" } criticality: "
             "\"high\" note: \"anaphylaxis 2019\" } blood_group: \"O+\" } ");
+}
+
+TEST_F(ResponseTrimmerTest, APathWithheldInEachElementIsReportedOnceWhetherFewOrMany) {
+  const ResponseTrimmer* trimmer = HealthSummaryTrimmer();
+  ASSERT_NE(trimmer, nullptr);
+  // Three paths withheld four times in all, then the same field in twelve elements.
+  std::unique_ptr<Message> few = Parse("pasarela.health.v1.GetPatientSummaryResponse", R"pb(
+    summary {
+      sex: SEX_MALE
+      medications { dosage: "10 mg" }
+      medications { dosage: "850 mg" }
+      last_updated: "2026-05-01T10:00:00Z"
+    }
+  )pb");
+  EXPECT_THAT(trimmer->Trim(few.get()).withheld,
+              ElementsAre("summary.sex", "summary.medications.dosage", "summary.last_updated"));
+  std::string many_text = "summary { sex: SEX_MALE ";
+  for (int i = 0; i < 12; ++i) many_text += "medications { dosage: \"1 mg\" } ";
+  many_text += "last_updated: \"2026-05-01T10:00:00Z\" }";
+  std::unique_ptr<Message> many = Parse("pasarela.health.v1.GetPatientSummaryResponse", many_text);
+  EXPECT_THAT(trimmer->Trim(many.get()).withheld,
+              ElementsAre("summary.sex", "summary.medications.dosage", "summary.last_updated"));
 }
 
 TEST_F(ResponseTrimmerTest, UnknownFieldsNeverCross) {
