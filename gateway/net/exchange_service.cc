@@ -865,19 +865,26 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     Answer(grpc::Status::OK, /*with_response=*/true);
   }
 
+  // The PEM certificate the upstream presented on the connection this call took, or empty when the
+  // call reached none. It lives in the call's ClientContext, which keeps its auth context.
+  absl::string_view UpstreamCertificatePem() const {
+    std::shared_ptr<const grpc::AuthContext> auth = upstream_context_->auth_context();
+    if (auth == nullptr) return {};
+    std::vector<grpc::string_ref> certs =
+        auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
+    if (certs.empty()) return {};
+    return absl::string_view(certs.front().data(), certs.front().size());
+  }
+
   // The handshake checked the upstream's certificate (a peer gateway's, or a provider's that has a
   // CRL) against `trust`'s CRL then in force, and the connection outlives it: so the certificate
   // the connection presented is checked again when the answer arrives (a cached verdict, a hash
   // lookup), and an answer from an upstream revoked since is discarded. UNAVAILABLE, as a call to
   // an upstream refused in the handshake. OK when the call never reached a connection.
   absl::Status CheckUpstreamStillTrusted(const TrustStore& trust) {
-    std::shared_ptr<const grpc::AuthContext> auth = upstream_context_->auth_context();
-    if (auth == nullptr) return absl::OkStatus();
-    std::vector<grpc::string_ref> certs =
-        auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
-    if (certs.empty()) return absl::OkStatus();
-    absl::StatusOr<VerifiedPeer> peer =
-        trust.Verify(absl::string_view(certs.front().data(), certs.front().size()), absl::Now());
+    const absl::string_view pem = UpstreamCertificatePem();
+    if (pem.empty()) return absl::OkStatus();
+    absl::StatusOr<VerifiedPeer> peer = trust.Verify(pem, absl::Now());
     if (peer.ok()) return absl::OkStatus();
     return absl::UnavailableError(absl::StrCat(
         "refused ", upstream_->description(),
@@ -910,10 +917,8 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
                                                 signer->Describe(), " as its signer"));
       }
     } else {
-      std::vector<grpc::string_ref> certs =
-          upstream_context_->auth_context()->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
-      if (certs.empty()) return absl::InternalError("no peer certificate to verify the receipt");
-      pem = absl::string_view(certs.front().data(), certs.front().size());
+      pem = UpstreamCertificatePem();
+      if (pem.empty()) return absl::InternalError("no peer certificate to verify the receipt");
     }
     absl::StatusOr<std::shared_ptr<const audit::SignerKey>> key =
         services_.receipt_keys != nullptr ? services_.receipt_keys->Get(pem)
