@@ -15,6 +15,7 @@
 #include "gateway/audit/signer_revocations.h"
 #include "gateway/audit/timestamp.h"
 #include "gateway/audit/trail_reader.h"
+#include "gateway/common/rfc3339.h"
 #include "pasarela/audit/v1/audit.pb.h"
 
 namespace pasarela::audit {
@@ -22,19 +23,16 @@ namespace {
 
 constexpr size_t kMaxProblemsPrinted = 100;
 
-std::string FormatUtc(absl::Time time) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
-}
-
 // Why a checkpoint signed under a revoked certificate fails, whatever the time it claims.
 std::string RevokedSignerText(const SignerRevocation& revocation, absl::Time checkpoint_time) {
   const RevokedCertificate& entry = revocation.entry;
   return absl::StrCat(
       revocation.is_signer ? "signed by a certificate revoked on "
                            : "signed by a certificate whose issuing CA certificate was revoked on ",
-      FormatUtc(entry.revoked_at), " (", revocation.subject, ", serial ", entry.serial_hex,
-      entry.reason.empty() ? "" : absl::StrCat(", reason ", entry.reason), ", CRL ",
-      revocation.crl_file, "); it says it was written at ", FormatUtc(checkpoint_time),
+      FormatRfc3339Seconds(entry.revoked_at), " (", revocation.subject, ", serial ",
+      entry.serial_hex, entry.reason.empty() ? "" : absl::StrCat(", reason ", entry.reason),
+      ", CRL ", revocation.crl_file, "); it says it was written at ",
+      FormatRfc3339Seconds(checkpoint_time),
       ", but a checkpoint's time is written by its signer and cannot prove it was signed before "
       "the revocation");
 }

@@ -48,4 +48,8 @@ std::string FormatRfc3339Millis(absl::Time time) {
   return text;
 }
 
+std::string FormatRfc3339Seconds(absl::Time time) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
+}
+
 }  // namespace pasarela

@@ -20,6 +20,10 @@ void AppendRfc3339Millis(absl::Time time, std::string* out);
 
 std::string FormatRfc3339Millis(absl::Time time);
 
+// Whole seconds, "2026-11-30T02:23:16Z": how messages about certificates and CRLs give their
+// dates. Not for a hot path (absl::FormatTime underneath).
+std::string FormatRfc3339Seconds(absl::Time time);
+
 }  // namespace pasarela
 
 #endif  // PASARELA_GATEWAY_COMMON_RFC3339_H_

@@ -15,11 +15,6 @@
 namespace pasarela {
 namespace {
 
-struct BioDeleter {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-using BioPtr = std::unique_ptr<BIO, BioDeleter>;
-
 // The extended key usage bits, or 0 when the certificate's extensions do not parse (OpenSSL
 // reports all bits set when there is no extended key usage extension).
 uint32_t ExtendedKeyUsage(X509* cert) {

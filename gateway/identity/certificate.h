@@ -4,6 +4,7 @@
 #ifndef PASARELA_GATEWAY_IDENTITY_CERTIFICATE_H_
 #define PASARELA_GATEWAY_IDENTITY_CERTIFICATE_H_
 
+#include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
@@ -26,6 +27,11 @@ struct EvpKeyDeleter {
   void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
 };
 using EvpKeyPtr = std::unique_ptr<EVP_PKEY, EvpKeyDeleter>;
+
+struct BioDeleter {
+  void operator()(BIO* bio) const { BIO_free(bio); }
+};
+using BioPtr = std::unique_ptr<BIO, BioDeleter>;
 
 // A serial number as upper-case hex, or empty when it cannot be read.
 std::string SerialHexOf(const ASN1_INTEGER* serial);

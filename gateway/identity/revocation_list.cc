@@ -14,10 +14,6 @@
 namespace pasarela {
 namespace {
 
-struct BioDeleter {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-
 // The name RFC 5280 5.3.1 gives a CRLReason, or empty when the entry has no reason code.
 std::string ReasonOf(const X509_REVOKED* entry) {
   ASN1_ENUMERATED* code = static_cast<ASN1_ENUMERATED*>(
@@ -71,7 +67,7 @@ RevocationList::RevocationList(std::unique_ptr<X509_CRL, CrlDeleter> crl) : crl_
 absl::StatusOr<RevocationList> RevocationList::FromPemFile(const std::string& path) {
   absl::StatusOr<std::string> pem = ReadFileToString(path);
   if (!pem.ok()) return pem.status();
-  std::unique_ptr<BIO, BioDeleter> bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())));
+  BioPtr bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())));
   std::unique_ptr<X509_CRL, CrlDeleter> crl(
       PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr));
   ERR_clear_error();

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gateway/common/log.h"
+#include "gateway/common/rfc3339.h"
 #include "gateway/identity/revocation_list.h"
 
 namespace pasarela {
@@ -20,10 +21,6 @@ constexpr absl::string_view kPasarelaUriPrefix = "urn:pasarela:";
 
 // Bounds the verdict cache against a peer that presents endless distinct certificates.
 constexpr size_t kMaxCachedVerdicts = 10000;
-
-std::string FormatUtc(absl::Time time) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
-}
 
 }  // namespace
 
@@ -74,8 +71,7 @@ TrustStore::RevocationState TrustStore::ReadRevocationList(const TrustAnchorConf
         absl::StrCat(config.crl_file, ": CRL is not signed by the CA of ", config.country));
     return state;
   }
-  state.next_update = crl->next_update();
-  for (const auto& [serial, entry] : crl->revoked()) state.revoked_serials.insert(serial);
+  state.list = *std::move(crl);
   return state;
 }
 
@@ -98,8 +94,8 @@ void TrustStore::RefreshRevocationLists() {
                              " readable again: ", anchor.config.crl_file));
       }
       LogInfo(absl::StrCat("loaded CRL of ", anchor.config.country, ": ",
-                           fresh.revoked_serials.size(), " revoked, next update ",
-                           FormatUtc(fresh.next_update)));
+                           fresh.list->revoked().size(), " revoked, next update ",
+                           FormatRfc3339Seconds(fresh.NextUpdate())));
     } else if (anchor.revocation.status.ok() ||
                anchor.revocation.status.message() != fresh.status.message()) {
       LogError(absl::StrCat("CRL of ", anchor.config.country,
@@ -121,20 +117,21 @@ absl::StatusOr<VerifiedPeer> TrustStore::Verify(absl::string_view leaf_pem, absl
       if (now < verdict.not_before) {
         return absl::UnauthenticatedError(absl::StrCat("certificate of ", verdict.peer->Describe(),
                                                        " is not valid before ",
-                                                       FormatUtc(verdict.not_before)));
+                                                       FormatRfc3339Seconds(verdict.not_before)));
       }
       if (now > verdict.not_after) {
         return absl::UnauthenticatedError(absl::StrCat("certificate of ", verdict.peer->Describe(),
                                                        " expired at ",
-                                                       FormatUtc(verdict.not_after)));
+                                                       FormatRfc3339Seconds(verdict.not_after)));
       }
       // The CRL's own freshness is checked per call too: a stale CRL must start failing on time.
       for (const Anchor& anchor : anchors_) {
         if (anchor.config.country == verdict.peer->issuer_country &&
-            now > anchor.revocation.next_update) {
-          return absl::UnauthenticatedError(absl::StrCat(
-              "CRL of ", anchor.config.country, " is past its next update (",
-              FormatUtc(anchor.revocation.next_update), "): refusing its certificates"));
+            now > anchor.revocation.NextUpdate()) {
+          return absl::UnauthenticatedError(
+              absl::StrCat("CRL of ", anchor.config.country, " is past its next update (",
+                           FormatRfc3339Seconds(anchor.revocation.NextUpdate()),
+                           "): refusing its certificates"));
         }
       }
       return verdict.peer;
@@ -180,7 +177,7 @@ absl::StatusOr<VerifiedPeer> TrustStore::VerifyUncached(const Certificate& leaf)
                                                    "): refusing its certificates"));
   }
   std::string serial = leaf.SerialHex();
-  if (issuer->revocation.revoked_serials.contains(serial)) {
+  if (issuer->revocation.list->Find(serial) != nullptr) {
     return absl::UnauthenticatedError(absl::StrCat("certificate revoked (serial ", serial,
                                                    " is on the CRL of ", issuer->config.country,
                                                    ", ", issuer->config.crl_file, ")"));
@@ -263,9 +260,7 @@ std::vector<std::pair<std::string, absl::Time>> TrustStore::CrlNextUpdates() con
   absl::ReaderMutexLock lock(&mu_);
   std::vector<std::pair<std::string, absl::Time>> updates;
   for (const Anchor& anchor : anchors_) {
-    updates.emplace_back(anchor.config.country, anchor.revocation.status.ok()
-                                                    ? anchor.revocation.next_update
-                                                    : absl::InfinitePast());
+    updates.emplace_back(anchor.config.country, anchor.revocation.NextUpdate());
   }
   return updates;
 }

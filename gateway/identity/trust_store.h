@@ -21,7 +21,6 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
@@ -29,6 +28,7 @@
 #include "absl/types/optional.h"
 #include "gateway/identity/certificate.h"
 #include "gateway/identity/participant_id.h"
+#include "gateway/identity/revocation_list.h"
 
 namespace pasarela {
 
@@ -104,9 +104,12 @@ class TrustStore {
 
  private:
   struct RevocationState {
-    absl::Status status;  // not OK: the CA fails closed with this reason
-    absl::flat_hash_set<std::string> revoked_serials;
-    absl::Time next_update;
+    absl::Status status;                  // not OK: the CA fails closed with this reason
+    absl::optional<RevocationList> list;  // the CRL read, when `status` is OK
+    // The CRL's nextUpdate; the infinite past when it is unusable.
+    absl::Time NextUpdate() const {
+      return list.has_value() ? list->next_update() : absl::InfinitePast();
+    }
     ino_t inode = 0;
     off_t size = -1;
     int64_t mtime_ns = -1;

@@ -17,6 +17,7 @@
 #include "gateway/common/counted.h"
 #include "gateway/common/file.h"
 #include "gateway/common/log.h"
+#include "gateway/common/rfc3339.h"
 #include "gateway/identity/certificate.h"
 #include "gateway/identity/participant_id.h"
 #include "gateway/net/certificate_verifiers.h"
@@ -70,9 +71,8 @@ std::set<std::string> ServedServiceNames(const DescriptorCatalog& catalog, Liste
 }
 
 std::string DescribeCredentials(const GatewayCredentials& credentials) {
-  return absl::StrCat(
-      "serial ", credentials.serial_hex, ", valid until ",
-      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", credentials.not_after, absl::UTCTimeZone()));
+  return absl::StrCat("serial ", credentials.serial_hex, ", valid until ",
+                      FormatRfc3339Seconds(credentials.not_after));
 }
 
 }  // namespace
