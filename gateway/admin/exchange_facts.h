@@ -52,6 +52,11 @@ struct ExchangeFacts {
   absl::string_view method;
   absl::string_view agreement;
   absl::string_view purpose;
+  // Whether this gateway's policy holds `agreement`, and whether that agreement names `provider`
+  // as its provider. The metrics label a value the policy does not know "unknown", so that a
+  // caller cannot mint label values; the access log writes what the caller claimed.
+  bool agreement_known = false;
+  bool provider_known = false;
   // True when the agreement allowed the exchange (it may still have failed upstream).
   bool allowed = false;
   // The rule that decided: "allowed", or the deny rule ("purpose-not-allowed", ...).

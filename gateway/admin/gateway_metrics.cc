@@ -10,6 +10,12 @@ constexpr double kSecondsPerDay = 86400.0;
 // Label value for a fact the data plane left empty (a call refused before it was known).
 absl::string_view OrNone(absl::string_view value) { return value.empty() ? "none" : value; }
 
+// A label value the caller chose, which the policy may not know.
+absl::string_view Claimed(absl::string_view value, bool known) {
+  if (value.empty()) return "none";
+  return known ? value : "unknown";
+}
+
 }  // namespace
 
 absl::string_view PeerConnectionStateName(PeerConnectionState state) {
@@ -82,7 +88,13 @@ GatewayMetrics::GatewayMetrics(Clock clock)
           "Receipts this gateway signed for its answers to peer gateways.", {})),
       receipt_signatures_(registry_.AddCounter(
           "pasarela_receipt_signatures_total",
-          "Signatures those receipts took: one per audit batch that held receipts.", {})) {
+          "Signatures those receipts took: one per audit batch that held receipts.", {})),
+      handshake_refusals_(registry_.AddCounter(
+          "pasarela_handshake_refusals_total",
+          "TLS handshakes refused for the certificate at the other end, by side: agency or "
+          "federation (a listener refused a client), upstream (the gateway refused a server it "
+          "called).",
+          {"side"})) {
   for (size_t i = 0; i < kExchangeStageCount; ++i) {
     stage_series_[i] =
         &stage_duration_.WithLabels({ExchangeStageName(static_cast<ExchangeStage>(i))});
@@ -96,6 +108,9 @@ GatewayMetrics::GatewayMetrics(Clock clock)
   audit_batches_.Get();
   receipts_signed_.Get();
   receipt_signatures_.Get();
+  for (const char* side : {"agency", "federation", "upstream"}) {
+    handshake_refusals_.WithLabels({side});
+  }
 
   registry_.AddGaugeCallback(
       "pasarela_policy_snapshot_age_seconds",
@@ -123,8 +138,8 @@ GatewayMetrics::GatewayMetrics(Clock clock)
 void GatewayMetrics::RecordExchange(const ExchangeFacts& facts) {
   absl::string_view method = OrNone(facts.method);
   exchanges_
-      .WithLabels({method, OrNone(facts.consumer), OrNone(facts.provider), OrNone(facts.agreement),
-                   StatusCodeName(facts.code)})
+      .WithLabels({method, OrNone(facts.consumer), Claimed(facts.provider, facts.provider_known),
+                   Claimed(facts.agreement, facts.agreement_known), StatusCodeName(facts.code)})
       .Increment();
   exchange_duration_.WithLabels({method}).ObserveDuration(facts.latency());
   for (size_t i = 0; i < kExchangeStageCount; ++i) {
@@ -133,11 +148,18 @@ void GatewayMetrics::RecordExchange(const ExchangeFacts& facts) {
   request_bytes_.WithLabels({method}).Increment(facts.bytes_in);
   response_bytes_.WithLabels({method}).Increment(facts.bytes_out);
   for (DataCategory category : facts.categories_disclosed) {
-    categories_disclosed_.WithLabels({OrNone(facts.agreement), DataCategoryName(category)})
+    categories_disclosed_
+        .WithLabels({Claimed(facts.agreement, facts.agreement_known), DataCategoryName(category)})
         .Increment();
   }
   if (!facts.allowed)
     denials_.WithLabels({facts.rule.empty() ? "unknown" : facts.rule}).Increment();
+}
+
+void GatewayMetrics::SetHandshakeRefusals(uint64_t agency, uint64_t federation, uint64_t upstream) {
+  handshake_refusals_.WithLabels({"agency"}).RaiseTo(agency);
+  handshake_refusals_.WithLabels({"federation"}).RaiseTo(federation);
+  handshake_refusals_.WithLabels({"upstream"}).RaiseTo(upstream);
 }
 
 void GatewayMetrics::RecordReload(bool ok) {

@@ -88,6 +88,11 @@ class GatewayMetrics {
   // steady poll, e.g. once a second).
   void SetAuditStats(const audit::AuditLogStats& stats);
 
+  // pasarela_handshake_refusals_total: the TLS handshakes refused so far on the agency and the
+  // federation listener and calling out, as counted since the gateway started (counts never go
+  // down).
+  void SetHandshakeRefusals(uint64_t agency, uint64_t federation, uint64_t upstream);
+
   // The state of the channel to one peer gateway ("CL"); added if new.
   void SetPeerState(absl::string_view peer, PeerConnectionState state);
   // Replaces every peer's state (after a reload that changed the federation).
@@ -131,6 +136,7 @@ class GatewayMetrics {
   Family<Counter>& audit_batches_;
   Family<Counter>& receipts_signed_;
   Family<Counter>& receipt_signatures_;
+  Family<Counter>& handshake_refusals_;
 
   std::array<Histogram*, kExchangeStageCount> stage_series_;
   Counter* reloads_ok_;

@@ -22,6 +22,7 @@ bool PinnedIdentityVerifier::Verify(grpc::experimental::TlsCustomVerificationChe
   }
   std::string message = absl::StrCat("refused ", description_, ": ", checked.message());
   LogWarning(message);
+  if (refusals_ != nullptr) refusals_->Record(HandshakeRefusals::Side::kUpstream);
   *sync_status = grpc::Status(grpc::StatusCode::UNAUTHENTICATED, message);
   return true;
 }
@@ -77,6 +78,11 @@ bool ClientCertificateVerifier::Verify(
   }
   LogWarning(absl::StrCat("refused handshake on ", ListenerRoleName(role_),
                           " listener: ", peer.status().message()));
+  if (refusals_ != nullptr) {
+    refusals_->Record(role_ == ListenerRole::kAgency
+                          ? HandshakeRefusals::Side::kAgencyListener
+                          : HandshakeRefusals::Side::kFederationListener);
+  }
   *sync_status =
       grpc::Status(grpc::StatusCode::UNAUTHENTICATED, std::string(peer.status().message()));
   return true;

@@ -17,6 +17,7 @@
 #include "gateway/identity/trust_store.h"
 #include "gateway/net/caller_authenticator.h"
 #include "gateway/net/gateway_runtime.h"
+#include "gateway/net/handshake_refusals.h"
 
 namespace pasarela {
 
@@ -59,9 +60,13 @@ class ServerCertificateCheck {
 // the status of the calls that waited for the connection.
 class PinnedIdentityVerifier : public grpc::experimental::ExternalCertificateVerifier {
  public:
-  // `description` names the peer in log lines, e.g. "peer gateway CL at 127.0.0.1:7444".
-  PinnedIdentityVerifier(ServerCertificateCheck check, std::string description)
-      : check_(std::move(check)), description_(std::move(description)) {}
+  // `description` names the peer in log lines, e.g. "peer gateway CL at 127.0.0.1:7444". Each
+  // refusal is counted in `refusals` (as kUpstream) when it is given.
+  PinnedIdentityVerifier(ServerCertificateCheck check, std::string description,
+                         std::shared_ptr<HandshakeRefusals> refusals = nullptr)
+      : check_(std::move(check)),
+        description_(std::move(description)),
+        refusals_(std::move(refusals)) {}
 
   bool Verify(grpc::experimental::TlsCustomVerificationCheckRequest* request,
               std::function<void(grpc::Status)> callback, grpc::Status* sync_status) override;
@@ -70,6 +75,7 @@ class PinnedIdentityVerifier : public grpc::experimental::ExternalCertificateVer
  private:
   ServerCertificateCheck check_;
   std::string description_;
+  std::shared_ptr<HandshakeRefusals> refusals_;
 };
 
 // Server side: runs the listener's CallerAuthenticator, from the runtime in force, on the client's
@@ -77,8 +83,10 @@ class PinnedIdentityVerifier : public grpc::experimental::ExternalCertificateVer
 class ClientCertificateVerifier : public grpc::experimental::ExternalCertificateVerifier {
  public:
   // REQUIRES: `runtime` outlives this verifier.
-  ClientCertificateVerifier(const CurrentRuntime& runtime, ListenerRole role)
-      : runtime_(runtime), role_(role) {}
+  // Each refusal is counted in `refusals`, by the listener's role, when it is given.
+  ClientCertificateVerifier(const CurrentRuntime& runtime, ListenerRole role,
+                            std::shared_ptr<HandshakeRefusals> refusals = nullptr)
+      : runtime_(runtime), role_(role), refusals_(std::move(refusals)) {}
 
   bool Verify(grpc::experimental::TlsCustomVerificationCheckRequest* request,
               std::function<void(grpc::Status)> callback, grpc::Status* sync_status) override;
@@ -87,6 +95,7 @@ class ClientCertificateVerifier : public grpc::experimental::ExternalCertificate
  private:
   const CurrentRuntime& runtime_;
   ListenerRole role_;
+  std::shared_ptr<HandshakeRefusals> refusals_;
 };
 
 }  // namespace pasarela

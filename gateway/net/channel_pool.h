@@ -2,7 +2,9 @@
 //
 // Each channel keeps its own HTTP/2 connection (a local subchannel pool), so calls spread over
 // several connections instead of queueing on one. Reconnect backoff is bounded so that an upstream
-// that comes back is used again within seconds. Thread-safe.
+// that comes back is used again within seconds. A channel whose connection presented a
+// certificate revoked since can be replaced, so that no further request takes that connection.
+// Thread-safe.
 #ifndef PASARELA_GATEWAY_NET_CHANNEL_POOL_H_
 #define PASARELA_GATEWAY_NET_CHANNEL_POOL_H_
 
@@ -14,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gateway/identity/trust_store.h"
 
@@ -25,8 +29,35 @@ struct ChannelPoolOptions {
   int64_t max_message_bytes = 4 * 1024 * 1024;
 };
 
+// One channel of a pool: a gRPC channel, its stub, and the certificate its connection presented.
+// Thread-safe.
+class PooledChannel {
+ public:
+  explicit PooledChannel(std::shared_ptr<grpc::Channel> channel);
+
+  grpc::GenericStub& stub() { return stub_; }
+  grpc_connectivity_state State() const;
+  // The certificate the connection presented on the last call answered through this channel
+  // (RememberCertificate); null before the first.
+  std::shared_ptr<const std::string> last_certificate() const;
+  void RememberCertificate(absl::string_view pem);
+
+ private:
+  std::shared_ptr<grpc::Channel> channel_;
+  grpc::GenericStub stub_;
+  // Read and written only through std::atomic_load and std::atomic_store.
+  std::shared_ptr<const std::string> last_certificate_;
+};
+
 class ChannelPool {
  public:
+  // A channel as Pick hands it out. Holding it keeps the channel for the call even if Reconnect
+  // replaces it in the pool meanwhile.
+  struct Picked {
+    std::shared_ptr<PooledChannel> channel;
+    size_t index = 0;
+  };
+
   // `description` names the upstream in errors and logs ("peer gateway CL at 127.0.0.1:7444").
   // `server_trust`, which may be null, holds the CA and CRL the upstream's certificate is checked
   // against, in the handshake (by `credentials`) and again per call (by the caller).
@@ -35,8 +66,12 @@ class ChannelPool {
               const ChannelPoolOptions& options,
               std::shared_ptr<const TrustStore> server_trust = nullptr);
 
-  // The next channel's stub, round robin. The stub lives as long as the pool.
-  grpc::GenericStub& Pick();
+  // The next channel, round robin.
+  Picked Pick() const;
+  // Replaces the picked channel, if the pool still holds it, with a new one whose first call opens
+  // a new connection, with a new handshake; returns the channel now in its place. Calls already
+  // started keep the old channel, whose connection closes when the last of them ends.
+  Picked Reconnect(const Picked& picked);
 
   const std::string& address() const { return address_; }
   // The best connectivity state among the pool's channels (READY if any is ready), for metrics.
@@ -46,11 +81,17 @@ class ChannelPool {
   const TrustStore* server_trust() const { return server_trust_.get(); }
 
  private:
+  std::shared_ptr<PooledChannel> Connect(size_t index) const;
+
   std::string address_;
   std::string description_;
-  std::vector<std::shared_ptr<grpc::Channel>> channels_;
-  std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;
-  std::atomic<uint64_t> next_{0};
+  std::shared_ptr<grpc::ChannelCredentials> credentials_;
+  ChannelPoolOptions options_;
+  // Read through std::atomic_load, so Pick takes no lock; replaced through std::atomic_store
+  // under `reconnect_mu_`.
+  std::vector<std::shared_ptr<PooledChannel>> channels_;
+  mutable std::atomic<uint64_t> next_{0};
+  absl::Mutex reconnect_mu_;
   std::shared_ptr<const TrustStore> server_trust_;
 };
 

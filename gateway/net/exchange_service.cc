@@ -416,6 +416,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
           absl::StrCat("gateway ", caller_.gateway_country, " sent no ", kAgreementDigestKey,
                        ": the two copies of agreement ", agreement_id_, " cannot be compared"));
     }
+    decided_agreement_ = decision.agreement;
     if (!decision.allowed) {
       deny_rule_ = decision.rule;
       Refuse(decision.status);
@@ -534,9 +535,28 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       upstream_request_ = grpc::ByteBuffer(&slice, 1);
       upstream_method = provider_binding_->national;
     }
-    upstream_->Pick().UnaryCall(upstream_context_.get(), absl::StrCat("/", upstream_method),
-                                grpc::StubOptions(), &upstream_request_, &response_,
-                                [this](grpc::Status status) { OnUpstreamDone(std::move(status)); });
+    upstream_channel_ = upstream_->Pick();
+    if (upstream_->server_trust() != nullptr) TakeNoRevokedConnection(*upstream_->server_trust());
+    upstream_channel_.channel->stub().UnaryCall(
+        upstream_context_.get(), absl::StrCat("/", upstream_method), grpc::StubOptions(),
+        &upstream_request_, &response_,
+        [this](grpc::Status status) { OnUpstreamDone(std::move(status)); });
+  }
+
+  // The handshake checked the upstream's certificate against the CRL then in force, and the
+  // connection outlives it. A channel whose connection last presented a certificate that `trust`
+  // no longer accepts (revoked or expired since) is replaced before the request is sent, so that
+  // the request goes only through a new handshake, which refuses the upstream or takes the
+  // certificate it presents now. A cached verdict: one hash lookup per call.
+  void TakeNoRevokedConnection(const TrustStore& trust) {
+    std::shared_ptr<const std::string> presented = upstream_channel_.channel->last_certificate();
+    if (presented == nullptr) return;
+    absl::StatusOr<VerifiedPeer> peer = trust.Verify(*presented, absl::Now());
+    if (peer.ok()) return;
+    LogWarning(absl::StrCat("exchange ", route_.exchange_id, ": ", upstream_->description(),
+                            " presented on its open connection a certificate refused since: ",
+                            peer.status().message(), "; the call takes a new connection"));
+    upstream_channel_ = upstream_->Reconnect(upstream_channel_);
   }
 
   void OnUpstreamDone(grpc::Status status) {
@@ -545,6 +565,8 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       absl::Status trusted = CheckUpstreamStillTrusted(*upstream_->server_trust());
       if (!trusted.ok()) {
         LogWarning(trusted.message());
+        // No later call takes that connection.
+        upstream_->Reconnect(upstream_channel_);
         Answer(ToGrpcStatus(trusted), false);
         return;
       }
@@ -763,6 +785,13 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
                        : absl::string_view("unknown");
     facts.agreement = agreement_id_;
     facts.purpose = purpose_;
+    // Known once decided; a call refused before the decision is looked up (rare: off the hot path).
+    const Agreement* known = decided_agreement_;
+    if (known == nullptr && !agreement_id_.empty()) {
+      known = runtime_->snapshot().agreements().Find(agreement_id_);
+    }
+    facts.agreement_known = known != nullptr;
+    facts.provider_known = known != nullptr && known->provider == facts.provider;
     facts.allowed = allowed;
     facts.rule = rule;
     facts.code = static_cast<absl::StatusCode>(status.error_code());
@@ -879,13 +908,18 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   // The handshake checked the upstream's certificate (a peer gateway's, or a provider's that has a
   // CRL) against `trust`'s CRL then in force, and the connection outlives it: so the certificate
   // the connection presented is checked again when the answer arrives (a cached verdict, a hash
-  // lookup), and an answer from an upstream revoked since is discarded. UNAVAILABLE, as a call to
-  // an upstream refused in the handshake. OK when the call never reached a connection.
+  // lookup), and an answer from an upstream revoked since is discarded (the request went out
+  // before the revocation was known: TakeNoRevokedConnection keeps later ones off the connection).
+  // UNAVAILABLE, as a call to an upstream refused in the handshake. OK when the call never reached
+  // a connection; a certificate still trusted is remembered for the channel's next call.
   absl::Status CheckUpstreamStillTrusted(const TrustStore& trust) {
     const absl::string_view pem = UpstreamCertificatePem();
     if (pem.empty()) return absl::OkStatus();
     absl::StatusOr<VerifiedPeer> peer = trust.Verify(pem, absl::Now());
-    if (peer.ok()) return absl::OkStatus();
+    if (peer.ok()) {
+      upstream_channel_.channel->RememberCertificate(pem);
+      return absl::OkStatus();
+    }
     return absl::UnavailableError(absl::StrCat(
         "refused ", upstream_->description(),
         " on a connection opened before: ", peer.status().message(), "; its answer is discarded"));
@@ -1175,6 +1209,8 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   ExchangeHeaders claimed_;
   RouteDecision route_;
   ChannelPool* upstream_ = nullptr;
+  // The channel the upstream call took: held for the call, which may remember its certificate.
+  ChannelPool::Picked upstream_channel_;
   std::unique_ptr<grpc::ClientContext> upstream_context_;
   grpc::ByteBuffer request_;
   grpc::ByteBuffer response_;
@@ -1189,6 +1225,8 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   // For the access log: see admin::ExchangeFacts::federation_protocol.
   int federation_protocol_ = 0;
   const Agreement* agreement_ = nullptr;
+  // The agreement the decision found, whether it allowed the exchange or not (for the metrics).
+  const Agreement* decided_agreement_ = nullptr;
   std::string agreement_id_;
   std::string purpose_;
   std::string peer_agreement_digest_;

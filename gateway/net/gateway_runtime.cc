@@ -4,10 +4,9 @@
 
 namespace pasarela {
 
-absl::StatusOr<GatewayRuntimePtr> GatewayRuntime::Build(PolicySnapshotPtr snapshot,
-                                                        const TlsIdentity& identity,
-                                                        QuotaLimiter& quota,
-                                                        absl::string_view pseudonym_key) {
+absl::StatusOr<GatewayRuntimePtr> GatewayRuntime::Build(
+    PolicySnapshotPtr snapshot, const TlsIdentity& identity, QuotaLimiter& quota,
+    absl::string_view pseudonym_key, std::shared_ptr<HandshakeRefusals> refusals) {
   const GatewayConfig& config = snapshot->gateway();
   std::vector<TrustAnchorConfig> agency_anchors;
   std::vector<TrustAnchorConfig> federation_anchors;
@@ -34,8 +33,8 @@ absl::StatusOr<GatewayRuntimePtr> GatewayRuntime::Build(PolicySnapshotPtr snapsh
   runtime->federation_authenticator_ = std::make_unique<CallerAuthenticator>(
       ListenerRole::kFederation, config.country, *runtime->federation_trust_,
       runtime->agency_trust_.get());
-  absl::StatusOr<std::unique_ptr<Upstreams>> upstreams =
-      Upstreams::Create(*runtime->snapshot_, identity, runtime->federation_trust_);
+  absl::StatusOr<std::unique_ptr<Upstreams>> upstreams = Upstreams::Create(
+      *runtime->snapshot_, identity, runtime->federation_trust_, std::move(refusals));
   if (!upstreams.ok()) return upstreams.status();
   runtime->upstreams_ = *std::move(upstreams);
   for (const auto& agreement : runtime->snapshot_->agreements().agreements()) {

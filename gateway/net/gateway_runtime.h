@@ -19,6 +19,7 @@
 #include "gateway/classify/minimiser.h"
 #include "gateway/identity/trust_store.h"
 #include "gateway/net/caller_authenticator.h"
+#include "gateway/net/handshake_refusals.h"
 #include "gateway/net/tls.h"
 #include "gateway/net/upstreams.h"
 #include "gateway/policy/policy_snapshot.h"
@@ -31,9 +32,10 @@ class GatewayRuntime {
   // does not refill every bucket.
   // `pseudonym_key` is the gateway's; each agreement's minimiser pseudonymises with a key derived
   // from it, so that pseudonyms are stable per agreement and unlinkable across agreements.
+  // The handshakes its upstream channels refuse are counted in `refusals` when it is given.
   static absl::StatusOr<std::shared_ptr<const GatewayRuntime>> Build(
       PolicySnapshotPtr snapshot, const TlsIdentity& identity, QuotaLimiter& quota,
-      absl::string_view pseudonym_key);
+      absl::string_view pseudonym_key, std::shared_ptr<HandshakeRefusals> refusals = nullptr);
 
   const PolicySnapshot& snapshot() const { return *snapshot_; }
   const PolicySnapshotPtr& snapshot_ptr() const { return snapshot_; }

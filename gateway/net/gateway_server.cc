@@ -111,8 +111,8 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
   absl::StatusOr<std::unique_ptr<QuotaLimiter>> quota = QuotaLimiter::Create(config.quota_share);
   if (!quota.ok()) return quota.status();
   quota_ = *std::move(quota);
-  absl::StatusOr<GatewayRuntimePtr> runtime =
-      GatewayRuntime::Build(snapshot, identity_->current()->tls, *quota_, services_.pseudonym_key);
+  absl::StatusOr<GatewayRuntimePtr> runtime = GatewayRuntime::Build(
+      snapshot, identity_->current()->tls, *quota_, services_.pseudonym_key, handshake_refusals_);
   if (!runtime.ok()) return runtime.status();
   runtime_.Set(*std::move(runtime));
   reflection_snapshot_ = snapshot;
@@ -137,8 +137,8 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
   auto build_listener = [&](const std::string& address, ListenerRole role, ExchangeService* service,
                             int* port) -> absl::StatusOr<std::unique_ptr<grpc::Server>> {
     auto verifier =
-        grpc::experimental::ExternalCertificateVerifier::Create<ClientCertificateVerifier>(runtime_,
-                                                                                           role);
+        grpc::experimental::ExternalCertificateVerifier::Create<ClientCertificateVerifier>(
+            runtime_, role, handshake_refusals_);
     const std::string roots_name = ListenerRoleName(role);
     const std::string roots_file =
         roots.at(roots_name).empty() ? std::string() : listener_files_->roots_file(roots_name);
@@ -303,7 +303,14 @@ absl::Status GatewayServer::StartAdmin(const GatewayConfig& config) {
   admin::AdminServerOptions options;
   options.address = config.admin_address;
   absl::StatusOr<std::unique_ptr<admin::AdminServer>> admin = admin::AdminServer::Start(
-      options, [this] { return metrics_->Exposition(); },
+      options,
+      [this] {
+        metrics_->SetHandshakeRefusals(
+            handshake_refusals_->count(HandshakeRefusals::Side::kAgencyListener),
+            handshake_refusals_->count(HandshakeRefusals::Side::kFederationListener),
+            handshake_refusals_->count(HandshakeRefusals::Side::kUpstream));
+        return metrics_->Exposition();
+      },
       [this]() -> absl::Status {
         // A draining gateway has closed its listeners: a load balancer that still sends it calls
         // has them refused until the drain ends.
@@ -443,8 +450,8 @@ absl::Status GatewayServer::Reload() {
                          current->snapshot().digest().substr(0, 12), " stays in force"));
     return absl::OkStatus();
   }
-  absl::StatusOr<GatewayRuntimePtr> runtime =
-      GatewayRuntime::Build(*snapshot, identity_->current()->tls, *quota_, services_.pseudonym_key);
+  absl::StatusOr<GatewayRuntimePtr> runtime = GatewayRuntime::Build(
+      *snapshot, identity_->current()->tls, *quota_, services_.pseudonym_key, handshake_refusals_);
   if (!runtime.ok()) return fail(runtime.status());
   runtime_.Set(*std::move(runtime));
   const GatewayConfig& config = (*snapshot)->gateway();
@@ -510,8 +517,9 @@ void GatewayServer::RefreshIdentity() {
                           verified.status().message()));
     return;
   }
-  absl::StatusOr<GatewayRuntimePtr> runtime = GatewayRuntime::Build(
-      current->snapshot_ptr(), replacement->tls, *quota_, services_.pseudonym_key);
+  absl::StatusOr<GatewayRuntimePtr> runtime =
+      GatewayRuntime::Build(current->snapshot_ptr(), replacement->tls, *quota_,
+                            services_.pseudonym_key, handshake_refusals_);
   if (!runtime.ok()) {
     identity_->Refuse(*replacement);
     LogError(absl::StrCat("gateway certificate not replaced: ", runtime.status().message()));

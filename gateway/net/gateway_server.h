@@ -33,6 +33,7 @@
 #include "gateway/net/exchange_service.h"
 #include "gateway/net/gateway_identity.h"
 #include "gateway/net/gateway_runtime.h"
+#include "gateway/net/handshake_refusals.h"
 #include "gateway/net/live_tls_files.h"
 #include "gateway/net/tls.h"
 #include "gateway/policy/policy_watcher.h"
@@ -111,6 +112,8 @@ class GatewayServer {
   std::atomic<int64_t> exchanges_in_progress_{0};
   std::unique_ptr<InFlightLimiter> in_flight_;
   std::unique_ptr<admin::GatewayMetrics> metrics_;
+  // Shared with the certificate verifiers, which gRPC may keep after this server is gone.
+  std::shared_ptr<HandshakeRefusals> handshake_refusals_ = std::make_shared<HandshakeRefusals>();
   std::unique_ptr<admin::AccessLog> access_log_;
   std::unique_ptr<admin::AdminServer> admin_;
   std::unique_ptr<QuotaLimiter> quota_;

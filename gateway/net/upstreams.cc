@@ -16,7 +16,8 @@ namespace {
 absl::StatusOr<std::unique_ptr<ChannelPool>> PinnedPool(
     const std::string& address, const std::string& description, const std::string& expected_uri,
     const std::string& ca_file, std::shared_ptr<const TrustStore> issuer_trust,
-    const TlsIdentity& identity, const ChannelPoolOptions& options) {
+    const TlsIdentity& identity, const ChannelPoolOptions& options,
+    std::shared_ptr<HandshakeRefusals> refusals) {
   absl::StatusOr<std::string> ca = ReadFileToString(ca_file);
   if (!ca.ok()) return ca.status();
   absl::StatusOr<std::unique_ptr<audit::TrustAnchors>> roots = audit::TrustAnchors::Load({ca_file});
@@ -25,7 +26,7 @@ absl::StatusOr<std::unique_ptr<ChannelPool>> PinnedPool(
       ServerCertificateCheck(expected_uri, ca_file,
                              std::shared_ptr<const audit::TrustAnchors>(*std::move(roots)),
                              issuer_trust),
-      description);
+      description, std::move(refusals));
   return std::make_unique<ChannelPool>(address, description,
                                        MakeChannelCredentials(identity, *ca, verifier), options,
                                        std::move(issuer_trust));
@@ -35,7 +36,8 @@ absl::StatusOr<std::unique_ptr<ChannelPool>> PinnedPool(
 
 absl::StatusOr<std::unique_ptr<Upstreams>> Upstreams::Create(
     const PolicySnapshot& snapshot, const TlsIdentity& identity,
-    std::shared_ptr<const TrustStore> peer_gateway_trust) {
+    std::shared_ptr<const TrustStore> peer_gateway_trust,
+    std::shared_ptr<HandshakeRefusals> refusals) {
   const GatewayConfig& gateway = snapshot.gateway();
   ChannelPoolOptions options;
   options.channels = static_cast<int>(gateway.channels_per_upstream);
@@ -48,7 +50,7 @@ absl::StatusOr<std::unique_ptr<Upstreams>> Upstreams::Create(
     absl::StatusOr<std::unique_ptr<ChannelPool>> pool = PinnedPool(
         country.gateway_address,
         absl::StrCat("peer gateway ", country.code, " at ", country.gateway_address),
-        GatewayUri(country.code), country.ca_file, peer_gateway_trust, identity, options);
+        GatewayUri(country.code), country.ca_file, peer_gateway_trust, identity, options, refusals);
     if (!pool.ok()) return pool.status();
     upstreams->peers_.emplace(country.code, *std::move(pool));
   }
@@ -62,9 +64,9 @@ absl::StatusOr<std::unique_ptr<Upstreams>> Upstreams::Create(
       provider_trust = *std::move(trust);
       upstreams->provider_trusts_.emplace_back(name, provider_trust);
     }
-    absl::StatusOr<std::unique_ptr<ChannelPool>> pool =
-        PinnedPool(provider.address, absl::StrCat("provider ", name, " at ", provider.address),
-                   provider.identity, provider.ca_file, provider_trust, identity, options);
+    absl::StatusOr<std::unique_ptr<ChannelPool>> pool = PinnedPool(
+        provider.address, absl::StrCat("provider ", name, " at ", provider.address),
+        provider.identity, provider.ca_file, provider_trust, identity, options, refusals);
     if (!pool.ok()) return pool.status();
     upstreams->providers_.emplace(std::move(name), *std::move(pool));
   }

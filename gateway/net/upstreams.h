@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "gateway/identity/trust_store.h"
 #include "gateway/net/channel_pool.h"
+#include "gateway/net/handshake_refusals.h"
 #include "gateway/net/tls.h"
 #include "gateway/policy/policy_snapshot.h"
 
@@ -21,9 +22,11 @@ class Upstreams {
   // `peer_gateway_trust` holds the CA and CRL of every peer country: a peer gateway whose
   // certificate it refuses (revoked, or its CRL unusable) is refused in the handshake; so is a
   // provider whose certificate is on the CRL services.yaml names for it.
+  // Each handshake refused is counted in `refusals` when it is given.
   static absl::StatusOr<std::unique_ptr<Upstreams>> Create(
       const PolicySnapshot& snapshot, const TlsIdentity& identity,
-      std::shared_ptr<const TrustStore> peer_gateway_trust);
+      std::shared_ptr<const TrustStore> peer_gateway_trust,
+      std::shared_ptr<HandshakeRefusals> refusals = nullptr);
 
   // The pool to the gateway of `country`, or null if the federation has none.
   ChannelPool* PeerGateway(absl::string_view country) const;

@@ -484,11 +484,22 @@ TEST(GatewayMetrics, ExposesEveryFamilyWithHelpAndType) {
                                           "pasarela_audit_batches_total",
                                           "pasarela_receipts_signed_total",
                                           "pasarela_receipt_signatures_total",
+                                          "pasarela_handshake_refusals_total",
                                           "pasarela_peer_connection_state",
                                           "pasarela_certificate_expiry_days",
                                           "pasarela_crl_expiry_days",
                                           "pasarela_agreement_expiry_days"}));
   // Families with fixed series show them from the start.
+  EXPECT_THAT(SampleLines(metrics.Exposition(), "pasarela_handshake_refusals_total"),
+              ElementsAre("pasarela_handshake_refusals_total{side=\"agency\"} 0",
+                          "pasarela_handshake_refusals_total{side=\"federation\"} 0",
+                          "pasarela_handshake_refusals_total{side=\"upstream\"} 0"));
+  metrics.SetHandshakeRefusals(3, 1, 2);
+  metrics.SetHandshakeRefusals(2, 1, 4);  // a count read earlier never lowers the counter
+  EXPECT_THAT(SampleLines(metrics.Exposition(), "pasarela_handshake_refusals_total"),
+              ElementsAre("pasarela_handshake_refusals_total{side=\"agency\"} 3",
+                          "pasarela_handshake_refusals_total{side=\"federation\"} 1",
+                          "pasarela_handshake_refusals_total{side=\"upstream\"} 4"));
   EXPECT_THAT(SampleLines(metrics.Exposition(), "pasarela_policy_reloads_total"),
               ElementsAre("pasarela_policy_reloads_total{result=\"failed\"} 0",
                           "pasarela_policy_reloads_total{result=\"ok\"} 0"));
@@ -513,6 +524,8 @@ ExchangeFacts AllowedExchange() {
   facts.method = "pasarela.identity.v1.IdentityService/GetPerson";
   facts.agreement = "ar-cl-identity-2026";
   facts.purpose = "border-control";
+  facts.agreement_known = true;
+  facts.provider_known = true;
   facts.allowed = true;
   facts.rule = "allowed";
   facts.code = absl::StatusCode::kOk;
@@ -592,6 +605,42 @@ TEST(GatewayMetrics, RecordExchangeMovesEachFamily) {
                               "identity.v1.IdentityService/GetPerson\",le=\"0.005\"} 3\n"));
   EXPECT_THAT(text, HasSubstr("pasarela_exchange_duration_seconds_count{method=\"pasarela."
                               "identity.v1.IdentityService/GetPerson\"} 3\n"));
+}
+
+TEST(GatewayMetrics, AgreementsAndProvidersThePolicyDoesNotKnowAreOneLabelValue) {
+  GatewayMetrics metrics([] { return kNow; });
+  // A caller naming agreements and targets of its own invention: each would be a new series.
+  for (int i = 0; i < 3; ++i) {
+    ExchangeFacts refused = AllowedExchange();
+    const std::string agreement = absl::StrCat("made-up-", i);
+    const std::string provider = absl::StrCat("CL/GOV/made-up-", i);
+    refused.agreement = agreement;
+    refused.provider = provider;
+    refused.agreement_known = false;
+    refused.provider_known = false;
+    refused.allowed = false;
+    refused.rule = "agreement-unknown";
+    refused.code = absl::StatusCode::kPermissionDenied;
+    metrics.RecordExchange(refused);
+  }
+  // A known agreement that does not name the target as its provider.
+  ExchangeFacts wrong_target = AllowedExchange();
+  wrong_target.provider = "CL/GOV/another";
+  wrong_target.provider_known = false;
+  wrong_target.allowed = false;
+  wrong_target.rule = "provider-mismatch";
+  wrong_target.code = absl::StatusCode::kPermissionDenied;
+  metrics.RecordExchange(wrong_target);
+
+  const std::string text = metrics.Exposition();
+  CheckExposition(text);
+  EXPECT_THAT(SampleLines(text, "pasarela_exchanges_total"),
+              ElementsAre("pasarela_exchanges_total{method=\"pasarela.identity.v1.IdentityService/"
+                          "GetPerson\",consumer=\"AR/GOV/migraciones\",provider=\"unknown\","
+                          "agreement=\"ar-cl-identity-2026\",code=\"PERMISSION_DENIED\"} 1",
+                          "pasarela_exchanges_total{method=\"pasarela.identity.v1.IdentityService/"
+                          "GetPerson\",consumer=\"AR/GOV/migraciones\",provider=\"unknown\","
+                          "agreement=\"unknown\",code=\"PERMISSION_DENIED\"} 3"));
 }
 
 TEST(GatewayMetrics, ReloadsAndSnapshotAge) {

@@ -22,6 +22,7 @@
 #include "gtest/gtest.h"
 #include "tests/support/free_port.h"
 #include "tests/support/identity_calls.h"
+#include "tests/support/test_certificates.h"
 #include "tests/support/topology.h"
 
 namespace pasarela::testing {
@@ -551,6 +552,79 @@ TEST(FaultTest, GatewayCertificatesReplacedUnderLoadAreTakenWithoutAFailedCall) 
     EXPECT_THAT(output, HasSubstr("Gateway certificate changes")) << country;
     EXPECT_THAT(output, HasSubstr("gateway certificate replaced from")) << country;
   }
+}
+
+// How many times `text` appears in `process`'s log so far.
+size_t CountInLog(const ChildProcess& process, const std::string& text) {
+  const std::string log = process.Log();
+  size_t count = 0;
+  for (size_t at = log.find(text); at != std::string::npos; at = log.find(text, at + 1)) ++count;
+  return count;
+}
+
+TEST(FaultTest, APeerGatewayWhoseReplacedCertificateIsRevokedIsCalledOnANewConnection) {
+  // CL's gateway replaces its certificate while AR's connection to it still shows the old one;
+  // then CL's CA revokes the old one. AR's next call does not take the old connection: it opens
+  // a new one, which shows the new certificate, and the call is answered.
+  Topology topology({"AR", "CL"});
+  ProviderProcess& registry = topology.StartProvider(kRegistry);
+  topology.UseOwnCertificateFiles("CL");
+  const std::string cl_files = topology.GatewayCertificateBase("CL");
+  GatewayProcess& cl = topology.StartGateway("CL");
+  // CL's listeners take a replaced pair within about a second.
+  auto replace_certificate = [&](const std::string& name) {
+    const std::string issued =
+        IssueTestCertificate({name, "CL", {"urn:pasarela:gateway:CL"}, "clientAuth, serverAuth"});
+    const size_t replaced = CountInLog(*cl.process, "gateway certificate replaced");
+    ReplaceCertificateFiles(cl_files, Pki(issued));
+    const std::string expected = ReadFileOrEmpty(Pki(issued + ".crt"));
+    std::string presented;
+    for (absl::Time deadline = absl::Now() + absl::Seconds(10); absl::Now() < deadline;
+         absl::SleepFor(absl::Milliseconds(100))) {
+      presented =
+          PresentedCertificate(cl.federation_address(), "AR/gateway.crt", "AR/gateway.key", "CL");
+      if (presented == expected &&
+          CountInLog(*cl.process, "gateway certificate replaced") > replaced) {
+        break;
+      }
+    }
+    EXPECT_EQ(presented, expected);
+    return issued;
+  };
+  const std::string first = replace_certificate("gateway-cl-first");
+  // One channel, so one HTTP/2 connection opened before the replacement and kept after it.
+  GatewayProcess& ar = topology.StartGateway(
+      "AR", "defaults:\n  crl_refresh_interval: 100ms\nupstreams:\n  channels: 1\n");
+  WaitUntilServed(ar);
+  auto agency = AgencyChannel(ar, kMigraciones);
+  CallResult before = GetPerson(agency);
+  ASSERT_TRUE(before.status.ok()) << before.status.error_message();
+  replace_certificate("gateway-cl-second");
+  ASSERT_FALSE(::testing::Test::HasFailure());
+
+  const size_t crl_loads = CountInLog(*ar.process, "loaded CRL of CL");
+  const std::string serial = RevokeTestCertificate(first);
+  for (absl::Time deadline = absl::Now() + absl::Seconds(10);
+       absl::Now() < deadline && CountInLog(*ar.process, "loaded CRL of CL") == crl_loads;
+       absl::SleepFor(absl::Milliseconds(50))) {
+  }
+  ASSERT_GT(CountInLog(*ar.process, "loaded CRL of CL"), crl_loads);
+
+  const size_t answered = registry.Calls().size();
+  CallResult after = GetPerson(agency);
+  ASSERT_TRUE(after.status.ok()) << after.status.error_message();
+  EXPECT_TRUE(after.response.has_person());
+  EXPECT_EQ(registry.Calls().size(), answered + 1);
+  EXPECT_TRUE(ar.process->WaitForLog(
+      absl::StrCat("exchange ", after.exchange_id, ": peer gateway CL at ", cl.federation_address(),
+                   " presented on its open connection a certificate refused since: "
+                   "certificate revoked (serial ",
+                   serial, " is on the CRL of CL, ", Pki("CL/ca.crl"),
+                   "); the call takes a new connection"),
+      absl::Seconds(5)));
+  // The calls after it go on through the new connection, without another replacement.
+  ASSERT_TRUE(GetPerson(agency).status.ok());
+  EXPECT_EQ(CountInLog(*ar.process, "the call takes a new connection"), 1u);
 }
 
 }  // namespace

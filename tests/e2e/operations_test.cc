@@ -133,6 +133,112 @@ TEST(OperationsTest, MetricsHealthAndAccessLogFollowTheExchanges) {
   EXPECT_THAT(line, Not(HasSubstr("González")));
 }
 
+// An agency may name any agreement and any target: those the policy does not know are one label
+// value in the metrics ("unknown"), so that a caller cannot mint series, while the access log
+// keeps what the caller claimed.
+TEST(OperationsTest, AgreementsAndTargetsThePolicyDoesNotKnowAreCountedAsUnknown) {
+  Topology topology({"AR", "CL"});
+  topology.StartProvider("CL/GOV/registro-civil");
+  GatewayProcess& ar = topology.StartGateway("AR");
+  topology.StartGateway("CL");
+  auto stub = identity::v1::IdentityService::NewStub(MtlsChannel(
+      ar.agency_address(), "AR/agencies/migraciones.crt", "AR/agencies/migraciones.key", "AR"));
+  auto call = [&](const std::string& target, const std::string& agreement) {
+    grpc::ClientContext context;
+    context.AddMetadata("x-pasarela-target", target);
+    context.AddMetadata("x-pasarela-purpose", "border-control");
+    context.AddMetadata("x-pasarela-agreement", agreement);
+    identity::v1::GetPersonRequest request;
+    request.mutable_identifier()->set_scheme("CL-RUN");
+    request.mutable_identifier()->set_value("12531909-2");
+    identity::v1::GetPersonResponse response;
+    return stub->GetPerson(&context, request, &response);
+  };
+  for (int i = 0; i < 3; ++i) {
+    grpc::Status made_up =
+        call(absl::StrCat("CL/GOV/made-up-", i), absl::StrCat("made-up-agreement-", i));
+    EXPECT_EQ(made_up.error_code(), grpc::StatusCode::NOT_FOUND) << made_up.error_message();
+  }
+  // A known agreement, and a target it does not cover.
+  grpc::Status wrong_target = call("CL/GOV/made-up-target", "test-identity");
+  EXPECT_EQ(wrong_target.error_code(), grpc::StatusCode::NOT_FOUND) << wrong_target.error_message();
+  EXPECT_TRUE(call("CL/GOV/registro-civil", "test-identity").ok());
+
+  const std::string metrics = HttpGet(AdminAddress(ar), "/metrics");
+  std::vector<std::string> series;
+  for (absl::string_view line : absl::StrSplit(metrics, '\n')) {
+    if (absl::StartsWith(line, "pasarela_exchanges_total{")) series.emplace_back(line);
+  }
+  EXPECT_THAT(series, ::testing::UnorderedElementsAre(
+                          HasSubstr("provider=\"unknown\",agreement=\"unknown\","
+                                    "code=\"NOT_FOUND\"} 3"),
+                          HasSubstr("provider=\"unknown\",agreement=\"test-identity\","
+                                    "code=\"NOT_FOUND\"} 1"),
+                          HasSubstr("provider=\"CL/GOV/registro-civil\",agreement=\"test-"
+                                    "identity\",code=\"OK\"} 1")))
+      << metrics;
+  EXPECT_THAT(metrics, Not(HasSubstr("made-up")));
+  // The access log says what each caller named.
+  EXPECT_TRUE(ar.process->WaitForLog("\"agreement\":\"made-up-agreement-2\"", absl::Seconds(5)));
+  EXPECT_THAT(ar.process->Log(), HasSubstr("\"provider\":\"CL/GOV/made-up-target\""));
+}
+
+// The value of the one sample of `metrics` whose line starts with `series` (name and labels),
+// or -1 when there is none.
+double SampleValue(const std::string& metrics, const std::string& series) {
+  for (absl::string_view line : absl::StrSplit(metrics, '\n')) {
+    if (!absl::StartsWith(line, absl::StrCat(series, " "))) continue;
+    double value = -1;
+    if (absl::SimpleAtod(line.substr(series.size() + 1), &value)) return value;
+  }
+  return -1;
+}
+
+// Handshakes refused for the certificate at the other end are counted by side, so that an
+// operator can alert on them; each is also logged with its reason.
+TEST(OperationsTest, RefusedHandshakesAreCountedBySide) {
+  Topology topology({"AR", "CL"});
+  // Where AR believes CL's gateway is, a server showing the rogue CA's look-alike of CL's
+  // gateway certificate.
+  ProviderProcess& rogue = topology.StartImpostor("rogue/CL-gateway.crt", "rogue/CL-gateway.key",
+                                                  "AR", absl::StrCat("127.0.0.1:", PickFreePort()));
+  topology.SetFederationAddress("CL", rogue.address);
+  GatewayProcess& ar = topology.StartGateway("AR");
+  const std::string admin = AdminAddress(ar);
+  std::string metrics = HttpGet(admin, "/metrics");
+  for (const char* side : {"agency", "federation", "upstream"}) {
+    EXPECT_EQ(SampleValue(metrics,
+                          absl::StrCat("pasarela_handshake_refusals_total{side=\"", side, "\"}")),
+              0)
+        << side << "\n"
+        << metrics;
+  }
+
+  // A client with a certificate of the rogue CA, on each listener.
+  for (const std::string& address : {ar.agency_address(), ar.federation_address()}) {
+    CallResult refused =
+        GetPerson(MtlsChannel(address, "rogue/AR-agency.crt", "rogue/AR-agency.key", "AR"));
+    EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::UNAVAILABLE)
+        << refused.status.error_message();
+  }
+  // A call that AR forwards to the impostor.
+  CallResult forwarded = GetPerson(AgencyChannel(ar, "AR/agencies/migraciones"));
+  EXPECT_EQ(forwarded.status.error_code(), grpc::StatusCode::UNAVAILABLE)
+      << forwarded.status.error_message();
+  EXPECT_EQ(rogue.Calls().size(), 0u);
+
+  metrics = HttpGet(admin, "/metrics");
+  // gRPC's clients may try a refused connection again: at least one each.
+  EXPECT_GE(SampleValue(metrics, "pasarela_handshake_refusals_total{side=\"agency\"}"), 1)
+      << metrics;
+  EXPECT_GE(SampleValue(metrics, "pasarela_handshake_refusals_total{side=\"federation\"}"), 1)
+      << metrics;
+  EXPECT_GE(SampleValue(metrics, "pasarela_handshake_refusals_total{side=\"upstream\"}"), 1)
+      << metrics;
+  EXPECT_TRUE(ar.process->WaitForLog("refused handshake on agency listener", absl::Seconds(5)));
+  EXPECT_TRUE(ar.process->WaitForLog("refused handshake on federation listener", absl::Seconds(5)));
+}
+
 // A request larger than limits.max_message_bytes is refused by gRPC itself, before the gateway
 // reads it: the caller gets RESOURCE_EXHAUSTED, and the access log and the metrics must say so
 // too, not that the call carried no request. A request of exactly the limit crosses.
