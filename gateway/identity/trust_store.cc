@@ -107,34 +107,47 @@ void TrustStore::RefreshRevocationLists() {
   if (changed) cache_.clear();
 }
 
+absl::Status TrustStore::CheckCachedAt(const CachedVerdict& verdict, absl::Time now) const {
+  if (!verdict.peer.ok()) return verdict.peer.status();
+  if (now < verdict.not_before) {
+    return absl::UnauthenticatedError(absl::StrCat("certificate of ", verdict.peer->Describe(),
+                                                   " is not valid before ",
+                                                   FormatRfc3339Seconds(verdict.not_before)));
+  }
+  if (now > verdict.not_after) {
+    return absl::UnauthenticatedError(absl::StrCat("certificate of ", verdict.peer->Describe(),
+                                                   " expired at ",
+                                                   FormatRfc3339Seconds(verdict.not_after)));
+  }
+  // The CRL's own freshness is checked per call too: a stale CRL must start failing on time.
+  for (const Anchor& anchor : anchors_) {
+    if (anchor.config.country == verdict.peer->issuer_country &&
+        now > anchor.revocation.NextUpdate()) {
+      return absl::UnauthenticatedError(absl::StrCat(
+          "CRL of ", anchor.config.country, " is past its next update (",
+          FormatRfc3339Seconds(anchor.revocation.NextUpdate()), "): refusing its certificates"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TrustStore::Check(absl::string_view leaf_pem, absl::Time now) const {
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    auto it = cache_.find(leaf_pem);
+    if (it != cache_.end()) return CheckCachedAt(it->second, now);
+  }
+  return Verify(leaf_pem, now).status();
+}
+
 absl::StatusOr<VerifiedPeer> TrustStore::Verify(absl::string_view leaf_pem, absl::Time now) const {
   {
     absl::ReaderMutexLock lock(&mu_);
     auto it = cache_.find(leaf_pem);
     if (it != cache_.end()) {
-      const CachedVerdict& verdict = it->second;
-      if (!verdict.peer.ok()) return verdict.peer;
-      if (now < verdict.not_before) {
-        return absl::UnauthenticatedError(absl::StrCat("certificate of ", verdict.peer->Describe(),
-                                                       " is not valid before ",
-                                                       FormatRfc3339Seconds(verdict.not_before)));
-      }
-      if (now > verdict.not_after) {
-        return absl::UnauthenticatedError(absl::StrCat("certificate of ", verdict.peer->Describe(),
-                                                       " expired at ",
-                                                       FormatRfc3339Seconds(verdict.not_after)));
-      }
-      // The CRL's own freshness is checked per call too: a stale CRL must start failing on time.
-      for (const Anchor& anchor : anchors_) {
-        if (anchor.config.country == verdict.peer->issuer_country &&
-            now > anchor.revocation.NextUpdate()) {
-          return absl::UnauthenticatedError(
-              absl::StrCat("CRL of ", anchor.config.country, " is past its next update (",
-                           FormatRfc3339Seconds(anchor.revocation.NextUpdate()),
-                           "): refusing its certificates"));
-        }
-      }
-      return verdict.peer;
+      absl::Status at_now = CheckCachedAt(it->second, now);
+      if (!at_now.ok()) return at_now;
+      return it->second.peer;
     }
   }
   absl::StatusOr<Certificate> leaf = Certificate::FromPem(leaf_pem);

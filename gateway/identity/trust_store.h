@@ -88,6 +88,9 @@ class TrustStore {
   // IdentityRules::kPinnedByCaller only the issuer, the signature, the validity and the CRL are
   // checked (the peer's `uri` is empty): the rest is the caller's (ServerCertificateCheck).
   absl::StatusOr<VerifiedPeer> Verify(absl::string_view leaf_pem, absl::Time now) const;
+  // Verify's verdict alone, for a caller that needs no identity: the same checks and errors,
+  // without copying the peer (no allocation once the certificate's verdict is cached).
+  absl::Status Check(absl::string_view leaf_pem, absl::Time now) const;
 
   // Re-reads the CRL files whose modification time or size changed. A CRL that cannot be read
   // puts its CA in the fail-closed state until a good one is read.
@@ -128,6 +131,10 @@ class TrustStore {
   TrustStore(std::vector<Anchor> anchors, IdentityRules rules);
   static RevocationState ReadRevocationList(const TrustAnchorConfig& config, const Certificate& ca);
   absl::StatusOr<VerifiedPeer> VerifyUncached(const Certificate& leaf) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // A cached verdict at `now`: its refusal, or the checks that depend on the time (validity, the
+  // CRL's freshness).
+  absl::Status CheckCachedAt(const CachedVerdict& verdict, absl::Time now) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   const IdentityRules rules_;

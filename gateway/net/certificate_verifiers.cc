@@ -59,8 +59,8 @@ absl::Status ServerCertificateCheck::Check(absl::string_view leaf_pem, absl::str
         leaf->ExtendedKeyUsageText(), ") has neither serverAuth nor anyExtendedKeyUsage"));
   }
   if (issuer_trust_ != nullptr) {
-    absl::StatusOr<VerifiedPeer> verdict = issuer_trust_->Verify(leaf_pem, now);
-    if (!verdict.ok()) return absl::UnauthenticatedError(verdict.status().message());
+    absl::Status trusted = issuer_trust_->Check(leaf_pem, now);
+    if (!trusted.ok()) return absl::UnauthenticatedError(trusted.message());
   }
   return absl::OkStatus();
 }

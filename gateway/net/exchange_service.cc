@@ -416,7 +416,6 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
           absl::StrCat("gateway ", caller_.gateway_country, " sent no ", kAgreementDigestKey,
                        ": the two copies of agreement ", agreement_id_, " cannot be compared"));
     }
-    decided_agreement_ = decision.agreement;
     if (!decision.allowed) {
       deny_rule_ = decision.rule;
       Refuse(decision.status);
@@ -551,11 +550,11 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   void TakeNoRevokedConnection(const TrustStore& trust) {
     std::shared_ptr<const std::string> presented = upstream_channel_.channel->last_certificate();
     if (presented == nullptr) return;
-    absl::StatusOr<VerifiedPeer> peer = trust.Verify(*presented, absl::Now());
-    if (peer.ok()) return;
+    absl::Status trusted = trust.Check(*presented, absl::Now());
+    if (trusted.ok()) return;
     LogWarning(absl::StrCat("exchange ", route_.exchange_id, ": ", upstream_->description(),
                             " presented on its open connection a certificate refused since: ",
-                            peer.status().message(), "; the call takes a new connection"));
+                            trusted.message(), "; the call takes a new connection"));
     upstream_channel_ = upstream_->Reconnect(upstream_channel_);
   }
 
@@ -785,8 +784,9 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
                        : absl::string_view("unknown");
     facts.agreement = agreement_id_;
     facts.purpose = purpose_;
-    // Known once decided; a call refused before the decision is looked up (rare: off the hot path).
-    const Agreement* known = decided_agreement_;
+    // The agreement that allowed the exchange; one that refused it, or a call refused before the
+    // decision, is looked up (refusals are off the hot path).
+    const Agreement* known = agreement_;
     if (known == nullptr && !agreement_id_.empty()) {
       known = runtime_->snapshot().agreements().Find(agreement_id_);
     }
@@ -915,14 +915,14 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   absl::Status CheckUpstreamStillTrusted(const TrustStore& trust) {
     const absl::string_view pem = UpstreamCertificatePem();
     if (pem.empty()) return absl::OkStatus();
-    absl::StatusOr<VerifiedPeer> peer = trust.Verify(pem, absl::Now());
-    if (peer.ok()) {
+    absl::Status trusted = trust.Check(pem, absl::Now());
+    if (trusted.ok()) {
       upstream_channel_.channel->RememberCertificate(pem);
       return absl::OkStatus();
     }
     return absl::UnavailableError(absl::StrCat(
-        "refused ", upstream_->description(),
-        " on a connection opened before: ", peer.status().message(), "; its answer is discarded"));
+        "refused ", upstream_->description(), " on a connection opened before: ", trusted.message(),
+        "; its answer is discarded"));
   }
 
   // The provider gateway's receipt must verify against the provider gateway's certificate and
@@ -1225,8 +1225,6 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   // For the access log: see admin::ExchangeFacts::federation_protocol.
   int federation_protocol_ = 0;
   const Agreement* agreement_ = nullptr;
-  // The agreement the decision found, whether it allowed the exchange or not (for the metrics).
-  const Agreement* decided_agreement_ = nullptr;
   std::string agreement_id_;
   std::string purpose_;
   std::string peer_agreement_digest_;

@@ -554,14 +554,6 @@ TEST(FaultTest, GatewayCertificatesReplacedUnderLoadAreTakenWithoutAFailedCall) 
   }
 }
 
-// How many times `text` appears in `process`'s log so far.
-size_t CountInLog(const ChildProcess& process, const std::string& text) {
-  const std::string log = process.Log();
-  size_t count = 0;
-  for (size_t at = log.find(text); at != std::string::npos; at = log.find(text, at + 1)) ++count;
-  return count;
-}
-
 TEST(FaultTest, APeerGatewayWhoseReplacedCertificateIsRevokedIsCalledOnANewConnection) {
   // CL's gateway replaces its certificate while AR's connection to it still shows the old one;
   // then CL's CA revokes the old one. AR's next call does not take the old connection: it opens
@@ -575,7 +567,7 @@ TEST(FaultTest, APeerGatewayWhoseReplacedCertificateIsRevokedIsCalledOnANewConne
   auto replace_certificate = [&](const std::string& name) {
     const std::string issued =
         IssueTestCertificate({name, "CL", {"urn:pasarela:gateway:CL"}, "clientAuth, serverAuth"});
-    const size_t replaced = CountInLog(*cl.process, "gateway certificate replaced");
+    const int replaced = cl.process->CountInLog("gateway certificate replaced");
     ReplaceCertificateFiles(cl_files, Pki(issued));
     const std::string expected = ReadFileOrEmpty(Pki(issued + ".crt"));
     std::string presented;
@@ -584,7 +576,7 @@ TEST(FaultTest, APeerGatewayWhoseReplacedCertificateIsRevokedIsCalledOnANewConne
       presented =
           PresentedCertificate(cl.federation_address(), "AR/gateway.crt", "AR/gateway.key", "CL");
       if (presented == expected &&
-          CountInLog(*cl.process, "gateway certificate replaced") > replaced) {
+          cl.process->CountInLog("gateway certificate replaced") > replaced) {
         break;
       }
     }
@@ -602,13 +594,13 @@ TEST(FaultTest, APeerGatewayWhoseReplacedCertificateIsRevokedIsCalledOnANewConne
   replace_certificate("gateway-cl-second");
   ASSERT_FALSE(::testing::Test::HasFailure());
 
-  const size_t crl_loads = CountInLog(*ar.process, "loaded CRL of CL");
+  const int crl_loads = ar.process->CountInLog("loaded CRL of CL");
   const std::string serial = RevokeTestCertificate(first);
   for (absl::Time deadline = absl::Now() + absl::Seconds(10);
-       absl::Now() < deadline && CountInLog(*ar.process, "loaded CRL of CL") == crl_loads;
+       absl::Now() < deadline && ar.process->CountInLog("loaded CRL of CL") == crl_loads;
        absl::SleepFor(absl::Milliseconds(50))) {
   }
-  ASSERT_GT(CountInLog(*ar.process, "loaded CRL of CL"), crl_loads);
+  ASSERT_GT(ar.process->CountInLog("loaded CRL of CL"), crl_loads);
 
   const size_t answered = registry.Calls().size();
   CallResult after = GetPerson(agency);
@@ -624,7 +616,7 @@ TEST(FaultTest, APeerGatewayWhoseReplacedCertificateIsRevokedIsCalledOnANewConne
       absl::Seconds(5)));
   // The calls after it go on through the new connection, without another replacement.
   ASSERT_TRUE(GetPerson(agency).status.ok());
-  EXPECT_EQ(CountInLog(*ar.process, "the call takes a new connection"), 1u);
+  EXPECT_EQ(ar.process->CountInLog("the call takes a new connection"), 1);
 }
 
 }  // namespace

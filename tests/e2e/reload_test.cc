@@ -45,14 +45,6 @@ grpc::Status GetPerson(IdentityService::Stub& stub) {
   return stub.GetPerson(&context, request, &response);
 }
 
-int CountOccurrences(const std::string& text, const std::string& needle) {
-  int count = 0;
-  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
-    ++count;
-  }
-  return count;
-}
-
 // Whether something accepts TCP connections on 127.0.0.1:`port`.
 bool Accepts(int port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -96,7 +88,7 @@ class ReloadTest : public ::testing::Test {
     return false;
   }
 
-  int CountInLog(const std::string& text) { return CountOccurrences(cl().Log(), text); }
+  int CountInLog(const std::string& text) { return cl().CountInLog(text); }
 
   std::unique_ptr<Topology> topology_;
   std::string services_;
@@ -150,7 +142,7 @@ TEST_F(ReloadTest, KubernetesConfigMapSymlinkSwapReloads) {
   ASSERT_EQ(::unlink(services_.c_str()), 0);
   ASSERT_EQ(::symlink("..data/services.yaml", services_.c_str()), 0);
   absl::SleepFor(absl::Milliseconds(500));
-  int reloads_before = CountOccurrences(cl().Log(), "policy reloaded:");
+  int reloads_before = CountInLog("policy reloaded:");
   ASSERT_TRUE(GetPerson(*stub_).ok());
 
   ASSERT_EQ(::mkdir((policy + "/..2026_02").c_str(), 0755), 0);

@@ -58,6 +58,13 @@ ChildProcess::~ChildProcess() {
 
 std::string ChildProcess::Log() const { return ReadFileOrEmpty(log_file_); }
 
+int ChildProcess::CountInLog(const std::string& text) const {
+  const std::string log = Log();
+  int count = 0;
+  for (size_t at = log.find(text); at != std::string::npos; at = log.find(text, at + 1)) ++count;
+  return count;
+}
+
 bool ChildProcess::WaitForLog(const std::string& text, absl::Duration timeout) const {
   absl::Time deadline = absl::Now() + timeout;
   while (absl::Now() < deadline) {

@@ -24,6 +24,8 @@ class ChildProcess {
   const std::string& log_file() const { return log_file_; }
   // The whole log so far.
   std::string Log() const;
+  // How many times `text` appears in the log so far.
+  int CountInLog(const std::string& text) const;
   // Waits until the log contains `text`; false on timeout.
   bool WaitForLog(const std::string& text, absl::Duration timeout) const;
   // Sends `signal_number` and waits for the exit; returns the exit status (or 128+signal).
