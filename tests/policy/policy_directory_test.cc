@@ -19,15 +19,7 @@ using ::testing::HasSubstr;
 
 // A PKI for the pilot's four countries, made once: the loader parses each CA and CRL.
 const std::string& PilotPki() {
-  static const std::string dir = [] {
-    std::string path = testing::MakeTempDir("pilot-pki");
-    std::string output;
-    int status = testing::RunCommand({"/bin/bash", testing::SourceDir() + "/certs/make-pki.sh",
-                                      "-q", path, "AR", "BR", "CL", "UY"},
-                                     &output);
-    EXPECT_EQ(status, 0) << output;
-    return path;
-  }();
+  static const std::string dir = testing::MakeDemoPki("pilot-pki", {"AR", "BR", "CL", "UY"});
   return dir;
 }
 

@@ -5,6 +5,10 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${PASARELA_BUILD_DIR:-$root/build}/bin
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# A copy of the run's test PKI where ctest made one (make-pki.sh then only checks it).
+if [[ -n ${PASARELA_TEST_PKI_TEMPLATE:-} ]]; then
+  cp -a "$PASARELA_TEST_PKI_TEMPLATE" "$work/pki" || exit 1
+fi
 "$root/certs/make-pki.sh" -q "$work/pki" AR BR CL UY || exit 1
 passed=0
 failed=0

@@ -19,6 +19,13 @@ std::string SourceDir();
 std::string BinDir();
 std::string DescriptorSetPath();
 
+// A demo PKI (certs/make-pki.sh) in a new temporary directory named after `prefix`, holding at
+// least `specs` (countries CC, participants CC/CLASS/MEMBER[/SUBSYSTEM]). When the environment
+// names a ready PKI in PASARELA_TEST_PKI_TEMPLATE (ctest's test_pki_template fixture makes one
+// per run), it starts as a copy of it: each process still gets a PKI of its own to revoke and
+// renew in, without generating every key again. Throws std::runtime_error when it cannot.
+std::string MakeDemoPki(const std::string& prefix, const std::vector<std::string>& specs);
+
 // The demo PKI for AR, BR, CL (and their test agencies), made once per test process.
 const std::string& PkiDir();
 // PkiDir() + "/" + relative.
