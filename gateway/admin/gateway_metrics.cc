@@ -94,7 +94,13 @@ GatewayMetrics::GatewayMetrics(Clock clock)
           "TLS handshakes refused for the certificate at the other end, by side: agency or "
           "federation (a listener refused a client), upstream (the gateway refused a server it "
           "called).",
-          {"side"})) {
+          {"side"})),
+      connections_replaced_(registry_.AddCounter(
+          "pasarela_connections_replaced_total",
+          "Open connections to a peer gateway or provider given up before a request because the "
+          "certificate they presented is refused since (revoked or expired), by upstream: "
+          "peer_gateway or provider.",
+          {"upstream"})) {
   for (size_t i = 0; i < kExchangeStageCount; ++i) {
     stage_series_[i] =
         &stage_duration_.WithLabels({ExchangeStageName(static_cast<ExchangeStage>(i))});
@@ -110,6 +116,9 @@ GatewayMetrics::GatewayMetrics(Clock clock)
   receipt_signatures_.Get();
   for (const char* side : {"agency", "federation", "upstream"}) {
     handshake_refusals_.WithLabels({side});
+  }
+  for (const char* upstream : {"peer_gateway", "provider"}) {
+    connections_replaced_.WithLabels({upstream});
   }
 
   registry_.AddGaugeCallback(
@@ -160,6 +169,12 @@ void GatewayMetrics::SetHandshakeRefusals(uint64_t agency, uint64_t federation, 
   handshake_refusals_.WithLabels({"agency"}).RaiseTo(agency);
   handshake_refusals_.WithLabels({"federation"}).RaiseTo(federation);
   handshake_refusals_.WithLabels({"upstream"}).RaiseTo(upstream);
+}
+
+void GatewayMetrics::RecordConnectionReplaced(ReplacedUpstream upstream) {
+  connections_replaced_
+      .WithLabels({upstream == ReplacedUpstream::kPeerGateway ? "peer_gateway" : "provider"})
+      .Increment();
 }
 
 void GatewayMetrics::RecordReload(bool ok) {

@@ -93,6 +93,13 @@ class GatewayMetrics {
   // down).
   void SetHandshakeRefusals(uint64_t agency, uint64_t federation, uint64_t upstream);
 
+  // What a connection replaced for the certificate it presented leads to.
+  enum class ReplacedUpstream { kPeerGateway, kProvider };
+  // pasarela_connections_replaced_total: one more open connection to a peer gateway or a provider
+  // given up before a request because the certificate it presented is refused since (revoked or
+  // expired); the request takes a new connection and handshake.
+  void RecordConnectionReplaced(ReplacedUpstream upstream);
+
   // The state of the channel to one peer gateway ("CL"); added if new.
   void SetPeerState(absl::string_view peer, PeerConnectionState state);
   // Replaces every peer's state (after a reload that changed the federation).
@@ -137,6 +144,7 @@ class GatewayMetrics {
   Family<Counter>& receipts_signed_;
   Family<Counter>& receipt_signatures_;
   Family<Counter>& handshake_refusals_;
+  Family<Counter>& connections_replaced_;
 
   std::array<Histogram*, kExchangeStageCount> stage_series_;
   Counter* reloads_ok_;

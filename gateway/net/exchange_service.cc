@@ -556,6 +556,12 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
                             " presented on its open connection a certificate refused since: ",
                             trusted.message(), "; the call takes a new connection"));
     upstream_channel_ = upstream_->Reconnect(upstream_channel_);
+    if (services_.metrics != nullptr) {
+      services_.metrics->RecordConnectionReplaced(
+          route_.hop == RouteDecision::Hop::kPeerGateway
+              ? admin::GatewayMetrics::ReplacedUpstream::kPeerGateway
+              : admin::GatewayMetrics::ReplacedUpstream::kProvider);
+    }
   }
 
   void OnUpstreamDone(grpc::Status status) {

@@ -485,6 +485,7 @@ TEST(GatewayMetrics, ExposesEveryFamilyWithHelpAndType) {
                                           "pasarela_receipts_signed_total",
                                           "pasarela_receipt_signatures_total",
                                           "pasarela_handshake_refusals_total",
+                                          "pasarela_connections_replaced_total",
                                           "pasarela_peer_connection_state",
                                           "pasarela_certificate_expiry_days",
                                           "pasarela_crl_expiry_days",
@@ -500,6 +501,15 @@ TEST(GatewayMetrics, ExposesEveryFamilyWithHelpAndType) {
               ElementsAre("pasarela_handshake_refusals_total{side=\"agency\"} 3",
                           "pasarela_handshake_refusals_total{side=\"federation\"} 1",
                           "pasarela_handshake_refusals_total{side=\"upstream\"} 4"));
+  EXPECT_THAT(SampleLines(metrics.Exposition(), "pasarela_connections_replaced_total"),
+              ElementsAre("pasarela_connections_replaced_total{upstream=\"peer_gateway\"} 0",
+                          "pasarela_connections_replaced_total{upstream=\"provider\"} 0"));
+  metrics.RecordConnectionReplaced(GatewayMetrics::ReplacedUpstream::kProvider);
+  metrics.RecordConnectionReplaced(GatewayMetrics::ReplacedUpstream::kPeerGateway);
+  metrics.RecordConnectionReplaced(GatewayMetrics::ReplacedUpstream::kProvider);
+  EXPECT_THAT(SampleLines(metrics.Exposition(), "pasarela_connections_replaced_total"),
+              ElementsAre("pasarela_connections_replaced_total{upstream=\"peer_gateway\"} 1",
+                          "pasarela_connections_replaced_total{upstream=\"provider\"} 2"));
   EXPECT_THAT(SampleLines(metrics.Exposition(), "pasarela_policy_reloads_total"),
               ElementsAre("pasarela_policy_reloads_total{result=\"failed\"} 0",
                           "pasarela_policy_reloads_total{result=\"ok\"} 0"));

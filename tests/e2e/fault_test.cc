@@ -20,6 +20,7 @@
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "tests/support/admin_http.h"
 #include "tests/support/free_port.h"
 #include "tests/support/identity_calls.h"
 #include "tests/support/test_certificates.h"
@@ -617,6 +618,8 @@ TEST(FaultTest, APeerGatewayWhoseReplacedCertificateIsRevokedIsCalledOnANewConne
   // The calls after it go on through the new connection, without another replacement.
   ASSERT_TRUE(GetPerson(agency).status.ok());
   EXPECT_EQ(ar.process->CountInLog("the call takes a new connection"), 1);
+  EXPECT_EQ(MetricValue(ar, "pasarela_connections_replaced_total{upstream=\"peer_gateway\"}"), 1);
+  EXPECT_EQ(MetricValue(ar, "pasarela_connections_replaced_total{upstream=\"provider\"}"), 0);
 }
 
 }  // namespace

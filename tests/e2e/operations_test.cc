@@ -1,16 +1,12 @@
 // Operations through real gateways: the admin listener's /metrics moves with the calls, /livez and
 // /readyz answer, and the access log has one JSON line per exchange with no payload values.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <future>
 #include <set>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
@@ -20,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "pasarela/catalog/v1/catalog.grpc.pb.h"
 #include "pasarela/identity/v1/identity.grpc.pb.h"
+#include "tests/support/admin_http.h"
 #include "tests/support/free_port.h"
 #include "tests/support/identity_calls.h"
 #include "tests/support/topology.h"
@@ -29,40 +26,6 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-// A plain HTTP/1.0 GET on loopback: returns the whole response, status line first.
-std::string HttpGet(const std::string& address, const std::string& path) {
-  std::vector<std::string> parts = absl::StrSplit(address, ':');
-  int port = 0;
-  if (parts.size() != 2 || !absl::SimpleAtoi(parts[1], &port)) return "";
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in target{};
-  target.sin_family = AF_INET;
-  target.sin_port = htons(static_cast<uint16_t>(port));
-  ::inet_pton(AF_INET, parts[0].c_str(), &target.sin_addr);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&target), sizeof(target)) != 0) {
-    ::close(fd);
-    return "";
-  }
-  std::string request = absl::StrCat("GET ", path, " HTTP/1.0\r\nHost: test\r\n\r\n");
-  (void)!::write(fd, request.data(), request.size());
-  std::string response;
-  char buffer[4096];
-  ssize_t n;
-  while ((n = ::read(fd, buffer, sizeof(buffer))) > 0)
-    response.append(buffer, static_cast<size_t>(n));
-  ::close(fd);
-  return response;
-}
-
-std::string AdminAddress(const GatewayProcess& gateway) {
-  std::string ready = ReadFileOrEmpty(gateway.dir + "/ready.json");
-  std::string key = "\"admin_address\":\"";
-  size_t at = ready.find(key);
-  if (at == std::string::npos) return "";
-  at += key.size();
-  return ready.substr(at, ready.find('"', at) - at);
-}
 
 TEST(OperationsTest, MetricsHealthAndAccessLogFollowTheExchanges) {
   Topology topology({"AR", "CL"});
@@ -181,17 +144,6 @@ TEST(OperationsTest, AgreementsAndTargetsThePolicyDoesNotKnowAreCountedAsUnknown
   // The access log says what each caller named.
   EXPECT_TRUE(ar.process->WaitForLog("\"agreement\":\"made-up-agreement-2\"", absl::Seconds(5)));
   EXPECT_THAT(ar.process->Log(), HasSubstr("\"provider\":\"CL/GOV/made-up-target\""));
-}
-
-// The value of the one sample of `metrics` whose line starts with `series` (name and labels),
-// or -1 when there is none.
-double SampleValue(const std::string& metrics, const std::string& series) {
-  for (absl::string_view line : absl::StrSplit(metrics, '\n')) {
-    if (!absl::StartsWith(line, absl::StrCat(series, " "))) continue;
-    double value = -1;
-    if (absl::SimpleAtod(line.substr(series.size() + 1), &value)) return value;
-  }
-  return -1;
 }
 
 // Handshakes refused for the certificate at the other end are counted by side, so that an

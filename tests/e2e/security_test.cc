@@ -29,6 +29,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pasarela/federation/v1/federation.pb.h"
+#include "tests/support/admin_http.h"
 #include "tests/support/free_port.h"
 #include "tests/support/identity_calls.h"
 #include "tests/support/test_certificates.h"
@@ -755,6 +756,7 @@ TEST_F(SecurityTest, APeerGatewayRevokedByItsCountrysCaIsRefusedOnOpenAndNewConn
                    " presented on its open connection a certificate refused since: ", reason,
                    "; the call takes a new connection"),
       absl::Seconds(5)));
+  EXPECT_EQ(MetricValue(ar(), "pasarela_connections_replaced_total{upstream=\"peer_gateway\"}"), 1);
   // AR's record of the exchange says so; CL has none.
   std::string shown;
   EXPECT_EQ(RunCommand({BinDir() + "/pasarela", "audit", "show", ar().dir + "/audit", "--exchange",
@@ -824,6 +826,7 @@ TEST_F(SecurityTest, AProviderRevokedOnTheCrlServicesYamlNamesIsRefusedOnOpenAnd
   ExpectRefusedUpstream(after, upstream, reason);
   EXPECT_FALSE(after.response.has_person());
   EXPECT_EQ(provider.Calls().size(), calls_before);
+  EXPECT_EQ(MetricValue(cl(), "pasarela_connections_replaced_total{upstream=\"provider\"}"), 1);
 
   topology_.RestartGateway("CL");
   const size_t calls = provider.Calls().size();
