@@ -97,9 +97,9 @@ GatewayMetrics::GatewayMetrics(Clock clock)
           {"side"})),
       connections_replaced_(registry_.AddCounter(
           "pasarela_connections_replaced_total",
-          "Open connections to a peer gateway or provider given up before a request because the "
-          "certificate they presented is refused since (revoked or expired), by upstream: "
-          "peer_gateway or provider.",
+          "Open connections to a peer gateway or provider given up because the certificate they "
+          "presented is refused since (revoked or expired), by upstream: peer_gateway or "
+          "provider.",
           {"upstream"})) {
   for (size_t i = 0; i < kExchangeStageCount; ++i) {
     stage_series_[i] =

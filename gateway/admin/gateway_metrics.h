@@ -96,8 +96,9 @@ class GatewayMetrics {
   // What a connection replaced for the certificate it presented leads to.
   enum class ReplacedUpstream { kPeerGateway, kProvider };
   // pasarela_connections_replaced_total: one more open connection to a peer gateway or a provider
-  // given up before a request because the certificate it presented is refused since (revoked or
-  // expired); the request takes a new connection and handshake.
+  // given up because the certificate it presented is refused since (revoked or expired): found
+  // before a request, which then takes a new connection and handshake, or when the answer to a
+  // request already under way arrived through it.
   void RecordConnectionReplaced(ReplacedUpstream upstream);
 
   // The state of the channel to one peer gateway ("CL"); added if new.

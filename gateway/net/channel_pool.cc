@@ -63,11 +63,12 @@ ChannelPool::Picked ChannelPool::Pick() const {
   return Picked{std::atomic_load(&channels_[index]), index};
 }
 
-ChannelPool::Picked ChannelPool::Reconnect(const Picked& picked) {
+ChannelPool::Picked ChannelPool::Reconnect(const Picked& picked, bool* replaced) {
   absl::MutexLock lock(&reconnect_mu_);
   std::shared_ptr<PooledChannel>& slot = channels_[picked.index];
   // Another call may have replaced it already.
-  if (std::atomic_load(&slot) == picked.channel) std::atomic_store(&slot, Connect(picked.index));
+  *replaced = std::atomic_load(&slot) == picked.channel;
+  if (*replaced) std::atomic_store(&slot, Connect(picked.index));
   return Picked{std::atomic_load(&slot), picked.index};
 }
 

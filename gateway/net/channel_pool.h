@@ -70,8 +70,10 @@ class ChannelPool {
   Picked Pick() const;
   // Replaces the picked channel, if the pool still holds it, with a new one whose first call opens
   // a new connection, with a new handshake; returns the channel now in its place. Calls already
-  // started keep the old channel, whose connection closes when the last of them ends.
-  Picked Reconnect(const Picked& picked);
+  // started keep the old channel, whose connection closes when the last of them ends. `*replaced`
+  // says whether this call made the replacement (false when another call had made it already), so
+  // that callers who found the same connection refused count it once.
+  Picked Reconnect(const Picked& picked, bool* replaced);
 
   const std::string& address() const { return address_; }
   // The best connectivity state among the pool's channels (READY if any is ready), for metrics.

@@ -555,13 +555,21 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     LogWarning(absl::StrCat("exchange ", route_.exchange_id, ": ", upstream_->description(),
                             " presented on its open connection a certificate refused since: ",
                             trusted.message(), "; the call takes a new connection"));
-    upstream_channel_ = upstream_->Reconnect(upstream_channel_);
-    if (services_.metrics != nullptr) {
+    upstream_channel_ = ReplaceUpstreamConnection();
+  }
+
+  // Replaces the channel this call took, so that no later call takes its connection, and returns
+  // the one now in its place; counted once per replacement, whichever call made it.
+  ChannelPool::Picked ReplaceUpstreamConnection() {
+    bool replaced = false;
+    ChannelPool::Picked now = upstream_->Reconnect(upstream_channel_, &replaced);
+    if (replaced && services_.metrics != nullptr) {
       services_.metrics->RecordConnectionReplaced(
           route_.hop == RouteDecision::Hop::kPeerGateway
               ? admin::GatewayMetrics::ReplacedUpstream::kPeerGateway
               : admin::GatewayMetrics::ReplacedUpstream::kProvider);
     }
+    return now;
   }
 
   void OnUpstreamDone(grpc::Status status) {
@@ -571,7 +579,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       if (!trusted.ok()) {
         LogWarning(trusted.message());
         // No later call takes that connection.
-        upstream_->Reconnect(upstream_channel_);
+        ReplaceUpstreamConnection();
         Answer(ToGrpcStatus(trusted), false);
         return;
       }
