@@ -16,14 +16,14 @@
 namespace pasarela::fuzzing {
 namespace {
 
-[[noreturn]] void Die(const std::string& what) {
+[[noreturn]] void StopWithPolicyError(const std::string& what) {
   std::fprintf(stderr, "fuzz: the pilot policy does not load: %s\n", what.c_str());
   std::abort();
 }
 
 template <typename T>
 T Loaded(absl::optional<T> value, const Diagnostics& diagnostics) {
-  if (!value.has_value()) Die(diagnostics.ToString());
+  if (!value.has_value()) StopWithPolicyError(diagnostics.ToString());
   return *std::move(value);
 }
 
@@ -38,7 +38,7 @@ std::string MakePolicyDir() {
        {"federation.yaml", "agreements", "mappings", "services", "classification.yaml"}) {
     std::filesystem::create_symlink(absl::StrCat(PASARELA_SOURCE_DIR, "/policies/", entry),
                                     absl::StrCat(dir, "/", entry), error);
-    if (error) Die(absl::StrCat("cannot link ", entry, ": ", error.message()));
+    if (error) StopWithPolicyError(absl::StrCat("cannot link ", entry, ": ", error.message()));
   }
   for (const char* country : {"AR", "BR", "CL", "UY"}) {
     for (const char* file : {"ca.crt", "ca.crl"}) {
@@ -47,7 +47,7 @@ std::string MakePolicyDir() {
       std::filesystem::create_symlink(
           absl::StrCat(PASARELA_SOURCE_DIR, "/tests/agreement/testdata/trust/placeholder.pem"),
           link, error);
-      if (error) Die(absl::StrCat("cannot link ", link, ": ", error.message()));
+      if (error) StopWithPolicyError(absl::StrCat("cannot link ", link, ": ", error.message()));
     }
   }
   return dir;
@@ -61,14 +61,14 @@ std::unique_ptr<const PilotPolicy> Load() {
   policy->dir = MakePolicyDir();
   absl::StatusOr<std::unique_ptr<const DescriptorCatalog>> catalog =
       DescriptorCatalog::Load({PASARELA_DESCRIPTOR_SET, PASARELA_NATIONAL_DESCRIPTOR_SET});
-  if (!catalog.ok()) Die(std::string(catalog.status().message()));
+  if (!catalog.ok()) StopWithPolicyError(std::string(catalog.status().message()));
   policy->catalog = *std::move(catalog);
   const DescriptorCatalog& pool = *policy->catalog;
   Diagnostics diagnostics;
   policy->federation =
       Loaded(LoadFederation(policy->dir + "/federation.yaml", diagnostics), diagnostics);
   policy->mappings = LoadMappings(policy->dir + "/mappings", pool, diagnostics);
-  if (policy->mappings == nullptr) Die(diagnostics.ToString());
+  if (policy->mappings == nullptr) StopWithPolicyError(diagnostics.ToString());
   for (const std::string& id : policy->mappings->ids()) {
     const Mapping* mapping = policy->mappings->Find(id);
     policy->plans.push_back(&mapping->forward());

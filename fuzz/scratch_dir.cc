@@ -13,7 +13,7 @@
 namespace pasarela::fuzzing {
 namespace {
 
-[[noreturn]] void Die(const std::string& what) {
+[[noreturn]] void StopWithScratchError(const std::string& what) {
   std::fprintf(stderr, "fuzz: %s\n", what.c_str());
   std::abort();
 }
@@ -24,7 +24,8 @@ class OwnedDir {
   OwnedDir() {
     const char* tmp = std::getenv("TMPDIR");
     path_ = absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp", "/pasarela-fuzz-XXXXXX");
-    if (::mkdtemp(path_.data()) == nullptr) Die(absl::StrCat("cannot create ", path_));
+    if (::mkdtemp(path_.data()) == nullptr)
+      StopWithScratchError(absl::StrCat("cannot create ", path_));
   }
   ~OwnedDir() {
     std::error_code ignored;
@@ -49,11 +50,11 @@ std::string WriteScratchFile(absl::string_view name, absl::string_view contents)
   std::filesystem::path path = std::filesystem::path(ScratchDir()) / std::string(name);
   std::error_code error;
   std::filesystem::create_directories(path.parent_path(), error);
-  if (error) Die(absl::StrCat("cannot create ", path.parent_path().string()));
+  if (error) StopWithScratchError(absl::StrCat("cannot create ", path.parent_path().string()));
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
   out.close();
-  if (!out) Die(absl::StrCat("cannot write ", path.string()));
+  if (!out) StopWithScratchError(absl::StrCat("cannot write ", path.string()));
   return path.string();
 }
 

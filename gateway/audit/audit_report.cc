@@ -15,6 +15,7 @@
 #include "gateway/audit/audit_verify.h"
 #include "gateway/audit/timestamp.h"
 #include "gateway/audit/trail_reader.h"
+#include "gateway/common/plural.h"
 #include "gateway/common/rfc3339.h"
 
 namespace pasarela::audit {
@@ -27,10 +28,6 @@ std::string FormatBound(absl::Time t) {
 }
 
 std::string Milliseconds(uint64_t us) { return absl::StrFormat("%.2f", us / 1000.0); }
-
-std::string Plural(uint64_t n, absl::string_view one, absl::string_view many) {
-  return absl::StrCat(n, " ", n == 1 ? one : many);
-}
 
 std::string OrNone(const std::string& s) { return s.empty() ? "(none)" : s; }
 

@@ -16,6 +16,7 @@
 #include "gateway/audit/audit_verify.h"
 #include "gateway/audit/timestamp.h"
 #include "gateway/audit/trail_reader.h"
+#include "gateway/common/plural.h"
 #include "gateway/common/rfc3339.h"
 #include "google/protobuf/util/json_util.h"
 #include "pasarela/audit/v1/audit.pb.h"
@@ -167,10 +168,6 @@ bool OtherSideExpected(const v1::AuditRecord& r, absl::string_view other) {
   const absl::string_view far =
       CountryOf(r.direction() == v1::CONSUMER_SIDE ? r.provider() : r.consumer());
   return other.empty() || far == other;
-}
-
-std::string Plural(uint64_t n, absl::string_view one, absl::string_view many) {
-  return absl::StrCat(n, " ", n == 1 ? one : many);
 }
 
 int OtherDirection(int direction) {

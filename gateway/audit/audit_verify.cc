@@ -15,6 +15,7 @@
 #include "gateway/audit/signer_revocations.h"
 #include "gateway/audit/timestamp.h"
 #include "gateway/audit/trail_reader.h"
+#include "gateway/common/plural.h"
 #include "gateway/common/rfc3339.h"
 #include "pasarela/audit/v1/audit.pb.h"
 
@@ -279,10 +280,6 @@ void TrailCheck::Finish() {
   } else {
     report_->warnings.push_back(std::move(text));
   }
-}
-
-std::string Plural(uint64_t n, absl::string_view one, absl::string_view many) {
-  return absl::StrCat(n, " ", n == 1 ? one : many);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/audit/audit_crypto.h"
 #include "gateway/audit/trail_reader.h"
@@ -26,6 +27,11 @@ int PgResult::rows() const { return PQntuples(result_.get()); }
 std::string PgResult::Get(int row, int column) const {
   return std::string(PQgetvalue(result_.get(), row, column),
                      PQgetlength(result_.get(), row, column));
+}
+
+uint64_t PgResult::GetUint(int row, int column) const {
+  uint64_t n = 0;
+  return absl::SimpleAtoi(Get(row, column), &n) ? n : 0;
 }
 
 std::string PgResult::GetBytes(int row, int column) const {

@@ -8,6 +8,7 @@
 #ifndef PASARELA_GATEWAY_AUDIT_POSTGRES_CLIENT_H_
 #define PASARELA_GATEWAY_AUDIT_POSTGRES_CLIENT_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +36,9 @@ class PgResult {
   int rows() const;
   // The value at (row, column) as PostgreSQL prints it.
   std::string Get(int row, int column) const;
+  // A bigint column the schema keeps non-negative (positions, sequences, counts), as a number; 0
+  // when the value is NULL or not such a number.
+  uint64_t GetUint(int row, int column) const;
   // A bytea value as bytes.
   std::string GetBytes(int row, int column) const;
 

@@ -36,11 +36,6 @@ std::string IsoTime(const google::protobuf::Timestamp& t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", TimeOf(t), absl::UTCTimeZone());
 }
 
-uint64_t ToUint(const std::string& text) {
-  uint64_t n = 0;
-  return absl::SimpleAtoi(text, &n) ? n : 0;
-}
-
 // One entry about to be inserted.
 struct Row {
   EntryType type;
@@ -163,12 +158,12 @@ absl::StatusOr<uint64_t> PostgresAuditSink::TransactLocked(std::deque<Pending>* 
     return absl::FailedPreconditionError(
         absl::StrCat("pasarela_audit_chain has no row for gateway ", gateway));
   }
-  uint64_t position = ToUint(row->Get(0, 0));
+  uint64_t position = row->GetUint(0, 0);
   ChainHead head;
-  head.last_sequence = ToUint(row->Get(0, 1));
+  head.last_sequence = row->GetUint(0, 1);
   head.last_entry_hash = row->GetBytes(0, 2);
   head.last_record_hash = row->GetBytes(0, 3);
-  head.unsealed = ToUint(row->Get(0, 4));
+  head.unsealed = row->GetUint(0, 4);
   int64_t checkpoint_us = 0;
   if (!absl::SimpleAtoi(row->Get(0, 5), &checkpoint_us)) checkpoint_us = 0;
   head.last_checkpoint_time = absl::FromUnixMicros(checkpoint_us);

@@ -2,7 +2,6 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -13,11 +12,6 @@ namespace {
 // pg_advisory_xact_lock key for schema creation: "pasaudit" as a number.
 constexpr char kSchemaLockKey[] = "8097873648115093844";
 constexpr int kPageRows = 5000;
-
-uint64_t ToUint(const std::string& text) {
-  uint64_t n = 0;
-  return absl::SimpleAtoi(text, &n) ? n : 0;
-}
 
 }  // namespace
 
@@ -86,8 +80,8 @@ absl::Status ForEachStoredEntry(const PostgresTrailAddress& address,
   }
   StoredChainHead found;
   found.gateway = chains->Get(row, 0);
-  found.last_position = ToUint(chains->Get(row, 1));
-  found.last_sequence = ToUint(chains->Get(row, 2));
+  found.last_position = chains->GetUint(row, 1);
+  found.last_sequence = chains->GetUint(row, 2);
   if (head != nullptr) *head = found;
 
   uint64_t after = 0;
@@ -100,7 +94,7 @@ absl::Status ForEachStoredEntry(const PostgresTrailAddress& address,
     if (!page.ok()) return page.status();
     for (int i = 0; i < page->rows(); ++i) {
       StoredEntry entry;
-      entry.position = ToUint(page->Get(i, 0));
+      entry.position = page->GetUint(i, 0);
       entry.type = page->Get(i, 1) == "2" ? EntryType::kCheckpoint : EntryType::kRecord;
       entry.payload = page->GetBytes(i, 2);
       visit(entry);

@@ -21,17 +21,6 @@ bool ReplacesWholeValue(DataTreatment treatment) {
          treatment == DataTreatment::kPseudonymise;
 }
 
-// A change to make once the walk is over and no treatment denied the exchange. `message` points
-// into the message being minimised (a sub-message reached through the Mutable accessors).
-struct Edit {
-  enum class Kind { kSetString, kRemoveElement, kClearField, kClearUnknownFields };
-  Kind kind;
-  Message* message;
-  const FieldDescriptor* field;  // null for kClearUnknownFields
-  int index;                     // element of a repeated field, or -1
-  std::string value;             // for kSetString
-};
-
 // Removes element `index` of a repeated field, keeping the order of the others.
 void RemoveElement(Message* message, const FieldDescriptor* field, int index) {
   const Reflection* reflection = message->GetReflection();
@@ -243,6 +232,16 @@ class PersonalDataMinimiser::Visitor {
   ClassificationSummary* summary_;
   MinimisationReport* report_;
   internal::SummaryRecorder recorder_;
+  // A change to make once the walk is over and no treatment denied the exchange. `message` points
+  // into the message being minimised (a sub-message reached through the Mutable accessors).
+  struct Edit {
+    enum class Kind { kSetString, kRemoveElement, kClearField, kClearUnknownFields };
+    Kind kind;
+    Message* message;
+    const FieldDescriptor* field;  // null for kClearUnknownFields
+    int index;                     // element of a repeated field, or -1
+    std::string value;             // for kSetString
+  };
   std::vector<Edit> edits_;
   std::vector<size_t> spans_;
   std::string scratch_;

@@ -72,13 +72,13 @@ std::set<std::string> ListeningAddresses(pid_t pid) {
       if (fields.size() < 10 || fields[3] != "0A" || inodes.count(fields[9]) == 0) continue;
       std::vector<std::string> local = absl::StrSplit(fields[1], ':');
       uint32_t port = 0;
-      absl::SimpleHexAtoi(local[1], &port);
+      if (local.size() != 2 || !absl::SimpleHexAtoi(local[1], &port)) continue;
       std::string host = absl::AsciiStrToLower(local[0]);
       // An IPv6 socket bound to an IPv4-mapped address (::ffff:a.b.c.d), as gRPC binds them.
       if (absl::StartsWith(host, "0000000000000000ffff0000")) host = host.substr(24);
       if (host.size() == 8) {
         uint32_t ip = 0;
-        absl::SimpleHexAtoi(host, &ip);
+        if (!absl::SimpleHexAtoi(host, &ip)) continue;
         // /proc writes the address in host (little-endian) order.
         host =
             absl::StrCat(ip & 0xff, ".", (ip >> 8) & 0xff, ".", (ip >> 16) & 0xff, ".", ip >> 24);
