@@ -216,15 +216,20 @@ class Compiler {
                Context& ctx, FieldPath* path);
   bool AddNormalize(const std::vector<NormalizeSpec>& specs, ValueType* current,
                     const SourceLocation& location, Context& ctx, std::vector<Step>* steps);
-  // `final_field` is the field the converted value is written to, or null when it is text split
-  // into pieces.
-  bool AddConversion(const RuleSpec& spec, ValueType* current, const ValueType& final_type,
-                     const FieldDescriptor* final_field, Context& ctx, std::vector<Step>* steps);
+  // `in_field` is the field the conversion reads as it is, or null when earlier steps changed the
+  // value; `final_field` is the field the converted value is written to, or null when it is text
+  // split into pieces.
+  bool AddConversion(const RuleSpec& spec, ValueType* current, const FieldDescriptor* in_field,
+                     const ValueType& final_type, const FieldDescriptor* final_field, Context& ctx,
+                     std::vector<Step>* steps);
   // In reverse: whether what the reverse writes by default (reverse_default, a table's
   // reverse_default) is a national value the forward conversion reads; if not, the rule is not
   // invertible, as a forward default the reverse cannot convert makes it.
   bool ReverseDefaultsReadForward(const RuleSpec& spec, const Rule& rule, Context& ctx);
+  // `in_field`, when the table reads a field as it is: a code that field cannot hold is warned
+  // about (it can never match; a shared table may serve wider fields too, so not an error).
   std::shared_ptr<const LookupTable> BuildLookup(const LookupSpec& spec, const ValueType& in,
+                                                 const FieldDescriptor* in_field,
                                                  const ValueType& out,
                                                  const FieldDescriptor* out_field, Context& ctx);
   // A value a table writes into `field` (an entry's target, or source in reverse; a default),
@@ -279,6 +284,12 @@ bool Compiler::Literal(absl::string_view text, const ValueType& type,
 
 namespace {
 
+// "int32", or an enum field's enum type ("pasarela.health.v1.Sex"), as reports name a field's type.
+std::string FieldTypeName(const FieldDescriptor* field) {
+  return field->enum_type() != nullptr ? field->enum_type()->full_name()
+                                       : std::string(field->type_name());
+}
+
 // Whether `field` holds `value`, read from `text`, as written: as a write at run time checks it
 // (CheckFitsField), and for a floating-point field a whole number only exactly.
 absl::Status HeldAsWritten(absl::string_view text, const FieldDescriptor* field,
@@ -319,10 +330,8 @@ bool Compiler::TableValue(absl::string_view text, const ValueType& type,
   }
   ctx.sink->ValueError(
       location,
-      absl::StrCat(subject, ", which '", field->name(), "' (",
-                   field->enum_type() != nullptr ? field->enum_type()->full_name()
-                                                 : std::string(field->type_name()),
-                   ") of ", field->containing_type()->full_name(), " cannot hold: ", problem));
+      absl::StrCat(subject, ", which '", field->name(), "' (", FieldTypeName(field), ") of ",
+                   field->containing_type()->full_name(), " cannot hold: ", problem));
   return false;
 }
 
@@ -468,10 +477,9 @@ bool Compiler::AddNormalize(const std::vector<NormalizeSpec>& specs, ValueType* 
   return true;
 }
 
-std::shared_ptr<const LookupTable> Compiler::BuildLookup(const LookupSpec& spec,
-                                                         const ValueType& in, const ValueType& out,
-                                                         const FieldDescriptor* out_field,
-                                                         Context& ctx) {
+std::shared_ptr<const LookupTable> Compiler::BuildLookup(
+    const LookupSpec& spec, const ValueType& in, const FieldDescriptor* in_field,
+    const ValueType& out, const FieldDescriptor* out_field, Context& ctx) {
   auto table = std::make_shared<LookupTable>();
   const std::vector<EntrySpec>* entries = &spec.entries;
   std::vector<EntrySpec> generated;
@@ -545,6 +553,15 @@ std::shared_ptr<const LookupTable> Compiler::BuildLookup(const LookupSpec& spec,
       continue;
     }
     std::string key_text = ValueToText(key_value, in.enum_type);
+    if (in_field != nullptr) {
+      if (absl::Status held = CheckFitsField(in_field, key_value); !held.ok()) {
+        ctx.sink->Warn(entry.location,
+                       absl::StrCat(table->name, ": code '", from, "' can never match: '",
+                                    in_field->name(), "' (", FieldTypeName(in_field), ") of ",
+                                    in_field->containing_type()->full_name(),
+                                    " cannot hold it: the value ", held.message()));
+      }
+    }
     Value value;
     if (!TableValue(to, out, out_field,
                     absl::StrCat(table->name, ": code '", key_text, "' translates ",
@@ -609,7 +626,8 @@ std::shared_ptr<const LookupTable> Compiler::BuildLookup(const LookupSpec& spec,
   return ok ? table : nullptr;
 }
 
-bool Compiler::AddConversion(const RuleSpec& spec, ValueType* current, const ValueType& final_type,
+bool Compiler::AddConversion(const RuleSpec& spec, ValueType* current,
+                             const FieldDescriptor* in_field, const ValueType& final_type,
                              const FieldDescriptor* final_field, Context& ctx,
                              std::vector<Step>* steps) {
   Step step;
@@ -795,7 +813,7 @@ bool Compiler::AddConversion(const RuleSpec& spec, ValueType* current, const Val
     step.out = final_type;
   } else if (spec.lookup) {
     step.kind = Step::Kind::kLookup;
-    step.table = BuildLookup(*spec.lookup, *current, final_type, final_field, ctx);
+    step.table = BuildLookup(*spec.lookup, *current, in_field, final_type, final_field, ctx);
     if (step.table == nullptr) return false;
     step.out = final_type;
   } else {
@@ -1186,7 +1204,12 @@ bool Compiler::CompileDataRule(const RuleSpec& spec, const Descriptor* in, const
     // A split's pieces are text, whatever the field it splits.
     const FieldDescriptor* final_field =
         rule.shape == Rule::Shape::kSplit ? nullptr : rule.to.front().leaf();
-    if (!AddConversion(spec, &current, final_type, final_field, ctx, &rule.steps)) return false;
+    // The conversion reads the source field as it is when nothing came before it.
+    const FieldDescriptor* in_field =
+        rule.shape == Rule::Shape::kCopy && rule.steps.empty() ? rule.from.front().leaf() : nullptr;
+    if (!AddConversion(spec, &current, in_field, final_type, final_field, ctx, &rule.steps)) {
+      return false;
+    }
   }
   if (ctx.reverse && spec.reverse_normalize) {
     if (!AddNormalize(*spec.reverse_normalize, &current, spec.normalize_location, ctx,
@@ -1305,7 +1328,7 @@ bool Compiler::ReverseDefaultsReadForward(const RuleSpec& spec, const Rule& rule
   const FieldDescriptor* canonical_field =
       rule.shape == Rule::Shape::kJoin ? nullptr : rule.from.front().leaf();
   if ((spec.identifier || spec.date || spec.number || spec.lookup) &&
-      !AddConversion(spec, &current, canonical, canonical_field, forward, &steps)) {
+      !AddConversion(spec, &current, nullptr, canonical, canonical_field, forward, &steps)) {
     return true;
   }
   for (Written& value : written) {
