@@ -29,7 +29,7 @@ struct AuditVerifyOptions {
   // gateway keys verifies against the country's CA alone, and must name the checkpoint's gateway
   // (urn:pasarela:gateway:CC), since the CA vouches for its agencies too.
   std::vector<std::string> ca_files;
-  // PEM CRL files, each signed by a CA of ca_files (which must then not be empty). A checkpoint
+  // CRL files (PEM or DER), each signed by a CA of ca_files (which must then not be empty). A checkpoint
   // whose certificate, or a CA certificate it chains through, one of them lists fails, whatever
   // its time: the time is written by the key's holder and cannot show it signed before the
   // revocation.
@@ -64,7 +64,7 @@ struct AuditVerifyReport {
 class AuditVerifier {
  public:
   // Fails when a CA file cannot be read or holds no certificate, when a CRL file cannot be read,
-  // is not a PEM CRL or is signed by none of the CAs, and when CRLs are given without CAs.
+  // is not a CRL (PEM or DER) or is signed by none of the CAs, and when CRLs are given without CAs.
   static absl::StatusOr<std::unique_ptr<AuditVerifier>> Create(AuditVerifyOptions options);
   ~AuditVerifier();
   AuditVerifier(const AuditVerifier&) = delete;

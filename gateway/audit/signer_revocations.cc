@@ -37,7 +37,7 @@ absl::StatusOr<std::unique_ptr<SignerRevocations>> SignerRevocations::Load(
     for (Certificate& cert : *certs) cas.push_back(Issuer{std::move(cert), {}});
   }
   for (const std::string& file : crl_files) {
-    absl::StatusOr<RevocationList> crl = RevocationList::FromPemFile(file);
+    absl::StatusOr<RevocationList> crl = RevocationList::FromFile(file);
     if (!crl.ok()) return crl.status();
     auto signer = std::find_if(cas.begin(), cas.end(),
                                [&](const Issuer& ca) { return crl->IsSignedBy(ca.ca.x509()); });

@@ -34,9 +34,9 @@ struct SignerRevocation {
 
 class SignerRevocations {
  public:
-  // Reads every certificate of the PEM `ca_files` and each PEM CRL of `crl_files`, which must be
-  // signed by one of them: INVALID_ARGUMENT naming the CRL file when none signed it, or the read
-  // or parse error naming the file.
+  // Reads every certificate of the PEM `ca_files` and each CRL (PEM or DER) of `crl_files`, which
+  // must be signed by one of them: INVALID_ARGUMENT naming the CRL file when none signed it, or the
+  // read or parse error naming the file.
   static absl::StatusOr<std::unique_ptr<SignerRevocations>> Load(
       const std::vector<std::string>& ca_files, const std::vector<std::string>& crl_files);
 

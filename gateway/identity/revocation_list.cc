@@ -7,6 +7,7 @@
 
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/common/file.h"
 #include "gateway/identity/certificate.h"
@@ -64,14 +65,25 @@ RevocationList::RevocationList(std::unique_ptr<X509_CRL, CrlDeleter> crl) : crl_
   }
 }
 
-absl::StatusOr<RevocationList> RevocationList::FromPemFile(const std::string& path) {
-  absl::StatusOr<std::string> pem = ReadFileToString(path);
-  if (!pem.ok()) return pem.status();
-  BioPtr bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())));
-  std::unique_ptr<X509_CRL, CrlDeleter> crl(
-      PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr));
+absl::StatusOr<RevocationList> RevocationList::FromFile(const std::string& path) {
+  absl::StatusOr<std::string> contents = ReadFileToString(path);
+  if (!contents.ok()) return contents.status();
+  std::unique_ptr<X509_CRL, CrlDeleter> crl;
+  if (absl::StrContains(*contents, "-----BEGIN X509 CRL-----")) {
+    BioPtr bio(BIO_new_mem_buf(contents->data(), static_cast<int>(contents->size())));
+    crl.reset(PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr));
+  } else {
+    // DER, as CAs publish CRLs at their distribution points: the whole file must be the one CRL,
+    // so that a truncated download is refused rather than read as far as it goes.
+    const unsigned char* next = reinterpret_cast<const unsigned char*>(contents->data());
+    const unsigned char* const end = next + contents->size();
+    crl.reset(d2i_X509_CRL(nullptr, &next, static_cast<long>(contents->size())));  // NOLINT
+    if (next != end) crl.reset();
+  }
   ERR_clear_error();
-  if (crl == nullptr) return absl::InvalidArgumentError(absl::StrCat(path, ": not a PEM CRL"));
+  if (crl == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": not a CRL (PEM or DER)"));
+  }
   return RevocationList(std::move(crl));
 }
 

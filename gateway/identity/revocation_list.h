@@ -1,6 +1,6 @@
-// A certificate revocation list read from a PEM file: who signed it, until when it is current, and
-// the certificates it revokes with when and why. The trust store reads its CRLs with it, and so
-// does `pasarela audit verify --crl`, so that both read a CRL file alike.
+// A certificate revocation list read from a file, PEM or DER: who signed it, until when it is
+// current, and the certificates it revokes with when and why. The trust store reads its CRLs with
+// it, and so does `pasarela audit verify --crl`, so that both read a CRL file alike.
 //
 // Move-only; const methods are safe to call from several threads at once.
 #ifndef PASARELA_GATEWAY_IDENTITY_REVOCATION_LIST_H_
@@ -29,9 +29,10 @@ struct RevokedCertificate {
 
 class RevocationList {
  public:
-  // Reads and parses the first CRL of a PEM file: the read error, or INVALID_ARGUMENT
-  // "PATH: not a PEM CRL".
-  static absl::StatusOr<RevocationList> FromPemFile(const std::string& path);
+  // Reads and parses a CRL file: the first CRL of a PEM file (one with a "BEGIN X509 CRL" line),
+  // otherwise the whole file as one DER CRL. The read error, or INVALID_ARGUMENT
+  // "PATH: not a CRL (PEM or DER)".
+  static absl::StatusOr<RevocationList> FromFile(const std::string& path);
 
   // Whether `ca`'s public key verifies the CRL's signature.
   bool IsSignedBy(const X509* ca) const;

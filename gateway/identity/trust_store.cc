@@ -61,7 +61,7 @@ TrustStore::RevocationState TrustStore::ReadRevocationList(const TrustAnchorConf
     state.size = info.st_size;
     state.mtime_ns = static_cast<int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec;
   }
-  absl::StatusOr<RevocationList> crl = RevocationList::FromPemFile(config.crl_file);
+  absl::StatusOr<RevocationList> crl = RevocationList::FromFile(config.crl_file);
   if (!crl.ok()) {
     state.status = crl.status();
     return state;

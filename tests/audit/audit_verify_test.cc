@@ -1,8 +1,11 @@
 #include "gateway/audit/audit_verify.h"
 
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <memory>
 #include <set>
 #include <sstream>
 
@@ -10,6 +13,7 @@
 #include "gateway/audit/audit_crypto.h"
 #include "gateway/audit/audit_log.h"
 #include "gateway/audit/timestamp.h"
+#include "gateway/common/file.h"
 #include "gateway/identity/certificate.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -34,6 +38,23 @@ using testing::TestPki;
 
 // A trail of 50 records with a checkpoint after every 10th, in one segment:
 // r1..r10 c10 r11..r20 c20 ... r41..r50 c50.
+// The CRL of a PEM file, re-encoded as DER.
+std::string CrlAsDer(const std::string& pem_file) {
+  absl::StatusOr<std::string> pem = ReadFileToString(pem_file);
+  if (!pem.ok()) return "";
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())), &BIO_free);
+  std::unique_ptr<X509_CRL, decltype(&X509_CRL_free)> crl(
+      PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr), &X509_CRL_free);
+  if (crl == nullptr) return "";
+  unsigned char* der = nullptr;
+  const int size = i2d_X509_CRL(crl.get(), &der);
+  if (size <= 0) return "";
+  std::string bytes(reinterpret_cast<const char*>(der), static_cast<size_t>(size));
+  OPENSSL_free(der);
+  return bytes;
+}
+
 class AuditVerifyTest : public ::testing::Test {
  protected:
   AuditVerifyTest() : pki_(tmp_.path()) {
@@ -478,6 +499,10 @@ TEST_F(AuditVerifyTest, CheckpointsSignedByARevokedCertificateFailWhateverTheirT
   EXPECT_EQ(Run({dir_, "--ca", ca_, "--crl", crl}, &out, &err), 1) << err;
   EXPECT_THAT(out, StartsWith("error: " + report.problems.front() + "\n"));
   EXPECT_EQ(Run({dir_, "--ca=" + ca_, "--crl=" + crl}, &out, &err), 1) << err;
+  // The same CRL in DER, as CAs publish them, reads alike.
+  const std::string der = tmp_.Sub("cl.der");
+  testing::WriteFileOrDie(der, CrlAsDer(crl));
+  EXPECT_EQ(Verify({ca_}, /*strict=*/true, "", {der}).problems.size(), signed_by_revoked);
   // Without the CRL, the same trail verifies as before.
   EXPECT_EQ(Run({dir_, "--ca", ca_, "--strict"}, &out, &err), 0) << out;
 }
@@ -514,7 +539,7 @@ TEST_F(AuditVerifyTest, CrlNotSignedByAGivenCaIsRefused) {
   EXPECT_THAT(out, IsEmpty());
   // Not a CRL at all, or no file.
   EXPECT_EQ(Run({dir_, "--ca", ca_, "--crl", ca_}, &out, &err), 2);
-  EXPECT_EQ(err, "audit verify: " + ca_ + ": not a PEM CRL\n");
+  EXPECT_EQ(err, "audit verify: " + ca_ + ": not a CRL (PEM or DER)\n");
   EXPECT_EQ(Run({dir_, "--ca", ca_, "--crl", tmp_.Sub("no-such.crl")}, &out, &err), 2);
   EXPECT_THAT(err, HasSubstr(tmp_.Sub("no-such.crl")));
   // Under the CA that did sign it, it is read; it speaks of that CA's certificates only.

@@ -203,6 +203,45 @@ TEST_F(TrustStoreTest, NewRevocationTakesEffectAfterRefresh) {
   EXPECT_THAT(std::string(peer.status().message()), HasSubstr("certificate revoked"));
 }
 
+// CAs publish CRLs in DER at their distribution points; the same file converted reads alike, and a
+// truncated download is refused rather than read as far as it goes.
+TEST_F(TrustStoreTest, DerCrlIsReadLikePemAndATruncatedOneFailsClosed) {
+  std::string spare = testing::MakeTempDir("spare");
+  std::string output;
+  ASSERT_EQ(testing::RunCommand({"/bin/cp", "-a", Pki("AR"), spare + "/AR"}, &output), 0) << output;
+  ASSERT_EQ(testing::RunCommand({"/bin/cp", "-a", Pki("rogue"), spare + "/rogue"}, &output), 0);
+  ASSERT_EQ(testing::RunCommand({"/bin/bash", testing::SourceDir() + "/certs/make-pki.sh", "-q",
+                                 "revoke", spare, spare + "/AR/test/spare.crt"},
+                                &output),
+            0)
+      << output;
+  const std::string der = dir_ + "/ar.der";
+  ASSERT_EQ(testing::RunCommand({"/usr/bin/env", "openssl", "crl", "-in", spare + "/AR/ca.crl",
+                                 "-outform", "DER", "-out", der},
+                                &output),
+            0)
+      << output;
+  const std::string der_bytes = ReadFileOrEmpty(der);
+  ASSERT_EQ(der_bytes.rfind("-----BEGIN", 0), std::string::npos);
+
+  testing::WriteFile(crl_, der_bytes);
+  store_->RefreshRevocationLists();
+  absl::StatusOr<VerifiedPeer> peer = Verify("AR/test/spare.crt");
+  ASSERT_FALSE(peer.ok());
+  EXPECT_THAT(std::string(peer.status().message()), HasSubstr("certificate revoked"));
+  EXPECT_TRUE(Verify("AR/agencies/migraciones.crt").ok());
+
+  testing::WriteFile(crl_, der_bytes.substr(0, der_bytes.size() - 10));
+  store_->RefreshRevocationLists();
+  peer = Verify("AR/agencies/migraciones.crt");
+  ASSERT_FALSE(peer.ok());
+  EXPECT_THAT(std::string(peer.status().message()), HasSubstr(crl_ + ": not a CRL (PEM or DER)"));
+  // Trailing bytes after a whole CRL are refused too.
+  testing::WriteFile(crl_, der_bytes + "garbage");
+  store_->RefreshRevocationLists();
+  EXPECT_FALSE(Verify("AR/agencies/migraciones.crt").ok());
+}
+
 TEST_F(TrustStoreTest, UnreadableCrlFailsClosedAndRecovers) {
   std::string good = ReadFileOrEmpty(crl_);
   ASSERT_EQ(::unlink(crl_.c_str()), 0);

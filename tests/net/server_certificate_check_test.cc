@@ -143,7 +143,7 @@ TEST(ServerCertificateCheckTest, AnUnusableCrlOfThePeersCountryFailsClosed) {
   ASSERT_TRUE(CheckFile(*peer.check, "CL/gateway.crt").ok());
 
   const std::vector<std::pair<std::string, std::string>> broken = {
-      {"not a CRL", absl::StrCat("CRL of CL unusable (", crl, ": not a PEM CRL)")},
+      {"not a CRL", absl::StrCat("CRL of CL unusable (", crl, ": not a CRL (PEM or DER))")},
       {ReadFileOrEmpty(Pki("AR/ca.crl")),
        absl::StrCat("CRL of CL unusable (", crl, ": CRL is not signed by the CA of CL)")},
   };

@@ -165,7 +165,7 @@ TEST_F(PilotPolicyTest, TrustFilesTheGatewayWouldRefuseAreErrorsAtTheirKeys) {
   EXPECT_THAT(output, HasSubstr("$DIR/federation.yaml:17:14: error: countries[0].ca_file: "
                                 "$DIR/pki/AR/ca.crl: no PEM certificate found\n"));
   EXPECT_THAT(output, HasSubstr("error: countries[1].crl_file: CRL of BR: $DIR/pki/BR/ca.crt: not "
-                                "a PEM CRL\n"));
+                                "a CRL (PEM or DER)\n"));
   EXPECT_THAT(output, HasSubstr("error: countries[2].crl_file: CRL of CL: $DIR/pki/UY/ca.crl: CRL "
                                 "is not signed by the CA of CL\n"));
   EXPECT_THAT(output, HasSubstr("3 errors in $DIR")) << output;
@@ -181,7 +181,7 @@ TEST_F(PilotPolicyTest, AProvidersCrlIsReadAndMustBeSignedByItsCa) {
            {"pki/UY/ca.crl",
             "$DIR/pki/UY/ca.crl: CRL is not signed by the CA of provider "
             "CL/GOV/registro-civil"},
-           {"pki/CL/ca.crt", "$DIR/pki/CL/ca.crt: not a PEM CRL"},
+           {"pki/CL/ca.crt", "$DIR/pki/CL/ca.crt: not a CRL (PEM or DER)"},
            {"pki/CL/none.crl", "cannot read $DIR/pki/CL/none.crl: No such file or directory"}}) {
     Edit("services.yaml", "crl_file: pki/CL/ca.crl\n", "crl_file: " + crl + "\n");
     EXPECT_THAT(LintErrors(),
