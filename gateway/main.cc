@@ -41,7 +41,7 @@ constexpr char kUsage[] =
     "  pasarela catalog --policy DIR [--participant P] [--descriptor-set FILE]... [--at TIME]\n"
     "  pasarela classify --policy DIR [--descriptor-set FILE]...   (one text per line on stdin)\n"
     "  pasarela map --policy DIR --mapping ID [--reverse] [--descriptor-set FILE]...\n"
-    "  pasarela audit verify PATH [--ca FILE]... [--crl FILE]... [--strict]\n"
+    "  pasarela audit verify PATH [--ca FILE]... [--crl FILE]... [--peer-cert FILE]... [--strict]\n"
     "  pasarela audit reconcile PATH_A PATH_B\n"
     "  pasarela audit subject DIR --id SCHEME:VALUE --key-file FILE\n"
     "  pasarela audit show PATH --exchange ID\n"

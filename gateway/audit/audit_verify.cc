@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <map>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -11,6 +12,7 @@
 #include "absl/types/optional.h"
 #include "gateway/audit/audit_crypto.h"
 #include "gateway/audit/postgres_trail.h"
+#include "gateway/audit/receipt_signers.h"
 #include "gateway/audit/segment_format.h"
 #include "gateway/audit/signer_revocations.h"
 #include "gateway/audit/timestamp.h"
@@ -42,8 +44,15 @@ std::string RevokedSignerText(const SignerRevocation& revocation, absl::Time che
 class TrailCheck {
  public:
   TrailCheck(const AuditVerifyOptions& options, const TrustAnchors* anchors,
-             const SignerRevocations* revocations, AuditVerifyReport* report)
-      : options_(options), anchors_(anchors), revocations_(revocations), report_(report) {}
+             const SignerRevocations* revocations, const ReceiptSigners* receipt_signers,
+             AuditVerifyReport* report)
+      : options_(options),
+        anchors_(anchors),
+        revocations_(revocations),
+        receipt_signers_(receipt_signers),
+        report_(report) {
+    report_->receipts_checked = receipt_signers_ != nullptr;
+  }
 
   void Segment(const TrailSegment& segment, absl::string_view content, bool last_segment);
   // One entry read some other way (from a database), `entry.offset` being its position.
@@ -54,11 +63,18 @@ class TrailCheck {
  private:
   void Record(const TrailSegment& segment, const EntryScanner::Entry& entry);
   void Checkpoint(const TrailSegment& segment, const EntryScanner::Entry& entry);
+  // The receipt a consumer-side record keeps, if any, against that record and the peers'
+  // certificates.
+  void KeptReceipt(const std::string& where, const v1::AuditRecord& record);
 
   const AuditVerifyOptions& options_;
   const TrustAnchors* const anchors_;
   const SignerRevocations* const revocations_;
+  const ReceiptSigners* const receipt_signers_;
   AuditVerifyReport* const report_;
+  // Receipts not checked for their signature, by the gateway that signed them (no certificate of
+  // it given), ordered for the warnings.
+  std::map<std::string, uint64_t> unverified_receipts_;
 
   const TrailSegment* previous_segment_ = nullptr;
   // The trail's first segment is segment 1: nothing was retired, so the trail begins at record 1.
@@ -178,6 +194,8 @@ void TrailCheck::Record(const TrailSegment& segment, const EntryScanner::Entry& 
         absl::StrCat(where, ": hash chain broken: previous_hash does not match ", previous_entry_));
   }
 
+  KeptReceipt(where, record);
+
   const std::string hash = Sha256(entry.payload);
   if (report_->unsealed == 0) unsealed_from_ = seq;
   ++report_->records;
@@ -192,6 +210,47 @@ void TrailCheck::Record(const TrailSegment& segment, const EntryScanner::Entry& 
   last_record_sequence_ = seq;
   last_record_hash_ = hash;
   last_record_gateway_ = record.gateway();
+}
+
+void TrailCheck::KeptReceipt(const std::string& where, const v1::AuditRecord& record) {
+  if (record.receipt().empty()) return;
+  ++report_->receipts;
+  v1::Receipt receipt;
+  if (!receipt.ParseFromString(record.receipt())) {
+    Problem(absl::StrCat(where, ": kept receipt does not parse"));
+    return;
+  }
+  // The consumer gateway kept only a receipt it had checked against what it sent and received;
+  // one that differs from its record was put there afterwards, or the record was changed.
+  std::vector<std::string> faults;
+  if (receipt.exchange_id() != record.exchange_id()) {
+    faults.push_back(absl::StrCat("names exchange ", receipt.exchange_id(), ", the record ",
+                                  record.exchange_id()));
+  }
+  const absl::string_view provider_country =
+      absl::string_view(record.provider()).substr(0, record.provider().find('/'));
+  if (receipt.gateway() != provider_country) {
+    faults.push_back(absl::StrCat("signed as gateway ", receipt.gateway(),
+                                  ", but the record's provider is ", record.provider()));
+  }
+  if (receipt.request_digest() != record.request_digest()) {
+    faults.push_back("covers another request than the record's request_digest");
+  }
+  if (receipt.response_digest() != record.response_digest()) {
+    faults.push_back("covers another response than the record's response_digest");
+  }
+  if (faults.empty() && receipt_signers_ != nullptr) {
+    if (!receipt_signers_->Knows(receipt.gateway())) {
+      ++unverified_receipts_[receipt.gateway()];
+    } else if (absl::Status verified = receipt_signers_->Verify(receipt); verified.ok()) {
+      ++report_->receipts_verified;
+    } else {
+      faults.push_back(std::string(verified.message()));
+    }
+  }
+  if (!faults.empty()) {
+    Problem(absl::StrCat(where, ": kept receipt: ", absl::StrJoin(faults, "; ")));
+  }
 }
 
 void TrailCheck::Checkpoint(const TrailSegment& segment, const EntryScanner::Entry& entry) {
@@ -269,6 +328,12 @@ void TrailCheck::Checkpoint(const TrailSegment& segment, const EntryScanner::Ent
 }
 
 void TrailCheck::Finish() {
+  for (const auto& [gateway, count] : unverified_receipts_) {
+    report_->warnings.push_back(absl::StrCat(Plural(count, "receipt", "receipts"), " of gateway ",
+                                             gateway, " not checked for ",
+                                             count == 1 ? "its signature" : "their signatures",
+                                             ": no --peer-cert names gateway ", gateway));
+  }
   if (report_->unsealed == 0) return;
   std::string text =
       absl::StrCat(report_->unsealed, report_->unsealed == 1 ? " record" : " records",
@@ -291,17 +356,22 @@ std::string AuditVerifyReport::Summary() const {
       untrusted == 0 ? std::string()
                      : absl::StrCat(untrusted, " signed under a CA not given (untrusted), "),
       revoked == 0 ? std::string() : absl::StrCat(revoked, " signed by a revoked certificate, "),
-      unsealed, " unsealed");
+      unsealed, " unsealed",
+      receipts_checked
+          ? absl::StrCat(", ", Plural(receipts_verified, "receipt", "receipts"), " verified")
+          : std::string());
   if (ok()) return absl::StrCat("audit verify: OK: ", counts);
   return absl::StrCat("audit verify: FAILED: ", Plural(problems.size(), "problem", "problems"),
                       " (", counts, "); first: ", problems.front());
 }
 
 AuditVerifier::AuditVerifier(AuditVerifyOptions options, std::unique_ptr<TrustAnchors> anchors,
-                             std::unique_ptr<SignerRevocations> revocations)
+                             std::unique_ptr<SignerRevocations> revocations,
+                             std::unique_ptr<ReceiptSigners> receipt_signers)
     : options_(std::move(options)),
       anchors_(std::move(anchors)),
-      revocations_(std::move(revocations)) {}
+      revocations_(std::move(revocations)),
+      receipt_signers_(std::move(receipt_signers)) {}
 
 AuditVerifier::~AuditVerifier() = default;
 
@@ -325,15 +395,21 @@ absl::StatusOr<std::unique_ptr<AuditVerifier>> AuditVerifier::Create(AuditVerify
     if (!loaded.ok()) return loaded.status();
     revocations = *std::move(loaded);
   }
-  return std::unique_ptr<AuditVerifier>(
-      new AuditVerifier(std::move(options), std::move(anchors), std::move(revocations)));
+  std::unique_ptr<ReceiptSigners> receipt_signers;
+  if (!options.peer_certificate_files.empty()) {
+    absl::StatusOr<ReceiptSigners> loaded = ReceiptSigners::Load(options.peer_certificate_files);
+    if (!loaded.ok()) return loaded.status();
+    receipt_signers = std::make_unique<ReceiptSigners>(*std::move(loaded));
+  }
+  return std::unique_ptr<AuditVerifier>(new AuditVerifier(
+      std::move(options), std::move(anchors), std::move(revocations), std::move(receipt_signers)));
 }
 
 absl::StatusOr<AuditVerifyReport> AuditVerifier::VerifyDatabase(const std::string& path) const {
   absl::StatusOr<PostgresTrailAddress> address = ParsePostgresTrail(path);
   if (!address.ok()) return address.status();
   AuditVerifyReport report;
-  TrailCheck check(options_, anchors_.get(), revocations_.get(), &report);
+  TrailCheck check(options_, anchors_.get(), revocations_.get(), receipt_signers_.get(), &report);
   TrailSegment table;
   table.path = path;
   table.offset_word = "position";
@@ -378,7 +454,7 @@ absl::StatusOr<AuditVerifyReport> AuditVerifier::Verify(const std::string& path)
   absl::StatusOr<std::vector<TrailSegment>> segments = ListTrailSegments(path);
   if (!segments.ok()) return segments.status();
   AuditVerifyReport report;
-  TrailCheck check(options_, anchors_.get(), revocations_.get(), &report);
+  TrailCheck check(options_, anchors_.get(), revocations_.get(), receipt_signers_.get(), &report);
   for (size_t i = 0; i < segments->size(); ++i) {
     const TrailSegment& segment = (*segments)[i];
     absl::StatusOr<std::string> content = ReadTrailFile(segment.path);
@@ -396,18 +472,23 @@ absl::StatusOr<AuditVerifyReport> AuditVerifier::Verify(const std::string& path)
 
 int RunAuditVerify(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   constexpr absl::string_view kUsage =
-      "usage: pasarela audit verify PATH [--ca FILE]... [--crl FILE]... [--strict]\n"
+      "usage: pasarela audit verify PATH [--ca FILE]... [--crl FILE]... [--peer-cert FILE]...\n"
+      "                             [--strict]\n"
       "  PATH      a segment directory, a single segment file, or a trail in PostgreSQL:\n"
       "            postgresql:CONNINFO_FILE[#GATEWAY]\n"
       "  --ca      CA certificate(s) (PEM) each checkpoint certificate must chain to\n"
-      "  --crl     with --ca: CRL(s) (PEM) of those CAs; a checkpoint signed by a certificate\n"
-      "            they revoke fails, whatever its time\n"
+      "  --crl     with --ca: CRL(s) (PEM or DER) of those CAs; a checkpoint signed by a\n"
+      "            certificate they revoke fails, whatever its time\n"
+      "  --peer-cert  a certificate (PEM) a peer gateway signed receipts with; the receipts\n"
+      "            the records keep from that gateway must verify under one of its certificates\n"
       "  --strict  records after the last checkpoint are a failure, not a warning\n";
   AuditVerifyOptions options;
   std::vector<std::string> paths;
   // The file options, each repeatable, as "--ca FILE" or "--ca=FILE".
   const std::pair<absl::string_view, std::vector<std::string>*> file_options[] = {
-      {"--ca", &options.ca_files}, {"--crl", &options.crl_files}};
+      {"--ca", &options.ca_files},
+      {"--crl", &options.crl_files},
+      {"--peer-cert", &options.peer_certificate_files}};
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     const auto file_option =

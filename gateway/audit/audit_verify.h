@@ -2,7 +2,9 @@
 // chain, the continuity of sequence numbers across segments, each checkpoint's seal and
 // signature, optionally that each checkpoint certificate was issued under a given CA, and that
 // that CA has not revoked it. It names the first bad entry by segment, record number and byte
-// offset. RunAuditVerify is the
+// offset. Each receipt a consumer-side record keeps must be the provider gateway's statement of
+// that exchange (its id, the provider's country, the request and response digests), and with
+// the peers' certificates given its signature must verify. RunAuditVerify is the
 // `pasarela audit verify` command built on it.
 //
 // Thread safety: an AuditVerifier is immutable once created; Verify may be called concurrently.
@@ -20,6 +22,7 @@
 
 namespace pasarela::audit {
 
+class ReceiptSigners;
 class SignerRevocations;
 class TrustAnchors;
 
@@ -29,11 +32,16 @@ struct AuditVerifyOptions {
   // gateway keys verifies against the country's CA alone, and must name the checkpoint's gateway
   // (urn:pasarela:gateway:CC), since the CA vouches for its agencies too.
   std::vector<std::string> ca_files;
-  // CRL files (PEM or DER), each signed by a CA of ca_files (which must then not be empty). A checkpoint
-  // whose certificate, or a CA certificate it chains through, one of them lists fails, whatever
-  // its time: the time is written by the key's holder and cannot show it signed before the
+  // CRL files (PEM or DER), each signed by a CA of ca_files (which must then not be empty). A
+  // checkpoint whose certificate, or a CA certificate it chains through, one of them lists fails,
+  // whatever its time: the time is written by the key's holder and cannot show it signed before the
   // revocation.
   std::vector<std::string> crl_files;
+  // PEM files, each a certificate a peer gateway signed receipts with (urn:pasarela:gateway:CC
+  // names the gateway). The receipt each record keeps from that gateway must verify under one of
+  // its certificates; receipts of a gateway none names are checked against their records only.
+  // The certificates are taken as given: their chain and revocation are not checked here.
+  std::vector<std::string> peer_certificate_files;
   // Records after the last checkpoint are a failure instead of a warning.
   bool strict = false;
 };
@@ -52,11 +60,18 @@ struct AuditVerifyReport {
   // (a problem each); the records they seal count as sealed, as for untrusted ones.
   uint64_t revoked = 0;
   uint64_t unsealed = 0;  // records after the last checkpoint that verified or was untrusted
+  // Records that keep a peer's receipt, and of those, the receipts whose signature verified
+  // under a certificate of peer_certificate_files.
+  uint64_t receipts = 0;
+  uint64_t receipts_verified = 0;
+  // Whether peer certificates were given: the summary then counts the receipts verified.
+  bool receipts_checked = false;
   uint64_t first_sequence = 0;
   uint64_t last_sequence = 0;
 
   bool ok() const { return problems.empty(); }
-  // One line: "audit verify: OK: 1234 records in 3 segments, 25 checkpoints, 0 unsealed" or
+  // One line: "audit verify: OK: 1234 records in 3 segments, 25 checkpoints, 0 unsealed" (with
+  // ", 612 receipts verified" after it when peer certificates were given) or
   // "audit verify: FAILED: ...".
   std::string Summary() const;
 };
@@ -64,7 +79,8 @@ struct AuditVerifyReport {
 class AuditVerifier {
  public:
   // Fails when a CA file cannot be read or holds no certificate, when a CRL file cannot be read,
-  // is not a CRL (PEM or DER) or is signed by none of the CAs, and when CRLs are given without CAs.
+  // is not a CRL (PEM or DER) or is signed by none of the CAs, when CRLs are given without CAs,
+  // and when a peer certificate file cannot be read or is not a gateway's.
   static absl::StatusOr<std::unique_ptr<AuditVerifier>> Create(AuditVerifyOptions options);
   ~AuditVerifier();
   AuditVerifier(const AuditVerifier&) = delete;
@@ -80,14 +96,17 @@ class AuditVerifier {
  private:
   absl::StatusOr<AuditVerifyReport> VerifyDatabase(const std::string& path) const;
   AuditVerifier(AuditVerifyOptions options, std::unique_ptr<TrustAnchors> anchors,
-                std::unique_ptr<SignerRevocations> revocations);
+                std::unique_ptr<SignerRevocations> revocations,
+                std::unique_ptr<ReceiptSigners> receipt_signers);
 
   const AuditVerifyOptions options_;
-  const std::unique_ptr<TrustAnchors> anchors_;           // null without CA files
-  const std::unique_ptr<SignerRevocations> revocations_;  // null without CRL files
+  const std::unique_ptr<TrustAnchors> anchors_;            // null without CA files
+  const std::unique_ptr<SignerRevocations> revocations_;   // null without CRL files
+  const std::unique_ptr<ReceiptSigners> receipt_signers_;  // null without peer certificates
 };
 
-// `pasarela audit verify PATH [--ca FILE]... [--crl FILE]... [--strict]`; `args` are the words
+// `pasarela audit verify PATH [--ca FILE]... [--crl FILE]... [--peer-cert FILE]... [--strict]`;
+// `args` are the words
 // after "verify".
 // Writes each problem and warning, then the summary line, to `out`; usage errors to `err`.
 // Returns 0 when the trail verifies, 1 when it does not (or cannot be read), 2 on a usage error.

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -12,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "gateway/audit/audit_crypto.h"
 #include "gateway/audit/audit_log.h"
+#include "gateway/audit/receipt_batch.h"
 #include "gateway/audit/timestamp.h"
 #include "gateway/common/file.h"
 #include "gateway/identity/certificate.h"
@@ -36,8 +38,6 @@ using ::testing::StartsWith;
 using testing::TempDir;
 using testing::TestPki;
 
-// A trail of 50 records with a checkpoint after every 10th, in one segment:
-// r1..r10 c10 r11..r20 c20 ... r41..r50 c50.
 // The CRL of a PEM file, re-encoded as DER.
 std::string CrlAsDer(const std::string& pem_file) {
   absl::StatusOr<std::string> pem = ReadFileToString(pem_file);
@@ -55,6 +55,8 @@ std::string CrlAsDer(const std::string& pem_file) {
   return bytes;
 }
 
+// A trail of 50 records with a checkpoint after every 10th, in one segment:
+// r1..r10 c10 r11..r20 c20 ... r41..r50 c50.
 class AuditVerifyTest : public ::testing::Test {
  protected:
   AuditVerifyTest() : pki_(tmp_.path()) {
@@ -67,9 +69,18 @@ class AuditVerifyTest : public ::testing::Test {
 
   void WriteTrail(const KeyAndCert& key, int records, int first = 1,
                   uint64_t max_segment_bytes = 64 << 20) {
+    std::vector<v1::AuditRecord> trail;
+    for (int i = first; i < first + records; ++i) trail.push_back(MakeRecord(i));
+    WriteRecords("CL", key, trail, max_segment_bytes);
+  }
+
+  // Writes `records` as gateway `gateway`'s trail, a checkpoint after every tenth and at the end.
+  void WriteRecords(const std::string& gateway, const KeyAndCert& key,
+                    const std::vector<v1::AuditRecord>& records,
+                    uint64_t max_segment_bytes = 64 << 20) {
     AuditLogOptions o;
     o.directory = dir_;
-    o.gateway = "CL";
+    o.gateway = gateway;
     o.signing_key_file = key.key_file;
     o.signing_cert_file = key.cert_file;
     o.checkpoint_every_records = 10;
@@ -77,8 +88,8 @@ class AuditVerifyTest : public ::testing::Test {
     o.max_segment_bytes = max_segment_bytes;
     auto log = AuditLog::Open(o);
     ASSERT_TRUE(log.ok()) << log.status();
-    for (int i = first; i < first + records; ++i) {
-      ASSERT_TRUE((*log)->AppendAndWait(MakeRecord(i)).ok());
+    for (const v1::AuditRecord& record : records) {
+      ASSERT_TRUE((*log)->AppendAndWait(record).ok());
     }
     ASSERT_TRUE((*log)->Close().ok());
   }
@@ -544,6 +555,187 @@ TEST_F(AuditVerifyTest, CrlNotSignedByAGivenCaIsRefused) {
   EXPECT_THAT(err, HasSubstr(tmp_.Sub("no-such.crl")));
   // Under the CA that did sign it, it is read; it speaks of that CA's certificates only.
   EXPECT_EQ(Run({dir_, "--ca", ca_, "--ca", other_ca_, "--crl", foreign}, &out, &err), 0) << out;
+}
+
+// A consumer gateway's trail (AR) whose records keep the receipts gateway CL signed for them, in
+// batches of four as a provider gateway under load signs them. `tamper` may change a receipt
+// before it is kept (by the exchange's number).
+class KeptReceiptsTest : public AuditVerifyTest {
+ protected:
+  KeptReceiptsTest() {
+    ar_ca_ = pki_.MakeCa("AR-CA");
+    ar_key_ = pki_.MakeGateway("AR-CA", "AR", "gateway-AR");
+    cl_key_ = pki_.MakeGateway("CL-CA", "CL", "gateway-CL-receipts");
+  }
+
+  void WriteConsumerTrail(int records,
+                          const std::function<void(int, v1::Receipt*)>& tamper = nullptr,
+                          int unparsable = 0) {
+    absl::StatusOr<std::unique_ptr<CheckpointSigner>> signer =
+        CheckpointSigner::Load(cl_key_.key_file, cl_key_.cert_file);
+    ASSERT_TRUE(signer.ok()) << signer.status();
+    std::vector<v1::AuditRecord> kept;
+    for (int first = 1; first <= records; first += 4) {
+      std::vector<v1::Receipt> receipts;
+      for (int i = first; i < first + 4 && i <= records; ++i) {
+        const v1::AuditRecord record = MakeRecord(i);
+        v1::Receipt receipt;
+        receipt.set_exchange_id(record.exchange_id());
+        receipt.set_gateway("CL");
+        receipt.set_request_digest(record.request_digest());
+        receipt.set_response_digest(record.response_digest());
+        receipt.set_agreement_digest(record.agreement_digest());
+        receipt.mutable_time()->set_seconds(1780000000 + i);
+        receipts.push_back(receipt);
+      }
+      std::vector<v1::Receipt*> batch;
+      for (v1::Receipt& receipt : receipts) batch.push_back(&receipt);
+      ASSERT_TRUE(SignReceiptBatch(**signer, batch).ok());
+      for (size_t k = 0; k < receipts.size(); ++k) {
+        const int n = first + static_cast<int>(k);
+        if (tamper) tamper(n, &receipts[k]);
+        v1::AuditRecord record = MakeRecord(n);
+        record.set_receipt(n == unparsable ? std::string("\xff\xff", 2)
+                                           : receipts[k].SerializeAsString());
+        kept.push_back(std::move(record));
+      }
+    }
+    WriteRecords("AR", ar_key_, kept);
+  }
+
+  AuditVerifyReport VerifyReceipts(std::vector<std::string> peer_certs) {
+    AuditVerifyOptions options;
+    options.ca_files = {ar_ca_};
+    options.peer_certificate_files = std::move(peer_certs);
+    auto verifier = AuditVerifier::Create(options);
+    EXPECT_TRUE(verifier.ok()) << verifier.status();
+    if (!verifier.ok()) return AuditVerifyReport();
+    auto report = (*verifier)->Verify(dir_);
+    EXPECT_TRUE(report.ok()) << report.status();
+    return report.ok() ? *report : AuditVerifyReport();
+  }
+
+  std::string ar_ca_;
+  KeyAndCert ar_key_, cl_key_;
+};
+
+TEST_F(KeptReceiptsTest, ReceiptsVerifyUnderThePeersCertificate) {
+  WriteConsumerTrail(20);
+  AuditVerifyReport report = VerifyReceipts({cl_key_.cert_file});
+  EXPECT_THAT(report.problems, IsEmpty());
+  EXPECT_THAT(report.warnings, IsEmpty());
+  EXPECT_EQ(report.receipts, 20u);
+  EXPECT_EQ(report.receipts_verified, 20u);
+  EXPECT_EQ(report.Summary(),
+            "audit verify: OK: 20 records in 1 segment, 2 checkpoints, 0 unsealed, 20 receipts "
+            "verified");
+  std::string out, err;
+  EXPECT_EQ(Run({dir_, "--ca", ar_ca_, "--peer-cert", cl_key_.cert_file}, &out, &err), 0) << err;
+  EXPECT_EQ(out,
+            "audit verify: OK: 20 records in 1 segment, 2 checkpoints, 0 unsealed, 20 receipts "
+            "verified\n");
+  EXPECT_EQ(Run({dir_, "--ca=" + ar_ca_, "--peer-cert=" + cl_key_.cert_file}, &out, &err), 0);
+
+  // Without peer certificates the receipts are checked against their records only, and the
+  // summary is the one it always was.
+  EXPECT_EQ(Run({dir_, "--ca", ar_ca_}, &out, &err), 0) << out;
+  EXPECT_EQ(out, "audit verify: OK: 20 records in 1 segment, 2 checkpoints, 0 unsealed\n");
+
+  // A certificate of another gateway only: CL's receipts are not checked, and the output says so.
+  EXPECT_EQ(Run({dir_, "--ca", ar_ca_, "--peer-cert", ar_key_.cert_file}, &out, &err), 0) << out;
+  EXPECT_EQ(out,
+            "warning: 20 receipts of gateway CL not checked for their signatures: no --peer-cert "
+            "names gateway CL\n"
+            "audit verify: OK: 20 records in 1 segment, 2 checkpoints, 0 unsealed, 0 receipts "
+            "verified\n");
+}
+
+// A peer that replaced its key signed under two certificates: any of a gateway's verifies, and a
+// certificate of that gateway that signed none of them is a failure at each receipt.
+TEST_F(KeptReceiptsTest, ReceiptsUnderAnotherCertificateOfThePeerFail) {
+  WriteConsumerTrail(8);
+  KeyAndCert replaced = pki_.MakeGateway("CL-CA", "CL", "gateway-CL-replaced");
+  AuditVerifyReport report = VerifyReceipts({replaced.cert_file});
+  ASSERT_EQ(report.problems.size(), 8u);
+  EXPECT_EQ(report.receipts_verified, 0u);
+  EXPECT_THAT(report.problems.front(), StartsWith("segment-000001.log record 1 (offset "));
+  EXPECT_THAT(report.problems.front(),
+              HasSubstr("): kept receipt: signature does not verify against gateway CL's "
+                        "certificate " +
+                        replaced.cert_file));
+  std::string out;
+  EXPECT_EQ(Run({dir_, "--ca", ar_ca_, "--peer-cert", replaced.cert_file}, &out), 1);
+  EXPECT_THAT(LastLine(out), StartsWith("audit verify: FAILED: 8 problems (8 records in 1 segment, "
+                                        "1 checkpoint, 0 unsealed, 0 receipts verified)"))
+      << out;
+
+  report = VerifyReceipts({replaced.cert_file, cl_key_.cert_file});
+  EXPECT_THAT(report.problems, IsEmpty());
+  EXPECT_EQ(report.receipts_verified, 8u);
+}
+
+// A receipt that is not the provider's statement of the exchange its record describes is a
+// failure with or without the peer's certificate; a proof changed after signing fails with it.
+TEST_F(KeptReceiptsTest, ReceiptsThatDoNotMatchTheirRecordFail) {
+  WriteConsumerTrail(12, [](int n, v1::Receipt* receipt) {
+    if (n == 3) receipt->set_exchange_id("ex-99");
+    if (n == 5) receipt->set_response_digest(Sha256("another response"));
+    if (n == 6) receipt->set_gateway("BR");
+    if (n == 9) receipt->set_batch_index(2);
+    if (n == 10) receipt->set_batch_index(7);
+  });
+  AuditVerifyReport report = VerifyReceipts({});
+  ASSERT_EQ(report.problems.size(), 3u) << ::testing::PrintToString(report.problems);
+  EXPECT_THAT(report.problems[0], HasSubstr("record 3 (offset "));
+  EXPECT_THAT(report.problems[0],
+              HasSubstr("): kept receipt: names exchange ex-99, the record ex-3"));
+  EXPECT_THAT(report.problems[1], HasSubstr("record 5 (offset "));
+  EXPECT_THAT(report.problems[1],
+              HasSubstr("): kept receipt: covers another response than the record's "
+                        "response_digest"));
+  EXPECT_THAT(report.problems[2], HasSubstr("record 6 (offset "));
+  EXPECT_THAT(report.problems[2],
+              HasSubstr("): kept receipt: signed as gateway BR, but the record's provider is "
+                        "CL/GOV/registro-civil"));
+
+  report = VerifyReceipts({cl_key_.cert_file});
+  ASSERT_EQ(report.problems.size(), 5u) << ::testing::PrintToString(report.problems);
+  // A proof moved to another position leads to another root; one past the batch's end is no
+  // proof.
+  EXPECT_THAT(report.problems[3], HasSubstr("record 9 (offset "));
+  EXPECT_THAT(report.problems[3],
+              HasSubstr("): kept receipt: signature does not verify against gateway CL's"));
+  EXPECT_THAT(report.problems[4], HasSubstr("record 10 (offset "));
+  EXPECT_THAT(report.problems[4], HasSubstr("): kept receipt: receipt's batch inclusion proof: "));
+  EXPECT_EQ(report.receipts, 12u);
+  EXPECT_EQ(report.receipts_verified, 7u);
+
+  // A record whose receipt bytes are not a receipt at all.
+  std::filesystem::remove_all(dir_);
+  WriteConsumerTrail(2, nullptr, /*unparsable=*/2);
+  report = VerifyReceipts({cl_key_.cert_file});
+  ASSERT_EQ(report.problems.size(), 1u) << ::testing::PrintToString(report.problems);
+  EXPECT_THAT(report.problems[0], HasSubstr("record 2 (offset "));
+  EXPECT_THAT(report.problems[0], HasSubstr("): kept receipt does not parse"));
+  EXPECT_EQ(report.receipts, 2u);
+  EXPECT_EQ(report.receipts_verified, 1u);
+}
+
+TEST_F(KeptReceiptsTest, APeerCertificateThatIsNotAGatewaysIsAUsageError) {
+  WriteConsumerTrail(4);
+  KeyAndCert agency = pki_.MakeLeaf("CL-CA", "registro-civil", testing::KeyType::kEcdsaP256,
+                                    "urn:pasarela:CL:GOV:registro-civil");
+  std::string out, err;
+  EXPECT_EQ(Run({dir_, "--ca", ar_ca_, "--peer-cert", agency.cert_file}, &out, &err), 2);
+  EXPECT_THAT(out, IsEmpty());
+  EXPECT_EQ(err, "audit verify: " + agency.cert_file +
+                     ": certificate /O=Pasarela test/CN=registro-civil is not a gateway's: it "
+                     "names no urn:pasarela:gateway:CC URI\n");
+  EXPECT_EQ(Run({dir_, "--peer-cert", tmp_.Sub("none.pem")}, &out, &err), 2);
+  EXPECT_THAT(err, HasSubstr(tmp_.Sub("none.pem")));
+  EXPECT_EQ(Run({dir_, "--peer-cert", ar_ca_ + ".missing"}, &out, &err), 2);
+  EXPECT_EQ(Run({dir_, "--peer-cert"}, &out, &err), 2);
+  EXPECT_THAT(err, StartsWith("audit verify: --peer-cert needs a file\n"));
 }
 
 TEST_F(AuditVerifyTest, MissingSegmentIsNamed) {

@@ -256,6 +256,13 @@ TEST_F(AuditTest, BothTrailsVerifyReconcileAndAnswerTheSubject) {
     EXPECT_EQ(status, 0) << output;
     EXPECT_THAT(output, HasSubstr("audit verify: OK"));
   }
+  // AR keeps CL's receipt of each exchange CL answered: an auditor holding CL's certificate
+  // checks every one of them offline.
+  std::string receipts = Pasarela({"audit", "verify", AuditDir("AR"), "--ca", Pki("AR/ca.crt"),
+                                   "--peer-cert", Pki("CL/gateway.crt"), "--strict"},
+                                  &status);
+  EXPECT_EQ(status, 0) << receipts;
+  EXPECT_THAT(receipts, HasSubstr(", 0 unsealed, 5 receipts verified\n")) << receipts;
   std::string reconciled =
       Pasarela({"audit", "reconcile", AuditDir("AR"), AuditDir("CL")}, &status);
   EXPECT_EQ(status, 0) << reconciled;
