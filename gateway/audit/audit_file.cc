@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -36,14 +37,35 @@ absl::Status WriteAll(int fd, absl::string_view data) {
   return absl::OkStatus();
 }
 
+absl::Status WriteAllAt(int fd, absl::string_view data, uint64_t offset) {
+  while (!data.empty()) {
+    ssize_t n = ::pwrite(fd, data.data(), data.size(), static_cast<off_t>(offset));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus(errno, "");
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+    offset += static_cast<uint64_t>(n);
+  }
+  return absl::OkStatus();
+}
+
+// Appends at `end_`, the end of what was appended; the file's zeros reach `size_`.
 class PosixAuditFile : public AuditFile {
  public:
-  explicit PosixAuditFile(int fd) : fd_(fd) {}
+  PosixAuditFile(int fd, uint64_t size) : fd_(fd), end_(size), size_(size) {}
   ~PosixAuditFile() override { ::close(fd_); }
   PosixAuditFile(const PosixAuditFile&) = delete;
   PosixAuditFile& operator=(const PosixAuditFile&) = delete;
 
-  absl::Status Append(absl::string_view data) override { return WriteAll(fd_, data); }
+  absl::Status Append(absl::string_view data) override {
+    if (end_ + data.size() > size_) Reserve(end_ + data.size());
+    absl::Status s = WriteAllAt(fd_, data, end_);
+    // Whatever part was written is there; the caller truncates back to its last durable entry.
+    end_ += data.size();
+    if (end_ > size_) size_ = end_;
+    return s;
+  }
 
   absl::Status Sync() override {
     if (::fdatasync(fd_) != 0) return ErrnoStatus(errno, "fdatasync");
@@ -52,11 +74,34 @@ class PosixAuditFile : public AuditFile {
 
   absl::Status Truncate(uint64_t size) override {
     if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) return ErrnoStatus(errno, "ftruncate");
+    end_ = size_ = size;
     return absl::OkStatus();
   }
 
  private:
+  // Extends the file with zeros past `needed`, to the next multiple of kAuditFileReserveBytes.
+  // Only a saving: when the zeros cannot be written (a nearly full disk), the file is cut back
+  // and the append that follows grows it itself, as if nothing had been reserved.
+  void Reserve(uint64_t needed) {
+    const uint64_t target = (needed / kAuditFileReserveBytes + 1) * kAuditFileReserveBytes;
+    static constexpr char kZeros[1 << 16] = {};
+    for (uint64_t at = size_; at < target;) {
+      const uint64_t n = std::min<uint64_t>(sizeof kZeros, target - at);
+      if (!WriteAllAt(fd_, absl::string_view(kZeros, n), at).ok()) {
+        if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
+          // The zeros written stay; readers take them as the end, and they are reserved space.
+          size_ = at;
+        }
+        return;
+      }
+      at += n;
+    }
+    size_ = target;
+  }
+
   const int fd_;
+  uint64_t end_;
+  uint64_t size_;
 };
 
 class PosixAuditFileSystem : public AuditFileSystem {
@@ -109,9 +154,15 @@ class PosixAuditFileSystem : public AuditFileSystem {
   }
 
   absl::StatusOr<std::unique_ptr<AuditFile>> OpenForAppend(const std::string& path) override {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
     if (fd < 0) return ErrnoStatus(errno, "");
-    return std::unique_ptr<AuditFile>(new PosixAuditFile(fd));
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+      const int saved = errno;
+      ::close(fd);
+      return ErrnoStatus(saved, "fstat");
+    }
+    return std::unique_ptr<AuditFile>(new PosixAuditFile(fd, static_cast<uint64_t>(st.st_size)));
   }
 
   absl::Status SyncDirectory(const std::string& dir) override {

@@ -135,7 +135,15 @@ absl::Status AuditLog::Recover() {
           break;
       }
     }
-    if (is_current) chain_.segment_size = good_end;
+    if (is_current) {
+      chain_.segment_size = good_end;
+      // Zeros the writer reserved ahead of its appends (audit_file.h) go: the next writer
+      // reserves its own from where the entries end.
+      if (!repair && content->size() != good_end) {
+        repair = true;
+        repaired_size = good_end;
+      }
+    }
     if (entries > 0) {
       found.segment = chain_.segment;
       found.segment_size = chain_.segment_size;
@@ -183,8 +191,17 @@ absl::Time AuditLog::SealDueTime() const {
   return absl::InfiniteFuture();
 }
 
-void AuditLog::Seal(bool /*closing*/) {
-  if (chain_.unsealed > 0) WriteCheckpoint().IgnoreError();  // a failure makes the log unhealthy
+void AuditLog::Seal(bool closing) {
+  if (chain_.unsealed > 0 && !WriteCheckpoint().ok()) return;  // the log is now unhealthy
+  // A closed trail ends with its last entry, not with the space reserved ahead of it. Should the
+  // cut fail, the zeros stay: readers take them as the end.
+  if (closing && file_ != nullptr) TrimReserved().IgnoreError();
+}
+
+absl::Status AuditLog::TrimReserved() {
+  absl::Status s = file_->Truncate(chain_.segment_size);
+  if (s.ok()) s = file_->Sync();
+  return s;
 }
 
 void AuditLog::WriteBatch(std::deque<Pending>* batch) {
@@ -266,6 +283,7 @@ absl::Status AuditLog::Rotate() {
   if (chain_.unsealed > 0) {
     if (absl::Status s = WriteCheckpoint(); !s.ok()) return s;
   }
+  if (absl::Status s = TrimReserved(); !s.ok()) return Fail(s);
   file_.reset();
   ++chain_.segment;
   chain_.segment_size = 0;

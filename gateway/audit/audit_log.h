@@ -125,6 +125,8 @@ class AuditLog : public GroupCommitSink {
   // Writes `bytes` (whole entries) at the end of the current segment and syncs. On failure
   // restores nothing: callers keep their own copy of the chain state.
   absl::Status WriteDurably(const std::string& bytes);
+  // Cuts the current segment to its entries, without the space reserved ahead, durably.
+  absl::Status TrimReserved();
   // Seals the current segment and begins the next.
   absl::Status Rotate();
   // Writes a checkpoint alone (timer, rotation, close).

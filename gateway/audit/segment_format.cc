@@ -277,6 +277,13 @@ EntryScanner::Outcome EntryScanner::Next(Entry* entry, Problem* problem) {
   if (pos_ >= data_.size()) return Outcome::kEnd;
   const uint64_t remaining = data_.size() - pos_;
   const char* p = data_.data() + pos_;
+  // Space the writer reserved ahead of its appends, or zeros a crash left where unsynced
+  // appends were to go: either way, no entry was written there.
+  if (*p == '\0' && std::all_of(p, data_.data() + data_.size(), [](char c) { return c == 0; })) {
+    reserved_bytes_ = remaining;
+    pos_ = data_.size();
+    return Outcome::kEnd;
+  }
 
   auto truncated = [&](std::string reason) {
     *problem = Problem{pos_, data_.size(), std::move(reason)};
@@ -293,14 +300,7 @@ EntryScanner::Outcome EntryScanner::Next(Entry* entry, Problem* problem) {
   if (remaining < kEntryHeaderSize) {
     return truncated(absl::StrCat("incomplete entry header (", remaining, " bytes)"));
   }
-  if (std::memcmp(p, kEntryMagic, 4) != 0) {
-    // A crash can leave the end of a file zero-filled: that is a torn entry, not damage.
-    if (FindNextValidEntry(pos_ + 1) == data_.size() &&
-        std::all_of(p, data_.data() + data_.size(), [](char c) { return c == 0; })) {
-      return truncated(absl::StrCat("zero-filled tail (", remaining, " bytes)"));
-    }
-    return corrupt("bad entry magic");
-  }
+  if (std::memcmp(p, kEntryMagic, 4) != 0) return corrupt("bad entry magic");
   const uint8_t type = static_cast<uint8_t>(p[4]);
   const uint32_t len = GetUint32(p + 5);
   if (type != static_cast<uint8_t>(EntryType::kRecord) &&

@@ -15,7 +15,9 @@
 // The CRC-32C (Castagnoli) covers type, length and payload. The magic's first byte, 0xF5, never
 // occurs in UTF-8 text, so a reader that meets damage can search forward for the next magic and
 // confirm it with the CRC (resynchronisation). An entry whose bytes run past the end of the file
-// is a torn (truncated) entry.
+// is a torn (truncated) entry. Zero bytes from where an entry would begin to the end of the file
+// are not an entry: the writer reserves space ahead of its appends that way (audit_file.h), and a
+// crash can leave unsynced appends as zeros. The entries end there.
 //
 // The hash chain: every entry's payload has a previous_hash field holding SHA-256 of the payload
 // bytes of the entry before it in the trail (records and checkpoints alike, across segment
@@ -74,7 +76,7 @@ class EntryScanner {
  public:
   enum class Outcome {
     kEntry,      // `entry` is a complete entry with a good CRC
-    kEnd,        // no more bytes
+    kEnd,        // no more entries: the end of the data, or only zero bytes to it
     kTruncated,  // the bytes from `problem.offset` to the end are an incomplete entry
     kCorrupt,    // the bytes from `problem.offset` to `problem.resume_offset` are damaged;
                  // scanning continues at resume_offset (the end when nothing readable follows)
@@ -96,6 +98,8 @@ class EntryScanner {
   Outcome Next(Entry* entry, Problem* problem);
   // Offset of the first byte not yet consumed.
   uint64_t position() const { return pos_; }
+  // The zero bytes after the last entry, once Next has returned kEnd.
+  uint64_t reserved_bytes() const { return reserved_bytes_; }
 
  private:
   // Whether a complete entry with a good CRC starts at `offset`.
@@ -105,6 +109,7 @@ class EntryScanner {
 
   absl::string_view data_;
   uint64_t pos_ = 0;
+  uint64_t reserved_bytes_ = 0;
   // Where every valid entry of the data starts, ascending: found on the first resynchronisation
   // in one pass, so that damage full of magic bytes cannot make the scan quadratic (see
   // ValidEntryOffsets in segment_format.cc).

@@ -12,7 +12,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "gateway/audit/audit_crypto.h"
+#include "gateway/audit/audit_file.h"
 #include "gateway/audit/audit_verify.h"
+#include "gateway/audit/segment_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/audit/audit_test_util.h"
@@ -194,6 +196,18 @@ TEST_F(AuditLogTest, RecordsBuiltOnTheirOwnArenaAreWrittenLikeRecordsGivenAsValu
   EXPECT_EQ(records, 12);
 }
 
+// Where the entries of a segment end: the writer reserves zeros after them.
+uint64_t EntriesEnd(const std::string& content) {
+  EntryScanner scanner(content);
+  EntryScanner::Entry entry;
+  EntryScanner::Problem problem;
+  uint64_t end = 0;
+  while (scanner.Next(&entry, &problem) == EntryScanner::Outcome::kEntry) {
+    end = entry.offset + entry.size;
+  }
+  return end;
+}
+
 TEST_F(AuditLogTest, ChainContinuesAcrossSegmentsAndRestarts) {
   const std::string dir = tmp_.Sub("trail");
   AuditLogOptions options = Options(dir);
@@ -218,6 +232,9 @@ TEST_F(AuditLogTest, ChainContinuesAcrossSegmentsAndRestarts) {
     auto entries = testing::ReadEntries(dir + "/" + SegmentFileName(n));
     ASSERT_FALSE(entries.empty());
     EXPECT_EQ(entries.back().type, EntryType::kCheckpoint) << SegmentFileName(n);
+    // Cut to its entries before the next was begun: no reserved zeros left behind.
+    const std::string content = testing::ReadFileOrDie(dir + "/" + SegmentFileName(n));
+    EXPECT_EQ(EntriesEnd(content), content.size()) << SegmentFileName(n);
   }
 }
 
@@ -253,20 +270,23 @@ TEST_F(AuditLogTest, TornTailIsCutAwayOnOpen) {
   ASSERT_NE(log, nullptr);
   for (int i = 1; i <= 12; ++i) ASSERT_TRUE(log->AppendAndWait(MakeRecord(i)).ok());
 
-  for (const std::string& tail : {std::string("half"), std::string("zeros")}) {
+  for (const std::string& tail : {std::string("half"), std::string("half, no zeros after")}) {
     SCOPED_TRACE(tail);
-    const std::string crashed = tmp_.Sub("crashed-" + tail);
+    const std::string crashed = tmp_.Sub("crashed-" + std::to_string(tail.size()));
     testing::CopyDirectory(dir, crashed);
     const std::string segment = crashed + "/segment-000001.log";
     std::string content = testing::ReadFileOrDie(segment);
-    const uint64_t good_size = content.size();
+    const uint64_t good_size = EntriesEnd(content);
+    // A record whose write was interrupted half way, into the space reserved for it or past the
+    // end of a file that had none.
+    std::string entry;
+    AppendEntry(EntryType::kRecord, MakeRecord(13).SerializeAsString(), &entry);
+    const std::string half = entry.substr(0, entry.size() / 2);
     if (tail == "half") {
-      // A record whose write was interrupted half way.
-      std::string entry;
-      AppendEntry(EntryType::kRecord, MakeRecord(13).SerializeAsString(), &entry);
-      content += entry.substr(0, entry.size() / 2);
+      ASSERT_GE(content.size(), good_size + half.size());
+      content.replace(good_size, half.size(), half);
     } else {
-      content += std::string(300, '\0');  // size grew, data never reached the disk
+      content = content.substr(0, good_size) + half;
     }
     testing::WriteFileOrDie(segment, content);
     EXPECT_FALSE(Verify(crashed, false).ok());
@@ -284,6 +304,45 @@ TEST_F(AuditLogTest, TornTailIsCutAwayOnOpen) {
     EXPECT_TRUE(report.ok()) << report.Summary();
     EXPECT_EQ(report.records, 13u);
   }
+}
+
+// The writer reserves zeros ahead of its appends; a crash leaves them (and a file system may
+// leave unsynced appends as zeros). They are the end of the entries, not damage: the trail
+// verifies as it is, and a gateway starting on it writes on from its last entry.
+TEST_F(AuditLogTest, ReservedZerosAreTheEndAndAreCutOnOpenAndClose) {
+  const std::string dir = tmp_.Sub("trail");
+  auto log = OpenOrDie(Options(dir));
+  ASSERT_NE(log, nullptr);
+  for (int i = 1; i <= 12; ++i) ASSERT_TRUE(log->AppendAndWait(MakeRecord(i)).ok());
+  const std::string segment = dir + "/segment-000001.log";
+  const std::string live = testing::ReadFileOrDie(segment);
+  const uint64_t entries_end = EntriesEnd(live);
+  EXPECT_EQ(live.size(), kAuditFileReserveBytes);
+  EXPECT_EQ(live.find_first_not_of('\0', entries_end), std::string::npos);
+
+  // A crash now: the copy keeps the zeros.
+  const std::string crashed = tmp_.Sub("crashed");
+  testing::CopyDirectory(dir, crashed);
+  AuditVerifyReport as_left = Verify(crashed, false);
+  EXPECT_TRUE(as_left.ok()) << as_left.Summary();
+  EXPECT_EQ(as_left.records, 12u);
+
+  auto reopened = OpenOrDie(Options(crashed));
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_FALSE(reopened->open_report().truncated);
+  EXPECT_EQ(reopened->open_report().last_sequence, 12u);
+  ASSERT_TRUE(reopened->AppendAndWait(MakeRecord(13)).ok());
+  ASSERT_TRUE(reopened->Close().ok());
+  const std::string closed = testing::ReadFileOrDie(crashed + "/segment-000001.log");
+  // Closed: cut to its last entry (the checkpoint Close wrote).
+  EXPECT_EQ(EntriesEnd(closed), closed.size());
+  AuditVerifyReport report = Verify(crashed);
+  EXPECT_TRUE(report.ok()) << report.Summary();
+  EXPECT_EQ(report.records, 13u);
+
+  ASSERT_TRUE(log->Close().ok());
+  const std::string original = testing::ReadFileOrDie(segment);
+  EXPECT_EQ(EntriesEnd(original), original.size());
 }
 
 TEST_F(AuditLogTest, DamageBeforeTheEndOfTheLastSegmentRefusesOpen) {

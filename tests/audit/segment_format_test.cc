@@ -1,5 +1,7 @@
 #include "gateway/audit/segment_format.h"
 
+#include <algorithm>
+#include <cstddef>
 #include <optional>
 #include <random>
 #include <string>
@@ -104,14 +106,65 @@ TEST(EntryScannerTest, EveryCutInsideTheLastEntryIsTruncation) {
   }
 }
 
-TEST(EntryScannerTest, ZeroFilledTailIsTruncation) {
-  const std::string data = ThreeEntries() + std::string(100, '\0');
-  EntryScanner scanner(data);
+// The writer reserves space ahead of its appends with zeros; a crash can leave unsynced appends as
+// zeros. Neither is an entry, whatever its length.
+TEST(EntryScannerTest, ZerosAfterTheLastEntryAreTheEnd) {
+  for (size_t zeros : {size_t{1}, size_t{8}, size_t{100}, size_t{1} << 20}) {
+    const std::string data = ThreeEntries() + std::string(zeros, '\0');
+    EntryScanner scanner(data);
+    EntryScanner::Entry e;
+    EntryScanner::Problem p;
+    for (int i = 0; i < 3; ++i) ASSERT_EQ(scanner.Next(&e, &p), Outcome::kEntry);
+    ASSERT_EQ(scanner.Next(&e, &p), Outcome::kEnd) << zeros;
+    EXPECT_EQ(scanner.reserved_bytes(), zeros);
+    EXPECT_EQ(scanner.Next(&e, &p), Outcome::kEnd);
+  }
+  // A segment of zeros only holds no entry.
+  const std::string zeros_only(4096, '\0');
+  EntryScanner empty(zeros_only);
   EntryScanner::Entry e;
   EntryScanner::Problem p;
-  for (int i = 0; i < 3; ++i) ASSERT_EQ(scanner.Next(&e, &p), Outcome::kEntry);
-  ASSERT_EQ(scanner.Next(&e, &p), Outcome::kTruncated);
-  EXPECT_NE(p.reason.find("zero-filled"), std::string::npos);
+  EXPECT_EQ(empty.Next(&e, &p), Outcome::kEnd);
+}
+
+// Zeros with anything after them are damage, not the end: an attacker cannot hide entries by
+// zeroing them.
+TEST(EntryScannerTest, ZerosBeforeAnEntryOrOtherBytesAreDamage) {
+  const std::string entries = ThreeEntries();
+  const uint64_t second = kEntryOverhead + 5;
+  std::string zeroed = entries;
+  std::fill(zeroed.begin() + static_cast<std::ptrdiff_t>(second),
+            zeroed.begin() + static_cast<std::ptrdiff_t>(second + kEntryOverhead + 12), '\0');
+  EntryScanner scanner(zeroed);
+  EntryScanner::Entry e;
+  EntryScanner::Problem p;
+  ASSERT_EQ(scanner.Next(&e, &p), Outcome::kEntry);
+  ASSERT_EQ(scanner.Next(&e, &p), Outcome::kCorrupt);
+  EXPECT_EQ(p.offset, second);
+  EXPECT_EQ(p.reason, "bad entry magic");
+  ASSERT_EQ(scanner.Next(&e, &p), Outcome::kEntry);
+  EXPECT_EQ(scanner.Next(&e, &p), Outcome::kEnd);
+
+  const std::string stray_bytes = entries + std::string(64, '\0') + "x";
+  EntryScanner stray(stray_bytes);
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(stray.Next(&e, &p), Outcome::kEntry);
+  EXPECT_EQ(stray.Next(&e, &p), Outcome::kCorrupt);
+}
+
+// A torn write into reserved space leaves the entry's header and part of its payload, then
+// zeros: damage at the end, which nothing readable follows (the writer cuts it away on open).
+TEST(EntryScannerTest, TornEntryInReservedSpaceIsDamageAtTheEnd) {
+  const std::string entries = ThreeEntries();
+  const uint64_t third = (kEntryOverhead + 5) + (kEntryOverhead + 12);
+  std::string torn = entries.substr(0, third + kEntryHeaderSize + 2) + std::string(4096, '\0');
+  EntryScanner scanner(torn);
+  EntryScanner::Entry e;
+  EntryScanner::Problem p;
+  ASSERT_EQ(scanner.Next(&e, &p), Outcome::kEntry);
+  ASSERT_EQ(scanner.Next(&e, &p), Outcome::kEntry);
+  ASSERT_EQ(scanner.Next(&e, &p), Outcome::kCorrupt);
+  EXPECT_EQ(p.offset, third);
+  EXPECT_EQ(p.resume_offset, torn.size());
 }
 
 TEST(EntryScannerTest, DamageIsReportedAndScanningResumesAtTheNextEntry) {
