@@ -46,7 +46,8 @@ constexpr char kUsage[] =
     "  pasarela audit subject DIR --id SCHEME:VALUE --key-file FILE\n"
     "  pasarela audit show PATH --exchange ID\n"
     "  pasarela audit report PATH... [--from TIME] [--to TIME] [--format text|html]\n"
-    "                        [--output FILE] [--verify [--ca FILE]... [--crl FILE]...]\n"
+    "                        [--output FILE]\n"
+    "                        [--verify [--ca FILE]... [--crl FILE]... [--peer-cert FILE]...]\n"
     "  pasarela version\n";
 
 int UsageError(const std::string& message) {

@@ -531,7 +531,9 @@ absl::StatusOr<absl::Time> ParseReportTime(absl::string_view text) {
 int RunAuditReport(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   constexpr absl::string_view kUsage =
       "usage: pasarela audit report PATH... [--from TIME] [--to TIME] [--format text|html]\n"
-      "                             [--output FILE] [--verify [--ca FILE]... [--crl FILE]...]\n"
+      "                             [--output FILE]\n"
+      "                             [--verify [--ca FILE]... [--crl FILE]... [--peer-cert "
+      "FILE]...]\n"
       "  PATH      a trail (segment directory or file); several for the replicas of a gateway\n"
       "  --from    first instant counted, RFC 3339 (2026-05-01T00:00:00Z) or a date (UTC)\n"
       "  --to      first instant not counted (the range is half-open)\n"
@@ -540,7 +542,9 @@ int RunAuditReport(const std::vector<std::string>& args, std::ostream& out, std:
       "  --verify  verify each trail first (as `pasarela audit verify`); refuse if one fails\n"
       "  --ca      with --verify: CA certificate(s) each checkpoint certificate must chain to\n"
       "  --crl     with --verify and --ca: CRL(s) of those CAs; a checkpoint signed by a\n"
-      "            certificate they revoke fails, whatever its time\n";
+      "            certificate they revoke fails, whatever its time\n"
+      "  --peer-cert  with --verify: a certificate a peer gateway signed receipts with; the\n"
+      "            receipts the records keep from that gateway must verify under one of them\n";
   std::vector<std::string> paths;
   std::string format = "text", output;
   absl::Time from = absl::InfinitePast(), to = absl::InfiniteFuture();
@@ -551,7 +555,8 @@ int RunAuditReport(const std::vector<std::string>& args, std::ostream& out, std:
     std::string arg = args[i];
     std::string value;
     const bool takes_value = arg == "--from" || arg == "--to" || arg == "--format" ||
-                             arg == "--output" || arg == "--ca" || arg == "--crl";
+                             arg == "--output" || arg == "--ca" || arg == "--crl" ||
+                             arg == "--peer-cert";
     if (const size_t eq = arg.find('='); absl::StartsWith(arg, "--") && eq != std::string::npos) {
       value = arg.substr(eq + 1);
       arg = arg.substr(0, eq);
@@ -562,8 +567,8 @@ int RunAuditReport(const std::vector<std::string>& args, std::ostream& out, std:
       }
       value = args[++i];
     }
-    // --ca and --crl may be repeated; a second value of any other option would silently replace the
-    // first.
+    // --ca, --crl and --peer-cert may be repeated; a second value of any other option would
+    // silently replace the first.
     if ((arg == "--from" || arg == "--to" || arg == "--format" || arg == "--output") &&
         !seen.insert(arg).second) {
       err << "audit report: " << arg << " given twice\n" << kUsage;
@@ -591,6 +596,8 @@ int RunAuditReport(const std::vector<std::string>& args, std::ostream& out, std:
       verify_options.ca_files.push_back(value);
     } else if (arg == "--crl") {
       verify_options.crl_files.push_back(value);
+    } else if (arg == "--peer-cert") {
+      verify_options.peer_certificate_files.push_back(value);
     } else if (arg == "--verify") {
       verify = true;
     } else if (absl::StartsWith(arg, "-") && arg != "-") {
@@ -608,8 +615,10 @@ int RunAuditReport(const std::vector<std::string>& args, std::ostream& out, std:
     err << "audit report: --from must be before --to\n";
     return 2;
   }
-  for (const auto& [option, files] : {std::make_pair("--ca", &verify_options.ca_files),
-                                      std::make_pair("--crl", &verify_options.crl_files)}) {
+  for (const auto& [option, files] :
+       {std::make_pair("--ca", &verify_options.ca_files),
+        std::make_pair("--crl", &verify_options.crl_files),
+        std::make_pair("--peer-cert", &verify_options.peer_certificate_files)}) {
     if (!files->empty() && !verify) {
       err << "audit report: " << option << " only goes with --verify\n";
       return 2;

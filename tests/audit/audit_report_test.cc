@@ -386,6 +386,20 @@ TEST_F(AuditReportCommandTest, VerifyWithACrlRefusesATrailSealedByARevokedCertif
   EXPECT_THAT(out, HasSubstr(": audit verify: OK: 10 records in 1 segment, 1 checkpoint"));
 }
 
+// A report verifies the receipts the records keep as `pasarela audit verify --peer-cert` does.
+TEST_F(AuditReportCommandTest, VerifyTakesThePeersCertificates) {
+  Write(tmp_.Sub("trail"), SampleRecords());
+  const KeyAndCert peer = pki_.MakeGateway("CA", "CL", "gateway-CL");
+  std::string out;
+  ASSERT_EQ(Run({tmp_.Sub("trail"), "--verify", "--peer-cert", peer.cert_file}, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr(": audit verify: OK: 10 records in 1 segment, 1 checkpoint, 0 "
+                             "unsealed, 0 receipts verified"));
+  EXPECT_EQ(Run({tmp_.Sub("trail"), "--peer-cert", peer.cert_file}, &out), 2);
+  EXPECT_THAT(out, HasSubstr("audit report: --peer-cert only goes with --verify"));
+  EXPECT_EQ(Run({tmp_.Sub("trail"), "--verify", "--peer-cert=" + ca_file_}, &out), 2);
+  EXPECT_THAT(out, HasSubstr("is not a gateway's: it names no urn:pasarela:gateway:CC URI"));
+}
+
 TEST_F(AuditReportCommandTest, EmptyTrailAndUsageErrors) {
   Write(tmp_.Sub("empty"), {});
   std::string out;
