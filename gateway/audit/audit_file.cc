@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -59,7 +60,7 @@ class PosixAuditFile : public AuditFile {
   PosixAuditFile& operator=(const PosixAuditFile&) = delete;
 
   absl::Status Append(absl::string_view data) override {
-    if (end_ + data.size() > size_) Reserve(end_ + data.size());
+    if (end_ + data.size() > size_ && reserving_) Reserve(end_ + data.size());
     absl::Status s = WriteAllAt(fd_, data, end_);
     // Whatever part was written is there; the caller truncates back to its last durable entry.
     end_ += data.size();
@@ -75,19 +76,29 @@ class PosixAuditFile : public AuditFile {
   absl::Status Truncate(uint64_t size) override {
     if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) return ErrnoStatus(errno, "ftruncate");
     end_ = size_ = size;
+    reserving_ = true;  // after a failure, the writer's recovery cuts the file: try again then
     return absl::OkStatus();
   }
 
  private:
   // Extends the file with zeros past `needed`, to the next multiple of kAuditFileReserveBytes.
-  // Only a saving: when the zeros cannot be written (a nearly full disk), the file is cut back
-  // and the append that follows grows it itself, as if nothing had been reserved.
+  // Only a saving: on a file system with little space left it reserves nothing, and when the
+  // zeros cannot be written it cuts them back and reserves nothing more until the file is next
+  // truncated; the appends then grow the file themselves, as if nothing had been reserved.
   void Reserve(uint64_t needed) {
     const uint64_t target = (needed / kAuditFileReserveBytes + 1) * kAuditFileReserveBytes;
+    // Zeros that would take the last free space would make other writers, and the appends
+    // themselves, fail sooner than they must.
+    struct statvfs fs;
+    if (::fstatvfs(fd_, &fs) != 0 ||
+        static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize < kReserveOnlyAbove) {
+      return;
+    }
     static constexpr char kZeros[1 << 16] = {};
     for (uint64_t at = size_; at < target;) {
       const uint64_t n = std::min<uint64_t>(sizeof kZeros, target - at);
       if (!WriteAllAt(fd_, absl::string_view(kZeros, n), at).ok()) {
+        reserving_ = false;
         if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
           // The zeros written stay; readers take them as the end, and they are reserved space.
           size_ = at;
@@ -99,9 +110,13 @@ class PosixAuditFile : public AuditFile {
     size_ = target;
   }
 
+  // Free space below which nothing is reserved.
+  static constexpr uint64_t kReserveOnlyAbove = 16 * kAuditFileReserveBytes;
+
   const int fd_;
   uint64_t end_;
   uint64_t size_;
+  bool reserving_ = true;
 };
 
 class PosixAuditFileSystem : public AuditFileSystem {

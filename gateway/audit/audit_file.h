@@ -44,6 +44,8 @@ class AuditFile {
 // blocks); rewriting blocks the file already has does not: on ext4, an append and fdatasync of
 // 1 KiB into a file already that long took about two thirds of the time and half the CPU of one
 // that grew the file (docs/PERFORMANCE.md). One 1 MiB extension serves a thousand or more records.
+// Nothing is reserved on a file system with less than 16 MiB free, nor after zeros could not be
+// written until the file is next truncated: the appends then grow the file as they would without.
 inline constexpr uint64_t kAuditFileReserveBytes = uint64_t{1} << 20;
 
 class AuditFileSystem {

@@ -1,14 +1,17 @@
 #include "gateway/audit/audit_log.h"
 
+#include <sys/mount.h>
 #include <sys/stat.h>
 
 #include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <future>
 #include <thread>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "gateway/audit/audit_crypto.h"
@@ -343,6 +346,28 @@ TEST_F(AuditLogTest, ReservedZerosAreTheEndAndAreCutOnOpenAndClose) {
   ASSERT_TRUE(log->Close().ok());
   const std::string original = testing::ReadFileOrDie(segment);
   EXPECT_EQ(EntriesEnd(original), original.size());
+}
+
+// On a file system with little space left the writer reserves nothing: its zeros would take the
+// space other writers, and its own appends, need. The trail is written as before.
+TEST_F(AuditLogTest, NothingIsReservedOnANearlyFullFileSystem) {
+  const std::string dir = tmp_.Sub("small");
+  ASSERT_EQ(::mkdir(dir.c_str(), 0700), 0);
+  if (::mount("tmpfs", dir.c_str(), "tmpfs", 0, "size=4m") != 0) {
+    GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << std::strerror(errno);
+  }
+  absl::Cleanup unmount = [&dir] { ::umount(dir.c_str()); };
+  {
+    auto log = OpenOrDie(Options(dir + "/trail"));
+    ASSERT_NE(log, nullptr);
+    for (int i = 1; i <= 12; ++i) ASSERT_TRUE(log->AppendAndWait(MakeRecord(i)).ok());
+    const std::string live = testing::ReadFileOrDie(dir + "/trail/segment-000001.log");
+    EXPECT_EQ(EntriesEnd(live), live.size());
+    ASSERT_TRUE(log->Close().ok());
+  }
+  AuditVerifyReport report = Verify(dir + "/trail");
+  EXPECT_TRUE(report.ok()) << report.Summary();
+  EXPECT_EQ(report.records, 12u);
 }
 
 TEST_F(AuditLogTest, DamageBeforeTheEndOfTheLastSegmentRefusesOpen) {
