@@ -18,6 +18,7 @@
 #include "gateway/audit/trail_reader.h"
 #include "gateway/common/plural.h"
 #include "gateway/common/rfc3339.h"
+#include "gateway/identity/participant_id.h"
 #include "google/protobuf/util/json_util.h"
 #include "pasarela/audit/v1/audit.pb.h"
 
@@ -64,11 +65,6 @@ std::string DisclosedCategories(const v1::AuditRecord& r) {
     absl::StrAppend(&out, out.empty() ? "" : "; ", how, ": ", absl::StrJoin(categories, ","));
   }
   return out;
-}
-
-// "AR" for "AR/GOV/migraciones".
-absl::string_view CountryOf(absl::string_view participant) {
-  return participant.substr(0, participant.find('/'));
 }
 
 // One side's records of exchanges, by exchange id and direction.
@@ -166,7 +162,7 @@ std::vector<std::string> Differences(const v1::AuditRecord& a, const v1::AuditRe
 bool OtherSideExpected(const v1::AuditRecord& r, absl::string_view other) {
   if (r.direction() == v1::CONSUMER_SIDE && r.decision() == v1::DENY) return false;
   const absl::string_view far =
-      CountryOf(r.direction() == v1::CONSUMER_SIDE ? r.provider() : r.consumer());
+      CountryOfParticipant(r.direction() == v1::CONSUMER_SIDE ? r.provider() : r.consumer());
   return other.empty() || far == other;
 }
 

@@ -19,6 +19,7 @@
 #include "gateway/audit/trail_reader.h"
 #include "gateway/common/plural.h"
 #include "gateway/common/rfc3339.h"
+#include "gateway/identity/participant_id.h"
 #include "pasarela/audit/v1/audit.pb.h"
 
 namespace pasarela::audit {
@@ -227,9 +228,7 @@ void TrailCheck::KeptReceipt(const std::string& where, const v1::AuditRecord& re
     faults.push_back(absl::StrCat("names exchange ", receipt.exchange_id(), ", the record ",
                                   record.exchange_id()));
   }
-  const absl::string_view provider_country =
-      absl::string_view(record.provider()).substr(0, record.provider().find('/'));
-  if (receipt.gateway() != provider_country) {
+  if (receipt.gateway() != CountryOfParticipant(record.provider())) {
     faults.push_back(absl::StrCat("signed as gateway ", receipt.gateway(),
                                   ", but the record's provider is ", record.provider()));
   }

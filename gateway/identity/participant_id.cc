@@ -79,6 +79,10 @@ std::string ParticipantId::ToUri() const {
   return uri;
 }
 
+absl::string_view CountryOfParticipant(absl::string_view participant) {
+  return participant.substr(0, participant.find('/'));
+}
+
 std::string GatewayUri(absl::string_view country) {
   return absl::StrCat(kGatewayUriPrefix, country);
 }

@@ -44,6 +44,11 @@ class ParticipantId {
   std::string subsystem_;
 };
 
+// "CL" for "CL/GOV/registro-civil": the text before the first '/', as written, unchecked (the
+// whole text when it has none). For participants read back from records, which the gateway
+// wrote from parsed ids.
+absl::string_view CountryOfParticipant(absl::string_view participant);
+
 // "urn:pasarela:gateway:CL" for "CL".
 std::string GatewayUri(absl::string_view country);
 

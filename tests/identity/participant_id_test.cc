@@ -42,5 +42,12 @@ TEST(ParticipantIdTest, GatewayUrisAreNotParticipants) {
   EXPECT_FALSE(ParseGatewayUri("urn:pasarela:CL:GOV:x").ok());
 }
 
+TEST(ParticipantIdTest, CountryOfAParticipantAsWritten) {
+  EXPECT_EQ(CountryOfParticipant("CL/GOV/registro-civil"), "CL");
+  EXPECT_EQ(CountryOfParticipant("AR/GOV/migraciones/consultas"), "AR");
+  EXPECT_EQ(CountryOfParticipant("UY"), "UY");
+  EXPECT_EQ(CountryOfParticipant(""), "");
+}
+
 }  // namespace
 }  // namespace pasarela
