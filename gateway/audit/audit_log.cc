@@ -57,8 +57,9 @@ absl::Status AuditLog::Recover() {
   chain_ = ChainState();
   static_cast<ChainHead&>(chain_) = NewChainHead();
   chain_.segment = segments.empty() ? 1 : segments.back();
-  bool repair = false;
-  uint64_t repaired_size = 0;
+  // Whether the current segment holds bytes after its last entry (a torn write, reserved
+  // zeros): they are cut away before the writer goes on.
+  bool cut_tail = false;
 
   // The chain continues from the last entry of the last segment that has one.
   for (auto it = segments.rbegin(); it != segments.rend(); ++it) {
@@ -123,9 +124,7 @@ absl::Status AuditLog::Recover() {
                                                     ": damaged end of a closed segment (",
                                                     problem.reason, ")"));
           }
-          // A torn write from a crash: cut it away below.
-          repair = true;
-          repaired_size = good_end;
+          // A torn write from a crash: cut away below, and reported.
           open_report_.truncated = true;
           open_report_.truncated_segment = path;
           open_report_.truncated_offset = problem.offset;
@@ -137,12 +136,9 @@ absl::Status AuditLog::Recover() {
     }
     if (is_current) {
       chain_.segment_size = good_end;
-      // Zeros the writer reserved ahead of its appends (audit_file.h) go: the next writer
-      // reserves its own from where the entries end.
-      if (!repair && content->size() != good_end) {
-        repair = true;
-        repaired_size = good_end;
-      }
+      // Whatever follows the last entry goes: a torn write, or zeros the writer reserved ahead
+      // of its appends (audit_file.h; the next writer reserves its own from there).
+      cut_tail = content->size() != good_end;
     }
     if (entries > 0) {
       found.segment = chain_.segment;
@@ -160,8 +156,8 @@ absl::Status AuditLog::Recover() {
   }
   file_ = *std::move(file);
   absl::Status s = absl::OkStatus();
-  if (repair) {
-    s = file_->Truncate(repaired_size);
+  if (cut_tail) {
+    s = file_->Truncate(chain_.segment_size);
     if (s.ok()) s = file_->Sync();
   }
   if (s.ok()) s = fs_->SyncDirectory(dir);
