@@ -19,6 +19,7 @@
 #include "gateway/common/line_batch.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/temp_files.h"
 
 namespace pasarela::admin {
 namespace {
@@ -58,7 +59,8 @@ struct Field {
 };
 
 std::string TempPath(const std::string& name) {
-  return absl::StrCat(::testing::TempDir(), "/", name, ".", ::getpid());
+  static const std::string dir = pasarela::testing::MakeTempDir("access-log");
+  return absl::StrCat(dir, "/", name);
 }
 
 // Runs kReader over `path`; returns the fields of each line, in order.

@@ -18,6 +18,7 @@
 #include "gateway/admin/gateway_metrics.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/temp_files.h"
 
 namespace pasarela::admin {
 namespace {
@@ -821,7 +822,7 @@ TEST(GatewayMetrics, PromtoolAcceptsTheExposition) {
   audit::AuditLogStats stats;
   stats.fsyncs = 1;
   metrics.SetAuditStats(stats);
-  std::string path = ::testing::TempDir() + "/metrics.txt";
+  std::string path = pasarela::testing::MakeTempDir("metrics") + "/metrics.txt";
   {
     std::ofstream out(path);
     out << metrics.Exposition();

@@ -14,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/classify/classification_test_util.h"
+#include "tests/support/temp_files.h"
 
 namespace pasarela::classify {
 namespace {
@@ -77,8 +78,8 @@ TEST(ClassifyCommandTest, UsesThePolicyThresholds) {
 }
 
 TEST(ClassifyCommandTest, DefaultDescriptorSetIsTheInstalledOne) {
-  std::string dir = ::testing::TempDir() + "classify_command_default";
-  ASSERT_EQ(std::system(("mkdir -p " + dir).c_str()), 0);
+  std::string dir = pasarela::testing::MakeTempDir("classify-command");
+  ASSERT_FALSE(dir.empty());
   std::ofstream(dir + "/classification.yaml")
       << "apiVersion: pasarela/v1\nkind: Classification\ncategories: [public, internal, "
          "personal, personal_identifier, health, genetic, biometric, racial_or_ethnic_origin, "

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "tests/support/temp_files.h"
 
 namespace pasarela {
 namespace testing {
@@ -97,6 +98,7 @@ std::string MakeMappingDir(const std::map<std::string, std::string>& files) {
   if (!base.empty() && base.back() == '/') base.pop_back();
   std::string dir = absl::StrCat(base, "/mapping_", ::getpid(), "_", counter++);
   ::mkdir(dir.c_str(), 0755);
+  RemoveAtTheEndOfAPassingProgram(dir);
   for (const auto& [name, contents] : files) {
     size_t slash = name.rfind('/');
     if (slash != std::string::npos) ::mkdir((dir + "/" + name.substr(0, slash)).c_str(), 0755);

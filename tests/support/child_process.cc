@@ -145,14 +145,4 @@ void WriteFile(const std::string& path, const std::string& contents) {
   out << contents;
 }
 
-std::string MakeTempDir(const std::string& prefix) {
-  const char* base = std::getenv("TEST_TMPDIR");
-  std::string pattern =
-      absl::StrCat(base != nullptr ? base : "/tmp", "/pasarela-", prefix, "-XXXXXX");
-  std::vector<char> buffer(pattern.begin(), pattern.end());
-  buffer.push_back('\0');
-  char* dir = ::mkdtemp(buffer.data());
-  return dir != nullptr ? std::string(dir) : std::string();
-}
-
 }  // namespace pasarela::testing

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "tests/support/temp_files.h"
 
 namespace pasarela::testing {
 
@@ -49,8 +50,6 @@ int RunCommand(const std::vector<std::string>& argv, std::string* output);
 
 std::string ReadFileOrEmpty(const std::string& path);
 void WriteFile(const std::string& path, const std::string& contents);
-// A new empty directory under the test temp directory.
-std::string MakeTempDir(const std::string& prefix);
 
 }  // namespace pasarela::testing
 
