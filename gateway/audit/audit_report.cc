@@ -533,7 +533,8 @@ int RunAuditReport(const std::vector<std::string>& args, std::ostream& out, std:
       "usage: pasarela audit report PATH... [--from TIME] [--to TIME] [--format text|html]\n"
       "                             [--output FILE]\n"
       "                             [--verify [--ca FILE]... [--crl FILE]... [--peer-cert "
-      "FILE]...]\n"
+      "FILE]...\n"
+      "                                       [--peer-ca FILE]... [--peer-crl FILE]...]\n"
       "  PATH      a trail (segment directory or file); several for the replicas of a gateway\n"
       "  --from    first instant counted, RFC 3339 (2026-05-01T00:00:00Z) or a date (UTC)\n"
       "  --to      first instant not counted (the range is half-open)\n"
@@ -544,7 +545,11 @@ int RunAuditReport(const std::vector<std::string>& args, std::ostream& out, std:
       "  --crl     with --verify and --ca: CRL(s) of those CAs; a checkpoint signed by a\n"
       "            certificate they revoke fails, whatever its time\n"
       "  --peer-cert  with --verify: a certificate a peer gateway signed receipts with; the\n"
-      "            receipts the records keep from that gateway must verify under one of them\n";
+      "            receipts the records keep from that gateway must verify under one of them\n"
+      "  --peer-ca   with --verify and --peer-cert: the peers' CA certificate(s) the certificate\n"
+      "            that verifies a receipt must chain to, at the receipt's time\n"
+      "  --peer-crl  with --verify and --peer-ca: CRL(s) of those CAs; a receipt signed by a\n"
+      "            certificate they revoke fails, whatever its time\n";
   std::vector<std::string> paths;
   std::string format = "text", output;
   absl::Time from = absl::InfinitePast(), to = absl::InfiniteFuture();
@@ -556,7 +561,7 @@ int RunAuditReport(const std::vector<std::string>& args, std::ostream& out, std:
     std::string value;
     const bool takes_value = arg == "--from" || arg == "--to" || arg == "--format" ||
                              arg == "--output" || arg == "--ca" || arg == "--crl" ||
-                             arg == "--peer-cert";
+                             arg == "--peer-cert" || arg == "--peer-ca" || arg == "--peer-crl";
     if (const size_t eq = arg.find('='); absl::StartsWith(arg, "--") && eq != std::string::npos) {
       value = arg.substr(eq + 1);
       arg = arg.substr(0, eq);
@@ -567,7 +572,7 @@ int RunAuditReport(const std::vector<std::string>& args, std::ostream& out, std:
       }
       value = args[++i];
     }
-    // --ca, --crl and --peer-cert may be repeated; a second value of any other option would
+    // --ca, --crl and the --peer- options may be repeated; a second value of any other option would
     // silently replace the first.
     if ((arg == "--from" || arg == "--to" || arg == "--format" || arg == "--output") &&
         !seen.insert(arg).second) {
@@ -598,6 +603,10 @@ int RunAuditReport(const std::vector<std::string>& args, std::ostream& out, std:
       verify_options.crl_files.push_back(value);
     } else if (arg == "--peer-cert") {
       verify_options.peer_certificate_files.push_back(value);
+    } else if (arg == "--peer-ca") {
+      verify_options.peer_ca_files.push_back(value);
+    } else if (arg == "--peer-crl") {
+      verify_options.peer_crl_files.push_back(value);
     } else if (arg == "--verify") {
       verify = true;
     } else if (absl::StartsWith(arg, "-") && arg != "-") {
@@ -618,7 +627,9 @@ int RunAuditReport(const std::vector<std::string>& args, std::ostream& out, std:
   for (const auto& [option, files] :
        {std::make_pair("--ca", &verify_options.ca_files),
         std::make_pair("--crl", &verify_options.crl_files),
-        std::make_pair("--peer-cert", &verify_options.peer_certificate_files)}) {
+        std::make_pair("--peer-cert", &verify_options.peer_certificate_files),
+        std::make_pair("--peer-ca", &verify_options.peer_ca_files),
+        std::make_pair("--peer-crl", &verify_options.peer_crl_files)}) {
     if (!files->empty() && !verify) {
       err << "audit report: " << option << " only goes with --verify\n";
       return 2;

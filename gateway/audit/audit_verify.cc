@@ -27,20 +27,6 @@ namespace {
 
 constexpr size_t kMaxProblemsPrinted = 100;
 
-// Why a checkpoint signed under a revoked certificate fails, whatever the time it claims.
-std::string RevokedSignerText(const SignerRevocation& revocation, absl::Time checkpoint_time) {
-  const RevokedCertificate& entry = revocation.entry;
-  return absl::StrCat(
-      revocation.is_signer ? "signed by a certificate revoked on "
-                           : "signed by a certificate whose issuing CA certificate was revoked on ",
-      FormatRfc3339Seconds(entry.revoked_at), " (", revocation.subject, ", serial ",
-      entry.serial_hex, entry.reason.empty() ? "" : absl::StrCat(", reason ", entry.reason),
-      ", CRL ", revocation.crl_file, "); it says it was written at ",
-      FormatRfc3339Seconds(checkpoint_time),
-      ", but a checkpoint's time is written by its signer and cannot prove it was signed before "
-      "the revocation");
-}
-
 // One pass over a trail, entry by entry, carrying the chain from each entry to the next.
 class TrailCheck {
  public:
@@ -299,7 +285,7 @@ void TrailCheck::Checkpoint(const TrailSegment& segment, const EntryScanner::Ent
     } else if (revocations_ != nullptr) {
       if (absl::optional<SignerRevocation> revocation =
               revocations_->Find(checkpoint.signer_certificate_pem())) {
-        faults.push_back(RevokedSignerText(*revocation, TimeOf(checkpoint.time())));
+        faults.push_back(RevokedSignerText(*revocation, "checkpoint", TimeOf(checkpoint.time())));
         revoked = true;
       }
     }
@@ -332,6 +318,12 @@ void TrailCheck::Finish() {
                                              gateway, " not checked for ",
                                              count == 1 ? "its signature" : "their signatures",
                                              ": no --peer-cert names gateway ", gateway));
+  }
+  if (receipt_signers_ != nullptr && !receipt_signers_->checks_chains() &&
+      report_->receipts_verified > 0) {
+    report_->warnings.push_back(
+        "receipt signatures were checked against the --peer-cert certificates as given, not "
+        "against the peers' CAs (use --peer-ca FILE)");
   }
   if (report_->unsealed == 0) return;
   std::string text =
@@ -395,10 +387,17 @@ absl::StatusOr<std::unique_ptr<AuditVerifier>> AuditVerifier::Create(AuditVerify
     revocations = *std::move(loaded);
   }
   std::unique_ptr<ReceiptSigners> receipt_signers;
+  if (options.peer_certificate_files.empty() &&
+      (!options.peer_ca_files.empty() || !options.peer_crl_files.empty())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        options.peer_ca_files.empty() ? "--peer-crl" : "--peer-ca",
+        " needs --peer-cert: the peers' CAs vouch for the certificates that verify receipts"));
+  }
   if (!options.peer_certificate_files.empty()) {
-    absl::StatusOr<ReceiptSigners> loaded = ReceiptSigners::Load(options.peer_certificate_files);
+    absl::StatusOr<std::unique_ptr<ReceiptSigners>> loaded = ReceiptSigners::Load(
+        options.peer_certificate_files, options.peer_ca_files, options.peer_crl_files);
     if (!loaded.ok()) return loaded.status();
-    receipt_signers = std::make_unique<ReceiptSigners>(*std::move(loaded));
+    receipt_signers = *std::move(loaded);
   }
   return std::unique_ptr<AuditVerifier>(new AuditVerifier(
       std::move(options), std::move(anchors), std::move(revocations), std::move(receipt_signers)));
@@ -472,7 +471,7 @@ absl::StatusOr<AuditVerifyReport> AuditVerifier::Verify(const std::string& path)
 int RunAuditVerify(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   constexpr absl::string_view kUsage =
       "usage: pasarela audit verify PATH [--ca FILE]... [--crl FILE]... [--peer-cert FILE]...\n"
-      "                             [--strict]\n"
+      "                             [--peer-ca FILE]... [--peer-crl FILE]... [--strict]\n"
       "  PATH      a segment directory, a single segment file, or a trail in PostgreSQL:\n"
       "            postgresql:CONNINFO_FILE[#GATEWAY]\n"
       "  --ca      CA certificate(s) (PEM) each checkpoint certificate must chain to\n"
@@ -480,6 +479,10 @@ int RunAuditVerify(const std::vector<std::string>& args, std::ostream& out, std:
       "            certificate they revoke fails, whatever its time\n"
       "  --peer-cert  a certificate (PEM) a peer gateway signed receipts with; the receipts\n"
       "            the records keep from that gateway must verify under one of its certificates\n"
+      "  --peer-ca   with --peer-cert: the peers' CA certificate(s) (PEM) the certificate that\n"
+      "            verifies a receipt must chain to, at the receipt's time\n"
+      "  --peer-crl  with --peer-ca: CRL(s) (PEM or DER) of those CAs; a receipt signed by a\n"
+      "            certificate they revoke fails, whatever its time\n"
       "  --strict  records after the last checkpoint are a failure, not a warning\n";
   AuditVerifyOptions options;
   std::vector<std::string> paths;
@@ -487,7 +490,9 @@ int RunAuditVerify(const std::vector<std::string>& args, std::ostream& out, std:
   const std::pair<absl::string_view, std::vector<std::string>*> file_options[] = {
       {"--ca", &options.ca_files},
       {"--crl", &options.crl_files},
-      {"--peer-cert", &options.peer_certificate_files}};
+      {"--peer-cert", &options.peer_certificate_files},
+      {"--peer-ca", &options.peer_ca_files},
+      {"--peer-crl", &options.peer_crl_files}};
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     const auto file_option =

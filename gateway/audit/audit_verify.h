@@ -40,8 +40,15 @@ struct AuditVerifyOptions {
   // PEM files, each a certificate a peer gateway signed receipts with (urn:pasarela:gateway:CC
   // names the gateway). The receipt each record keeps from that gateway must verify under one of
   // its certificates; receipts of a gateway none names are checked against their records only.
-  // The certificates are taken as given: their chain and revocation are not checked here.
+  // Without peer_ca_files the certificates are taken as given.
   std::vector<std::string> peer_certificate_files;
+  // PEM files of the peers' CA certificates (they need peer_certificate_files). The certificate
+  // that verifies a receipt must chain to one of them, valid at the receipt's time.
+  std::vector<std::string> peer_ca_files;
+  // CRL files (PEM or DER), each signed by a CA of peer_ca_files (which must then not be empty).
+  // A receipt whose certificate, or a CA certificate it chains through, one of them lists fails,
+  // whatever its time, as for checkpoints.
+  std::vector<std::string> peer_crl_files;
   // Records after the last checkpoint are a failure instead of a warning.
   bool strict = false;
 };
@@ -61,7 +68,7 @@ struct AuditVerifyReport {
   uint64_t revoked = 0;
   uint64_t unsealed = 0;  // records after the last checkpoint that verified or was untrusted
   // Records that keep a peer's receipt, and of those, the receipts whose signature verified
-  // under a certificate of peer_certificate_files.
+  // under a certificate of peer_certificate_files (one the peers' CAs vouch for, when given).
   uint64_t receipts = 0;
   uint64_t receipts_verified = 0;
   // Whether peer certificates were given: the summary then counts the receipts verified.
@@ -80,7 +87,8 @@ class AuditVerifier {
  public:
   // Fails when a CA file cannot be read or holds no certificate, when a CRL file cannot be read,
   // is not a CRL (PEM or DER) or is signed by none of the CAs, when CRLs are given without CAs,
-  // and when a peer certificate file cannot be read or is not a gateway's.
+  // when a peer certificate file cannot be read or is not a gateway's, and likewise for the
+  // peers' CAs and CRLs (which need peer certificates).
   static absl::StatusOr<std::unique_ptr<AuditVerifier>> Create(AuditVerifyOptions options);
   ~AuditVerifier();
   AuditVerifier(const AuditVerifier&) = delete;
@@ -105,9 +113,8 @@ class AuditVerifier {
   const std::unique_ptr<ReceiptSigners> receipt_signers_;  // null without peer certificates
 };
 
-// `pasarela audit verify PATH [--ca FILE]... [--crl FILE]... [--peer-cert FILE]... [--strict]`;
-// `args` are the words
-// after "verify".
+// `pasarela audit verify PATH [--ca FILE]... [--crl FILE]... [--peer-cert FILE]...
+// [--peer-ca FILE]... [--peer-crl FILE]... [--strict]`; `args` are the words after "verify".
 // Writes each problem and warning, then the summary line, to `out`; usage errors to `err`.
 // Returns 0 when the trail verifies, 1 when it does not (or cannot be read), 2 on a usage error.
 int RunAuditVerify(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);

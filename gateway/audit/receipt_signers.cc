@@ -5,15 +5,42 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gateway/audit/receipt_batch.h"
+#include "gateway/audit/timestamp.h"
 #include "gateway/common/file.h"
+#include "gateway/common/rfc3339.h"
 #include "gateway/identity/certificate.h"
 #include "gateway/identity/participant_id.h"
 
 namespace pasarela::audit {
 
-absl::StatusOr<ReceiptSigners> ReceiptSigners::Load(const std::vector<std::string>& files) {
+ReceiptSigners::ReceiptSigners(std::vector<Signer> signers, std::unique_ptr<TrustAnchors> anchors,
+                               std::unique_ptr<SignerRevocations> revocations)
+    : signers_(std::move(signers)),
+      anchors_(std::move(anchors)),
+      revocations_(std::move(revocations)) {}
+
+absl::StatusOr<std::unique_ptr<ReceiptSigners>> ReceiptSigners::Load(
+    const std::vector<std::string>& certificate_files, const std::vector<std::string>& ca_files,
+    const std::vector<std::string>& crl_files) {
+  std::unique_ptr<TrustAnchors> anchors;
+  if (!ca_files.empty()) {
+    absl::StatusOr<std::unique_ptr<TrustAnchors>> loaded = TrustAnchors::Load(ca_files);
+    if (!loaded.ok()) return loaded.status();
+    anchors = *std::move(loaded);
+  }
+  std::unique_ptr<SignerRevocations> revocations;
+  if (!crl_files.empty()) {
+    if (anchors == nullptr) {
+      return absl::InvalidArgumentError(
+          "--peer-crl needs --peer-ca: a CRL is checked against the CA that signed it");
+    }
+    absl::StatusOr<std::unique_ptr<SignerRevocations>> loaded =
+        SignerRevocations::Load(ca_files, crl_files);
+    if (!loaded.ok()) return loaded.status();
+    revocations = *std::move(loaded);
+  }
   std::vector<Signer> signers;
-  for (const std::string& file : files) {
+  for (const std::string& file : certificate_files) {
     absl::StatusOr<std::string> pem = ReadFileToString(file);
     if (!pem.ok()) return pem.status();
     absl::StatusOr<Certificate> certificate = Certificate::FromPem(*pem);
@@ -36,9 +63,10 @@ absl::StatusOr<ReceiptSigners> ReceiptSigners::Load(const std::vector<std::strin
     if (!key.ok()) {
       return absl::InvalidArgumentError(absl::StrCat(file, ": ", key.status().message()));
     }
-    signers.push_back(Signer{file, std::move(gateway), *std::move(key)});
+    signers.push_back(Signer{file, std::move(gateway), *std::move(pem), *std::move(key)});
   }
-  return ReceiptSigners(std::move(signers));
+  return std::unique_ptr<ReceiptSigners>(
+      new ReceiptSigners(std::move(signers), std::move(anchors), std::move(revocations)));
 }
 
 bool ReceiptSigners::Knows(absl::string_view gateway) const {
@@ -56,13 +84,35 @@ absl::Status ReceiptSigners::Verify(const v1::Receipt& receipt) const {
     if (signer.gateway != receipt.gateway()) continue;
     if (signer.key->Verify(receipt.signature_algorithm(), *signed_bytes, receipt.signature())
             .ok()) {
-      return absl::OkStatus();
+      return CheckCertificate(signer, receipt);
     }
     tried.push_back(signer.file);
   }
   return absl::UnauthenticatedError(absl::StrCat(
       "signature does not verify against gateway ", receipt.gateway(), "'s ",
       tried.size() == 1 ? "certificate " : "certificates ", absl::StrJoin(tried, ", ")));
+}
+
+// The signature is the certificate's holder's; whether the holder was the peer gateway its
+// country's CA vouched for, at the time the receipt states, is the CAs' to say.
+absl::Status ReceiptSigners::CheckCertificate(const Signer& signer,
+                                              const v1::Receipt& receipt) const {
+  const absl::Time at = TimeOf(receipt.time());
+  if (revocations_ != nullptr) {
+    if (absl::optional<SignerRevocation> revocation = revocations_->Find(signer.pem)) {
+      return absl::UnauthenticatedError(
+          absl::StrCat("verifies against ", signer.file, ", but it was ",
+                       RevokedSignerText(*revocation, "receipt", at)));
+    }
+  }
+  if (anchors_ != nullptr) {
+    if (absl::Status chain = anchors_->CheckChain(signer.pem, at); !chain.ok()) {
+      return absl::UnauthenticatedError(
+          absl::StrCat("verifies against ", signer.file, ", which no --peer-ca vouches for at ",
+                       FormatRfc3339Seconds(at), ": ", chain.message()));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace pasarela::audit

@@ -2,6 +2,9 @@
 // consumer gateway kept in its records: each a certificate a peer gateway signed receipts with,
 // known by the gateway its urn:pasarela:gateway:CC URI names. A peer that replaced its key while
 // running signed under several; any one of a gateway's certificates may verify its receipts.
+// With the peers' CA certificates given (--peer-ca), the certificate that verifies a receipt must
+// also chain to one of them, valid at the receipt's time, and with their CRLs (--peer-crl) not be
+// revoked: otherwise the certificates are taken as given.
 //
 // Immutable once loaded; safe to use from several threads at once.
 #ifndef PASARELA_GATEWAY_AUDIT_RECEIPT_SIGNERS_H_
@@ -15,34 +18,50 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "gateway/audit/audit_crypto.h"
+#include "gateway/audit/signer_revocations.h"
 #include "pasarela/audit/v1/audit.pb.h"
 
 namespace pasarela::audit {
 
 class ReceiptSigners {
  public:
-  // Reads the first certificate of each PEM file. INVALID_ARGUMENT naming the file when it cannot
-  // be read, holds no certificate, has a key no gateway signs with, or names no gateway
-  // (urn:pasarela:gateway:CC).
-  static absl::StatusOr<ReceiptSigners> Load(const std::vector<std::string>& files);
+  // Reads the first certificate of each PEM file of `certificate_files`, every CA certificate of
+  // `ca_files` and each CRL (PEM or DER) of `crl_files`. INVALID_ARGUMENT naming the file when a
+  // certificate cannot be read, holds no certificate, has a key no gateway signs with, or names
+  // no gateway (urn:pasarela:gateway:CC); when a CA file holds no certificate; when a CRL is
+  // signed by none of the CAs; and when CRLs come without CAs.
+  static absl::StatusOr<std::unique_ptr<ReceiptSigners>> Load(
+      const std::vector<std::string>& certificate_files, const std::vector<std::string>& ca_files,
+      const std::vector<std::string>& crl_files);
 
   // Whether a certificate of gateway `gateway` was given.
   bool Knows(absl::string_view gateway) const;
 
+  // Whether the certificates are checked against CAs (ca_files was not empty).
+  bool checks_chains() const { return anchors_ != nullptr; }
+
   // Checks the signature of `receipt` (its batch proof included) with the certificates of the
-  // gateway it names. REQUIRES: Knows(receipt.gateway()). UNAUTHENTICATED naming the files tried
-  // when none verifies it or its proof does not fit its position.
+  // gateway it names, and the certificate that verifies it against the CAs and CRLs given.
+  // REQUIRES: Knows(receipt.gateway()). UNAUTHENTICATED naming the files tried when none verifies
+  // it or its proof does not fit its position, naming the certificate when it does not chain to a
+  // CA given at the receipt's time or a CRL revokes it (whatever that time).
   absl::Status Verify(const v1::Receipt& receipt) const;
 
  private:
   struct Signer {
     std::string file;
     std::string gateway;  // country code
+    std::string pem;
     std::shared_ptr<const SignerKey> key;
   };
-  explicit ReceiptSigners(std::vector<Signer> signers) : signers_(std::move(signers)) {}
+  ReceiptSigners(std::vector<Signer> signers, std::unique_ptr<TrustAnchors> anchors,
+                 std::unique_ptr<SignerRevocations> revocations);
 
-  std::vector<Signer> signers_;
+  absl::Status CheckCertificate(const Signer& signer, const v1::Receipt& receipt) const;
+
+  const std::vector<Signer> signers_;
+  const std::unique_ptr<TrustAnchors> anchors_;           // null without CA files
+  const std::unique_ptr<SignerRevocations> revocations_;  // null without CRL files
 };
 
 }  // namespace pasarela::audit

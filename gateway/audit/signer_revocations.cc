@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "gateway/audit/audit_crypto.h"
 #include "gateway/common/file.h"
+#include "gateway/common/rfc3339.h"
 
 namespace pasarela::audit {
 namespace {
@@ -74,6 +75,19 @@ absl::optional<SignerRevocation> SignerRevocations::Find(absl::string_view pem_c
     if (found.has_value()) return found;
   }
   return absl::nullopt;
+}
+
+std::string RevokedSignerText(const SignerRevocation& revocation, absl::string_view what,
+                              absl::Time claimed_time) {
+  const RevokedCertificate& entry = revocation.entry;
+  return absl::StrCat(
+      revocation.is_signer ? "signed by a certificate revoked on "
+                           : "signed by a certificate whose issuing CA certificate was revoked on ",
+      FormatRfc3339Seconds(entry.revoked_at), " (", revocation.subject, ", serial ",
+      entry.serial_hex, entry.reason.empty() ? "" : absl::StrCat(", reason ", entry.reason),
+      ", CRL ", revocation.crl_file, "); it says it was written at ",
+      FormatRfc3339Seconds(claimed_time), ", but a ", what,
+      "'s time is written by its signer and cannot prove it was signed before the revocation");
 }
 
 }  // namespace pasarela::audit

@@ -18,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "absl/types/optional.h"
 #include "gateway/identity/certificate.h"
 #include "gateway/identity/revocation_list.h"
@@ -31,6 +32,12 @@ struct SignerRevocation {
   std::string crl_file;   // the CRL that lists it
   bool is_signer = true;  // the signing certificate itself, not a CA certificate it chains through
 };
+
+// Why what a revoked certificate signed (`what`: "checkpoint", "receipt") fails, whatever the time
+// it claims (`claimed_time`): "signed by a certificate revoked on ... (SUBJECT, serial ..., CRL
+// FILE); it says it was written at ..., but ...".
+std::string RevokedSignerText(const SignerRevocation& revocation, absl::string_view what,
+                              absl::Time claimed_time);
 
 class SignerRevocations {
  public:

@@ -398,6 +398,19 @@ TEST_F(AuditReportCommandTest, VerifyTakesThePeersCertificates) {
   EXPECT_THAT(out, HasSubstr("audit report: --peer-cert only goes with --verify"));
   EXPECT_EQ(Run({tmp_.Sub("trail"), "--verify", "--peer-cert=" + ca_file_}, &out), 2);
   EXPECT_THAT(out, HasSubstr("is not a gateway's: it names no urn:pasarela:gateway:CC URI"));
+  // The peers' CA and CRL, as for verify.
+  ASSERT_EQ(
+      Run({tmp_.Sub("trail"), "--verify", "--peer-cert", peer.cert_file, "--peer-ca", ca_file_},
+          &out),
+      0)
+      << out;
+  EXPECT_EQ(Run({tmp_.Sub("trail"), "--peer-ca", ca_file_}, &out), 2);
+  EXPECT_THAT(out, HasSubstr("audit report: --peer-ca only goes with --verify"));
+  EXPECT_EQ(Run({tmp_.Sub("trail"), "--verify", "--peer-cert", peer.cert_file, "--peer-crl",
+                 tmp_.Sub("x.crl")},
+                &out),
+            2);
+  EXPECT_THAT(out, HasSubstr("audit report: --peer-crl needs --peer-ca"));
 }
 
 TEST_F(AuditReportCommandTest, EmptyTrailAndUsageErrors) {

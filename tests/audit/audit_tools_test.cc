@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <sstream>
 
@@ -443,6 +444,35 @@ TEST_F(AuditToolsTest, CommandDispatch) {
   Write(tmp_.Sub("trail"), "AR", ar_key_, {MakeRecord(1)});
   EXPECT_EQ(Run(RunAuditCommand, {"verify", tmp_.Sub("trail"), "--strict"}, &out), 0) << out;
   EXPECT_THAT(out, HasSubstr("audit verify: OK: 1 record in 1 segment, 1 checkpoint, 0 unsealed"));
+}
+
+// `pasarela audit` alone prints a summary of the commands: it names every option that each
+// command's own usage names, so that it cannot fall behind when a command gains one.
+TEST_F(AuditToolsTest, TheSummaryNamesEveryOptionOfEachCommand) {
+  std::string summary;
+  ASSERT_EQ(Run(RunAuditCommand, {}, &summary), 2);
+  for (const std::string command : {"verify", "reconcile", "subject", "show", "report"}) {
+    std::string usage;
+    ASSERT_EQ(Run(RunAuditCommand, {command}, &usage), 2) << command;
+    const std::string start = "pasarela audit " + command + " ";
+    const size_t begin = summary.find(start);
+    ASSERT_NE(begin, std::string::npos) << command << " is not in:\n" << summary;
+    const size_t end = summary.find("pasarela audit ", begin + start.size());
+    const std::string lines = summary.substr(begin, end == std::string::npos ? end : end - begin);
+    int found = 0;
+    for (size_t at = usage.find("--"); at != std::string::npos; at = usage.find("--", at + 2)) {
+      size_t after = at + 2;
+      while (after < usage.size() && (std::islower(static_cast<unsigned char>(usage[after])) ||
+                                      (after > at + 2 && usage[after] == '-'))) {
+        ++after;
+      }
+      if (after == at + 2) continue;
+      const std::string option = usage.substr(at, after - at);
+      ++found;
+      EXPECT_THAT(lines, HasSubstr(option)) << command << "'s usage names " << option;
+    }
+    if (command == "verify" || command == "report") EXPECT_GT(found, 2) << usage;
+  }
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -16,6 +17,7 @@
 #include "gateway/audit/receipt_batch.h"
 #include "gateway/audit/timestamp.h"
 #include "gateway/common/file.h"
+#include "gateway/common/rfc3339.h"
 #include "gateway/identity/certificate.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -585,7 +587,7 @@ class KeptReceiptsTest : public AuditVerifyTest {
         receipt.set_request_digest(record.request_digest());
         receipt.set_response_digest(record.response_digest());
         receipt.set_agreement_digest(record.agreement_digest());
-        receipt.mutable_time()->set_seconds(1780000000 + i);
+        receipt.mutable_time()->set_seconds(receipt_seconds_ + i);
         receipts.push_back(receipt);
       }
       std::vector<v1::Receipt*> batch;
@@ -603,10 +605,17 @@ class KeptReceiptsTest : public AuditVerifyTest {
     WriteRecords("AR", ar_key_, kept);
   }
 
-  AuditVerifyReport VerifyReceipts(std::vector<std::string> peer_certs) {
+  // With CL's CA (ca_) as the peers' CA, when certificates are given, unless told otherwise.
+  AuditVerifyReport VerifyReceipts(std::vector<std::string> peer_certs,
+                                   std::optional<std::vector<std::string>> peer_cas = {},
+                                   std::vector<std::string> peer_crls = {}) {
     AuditVerifyOptions options;
     options.ca_files = {ar_ca_};
     options.peer_certificate_files = std::move(peer_certs);
+    options.peer_ca_files =
+        peer_cas.value_or(options.peer_certificate_files.empty() ? std::vector<std::string>{}
+                                                                 : std::vector<std::string>{ca_});
+    options.peer_crl_files = std::move(peer_crls);
     auto verifier = AuditVerifier::Create(options);
     EXPECT_TRUE(verifier.ok()) << verifier.status();
     if (!verifier.ok()) return AuditVerifyReport();
@@ -617,6 +626,9 @@ class KeptReceiptsTest : public AuditVerifyTest {
 
   std::string ar_ca_;
   KeyAndCert ar_key_, cl_key_;
+  // When CL signed the receipts (each receipt a second later than the one before): within its
+  // certificate's validity, which began an hour ago.
+  int64_t receipt_seconds_ = absl::ToUnixSeconds(absl::Now()) - 600;
 };
 
 TEST_F(KeptReceiptsTest, ReceiptsVerifyUnderThePeersCertificate) {
@@ -630,11 +642,27 @@ TEST_F(KeptReceiptsTest, ReceiptsVerifyUnderThePeersCertificate) {
             "audit verify: OK: 20 records in 1 segment, 2 checkpoints, 0 unsealed, 20 receipts "
             "verified");
   std::string out, err;
-  EXPECT_EQ(Run({dir_, "--ca", ar_ca_, "--peer-cert", cl_key_.cert_file}, &out, &err), 0) << err;
+  EXPECT_EQ(
+      Run({dir_, "--ca", ar_ca_, "--peer-cert", cl_key_.cert_file, "--peer-ca", ca_}, &out, &err),
+      0)
+      << err;
   EXPECT_EQ(out,
             "audit verify: OK: 20 records in 1 segment, 2 checkpoints, 0 unsealed, 20 receipts "
             "verified\n");
-  EXPECT_EQ(Run({dir_, "--ca=" + ar_ca_, "--peer-cert=" + cl_key_.cert_file}, &out, &err), 0);
+  EXPECT_EQ(Run({dir_, "--ca=" + ar_ca_, "--peer-cert=" + cl_key_.cert_file, "--peer-ca=" + ca_},
+                &out, &err),
+            0);
+  EXPECT_EQ(out,
+            "audit verify: OK: 20 records in 1 segment, 2 checkpoints, 0 unsealed, 20 receipts "
+            "verified\n");
+
+  // Without the peers' CA the certificate is taken as given, and the output says so.
+  EXPECT_EQ(Run({dir_, "--ca", ar_ca_, "--peer-cert", cl_key_.cert_file}, &out, &err), 0) << err;
+  EXPECT_EQ(out,
+            "warning: receipt signatures were checked against the --peer-cert certificates as "
+            "given, not against the peers' CAs (use --peer-ca FILE)\n"
+            "audit verify: OK: 20 records in 1 segment, 2 checkpoints, 0 unsealed, 20 receipts "
+            "verified\n");
 
   // Without peer certificates the receipts are checked against their records only, and the
   // summary is the one it always was.
@@ -719,6 +747,83 @@ TEST_F(KeptReceiptsTest, ReceiptsThatDoNotMatchTheirRecordFail) {
   EXPECT_THAT(report.problems[0], HasSubstr("): kept receipt does not parse"));
   EXPECT_EQ(report.receipts, 2u);
   EXPECT_EQ(report.receipts_verified, 1u);
+}
+
+// The certificate that verifies a receipt must be one the peers' CA issued, valid when the receipt
+// was signed, and not revoked: otherwise anyone's key could have signed it, under a certificate
+// that merely names gateway CL.
+TEST_F(KeptReceiptsTest, ThePeersCaMustVouchForTheCertificateThatVerifiesAReceipt) {
+  WriteConsumerTrail(6);
+  AuditVerifyReport report = VerifyReceipts({cl_key_.cert_file}, {{other_ca_}});
+  ASSERT_EQ(report.problems.size(), 6u) << ::testing::PrintToString(report.problems);
+  EXPECT_EQ(report.receipts_verified, 0u);
+  EXPECT_THAT(report.problems.front(),
+              HasSubstr("): kept receipt: verifies against " + cl_key_.cert_file +
+                        ", which no --peer-ca vouches for at "));
+  std::string out, err;
+  EXPECT_EQ(Run({dir_, "--ca", ar_ca_, "--peer-cert", cl_key_.cert_file, "--peer-ca", other_ca_},
+                &out, &err),
+            1);
+  EXPECT_THAT(LastLine(out), StartsWith("audit verify: FAILED: 6 problems (6 records in 1 "
+                                        "segment, 1 checkpoint, 0 unsealed, 0 receipts verified)"))
+      << out;
+  // Either of two CAs given may vouch for it.
+  report = VerifyReceipts({cl_key_.cert_file}, {{other_ca_, ca_}});
+  EXPECT_THAT(report.problems, IsEmpty());
+  EXPECT_THAT(report.warnings, IsEmpty());
+  EXPECT_EQ(report.receipts_verified, 6u);
+}
+
+TEST_F(KeptReceiptsTest, AReceiptDatedOutsideItsCertificatesValidityFails) {
+  receipt_seconds_ = absl::ToUnixSeconds(absl::Now() + absl::Hours(24 * 400));
+  WriteConsumerTrail(2);
+  AuditVerifyReport report = VerifyReceipts({cl_key_.cert_file});
+  ASSERT_EQ(report.problems.size(), 2u) << ::testing::PrintToString(report.problems);
+  EXPECT_THAT(report.problems.front(),
+              HasSubstr(absl::StrCat(
+                  ", which no --peer-ca vouches for at ",
+                  FormatRfc3339Seconds(absl::FromUnixSeconds(receipt_seconds_ + 1)), ": ")));
+  EXPECT_THAT(report.problems.front(), HasSubstr("expired"));
+  // Taken as given, the certificate verifies them.
+  report = VerifyReceipts({cl_key_.cert_file}, std::vector<std::string>{});
+  EXPECT_THAT(report.problems, IsEmpty());
+  EXPECT_EQ(report.receipts_verified, 2u);
+}
+
+TEST_F(KeptReceiptsTest, AReceiptSignedUnderARevokedCertificateFailsWhateverItsTime) {
+  WriteConsumerTrail(4);
+  const std::string crl = pki_.MakeCrl(
+      "CL-CA", {Revocation{cl_key_.cert_file, absl::Now() + absl::Minutes(30), 1}}, "cl.crl");
+  AuditVerifyReport report = VerifyReceipts({cl_key_.cert_file}, {{ca_}}, {crl});
+  ASSERT_EQ(report.problems.size(), 4u) << ::testing::PrintToString(report.problems);
+  EXPECT_EQ(report.receipts_verified, 0u);
+  EXPECT_THAT(report.problems.front(),
+              HasSubstr("): kept receipt: verifies against " + cl_key_.cert_file +
+                        ", but it was signed by a certificate revoked on "));
+  EXPECT_THAT(report.problems.front(), HasSubstr("reason keyCompromise, CRL " + crl));
+  EXPECT_THAT(report.problems.front(),
+              HasSubstr("but a receipt's time is written by its signer and cannot prove it was "
+                        "signed before the revocation"));
+  std::string out, err;
+  EXPECT_EQ(Run({dir_, "--ca", ar_ca_, "--peer-cert", cl_key_.cert_file, "--peer-ca", ca_,
+                 "--peer-crl", crl},
+                &out, &err),
+            1);
+  // A CRL of another CA than the peers' given, or without the peers' CA, is a usage error.
+  const std::string foreign =
+      pki_.MakeCrl("XX-CA", {Revocation{cl_key_.cert_file, absl::Now()}}, "xx.crl");
+  EXPECT_EQ(Run({dir_, "--peer-cert", cl_key_.cert_file, "--peer-ca", ca_, "--peer-crl", foreign},
+                &out, &err),
+            2);
+  EXPECT_THAT(err, HasSubstr(foreign));
+  EXPECT_EQ(Run({dir_, "--peer-cert", cl_key_.cert_file, "--peer-crl", crl}, &out, &err), 2);
+  EXPECT_EQ(err,
+            "audit verify: --peer-crl needs --peer-ca: a CRL is checked against the CA that "
+            "signed it\n");
+  EXPECT_EQ(Run({dir_, "--peer-ca", ca_}, &out, &err), 2);
+  EXPECT_EQ(err,
+            "audit verify: --peer-ca needs --peer-cert: the peers' CAs vouch for the "
+            "certificates that verify receipts\n");
 }
 
 TEST_F(KeptReceiptsTest, APeerCertificateThatIsNotAGatewaysIsAUsageError) {
