@@ -230,7 +230,9 @@ TEST_F(MisbehavingProviderTest, HangingProviderEndsEachCallAtItsDeadlineAndFrees
   // Two exchanges in flight per consumer: a slot kept by a call that ended would refuse the third.
   Start("hang", "limits:\n  max_in_flight_per_consumer: 2\n");
   GetPersonCall call;
-  call.deadline = absl::Milliseconds(500);
+  // Long enough for a call to reach the provider on a loaded machine under ASan: a budget of
+  // 500 ms once ran out while CL was still connecting to it.
+  call.deadline = absl::Seconds(1);
   for (int i = 0; i < 6; ++i) {
     CallResult result = GetPerson(AgencyChannel(ar(), kMigraciones), call);
     EXPECT_EQ(result.status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
