@@ -367,25 +367,9 @@ AuditVerifier::AuditVerifier(AuditVerifyOptions options, std::unique_ptr<TrustAn
 AuditVerifier::~AuditVerifier() = default;
 
 absl::StatusOr<std::unique_ptr<AuditVerifier>> AuditVerifier::Create(AuditVerifyOptions options) {
-  std::unique_ptr<TrustAnchors> anchors;
-  if (!options.ca_files.empty()) {
-    absl::StatusOr<std::unique_ptr<TrustAnchors>> loaded = TrustAnchors::Load(options.ca_files);
-    if (!loaded.ok()) return loaded.status();
-    anchors = *std::move(loaded);
-  }
-  std::unique_ptr<SignerRevocations> revocations;
-  if (!options.crl_files.empty()) {
-    // A CRL is only as good as the CA signature on it, and it speaks only of that CA's
-    // certificates.
-    if (anchors == nullptr) {
-      return absl::InvalidArgumentError(
-          "--crl needs --ca: a CRL is checked against the CA that signed it");
-    }
-    absl::StatusOr<std::unique_ptr<SignerRevocations>> loaded =
-        SignerRevocations::Load(options.ca_files, options.crl_files);
-    if (!loaded.ok()) return loaded.status();
-    revocations = *std::move(loaded);
-  }
+  absl::StatusOr<CaChecks> checkpoint_cas =
+      LoadCaChecks(options.ca_files, options.crl_files, "--ca", "--crl");
+  if (!checkpoint_cas.ok()) return checkpoint_cas.status();
   std::unique_ptr<ReceiptSigners> receipt_signers;
   if (options.peer_certificate_files.empty() &&
       (!options.peer_ca_files.empty() || !options.peer_crl_files.empty())) {
@@ -399,8 +383,9 @@ absl::StatusOr<std::unique_ptr<AuditVerifier>> AuditVerifier::Create(AuditVerify
     if (!loaded.ok()) return loaded.status();
     receipt_signers = *std::move(loaded);
   }
-  return std::unique_ptr<AuditVerifier>(new AuditVerifier(
-      std::move(options), std::move(anchors), std::move(revocations), std::move(receipt_signers)));
+  return std::unique_ptr<AuditVerifier>(
+      new AuditVerifier(std::move(options), std::move(checkpoint_cas->anchors),
+                        std::move(checkpoint_cas->revocations), std::move(receipt_signers)));
 }
 
 absl::StatusOr<AuditVerifyReport> AuditVerifier::VerifyDatabase(const std::string& path) const {

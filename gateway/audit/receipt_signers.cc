@@ -22,23 +22,8 @@ ReceiptSigners::ReceiptSigners(std::vector<Signer> signers, std::unique_ptr<Trus
 absl::StatusOr<std::unique_ptr<ReceiptSigners>> ReceiptSigners::Load(
     const std::vector<std::string>& certificate_files, const std::vector<std::string>& ca_files,
     const std::vector<std::string>& crl_files) {
-  std::unique_ptr<TrustAnchors> anchors;
-  if (!ca_files.empty()) {
-    absl::StatusOr<std::unique_ptr<TrustAnchors>> loaded = TrustAnchors::Load(ca_files);
-    if (!loaded.ok()) return loaded.status();
-    anchors = *std::move(loaded);
-  }
-  std::unique_ptr<SignerRevocations> revocations;
-  if (!crl_files.empty()) {
-    if (anchors == nullptr) {
-      return absl::InvalidArgumentError(
-          "--peer-crl needs --peer-ca: a CRL is checked against the CA that signed it");
-    }
-    absl::StatusOr<std::unique_ptr<SignerRevocations>> loaded =
-        SignerRevocations::Load(ca_files, crl_files);
-    if (!loaded.ok()) return loaded.status();
-    revocations = *std::move(loaded);
-  }
+  absl::StatusOr<CaChecks> cas = LoadCaChecks(ca_files, crl_files, "--peer-ca", "--peer-crl");
+  if (!cas.ok()) return cas.status();
   std::vector<Signer> signers;
   for (const std::string& file : certificate_files) {
     absl::StatusOr<std::string> pem = ReadFileToString(file);
@@ -66,7 +51,7 @@ absl::StatusOr<std::unique_ptr<ReceiptSigners>> ReceiptSigners::Load(
     signers.push_back(Signer{file, std::move(gateway), *std::move(pem), *std::move(key)});
   }
   return std::unique_ptr<ReceiptSigners>(
-      new ReceiptSigners(std::move(signers), std::move(anchors), std::move(revocations)));
+      new ReceiptSigners(std::move(signers), std::move(cas->anchors), std::move(cas->revocations)));
 }
 
 bool ReceiptSigners::Knows(absl::string_view gateway) const {

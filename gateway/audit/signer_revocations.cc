@@ -77,6 +77,28 @@ absl::optional<SignerRevocation> SignerRevocations::Find(absl::string_view pem_c
   return absl::nullopt;
 }
 
+absl::StatusOr<CaChecks> LoadCaChecks(const std::vector<std::string>& ca_files,
+                                      const std::vector<std::string>& crl_files,
+                                      absl::string_view ca_option, absl::string_view crl_option) {
+  CaChecks checks;
+  if (!ca_files.empty()) {
+    absl::StatusOr<std::unique_ptr<TrustAnchors>> loaded = TrustAnchors::Load(ca_files);
+    if (!loaded.ok()) return loaded.status();
+    checks.anchors = *std::move(loaded);
+  }
+  if (!crl_files.empty()) {
+    if (checks.anchors == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          crl_option, " needs ", ca_option, ": a CRL is checked against the CA that signed it"));
+    }
+    absl::StatusOr<std::unique_ptr<SignerRevocations>> loaded =
+        SignerRevocations::Load(ca_files, crl_files);
+    if (!loaded.ok()) return loaded.status();
+    checks.revocations = *std::move(loaded);
+  }
+  return checks;
+}
+
 std::string RevokedSignerText(const SignerRevocation& revocation, absl::string_view what,
                               absl::Time claimed_time) {
   const RevokedCertificate& entry = revocation.entry;

@@ -20,6 +20,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
+#include "gateway/audit/audit_crypto.h"
 #include "gateway/identity/certificate.h"
 #include "gateway/identity/revocation_list.h"
 
@@ -62,6 +63,21 @@ class SignerRevocations {
 
   const std::vector<Issuer> issuers_;  // only CAs that signed a CRL given
 };
+
+// The CAs an auditor gives for one kind of signature (--ca for checkpoints, --peer-ca for
+// receipts) and their CRLs: `anchors` null without CA files, `revocations` null without CRL files.
+struct CaChecks {
+  std::unique_ptr<TrustAnchors> anchors;
+  std::unique_ptr<SignerRevocations> revocations;
+};
+
+// Loads both; a CRL is only as good as the CA signature on it, and it speaks only of that CA's
+// certificates, so CRL files without CA files are INVALID_ARGUMENT "CRL_OPTION needs CA_OPTION:
+// a CRL is checked against the CA that signed it". Other errors as TrustAnchors::Load and
+// SignerRevocations::Load give them.
+absl::StatusOr<CaChecks> LoadCaChecks(const std::vector<std::string>& ca_files,
+                                      const std::vector<std::string>& crl_files,
+                                      absl::string_view ca_option, absl::string_view crl_option);
 
 }  // namespace pasarela::audit
 
