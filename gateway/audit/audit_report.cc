@@ -534,7 +534,7 @@ int RunAuditReport(const std::vector<std::string>& args, std::ostream& out, std:
       "                             [--output FILE]\n"
       "                             [--verify [--ca FILE]... [--crl FILE]... [--peer-cert "
       "FILE]...\n"
-      "                                       [--peer-ca FILE]... [--peer-crl FILE]...]\n"
+      "                                       [--peer-ca [CC=]FILE]... [--peer-crl FILE]...]\n"
       "  PATH      a trail (segment directory or file); several for the replicas of a gateway\n"
       "  --from    first instant counted, RFC 3339 (2026-05-01T00:00:00Z) or a date (UTC)\n"
       "  --to      first instant not counted (the range is half-open)\n"
@@ -547,7 +547,8 @@ int RunAuditReport(const std::vector<std::string>& args, std::ostream& out, std:
       "  --peer-cert  with --verify: a certificate a peer gateway signed receipts with; the\n"
       "            receipts the records keep from that gateway must verify under one of them\n"
       "  --peer-ca   with --verify and --peer-cert: the peers' CA certificate(s) the certificate\n"
-      "            that verifies a receipt must chain to, at the receipt's time\n"
+      "            that verifies a receipt must chain to, at the receipt's time; CC=FILE\n"
+      "            vouches only for gateway CC's certificates\n"
       "  --peer-crl  with --verify and --peer-ca: CRL(s) of those CAs; a receipt signed by a\n"
       "            certificate they revoke fails, whatever its time\n";
   std::vector<std::string> paths;

@@ -478,7 +478,7 @@ int RunAuditShow(const std::vector<std::string>& args, std::ostream& out, std::o
 int RunAuditCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   constexpr absl::string_view kUsage =
       "usage: pasarela audit verify PATH [--ca FILE]... [--crl FILE]... [--peer-cert FILE]...\n"
-      "                             [--peer-ca FILE]... [--peer-crl FILE]... [--strict]\n"
+      "                             [--peer-ca [CC=]FILE]... [--peer-crl FILE]... [--strict]\n"
       "       pasarela audit reconcile PATH_A PATH_B\n"
       "       pasarela audit subject DIR --id SCHEME:VALUE --key-file FILE\n"
       "       pasarela audit show PATH --exchange ID\n"
@@ -486,7 +486,7 @@ int RunAuditCommand(const std::vector<std::string>& args, std::ostream& out, std
       "                             [--output FILE]\n"
       "                             [--verify [--ca FILE]... [--crl FILE]... [--peer-cert "
       "FILE]...\n"
-      "                                       [--peer-ca FILE]... [--peer-crl FILE]...]\n";
+      "                                       [--peer-ca [CC=]FILE]... [--peer-crl FILE]...]\n";
   if (args.empty()) {
     err << kUsage;
     return 2;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iterator>
 #include <map>
+#include <set>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -62,6 +63,9 @@ class TrailCheck {
   // Receipts not checked for their signature, by the gateway that signed them (no certificate of
   // it given), ordered for the warnings.
   std::map<std::string, uint64_t> unverified_receipts_;
+  // The gateways whose receipts verified under a certificate a CA given without a country vouched
+  // for.
+  std::set<std::string> vouched_for_any_gateway_;
 
   const TrailSegment* previous_segment_ = nullptr;
   // The trail's first segment is segment 1: nothing was retired, so the trail begins at record 1.
@@ -227,10 +231,14 @@ void TrailCheck::KeptReceipt(const std::string& where, const v1::AuditRecord& re
   if (faults.empty() && receipt_signers_ != nullptr) {
     if (!receipt_signers_->Knows(receipt.gateway())) {
       ++unverified_receipts_[receipt.gateway()];
-    } else if (absl::Status verified = receipt_signers_->Verify(receipt); verified.ok()) {
+    } else if (absl::StatusOr<ReceiptVoucher> verified = receipt_signers_->Verify(receipt);
+               verified.ok()) {
       ++report_->receipts_verified;
+      if (*verified == ReceiptVoucher::kAnyGatewayCa) {
+        vouched_for_any_gateway_.insert(receipt.gateway());
+      }
     } else {
-      faults.push_back(std::string(verified.message()));
+      faults.push_back(std::string(verified.status().message()));
     }
   }
   if (!faults.empty()) {
@@ -323,7 +331,17 @@ void TrailCheck::Finish() {
       report_->receipts_verified > 0) {
     report_->warnings.push_back(
         "receipt signatures were checked against the --peer-cert certificates as given, not "
-        "against the peers' CAs (use --peer-ca FILE)");
+        "against the peers' CAs (use --peer-ca CC=FILE)");
+  }
+  // One CA for one peer cannot vouch for another's gateway; several given without a country can.
+  if (!vouched_for_any_gateway_.empty() &&
+      (vouched_for_any_gateway_.size() > 1 || receipt_signers_->any_gateway_ca_files() > 1)) {
+    report_->warnings.push_back(absl::StrCat(
+        "the receipts of ", vouched_for_any_gateway_.size() == 1 ? "gateway " : "gateways ",
+        absl::StrJoin(vouched_for_any_gateway_, ", "),
+        " verified under certificates vouched for by --peer-ca files given without a country, "
+        "any of which may vouch for any gateway's certificate: give each peer's CA with its "
+        "country (--peer-ca CC=FILE)"));
   }
   if (report_->unsealed == 0) return;
   std::string text =
@@ -456,7 +474,7 @@ absl::StatusOr<AuditVerifyReport> AuditVerifier::Verify(const std::string& path)
 int RunAuditVerify(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   constexpr absl::string_view kUsage =
       "usage: pasarela audit verify PATH [--ca FILE]... [--crl FILE]... [--peer-cert FILE]...\n"
-      "                             [--peer-ca FILE]... [--peer-crl FILE]... [--strict]\n"
+      "                             [--peer-ca [CC=]FILE]... [--peer-crl FILE]... [--strict]\n"
       "  PATH      a segment directory, a single segment file, or a trail in PostgreSQL:\n"
       "            postgresql:CONNINFO_FILE[#GATEWAY]\n"
       "  --ca      CA certificate(s) (PEM) each checkpoint certificate must chain to\n"
@@ -465,7 +483,8 @@ int RunAuditVerify(const std::vector<std::string>& args, std::ostream& out, std:
       "  --peer-cert  a certificate (PEM) a peer gateway signed receipts with; the receipts\n"
       "            the records keep from that gateway must verify under one of its certificates\n"
       "  --peer-ca   with --peer-cert: the peers' CA certificate(s) (PEM) the certificate that\n"
-      "            verifies a receipt must chain to, at the receipt's time\n"
+      "            verifies a receipt must chain to, at the receipt's time; CC=FILE vouches\n"
+      "            only for gateway CC's certificates (FILE alone, for any gateway's)\n"
       "  --peer-crl  with --peer-ca: CRL(s) (PEM or DER) of those CAs; a receipt signed by a\n"
       "            certificate they revoke fails, whatever its time\n"
       "  --strict  records after the last checkpoint are a failure, not a warning\n";

@@ -471,7 +471,9 @@ TEST_F(AuditToolsTest, TheSummaryNamesEveryOptionOfEachCommand) {
       ++found;
       EXPECT_THAT(lines, HasSubstr(option)) << command << "'s usage names " << option;
     }
-    if (command == "verify" || command == "report") EXPECT_GT(found, 2) << usage;
+    if (command == "verify" || command == "report") {
+      EXPECT_GT(found, 2) << usage;
+    }
   }
 }
 

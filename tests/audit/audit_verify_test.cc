@@ -660,7 +660,7 @@ TEST_F(KeptReceiptsTest, ReceiptsVerifyUnderThePeersCertificate) {
   EXPECT_EQ(Run({dir_, "--ca", ar_ca_, "--peer-cert", cl_key_.cert_file}, &out, &err), 0) << err;
   EXPECT_EQ(out,
             "warning: receipt signatures were checked against the --peer-cert certificates as "
-            "given, not against the peers' CAs (use --peer-ca FILE)\n"
+            "given, not against the peers' CAs (use --peer-ca CC=FILE)\n"
             "audit verify: OK: 20 records in 1 segment, 2 checkpoints, 0 unsealed, 20 receipts "
             "verified\n");
 
@@ -767,11 +767,96 @@ TEST_F(KeptReceiptsTest, ThePeersCaMustVouchForTheCertificateThatVerifiesAReceip
   EXPECT_THAT(LastLine(out), StartsWith("audit verify: FAILED: 6 problems (6 records in 1 "
                                         "segment, 1 checkpoint, 0 unsealed, 0 receipts verified)"))
       << out;
-  // Either of two CAs given may vouch for it.
+  // Either of two CAs given may vouch for it; given without a country, either could vouch for
+  // another peer's gateway, and a warning says so.
   report = VerifyReceipts({cl_key_.cert_file}, {{other_ca_, ca_}});
+  EXPECT_THAT(report.problems, IsEmpty());
+  EXPECT_THAT(report.warnings,
+              ElementsAre("the receipts of gateway CL verified under certificates vouched for by "
+                          "--peer-ca files given without a country, any of which may vouch for any "
+                          "gateway's certificate: give each peer's CA with its country (--peer-ca "
+                          "CC=FILE)"));
+  EXPECT_EQ(report.receipts_verified, 6u);
+  report = VerifyReceipts({cl_key_.cert_file}, {{"XX=" + other_ca_, "CL=" + ca_}});
   EXPECT_THAT(report.problems, IsEmpty());
   EXPECT_THAT(report.warnings, IsEmpty());
   EXPECT_EQ(report.receipts_verified, 6u);
+}
+
+// As the gateway's trust configuration binds each CA to its country, `--peer-ca CC=FILE` binds a
+// CA to the gateway it may vouch for: another peer's CA that issued a certificate naming gateway CL
+// does not make its holder CL's gateway.
+TEST_F(KeptReceiptsTest, ACaGivenForACountryVouchesForThatCountrysGatewayAlone) {
+  cl_key_ = pki_.MakeGateway("AR-CA", "CL", "gateway-CL-issued-by-AR");
+  WriteConsumerTrail(3);
+  // Given without countries, AR's CA vouches for it; one CA for one peer would be safe, two are
+  // not, and the warning says so.
+  AuditVerifyReport report = VerifyReceipts({cl_key_.cert_file}, {{ca_, ar_ca_}});
+  EXPECT_THAT(report.problems, IsEmpty());
+  EXPECT_EQ(report.receipts_verified, 3u);
+  ASSERT_EQ(report.warnings.size(), 1u);
+  EXPECT_THAT(report.warnings[0], StartsWith("the receipts of gateway CL verified under "
+                                             "certificates vouched for by --peer-ca files given "
+                                             "without a country"));
+  // Given with their countries, CL's CA does not vouch for it, and AR's may not.
+  report = VerifyReceipts({cl_key_.cert_file}, {{"CL=" + ca_, "AR=" + ar_ca_}});
+  ASSERT_EQ(report.problems.size(), 3u) << ::testing::PrintToString(report.problems);
+  EXPECT_EQ(report.receipts_verified, 0u);
+  EXPECT_THAT(report.problems[0],
+              HasSubstr("): kept receipt: verifies against " + cl_key_.cert_file +
+                        ", which no --peer-ca vouches for at "));
+  EXPECT_THAT(report.problems[0], HasSubstr("does not chain to a trusted CA"));
+  EXPECT_THAT(report.problems[0],
+              HasSubstr("; it chains to the CA given for AR, which does not vouch for gateway CL's "
+                        "certificates"));
+  // Only AR's CA given, for AR.
+  report = VerifyReceipts({cl_key_.cert_file}, {{"AR=" + ar_ca_}});
+  ASSERT_EQ(report.problems.size(), 3u) << ::testing::PrintToString(report.problems);
+  EXPECT_THAT(report.problems[0],
+              HasSubstr(", which no --peer-ca vouches for: CAs were given for gateway AR only, "
+                        "none for gateway CL and none without a country; it chains to the CA "
+                        "given for AR"));
+  // A CA given for CL and one for any gateway: the one for any gateway vouches.
+  report = VerifyReceipts({cl_key_.cert_file}, {{"CL=" + ca_, ar_ca_}});
+  EXPECT_THAT(report.problems, IsEmpty());
+  EXPECT_EQ(report.receipts_verified, 3u);
+  // The command line takes both spellings.
+  std::string out, err;
+  EXPECT_EQ(Run({dir_, "--ca", ar_ca_, "--peer-cert", cl_key_.cert_file, "--peer-ca", "CL=" + ca_,
+                 "--peer-ca=AR=" + ar_ca_},
+                &out, &err),
+            1)
+      << out << err;
+  EXPECT_THAT(LastLine(out), StartsWith("audit verify: FAILED: 3 problems ")) << out;
+}
+
+TEST_F(KeptReceiptsTest, ACountrysOwnCaVouchesForItsGatewaysReceipts) {
+  WriteConsumerTrail(4);
+  AuditVerifyReport report =
+      VerifyReceipts({cl_key_.cert_file, ar_key_.cert_file}, {{"AR=" + ar_ca_, "CL=" + ca_}});
+  EXPECT_THAT(report.problems, IsEmpty());
+  EXPECT_THAT(report.warnings, IsEmpty());
+  EXPECT_EQ(report.receipts_verified, 4u);
+  std::string out, err;
+  EXPECT_EQ(Run({dir_, "--ca", ar_ca_, "--peer-cert", cl_key_.cert_file, "--peer-ca", "CL=" + ca_},
+                &out, &err),
+            0)
+      << out << err;
+  EXPECT_EQ(LastLine(out),
+            "audit verify: OK: 4 records in 1 segment, 1 checkpoint, 0 unsealed, 4 receipts "
+            "verified");
+  // A country spelled otherwise than gateways are named, or a country without a file, is a usage
+  // error; a file whose name begins like a country is given with its directory.
+  EXPECT_EQ(Run({dir_, "--peer-cert", cl_key_.cert_file, "--peer-ca", "cl=" + ca_}, &out, &err), 2);
+  EXPECT_THAT(err, HasSubstr("--peer-ca cl=" + ca_ + ": 'cl' is not a country code"));
+  EXPECT_EQ(Run({dir_, "--peer-cert", cl_key_.cert_file, "--peer-ca", "CL="}, &out, &err), 2);
+  EXPECT_THAT(err, HasSubstr("--peer-ca CL=: no file after '='"));
+  const std::string odd_name = tmp_.Sub("CL=ca.crt");
+  std::filesystem::copy_file(ca_, odd_name);
+  EXPECT_EQ(Run({dir_, "--ca", ar_ca_, "--peer-cert", cl_key_.cert_file, "--peer-ca", odd_name},
+                &out, &err),
+            0)
+      << out << err;
 }
 
 TEST_F(KeptReceiptsTest, AReceiptDatedOutsideItsCertificatesValidityFails) {

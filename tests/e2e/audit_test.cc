@@ -258,20 +258,30 @@ TEST_F(AuditTest, BothTrailsVerifyReconcileAndAnswerTheSubject) {
   }
   // AR keeps CL's receipt of each exchange CL answered: an auditor holding CL's certificate and
   // CA checks every one of them offline.
-  std::string receipts = Pasarela({"audit", "verify", AuditDir("AR"), "--ca", Pki("AR/ca.crt"),
-                                   "--peer-cert", Pki("CL/gateway.crt"), "--peer-ca",
-                                   Pki("CL/ca.crt"), "--peer-crl", Pki("CL/ca.crl"), "--strict"},
-                                  &status);
+  std::string receipts =
+      Pasarela({"audit", "verify", AuditDir("AR"), "--ca", Pki("AR/ca.crt"), "--peer-cert",
+                Pki("CL/gateway.crt"), "--peer-ca", "CL=" + Pki("CL/ca.crt"), "--peer-crl",
+                Pki("CL/ca.crl"), "--strict"},
+               &status);
   EXPECT_EQ(status, 0) << receipts;
   EXPECT_THAT(receipts, Not(HasSubstr("warning:"))) << receipts;
   EXPECT_THAT(receipts, HasSubstr(", 0 unsealed, 5 receipts verified\n")) << receipts;
-  // Under AR's CA instead of CL's, CL's certificate is vouched for by no CA given.
+  // Under AR's CA instead of CL's, CL's certificate is vouched for by no CA given; with CL's CA
+  // given for AR only, by none either.
   std::string foreign =
       Pasarela({"audit", "verify", AuditDir("AR"), "--ca", Pki("AR/ca.crt"), "--peer-cert",
                 Pki("CL/gateway.crt"), "--peer-ca", Pki("AR/ca.crt")},
                &status);
   EXPECT_EQ(status, 1) << foreign;
   EXPECT_THAT(foreign, HasSubstr("which no --peer-ca vouches for at ")) << foreign;
+  foreign = Pasarela({"audit", "verify", AuditDir("AR"), "--ca", Pki("AR/ca.crt"), "--peer-cert",
+                      Pki("CL/gateway.crt"), "--peer-ca", "AR=" + Pki("CL/ca.crt")},
+                     &status);
+  EXPECT_EQ(status, 1) << foreign;
+  EXPECT_THAT(foreign, HasSubstr("which no --peer-ca vouches for: CAs were given for gateway AR "
+                                 "only, none for gateway CL and none without a country; it chains "
+                                 "to the CA given for AR"))
+      << foreign;
   std::string reconciled =
       Pasarela({"audit", "reconcile", AuditDir("AR"), AuditDir("CL")}, &status);
   EXPECT_EQ(status, 0) << reconciled;

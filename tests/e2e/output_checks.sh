@@ -1,5 +1,6 @@
 # Shared by the scripts that check what a whole run printed. Source it after setting `out` (the
-# output) and `status` (its exit status); then call expect, expect_none_running and finish.
+# output) and `status` (its exit status); then call expect, expect_absent,
+# expect_none_running and finish.
 passed=0
 failed=0
 # Counts the run's exit status as the first check.
@@ -15,6 +16,15 @@ expect() {
   else
     failed=$((failed + 1))
     echo "FAIL: missing: $1"
+  fi
+}
+# Fails when the output holds $1.
+expect_absent() {
+  if grep -qF -- "$1" <<<"$out"; then
+    failed=$((failed + 1))
+    echo "FAIL: present: $1"
+  else
+    passed=$((passed + 1))
   fi
 }
 # Fails when a process whose command line matches $1 is still running.

@@ -26,6 +26,11 @@ expect 'rule: agreement-expired'
 expect 'refused handshake: no client certificate presented'
 # Audit on every side.
 for cc in AR BR CL UY; do expect "$cc: audit verify: OK"; done
+# The consumer gateways' kept receipts, checked against the peers' certificates and their CAs,
+# each CA given for its own country: no receipt left unchecked, no warning.
+expect 'AR: audit verify: OK: 4 records in 1 segment, 1 checkpoint, 0 unsealed, 2 receipts verified'
+expect 'BR: audit verify: OK: 1 record in 1 segment, 1 checkpoint, 0 unsealed, 1 receipt verified'
+expect_absent 'warning:'
 expect 'AR-CL: audit reconcile: OK'
 expect 'BR-UY: audit reconcile: OK'
 expect 'audit subject: 1 exchange about UY-CI:1234567-2'
