@@ -238,13 +238,15 @@ class Compiler {
   bool TableValue(absl::string_view text, const ValueType& type, const FieldDescriptor* field,
                   absl::string_view subject, const SourceLocation& location, Context& ctx,
                   Value* value);
+  // `value_error`: a value the file is wrong to give whichever direction meets it
+  // (Sink::ValueError), not a reason a rule is not invertible.
   bool Literal(absl::string_view text, const ValueType& type, const SourceLocation& location,
-               absl::string_view what, Context& ctx, Value* value);
+               absl::string_view what, Context& ctx, Value* value, bool value_error = false);
   // A literal a rule writes into `field` (a constant, a default): Literal, and a value the field
   // holds as written, as one at run time must be, so that the file says it is wrong, not a call.
   bool FieldLiteral(absl::string_view text, const FieldDescriptor* field,
                     const SourceLocation& location, absl::string_view what, Context& ctx,
-                    Value* value);
+                    Value* value, bool value_error = false);
   bool Assignable(const ValueType& from, const FieldDescriptor* from_field, const ValueType& to,
                   const FieldDescriptor* to_field, const SourceLocation& location, Context& ctx);
   void WarnUnread(const Descriptor* type, const std::string& tracker_prefix,
@@ -269,15 +271,17 @@ bool Compiler::Resolve(absl::string_view text, const Descriptor* type,
 
 bool Compiler::Literal(absl::string_view text, const ValueType& type,
                        const SourceLocation& location, absl::string_view what, Context& ctx,
-                       Value* value) {
+                       Value* value, bool value_error) {
   if (ValueFromText(text, type, value)) return true;
-  if (type.kind == Value::Kind::kEnum) {
-    ctx.sink->Error(location, absl::StrCat(what, ": '", text, "' is not a value of ",
-                                           type.enum_type->full_name(),
-                                           Suggest(text, EnumValueNames(type.enum_type))));
+  std::string message =
+      type.kind == Value::Kind::kEnum
+          ? absl::StrCat(what, ": '", text, "' is not a value of ", type.enum_type->full_name(),
+                         Suggest(text, EnumValueNames(type.enum_type)))
+          : absl::StrCat(what, ": '", text, "' is not ", KindName(type), " value");
+  if (value_error) {
+    ctx.sink->ValueError(location, message);
   } else {
-    ctx.sink->Error(location,
-                    absl::StrCat(what, ": '", text, "' is not ", KindName(type), " value"));
+    ctx.sink->Error(location, message);
   }
   return false;
 }
@@ -305,11 +309,16 @@ absl::Status HeldAsWritten(absl::string_view text, const FieldDescriptor* field,
 
 bool Compiler::FieldLiteral(absl::string_view text, const FieldDescriptor* field,
                             const SourceLocation& location, absl::string_view what, Context& ctx,
-                            Value* value) {
-  if (!Literal(text, TypeOfField(field), location, what, ctx, value)) return false;
+                            Value* value, bool value_error) {
+  if (!Literal(text, TypeOfField(field), location, what, ctx, value, value_error)) return false;
   absl::Status held = HeldAsWritten(text, field, *value);
   if (held.ok()) return true;
-  ctx.sink->Error(location, absl::StrCat(what, ": '", text, "' ", held.message()));
+  const std::string message = absl::StrCat(what, ": '", text, "' ", held.message());
+  if (value_error) {
+    ctx.sink->ValueError(location, message);
+  } else {
+    ctx.sink->Error(location, message);
+  }
   return false;
 }
 
@@ -1249,8 +1258,11 @@ bool Compiler::CompileDataRule(const RuleSpec& spec, const Descriptor* in, const
       return false;
     }
     rule.has_default = true;
+    // A reverse_default its national field cannot hold is the file's error, as a table's is: no
+    // reverse could ever write it.
     if (!FieldLiteral(*default_text, to_field, default_location,
-                      ctx.reverse ? "reverse_default" : "default", ctx, &rule.default_value)) {
+                      ctx.reverse ? "reverse_default" : "default", ctx, &rule.default_value,
+                      /*value_error=*/ctx.reverse)) {
       return false;
     }
   }

@@ -863,7 +863,7 @@ TEST(NumberTest, AFloatFieldTakesNoNumberItWouldChange) {
 // the file, at the literal, as the same value from a message is at run time.
 TEST(NumberTest, AConstantOrDefaultItsFieldCannotHoldIsALoadError) {
   // The load's errors, with the file's name as m.yaml, or "loaded".
-  // A reverse_default, as the reverse's other problems, makes the rule not invertible instead.
+  // A reverse_default too, though only the reverse writes it: no reverse could.
   auto load = [&](const std::string& rule) {
     Diagnostics diagnostics;
     std::string dir;
@@ -884,10 +884,15 @@ TEST(NumberTest, AConstantOrDefaultItsFieldCannotHoldIsALoadError) {
             "holds exactly (whole numbers are exact up to 9007199254740992)\n");
   EXPECT_EQ(load("  - {from: valor, to: texto, number: {scale: 1}, reverse_default: "
                  "\"9007199254740993.5\"}\n"),
-            "mapping 'test' cannot run in reverse: 1 rule(s) are not invertible:\n"
-            "m.yaml:7:67: not invertible: reverse_default: '9007199254740993.5' has more digits "
-            "than a floating-point field holds exactly (whole numbers are exact up to "
-            "9007199254740992)");
+            "m.yaml:7:67: error: reverse_default: '9007199254740993.5' has more digits than a "
+            "floating-point field holds exactly (whole numbers are exact up to "
+            "9007199254740992)\n");
+  EXPECT_EQ(load("  - {from: chico, to: chico, reverse_default: \"2147483648\"}\n"),
+            "m.yaml:7:47: error: reverse_default: '2147483648' does not fit in a field of type "
+            "int32 (-2147483648 to 2147483647)\n");
+  EXPECT_EQ(load("  - {from: estado, to: estado, reverse_default: ACTIVO}\n"),
+            "m.yaml:7:49: error: reverse_default: 'ACTIVO' is not a value of "
+            "registro.v1.Registro.Estado\n");
   EXPECT_EQ(load("  - {to: corto, constant: \"16777217\"}\n"),
             "m.yaml:7:27: error: constant: '16777217' has more digits than a floating-point field "
             "of type float holds exactly (whole numbers are exact up to 16777216)\n");
