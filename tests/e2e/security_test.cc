@@ -14,6 +14,7 @@
 #include <mutex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/generic/generic_stub.h>
@@ -785,6 +786,20 @@ TEST_F(SecurityTest, APeerGatewayRevokedByItsCountrysCaIsRefusedOnOpenAndNewConn
   EXPECT_EQ(registry_->Calls().size(), calls);
 }
 
+// Starts CL's gateway with its registry at `address`, the registry's certificate checked against
+// CL's CRL (services.yaml's crl_file, re-read every 100 ms), over one connection.
+void StartClWithCrlCheckedRegistry(Topology& topology, const std::string& address) {
+  topology.SetPolicyFile(
+      "CL", "services.yaml",
+      absl::StrCat("apiVersion: pasarela/v1\nkind: Services\nproviders:\n"
+                   "  - participant: CL/GOV/registro-civil\n    address: ",
+                   address, "\n    ca_file: ", Pki("CL/ca.crt"),
+                   "\n    crl_file: ", Pki("CL/ca.crl"),
+                   "\n    methods:\n      - pasarela.identity.v1.IdentityService/GetPerson\n"));
+  topology.StartGateway("CL",
+                        "defaults:\n  crl_refresh_interval: 100ms\nupstreams:\n  channels: 1\n");
+}
+
 TEST_F(SecurityTest, AProviderRevokedOnTheCrlServicesYamlNamesIsRefusedOnOpenAndNewConnections) {
   const std::string issued = IssueTestCertificate({"registro-civil-revoked",
                                                    "CL",
@@ -792,15 +807,7 @@ TEST_F(SecurityTest, AProviderRevokedOnTheCrlServicesYamlNamesIsRefusedOnOpenAnd
                                                    "clientAuth, serverAuth"});
   ProviderProcess& provider = topology_.StartImpostor(issued + ".crt", issued + ".key", "CL",
                                                       absl::StrCat("127.0.0.1:", PickFreePort()));
-  topology_.SetPolicyFile(
-      "CL", "services.yaml",
-      absl::StrCat("apiVersion: pasarela/v1\nkind: Services\nproviders:\n"
-                   "  - participant: CL/GOV/registro-civil\n    address: ",
-                   provider.address, "\n    ca_file: ", Pki("CL/ca.crt"),
-                   "\n    crl_file: ", Pki("CL/ca.crl"),
-                   "\n    methods:\n      - pasarela.identity.v1.IdentityService/GetPerson\n"));
-  topology_.StartGateway("CL",
-                         "defaults:\n  crl_refresh_interval: 100ms\nupstreams:\n  channels: 1\n");
+  StartClWithCrlCheckedRegistry(topology_, provider.address);
   // AR's gateway, calling CL's federation listener directly.
   auto ar_gateway =
       MtlsChannel(cl().federation_address(), "AR/gateway.crt", "AR/gateway.key", "CL");
@@ -832,6 +839,67 @@ TEST_F(SecurityTest, AProviderRevokedOnTheCrlServicesYamlNamesIsRefusedOnOpenAnd
   const size_t calls = provider.Calls().size();
   ExpectRefusedUpstream(call("0d1e2f3a-4b5c-4d6e-9f7a-8b9c0d1e2f3a"), upstream, reason);
   EXPECT_EQ(provider.Calls().size(), calls);
+}
+
+// A revocation loaded while a call is under way: the provider had the request before its
+// certificate was revoked, but its answer comes back over a connection whose certificate is now
+// refused, so the gateway discards the answer, records the exchange as refused, and replaces the
+// connection, so that no later call takes it.
+TEST_F(SecurityTest, AnAnswerThatArrivesAfterItsProvidersRevocationIsDiscarded) {
+  const std::string issued = IssueTestCertificate({"registro-civil-revoked-in-flight",
+                                                   "CL",
+                                                   {"urn:pasarela:CL:GOV:registro-civil"},
+                                                   "clientAuth, serverAuth"});
+  ProviderProcess& provider = topology_.StartImpostor(
+      issued + ".crt", issued + ".key", "CL", absl::StrCat("127.0.0.1:", PickFreePort()),
+      {"--mode", "slow", "--delay-ms", "3000"}, "misbehaving_provider");
+  StartClWithCrlCheckedRegistry(topology_, provider.address);
+  auto ar_gateway =
+      MtlsChannel(cl().federation_address(), "AR/gateway.crt", "AR/gateway.key", "CL");
+  const std::string exchange_id = "5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e";
+  std::thread caller_thread;
+  CallResult result;
+  caller_thread = std::thread([&] {
+    GetPersonCall facts;
+    facts.metadata = FederationHeaders(cl(), "AR/GOV/migraciones", exchange_id);
+    result = GetPerson(ar_gateway, facts);
+  });
+  // The provider has the request; then its certificate is revoked, and CL loads the CRL before
+  // the answer comes back.
+  const absl::Time give_up = absl::Now() + absl::Seconds(5);
+  while (provider.Calls().empty() && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(20));
+  ASSERT_EQ(provider.Calls().size(), 1u);
+  const std::string serial = RevokeTestCertificate(issued);
+  const bool loaded =
+      cl().process->WaitForLog("loaded CRL of provider CL/GOV/registro-civil", absl::Seconds(2));
+  caller_thread.join();
+  ASSERT_TRUE(loaded) << "the CRL was not loaded before the provider answered";
+  const std::string reason =
+      absl::StrCat("certificate revoked (serial ", serial,
+                   " is on the CRL of provider CL/GOV/registro-civil, ", Pki("CL/ca.crl"), ")");
+  const std::string upstream = absl::StrCat("provider CL/GOV/registro-civil at ", provider.address);
+  EXPECT_EQ(result.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(result.status.error_message(),
+              HasSubstr(absl::StrCat("refused ", upstream, " on a connection opened before: ",
+                                     reason, "; its answer is discarded")));
+  EXPECT_FALSE(result.response.has_person());
+  EXPECT_EQ(MetricValue(cl(), "pasarela_connections_replaced_total{upstream=\"provider\"}"), 1);
+  // CL's record says the exchange was refused, and holds no answer.
+  std::string shown;
+  EXPECT_EQ(RunCommand({BinDir() + "/pasarela", "audit", "show", cl().dir + "/audit", "--exchange",
+                        exchange_id},
+                       &shown),
+            0)
+      << shown;
+  EXPECT_THAT(shown, HasSubstr("\"grpc_status_code\":14"));
+  EXPECT_THAT(shown, HasSubstr("its answer is discarded"));
+  EXPECT_THAT(shown, Not(HasSubstr("\"response_digest\"")));
+  // The next call takes a new connection, whose handshake refuses the provider.
+  GetPersonCall next;
+  next.metadata =
+      FederationHeaders(cl(), "AR/GOV/migraciones", "6c7d8e9f-0a1b-4c2d-9e3f-4a5b6c7d8e9f");
+  ExpectRefusedUpstream(GetPerson(ar_gateway, next), upstream, reason);
+  EXPECT_EQ(provider.Calls().size(), 1u);
 }
 
 }  // namespace
