@@ -41,13 +41,15 @@ constexpr char kUsage[] =
     "  pasarela catalog --policy DIR [--participant P] [--descriptor-set FILE]... [--at TIME]\n"
     "  pasarela classify --policy DIR [--descriptor-set FILE]...   (one text per line on stdin)\n"
     "  pasarela map --policy DIR --mapping ID [--reverse] [--descriptor-set FILE]...\n"
-    "  pasarela audit verify PATH [--ca FILE]... [--crl FILE]... [--peer-cert FILE]... [--strict]\n"
+    "  pasarela audit verify PATH [--ca [CC=]FILE]... [--crl FILE]... [--peer-cert FILE]...\n"
+    "                        [--peer-ca [CC=]FILE]... [--peer-crl FILE]... [--strict]\n"
     "  pasarela audit reconcile PATH_A PATH_B\n"
     "  pasarela audit subject DIR --id SCHEME:VALUE --key-file FILE\n"
     "  pasarela audit show PATH --exchange ID\n"
     "  pasarela audit report PATH... [--from TIME] [--to TIME] [--format text|html]\n"
     "                        [--output FILE]\n"
-    "                        [--verify [--ca FILE]... [--crl FILE]... [--peer-cert FILE]...]\n"
+    "                        [--verify [--ca [CC=]FILE]... [--crl FILE]... [--peer-cert FILE]...\n"
+    "                                  [--peer-ca [CC=]FILE]... [--peer-crl FILE]...]\n"
     "  pasarela version\n";
 
 int UsageError(const std::string& message) {

@@ -532,7 +532,7 @@ int RunAuditReport(const std::vector<std::string>& args, std::ostream& out, std:
   constexpr absl::string_view kUsage =
       "usage: pasarela audit report PATH... [--from TIME] [--to TIME] [--format text|html]\n"
       "                             [--output FILE]\n"
-      "                             [--verify [--ca FILE]... [--crl FILE]... [--peer-cert "
+      "                             [--verify [--ca [CC=]FILE]... [--crl FILE]... [--peer-cert "
       "FILE]...\n"
       "                                       [--peer-ca [CC=]FILE]... [--peer-crl FILE]...]\n"
       "  PATH      a trail (segment directory or file); several for the replicas of a gateway\n"
@@ -541,7 +541,8 @@ int RunAuditReport(const std::vector<std::string>& args, std::ostream& out, std:
       "  --format  text (default) or html (one self-contained page with charts)\n"
       "  --output  write the report to FILE (- for standard output, the default)\n"
       "  --verify  verify each trail first (as `pasarela audit verify`); refuse if one fails\n"
-      "  --ca      with --verify: CA certificate(s) each checkpoint certificate must chain to\n"
+      "  --ca      with --verify: CA certificate(s) each checkpoint certificate must chain to;\n"
+      "            CC=FILE vouches only for gateway CC's certificates\n"
       "  --crl     with --verify and --ca: CRL(s) of those CAs; a checkpoint signed by a\n"
       "            certificate they revoke fails, whatever its time\n"
       "  --peer-cert  with --verify: a certificate a peer gateway signed receipts with; the\n"

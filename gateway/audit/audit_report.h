@@ -140,7 +140,7 @@ std::string HtmlEscape(absl::string_view text);
 absl::StatusOr<absl::Time> ParseReportTime(absl::string_view text);
 
 // `pasarela audit report PATH... [--from TIME] [--to TIME] [--format text|html] [--output FILE]
-// [--verify [--ca FILE]... [--crl FILE]... [--peer-cert FILE]... [--peer-ca FILE]...
+// [--verify [--ca [CC=]FILE]... [--crl FILE]... [--peer-cert FILE]... [--peer-ca [CC=]FILE]...
 // [--peer-crl FILE]...]`; `args` are the words after "report". FILE "-" is standard output.
 // Returns 0 when the report was written, 1 when a trail cannot be read, fails verification, is
 // damaged (the report is still written, saying its counts may be incomplete), or the output

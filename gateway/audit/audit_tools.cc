@@ -477,14 +477,15 @@ int RunAuditShow(const std::vector<std::string>& args, std::ostream& out, std::o
 
 int RunAuditCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   constexpr absl::string_view kUsage =
-      "usage: pasarela audit verify PATH [--ca FILE]... [--crl FILE]... [--peer-cert FILE]...\n"
+      "usage: pasarela audit verify PATH [--ca [CC=]FILE]... [--crl FILE]... [--peer-cert "
+      "FILE]...\n"
       "                             [--peer-ca [CC=]FILE]... [--peer-crl FILE]... [--strict]\n"
       "       pasarela audit reconcile PATH_A PATH_B\n"
       "       pasarela audit subject DIR --id SCHEME:VALUE --key-file FILE\n"
       "       pasarela audit show PATH --exchange ID\n"
       "       pasarela audit report PATH... [--from TIME] [--to TIME] [--format text|html]\n"
       "                             [--output FILE]\n"
-      "                             [--verify [--ca FILE]... [--crl FILE]... [--peer-cert "
+      "                             [--verify [--ca [CC=]FILE]... [--crl FILE]... [--peer-cert "
       "FILE]...\n"
       "                                       [--peer-ca [CC=]FILE]... [--peer-crl FILE]...]\n";
   if (args.empty()) {

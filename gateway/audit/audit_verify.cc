@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
 #include "gateway/audit/audit_crypto.h"
+#include "gateway/audit/country_anchors.h"
 #include "gateway/audit/postgres_trail.h"
 #include "gateway/audit/receipt_signers.h"
 #include "gateway/audit/segment_format.h"
@@ -31,7 +32,7 @@ constexpr size_t kMaxProblemsPrinted = 100;
 // One pass over a trail, entry by entry, carrying the chain from each entry to the next.
 class TrailCheck {
  public:
-  TrailCheck(const AuditVerifyOptions& options, const TrustAnchors* anchors,
+  TrailCheck(const AuditVerifyOptions& options, const CountryAnchors* anchors,
              const SignerRevocations* revocations, const ReceiptSigners* receipt_signers,
              AuditVerifyReport* report)
       : options_(options),
@@ -56,7 +57,7 @@ class TrailCheck {
   void KeptReceipt(const std::string& where, const v1::AuditRecord& record);
 
   const AuditVerifyOptions& options_;
-  const TrustAnchors* const anchors_;
+  const CountryAnchors* const anchors_;
   const SignerRevocations* const revocations_;
   const ReceiptSigners* const receipt_signers_;
   AuditVerifyReport* const report_;
@@ -66,6 +67,8 @@ class TrailCheck {
   // The gateways whose receipts verified under a certificate a CA given without a country vouched
   // for.
   std::set<std::string> vouched_for_any_gateway_;
+  // Whether a checkpoint verified under a certificate a --ca given without a country vouched for.
+  bool checkpoint_vouched_for_any_gateway_ = false;
 
   const TrailSegment* previous_segment_ = nullptr;
   // The trail's first segment is segment 1: nothing was retired, so the trail begins at record 1.
@@ -281,11 +284,19 @@ void TrailCheck::Checkpoint(const TrailSegment& segment, const EntryScanner::Ent
   if (absl::Status s = VerifyCheckpointSignature(checkpoint); !s.ok()) {
     faults.push_back(std::string(s.message()));
   } else if (anchors_ != nullptr) {
-    absl::Status trusted =
-        anchors_->CheckChain(checkpoint.signer_certificate_pem(), TimeOf(checkpoint.time()));
+    absl::StatusOr<CaVoucher> vouched = anchors_->CheckChain(
+        checkpoint.signer_certificate_pem(), TimeOf(checkpoint.time()), checkpoint.gateway());
+    absl::Status trusted = vouched.status();
+    if (trusted.code() == absl::StatusCode::kFailedPrecondition) {
+      trusted = absl::UnauthenticatedError(
+          absl::StrCat("no --ca vouches for its certificate: ", trusted.message()));
+    }
     // The CA also vouches for its agencies: only the gateway's own certificate may seal.
     if (trusted.ok()) {
       trusted = CheckGatewayCertificate(checkpoint.signer_certificate_pem(), checkpoint.gateway());
+      if (trusted.ok() && *vouched == CaVoucher::kAnyGatewayCa) {
+        checkpoint_vouched_for_any_gateway_ = true;
+      }
     }
     if (!trusted.ok()) {
       faults.push_back(std::string(trusted.message()));
@@ -333,6 +344,12 @@ void TrailCheck::Finish() {
         "receipt signatures were checked against the --peer-cert certificates as given, not "
         "against the peers' CAs (use --peer-ca CC=FILE)");
   }
+  if (checkpoint_vouched_for_any_gateway_ && anchors_->any_gateway_files() > 1) {
+    report_->warnings.push_back(
+        "checkpoints verified under a certificate vouched for by --ca files given without a "
+        "country, any of which may vouch for any gateway's certificate: give each CA with its "
+        "country (--ca CC=FILE)");
+  }
   // One CA for one peer cannot vouch for another's gateway; several given without a country can.
   if (!vouched_for_any_gateway_.empty() &&
       (vouched_for_any_gateway_.size() > 1 || receipt_signers_->any_gateway_ca_files() > 1)) {
@@ -374,7 +391,7 @@ std::string AuditVerifyReport::Summary() const {
                       " (", counts, "); first: ", problems.front());
 }
 
-AuditVerifier::AuditVerifier(AuditVerifyOptions options, std::unique_ptr<TrustAnchors> anchors,
+AuditVerifier::AuditVerifier(AuditVerifyOptions options, std::unique_ptr<CountryAnchors> anchors,
                              std::unique_ptr<SignerRevocations> revocations,
                              std::unique_ptr<ReceiptSigners> receipt_signers)
     : options_(std::move(options)),
@@ -473,11 +490,13 @@ absl::StatusOr<AuditVerifyReport> AuditVerifier::Verify(const std::string& path)
 
 int RunAuditVerify(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   constexpr absl::string_view kUsage =
-      "usage: pasarela audit verify PATH [--ca FILE]... [--crl FILE]... [--peer-cert FILE]...\n"
+      "usage: pasarela audit verify PATH [--ca [CC=]FILE]... [--crl FILE]... [--peer-cert "
+      "FILE]...\n"
       "                             [--peer-ca [CC=]FILE]... [--peer-crl FILE]... [--strict]\n"
       "  PATH      a segment directory, a single segment file, or a trail in PostgreSQL:\n"
       "            postgresql:CONNINFO_FILE[#GATEWAY]\n"
-      "  --ca      CA certificate(s) (PEM) each checkpoint certificate must chain to\n"
+      "  --ca      CA certificate(s) (PEM) each checkpoint certificate must chain to; CC=FILE\n"
+      "            vouches only for gateway CC's certificates\n"
       "  --crl     with --ca: CRL(s) (PEM or DER) of those CAs; a checkpoint signed by a\n"
       "            certificate they revoke fails, whatever its time\n"
       "  --peer-cert  a certificate (PEM) a peer gateway signed receipts with; the receipts\n"

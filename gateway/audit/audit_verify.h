@@ -22,15 +22,17 @@
 
 namespace pasarela::audit {
 
+class CountryAnchors;
 class ReceiptSigners;
 class SignerRevocations;
-class TrustAnchors;
 
 struct AuditVerifyOptions {
-  // PEM files of CA certificates. When not empty, each checkpoint's certificate must chain to one
-  // of them (validity judged at the checkpoint's time), so a trail signed under successive
-  // gateway keys verifies against the country's CA alone, and must name the checkpoint's gateway
-  // (urn:pasarela:gateway:CC), since the CA vouches for its agencies too.
+  // PEM files of CA certificates, each "FILE" or "CC=FILE" (a CA that vouches only for gateway
+  // CC's certificates; see CountryAnchors). When not empty, each checkpoint's certificate must
+  // chain to one that may vouch for the checkpoint's gateway (validity judged at the checkpoint's
+  // time), so a trail signed under successive gateway keys verifies against the country's CA
+  // alone, and must name the checkpoint's gateway (urn:pasarela:gateway:CC), since the CA vouches
+  // for its agencies too.
   std::vector<std::string> ca_files;
   // CRL files (PEM or DER), each signed by a CA of ca_files (which must then not be empty). A
   // checkpoint whose certificate, or a CA certificate it chains through, one of them lists fails,
@@ -42,8 +44,9 @@ struct AuditVerifyOptions {
   // its certificates; receipts of a gateway none names are checked against their records only.
   // Without peer_ca_files the certificates are taken as given.
   std::vector<std::string> peer_certificate_files;
-  // PEM files of the peers' CA certificates (they need peer_certificate_files). The certificate
-  // that verifies a receipt must chain to one of them, valid at the receipt's time.
+  // PEM files of the peers' CA certificates, "FILE" or "CC=FILE" as for ca_files (they need
+  // peer_certificate_files). The certificate that verifies a receipt must chain to one that may
+  // vouch for the receipt's gateway, valid at the receipt's time.
   std::vector<std::string> peer_ca_files;
   // CRL files (PEM or DER), each signed by a CA of peer_ca_files (which must then not be empty).
   // A receipt whose certificate, or a CA certificate it chains through, one of them lists fails,
@@ -103,18 +106,18 @@ class AuditVerifier {
 
  private:
   absl::StatusOr<AuditVerifyReport> VerifyDatabase(const std::string& path) const;
-  AuditVerifier(AuditVerifyOptions options, std::unique_ptr<TrustAnchors> anchors,
+  AuditVerifier(AuditVerifyOptions options, std::unique_ptr<CountryAnchors> anchors,
                 std::unique_ptr<SignerRevocations> revocations,
                 std::unique_ptr<ReceiptSigners> receipt_signers);
 
   const AuditVerifyOptions options_;
-  const std::unique_ptr<TrustAnchors> anchors_;            // null without CA files
+  const std::unique_ptr<CountryAnchors> anchors_;          // null without CA files
   const std::unique_ptr<SignerRevocations> revocations_;   // null without CRL files
   const std::unique_ptr<ReceiptSigners> receipt_signers_;  // null without peer certificates
 };
 
-// `pasarela audit verify PATH [--ca FILE]... [--crl FILE]... [--peer-cert FILE]...
-// [--peer-ca FILE]... [--peer-crl FILE]... [--strict]`; `args` are the words after "verify".
+// `pasarela audit verify PATH [--ca [CC=]FILE]... [--crl FILE]... [--peer-cert FILE]...
+// [--peer-ca [CC=]FILE]... [--peer-crl FILE]... [--strict]`; `args` are the words after "verify".
 // Writes each problem and warning, then the summary line, to `out`; usage errors to `err`.
 // Returns 0 when the trail verifies, 1 when it does not (or cannot be read), 2 on a usage error.
 int RunAuditVerify(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);

@@ -1,9 +1,7 @@
 #include "gateway/audit/receipt_signers.h"
 
-#include <map>
 #include <utility>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gateway/audit/receipt_batch.h"
@@ -15,77 +13,17 @@
 
 namespace pasarela::audit {
 
-namespace {
-
-// "CL=FILE" gives a CA for gateway CL alone, "FILE" one for any gateway: a file whose name begins
-// with two letters and '=' is given as "./NAME".
-struct CaSpec {
-  std::string country;  // empty: any gateway
-  std::string file;
-};
-
-absl::StatusOr<CaSpec> ParseCaSpec(const std::string& spec) {
-  if (spec.size() < 3 || spec[2] != '=' ||
-      !absl::ascii_isalpha(static_cast<unsigned char>(spec[0])) ||
-      !absl::ascii_isalpha(static_cast<unsigned char>(spec[1]))) {
-    return CaSpec{"", spec};
-  }
-  CaSpec parsed{spec.substr(0, 2), spec.substr(3)};
-  if (!IsCountryCode(parsed.country)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--peer-ca ", spec, ": '", parsed.country,
-                     "' is not a country code as gateways are named (two capital letters, "
-                     "urn:pasarela:gateway:CC); a file whose name begins so is given as ./",
-                     spec));
-  }
-  if (parsed.file.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("--peer-ca ", spec, ": no file after '='"));
-  }
-  return parsed;
-}
-
-}  // namespace
-
-ReceiptSigners::ReceiptSigners(std::vector<Signer> signers, std::vector<CountryAnchors> anchors,
-                               size_t any_gateway_ca_files,
+ReceiptSigners::ReceiptSigners(std::vector<Signer> signers, std::unique_ptr<CountryAnchors> anchors,
                                std::unique_ptr<SignerRevocations> revocations)
     : signers_(std::move(signers)),
       anchors_(std::move(anchors)),
-      any_gateway_ca_files_(any_gateway_ca_files),
       revocations_(std::move(revocations)) {}
 
 absl::StatusOr<std::unique_ptr<ReceiptSigners>> ReceiptSigners::Load(
     const std::vector<std::string>& certificate_files, const std::vector<std::string>& ca_specs,
     const std::vector<std::string>& crl_files) {
-  std::vector<std::string> ca_files;
-  std::map<std::string, std::vector<std::string>> files_by_country;
-  for (const std::string& spec : ca_specs) {
-    absl::StatusOr<CaSpec> parsed = ParseCaSpec(spec);
-    if (!parsed.ok()) return parsed.status();
-    ca_files.push_back(parsed->file);
-    files_by_country[parsed->country].push_back(parsed->file);
-  }
-  // Every CA checks the CRLs, whichever gateway it vouches for: a CRL speaks of its CA's
-  // certificates only.
-  absl::StatusOr<CaChecks> cas = LoadCaChecks(ca_files, crl_files, "--peer-ca", "--peer-crl");
+  absl::StatusOr<CaChecks> cas = LoadCaChecks(ca_specs, crl_files, "--peer-ca", "--peer-crl");
   if (!cas.ok()) return cas.status();
-  std::vector<CountryAnchors> anchors;
-  for (const auto& [country, files] : files_by_country) {
-    if (country.empty()) continue;
-    absl::StatusOr<std::unique_ptr<TrustAnchors>> loaded = TrustAnchors::Load(files);
-    if (!loaded.ok()) return loaded.status();
-    anchors.push_back(CountryAnchors{country, *std::move(loaded)});
-  }
-  const auto any_gateway = files_by_country.find("");
-  const size_t any_gateway_ca_files =
-      any_gateway == files_by_country.end() ? 0 : any_gateway->second.size();
-  if (any_gateway_ca_files == ca_files.size() && cas->anchors != nullptr) {
-    anchors.push_back(CountryAnchors{"", std::move(cas->anchors)});
-  } else if (any_gateway_ca_files > 0) {
-    absl::StatusOr<std::unique_ptr<TrustAnchors>> loaded = TrustAnchors::Load(any_gateway->second);
-    if (!loaded.ok()) return loaded.status();
-    anchors.push_back(CountryAnchors{"", *std::move(loaded)});
-  }
   std::vector<Signer> signers;
   for (const std::string& file : certificate_files) {
     absl::StatusOr<std::string> pem = ReadFileToString(file);
@@ -112,8 +50,8 @@ absl::StatusOr<std::unique_ptr<ReceiptSigners>> ReceiptSigners::Load(
     }
     signers.push_back(Signer{file, std::move(gateway), *std::move(pem), *std::move(key)});
   }
-  return std::unique_ptr<ReceiptSigners>(new ReceiptSigners(
-      std::move(signers), std::move(anchors), any_gateway_ca_files, std::move(cas->revocations)));
+  return std::unique_ptr<ReceiptSigners>(
+      new ReceiptSigners(std::move(signers), std::move(cas->anchors), std::move(cas->revocations)));
 }
 
 bool ReceiptSigners::Knows(absl::string_view gateway) const {
@@ -152,43 +90,20 @@ absl::StatusOr<ReceiptVoucher> ReceiptSigners::CheckCertificate(const Signer& si
                        RevokedSignerText(*revocation, "receipt", at)));
     }
   }
-  if (anchors_.empty()) return ReceiptVoucher::kNone;
-  // The CAs given for the signer's gateway are tried before those given for any gateway, so that
-  // the first refusal named is theirs.
-  absl::Status refusal;
-  for (bool any_gateway : {false, true}) {
-    for (const CountryAnchors& country : anchors_) {
-      if (country.country != (any_gateway ? "" : signer.gateway)) continue;
-      absl::Status chain = country.anchors->CheckChain(signer.pem, at);
-      if (chain.ok()) {
-        return any_gateway ? ReceiptVoucher::kAnyGatewayCa : ReceiptVoucher::kCountryCa;
-      }
-      if (refusal.ok()) refusal = chain;
-    }
+  if (anchors_ == nullptr) return ReceiptVoucher::kNone;
+  absl::StatusOr<CaVoucher> vouched = anchors_->CheckChain(signer.pem, at, signer.gateway);
+  if (vouched.ok()) {
+    return *vouched == CaVoucher::kCountryCa ? ReceiptVoucher::kCountryCa
+                                             : ReceiptVoucher::kAnyGatewayCa;
   }
-  std::vector<std::string> others;  // the countries whose CAs were given, and whose one vouches
-  std::string vouching_country;
-  for (const CountryAnchors& country : anchors_) {
-    if (country.country.empty() || country.country == signer.gateway) continue;
-    others.push_back(country.country);
-    if (vouching_country.empty() && country.anchors->CheckChain(signer.pem, at).ok()) {
-      vouching_country = country.country;
-    }
-  }
-  const std::string elsewhere =
-      vouching_country.empty()
-          ? std::string()
-          : absl::StrCat("; it chains to the CA given for ", vouching_country,
-                         ", which does not vouch for gateway ", signer.gateway, "'s certificates");
-  if (refusal.ok()) {
-    return absl::UnauthenticatedError(absl::StrCat(
-        "verifies against ", signer.file, ", which no --peer-ca vouches for: CAs were given for ",
-        others.size() == 1 ? "gateway " : "gateways ", absl::StrJoin(others, ", "),
-        " only, none for gateway ", signer.gateway, " and none without a country", elsewhere));
+  if (vouched.status().code() == absl::StatusCode::kFailedPrecondition) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("verifies against ", signer.file,
+                     ", which no --peer-ca vouches for: ", vouched.status().message()));
   }
   return absl::UnauthenticatedError(
       absl::StrCat("verifies against ", signer.file, ", which no --peer-ca vouches for at ",
-                   FormatRfc3339Seconds(at), ": ", refusal.message(), elsewhere));
+                   FormatRfc3339Seconds(at), ": ", vouched.status().message()));
 }
 
 }  // namespace pasarela::audit

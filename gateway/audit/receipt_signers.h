@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "gateway/audit/audit_crypto.h"
+#include "gateway/audit/country_anchors.h"
 #include "gateway/audit/signer_revocations.h"
 #include "pasarela/audit/v1/audit.pb.h"
 
@@ -50,10 +51,12 @@ class ReceiptSigners {
   bool Knows(absl::string_view gateway) const;
 
   // Whether the certificates are checked against CAs (ca_specs was not empty).
-  bool checks_chains() const { return !anchors_.empty(); }
+  bool checks_chains() const { return anchors_ != nullptr; }
 
   // How many CA files were given without a country.
-  size_t any_gateway_ca_files() const { return any_gateway_ca_files_; }
+  size_t any_gateway_ca_files() const {
+    return anchors_ == nullptr ? 0 : anchors_->any_gateway_files();
+  }
 
   // Checks the signature of `receipt` (its batch proof included) with the certificates of the
   // gateway it names, and the certificate that verifies it against the CAs and CRLs given: those
@@ -71,20 +74,14 @@ class ReceiptSigners {
     std::string pem;
     std::shared_ptr<const SignerKey> key;
   };
-  // The CAs given for one country, or ("") without one.
-  struct CountryAnchors {
-    std::string country;
-    std::unique_ptr<TrustAnchors> anchors;
-  };
-  ReceiptSigners(std::vector<Signer> signers, std::vector<CountryAnchors> anchors,
-                 size_t any_gateway_ca_files, std::unique_ptr<SignerRevocations> revocations);
+  ReceiptSigners(std::vector<Signer> signers, std::unique_ptr<CountryAnchors> anchors,
+                 std::unique_ptr<SignerRevocations> revocations);
 
   absl::StatusOr<ReceiptVoucher> CheckCertificate(const Signer& signer,
                                                   const v1::Receipt& receipt) const;
 
   const std::vector<Signer> signers_;
-  const std::vector<CountryAnchors> anchors_;  // empty without CA files; "" last
-  const size_t any_gateway_ca_files_;
+  const std::unique_ptr<CountryAnchors> anchors_;         // null without CA files
   const std::unique_ptr<SignerRevocations> revocations_;  // null without CRL files
 };
 

@@ -77,12 +77,13 @@ absl::optional<SignerRevocation> SignerRevocations::Find(absl::string_view pem_c
   return absl::nullopt;
 }
 
-absl::StatusOr<CaChecks> LoadCaChecks(const std::vector<std::string>& ca_files,
+absl::StatusOr<CaChecks> LoadCaChecks(const std::vector<std::string>& ca_specs,
                                       const std::vector<std::string>& crl_files,
                                       absl::string_view ca_option, absl::string_view crl_option) {
   CaChecks checks;
-  if (!ca_files.empty()) {
-    absl::StatusOr<std::unique_ptr<TrustAnchors>> loaded = TrustAnchors::Load(ca_files);
+  if (!ca_specs.empty()) {
+    absl::StatusOr<std::unique_ptr<CountryAnchors>> loaded =
+        CountryAnchors::Load(ca_specs, ca_option);
     if (!loaded.ok()) return loaded.status();
     checks.anchors = *std::move(loaded);
   }
@@ -92,7 +93,7 @@ absl::StatusOr<CaChecks> LoadCaChecks(const std::vector<std::string>& ca_files,
           crl_option, " needs ", ca_option, ": a CRL is checked against the CA that signed it"));
     }
     absl::StatusOr<std::unique_ptr<SignerRevocations>> loaded =
-        SignerRevocations::Load(ca_files, crl_files);
+        SignerRevocations::Load(checks.anchors->files(), crl_files);
     if (!loaded.ok()) return loaded.status();
     checks.revocations = *std::move(loaded);
   }

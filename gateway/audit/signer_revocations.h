@@ -21,6 +21,7 @@
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
 #include "gateway/audit/audit_crypto.h"
+#include "gateway/audit/country_anchors.h"
 #include "gateway/identity/certificate.h"
 #include "gateway/identity/revocation_list.h"
 
@@ -65,17 +66,18 @@ class SignerRevocations {
 };
 
 // The CAs an auditor gives for one kind of signature (--ca for checkpoints, --peer-ca for
-// receipts) and their CRLs: `anchors` null without CA files, `revocations` null without CRL files.
+// receipts; see CountryAnchors) and their CRLs: `anchors` null without CA specs, `revocations` null
+// without CRL files.
 struct CaChecks {
-  std::unique_ptr<TrustAnchors> anchors;
+  std::unique_ptr<CountryAnchors> anchors;
   std::unique_ptr<SignerRevocations> revocations;
 };
 
 // Loads both; a CRL is only as good as the CA signature on it, and it speaks only of that CA's
-// certificates, so CRL files without CA files are INVALID_ARGUMENT "CRL_OPTION needs CA_OPTION:
-// a CRL is checked against the CA that signed it". Other errors as TrustAnchors::Load and
-// SignerRevocations::Load give them.
-absl::StatusOr<CaChecks> LoadCaChecks(const std::vector<std::string>& ca_files,
+// certificates (whichever gateway the CA was given for), so CRL files without CA specs are
+// INVALID_ARGUMENT "CRL_OPTION needs CA_OPTION: a CRL is checked against the CA that signed it".
+// Other errors as CountryAnchors::Load and SignerRevocations::Load give them.
+absl::StatusOr<CaChecks> LoadCaChecks(const std::vector<std::string>& ca_specs,
                                       const std::vector<std::string>& crl_files,
                                       absl::string_view ca_option, absl::string_view crl_option);
 

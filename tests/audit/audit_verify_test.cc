@@ -351,7 +351,47 @@ TEST_F(AuditVerifyTest, CheckpointCertificateFromAnotherCaFailsUnderCa) {
               StartsWith("audit verify: FAILED: 2 problems (15 records in 1 segment, 0 "
                          "checkpoints, 2 signed under a CA not given (untrusted), 0 unsealed); "));
   EXPECT_TRUE(Verify({other_ca_}).ok());
-  EXPECT_TRUE(Verify({ca_, other_ca_}).ok());
+  // Two CAs given without a country: either may vouch for any gateway's certificate, and a
+  // warning says so.
+  AuditVerifyReport both = Verify({ca_, other_ca_});
+  EXPECT_TRUE(both.ok());
+  EXPECT_THAT(both.warnings,
+              ::testing::Contains(
+                  "checkpoints verified under a certificate vouched for by --ca files given "
+                  "without a country, any of which may vouch for any gateway's certificate: give "
+                  "each CA with its country (--ca CC=FILE)"));
+}
+
+// `--ca CC=FILE` binds a CA to the gateway it may vouch for, as --peer-ca does for receipts: the
+// certificate naming gateway CL that XX's CA issued does not seal CL's trail.
+TEST_F(AuditVerifyTest, ACaGivenForACountryVouchesForThatCountrysGatewayAlone) {
+  KeyAndCert stranger = pki_.MakeGateway("XX-CA", "CL", "gateway-CL-issued-by-XX");
+  WriteTrail(stranger, 15);
+  AuditVerifyReport report = Verify({"CL=" + ca_, "XX=" + other_ca_});
+  ASSERT_EQ(report.problems.size(), 2u) << ::testing::PrintToString(report.problems);
+  EXPECT_EQ(report.untrusted, 2u);
+  EXPECT_THAT(report.problems.front(),
+              HasSubstr("does not chain to a trusted CA: unable to get local issuer certificate; "
+                        "it chains to the CA given for XX, which does not vouch for gateway CL's "
+                        "certificates"));
+  report = Verify({"XX=" + other_ca_});
+  ASSERT_EQ(report.problems.size(), 2u) << ::testing::PrintToString(report.problems);
+  EXPECT_THAT(report.problems.front(),
+              HasSubstr("no --ca vouches for its certificate: CAs were given for gateway XX only, "
+                        "none for gateway CL and none without a country; it chains to the CA "
+                        "given for XX"));
+  // CL's own CA, given for CL, vouches for CL's genuine certificate, without a warning.
+  std::filesystem::remove_all(dir_);
+  WriteTrail(key_, 15);
+  report = Verify({"CL=" + ca_, "XX=" + other_ca_});
+  EXPECT_TRUE(report.ok()) << ::testing::PrintToString(report.problems);
+  EXPECT_THAT(report.warnings, IsEmpty());
+  std::string out, err;
+  EXPECT_EQ(Run({dir_, "--ca", "CL=" + ca_, "--ca=XX=" + other_ca_}, &out, &err), 0) << out << err;
+  EXPECT_THAT(LastLine(out),
+              StartsWith("audit verify: OK: 15 records in 1 segment, 2 checkpoints"));
+  EXPECT_EQ(Run({dir_, "--ca", "cl=" + ca_}, &out, &err), 2);
+  EXPECT_THAT(err, HasSubstr("--ca cl=" + ca_ + ": 'cl' is not a country code"));
 }
 
 // A country's CA issues its agencies' certificates too: a checkpoint re-signed with an agency's
