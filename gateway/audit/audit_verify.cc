@@ -234,10 +234,11 @@ void TrailCheck::KeptReceipt(const std::string& where, const v1::AuditRecord& re
   if (faults.empty() && receipt_signers_ != nullptr) {
     if (!receipt_signers_->Knows(receipt.gateway())) {
       ++unverified_receipts_[receipt.gateway()];
-    } else if (absl::StatusOr<ReceiptVoucher> verified = receipt_signers_->Verify(receipt);
+    } else if (absl::StatusOr<absl::optional<CaVoucher>> verified =
+                   receipt_signers_->Verify(receipt);
                verified.ok()) {
       ++report_->receipts_verified;
-      if (*verified == ReceiptVoucher::kAnyGatewayCa) {
+      if (*verified == CaVoucher::kAnyGatewayCa) {
         vouched_for_any_gateway_.insert(receipt.gateway());
       }
     } else {

@@ -61,7 +61,7 @@ bool ReceiptSigners::Knows(absl::string_view gateway) const {
   return false;
 }
 
-absl::StatusOr<ReceiptVoucher> ReceiptSigners::Verify(const v1::Receipt& receipt) const {
+absl::StatusOr<absl::optional<CaVoucher>> ReceiptSigners::Verify(const v1::Receipt& receipt) const {
   absl::StatusOr<std::string> signed_bytes = ReceiptSignedBytes(receipt);
   if (!signed_bytes.ok()) return signed_bytes.status();
   std::vector<std::string> tried;
@@ -80,8 +80,8 @@ absl::StatusOr<ReceiptVoucher> ReceiptSigners::Verify(const v1::Receipt& receipt
 
 // The signature is the certificate's holder's; whether the holder was the peer gateway its
 // country's CA vouched for, at the time the receipt states, is the CAs' to say.
-absl::StatusOr<ReceiptVoucher> ReceiptSigners::CheckCertificate(const Signer& signer,
-                                                                const v1::Receipt& receipt) const {
+absl::StatusOr<absl::optional<CaVoucher>> ReceiptSigners::CheckCertificate(
+    const Signer& signer, const v1::Receipt& receipt) const {
   const absl::Time at = TimeOf(receipt.time());
   if (revocations_ != nullptr) {
     if (absl::optional<SignerRevocation> revocation = revocations_->Find(signer.pem)) {
@@ -90,12 +90,9 @@ absl::StatusOr<ReceiptVoucher> ReceiptSigners::CheckCertificate(const Signer& si
                        RevokedSignerText(*revocation, "receipt", at)));
     }
   }
-  if (anchors_ == nullptr) return ReceiptVoucher::kNone;
+  if (anchors_ == nullptr) return absl::nullopt;
   absl::StatusOr<CaVoucher> vouched = anchors_->CheckChain(signer.pem, at, signer.gateway);
-  if (vouched.ok()) {
-    return *vouched == CaVoucher::kCountryCa ? ReceiptVoucher::kCountryCa
-                                             : ReceiptVoucher::kAnyGatewayCa;
-  }
+  if (vouched.ok()) return *vouched;
   if (vouched.status().code() == absl::StatusCode::kFailedPrecondition) {
     return absl::UnauthenticatedError(
         absl::StrCat("verifies against ", signer.file,

@@ -21,19 +21,13 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/optional.h"
 #include "gateway/audit/audit_crypto.h"
 #include "gateway/audit/country_anchors.h"
 #include "gateway/audit/signer_revocations.h"
 #include "pasarela/audit/v1/audit.pb.h"
 
 namespace pasarela::audit {
-
-// What vouched for the certificate that verified a receipt.
-enum class ReceiptVoucher {
-  kNone,          // no CA was given: the certificate was taken as given
-  kCountryCa,     // a CA given for the receipt's gateway (--peer-ca CC=FILE)
-  kAnyGatewayCa,  // a CA given without a country, which vouches for any gateway's certificate
-};
 
 class ReceiptSigners {
  public:
@@ -64,8 +58,9 @@ class ReceiptSigners {
   // Knows(receipt.gateway()). UNAUTHENTICATED naming the files tried when none verifies it or its
   // proof does not fit its position, naming the certificate when it does not chain to a CA that
   // may vouch for its gateway at the receipt's time (and naming the country whose CA it chains to
-  // instead, if one does) or a CRL revokes it (whatever that time).
-  absl::StatusOr<ReceiptVoucher> Verify(const v1::Receipt& receipt) const;
+  // instead, if one does) or a CRL revokes it (whatever that time). On success, what vouched for
+  // the certificate; nullopt when no CA was given and it was taken as given.
+  absl::StatusOr<absl::optional<CaVoucher>> Verify(const v1::Receipt& receipt) const;
 
  private:
   struct Signer {
@@ -77,8 +72,8 @@ class ReceiptSigners {
   ReceiptSigners(std::vector<Signer> signers, std::unique_ptr<CountryAnchors> anchors,
                  std::unique_ptr<SignerRevocations> revocations);
 
-  absl::StatusOr<ReceiptVoucher> CheckCertificate(const Signer& signer,
-                                                  const v1::Receipt& receipt) const;
+  absl::StatusOr<absl::optional<CaVoucher>> CheckCertificate(const Signer& signer,
+                                                             const v1::Receipt& receipt) const;
 
   const std::vector<Signer> signers_;
   const std::unique_ptr<CountryAnchors> anchors_;         // null without CA files

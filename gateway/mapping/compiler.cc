@@ -181,6 +181,14 @@ class Compiler {
       ++count;
       if (errors != nullptr) errors->Error(location, message);
     }
+    // A literal's problem: ValueError when `value_error`, Error otherwise.
+    void LiteralError(const SourceLocation& location, absl::string_view message, bool value_error) {
+      if (value_error) {
+        ValueError(location, message);
+      } else {
+        Error(location, message);
+      }
+    }
     void Warn(const SourceLocation& location, absl::string_view message) {
       if (warnings == nullptr) return;
       warnings->push_back(Diagnostic{
@@ -273,16 +281,13 @@ bool Compiler::Literal(absl::string_view text, const ValueType& type,
                        const SourceLocation& location, absl::string_view what, Context& ctx,
                        Value* value, bool value_error) {
   if (ValueFromText(text, type, value)) return true;
-  std::string message =
+  ctx.sink->LiteralError(
+      location,
       type.kind == Value::Kind::kEnum
           ? absl::StrCat(what, ": '", text, "' is not a value of ", type.enum_type->full_name(),
                          Suggest(text, EnumValueNames(type.enum_type)))
-          : absl::StrCat(what, ": '", text, "' is not ", KindName(type), " value");
-  if (value_error) {
-    ctx.sink->ValueError(location, message);
-  } else {
-    ctx.sink->Error(location, message);
-  }
+          : absl::StrCat(what, ": '", text, "' is not ", KindName(type), " value"),
+      value_error);
   return false;
 }
 
@@ -313,12 +318,8 @@ bool Compiler::FieldLiteral(absl::string_view text, const FieldDescriptor* field
   if (!Literal(text, TypeOfField(field), location, what, ctx, value, value_error)) return false;
   absl::Status held = HeldAsWritten(text, field, *value);
   if (held.ok()) return true;
-  const std::string message = absl::StrCat(what, ": '", text, "' ", held.message());
-  if (value_error) {
-    ctx.sink->ValueError(location, message);
-  } else {
-    ctx.sink->Error(location, message);
-  }
+  ctx.sink->LiteralError(location, absl::StrCat(what, ": '", text, "' ", held.message()),
+                         value_error);
   return false;
 }
 
