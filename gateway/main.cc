@@ -1,7 +1,9 @@
 // The pasarela command: the gateway itself (serve) and the offline tools administrators use.
+#include <google/protobuf/stubs/logging.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -21,8 +23,10 @@
 #include "gateway/agreement/explain.h"
 #include "gateway/audit/audit_tools.h"
 #include "gateway/classify/classify_command.h"
+#include "gateway/common/command_line.h"
 #include "gateway/common/counted.h"
 #include "gateway/common/log.h"
+#include "gateway/identity/participant_id.h"
 #include "gateway/mapping/map_command.h"
 #include "gateway/mapping/mapping.h"
 #include "gateway/net/gateway_server.h"
@@ -37,7 +41,7 @@ constexpr char kUsage[] =
     "usage:\n"
     "  pasarela serve --config gateway.yaml [--ready-file FILE]\n"
     "  pasarela policy lint DIR [--country CC] [--descriptor-set FILE]...\n"
-    "  pasarela policy explain DIR --agreement ID [--descriptor-set FILE]...\n"
+    "  pasarela policy explain DIR --agreement ID [--country CC] [--descriptor-set FILE]...\n"
     "  pasarela catalog --policy DIR [--participant P] [--descriptor-set FILE]... [--at TIME]\n"
     "  pasarela classify --policy DIR [--descriptor-set FILE]...   (one text per line on stdin)\n"
     "  pasarela map --policy DIR --mapping ID [--reverse] [--descriptor-set FILE]...\n"
@@ -55,6 +59,31 @@ constexpr char kUsage[] =
 int UsageError(const std::string& message) {
   std::cerr << "pasarela: " << message << "\n" << kUsage;
   return 2;
+}
+
+// protobuf logs on stderr what its parsers and printers refuse (a string field of invalid UTF-8,
+// a time out of range). Each refusal also reaches the caller as an error value, which the
+// commands report in their own words: the log line would repeat it in another form, or stand
+// alone on stderr where a record was quietly left out. Only its fatal messages are kept.
+void KeepOnlyFatalProtobufLog(google::protobuf::LogLevel level, const char* filename, int line,
+                              const std::string& message) {
+  if (level != google::protobuf::LOGLEVEL_FATAL) return;
+  std::cerr << "[libprotobuf FATAL " << filename << ":" << line << "] " << message << "\n";
+}
+
+// The gateway logs them as its own warnings, in the log's format.
+void LogProtobufMessage(google::protobuf::LogLevel level, const char* filename, int line,
+                        const std::string& message) {
+  if (level == google::protobuf::LOGLEVEL_FATAL) {
+    KeepOnlyFatalProtobufLog(level, filename, line, message);
+    return;
+  }
+  LogWarning(absl::StrCat("protobuf (", filename, ":", line, "): ", message));
+}
+
+int Help() {
+  std::cout << kUsage;
+  return 0;
 }
 
 // Where WriteFileAtomically writes `path` before renaming it into place.
@@ -145,17 +174,13 @@ bool StopTakingSignals(GatewayServer& server, const sigset_t& signals) {
 }
 
 int Serve(const std::vector<std::string>& args) {
-  std::string config_path;
-  std::string ready_file;
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--config" && i + 1 < args.size()) {
-      config_path = args[++i];
-    } else if (args[i] == "--ready-file" && i + 1 < args.size()) {
-      ready_file = args[++i];
-    } else {
-      return UsageError(absl::StrCat("serve: unexpected argument '", args[i], "'"));
-    }
-  }
+  absl::StatusOr<CommandLine> line = CommandLine::Parse(
+      args, {{"--config", CommandLine::Arity::kOnce}, {"--ready-file", CommandLine::Arity::kOnce}},
+      {});
+  if (!line.ok()) return UsageError(absl::StrCat("serve: ", line.status().message()));
+  if (line->help()) return Help();
+  const std::string config_path = line->Value("--config").value_or("");
+  const std::string ready_file = line->Value("--ready-file").value_or("");
   if (config_path.empty()) return UsageError("serve: --config is required");
 
   // Signals are taken synchronously by this thread; every thread gRPC starts inherits the mask.
@@ -167,6 +192,7 @@ int Serve(const std::vector<std::string>& args) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
   RouteGrpcLogs();
+  google::protobuf::SetLogHandler(&LogProtobufMessage);
 
   absl::StatusOr<PolicySnapshotPtr> snapshot = LoadPolicySnapshot(config_path);
   if (!snapshot.ok()) {
@@ -216,25 +242,30 @@ struct LoadedPolicyDirectory {
 };
 
 // Parses "DIR [--country CC] [--descriptor-set FILE]... [--agreement ID]"; returns 2 on usage
-// errors, 1 (after printing them) on policy errors, 0 when loaded.
+// errors, 1 (after printing them) on policy errors, 0 when loaded, -1 after printing the usage
+// for --help.
 int LoadPolicyCommand(const char* command, const std::vector<std::string>& args,
                       LoadedPolicyDirectory* loaded, std::string* dir, std::string* agreement) {
-  std::string country;
-  std::vector<std::string> sets;
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--country" && i + 1 < args.size()) {
-      country = args[++i];
-    } else if (args[i] == "--descriptor-set" && i + 1 < args.size()) {
-      sets.push_back(args[++i]);
-    } else if (agreement != nullptr && args[i] == "--agreement" && i + 1 < args.size()) {
-      *agreement = args[++i];
-    } else if (dir->empty() && !args[i].empty() && args[i][0] != '-') {
-      *dir = args[i];
-    } else {
-      return UsageError(absl::StrCat(command, ": unexpected argument '", args[i], "'"));
-    }
+  std::vector<CommandLine::Option> options = {
+      {"--country", CommandLine::Arity::kOnce},
+      {"--descriptor-set", CommandLine::Arity::kRepeated},
+  };
+  if (agreement != nullptr) options.push_back({"--agreement", CommandLine::Arity::kOnce});
+  absl::StatusOr<CommandLine> line = CommandLine::Parse(args, options, {"DIR"});
+  if (!line.ok()) return UsageError(absl::StrCat(command, ": ", line.status().message()));
+  if (line->help()) {
+    Help();
+    return -1;
   }
+  *dir = line->Positional(0).value_or("");
+  const std::string country = line->Value("--country").value_or("");
+  std::vector<std::string> sets = line->Values("--descriptor-set");
+  if (agreement != nullptr) *agreement = line->Value("--agreement").value_or("");
   if (dir->empty()) return UsageError(absl::StrCat(command, ": DIR is required"));
+  if (!country.empty() && !IsCountryCode(country)) {
+    return UsageError(absl::StrCat(command, ": --country '", country,
+                                   "': expected a two-letter upper-case code such as CL"));
+  }
   if (agreement != nullptr && agreement->empty()) {
     return UsageError(absl::StrCat(command, ": --agreement ID is required"));
   }
@@ -259,7 +290,7 @@ int PolicyLint(const std::vector<std::string>& args) {
   LoadedPolicyDirectory loaded;
   std::string dir;
   if (int status = LoadPolicyCommand("policy lint", args, &loaded, &dir, nullptr); status != 0) {
-    return status;
+    return std::max(status, 0);
   }
   const PolicyDirectory& directory = *loaded.directory;
   // Lossy conversions and rules that cannot run in reverse do not stop a load, but the
@@ -298,7 +329,7 @@ int PolicyExplain(const std::vector<std::string>& args) {
   std::string dir;
   std::string id;
   if (int status = LoadPolicyCommand("policy explain", args, &loaded, &dir, &id); status != 0) {
-    return status;
+    return std::max(status, 0);
   }
   const Agreement* agreement = loaded.directory->agreements.Find(id);
   if (agreement == nullptr) {
@@ -323,13 +354,15 @@ int Main(int argc, char** argv) {
   std::string command = args.front();
   args.erase(args.begin());
   if (command == "serve") return Serve(args);
-  if (command == "policy" && !args.empty() && args.front() == "lint") {
+  if (command == "policy") {
+    if (args.empty()) return UsageError("policy: a subcommand is needed: lint or explain");
+    const std::string subcommand = args.front();
     args.erase(args.begin());
-    return PolicyLint(args);
-  }
-  if (command == "policy" && !args.empty() && args.front() == "explain") {
-    args.erase(args.begin());
-    return PolicyExplain(args);
+    if (subcommand == "lint") return PolicyLint(args);
+    if (subcommand == "explain") return PolicyExplain(args);
+    if (subcommand == "-h" || subcommand == "--help") return Help();
+    return UsageError(
+        absl::StrCat("policy: unknown subcommand '", subcommand, "': lint or explain"));
   }
   if (command == "audit") return audit::RunAuditCommand(args, std::cout, std::cerr);
   if (command == "classify")
@@ -337,13 +370,13 @@ int Main(int argc, char** argv) {
   if (command == "map") return RunMapCommand(args, std::cin, std::cout, std::cerr);
   if (command == "catalog") return admin::RunCatalogCommand(args, std::cout, std::cerr);
   if (command == "version" || command == "--version") {
+    if (!args.empty()) {
+      return UsageError(absl::StrCat("version: unexpected argument '", args.front(), "'"));
+    }
     std::cout << "pasarela " << PASARELA_VERSION << "\n";
     return 0;
   }
-  if (command == "help" || command == "--help" || command == "-h") {
-    std::cout << kUsage;
-    return 0;
-  }
+  if (command == "help" || command == "--help" || command == "-h") return Help();
   return UsageError(absl::StrCat("unknown command '", command, "'"));
 }
 
@@ -355,5 +388,6 @@ int main(int argc, char** argv) {
   // lock of every absl::Mutex, gRPC's included: a few percent of the gateway's CPU per exchange.
   // Lock ordering is checked by the ThreadSanitizer build instead.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  google::protobuf::SetLogHandler(&pasarela::KeepOnlyFatalProtobufLog);
   return pasarela::Main(argc, argv);
 }

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gateway/admin/catalog.h"
+#include "gateway/common/command_line.h"
 
 namespace pasarela::admin {
 namespace {
@@ -16,30 +17,30 @@ int Usage(std::ostream& err, const std::string& message) {
 }  // namespace
 
 int RunCatalogCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  std::string dir;
-  std::string participant;
-  std::vector<std::string> sets;
+  absl::StatusOr<CommandLine> line =
+      CommandLine::Parse(args,
+                         {{"--policy", CommandLine::Arity::kOnce},
+                          {"--participant", CommandLine::Arity::kOnce},
+                          {"--descriptor-set", CommandLine::Arity::kRepeated},
+                          {"--at", CommandLine::Arity::kOnce}},
+                         {});
+  if (!line.ok()) return Usage(err, std::string(line.status().message()));
+  if (line->help()) {
+    out << "usage: " << kCatalogCommandUsage << "\n";
+    return 0;
+  }
+  const std::string dir = line->Value("--policy").value_or("");
+  const std::string participant = line->Value("--participant").value_or("");
+  std::vector<std::string> sets = line->Values("--descriptor-set");
   absl::Time now = absl::Now();
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    bool has_value = i + 1 < args.size();
-    if (arg == "--policy" && has_value) {
-      dir = args[++i];
-    } else if (arg == "--participant" && has_value) {
-      participant = args[++i];
-    } else if (arg == "--descriptor-set" && has_value) {
-      sets.push_back(args[++i]);
-    } else if (arg == "--at" && has_value) {
-      absl::optional<absl::Time> at = ParseRfc3339(args[++i]);
-      if (!at.has_value()) {
-        return Usage(err, absl::StrCat("--at '", args[i],
-                                       "': expected an RFC 3339 time such as "
-                                       "2026-06-01T00:00:00Z"));
-      }
-      now = *at;
-    } else {
-      return Usage(err, absl::StrCat("unexpected argument '", arg, "'"));
+  if (absl::optional<std::string> at_text = line->Value("--at")) {
+    absl::optional<absl::Time> at = ParseRfc3339(*at_text);
+    if (!at.has_value()) {
+      return Usage(err, absl::StrCat("--at '", *at_text,
+                                     "': expected an RFC 3339 time such as "
+                                     "2026-06-01T00:00:00Z"));
     }
+    now = *at;
   }
   if (dir.empty()) return Usage(err, "--policy DIR is required");
   if (sets.empty()) sets = DefaultDescriptorSetPaths();

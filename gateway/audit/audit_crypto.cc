@@ -15,8 +15,6 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -25,6 +23,7 @@
 #include "gateway/audit/receipt_batch.h"
 #include "gateway/audit/segment_format.h"
 #include "gateway/common/digest.h"
+#include "gateway/common/file.h"
 #include "gateway/identity/certificate.h"
 #include "gateway/identity/participant_id.h"
 
@@ -62,13 +61,12 @@ std::string OpenSslError() {
 }
 
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path, absl::string_view what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
+  absl::StatusOr<std::string> content = ReadFileToString(path);
+  if (!content.ok()) {
+    return absl::Status(content.status().code(),
+                        absl::StrCat(what, ": ", content.status().message()));
   }
-  std::ostringstream content;
-  content << in.rdbuf();
-  return content.str();
+  return content;
 }
 
 std::vector<X509Ptr> ParseCertificates(absl::string_view pem) {

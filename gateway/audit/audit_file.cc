@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "gateway/common/file.h"
 
 namespace pasarela::audit {
 namespace {
@@ -149,8 +150,13 @@ class PosixAuditFileSystem : public AuditFileSystem {
   }
 
   absl::StatusOr<std::string> ReadFile(const std::string& path) override {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: a FIFO would otherwise hold the open until a writer came.
+    int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) return ErrnoStatus(errno, absl::StrCat("open ", path));
+    if (absl::Status regular = CheckRegularFile(fd, path); !regular.ok()) {
+      ::close(fd);
+      return regular;
+    }
     std::string content;
     char buf[1 << 16];
     while (true) {

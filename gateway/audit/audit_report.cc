@@ -15,6 +15,7 @@
 #include "gateway/audit/audit_verify.h"
 #include "gateway/audit/timestamp.h"
 #include "gateway/audit/trail_reader.h"
+#include "gateway/common/one_line.h"
 #include "gateway/common/plural.h"
 #include "gateway/common/rfc3339.h"
 
@@ -180,11 +181,16 @@ size_t Width(absl::string_view s) {
   return n;
 }
 
-void RenderTextTable(const Table& t, std::string* out) {
-  absl::StrAppend(out, "\n", t.title, "\n");
-  if (t.rows.empty()) {
+void RenderTextTable(const Table& table, std::string* out) {
+  absl::StrAppend(out, "\n", table.title, "\n");
+  if (table.rows.empty()) {
     absl::StrAppend(out, "  (none)\n");
     return;
+  }
+  // Cells hold values from the records (purposes, agreement ids): escaped, none can break a row.
+  Table t = table;
+  for (auto& row : t.rows) {
+    for (std::string& cell : row) cell = EscapeForOneLine(cell);
   }
   std::vector<size_t> widths(t.headers.size());
   for (size_t c = 0; c < t.headers.size(); ++c) widths[c] = Width(t.headers[c]);
@@ -472,9 +478,12 @@ std::string RenderReportText(const ReportData& d) {
   size_t width = 0;
   for (const auto& [label, value] : overview) width = std::max(width, label.size());
   for (const auto& [label, value] : overview) {
-    absl::StrAppend(&out, label, ":", std::string(width - label.size() + 1, ' '), value, "\n");
+    absl::StrAppend(&out, label, ":", std::string(width - label.size() + 1, ' '),
+                    EscapeForOneLine(value), "\n");
   }
-  for (const std::string& line : d.damage) absl::StrAppend(&out, "warning: ", line, "\n");
+  for (const std::string& line : d.damage) {
+    absl::StrAppend(&out, "warning: ", EscapeForOneLine(line), "\n");
+  }
   for (const Table& t : Tables(d)) RenderTextTable(t, &out);
   return out;
 }
@@ -561,18 +570,25 @@ int RunAuditReport(const std::vector<std::string>& args, std::ostream& out, std:
   for (size_t i = 0; i < args.size(); ++i) {
     std::string arg = args[i];
     std::string value;
-    const bool takes_value = arg == "--from" || arg == "--to" || arg == "--format" ||
-                             arg == "--output" || arg == "--ca" || arg == "--crl" ||
-                             arg == "--peer-cert" || arg == "--peer-ca" || arg == "--peer-crl";
+    const auto takes_value = [](absl::string_view option) {
+      return option == "--from" || option == "--to" || option == "--format" ||
+             option == "--output" || option == "--ca" || option == "--crl" ||
+             option == "--peer-cert" || option == "--peer-ca" || option == "--peer-crl";
+    };
     if (const size_t eq = arg.find('='); absl::StartsWith(arg, "--") && eq != std::string::npos) {
       value = arg.substr(eq + 1);
       arg = arg.substr(0, eq);
-    } else if (takes_value) {
+    } else if (takes_value(arg)) {
       if (i + 1 >= args.size()) {
         err << "audit report: " << arg << " needs a value\n" << kUsage;
         return 2;
       }
       value = args[++i];
+    }
+    if (takes_value(arg) && value.empty()) {
+      // An empty --output would write to standard output, an empty --ca read nothing.
+      err << "audit report: " << arg << " must not be empty\n" << kUsage;
+      return 2;
     }
     // --ca, --crl and the --peer- options may be repeated; a second value of any other option would
     // silently replace the first.

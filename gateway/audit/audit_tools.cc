@@ -16,6 +16,8 @@
 #include "gateway/audit/audit_verify.h"
 #include "gateway/audit/timestamp.h"
 #include "gateway/audit/trail_reader.h"
+#include "gateway/common/file.h"
+#include "gateway/common/one_line.h"
 #include "gateway/common/plural.h"
 #include "gateway/common/rfc3339.h"
 #include "gateway/identity/participant_id.h"
@@ -203,7 +205,7 @@ std::string SubjectPseudonym(absl::string_view hmac_key, absl::string_view schem
 
 absl::StatusOr<std::string> ReadPseudonymKeyFile(const std::string& path) {
   if (absl::Status s = CheckPrivateFileMode(path, "pseudonym key"); !s.ok()) return s;
-  absl::StatusOr<std::string> key = ReadTrailFile(path);
+  absl::StatusOr<std::string> key = ReadFileToString(path);
   if (!key.ok()) return key.status();
   while (!key->empty() && (key->back() == '\n' || key->back() == '\r')) key->pop_back();
   if (key->size() < kMinPseudonymKeyBytes) {
@@ -375,18 +377,26 @@ int RunAuditSubject(const std::vector<std::string>& args, std::ostream& out, std
   std::vector<std::string> damage;
   absl::Status s = ForEachRecord(
       dir,
-      [&](const v1::AuditRecord& r, const TrailSegment&, uint64_t) {
+      [&](const v1::AuditRecord& r, const TrailSegment& segment, uint64_t offset) {
         if (!r.subject_pseudonym().empty()) ++about_someone;
         if (r.subject_pseudonym() != pseudonym) return;
+        if (!IsValidTimestamp(r.time())) {
+          damage.push_back(absl::StrCat(segment.name, " ", segment.offset_word, " ", offset,
+                                        ": record ", r.sequence(), "'s time is out of range (",
+                                        DescribeTimestamp(r.time()), "); shown as -"));
+        }
         if (matches++ == 0) {
           out << "time\tconsumer\tprovider\tagreement\tpurpose\tmethod\tdecision\tdisclosed\t"
                  "exchange\n";
         }
         const std::string disclosed = DisclosedCategories(r);
-        out << FormatTime(r.time()) << "\t" << r.consumer() << "\t" << r.provider() << "\t"
-            << r.agreement_id() << "\t" << r.purpose() << "\t" << r.method() << "\t"
-            << DecisionName(r.decision()) << "\t" << (disclosed.empty() ? "-" : disclosed) << "\t"
-            << r.exchange_id() << "\n";
+        // Values are escaped: none can break the row or shift a column.
+        out << (IsValidTimestamp(r.time()) ? FormatTime(r.time()) : "-") << "\t"
+            << EscapeForOneLine(r.consumer()) << "\t" << EscapeForOneLine(r.provider()) << "\t"
+            << EscapeForOneLine(r.agreement_id()) << "\t" << EscapeForOneLine(r.purpose()) << "\t"
+            << EscapeForOneLine(r.method()) << "\t" << DecisionName(r.decision()) << "\t"
+            << (disclosed.empty() ? "-" : EscapeForOneLine(disclosed)) << "\t"
+            << EscapeForOneLine(r.exchange_id()) << "\n";
       },
       &damage);
   if (!s.ok()) {
@@ -447,13 +457,31 @@ int RunAuditShow(const std::vector<std::string>& args, std::ostream& out, std::o
   std::vector<std::string> damage;
   absl::Status s = ForEachRecord(
       path,
-      [&](const v1::AuditRecord& r, const TrailSegment&, uint64_t) {
+      [&](const v1::AuditRecord& r, const TrailSegment& segment, uint64_t offset) {
         if (r.exchange_id() != exchange) return;
-        std::string json;
-        if (google::protobuf::util::MessageToJsonString(r, &json, options).ok()) {
-          out << json << "\n";
-          ++matches;
+        // protobuf's JSON printer refuses a time a gateway never writes: the record is shown
+        // without it, and the time is named beside it.
+        v1::AuditRecord shown;
+        const v1::AuditRecord* printable = &r;
+        if (!IsValidTimestamp(r.time())) {
+          damage.push_back(absl::StrCat(segment.name, " ", segment.offset_word, " ", offset,
+                                        ": record ", r.sequence(), "'s time is out of range (",
+                                        DescribeTimestamp(r.time()), "); shown without it"));
+          shown = r;
+          shown.clear_time();
+          printable = &shown;
         }
+        std::string json;
+        const auto printed =
+            google::protobuf::util::MessageToJsonString(*printable, &json, options);
+        if (!printed.ok()) {
+          damage.push_back(absl::StrCat(
+              segment.name, " ", segment.offset_word, " ", offset, ": record ", r.sequence(),
+              " cannot be shown as JSON: ", std::string(printed.message())));
+          return;
+        }
+        out << json << "\n";
+        ++matches;
       },
       &damage);
   if (!s.ok()) {

@@ -189,6 +189,10 @@ void TrailCheck::Record(const TrailSegment& segment, const EntryScanner::Entry& 
   }
 
   KeptReceipt(where, record);
+  if (!IsValidTimestamp(record.time())) {
+    Problem(absl::StrCat(where, ": time out of range (", DescribeTimestamp(record.time()),
+                         "): a gateway writes times of the years 1 to 9999"));
+  }
 
   const std::string hash = Sha256(entry.payload);
   if (report_->unsealed == 0) unsealed_from_ = seq;

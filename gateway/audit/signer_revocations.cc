@@ -26,7 +26,8 @@ bool Issued(const Certificate& ca, const Certificate& cert) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SignerRevocations>> SignerRevocations::Load(
-    const std::vector<std::string>& ca_files, const std::vector<std::string>& crl_files) {
+    const std::vector<std::string>& ca_files, const std::vector<std::string>& crl_files,
+    absl::string_view ca_option) {
   std::vector<Issuer> cas;
   for (const std::string& file : ca_files) {
     absl::StatusOr<std::string> pem = ReadFileToString(file);
@@ -44,7 +45,7 @@ absl::StatusOr<std::unique_ptr<SignerRevocations>> SignerRevocations::Load(
                                [&](const Issuer& ca) { return crl->IsSignedBy(ca.ca.x509()); });
     if (signer == cas.end()) {
       return absl::InvalidArgumentError(
-          absl::StrCat(file, ": CRL is not signed by any CA given with --ca"));
+          absl::StrCat(file, ": CRL is not signed by any CA given with ", ca_option));
     }
     signer->lists.emplace_back(file, *std::move(crl));
   }
@@ -93,7 +94,7 @@ absl::StatusOr<CaChecks> LoadCaChecks(const std::vector<std::string>& ca_specs,
           crl_option, " needs ", ca_option, ": a CRL is checked against the CA that signed it"));
     }
     absl::StatusOr<std::unique_ptr<SignerRevocations>> loaded =
-        SignerRevocations::Load(checks.anchors->files(), crl_files);
+        SignerRevocations::Load(checks.anchors->files(), crl_files, ca_option);
     if (!loaded.ok()) return loaded.status();
     checks.revocations = *std::move(loaded);
   }

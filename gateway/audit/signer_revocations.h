@@ -44,10 +44,12 @@ std::string RevokedSignerText(const SignerRevocation& revocation, absl::string_v
 class SignerRevocations {
  public:
   // Reads every certificate of the PEM `ca_files` and each CRL (PEM or DER) of `crl_files`, which
-  // must be signed by one of them: INVALID_ARGUMENT naming the CRL file when none signed it, or the
-  // read or parse error naming the file.
+  // must be signed by one of them: INVALID_ARGUMENT naming the CRL file and `ca_option` (the
+  // command-line option the CA files came with) when none signed it, or the read or parse error
+  // naming the file.
   static absl::StatusOr<std::unique_ptr<SignerRevocations>> Load(
-      const std::vector<std::string>& ca_files, const std::vector<std::string>& crl_files);
+      const std::vector<std::string>& ca_files, const std::vector<std::string>& crl_files,
+      absl::string_view ca_option);
 
   // The revocation of a certificate of `pem_chain` (the signer's first, then the CA certificates it
   // carries) by the CRL of the CA that issued it, the earliest when several CRLs list it; nullopt
@@ -55,7 +57,7 @@ class SignerRevocations {
   absl::optional<SignerRevocation> Find(absl::string_view pem_chain) const;
 
  private:
-  // A CA given with --ca, and the CRLs it signed.
+  // A CA given with --ca or --peer-ca, and the CRLs it signed.
   struct Issuer {
     Certificate ca;
     std::vector<std::pair<std::string, RevocationList>> lists;  // (file, CRL)

@@ -7,6 +7,8 @@
 
 #include <google/protobuf/timestamp.pb.h>
 
+#include <string>
+
 #include "absl/time/time.h"
 
 namespace pasarela::audit {
@@ -15,6 +17,14 @@ namespace pasarela::audit {
 void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out);
 
 absl::Time TimeOf(const google::protobuf::Timestamp& t);
+
+// Whether `t` is a time google.protobuf.Timestamp allows (0001-01-01T00:00:00Z to
+// 9999-12-31T23:59:59.999999999Z, nanoseconds 0 to 999,999,999): every time a gateway writes is,
+// and protobuf's JSON printer refuses the others.
+bool IsValidTimestamp(const google::protobuf::Timestamp& t);
+
+// "seconds S, nanos N": how messages show a Timestamp that is not valid.
+std::string DescribeTimestamp(const google::protobuf::Timestamp& t);
 
 }  // namespace pasarela::audit
 

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/audit/audit_file.h"
 #include "gateway/audit/postgres_trail.h"
@@ -84,6 +85,17 @@ absl::StatusOr<std::string> ReadTrailFile(const std::string& path) {
 
 namespace {
 
+// Whether a checkpoint entry holds a checkpoint. The commands that read records pass checkpoints
+// over without checking their signatures (audit verify does), but an entry framed as a checkpoint
+// that is not one (a record re-framed to hide it from them) is damage they must name.
+bool HoldsCheckpoint(absl::string_view payload) {
+  v1::Checkpoint checkpoint;
+  return checkpoint.ParseFromArray(payload.data(), static_cast<int>(payload.size())) &&
+         checkpoint.GetReflection()->GetUnknownFields(checkpoint).empty() &&
+         !checkpoint.signature().empty() &&
+         absl::StartsWith(checkpoint.signer_certificate_pem(), "-----BEGIN ");
+}
+
 absl::Status ForEachDatabaseRecord(const std::string& path, const RecordVisitor& visit,
                                    std::vector<std::string>* damage) {
   absl::StatusOr<PostgresTrailAddress> address = ParsePostgresTrail(path);
@@ -96,7 +108,13 @@ absl::Status ForEachDatabaseRecord(const std::string& path, const RecordVisitor&
       *address,
       [&](const StoredEntry& entry) {
         if (table.name.empty()) table.name = absl::StrCat("postgresql ", head.gateway);
-        if (entry.type != EntryType::kRecord) return;
+        if (entry.type != EntryType::kRecord) {
+          if (!HoldsCheckpoint(entry.payload)) {
+            damage->push_back(absl::StrCat(table.name, " position ", entry.position,
+                                           ": checkpoint does not parse"));
+          }
+          return;
+        }
         v1::AuditRecord record;
         if (!record.ParseFromString(entry.payload)) {
           damage->push_back(
@@ -131,7 +149,13 @@ absl::Status ForEachRecord(const std::string& path, const RecordVisitor& visit,
     for (bool more = true; more;) {
       switch (scanner.Next(&entry, &problem)) {
         case EntryScanner::Outcome::kEntry: {
-          if (entry.type != EntryType::kRecord) break;
+          if (entry.type != EntryType::kRecord) {
+            if (!HoldsCheckpoint(entry.payload)) {
+              damage->push_back(absl::StrCat(segment.name, " offset ", entry.offset,
+                                             ": checkpoint does not parse"));
+            }
+            break;
+          }
           v1::AuditRecord record;
           if (!record.ParseFromArray(entry.payload.data(),
                                      static_cast<int>(entry.payload.size()))) {

@@ -39,10 +39,11 @@ std::string MissingSegments(const TrailSegment& before, const TrailSegment& afte
 // The whole content of a file.
 absl::StatusOr<std::string> ReadTrailFile(const std::string& path);
 
-// Calls `visit` with each record of the trail at `path` in order, skipping checkpoints. Damaged
-// or truncated bytes are skipped, and segments missing from the numbering are passed over; each
-// adds a line to `damage`, so that a command can say its answer may be incomplete. `path` may also
-// name a trail in PostgreSQL, "postgresql:CONNINFO_FILE[#GATEWAY]" (see postgres_trail.h): the
+// Calls `visit` with each record of the trail at `path` in order, skipping checkpoints (whose
+// signatures audit verify checks; an entry framed as a checkpoint that holds none is damage).
+// Damaged or truncated bytes are skipped, and segments missing from the numbering are passed over;
+// each adds a line to `damage`, so that a command can say its answer may be incomplete. `path` may
+// also name a trail in PostgreSQL, "postgresql:CONNINFO_FILE[#GATEWAY]" (see postgres_trail.h): the
 // segment is then named "postgresql GATEWAY" and the offset is the entry's position.
 using RecordVisitor = std::function<void(const v1::AuditRecord& record, const TrailSegment& segment,
                                          uint64_t offset)>;

@@ -97,10 +97,11 @@ int RunMapCommand(const std::vector<std::string>& args, std::istream& in, std::o
     if ((arg == "--policy" || arg == "--mapping" || arg == "--descriptor-set") && !has_value) {
       return Usage(err, absl::StrCat(arg, " needs a value"));
     }
-    if (arg == "--policy") {
-      policy = args[++i];
-    } else if (arg == "--mapping") {
-      id = args[++i];
+    if (arg == "--policy" || arg == "--mapping") {
+      std::string& target = arg == "--policy" ? policy : id;
+      if (!target.empty()) return Usage(err, absl::StrCat(arg, " given twice"));
+      target = args[++i];
+      if (target.empty()) return Usage(err, absl::StrCat(arg, " must not be empty"));
     } else if (arg == "--descriptor-set") {
       sets.push_back(args[++i]);
     } else if (arg == "--reverse") {

@@ -490,6 +490,12 @@ TEST(CatalogCommand, UsageAndPolicyErrors) {
   EXPECT_EQ(RunCatalogCommand({"--policy", PolicyDir(), "--frobnicate"}, out, err), 2);
   EXPECT_THAT(err.str(), HasSubstr("unexpected argument '--frobnicate'"));
   err.str("");
+  EXPECT_EQ(RunCatalogCommand({"--policy", PolicyDir(), "--policy", PolicyDir()}, out, err), 2);
+  EXPECT_THAT(err.str(), HasSubstr("pasarela catalog: --policy given twice\n"));
+  err.str("");
+  EXPECT_EQ(RunCatalogCommand({"--policy", PolicyDir(), "--participant"}, out, err), 2);
+  EXPECT_THAT(err.str(), HasSubstr("pasarela catalog: --participant needs a value\n"));
+  err.str("");
   std::string missing = absl::StrCat(::testing::TempDir(), "/no-such-policy");
   EXPECT_EQ(RunCatalogCommand({"--policy", missing, "--descriptor-set", PASARELA_DESCRIPTOR_SET},
                               out, err),

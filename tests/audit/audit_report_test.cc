@@ -268,6 +268,17 @@ TEST(ReportTextTest, EmptyRange) {
   EXPECT_THAT(text, HasSubstr("Latency (milliseconds)\n  (none)\n"));
 }
 
+TEST(ReportTextTest, ValuesFromTheTrailCannotBreakARowOrReachTheTerminal) {
+  std::vector<v1::AuditRecord> records = SampleRecords();
+  records.push_back(Exchange(11, "ar-cl\nforged row", "care\t\x1b[2J", 10));
+  const std::string text = RenderReportText(Build(records));
+  EXPECT_THAT(text, HasSubstr("ar-cl\\nforged row"));
+  EXPECT_THAT(text, HasSubstr("care\\t\\x1b[2J"));
+  EXPECT_THAT(text, Not(HasSubstr("\x1b")));
+  EXPECT_THAT(text, Not(HasSubstr("\t")));
+  EXPECT_THAT(text, Not(HasSubstr("\nforged row")));
+}
+
 TEST(ReportHtmlTest, SelfContainedAndEscaped) {
   std::vector<v1::AuditRecord> records = SampleRecords();
   records.push_back(Exchange(11, "<script>alert('a')</script>", "x\"&y", 10));
@@ -440,6 +451,10 @@ TEST_F(AuditReportCommandTest, EmptyTrailAndUsageErrors) {
   }
   EXPECT_EQ(Run({tmp_.Sub("empty"), "--format=text", "--format", "html"}, &out), 2);
   EXPECT_THAT(out, HasSubstr("audit report: --format given twice"));
+  EXPECT_EQ(Run({tmp_.Sub("empty"), "--output", ""}, &out), 2);
+  EXPECT_THAT(out, HasSubstr("audit report: --output must not be empty"));
+  EXPECT_EQ(Run({tmp_.Sub("empty"), "--verify", "--ca="}, &out), 2);
+  EXPECT_THAT(out, HasSubstr("audit report: --ca must not be empty"));
 }
 
 TEST_F(AuditReportCommandTest, OutputDashIsStandardOutputAndWriteErrorsSayWhy) {

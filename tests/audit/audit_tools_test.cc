@@ -8,7 +8,9 @@
 #include <sstream>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "gateway/audit/audit_crypto.h"
 #include "gateway/audit/audit_log.h"
 #include "gmock/gmock.h"
@@ -217,6 +219,36 @@ TEST_F(AuditToolsTest, MissingMiddleSegmentIsReportedByEveryCommand) {
   EXPECT_THAT(out, HasSubstr("warning: A segment-000002.log missing: "));
 }
 
+// A record framed as a checkpoint is hidden from a reader that skips checkpoints unread: every
+// command names it as damage instead of answering without the record.
+TEST_F(AuditToolsTest, ARecordReframedAsACheckpointIsDamageToEveryCommand) {
+  WriteSegments(tmp_.Sub("trail"), 5);
+  const std::string segment = tmp_.Sub("trail/segment-000001.log");
+  std::vector<testing::RawEntry> entries = testing::ReadEntries(segment);
+  const size_t third = testing::IndexOfRecord(entries, 3);
+  entries[third].type = EntryType::kCheckpoint;
+  testing::WriteFileOrDie(segment, testing::Frame(entries));
+  const std::string damaged = absl::StrCat("segment-000001.log offset ", entries[third].offset,
+                                           ": checkpoint does not parse");
+  const std::string key_file = WriteKeyFile();
+  std::string out;
+  EXPECT_EQ(Run(RunAuditSubject,
+                {tmp_.Sub("trail"), "--id", "CL-RUN:12531909-2", "--key-file", key_file}, &out),
+            1)
+      << out;
+  EXPECT_THAT(out, HasSubstr("warning: " + damaged + "\n"));
+  EXPECT_THAT(out, HasSubstr("audit subject: 4 exchanges about CL-RUN:12531909-2; the trail is "
+                             "damaged (1 warning), so this list may be incomplete\n"));
+  EXPECT_EQ(Run(RunAuditCommand, {"report", tmp_.Sub("trail")}, &out), 1) << out;
+  EXPECT_THAT(out, HasSubstr(damaged));
+  EXPECT_THAT(out, HasSubstr("Incomplete: 1 damaged or missing part of a trail skipped"));
+  EXPECT_EQ(Run(RunAuditCommand, {"verify", tmp_.Sub("trail")}, &out), 1) << out;
+  // The checkpoints the writer wrote are no damage.
+  WriteSegments(tmp_.Sub("intact"), 5);
+  EXPECT_EQ(Run(RunAuditCommand, {"report", tmp_.Sub("intact")}, &out), 0) << out;
+  EXPECT_THAT(out, Not(HasSubstr("does not parse")));
+}
+
 // The format allows six or more digits; the commands read each segment under its own name.
 TEST_F(AuditToolsTest, SegmentsAreReadUnderTheNamesOnDisk) {
   WriteSegments(tmp_.Sub("trail"), 40);
@@ -393,6 +425,53 @@ TEST_F(AuditToolsTest, ShowPrintsEveryRecordOfOneExchange) {
   EXPECT_THAT(out, Not(HasSubstr("ex-1")));
   EXPECT_EQ(Run(RunAuditShow, {tmp_.Sub("trail"), "--exchange", "ex-7"}, &out), 1);
   EXPECT_EQ(Run(RunAuditShow, {tmp_.Sub("trail")}, &out), 2);
+}
+
+// A time no gateway writes (protobuf's JSON printer refuses it) must not make the record vanish
+// from show's answer, and verify names it.
+TEST_F(AuditToolsTest, ARecordWithATimeOutOfRangeIsShownAndNamed) {
+  std::vector<v1::AuditRecord> records = {MakeRecord(1), MakeRecord(2), MakeRecord(3)};
+  records[1].mutable_time()->set_seconds(253402300800);  // 10000-01-01T00:00:00Z
+  records[2].mutable_time()->set_nanos(-1);
+  Write(tmp_.Sub("trail"), "AR", ar_key_, records);
+  std::string out;
+  EXPECT_EQ(Run(RunAuditShow, {tmp_.Sub("trail"), "--exchange", "ex-2"}, &out), 1) << out;
+  EXPECT_THAT(out, HasSubstr("\"exchange_id\":\"ex-2\""));
+  EXPECT_THAT(out, HasSubstr(": record 2's time is out of range (seconds 253402300800, nanos 0); "
+                             "shown without it\n"));
+  EXPECT_THAT(out, Not(HasSubstr("libprotobuf")));
+  EXPECT_EQ(Run(RunAuditCommand, {"verify", tmp_.Sub("trail")}, &out), 1) << out;
+  EXPECT_THAT(out, HasSubstr("record 2 (offset "));
+  EXPECT_THAT(out, HasSubstr("): time out of range (seconds 253402300800, nanos 0): a gateway "
+                             "writes times of the years 1 to 9999"));
+  EXPECT_THAT(out, HasSubstr("): time out of range (seconds 0, nanos -1)"));
+}
+
+TEST_F(AuditToolsTest, SubjectRowsKeepTheirColumnsWhateverTheValues) {
+  const std::string key_file = WriteKeyFile();
+  std::vector<v1::AuditRecord> records = {MakeRecord(1), MakeRecord(2)};
+  for (v1::AuditRecord& r : records) {
+    r.set_subject_pseudonym(SubjectPseudonym(kPseudonymKey, "CL-RUN:12531909-2"));
+  }
+  records[0].set_purpose("care\tAR/GOV/forged\nx");
+  records[0].set_exchange_id("ex-1\x1b]0;title\x07");
+  records[1].mutable_time()->set_seconds(-62135596801);  // one second before the year 1
+  Write(tmp_.Sub("trail"), "AR", ar_key_, records);
+  std::string out;
+  Run(RunAuditSubject, {tmp_.Sub("trail"), "--id", "CL-RUN:12531909-2", "--key-file", key_file},
+      &out);
+  EXPECT_THAT(out, HasSubstr("\tcare\\tAR/GOV/forged\\nx\t"));
+  EXPECT_THAT(out, HasSubstr("\tex-1\\x1b]0;title\\x07\n"));
+  EXPECT_THAT(out, Not(HasSubstr("\x1b")));
+  EXPECT_THAT(out, HasSubstr("\n-\tAR/GOV/migraciones\t"));
+  EXPECT_THAT(out, HasSubstr(": record 2's time is out of range (seconds -62135596801, nanos 0); "
+                             "shown as -\n"));
+  // Every row has the header's nine columns.
+  for (absl::string_view line : absl::StrSplit(out, '\n')) {
+    if (absl::StartsWith(line, "time\t") || absl::StrContains(line, "\tALLOW\t")) {
+      EXPECT_EQ(std::count(line.begin(), line.end(), '\t'), 8) << line;
+    }
+  }
 }
 
 TEST_F(AuditToolsTest, SubjectListsThatPersonsExchanges) {

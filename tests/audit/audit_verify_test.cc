@@ -940,7 +940,8 @@ TEST_F(KeptReceiptsTest, AReceiptSignedUnderARevokedCertificateFailsWhateverItsT
   EXPECT_EQ(Run({dir_, "--peer-cert", cl_key_.cert_file, "--peer-ca", ca_, "--peer-crl", foreign},
                 &out, &err),
             2);
-  EXPECT_THAT(err, HasSubstr(foreign));
+  EXPECT_EQ(err,
+            "audit verify: " + foreign + ": CRL is not signed by any CA given with --peer-ca\n");
   EXPECT_EQ(Run({dir_, "--peer-cert", cl_key_.cert_file, "--peer-crl", crl}, &out, &err), 2);
   EXPECT_EQ(err,
             "audit verify: --peer-crl needs --peer-ca: a CRL is checked against the CA that "
@@ -1033,6 +1034,25 @@ TEST_F(AuditVerifyTest, ASegmentThatIsNotAFileIsRefusedNotWaitedFor) {
   EXPECT_EQ(out, absl::StrCat("audit verify: FAILED: ", dir_,
                               "/segment-000002.log is not a regular file (a FIFO): a segment is a "
                               "file of entries; move it aside\n"));
+}
+
+// Given directly, a FIFO or a device is refused as well: a segment, a CA file, a CRL or a peer's
+// certificate that never ends must not hold the auditor's command.
+TEST_F(AuditVerifyTest, APathThatIsNotAFileIsRefusedWhereverItIsGiven) {
+  WriteTrail(key_, 15);
+  const std::string fifo = tmp_.Sub("fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::string out, err;
+  EXPECT_EQ(Run({fifo}, &out), 1);
+  EXPECT_EQ(out, "audit verify: FAILED: " + fifo + " is not a regular file (a FIFO)\n");
+  EXPECT_EQ(Run({dir_, "--ca", fifo}, &out, &err), 2);
+  EXPECT_EQ(err,
+            "audit verify: CA file: cannot read " + fifo + ": is not a regular file (a FIFO)\n");
+  EXPECT_EQ(Run({dir_, "--ca", ca_, "--crl", "/dev/zero"}, &out, &err), 2);
+  EXPECT_EQ(err,
+            "audit verify: cannot read /dev/zero: is not a regular file (a character device)\n");
+  EXPECT_EQ(Run({dir_, "--peer-cert", fifo}, &out, &err), 2);
+  EXPECT_THAT(err, HasSubstr("cannot read " + fifo + ": is not a regular file (a FIFO)"));
 }
 
 TEST_F(AuditVerifyTest, UsageErrors) {

@@ -63,6 +63,12 @@ TEST(MapCommandTest, UsageErrorsExitTwo) {
   Result no_value = Invoke(Args({"--mapping"}));
   EXPECT_EQ(no_value.code, 2);
   EXPECT_THAT(no_value.err, HasSubstr("pasarela map: --mapping needs a value\n"));
+  Result twice = Invoke(Args({"--mapping", "cl-consulta-run-request", "--mapping", "other"}));
+  EXPECT_EQ(twice.code, 2);
+  EXPECT_THAT(twice.err, HasSubstr("pasarela map: --mapping given twice\n"));
+  Result empty = Invoke({"--policy", ""});
+  EXPECT_EQ(empty.code, 2);
+  EXPECT_THAT(empty.err, HasSubstr("pasarela map: --policy must not be empty\n"));
 }
 
 TEST(MapCommandTest, BadInputExitsOne) {

@@ -59,6 +59,52 @@ TEST(LintCommandTest, UsageErrorsExitTwo) {
   EXPECT_EQ(testing::RunCommand({testing::BinDir() + "/pasarela", "frobnicate"}, &output), 2);
 }
 
+// Each mistyped command line is a usage error naming its mistake, never a different run.
+TEST(LintCommandTest, EachUsageMistakeIsNamed) {
+  const std::string pasarela = testing::BinDir() + "/pasarela";
+  const std::string dir = testing::SourceDir() + "/tests/policy/testdata/lint/valid";
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"policy"}, "pasarela: policy: a subcommand is needed: lint or explain\n"},
+      {{"policy", "bogus"}, "pasarela: policy: unknown subcommand 'bogus': lint or explain\n"},
+      {{"policy", "lint", dir, "--country"}, "pasarela: policy lint: --country needs a value\n"},
+      {{"policy", "lint", dir, "--country", "AR", "--country", "CL"},
+       "pasarela: policy lint: --country given twice\n"},
+      {{"policy", "lint", dir, "--country", "ar"},
+       "pasarela: policy lint: --country 'ar': expected a two-letter upper-case code such as "
+       "CL\n"},
+      {{"policy", "lint", dir, "--descriptor-set="},
+       "pasarela: policy lint: --descriptor-set must not be empty\n"},
+      {{"policy", "lint", dir, dir}, "pasarela: policy lint: unexpected argument '" + dir + "'\n"},
+      {{"policy", "explain", dir, "--agreement", "a", "--agreement", "b"},
+       "pasarela: policy explain: --agreement given twice\n"},
+      {{"serve", "--config", "--ready-file", "r"}, "pasarela: serve: --config needs a value\n"},
+      {{"serve", "--config", "a.yaml", "--config", "b.yaml"},
+       "pasarela: serve: --config given twice\n"},
+      {{"version", "extra"}, "pasarela: version: unexpected argument 'extra'\n"},
+  };
+  for (const auto& [args, first_line] : cases) {
+    std::vector<std::string> command = {pasarela};
+    command.insert(command.end(), args.begin(), args.end());
+    std::string output;
+    EXPECT_EQ(testing::RunCommand(command, &output), 2) << args.front() << " " << output;
+    EXPECT_EQ(output.substr(0, output.find('\n') + 1), first_line);
+    EXPECT_THAT(output, ::testing::HasSubstr("usage:\n"));
+  }
+}
+
+TEST(LintCommandTest, HelpPrintsTheUsageAndSucceeds) {
+  const std::string pasarela = testing::BinDir() + "/pasarela";
+  for (const std::vector<std::string>& command :
+       std::vector<std::vector<std::string>>{{pasarela, "policy", "lint", "--help"},
+                                             {pasarela, "policy", "explain", "-h"},
+                                             {pasarela, "serve", "--help"},
+                                             {pasarela, "--help"}}) {
+    std::string output;
+    EXPECT_EQ(testing::RunCommand(command, &output), 0) << command[1];
+    EXPECT_THAT(output, ::testing::StartsWith("usage:\n")) << command[1];
+  }
+}
+
 TEST(ExplainCommandTest, SaysInPlainWordsWhoMayCallWhatForWhichPurposesUntilWhen) {
   std::string output;
   EXPECT_EQ(testing::RunCommand({testing::BinDir() + "/pasarela", "policy", "explain",
