@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 #include "gateway/agreement/agreement_book.h"
 #include "gateway/identity/participant_id.h"
 #include "gateway/policy/yaml_reader.h"
@@ -48,6 +49,15 @@ std::string ImpossibleDateTimeField(absl::string_view text) {
   if (hour > 23) return absl::StrCat("there is no hour ", hour, " (hours run from 00 to 23)");
   if (minute > 59) return absl::StrCat("there is no minute ", minute);
   if (second > 59) return absl::StrCat("there is no second ", second);
+  absl::Time time;
+  std::string error;
+  if (absl::ParseTime(absl::RFC3339_full, std::string(text), &time, &error)) {
+    const int64_t utc_year = absl::ToCivilYear(time, absl::UTCTimeZone()).year();
+    if (utc_year < 1 || utc_year > 9999) {
+      return absl::StrCat("in UTC that is in the year ", utc_year,
+                          ", outside the years 0001 to 9999");
+    }
+  }
   return "";
 }
 
