@@ -39,7 +39,16 @@ absl::StatusOr<std::vector<TrailSegment>> ListTrailSegments(const std::string& p
   std::map<uint64_t, std::string> by_number;
   for (const std::string& name : *names) {
     const std::optional<uint64_t> number = ParseSegmentFileName(name);
-    if (!number.has_value()) continue;
+    if (!number.has_value()) {
+      // Skipped in silence, a segment renamed out of range would look like one never written.
+      if (absl::StartsWith(name, "segment-") && absl::EndsWith(name, ".log")) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            dir, name,
+            " is named like a segment but its number is not one (six or more digits, from 1 "
+            "to 18446744073709551615): rename it or move it aside"));
+      }
+      continue;
+    }
     auto [it, inserted] = by_number.emplace(*number, name);
     if (!inserted) {
       const auto [first, second] = std::minmax(it->second, name);

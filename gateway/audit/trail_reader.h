@@ -26,8 +26,9 @@ struct TrailSegment {
 // ascending by number, each under the name it has on disk) or one segment file. NotFound when the
 // path does not exist or a directory holds no segment; FailedPrecondition, naming both files,
 // when two files of a directory have the same number (segment-000003.log and
-// segment-0000003.log), since either could be the trail's, or when a segment of a directory is
-// not a regular file (a FIFO would block its reader).
+// segment-0000003.log), since either could be the trail's, when a segment of a directory is
+// not a regular file (a FIFO would block its reader), or when a file named segment-*.log has no
+// segment number (segment-000000.log, segment-12.log, a number beyond 64 bits).
 absl::StatusOr<std::vector<TrailSegment>> ListTrailSegments(const std::string& path);
 
 // What is missing between two consecutive segments of a listing: "segment-000002.log missing:

@@ -272,6 +272,30 @@ TEST_F(AuditToolsTest, SegmentsAreReadUnderTheNamesOnDisk) {
   EXPECT_THAT(out, HasSubstr("segment-0000003.log and segment-000003.log are both segment 3"));
 }
 
+// A segment renamed to a name without a segment number would otherwise vanish from every
+// command's view, as if its records had never been written.
+TEST_F(AuditToolsTest, AFileNamedLikeASegmentWithoutANumberIsNamed) {
+  WriteSegments(tmp_.Sub("trail"), 40);
+  const std::vector<std::string> subject = {tmp_.Sub("trail"), "--id", "CL-RUN:12531909-2",
+                                            "--key-file", WriteKeyFile()};
+  std::string out;
+  for (const char* name : {"segment-000000.log", "segment-12.log",
+                           "segment-99999999999999999999.log", "segment-00001x.log"}) {
+    SCOPED_TRACE(name);
+    std::filesystem::rename(tmp_.Sub("trail/segment-000002.log"), tmp_.Sub("trail/") + name);
+    EXPECT_EQ(Run(RunAuditSubject, subject, &out), 1) << out;
+    EXPECT_THAT(out, HasSubstr(tmp_.Sub("trail/") + name +
+                               " is named like a segment but its number is not one"));
+    EXPECT_EQ(Run(RunAuditCommand, {"verify", tmp_.Sub("trail")}, &out), 1) << out;
+    EXPECT_THAT(out, HasSubstr(name + std::string(" is named like a segment")));
+    std::filesystem::rename(tmp_.Sub("trail/") + name, tmp_.Sub("trail/segment-000002.log"));
+  }
+  // Other files beside the segments are no concern of the trail.
+  testing::WriteFileOrDie(tmp_.Sub("trail/segment-000002.log.bak"), "x");
+  testing::WriteFileOrDie(tmp_.Sub("trail/notes.log"), "x");
+  EXPECT_EQ(Run(RunAuditCommand, {"verify", tmp_.Sub("trail")}, &out), 0) << out;
+}
+
 TEST_F(AuditToolsTest, SubjectOptionsAndKeyMistakes) {
   WriteSegments(tmp_.Sub("trail"), 2);
   const std::string key_file = WriteKeyFile();
