@@ -17,6 +17,7 @@
 #include "absl/strings/strip.h"
 #include "gateway/common/file.h"
 #include "gateway/common/utf8.h"
+#include "gateway/policy/yaml_quotes.h"
 
 namespace pasarela {
 namespace {
@@ -196,6 +197,44 @@ std::string IndentationHint(absl::string_view text, int line) {
   return "";
 }
 
+// For a syntax error at `error_line` (from 1): the nearest quoted value opened before it that
+// runs past its own line to the error's line or the one before, which is how a missing closing
+// quote shows (the next quote closes the value, and what follows it no longer fits). Empty when
+// there is none.
+std::string UnclosedQuoteHint(absl::string_view text, int error_line) {
+  const std::vector<MultiLineQuote> quotes = FindMultiLineQuotes(text);
+  const MultiLineQuote* nearest = nullptr;
+  for (const MultiLineQuote& quote : quotes) {
+    // A value closed well before the error is one quoted over several lines on purpose.
+    const bool reaches_the_error = quote.end_line == 0 || quote.end_line + 1 >= error_line;
+    if (quote.line <= error_line && reaches_the_error) nearest = &quote;
+  }
+  if (nearest == nullptr) return "";
+  return absl::StrCat("; the quoted value opened at line ", nearest->line, ", column ",
+                      nearest->column, " runs on to ",
+                      nearest->end_line == 0 ? std::string("the end of the file")
+                                             : absl::StrCat("line ", nearest->end_line),
+                      ": is its closing ", std::string(1, nearest->quote), " missing?");
+}
+
+// Whether a scalar of the tree under `node`, a key or a value, begins at the 0-based `line` and
+// `column`.
+bool BeginsAScalar(const YAML::Node& node, int line, int column) {
+  if (node.IsScalar()) return node.Mark().line == line && node.Mark().column == column;
+  if (node.IsSequence()) {
+    for (const YAML::Node& item : node) {
+      if (BeginsAScalar(item, line, column)) return true;
+    }
+  } else if (node.IsMap()) {
+    for (const auto& entry : node) {
+      if (BeginsAScalar(entry.first, line, column) || BeginsAScalar(entry.second, line, column)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 // yaml-cpp's errors about the structure of a block, which a misindented line causes.
 bool IsStructureError(const std::string& message) {
   for (const char* structural :
@@ -261,17 +300,37 @@ YamlFile ParseYamlText(const std::string& path, std::string contents, Diagnostic
   try {
     file.root = YAML::Load(file.contents);
   } catch (const YAML::Exception& error) {
+    const std::string quote_hint = UnclosedQuoteHint(file.contents, error.mark.line + 1);
     if (absl::optional<Lookalike> lookalike = LookalikeSpaceNear(file.contents, error.mark.line)) {
       diagnostics.Error(SourceLocation{path, lookalike->line, lookalike->column},
                         absl::StrCat("YAML syntax error: ", error.msg, ": found ", lookalike->found,
-                                     "; expected ", lookalike->expected));
+                                     "; expected ", lookalike->expected, quote_hint));
     } else {
-      diagnostics.Error(
-          SourceLocation{path, error.mark.line + 1, error.mark.column + 1},
-          absl::StrCat(
-              "YAML syntax error: ", error.msg,
-              IsStructureError(error.msg) ? IndentationHint(file.contents, error.mark.line) : ""));
+      diagnostics.Error(SourceLocation{path, error.mark.line + 1, error.mark.column + 1},
+                        absl::StrCat("YAML syntax error: ", error.msg,
+                                     // The columns of lines inside a quote that ran on say nothing.
+                                     IsStructureError(error.msg) && quote_hint.empty()
+                                         ? IndentationHint(file.contents, error.mark.line)
+                                         : "",
+                                     quote_hint));
     }
+    file.root = YAML::Node();
+    return file;
+  }
+  // yaml-cpp reads a quoted value that is never closed to the end of the file, without an error:
+  // the keys after it vanish and the errors about them point elsewhere.
+  for (const MultiLineQuote& quote : FindMultiLineQuotes(file.contents)) {
+    // Only where yaml-cpp, too, began a scalar: a line of a plain text over several lines may
+    // begin with an apostrophe.
+    if (quote.end_line != 0 || !BeginsAScalar(file.root, quote.line - 1, quote.column - 1)) {
+      continue;
+    }
+    diagnostics.Error(
+        SourceLocation{path, quote.line, quote.column},
+        absl::StrCat("YAML syntax error: the quoted value opened here is never closed, so YAML "
+                     "reads the rest of the file into it; close it with ",
+                     std::string(1, quote.quote),
+                     " (a text over several lines is written after >- instead)"));
     file.root = YAML::Node();
     return file;
   }

@@ -20,6 +20,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 TEST(YamlReaderTest, SyntaxErrorHasOneBasedLocation) {
   Diagnostics diagnostics;
@@ -114,6 +115,50 @@ TEST(YamlReaderTest, ANoBreakSpaceBehindASyntaxErrorIsNamedWhereItIs) {
   EXPECT_EQ(file.root["title"].Scalar(),
             "Ley\xC2\xA0"
             "19.628");
+}
+
+TEST(YamlReaderTest, AQuoteNeverClosedIsNamedWhereItOpens) {
+  // yaml-cpp alone reads the rest of the file into the value and reports nothing.
+  Diagnostics diagnostics;
+  YamlFile file =
+      ParseYamlText("federation.yaml",
+                    "countries:\n  - code: BR\n    name: \"Brasil\n  - code: UY\n", diagnostics);
+  EXPECT_FALSE(file.ok());
+  ASSERT_EQ(diagnostics.errors().size(), 1u);
+  EXPECT_EQ(diagnostics.errors()[0].ToString(),
+            "federation.yaml:3:11: error: YAML syntax error: the quoted value opened here is "
+            "never closed, so YAML reads the rest of the file into it; close it with \" (a text "
+            "over several lines is written after >- instead)");
+}
+
+TEST(YamlReaderTest, ASyntaxErrorAfterAQuoteRunningOnNamesTheQuote) {
+  // The next quote closes the value, and what follows that quote no longer fits.
+  Diagnostics diagnostics;
+  YamlFile file = ParseYamlText("f.yaml",
+                                "a:\n  name: \"Brasil\n  gateway: x\n"
+                                "  reference: \"Ley 1\"\n  other: y\n",
+                                diagnostics);
+  EXPECT_FALSE(file.ok());
+  ASSERT_EQ(diagnostics.errors().size(), 1u);
+  EXPECT_THAT(diagnostics.errors()[0].ToString(),
+              HasSubstr("; the quoted value opened at line 2, column 9 runs on to line 4: is its "
+                        "closing \" missing?"));
+  EXPECT_THAT(diagnostics.errors()[0].ToString(), Not(HasSubstr("starts in column")));
+  // A value quoted over several lines and closed well before a syntax error is not blamed.
+  Diagnostics later;
+  ParseYamlText("f.yaml", "text: \"one\n  two\"\nb: 1\nc: 2\nd: 3\n  e: 4\n", later);
+  ASSERT_EQ(later.errors().size(), 1u);
+  EXPECT_THAT(later.errors()[0].ToString(), Not(HasSubstr("quoted value")));
+  // A value quoted over several lines on purpose is valid YAML and read as such.
+  Diagnostics valid;
+  YamlFile two_lines = ParseYamlText("f.yaml", "text: \"one\n  two\"\nb: 1\n", valid);
+  ASSERT_TRUE(two_lines.ok());
+  EXPECT_EQ(two_lines.root["text"].Scalar(), "one two");
+  // A line of a plain text over several lines may begin with an apostrophe.
+  YamlFile plain = ParseYamlText("f.yaml", "title: first line\n  'tis the second\nb: 1\n", valid);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain.root["title"].Scalar(), "first line 'tis the second");
+  EXPECT_TRUE(valid.errors().empty());
 }
 
 TEST(YamlReaderTest, AFileWithoutContentIsReportedAtItsFirstLine) {
