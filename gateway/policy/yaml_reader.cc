@@ -1,5 +1,7 @@
 #include "gateway/policy/yaml_reader.h"
 
+#include <yaml-cpp/depthguard.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -235,6 +237,32 @@ bool BeginsAScalar(const YAML::Node& node, int line, int column) {
   return false;
 }
 
+// Reports every node of the tree under `node` that carries an explicit YAML tag (`!!int 5`,
+// `!custom x`), but `!!str`, which only says what the reader does anyway.
+void ReportTags(const std::string& path, const YAML::Node& node, Diagnostics& diagnostics) {
+  const std::string& tag = node.Tag();
+  constexpr absl::string_view kCoreTagPrefix = "tag:yaml.org,2002:";
+  // "?" is a plain node's tag, "!" a quoted scalar's: neither is written.
+  if (tag != "?" && tag != "!" && !tag.empty() && tag != "tag:yaml.org,2002:str") {
+    const std::string written = absl::StartsWith(tag, kCoreTagPrefix)
+                                    ? absl::StrCat("!!", tag.substr(kCoreTagPrefix.size()))
+                                    : tag;
+    const YAML::Mark mark = node.Mark();
+    diagnostics.Error(SourceLocation{path, mark.line + 1, mark.column + 1},
+                      absl::StrCat("found the YAML tag ", written,
+                                   ", which a policy file does not use: every value is read as "
+                                   "written; remove the tag"));
+  }
+  if (node.IsSequence()) {
+    for (const YAML::Node& item : node) ReportTags(path, item, diagnostics);
+  } else if (node.IsMap()) {
+    for (const auto& entry : node) {
+      ReportTags(path, entry.first, diagnostics);
+      ReportTags(path, entry.second, diagnostics);
+    }
+  }
+}
+
 // yaml-cpp's errors about the structure of a block, which a misindented line causes.
 bool IsStructureError(const std::string& message) {
   for (const char* structural :
@@ -276,6 +304,17 @@ YamlFile ParseYamlText(const std::string& path, std::string contents, Diagnostic
                                       static_cast<unsigned char>(file.contents[invalid])));
     return file;
   }
+  // A carriage return alone is a line break to YAML 1.2 but not to yaml-cpp, which reads a file
+  // saved with the line endings of classic Mac OS as one line: "illegal map value" at column 7.
+  for (size_t at = file.contents.find('\r'); at != std::string::npos;
+       at = file.contents.find('\r', at + 1)) {
+    if (at + 1 < file.contents.size() && file.contents[at + 1] == '\n') continue;
+    diagnostics.Error(location_of(at),
+                      "found a carriage return without a line feed after it (the line endings of "
+                      "classic Mac OS); expected line feeds: save the file with Unix (LF) or "
+                      "Windows (CRLF) line endings");
+    return file;
+  }
   // YAML allows no control characters but tabs and line breaks. yaml-cpp reads a NUL (the zeros
   // a crash can leave at the end of a file) as the start of an escape sequence, and passes the
   // others into values, where an error message shows them as nothing: "found 'P90D'".
@@ -299,6 +338,14 @@ YamlFile ParseYamlText(const std::string& path, std::string contents, Diagnostic
   }
   try {
     file.root = YAML::Load(file.contents);
+  } catch (const YAML::DeepRecursion& error) {
+    // yaml-cpp says only "bad file".
+    diagnostics.Error(SourceLocation{path, error.mark.line + 1, error.mark.column + 1},
+                      "YAML syntax error: collections nested too deeply for the YAML reader "
+                      "(hundreds of levels, one inside another); expected the few levels a policy "
+                      "file has: is a bracket or an indentation running away?");
+    file.root = YAML::Node();
+    return file;
   } catch (const YAML::Exception& error) {
     const std::string quote_hint = UnclosedQuoteHint(file.contents, error.mark.line + 1);
     if (absl::optional<Lookalike> lookalike = LookalikeSpaceNear(file.contents, error.mark.line)) {
@@ -331,6 +378,14 @@ YamlFile ParseYamlText(const std::string& path, std::string contents, Diagnostic
                      "reads the rest of the file into it; close it with ",
                      std::string(1, quote.quote),
                      " (a text over several lines is written after >- instead)"));
+    file.root = YAML::Node();
+    return file;
+  }
+  // A tag would make a value something else than what is written, and the reader reads every
+  // value as written: `!!bool yes` would be the text "yes", `!!int 0x1F` the text "0x1F".
+  const size_t errors_before_tags = diagnostics.errors().size();
+  ReportTags(path, file.root, diagnostics);
+  if (diagnostics.errors().size() != errors_before_tags) {
     file.root = YAML::Node();
     return file;
   }

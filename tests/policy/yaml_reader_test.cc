@@ -161,6 +161,48 @@ TEST(YamlReaderTest, ASyntaxErrorAfterAQuoteRunningOnNamesTheQuote) {
   EXPECT_TRUE(valid.errors().empty());
 }
 
+TEST(YamlReaderTest, ATagIsReportedWhereItIsWritten) {
+  Diagnostics diagnostics;
+  YamlFile file = ParseYamlText(
+      "f.yaml", "a: !!int 0x1F\nb: !!str NO\nc:\n  - !!bool yes\n  - !custom x\nd: \"q\"\n",
+      diagnostics);
+  EXPECT_FALSE(file.ok());
+  std::vector<std::string> errors;
+  for (const auto& error : diagnostics.errors()) errors.push_back(error.ToString());
+  EXPECT_THAT(errors,
+              ElementsAre("f.yaml:1:4: error: found the YAML tag !!int, which a policy file does "
+                          "not use: every value is read as written; remove the tag",
+                          HasSubstr("f.yaml:4:5: error: found the YAML tag !!bool,"),
+                          HasSubstr("f.yaml:5:5: error: found the YAML tag !custom,")));
+  // !!str says what the reader does anyway.
+  Diagnostics plain;
+  EXPECT_TRUE(ParseYamlText("f.yaml", "code: !!str NO\n", plain).ok());
+  EXPECT_TRUE(plain.errors().empty());
+}
+
+TEST(YamlReaderTest, NestingTooDeepIsSaidToBeThat) {
+  for (const std::string& text : {"a: " + std::string(3000, '[') + std::string(3000, ']') + "\n",
+                                  "a: " + std::string(3000, '{') + "\n"}) {
+    Diagnostics diagnostics;
+    EXPECT_FALSE(ParseYamlText("f.yaml", text, diagnostics).ok());
+    ASSERT_EQ(diagnostics.errors().size(), 1u);
+    EXPECT_THAT(diagnostics.errors()[0].ToString(),
+                HasSubstr("error: YAML syntax error: collections nested too deeply"));
+  }
+}
+
+TEST(YamlReaderTest, ClassicMacLineEndingsAreNamed) {
+  Diagnostics diagnostics;
+  EXPECT_FALSE(ParseYamlText("f.yaml", "a: 1\rb: 2\r", diagnostics).ok());
+  ASSERT_EQ(diagnostics.errors().size(), 1u);
+  EXPECT_EQ(diagnostics.errors()[0].ToString(),
+            "f.yaml:1:5: error: found a carriage return without a line feed after it (the line "
+            "endings of classic Mac OS); expected line feeds: save the file with Unix (LF) or "
+            "Windows (CRLF) line endings");
+  Diagnostics windows;
+  EXPECT_TRUE(ParseYamlText("f.yaml", "a: 1\r\nb: 2\r\n", windows).ok());
+}
+
 TEST(YamlReaderTest, AFileWithoutContentIsReportedAtItsFirstLine) {
   for (const char* text : {"", "\n\n", "# all\n# commented out\n", "---\n"}) {
     Diagnostics diagnostics;
