@@ -29,6 +29,11 @@ namespace {
 
 constexpr size_t kMaxProblemsPrinted = 100;
 
+// "signed as gateway CL", or "signed naming no gateway" when the field is empty.
+std::string SignedAs(const std::string& gateway) {
+  return gateway.empty() ? "signed naming no gateway" : absl::StrCat("signed as gateway ", gateway);
+}
+
 // One pass over a trail, entry by entry, carrying the chain from each entry to the next.
 class TrailCheck {
  public:
@@ -226,8 +231,8 @@ void TrailCheck::KeptReceipt(const std::string& where, const v1::AuditRecord& re
                                   record.exchange_id()));
   }
   if (receipt.gateway() != CountryOfParticipant(record.provider())) {
-    faults.push_back(absl::StrCat("signed as gateway ", receipt.gateway(),
-                                  ", but the record's provider is ", record.provider()));
+    faults.push_back(absl::StrCat(SignedAs(receipt.gateway()), ", but the record's provider is ",
+                                  record.provider()));
   }
   if (receipt.request_digest() != record.request_digest()) {
     faults.push_back("covers another request than the record's request_digest");
@@ -278,7 +283,7 @@ void TrailCheck::Checkpoint(const TrailSegment& segment, const EntryScanner::Ent
     }
     // Another gateway's checkpoint seals nothing of this trail, even when its key is trusted.
     if (!last_record_gateway_.empty() && checkpoint.gateway() != last_record_gateway_) {
-      faults.push_back(absl::StrCat("signed as gateway ", checkpoint.gateway(),
+      faults.push_back(absl::StrCat(SignedAs(checkpoint.gateway()),
                                     ", but the records it seals are gateway ", last_record_gateway_,
                                     "'s"));
     }

@@ -446,6 +446,14 @@ TEST_F(AuditVerifyTest, OnlyTheTrailsOwnGatewayMaySealIt) {
             where + "signed as gateway XX, but the records it seals are gateway CL's");
   EXPECT_EQ(report.problems.size(), 1u);
 
+  // A checkpoint that names no gateway says so, rather than "signed as gateway , but".
+  resign(key_, "");
+  report = Verify();
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.problems.front(),
+            where + "signed naming no gateway, but the records it seals are gateway CL's");
+  resign(other_gateway, "XX");
+
   std::string out;
   EXPECT_EQ(Run({dir_, "--ca", ca_, "--ca", other_ca_}, &out), 1);
   EXPECT_THAT(LastLine(out), HasSubstr("the records it seals are gateway CL's"));
