@@ -5,6 +5,8 @@
 #include <dirent.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <vector>
 
 #include "absl/strings/escaping.h"
@@ -59,6 +61,20 @@ absl::optional<PolicyDirectory> LoadPolicyDirectory(const std::string& dir,
   size_t errors_before = diagnostics.errors().size();
   std::string base(dir);
   while (base.size() > 1 && base.back() == '/') base.pop_back();
+  // One error for the directory itself, rather than one for each file it should hold.
+  struct stat directory_info;
+  if (::stat(base.c_str(), &directory_info) != 0) {
+    diagnostics.Error(SourceLocation{base, 0, 0},
+                      absl::StrCat("cannot read the policy directory: ", std::strerror(errno)));
+    return absl::nullopt;
+  }
+  if (!S_ISDIR(directory_info.st_mode)) {
+    diagnostics.Error(SourceLocation{base, 0, 0},
+                      absl::StrCat("is ", DescribeFileType(directory_info.st_mode),
+                                   ", not a directory: expected the policy directory, which holds "
+                                   "federation.yaml, services.yaml and classification.yaml"));
+    return absl::nullopt;
+  }
   std::string federation_path = absl::StrCat(base, "/federation.yaml");
   std::string services_path = absl::StrCat(base, "/services.yaml");
   absl::optional<Federation> federation = LoadFederation(federation_path, diagnostics);

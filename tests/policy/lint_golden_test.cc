@@ -48,9 +48,20 @@ TEST(LintCommandTest, MissingDirectoryIsReportedNotCrashed) {
   int status = testing::RunCommand(
       {testing::BinDir() + "/pasarela", "policy", "lint", "/nonexistent/policy"}, &output);
   EXPECT_EQ(status, 1);
-  EXPECT_NE(output.find("/nonexistent/policy/federation.yaml: error: cannot read"),
-            std::string::npos)
-      << output;
+  // One error for the directory, not one for each file it should hold.
+  EXPECT_EQ(output,
+            "/nonexistent/policy: error: cannot read the policy directory: No such file or "
+            "directory\n1 error in /nonexistent/policy\n");
+
+  // A file given where the directory belongs, as `policy lint policy/federation.yaml`.
+  const std::string file = testing::SourceDir() + "/policies/federation.yaml";
+  status = testing::RunCommand({testing::BinDir() + "/pasarela", "policy", "lint", file}, &output);
+  EXPECT_EQ(status, 1);
+  EXPECT_EQ(output, file +
+                        ": error: is a regular file, not a directory: expected the policy "
+                        "directory, which holds federation.yaml, services.yaml and "
+                        "classification.yaml\n1 error in " +
+                        file + "\n");
 }
 
 TEST(LintCommandTest, UsageErrorsExitTwo) {
