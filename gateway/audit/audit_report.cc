@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/civil_time.h"
 #include "gateway/audit/audit_verify.h"
 #include "gateway/audit/timestamp.h"
 #include "gateway/audit/trail_reader.h"
@@ -529,8 +530,16 @@ absl::StatusOr<absl::Time> ParseReportTime(absl::string_view text) {
   const bool rfc3339_offset = absl::EndsWithIgnoreCase(s, "z") ||
                               (s.size() > 6 && (s[s.size() - 6] == '+' || s[s.size() - 6] == '-') &&
                                s[s.size() - 3] == ':');
-  if (rfc3339_offset && absl::ParseTime(absl::RFC3339_full, s, &t, &error)) return t;
-  if (s.size() == 10 && absl::ParseTime("%Y-%m-%d", s, absl::UTCTimeZone(), &t, &error)) return t;
+  if ((rfc3339_offset && absl::ParseTime(absl::RFC3339_full, s, &t, &error)) ||
+      (s.size() == 10 && absl::ParseTime("%Y-%m-%d", s, absl::UTCTimeZone(), &t, &error))) {
+    // A gateway writes times of the years 1 to 9999, and the report prints its range back.
+    const int64_t year = absl::ToCivilYear(t, absl::UTCTimeZone()).year();
+    if (year < 1 || year > 9999) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("'", s, "' is in the year ", year, " in UTC: expected the years 1 to 9999"));
+    }
+    return t;
+  }
   return absl::InvalidArgumentError(absl::StrCat(
       "'", s,
       "' is not an RFC 3339 time (2026-05-01T00:00:00Z, 2026-05-01T09:00:00-03:00) or a date "

@@ -490,7 +490,7 @@ int RunAuditShow(const std::vector<std::string>& args, std::ostream& out, std::o
   }
   for (const std::string& line : damage) err << "warning: " << line << "\n";
   if (matches == 0) {
-    err << "audit show: no record of exchange " << exchange << " in " << path
+    err << "audit show: no record of exchange " << EscapeForOneLine(exchange) << " in " << path
         << (damage.empty() ? "" : " (the trail is damaged: the record may be in what was lost)")
         << "\n";
     return 1;

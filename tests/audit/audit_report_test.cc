@@ -313,6 +313,13 @@ TEST(ReportTimeTest, ParsesRfc3339AndDates) {
             "'2026-01-01T00:00:00+0000' is not an RFC 3339 time (2026-05-01T00:00:00Z, "
             "2026-05-01T09:00:00-03:00) or a date (2026-05-01)");
   EXPECT_FALSE(ParseReportTime("2026-01-01T00:00:00+00").ok());
+  // Instants outside the years a gateway writes, which the report could not print back.
+  EXPECT_EQ(ParseReportTime("0001-01-01T00:00:00+05:00").status().message(),
+            "'0001-01-01T00:00:00+05:00' is in the year 0 in UTC: expected the years 1 to 9999");
+  EXPECT_FALSE(ParseReportTime("0000-06-01").ok());
+  EXPECT_FALSE(ParseReportTime("9999-12-31T23:00:00-05:00").ok());
+  EXPECT_TRUE(ParseReportTime("0001-01-01T00:00:00Z").ok());
+  EXPECT_TRUE(ParseReportTime("9999-12-31").ok());
 }
 
 class AuditReportCommandTest : public ::testing::Test {

@@ -469,6 +469,10 @@ TEST_F(AuditToolsTest, ARecordWithATimeOutOfRangeIsShownAndNamed) {
   EXPECT_THAT(out, HasSubstr("): time out of range (seconds 253402300800, nanos 0): a gateway "
                              "writes times of the years 1 to 9999"));
   EXPECT_THAT(out, HasSubstr("): time out of range (seconds 0, nanos -1)"));
+  // The id asked for is echoed escaped, as the trail's values are.
+  EXPECT_EQ(Run(RunAuditShow, {tmp_.Sub("trail"), "--exchange", "ex-9\x1b[31m"}, &out), 1);
+  EXPECT_THAT(out, HasSubstr("no record of exchange ex-9\\x1b[31m in "));
+  EXPECT_THAT(out, Not(HasSubstr("\x1b")));
 }
 
 TEST_F(AuditToolsTest, SubjectRowsKeepTheirColumnsWhateverTheValues) {
