@@ -29,6 +29,25 @@ size_t Indentation(absl::string_view line) {
   return n;
 }
 
+// The indentation a block scalar's lines must exceed, for an indicator at `at`: the column of
+// the key it is the value of ("  - key: |": 4), or of the dash of the list item it is ("  - |": 2).
+size_t BlockParentIndentation(absl::string_view line, size_t at) {
+  size_t before = at;
+  while (before > 0 && IsBlank(line[before - 1])) --before;
+  if (before > 0 && line[before - 1] == ':') {
+    size_t key = 0;
+    while (true) {
+      while (key < line.size() && line[key] == ' ') ++key;
+      if (key + 1 < line.size() && line[key] == '-' && line[key + 1] == ' ') {
+        ++key;
+        continue;
+      }
+      return key;
+    }
+  }
+  return before > 0 ? before - 1 : Indentation(line);
+}
+
 bool IsBlankLine(absl::string_view line) {
   for (char c : line) {
     if (!IsBlank(c)) return false;
@@ -97,7 +116,7 @@ std::vector<MultiLineQuote> FindMultiLineQuotes(absl::string_view text) {
         continue;
       }
       if (value_start && IsBlockScalarIndicator(line, i)) {
-        block_parent_indent = static_cast<int>(Indentation(line));
+        block_parent_indent = static_cast<int>(BlockParentIndentation(line, i));
         break;
       }
       const bool followed_by_blank = i + 1 == line.size() || IsBlank(line[i + 1]);

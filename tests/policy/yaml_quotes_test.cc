@@ -53,6 +53,14 @@ TEST(FindMultiLineQuotesTest, QuotesInPlainTextCommentsAndBlockScalarsOpenNothin
             "");
 }
 
+TEST(FindMultiLineQuotesTest, ABlockScalarEndsAtTheIndentationOfItsKey) {
+  // The block of "- description: |" ends at the item's next key, which is read again.
+  EXPECT_EQ(Describe(FindMultiLineQuotes("- description: |\n"
+                                         "    \"text\n"
+                                         "  other: \"open\n")),
+            "3:10\"-0 ");
+}
+
 TEST(FindMultiLineQuotesTest, ColumnsDoNotCountAByteOrderMark) {
   EXPECT_EQ(Describe(FindMultiLineQuotes("\xEF\xBB\xBF"
                                          "a: \"x\n")),
