@@ -500,7 +500,10 @@ TEST(CatalogCommand, UsageAndPolicyErrors) {
   EXPECT_EQ(RunCatalogCommand({"--policy", missing, "--descriptor-set", PASARELA_DESCRIPTOR_SET},
                               out, err),
             1);
-  EXPECT_THAT(err.str(), HasSubstr("errors in " + missing));
+  EXPECT_THAT(err.str(), HasSubstr(missing +
+                                   ": error: cannot read the policy directory: No such "
+                                   "file or directory\n1 error in " +
+                                   missing));
   EXPECT_EQ(out.str(), "");
 }
 
