@@ -32,6 +32,9 @@ struct Diagnostic {
 
 class Diagnostics {
  public:
+  // A word of `message` (a run without spaces) longer than 200 bytes, such as a pasted blob
+  // echoed as the value found, is shortened to its first 80 bytes (whole UTF-8 characters), "...",
+  // its closing quote if it had one, and its length: "found 'P1111...' (5002 characters)".
   void Error(SourceLocation location, absl::string_view message);
   bool has_errors() const { return !errors_.empty(); }
   const std::vector<Diagnostic>& errors() const { return errors_; }

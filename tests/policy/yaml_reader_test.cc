@@ -203,6 +203,25 @@ TEST(YamlReaderTest, ClassicMacLineEndingsAreNamed) {
   EXPECT_TRUE(ParseYamlText("f.yaml", "a: 1\r\nb: 2\r\n", windows).ok());
 }
 
+TEST(DiagnosticsTest, AValueTooLongForOneLineIsShortened) {
+  Diagnostics diagnostics;
+  const std::string blob = "P" + std::string(5000, '1') + "D";
+  diagnostics.Error(SourceLocation{"a.yaml", 3, 12},
+                    "retention: expected a duration such as P30D, found '" + blob + "'");
+  EXPECT_EQ(diagnostics.errors()[0].message,
+            "retention: expected a duration such as P30D, found 'P" + std::string(78, '1') +
+                "...' (5002 characters)");
+  // Cut between characters, never inside one; words of ordinary length are left whole.
+  std::string accents;
+  for (int i = 0; i < 150; ++i) accents += "\xC3\xA9";  // 150 x U+00E9, 300 bytes
+  diagnostics.Error(SourceLocation{"a.yaml", 4, 1}, "found " + accents + " here");
+  EXPECT_EQ(diagnostics.errors()[1].message,
+            "found " + accents.substr(0, 80) + "... (150 characters) here");
+  const std::string path(200, 'p');
+  diagnostics.Error(SourceLocation{"a.yaml", 5, 1}, "cannot read " + path);
+  EXPECT_EQ(diagnostics.errors()[2].message, "cannot read " + path);
+}
+
 TEST(YamlReaderTest, AFileWithoutContentIsReportedAtItsFirstLine) {
   for (const char* text : {"", "\n\n", "# all\n# commented out\n", "---\n"}) {
     Diagnostics diagnostics;
