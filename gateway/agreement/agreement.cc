@@ -257,7 +257,8 @@ absl::optional<absl::Time> ParseRfc3339(absl::string_view text) {
   if (text[i] == '.') {
     size_t start = ++i;
     while (i < text.size() && absl::ascii_isdigit(static_cast<unsigned char>(text[i]))) ++i;
-    if (i == start) return absl::nullopt;
+    // Nanoseconds are the finest a time holds: more digits would be dropped without a word.
+    if (i == start || i - start > 9) return absl::nullopt;
   }
   absl::string_view zone = text.substr(i);
   bool zulu = zone == "Z" || zone == "z";

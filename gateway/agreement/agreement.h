@@ -89,7 +89,7 @@ absl::optional<IsoDuration> ParseIsoDuration(absl::string_view text);
 
 // Parses an RFC 3339 date-time with a required offset ("2026-01-01T00:00:00Z",
 // "2026-01-01T00:00:00-03:00"). nullopt when malformed or out of range: an impossible date or
-// time, or an instant outside the years 1 to 9999 in UTC.
+// time, more than nine digits of a second, or an instant outside the years 1 to 9999 in UTC.
 absl::optional<absl::Time> ParseRfc3339(absl::string_view text);
 // "2026-01-01T00:00:00Z": UTC, fractional seconds only when present.
 std::string FormatRfc3339(absl::Time time);

@@ -49,6 +49,16 @@ std::string ImpossibleDateTimeField(absl::string_view text) {
   if (hour > 23) return absl::StrCat("there is no hour ", hour, " (hours run from 00 to 23)");
   if (minute > 59) return absl::StrCat("there is no minute ", minute);
   if (second > 59) return absl::StrCat("there is no second ", second);
+  if (text.size() > 19 && text[19] == '.') {
+    size_t digits = 0;
+    while (20 + digits < text.size() && text[20 + digits] >= '0' && text[20 + digits] <= '9') {
+      ++digits;
+    }
+    if (digits > 9) {
+      return absl::StrCat("a second is written with at most 9 decimals (nanoseconds), not ",
+                          digits);
+    }
+  }
   absl::Time time;
   std::string error;
   if (absl::ParseTime(absl::RFC3339_full, std::string(text), &time, &error)) {
