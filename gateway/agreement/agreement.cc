@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "gateway/common/counted.h"
 #include "gateway/common/digest.h"
+#include "gateway/common/rfc3339.h"
 
 namespace pasarela {
 namespace {
@@ -270,8 +271,7 @@ absl::optional<absl::Time> ParseRfc3339(absl::string_view text) {
   if (!absl::ParseTime(absl::RFC3339_full, std::string(text), &time, &error)) return absl::nullopt;
   // Years 1 to 9999 in UTC, which every RFC 3339 writer can write back (0001-01-01T00:00:00+05:00
   // is in the year 0).
-  const int64_t year = absl::ToCivilYear(time, absl::UTCTimeZone()).year();
-  if (year < 1 || year > 9999) return absl::nullopt;
+  if (YearOutsideRfc3339(time).has_value()) return absl::nullopt;
   return time;
 }
 

@@ -12,6 +12,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "gateway/agreement/agreement_book.h"
+#include "gateway/common/rfc3339.h"
 #include "gateway/identity/participant_id.h"
 #include "gateway/policy/yaml_reader.h"
 
@@ -62,10 +63,8 @@ std::string ImpossibleDateTimeField(absl::string_view text) {
   absl::Time time;
   std::string error;
   if (absl::ParseTime(absl::RFC3339_full, std::string(text), &time, &error)) {
-    const int64_t utc_year = absl::ToCivilYear(time, absl::UTCTimeZone()).year();
-    if (utc_year < 1 || utc_year > 9999) {
-      return absl::StrCat("in UTC that is in the year ", utc_year,
-                          ", outside the years 0001 to 9999");
+    if (absl::optional<int64_t> year = YearOutsideRfc3339(time)) {
+      return absl::StrCat("in UTC that is in the year ", *year, ", outside the years 0001 to 9999");
     }
   }
   return "";

@@ -12,13 +12,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "absl/time/civil_time.h"
 #include "gateway/audit/audit_verify.h"
 #include "gateway/audit/timestamp.h"
 #include "gateway/audit/trail_reader.h"
 #include "gateway/common/one_line.h"
 #include "gateway/common/plural.h"
 #include "gateway/common/rfc3339.h"
+#include "gateway/common/utf8.h"
 
 namespace pasarela::audit {
 namespace {
@@ -175,12 +175,8 @@ std::vector<Table> Tables(const ReportData& d) {
   return tables;
 }
 
-// Display width of UTF-8 text: one column per code point.
-size_t Width(absl::string_view s) {
-  size_t n = 0;
-  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return n;
-}
+// Display width of UTF-8 text: one column per character.
+size_t Width(absl::string_view s) { return CountCharacters(s); }
 
 void RenderTextTable(const Table& table, std::string* out) {
   absl::StrAppend(out, "\n", table.title, "\n");
@@ -533,10 +529,9 @@ absl::StatusOr<absl::Time> ParseReportTime(absl::string_view text) {
   if ((rfc3339_offset && absl::ParseTime(absl::RFC3339_full, s, &t, &error)) ||
       (s.size() == 10 && absl::ParseTime("%Y-%m-%d", s, absl::UTCTimeZone(), &t, &error))) {
     // A gateway writes times of the years 1 to 9999, and the report prints its range back.
-    const int64_t year = absl::ToCivilYear(t, absl::UTCTimeZone()).year();
-    if (year < 1 || year > 9999) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("'", s, "' is in the year ", year, " in UTC: expected the years 1 to 9999"));
+    if (absl::optional<int64_t> year = YearOutsideRfc3339(t)) {
+      return absl::InvalidArgumentError(absl::StrCat("'", s, "' is in the year ", *year,
+                                                     " in UTC: expected the years 1 to 9999"));
     }
     return t;
   }

@@ -172,6 +172,15 @@ int OtherDirection(int direction) {
   return direction == v1::CONSUMER_SIDE ? v1::PROVIDER_SIDE : v1::CONSUMER_SIDE;
 }
 
+// The warning for a record whose time no gateway writes: "segment-000001.log offset 412: record
+// 2's time is out of range (seconds S, nanos N); HOW" (how the command shows it instead).
+std::string TimeOutOfRange(const TrailSegment& segment, uint64_t offset, const v1::AuditRecord& r,
+                           absl::string_view how) {
+  return absl::StrCat(segment.name, " ", segment.offset_word, " ", offset, ": record ",
+                      r.sequence(), "'s time is out of range (", DescribeTimestamp(r.time()), "); ",
+                      how);
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> NormaliseSubjectId(absl::string_view scheme_value) {
@@ -381,9 +390,7 @@ int RunAuditSubject(const std::vector<std::string>& args, std::ostream& out, std
         if (!r.subject_pseudonym().empty()) ++about_someone;
         if (r.subject_pseudonym() != pseudonym) return;
         if (!IsValidTimestamp(r.time())) {
-          damage.push_back(absl::StrCat(segment.name, " ", segment.offset_word, " ", offset,
-                                        ": record ", r.sequence(), "'s time is out of range (",
-                                        DescribeTimestamp(r.time()), "); shown as -"));
+          damage.push_back(TimeOutOfRange(segment, offset, r, "shown as -"));
         }
         if (matches++ == 0) {
           out << "time\tconsumer\tprovider\tagreement\tpurpose\tmethod\tdecision\tdisclosed\t"
@@ -464,9 +471,7 @@ int RunAuditShow(const std::vector<std::string>& args, std::ostream& out, std::o
         v1::AuditRecord shown;
         const v1::AuditRecord* printable = &r;
         if (!IsValidTimestamp(r.time())) {
-          damage.push_back(absl::StrCat(segment.name, " ", segment.offset_word, " ", offset,
-                                        ": record ", r.sequence(), "'s time is out of range (",
-                                        DescribeTimestamp(r.time()), "); shown without it"));
+          damage.push_back(TimeOutOfRange(segment, offset, r, "shown without it"));
           shown = r;
           shown.clear_time();
           printable = &shown;

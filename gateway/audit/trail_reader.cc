@@ -13,6 +13,7 @@
 #include "gateway/audit/audit_file.h"
 #include "gateway/audit/postgres_trail.h"
 #include "gateway/audit/segment_format.h"
+#include "gateway/common/file.h"
 
 namespace pasarela::audit {
 
@@ -61,11 +62,9 @@ absl::StatusOr<std::vector<TrailSegment>> ListTrailSegments(const std::string& p
     // Opening a FIFO planted under a segment's name would wait for a writer forever.
     struct stat entry;
     if (::stat((dir + name).c_str(), &entry) == 0 && !S_ISREG(entry.st_mode)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          dir, name, " is not a regular file (",
-          S_ISDIR(entry.st_mode) ? "a directory"
-                                 : (S_ISFIFO(entry.st_mode) ? "a FIFO" : "a device or socket"),
-          "): a segment is a file of entries; move it aside"));
+      return absl::FailedPreconditionError(
+          absl::StrCat(dir, name, " is not a regular file (", DescribeFileType(entry.st_mode),
+                       "): a segment is a file of entries; move it aside"));
     }
     TrailSegment segment;
     segment.path = dir + name;

@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "gateway/classify/payload_walk.h"
 #include "gateway/common/digest.h"
+#include "gateway/common/utf8.h"
 
 namespace pasarela::classify {
 namespace {
@@ -42,8 +43,7 @@ std::string RedactionMarker(DataCategory category) {
 std::string MaskValue(absl::string_view value, int keep_last) {
   // Characters are counted by their first byte (any byte that is not a UTF-8 continuation byte),
   // so that a malformed value is still masked byte by byte rather than refused.
-  size_t characters = 0;
-  for (char c : value) characters += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  const size_t characters = CountCharacters(value);
   size_t keep = keep_last < 0 ? 0 : static_cast<size_t>(keep_last);
   if (characters <= keep) return std::string(characters, '*');
   size_t masked = characters - keep;

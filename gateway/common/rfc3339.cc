@@ -52,4 +52,10 @@ std::string FormatRfc3339Seconds(absl::Time time) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
 }
 
+absl::optional<int64_t> YearOutsideRfc3339(absl::Time time) {
+  const int64_t year = absl::ToCivilYear(time, absl::UTCTimeZone()).year();
+  if (year < 1 || year > 9999) return year;
+  return absl::nullopt;
+}
+
 }  // namespace pasarela

@@ -9,9 +9,11 @@
 #ifndef PASARELA_GATEWAY_COMMON_RFC3339_H_
 #define PASARELA_GATEWAY_COMMON_RFC3339_H_
 
+#include <cstdint>
 #include <string>
 
 #include "absl/time/time.h"
+#include "absl/types/optional.h"
 
 namespace pasarela {
 
@@ -23,6 +25,11 @@ std::string FormatRfc3339Millis(absl::Time time);
 // Whole seconds, "2026-11-30T02:23:16Z": how messages about certificates and CRLs give their
 // dates. Not for a hot path (absl::FormatTime underneath).
 std::string FormatRfc3339Seconds(absl::Time time);
+
+// The year of `time` in UTC when it is outside the years 0001 to 9999, which RFC 3339 (four
+// digits, no year 0) can write; nullopt when it is inside them. A time read with an offset may
+// fall outside them in UTC: 0001-01-01T00:00:00+05:00 is in the year 0.
+absl::optional<int64_t> YearOutsideRfc3339(absl::Time time);
 
 }  // namespace pasarela
 

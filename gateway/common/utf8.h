@@ -17,6 +17,15 @@ size_t Utf8SequenceLength(absl::string_view text, size_t i);
 // The offset of the first byte of `text` that is not part of valid UTF-8, or npos when all is.
 size_t FirstInvalidUtf8(absl::string_view text);
 
+// How many characters `text` holds, counted by their first bytes: every byte that is not a
+// continuation byte (10xxxxxx) starts one, so that malformed text counts byte by byte rather than
+// not at all. The display width of text without wide or combining characters.
+inline size_t CountCharacters(absl::string_view text) {
+  size_t n = 0;
+  for (char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
 }  // namespace pasarela
 
 #endif  // PASARELA_GATEWAY_COMMON_UTF8_H_

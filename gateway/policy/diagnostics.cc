@@ -15,12 +15,6 @@ namespace {
 constexpr size_t kLongestWordShown = 200;
 constexpr size_t kShownBytes = 80;
 
-size_t CodePoints(absl::string_view text) {
-  size_t n = 0;
-  for (char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return n;
-}
-
 std::string ShortenLongWords(absl::string_view message) {
   std::string out;
   out.reserve(message.size());
@@ -45,7 +39,7 @@ std::string ShortenLongWords(absl::string_view message) {
       const char last = word.back();
       const bool quoted = word.size() >= 2 && (last == '\'' || last == '"') && word.front() == last;
       absl::StrAppend(&out, word.substr(0, cut), "...", quoted ? std::string(1, last) : "", " (",
-                      CodePoints(word) - (quoted ? 2 : 0), " characters)");
+                      CountCharacters(word) - (quoted ? 2 : 0), " characters)");
     }
     if (end == message.size()) break;
     out.push_back(' ');
