@@ -30,6 +30,7 @@
 #include "gateway/mapping/map_command.h"
 #include "gateway/mapping/mapping.h"
 #include "gateway/net/gateway_server.h"
+#include "gateway/net/grpc_shutdown_guard.h"
 #include "gateway/policy/descriptor_catalog.h"
 #include "gateway/policy/policy_snapshot.h"
 #include "gateway/policy/yaml_reader.h"
@@ -193,6 +194,8 @@ int Serve(const std::vector<std::string>& args) {
   ::signal(SIGPIPE, SIG_IGN);
   RouteGrpcLogs();
   google::protobuf::SetLogHandler(&LogProtobufMessage);
+  // Declared before the server, so destroyed after it: gRPC has stopped before the process exits.
+  GrpcShutdownGuard grpc_library;
 
   absl::StatusOr<PolicySnapshotPtr> snapshot = LoadPolicySnapshot(config_path);
   if (!snapshot.ok()) {

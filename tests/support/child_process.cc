@@ -53,7 +53,7 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, std::string log_file)
 }
 
 ChildProcess::~ChildProcess() {
-  if (pid_ > 0) Stop(SIGTERM, absl::Seconds(10));
+  if (pid_ > 0) Stop(SIGTERM, absl::Seconds(30));
 }
 
 std::string ChildProcess::Log() const { return ReadFileOrEmpty(log_file_); }
@@ -83,6 +83,7 @@ int ChildProcess::Stop(int signal_number, absl::Duration timeout) {
     pid_t done = ::waitpid(pid_, &status, WNOHANG);
     if (done == pid_) break;
     if (absl::Now() > deadline) {
+      killed_after_timeout_ = true;
       ::kill(pid_, SIGKILL);
       ::waitpid(pid_, &status, 0);
       break;

@@ -29,8 +29,11 @@ class ChildProcess {
   int CountInLog(const std::string& text) const;
   // Waits until the log contains `text`; false on timeout.
   bool WaitForLog(const std::string& text, absl::Duration timeout) const;
-  // Sends `signal_number` and waits for the exit; returns the exit status (or 128+signal).
+  // Sends `signal_number` and waits for the exit; returns the exit status (or 128+signal). A
+  // process still running after `timeout` is killed (SIGKILL), which killed_after_timeout() then
+  // tells apart from a SIGKILL the test sent itself.
   int Stop(int signal_number, absl::Duration timeout);
+  bool killed_after_timeout() const { return killed_after_timeout_; }
   // True once the process has exited (it is then reaped).
   bool Exited();
   // Waits for the process to exit by itself; returns its exit status (or 128+signal).
@@ -40,6 +43,7 @@ class ChildProcess {
  private:
   pid_t pid_ = -1;
   std::string log_file_;
+  bool killed_after_timeout_ = false;
 };
 
 // Waits for `path` to exist and be non-empty; returns its contents or "" on timeout.
