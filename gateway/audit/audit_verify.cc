@@ -370,6 +370,13 @@ void TrailCheck::Finish() {
         "any of which may vouch for any gateway's certificate: give each peer's CA with its "
         "country (--peer-ca CC=FILE)"));
   }
+  if (report_->records == 0 && report_->checkpoints == 0 && report_->problems.empty()) {
+    // A gateway stopped before its first exchange leaves its segment empty; so does a trail whose
+    // every entry was cut away, and nothing in the trail tells the two apart.
+    report_->warnings.push_back(
+        "the trail holds no entry: a gateway that carried no exchange leaves it so, and so does a "
+        "trail emptied of its entries; the peers' trails tell which (audit reconcile)");
+  }
   if (report_->unsealed == 0) return;
   std::string text =
       absl::StrCat(report_->unsealed, report_->unsealed == 1 ? " record" : " records",

@@ -3,6 +3,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <functional>
@@ -144,6 +145,25 @@ TEST_F(AuditVerifyTest, IntactTrailVerifies) {
   EXPECT_EQ(out, "audit verify: OK: 50 records in 1 segment, 5 checkpoints, 0 unsealed\n");
   // A single segment file verifies too.
   EXPECT_EQ(Run({segment_, "--ca=" + ca_}, &out), 0) << out;
+}
+
+// A gateway that stops before its first exchange leaves one empty segment; a trail emptied of its
+// entries looks the same, so the verdict stands but says it cannot tell them apart.
+TEST_F(AuditVerifyTest, ATrailWithNoEntryVerifiesWithAWarning) {
+  WriteTrail(key_, 0);
+  AuditVerifyReport report = Verify({ca_}, /*strict=*/true);
+  EXPECT_THAT(report.problems, IsEmpty());
+  EXPECT_THAT(report.warnings,
+              ElementsAre(HasSubstr("the trail holds no entry: a gateway that carried no exchange "
+                                    "leaves it so, and so does a trail emptied of its entries")));
+  EXPECT_EQ(report.Summary(),
+            "audit verify: OK: 0 records in 1 segment, 0 checkpoints, 0 unsealed");
+
+  // The whole trail cut away: the same.
+  WriteTrail(key_, 20);
+  ASSERT_TRUE(Verify({ca_}).warnings.empty());
+  ASSERT_EQ(::truncate(segment_.c_str(), 0), 0);
+  EXPECT_THAT(Verify({ca_}, /*strict=*/true).warnings, ElementsAre(HasSubstr("holds no entry")));
 }
 
 TEST_F(AuditVerifyTest, EditedByteIsFoundAtItsRecord) {

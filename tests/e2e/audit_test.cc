@@ -167,11 +167,6 @@ TEST(AuditRecordsTest, TimeoutsAndEarlyRefusalsAreRecordedAlikeOnBothSides) {
   auto channel = MtlsChannel(topology.gateway("AR").agency_address(), "AR/agencies/migraciones.crt",
                              "AR/agencies/migraciones.key", "AR");
 
-  auto identity = IdentityService::NewStub(channel);
-  for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(GetPerson(*identity, "border-control", absl::Milliseconds(300)).status.error_code(),
-              grpc::StatusCode::DEADLINE_EXCEEDED);
-  }
   auto health = health::v1::PatientSummaryService::NewStub(channel);
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
@@ -186,6 +181,14 @@ TEST(AuditRecordsTest, TimeoutsAndEarlyRefusalsAreRecordedAlikeOnBothSides) {
   grpc::Status refused = health->GetPatientSummary(&context, request, &response);
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::NOT_FOUND) << refused.error_message();
   EXPECT_THAT(refused.error_message(), HasSubstr("does not offer"));
+  // The refused call, made first, opened gateway AR's connection to CL: the calls below spend
+  // none of their deadline on its handshake, and each reaches CL before the deadline passes, even
+  // on a busy machine.
+  auto identity = IdentityService::NewStub(channel);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(GetPerson(*identity, "border-control", absl::Seconds(1)).status.error_code(),
+              grpc::StatusCode::DEADLINE_EXCEEDED);
+  }
 
   EXPECT_EQ(topology.gateway("AR").process->Stop(SIGTERM, absl::Seconds(10)), 0);
   EXPECT_EQ(topology.gateway("CL").process->Stop(SIGTERM, absl::Seconds(10)), 0);
@@ -201,15 +204,13 @@ TEST(AuditRecordsTest, TimeoutsAndEarlyRefusalsAreRecordedAlikeOnBothSides) {
       EXPECT_EQ(record.purpose(), "border-control");
       if (record.method() == get_person) {
         ++timed_out;
-        // The consumer side saw its caller's deadline pass; the provider side that, or its
-        // caller cancelling. Nobody answered: neither record says the provider did.
-        if (std::string(country) == "AR") {
-          EXPECT_EQ(record.grpc_status_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
-        } else {
-          EXPECT_THAT(record.grpc_status_code(),
-                      ::testing::AnyOf(static_cast<int>(grpc::StatusCode::DEADLINE_EXCEEDED),
-                                       static_cast<int>(grpc::StatusCode::CANCELLED)));
-        }
+        // Nobody answered: each side saw the deadline pass or the caller cancel when its deadline
+        // did (on a busy machine the cancellation can reach gateway AR more than the allowed
+        // jitter before AR's copy of the deadline passes), and neither record says the provider
+        // answered. Reconcile counts the two as agreeing.
+        EXPECT_THAT(record.grpc_status_code(),
+                    ::testing::AnyOf(static_cast<int>(grpc::StatusCode::DEADLINE_EXCEEDED),
+                                     static_cast<int>(grpc::StatusCode::CANCELLED)));
         EXPECT_THAT(record.grpc_status_message(), Not(HasSubstr("answered")));
       } else {
         ++refused_records;
