@@ -7,12 +7,16 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "gtest/gtest.h"
 
 extern char** environ;
 
@@ -41,6 +45,18 @@ pid_t Spawn(const std::vector<std::string>& argv, int output_fd) {
   return error == 0 ? pid : -1;
 }
 
+bool IsCrashSignal(int signal_number) {
+  return signal_number == SIGABRT || signal_number == SIGSEGV || signal_number == SIGBUS ||
+         signal_number == SIGILL || signal_number == SIGFPE;
+}
+
+std::string LastLines(const std::string& log, size_t count) {
+  std::vector<absl::string_view> lines = absl::StrSplit(log, '\n');
+  if (!lines.empty() && lines.back().empty()) lines.pop_back();
+  if (lines.size() > count) lines.erase(lines.begin(), lines.end() - count);
+  return absl::StrJoin(lines, "\n");
+}
+
 }  // namespace
 
 ChildProcess::ChildProcess(std::vector<std::string> argv, std::string log_file)
@@ -53,7 +69,7 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, std::string log_file)
 }
 
 ChildProcess::~ChildProcess() {
-  if (pid_ > 0) Stop(SIGTERM, absl::Seconds(30));
+  if (pid_ > 0) Stop(SIGTERM, kStopGracePeriod);
 }
 
 std::string ChildProcess::Log() const { return ReadFileOrEmpty(log_file_); }
@@ -144,6 +160,20 @@ std::string ReadFileOrEmpty(const std::string& path) {
 void WriteFile(const std::string& path, const std::string& contents) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << contents;
+}
+
+void StopAndCheck(const std::string& what, ChildProcess& process) {
+  if (!process.running()) return;
+  const int status = process.Stop(SIGTERM, kStopGracePeriod);
+  if (process.killed_after_timeout()) {
+    ADD_FAILURE() << what << " was still running " << absl::FormatDuration(kStopGracePeriod)
+                  << " after SIGTERM and was killed; the end of its log:\n"
+                  << LastLines(process.Log(), 20);
+  } else if (status > 128 && IsCrashSignal(status - 128)) {
+    ADD_FAILURE() << what << " ended on signal " << status - 128 << " ("
+                  << ::strsignal(status - 128) << ") while stopping; the end of its log:\n"
+                  << LastLines(process.Log(), 20);
+  }
 }
 
 }  // namespace pasarela::testing

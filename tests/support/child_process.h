@@ -13,6 +13,11 @@
 
 namespace pasarela::testing {
 
+// How long a stopping process may take after SIGTERM before it is killed: long enough for a
+// gateway's default drain and for a sanitizer to finish writing its report (a process killed while
+// the symbolizer runs leaves a report without its stack).
+inline constexpr absl::Duration kStopGracePeriod = absl::Seconds(30);
+
 class ChildProcess {
  public:
   // Starts `argv[0]` with `argv`; output is appended to `log_file`.
@@ -45,6 +50,12 @@ class ChildProcess {
   std::string log_file_;
   bool killed_after_timeout_ = false;
 };
+
+// Stops `process` with SIGTERM and fails the running test if it crashed (SIGABRT, SIGSEGV, ...)
+// or had to be killed after kStopGracePeriod: a fault while a process stops (a double free, a use
+// after free, a hang) would otherwise go unseen, since a test's assertions are made before its
+// processes go. `what` names the process in the failure. Does nothing to a process already reaped.
+void StopAndCheck(const std::string& what, ChildProcess& process);
 
 // Waits for `path` to exist and be non-empty; returns its contents or "" on timeout.
 std::string WaitForFile(const std::string& path, absl::Duration timeout);

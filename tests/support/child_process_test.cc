@@ -7,7 +7,6 @@
 #include "gtest/gtest-spi.h"
 #include "gtest/gtest.h"
 #include "tests/support/temp_files.h"
-#include "tests/support/topology.h"
 
 namespace pasarela::testing {
 namespace {

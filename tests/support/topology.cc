@@ -6,14 +6,12 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <cstring>
 #include <stdexcept>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "gateway/policy/policy_snapshot.h"
-#include "gtest/gtest.h"
 #include "tests/support/free_port.h"
 
 namespace pasarela::testing {
@@ -153,40 +151,6 @@ personal_data:
 void Topology::SetAgreement(const std::string& id, const std::string& yaml,
                             const std::string& country) {
   agreements_[country][id] = yaml;
-}
-
-namespace {
-
-// Long enough for a gateway's default drain and for a sanitizer to finish writing its report: a
-// process killed while the symbolizer runs leaves a report without its stack.
-constexpr absl::Duration kStopTimeout = absl::Seconds(30);
-
-bool IsCrashSignal(int signal_number) {
-  return signal_number == SIGABRT || signal_number == SIGSEGV || signal_number == SIGBUS ||
-         signal_number == SIGILL || signal_number == SIGFPE;
-}
-
-std::string LastLines(const std::string& log, size_t count) {
-  std::vector<absl::string_view> lines = absl::StrSplit(log, '\n');
-  if (!lines.empty() && lines.back().empty()) lines.pop_back();
-  if (lines.size() > count) lines.erase(lines.begin(), lines.end() - count);
-  return absl::StrJoin(lines, "\n");
-}
-
-}  // namespace
-
-void StopAndCheck(const std::string& what, ChildProcess& process) {
-  if (!process.running()) return;
-  const int status = process.Stop(SIGTERM, kStopTimeout);
-  if (process.killed_after_timeout()) {
-    ADD_FAILURE() << what << " was still running " << absl::FormatDuration(kStopTimeout)
-                  << " after SIGTERM and was killed; the end of its log:\n"
-                  << LastLines(process.Log(), 20);
-  } else if (status > 128 && IsCrashSignal(status - 128)) {
-    ADD_FAILURE() << what << " ended on signal " << status - 128 << " ("
-                  << ::strsignal(status - 128) << ") while stopping; the end of its log:\n"
-                  << LastLines(process.Log(), 20);
-  }
 }
 
 Topology::~Topology() {

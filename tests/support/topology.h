@@ -40,12 +40,6 @@ std::shared_ptr<grpc::Channel> MtlsChannel(const std::string& address, const std
 // gateway sends in x-pasarela-agreement-digest).
 std::string AgreementDigestOf(const std::string& policy_dir, const std::string& id);
 
-// Stops `process` with SIGTERM and fails the running test if it crashed (SIGABRT, SIGSEGV, ...)
-// or had to be killed: a fault while a process stops (a double free, a use after free, a hang)
-// would otherwise go unseen, since a test's assertions are made before its processes go. `what`
-// names the process in the failure. Does nothing to a process already reaped.
-void StopAndCheck(const std::string& what, ChildProcess& process);
-
 struct ProviderProcess {
   std::string participant;
   std::string address;
