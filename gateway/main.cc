@@ -25,6 +25,7 @@
 #include "gateway/classify/classify_command.h"
 #include "gateway/common/command_line.h"
 #include "gateway/common/counted.h"
+#include "gateway/common/cpu_scheduling.h"
 #include "gateway/common/log.h"
 #include "gateway/identity/participant_id.h"
 #include "gateway/mapping/map_command.h"
@@ -174,6 +175,21 @@ bool StopTakingSignals(GatewayServer& server, const sigset_t& signals) {
   return sealed.ok();
 }
 
+// Before the listeners start: the threads gRPC starts for them inherit the policy. A kernel that
+// refuses it leaves the gateway as it was started, which serves all the same.
+void ApplyCpuScheduling(CpuScheduling scheduling) {
+  if (scheduling != CpuScheduling::kBatch) return;
+  absl::StatusOr<int> moved = ScheduleEveryThreadAsBatch();
+  if (!moved.ok()) {
+    LogWarning(
+        absl::StrCat("cpu_scheduling: batch not applied, the threads keep the policy the "
+                     "gateway was started with: ",
+                     moved.status().message()));
+    return;
+  }
+  LogInfo("cpu_scheduling: batch: the gateway's threads run under SCHED_BATCH");
+}
+
 int Serve(const std::vector<std::string>& args) {
   absl::StatusOr<CommandLine> line = CommandLine::Parse(
       args, {{"--config", CommandLine::Arity::kOnce}, {"--ready-file", CommandLine::Arity::kOnce}},
@@ -203,6 +219,7 @@ int Serve(const std::vector<std::string>& args) {
     LogError(absl::StrCat("cannot start: policy of ", config_path, " has errors"));
     return 1;
   }
+  ApplyCpuScheduling((*snapshot)->gateway().cpu_scheduling);
   ReadyFile ready(ready_file);
   // The ready file may lie beside gateway.yaml, which is watched: writing it is no policy edit.
   absl::StatusOr<std::unique_ptr<GatewayServer>> server =

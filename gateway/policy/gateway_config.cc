@@ -48,7 +48,7 @@ absl::optional<GatewayConfig> LoadGatewayConfig(const std::string& path, Diagnos
   if (!CheckFileBelongsHere(top, {"Gateway"})) return absl::nullopt;
   top.ExpectKeys({"apiVersion", "kind", "country", "listeners", "tls", "policy_dir",
                   "descriptor_sets", "defaults", "limits", "upstreams", "audit", "access_log",
-                  "log_level"});
+                  "log_level", "cpu_scheduling"});
   CheckHeader(top, "Gateway");
 
   GatewayConfig config;
@@ -138,6 +138,16 @@ absl::optional<GatewayConfig> LoadGatewayConfig(const std::string& path, Diagnos
           top.Get("log_level"),
           absl::StrCat("log_level: expected debug, info, warning or error, found '", *value, "'",
                        guess.empty() ? "" : absl::StrCat(" (did you mean '", guess, "'?)")));
+    }
+  }
+  if (auto value = top.OptionalString("cpu_scheduling")) {
+    if (absl::optional<CpuScheduling> scheduling = ParseCpuScheduling(*value)) {
+      config.cpu_scheduling = *scheduling;
+    } else {
+      const std::string guess = ClosestMatch(*value, {"batch", "inherited"});
+      top.Error(top.Get("cpu_scheduling"),
+                absl::StrCat("cpu_scheduling: expected batch or inherited, found '", *value, "'",
+                             guess.empty() ? "" : absl::StrCat(" (did you mean '", guess, "'?)")));
     }
   }
   if (auto sets = top.OptionalStringList("descriptor_sets")) {
@@ -296,6 +306,7 @@ std::vector<std::string> KeepRestartOnlyValues(const GatewayConfig& running,
   keep("listeners.federation", &GatewayConfig::federation_address);
   keep("listeners.admin", &GatewayConfig::admin_address);
   keep("access_log", &GatewayConfig::access_log);
+  keep("cpu_scheduling", &GatewayConfig::cpu_scheduling);
   keep("tls.certificate_file", &GatewayConfig::certificate_file);
   keep("tls.key_file", &GatewayConfig::key_file);
   keep("policy_dir", &GatewayConfig::policy_dir);

@@ -10,6 +10,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
+#include "gateway/common/cpu_scheduling.h"
 #include "gateway/common/log.h"
 #include "gateway/policy/diagnostics.h"
 
@@ -31,6 +32,8 @@ struct GatewayConfig {
   }
   // The least severe line the gateway's log (stderr) keeps; a reload applies a new one.
   LogLevel log_level = LogLevel::kInfo;
+  // How Linux schedules the gateway's threads, set once at start.
+  CpuScheduling cpu_scheduling = CpuScheduling::kBatch;
   std::string certificate_file;
   std::string key_file;
   std::string policy_dir;
@@ -69,8 +72,9 @@ struct GatewayConfig {
 absl::optional<GatewayConfig> LoadGatewayConfig(const std::string& path, Diagnostics& diagnostics);
 
 // The keys a running gateway takes only on restart: its sockets (listeners.*), what it opened at
-// start (the paths under tls, policy_dir, access_log, everything under audit) and the limits gRPC
-// fixed when the listeners started (limits.max_message_bytes, limits.max_metadata_bytes). Sets
+// start (the paths under tls, policy_dir, access_log, everything under audit), what it set on its
+// threads (cpu_scheduling) and the limits gRPC fixed when the listeners started
+// (limits.max_message_bytes, limits.max_metadata_bytes). Sets
 // each of them in `loaded` back to its value in `running` and returns the names of those that
 // differed, in the order of the key table in docs/ADMINISTRATORS.md. `country` is not one of
 // them: a gateway cannot take another country while it runs, so a reload refuses that instead.

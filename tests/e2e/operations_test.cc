@@ -1,10 +1,15 @@
 // Operations through real gateways: the admin listener's /metrics moves with the calls, /livez and
 // /readyz answer, and the access log has one JSON line per exchange with no payload values.
+#include <dirent.h>
+#include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <future>
+#include <map>
+#include <memory>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -26,6 +31,21 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
+
+// The scheduling policy of each thread of process `pid`, by thread id.
+std::map<int, int> ThreadPolicies(pid_t pid) {
+  std::map<int, int> policies;
+  const std::string tasks = absl::StrCat("/proc/", pid, "/task");
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(tasks.c_str()), &::closedir);
+  if (dir == nullptr) return policies;
+  while (const dirent* entry = ::readdir(dir.get())) {
+    const int tid = std::atoi(entry->d_name);
+    if (tid <= 0) continue;
+    const int policy = ::sched_getscheduler(tid);
+    if (policy >= 0) policies[tid] = policy & ~SCHED_RESET_ON_FORK;
+  }
+  return policies;
+}
 
 TEST(OperationsTest, MetricsHealthAndAccessLogFollowTheExchanges) {
   Topology topology({"AR", "CL"});
@@ -610,6 +630,32 @@ TEST(OperationsTest, CatalogAnswersDifferPerCaller) {
               ::testing::Contains("test-identity pasarela.identity.v1.IdentityService/GetPerson"));
   EXPECT_THAT(afip, ::testing::Not(::testing::Contains(
                         "migraciones-only pasarela.identity.v1.IdentityService/GetPerson")));
+}
+
+// By default every thread of a gateway, those gRPC starts for its listeners and calls among
+// them, runs under SCHED_BATCH; `cpu_scheduling: inherited` leaves the policy it was started with.
+TEST(OperationsTest, TheGatewaysThreadsRunUnderTheSchedulingItsFileNames) {
+  Topology topology({"AR", "CL"});
+  topology.StartProvider("CL/GOV/registro-civil");
+  GatewayProcess& ar = topology.StartGateway("AR");
+  GatewayProcess& cl = topology.StartGateway("CL", "cpu_scheduling: inherited\n");
+  // The threads that carry exchanges exist once an exchange has crossed.
+  CallResult call = GetPerson(AgencyChannel(ar, "AR/agencies/migraciones"));
+  ASSERT_TRUE(call.status.ok()) << call.status.error_message();
+
+  const std::map<int, int> batch = ThreadPolicies(ar.process->pid());
+  ASSERT_GT(batch.size(), 3u);
+  for (const auto& [tid, policy] : batch) EXPECT_EQ(policy, SCHED_BATCH) << "thread " << tid;
+  EXPECT_THAT(ar.process->Log(),
+              HasSubstr("cpu_scheduling: batch: the gateway's threads run under SCHED_BATCH"));
+
+  // What this test runs under, which the gateway inherited.
+  const int started_with = ::sched_getscheduler(0) & ~SCHED_RESET_ON_FORK;
+  ASSERT_NE(started_with, SCHED_BATCH);
+  const std::map<int, int> inherited = ThreadPolicies(cl.process->pid());
+  ASSERT_GT(inherited.size(), 3u);
+  for (const auto& [tid, policy] : inherited) EXPECT_EQ(policy, started_with) << "thread " << tid;
+  EXPECT_THAT(cl.process->Log(), Not(HasSubstr("SCHED_BATCH")));
 }
 
 }  // namespace

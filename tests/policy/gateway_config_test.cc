@@ -25,12 +25,13 @@ TEST(GatewayConfigTest, ReadsEveryKeyAndResolvesPathsAgainstTheFile) {
       "upstreams:\n  channels: 4\n  max_reconnect_backoff: 1s\n"
       "audit:\n  directory: trail\n  pseudonym_key_file: /k/pseudonym.key\n"
       "  checkpoint_every_records: 50\n  checkpoint_interval: 2s\n  max_segment_bytes: 1048576\n"
-      "  max_batch_delay: 1ms\nlog_level: warning\n");
+      "  max_batch_delay: 1ms\nlog_level: warning\ncpu_scheduling: inherited\n");
   Diagnostics diagnostics;
   absl::optional<GatewayConfig> config = LoadGatewayConfig(path, diagnostics);
   ASSERT_TRUE(config.has_value()) << diagnostics.ToString();
   std::string dir = path.substr(0, path.rfind('/'));
   EXPECT_EQ(config->log_level, LogLevel::kWarning);
+  EXPECT_EQ(config->cpu_scheduling, CpuScheduling::kInherited);
   EXPECT_EQ(config->country, "CL");
   EXPECT_EQ(config->agency_address, "127.0.0.1:0");
   EXPECT_EQ(config->federation_address, "0.0.0.0:7444");
@@ -171,6 +172,40 @@ TEST(GatewayConfigTest, UnknownLogLevelIsAnErrorWithItsPlace) {
   EXPECT_EQ(diagnostics.errors().size(), 1u) << diagnostics.ToString();
 }
 
+TEST(GatewayConfigTest, CpuSchedulingIsBatchUnlessNamed) {
+  const std::string audit = "audit:\n  directory: trail\n  pseudonym_key_file: k\n";
+  Diagnostics diagnostics;
+  absl::optional<GatewayConfig> config =
+      LoadGatewayConfig(Write(std::string(kHead) + audit), diagnostics);
+  ASSERT_TRUE(config.has_value()) << diagnostics.ToString();
+  EXPECT_EQ(config->cpu_scheduling, CpuScheduling::kBatch);
+  for (const auto& [name, scheduling] :
+       {std::pair<const char*, CpuScheduling>{"batch", CpuScheduling::kBatch},
+        {"inherited", CpuScheduling::kInherited}}) {
+    Diagnostics named;
+    config =
+        LoadGatewayConfig(Write(absl::StrCat(kHead, "cpu_scheduling: ", name, "\n", audit)), named);
+    ASSERT_TRUE(config.has_value()) << named.ToString();
+    EXPECT_EQ(config->cpu_scheduling, scheduling) << name;
+  }
+
+  Diagnostics unknown;
+  EXPECT_FALSE(
+      LoadGatewayConfig(Write(absl::StrCat(kHead, "cpu_scheduling: bach\n", audit)), unknown)
+          .has_value());
+  EXPECT_THAT(unknown.ToString(),
+              HasSubstr("gateway.yaml:11:17: error: cpu_scheduling: expected batch or inherited, "
+                        "found 'bach' (did you mean 'batch'?)"));
+  EXPECT_EQ(unknown.errors().size(), 1u) << unknown.ToString();
+  // A policy name of the kernel's is not one of the values.
+  Diagnostics kernel_name;
+  EXPECT_FALSE(LoadGatewayConfig(Write(absl::StrCat(kHead, "cpu_scheduling: SCHED_OTHER\n", audit)),
+                                 kernel_name)
+                   .has_value());
+  EXPECT_THAT(kernel_name.ToString(),
+              HasSubstr("cpu_scheduling: expected batch or inherited, found 'SCHED_OTHER'"));
+}
+
 TEST(GatewayConfigTest, QuotaShareTakesOnlyAPlainDecimalInItsRange) {
   const std::string audit = "audit:\n  directory: trail\n  pseudonym_key_file: k\n";
   for (const char* written : {"0x1", "+0.5", "5e-1", "\" 0.5\"", "0", "1.5", "0.5.0", "half"}) {
@@ -245,6 +280,7 @@ TEST(GatewayConfigTest, RestartOnlyKeysKeepTheirRunningValues) {
   loaded.agency_address = "127.0.0.1:8443";
   loaded.max_message_bytes = running.max_message_bytes * 2;
   loaded.audit_directory = "/srv/audit";
+  loaded.cpu_scheduling = CpuScheduling::kInherited;
   // Applied by a reload: not kept.
   loaded.max_in_flight = 7;
   loaded.quota_share = 0.5;
@@ -254,10 +290,11 @@ TEST(GatewayConfigTest, RestartOnlyKeysKeepTheirRunningValues) {
   // Refused by a reload, not kept here.
   loaded.country = "AR";
 
-  EXPECT_THAT(
-      KeepRestartOnlyValues(running, &loaded),
-      ::testing::ElementsAre("listeners.agency", "limits.max_message_bytes", "audit.directory"));
+  EXPECT_THAT(KeepRestartOnlyValues(running, &loaded),
+              ::testing::ElementsAre("listeners.agency", "cpu_scheduling",
+                                     "limits.max_message_bytes", "audit.directory"));
   EXPECT_EQ(loaded.agency_address, running.agency_address);
+  EXPECT_EQ(loaded.cpu_scheduling, CpuScheduling::kBatch);
   EXPECT_EQ(loaded.max_message_bytes, running.max_message_bytes);
   EXPECT_EQ(loaded.audit_directory, running.audit_directory);
   EXPECT_EQ(loaded.max_in_flight, 7);
