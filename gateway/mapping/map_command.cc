@@ -14,6 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "gateway/common/json_syntax.h"
 #include "gateway/mapping/mapping.h"
 #include "gateway/policy/descriptor_catalog.h"
 
@@ -170,6 +171,14 @@ int RunMapCommand(const std::vector<std::string>& args, std::istream& in, std::o
     google::protobuf::util::JsonParseOptions parse;
     auto parsed = google::protobuf::util::JsonStringToMessage(json, input.get(), parse);
     if (!parsed.ok()) {
+      // Text that is not JSON at all is pointed at where it stops being JSON; protobuf's parser
+      // would say only that it is malformed.
+      if (absl::optional<JsonSyntaxError> syntax = FindJsonSyntaxError(json)) {
+        err << "stdin:" << syntax->line << ":" << syntax->column << ": not a "
+            << plan->source_type()->full_name()
+            << " in protobuf JSON: malformed JSON: " << syntax->problem << "\n";
+        return 1;
+      }
       err << "stdin: not a " << plan->source_type()->full_name()
           << " in protobuf JSON: " << DescribeJsonParseError(parsed.message().as_string()) << "\n";
       return 1;

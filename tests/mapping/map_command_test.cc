@@ -74,8 +74,9 @@ TEST(MapCommandTest, UsageErrorsExitTwo) {
 TEST(MapCommandTest, BadInputExitsOne) {
   Result json = Invoke(Args({"--mapping", "cl-consulta-run-request"}), "{\"run\": ");
   EXPECT_EQ(json.code, 1);
-  EXPECT_THAT(json.err, HasSubstr("stdin: not a cl.registrocivil.v1.ConsultaRunRequest in "
-                                  "protobuf JSON"));
+  EXPECT_EQ(json.err,
+            "stdin:1:9: not a cl.registrocivil.v1.ConsultaRunRequest in protobuf JSON: malformed "
+            "JSON: the input ends where a value should be\n");
   Result field = Invoke(Args({"--mapping", "cl-consulta-run-request"}), R"({"rut": "1-9"})");
   EXPECT_EQ(field.code, 1);
   Result check = Invoke(Args({"--mapping", "cl-consulta-run-request"}), R"({"run": "1-8"})");
@@ -100,7 +101,17 @@ TEST(MapCommandTest, JsonErrorsNameTheFieldAndTheProblemNeverTheValue) {
   EXPECT_THAT(utf8.err, Not(HasSubstr("12531")));
   Result syntax =
       Invoke(Args({"--mapping", "cl-consulta-run-request"}), R"({"run" "12.531.909-2"})");
-  EXPECT_EQ(syntax.err, prefix + "malformed JSON\n");
+  // Text that is not JSON is pointed at, by line and column, where it stops being JSON.
+  EXPECT_EQ(syntax.err,
+            "stdin:1:8: not a cl.registrocivil.v1.ConsultaRunRequest in protobuf JSON: malformed "
+            "JSON: expected ':' after the field name\n");
+  Result cut =
+      Invoke(Args({"--mapping", "cl-consulta-run-request"}), "{\"run\": \"12.531.909-2\"\n");
+  EXPECT_EQ(cut.code, 1);
+  EXPECT_EQ(cut.err,
+            "stdin:2:1: not a cl.registrocivil.v1.ConsultaRunRequest in protobuf JSON: malformed "
+            "JSON: the input ends where ',' or '}' should be\n");
+  EXPECT_EQ(cut.out, "");
   Result unknown = Invoke(Args({"--mapping", "cl-consulta-run-request"}), R"({"rut": "1-9"})");
   EXPECT_EQ(unknown.err, prefix + "field 'rut': no such field\n");
   Result sexo = Invoke(Args({"--mapping", "cl-consulta-run-response"}),
