@@ -75,6 +75,9 @@ class ParkedThread {
 };
 
 TEST(CpuSchedulingTest, EveryThreadMovesToBatchAndTheirNewThreadsInheritIt) {
+  // The usual policy to start from, whatever the test runner was started with.
+  const sched_param priority{};
+  ASSERT_EQ(::sched_setscheduler(0, SCHED_OTHER, &priority), 0);
   ParkedThread before(/*start_child=*/true);
   const int before_tid = before.tid();
   ASSERT_EQ(ThreadSchedulingPolicy(before_tid).value(), SCHED_OTHER);
@@ -95,7 +98,6 @@ TEST(CpuSchedulingTest, EveryThreadMovesToBatchAndTheirNewThreadsInheritIt) {
   EXPECT_EQ(ScheduleEveryThreadAsBatch().value(), 0);
 
   // Back to the usual policy, so that the other tests of this process run as before.
-  const sched_param priority{};
   ASSERT_EQ(::sched_setscheduler(0, SCHED_OTHER, &priority), 0);
 }
 
