@@ -232,6 +232,8 @@ struct Watched {
   std::vector<pid_t> pids;
   uint64_t cpu_at_start = 0;
   uint64_t cpu_at_end = 0;
+  uint64_t switches_at_start = 0;
+  uint64_t switches_at_end = 0;
   uint64_t peak_rss_kib = 0;
 };
 
@@ -251,11 +253,12 @@ std::vector<Watched> ParseWatched(const Flags& flags) {
   return watched;
 }
 
-// Sums the CPU time of each watched group into `cpu` (start or end) and, at the end, the peak
-// resident memory. A process that is gone counts as nothing and is named on stderr.
+// Sums the CPU time and context switches of each watched group (start or end) and, at the end,
+// the peak resident memory. A process that is gone counts as nothing and is named on stderr.
 void SampleWatched(std::vector<Watched>& watched, bool at_end) {
   for (Watched& group : watched) {
     uint64_t cpu = 0;
+    uint64_t switches = 0;
     uint64_t rss = 0;
     for (pid_t pid : group.pids) {
       absl::StatusOr<ProcessSample> sample = pasarela::bench::SampleProcess(pid);
@@ -264,9 +267,11 @@ void SampleWatched(std::vector<Watched>& watched, bool at_end) {
         continue;
       }
       cpu += sample->cpu_nanos;
+      switches += sample->context_switches;
       rss += sample->peak_rss_kib;
     }
     (at_end ? group.cpu_at_end : group.cpu_at_start) = cpu;
+    (at_end ? group.switches_at_end : group.switches_at_start) = switches;
     if (at_end) group.peak_rss_kib = rss;
   }
 }
@@ -347,13 +352,20 @@ int RunLoadCommand(const Flags& flags) {
   std::vector<std::string> process_json;
   for (const Watched& group : watched) {
     uint64_t cpu = group.cpu_at_end - group.cpu_at_start;
-    std::cout << absl::StrFormat("  %-11s %.3f ms CPU per call, peak RSS %.1f MiB\n", group.name,
-                                 per_call_ms(cpu), static_cast<double>(group.peak_rss_kib) / 1024);
+    // A thread that ended during the window takes its switches with it: never below zero.
+    const uint64_t switches = group.switches_at_end > group.switches_at_start
+                                  ? group.switches_at_end - group.switches_at_start
+                                  : 0;
+    const double switches_per_call = calls > 0 ? static_cast<double>(switches) / calls : 0.0;
+    std::cout << absl::StrFormat(
+        "  %-11s %.3f ms CPU per call, peak RSS %.1f MiB, %.2f context switches per call\n",
+        group.name, per_call_ms(cpu), static_cast<double>(group.peak_rss_kib) / 1024,
+        switches_per_call);
     process_json.push_back(
         absl::StrFormat("{\"name\":%s,\"pids\":[%s],\"cpu_ms\":%.1f,\"cpu_ms_per_call\":%.4f,"
-                        "\"peak_rss_kib\":%d}",
+                        "\"peak_rss_kib\":%d,\"context_switches_per_call\":%.3f}",
                         JsonString(group.name), absl::StrJoin(group.pids, ","), Millis(cpu),
-                        per_call_ms(cpu), group.peak_rss_kib));
+                        per_call_ms(cpu), group.peak_rss_kib, switches_per_call));
   }
   uint64_t measured = self_end.cpu_nanos - self_start.cpu_nanos;
   for (const Watched& group : watched) measured += group.cpu_at_end - group.cpu_at_start;

@@ -1,9 +1,11 @@
 #include "bench/load/process_stats.h"
 
+#include <dirent.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -15,6 +17,40 @@
 #include "absl/strings/strip.h"
 
 namespace pasarela::bench {
+
+namespace {
+
+// The status texts of the threads of the process whose /proc directory is `base`.
+std::vector<std::string> TaskStatuses(const std::string& base) {
+  std::vector<std::string> statuses;
+  std::unique_ptr<DIR, int (*)(DIR*)> tasks(::opendir((base + "/task").c_str()), &::closedir);
+  if (tasks == nullptr) return statuses;
+  while (const dirent* entry = ::readdir(tasks.get())) {
+    if (entry->d_name[0] == '.') continue;
+    std::ifstream file(absl::StrCat(base, "/task/", entry->d_name, "/status"));
+    std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    // A thread that ended since the list was read has no status left.
+    if (!text.empty()) statuses.push_back(std::move(text));
+  }
+  return statuses;
+}
+
+}  // namespace
+
+uint64_t SumContextSwitches(const std::vector<std::string>& statuses) {
+  uint64_t total = 0;
+  for (const std::string& status : statuses) {
+    for (absl::string_view line : absl::StrSplit(status, '\n')) {
+      if (!absl::ConsumePrefix(&line, "voluntary_ctxt_switches:") &&
+          !absl::ConsumePrefix(&line, "nonvoluntary_ctxt_switches:")) {
+        continue;
+      }
+      uint64_t count = 0;
+      if (absl::SimpleAtoi(absl::StripAsciiWhitespace(line), &count)) total += count;
+    }
+  }
+  return total;
+}
 
 absl::StatusOr<ProcessSample> SampleProcess(pid_t pid) {
   std::string base = absl::StrCat("/proc/", pid);
@@ -50,6 +86,7 @@ absl::StatusOr<ProcessSample> SampleProcess(pid_t pid) {
       }
     }
   }
+  sample.context_switches = SumContextSwitches(TaskStatuses(base));
   return sample;
 }
 
@@ -98,6 +135,7 @@ ProcessSample SampleSelf() {
   };
   sample.cpu_nanos = nanos(usage.ru_utime) + nanos(usage.ru_stime);
   sample.peak_rss_kib = static_cast<uint64_t>(usage.ru_maxrss);  // KiB on Linux
+  sample.context_switches = static_cast<uint64_t>(usage.ru_nvcsw + usage.ru_nivcsw);
   return sample;
 }
 

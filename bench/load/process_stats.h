@@ -10,6 +10,8 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -21,12 +23,20 @@ struct ProcessSample {
   uint64_t cpu_nanos = 0;
   // Peak resident set size since the process started (VmHWM), in KiB.
   uint64_t peak_rss_kib = 0;
+  // Context switches, voluntary and not, of the threads the process has now (a thread that has
+  // ended takes its count with it). Each is a wait or a preemption the work paid for.
+  uint64_t context_switches = 0;
 };
 
-// Reads /proc/PID/stat and /proc/PID/status. NOT_FOUND when the process is gone.
+// Reads /proc/PID/stat, /proc/PID/status and each /proc/PID/task/TID/status. NOT_FOUND when the
+// process is gone.
 absl::StatusOr<ProcessSample> SampleProcess(pid_t pid);
 
-// The calling process's own CPU time (getrusage, microsecond resolution) and peak RSS.
+// The context switches of the threads whose /proc/PID/task/TID/status texts are `statuses`.
+uint64_t SumContextSwitches(const std::vector<std::string>& statuses);
+
+// The calling process's own CPU time (getrusage, microsecond resolution), peak RSS and context
+// switches.
 ProcessSample SampleSelf();
 
 struct MachineSample {

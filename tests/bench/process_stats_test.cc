@@ -2,6 +2,10 @@
 
 #include <unistd.h>
 
+#include <string>
+#include <thread>
+#include <vector>
+
 #include "gtest/gtest.h"
 
 namespace pasarela::bench {
@@ -40,6 +44,39 @@ TEST(SampleMachineTest, ReadsProcStatAsBusyWithinTotal) {
   EXPECT_GT(second->total_nanos, first->total_nanos);
   EXPECT_GE(second->busy_nanos, first->busy_nanos);
   EXPECT_LE(second->busy_nanos - first->busy_nanos, second->total_nanos - first->total_nanos);
+}
+
+TEST(SumContextSwitchesTest, AddsBothKindsOverEveryThread) {
+  const std::vector<std::string> statuses = {
+      "Name:\tpasarela\nvoluntary_ctxt_switches:\t120\nnonvoluntary_ctxt_switches:\t7\n",
+      "Name:\tnexting_thread\nvoluntary_ctxt_switches:\t3\nnonvoluntary_ctxt_switches:\t0\n",
+      // A status without the lines (a kernel that does not count) adds nothing.
+      "Name:\tother\n"};
+  EXPECT_EQ(SumContextSwitches(statuses), 130u);
+  EXPECT_EQ(SumContextSwitches({}), 0u);
+}
+
+TEST(SampleProcessTest, CountsTheSwitchesOfEveryThread) {
+  absl::StatusOr<ProcessSample> before = SampleProcess(::getpid());
+  ASSERT_TRUE(before.ok()) << before.status();
+  // Each sleep is a voluntary switch, here on another thread than the main one.
+  std::thread sleeper([] {
+    for (int i = 0; i < 20; ++i) usleep(100);
+  });
+  sleeper.join();
+  // The sleeper has ended: its switches left with it. Sleep on this thread instead.
+  for (int i = 0; i < 20; ++i) usleep(100);
+  absl::StatusOr<ProcessSample> after = SampleProcess(::getpid());
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_GE(after->context_switches, before->context_switches + 20);
+  EXPECT_GE(SampleSelf().context_switches, 40u);
+}
+
+TEST(SampleProcessTest, AProcessThatIsGoneIsNotFound) {
+  // Process ids are below 2^22 on Linux.
+  absl::StatusOr<ProcessSample> gone = SampleProcess(0x7ffffff0);
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.status().code(), absl::StatusCode::kNotFound);
 }
 
 }  // namespace
