@@ -1,11 +1,9 @@
 #include "bench/load/process_stats.h"
 
-#include <dirent.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <fstream>
-#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -15,19 +13,17 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "gateway/common/cpu_scheduling.h"
 
 namespace pasarela::bench {
 
 namespace {
 
-// The status texts of the threads of the process whose /proc directory is `base`.
-std::vector<std::string> TaskStatuses(const std::string& base) {
+// The status texts of the threads process `pid` has now.
+std::vector<std::string> TaskStatuses(pid_t pid) {
   std::vector<std::string> statuses;
-  std::unique_ptr<DIR, int (*)(DIR*)> tasks(::opendir((base + "/task").c_str()), &::closedir);
-  if (tasks == nullptr) return statuses;
-  while (const dirent* entry = ::readdir(tasks.get())) {
-    if (entry->d_name[0] == '.') continue;
-    std::ifstream file(absl::StrCat(base, "/task/", entry->d_name, "/status"));
+  for (int tid : ThreadIdsOf(pid).value_or(std::vector<int>())) {
+    std::ifstream file(absl::StrCat("/proc/", pid, "/task/", tid, "/status"));
     std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
     // A thread that ended since the list was read has no status left.
     if (!text.empty()) statuses.push_back(std::move(text));
@@ -86,7 +82,7 @@ absl::StatusOr<ProcessSample> SampleProcess(pid_t pid) {
       }
     }
   }
-  sample.context_switches = SumContextSwitches(TaskStatuses(base));
+  sample.context_switches = SumContextSwitches(TaskStatuses(pid));
   return sample;
 }
 

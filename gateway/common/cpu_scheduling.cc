@@ -4,8 +4,10 @@
 #include <errno.h>
 #include <sched.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <memory>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
@@ -48,18 +50,28 @@ absl::StatusOr<int> ThreadSchedulingPolicy(int tid) {
   return policy & ~SCHED_RESET_ON_FORK;
 }
 
+absl::StatusOr<std::vector<int>> ThreadIdsOf(int pid) {
+  const std::string tasks_dir = absl::StrCat("/proc/", pid, "/task");
+  std::unique_ptr<DIR, DirCloser> tasks(::opendir(tasks_dir.c_str()));
+  if (tasks == nullptr) {
+    const int error = errno;
+    return ErrnoError(error, absl::StrCat("cannot list the threads in ", tasks_dir));
+  }
+  std::vector<int> ids;
+  while (const dirent* entry = ::readdir(tasks.get())) {
+    int tid = 0;
+    if (absl::SimpleAtoi(entry->d_name, &tid)) ids.push_back(tid);
+  }
+  return ids;
+}
+
 absl::StatusOr<int> ScheduleEveryThreadAsBatch() {
   int moved = 0;
   for (int pass = 0; pass < kMaxPasses; ++pass) {
-    std::unique_ptr<DIR, DirCloser> tasks(::opendir("/proc/self/task"));
-    if (tasks == nullptr) {
-      const int error = errno;
-      return ErrnoError(error, "cannot list the threads in /proc/self/task");
-    }
+    absl::StatusOr<std::vector<int>> threads = ThreadIdsOf(::getpid());
+    if (!threads.ok()) return threads.status();
     int moved_in_pass = 0;
-    while (const dirent* entry = ::readdir(tasks.get())) {
-      int tid = 0;
-      if (!absl::SimpleAtoi(entry->d_name, &tid)) continue;
+    for (int tid : *threads) {
       absl::StatusOr<int> policy = ThreadSchedulingPolicy(tid);
       // A thread that ended since the list was read.
       if (!policy.ok() && absl::IsNotFound(policy.status())) continue;

@@ -11,6 +11,8 @@
 #ifndef PASARELA_GATEWAY_COMMON_CPU_SCHEDULING_H_
 #define PASARELA_GATEWAY_COMMON_CPU_SCHEDULING_H_
 
+#include <vector>
+
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/optional.h"
@@ -32,9 +34,13 @@ absl::string_view CpuSchedulingName(CpuScheduling scheduling);
 // stay moved.
 absl::StatusOr<int> ScheduleEveryThreadAsBatch();
 
-// The scheduling policy of thread `tid` of this process (SCHED_OTHER, SCHED_BATCH, ...), or the
-// error; for tests and diagnostics.
+// The scheduling policy of thread `tid` (SCHED_OTHER, SCHED_BATCH, ...; of any process on this
+// machine), or the error: NOT_FOUND when the thread has ended. For tests and diagnostics.
 absl::StatusOr<int> ThreadSchedulingPolicy(int tid);
+
+// The ids of the threads process `pid` has now (from /proc/PID/task), in no particular order;
+// NOT_FOUND when the process is gone.
+absl::StatusOr<std::vector<int>> ThreadIdsOf(int pid);
 
 }  // namespace pasarela
 

@@ -1,6 +1,9 @@
 #include "gateway/common/json_syntax.h"
 
+#include <algorithm>
 #include <cstddef>
+
+#include "gateway/common/utf8.h"
 
 namespace pasarela {
 namespace {
@@ -35,18 +38,12 @@ class JsonSyntaxChecker {
 
   // Records the error at byte `offset`; returns false for the caller to return.
   bool Fail(size_t offset, const std::string& problem) {
+    const absl::string_view before = text_.substr(0, offset);
+    const size_t line_start = before.rfind('\n') + 1;  // 0 on the first line
     JsonSyntaxError error;
+    error.line = 1 + static_cast<int>(std::count(before.begin(), before.end(), '\n'));
+    error.column = 1 + static_cast<int>(CountCharacters(before.substr(line_start)));
     error.problem = problem;
-    for (size_t i = 0; i < offset && i < text_.size(); ++i) {
-      const unsigned char c = static_cast<unsigned char>(text_[i]);
-      if (c == '\n') {
-        ++error.line;
-        error.column = 1;
-      } else if ((c & 0xC0) != 0x80) {
-        // Continuation bytes of a UTF-8 character do not start a column.
-        ++error.column;
-      }
-    }
     error_ = error;
     return false;
   }

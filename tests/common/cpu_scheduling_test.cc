@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -99,6 +100,16 @@ TEST(CpuSchedulingTest, EveryThreadMovesToBatchAndTheirNewThreadsInheritIt) {
 
   // Back to the usual policy, so that the other tests of this process run as before.
   ASSERT_EQ(::sched_setscheduler(0, SCHED_OTHER, &priority), 0);
+}
+
+TEST(CpuSchedulingTest, ThreadIdsListEveryThreadOfAProcess) {
+  ParkedThread parked;
+  absl::StatusOr<std::vector<int>> ids = ThreadIdsOf(::getpid());
+  ASSERT_TRUE(ids.ok()) << ids.status();
+  EXPECT_THAT(*ids, ::testing::IsSupersetOf({static_cast<int>(::gettid()), parked.tid()}));
+  absl::StatusOr<std::vector<int>> gone = ThreadIdsOf(0x7ffffff0);
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST(CpuSchedulingTest, AThreadThatDoesNotExistIsNotFound) {

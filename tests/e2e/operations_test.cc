@@ -1,21 +1,20 @@
 // Operations through real gateways: the admin listener's /metrics moves with the calls, /livez and
 // /readyz answer, and the access log has one JSON line per exchange with no payload values.
-#include <dirent.h>
 #include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <cstring>
 #include <future>
 #include <map>
-#include <memory>
 #include <set>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "gateway/common/cpu_scheduling.h"
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
@@ -35,14 +34,10 @@ using ::testing::Not;
 // The scheduling policy of each thread of process `pid`, by thread id.
 std::map<int, int> ThreadPolicies(pid_t pid) {
   std::map<int, int> policies;
-  const std::string tasks = absl::StrCat("/proc/", pid, "/task");
-  std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(tasks.c_str()), &::closedir);
-  if (dir == nullptr) return policies;
-  while (const dirent* entry = ::readdir(dir.get())) {
-    const int tid = std::atoi(entry->d_name);
-    if (tid <= 0) continue;
-    const int policy = ::sched_getscheduler(tid);
-    if (policy >= 0) policies[tid] = policy & ~SCHED_RESET_ON_FORK;
+  for (int tid : ThreadIdsOf(pid).value_or(std::vector<int>())) {
+    // A thread that ended meanwhile has no policy left.
+    absl::StatusOr<int> policy = ThreadSchedulingPolicy(tid);
+    if (policy.ok()) policies[tid] = *policy;
   }
   return policies;
 }
