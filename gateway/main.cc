@@ -23,6 +23,7 @@
 #include "gateway/agreement/explain.h"
 #include "gateway/audit/audit_tools.h"
 #include "gateway/classify/classify_command.h"
+#include "gateway/common/allocator.h"
 #include "gateway/common/command_line.h"
 #include "gateway/common/counted.h"
 #include "gateway/common/cpu_scheduling.h"
@@ -190,6 +191,18 @@ void ApplyCpuScheduling(CpuScheduling scheduling) {
   LogInfo("cpu_scheduling: batch: the gateway's threads run under SCHED_BATCH");
 }
 
+// A build with tcmalloc whose malloc another library took over serves all the same, only slower.
+void LogAllocator() {
+  const AllocatorInUse allocator = DescribeAllocator();
+#ifdef PASARELA_TCMALLOC
+  if (!allocator.tcmalloc) {
+    LogWarning(absl::StrCat("allocator: ", allocator.description));
+    return;
+  }
+#endif
+  LogInfo(absl::StrCat("allocator: ", allocator.description));
+}
+
 int Serve(const std::vector<std::string>& args) {
   absl::StatusOr<CommandLine> line = CommandLine::Parse(
       args, {{"--config", CommandLine::Arity::kOnce}, {"--ready-file", CommandLine::Arity::kOnce}},
@@ -220,6 +233,7 @@ int Serve(const std::vector<std::string>& args) {
     return 1;
   }
   ApplyCpuScheduling((*snapshot)->gateway().cpu_scheduling);
+  LogAllocator();
   ReadyFile ready(ready_file);
   // The ready file may lie beside gateway.yaml, which is watched: writing it is no policy edit.
   absl::StatusOr<std::unique_ptr<GatewayServer>> server =

@@ -654,5 +654,16 @@ TEST(OperationsTest, TheGatewaysThreadsRunUnderTheSchedulingItsFileNames) {
   EXPECT_THAT(cl.process->Log(), Not(HasSubstr("SCHED_BATCH")));
 }
 
+TEST(OperationsTest, TheGatewayLogsTheAllocatorThatServesIt) {
+  Topology topology({"AR", "CL"});
+  GatewayProcess& ar = topology.StartGateway("AR");
+#ifdef PASARELA_TCMALLOC
+  EXPECT_THAT(ar.process->Log(), HasSubstr("allocator: tcmalloc (gperftools 2."));
+#else
+  EXPECT_THAT(ar.process->Log(),
+              HasSubstr("allocator: the system's malloc (built without tcmalloc)"));
+#endif
+}
+
 }  // namespace
 }  // namespace pasarela::testing

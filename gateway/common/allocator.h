@@ -1,0 +1,31 @@
+// Which allocator serves the gateway's memory.
+//
+// The gateway is linked with gperftools' tcmalloc (CMake option PASARELA_TCMALLOC, on except in
+// the sanitizer builds, whose runtimes bring their own allocator): every exchange allocates and
+// frees many small objects on several threads (gRPC's call state, metadata, slices, the audit
+// record), and tcmalloc's per-thread caches serve them with less work and fewer locks than
+// glibc's arenas. docs/PERFORMANCE.md has the figures. The gateway logs the answer at start, so
+// that a build or a preloaded library that replaced the allocator shows in the log.
+//
+// Thread safety: may be called from any thread.
+#ifndef PASARELA_GATEWAY_COMMON_ALLOCATOR_H_
+#define PASARELA_GATEWAY_COMMON_ALLOCATOR_H_
+
+#include <string>
+
+namespace pasarela {
+
+struct AllocatorInUse {
+  // True when tcmalloc allocates this process's memory: it was linked and nothing loaded before
+  // it (LD_PRELOAD) took malloc's place.
+  bool tcmalloc = false;
+  // For the log, e.g. "tcmalloc (gperftools 2.10)".
+  std::string description;
+};
+
+// Asks the allocator about a block just allocated with malloc and one with operator new.
+AllocatorInUse DescribeAllocator();
+
+}  // namespace pasarela
+
+#endif  // PASARELA_GATEWAY_COMMON_ALLOCATOR_H_
