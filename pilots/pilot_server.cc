@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "gateway/net/grpc_shutdown_guard.h"
 
 namespace pasarela::pilots {
 namespace {
@@ -117,6 +118,8 @@ int ServeUntilSignal(const std::function<void(grpc::ServerBuilder&)>& register_s
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // Declared before the server, so destroyed after it: gRPC has stopped before the process exits.
+  GrpcShutdownGuard grpc_library;
 
   grpc::SslServerCredentialsOptions tls(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
   tls.pem_root_certs = ReadFile(options.ca, program);
