@@ -31,6 +31,7 @@
 #include "gateway/mapping/verify_claims.h"
 #include "gateway/net/data_subject.h"
 #include "gateway/net/federation_facts.h"
+#include "gateway/net/message_bytes.h"
 #include "gateway/routing/exchange_router.h"
 #include "gateway/routing/metadata_keys.h"
 
@@ -39,16 +40,6 @@ namespace {
 
 constexpr char kGetPersonMethod[] = "pasarela.identity.v1.IdentityService/GetPerson";
 constexpr char kVerifyIdentityMethod[] = "pasarela.identity.v1.IdentityService/VerifyIdentity";
-
-std::string BufferToString(const grpc::ByteBuffer& buffer) {
-  std::vector<grpc::Slice> slices;
-  std::string bytes;
-  if (!buffer.Dump(&slices).ok()) return bytes;
-  for (const grpc::Slice& slice : slices) {
-    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  }
-  return bytes;
-}
 
 std::string HexToBytes(absl::string_view hex) {
   if (absl::StartsWith(hex, "sha256:")) hex.remove_prefix(7);
@@ -64,19 +55,6 @@ bool IsSizeLimitMessage(absl::string_view message) {
   return absl::ConsumePrefix(&message, "Received message larger than max (") &&
          absl::ConsumeSuffix(&message, ")") &&
          message.find_first_not_of("0123456789 vs.") == absl::string_view::npos;
-}
-
-// `message`'s wire form. A proto3 message has no required fields, so the check of them that
-// SerializeAsString makes first (a reflective walk of the whole message that allocates, for the
-// runtime pool's messages) can only pass.
-std::string Serialize(const google::protobuf::Message& message) {
-  if (message.GetDescriptor()->file()->syntax() !=
-      google::protobuf::FileDescriptor::SYNTAX_PROTO3) {
-    return message.SerializeAsString();
-  }
-  std::string bytes;
-  message.AppendPartialToString(&bytes);
-  return bytes;
 }
 
 // The canonical name of a gRPC code ("PERMISSION_DENIED"), as the metrics and access log write it.
@@ -293,10 +271,10 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   // The request is parsed once: the canonical message is kept for the stages that read it (data
   // subject, classification, the provider's mapping, a verification lookup).
   bool ReadRequest() {
-    std::string request_bytes = BufferToString(request_);
+    grpc::Slice request_bytes = FlatBytes(request_);
     if (consumer_binding_ != nullptr) {
       absl::StatusOr<google::protobuf::Message*> national =
-          Parse(*consumer_binding_->request_plan->source_type(), request_bytes);
+          Parse(*consumer_binding_->request_plan->source_type(), BytesOf(request_bytes));
       absl::StatusOr<google::protobuf::Message*> canonical =
           national.ok() ? Map(**national, *consumer_binding_->request_plan)
                         : std::move(national).status();
@@ -305,18 +283,17 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
         return false;
       }
       canonical_request_ = *std::move(canonical);
-      request_bytes = Serialize(*canonical_request_);
-      grpc::Slice slice(request_bytes);
-      request_ = grpc::ByteBuffer(&slice, 1);
+      request_ = SerializeToByteBuffer(*canonical_request_);
+      request_bytes = FlatBytes(request_);
     }
     bytes_in_ = request_bytes.size();
-    request_digest_ = Sha256Digest(request_bytes);
+    request_digest_ = Sha256Digest(BytesOf(request_bytes));
     const google::protobuf::MethodDescriptor* descriptor =
         runtime_->snapshot().catalog().FindMethod(method_);
     if (descriptor == nullptr) return true;
     if (canonical_request_ == nullptr) {
       absl::StatusOr<google::protobuf::Message*> parsed =
-          Parse(*descriptor->input_type(), request_bytes);
+          Parse(*descriptor->input_type(), BytesOf(request_bytes));
       if (!parsed.ok()) {
         Refuse(absl::InvalidArgumentError(
             absl::StrCat("the request is not a valid ", descriptor->input_type()->full_name())));
@@ -335,13 +312,14 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
   // `bytes` parsed as `type` from the runtime's pool, on the exchange's arena, or INVALID_ARGUMENT
   // naming the type.
   absl::StatusOr<google::protobuf::Message*> Parse(const google::protobuf::Descriptor& type,
-                                                   const std::string& bytes) {
+                                                   absl::string_view bytes) {
     google::protobuf::Message* message = runtime_->NewMessage(&type, &arena_);
     // A proto3 message has no required fields, so the check of them that ParseFromString makes
     // (through reflection, allocating, for the runtime pool's messages) can only pass.
     const bool check_required =
         type.file()->syntax() != google::protobuf::FileDescriptor::SYNTAX_PROTO3;
-    if (!message->ParsePartialFromString(bytes) || (check_required && !message->IsInitialized())) {
+    if (!message->ParsePartialFromArray(bytes.data(), static_cast<int>(bytes.size())) ||
+        (check_required && !message->IsInitialized())) {
       return absl::InvalidArgumentError(
           absl::StrCat("the message is not a valid ", type.full_name()));
     }
@@ -444,7 +422,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     }
     if (canonical_response_ == nullptr) {
       absl::StatusOr<google::protobuf::Message*> parsed =
-          Parse(*descriptor->output_type(), BufferToString(response_));
+          Parse(*descriptor->output_type(), BytesOf(FlatBytes(response_)));
       if (!parsed.ok()) {
         return absl::InternalError(absl::StrCat(upstream_->description(),
                                                 " answered bytes that are not a ",
@@ -471,9 +449,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     if (treated->changed()) withheld.push_back(treated->TrailerValue());
     withheld_ = absl::StrJoin(withheld, ",");
     // Serialized once, after mapping, trimming and treatment.
-    std::string bytes = Serialize(*message);
-    grpc::Slice slice(bytes);
-    response_ = grpc::ByteBuffer(&slice, 1);
+    response_ = SerializeToByteBuffer(*message);
     return absl::OkStatus();
   }
 
@@ -529,9 +505,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
         Answer(ToGrpcStatus(national.status()), false);
         return;
       }
-      std::string bytes = Serialize(**national);
-      grpc::Slice slice(bytes);
-      upstream_request_ = grpc::ByteBuffer(&slice, 1);
+      upstream_request_ = SerializeToByteBuffer(**national);
       upstream_method = provider_binding_->national;
     }
     upstream_channel_ = upstream_->Pick();
@@ -612,7 +586,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     if (status.ok()) {
       if (provider_binding_ != nullptr) {
         absl::StatusOr<google::protobuf::Message*> national =
-            Parse(*provider_binding_->response_plan->source_type(), BufferToString(response_));
+            Parse(*provider_binding_->response_plan->source_type(), BytesOf(FlatBytes(response_)));
         absl::StatusOr<google::protobuf::Message*> canonical =
             national.ok() ? Map(**national, *provider_binding_->response_plan)
                           : std::move(national).status();
@@ -638,9 +612,9 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
           return;
         }
       }
-      std::string response_bytes = BufferToString(response_);
+      const grpc::Slice response_bytes = FlatBytes(response_);
       bytes_out_ = response_bytes.size();
-      response_digest_ = Sha256Digest(response_bytes);
+      response_digest_ = Sha256Digest(BytesOf(response_bytes));
       if (route_.hop == RouteDecision::Hop::kPeerGateway) {
         absl::Status receipt = CheckReceipt(&peer_answer);
         if (!receipt.ok()) {
@@ -648,7 +622,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
           Answer(ToGrpcStatus(receipt), false);
           return;
         }
-        absl::Status classified = ClassifyArrivedResponse(response_bytes);
+        absl::Status classified = ClassifyArrivedResponse(BytesOf(response_bytes));
         if (!classified.ok()) {
           Answer(ToGrpcStatus(classified), false);
           return;
@@ -668,9 +642,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
                  false);
           return;
         }
-        std::string bytes = Serialize(**national);
-        grpc::Slice slice(bytes);
-        response_ = grpc::ByteBuffer(&slice, 1);
+        response_ = SerializeToByteBuffer(**national);
       }
       Answer(grpc::Status::OK, /*with_response=*/true);
       return;
@@ -737,7 +709,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
 
   // The consumer gateway's own account of what the answer carried, for its audit record: it
   // classifies the canonical response as it arrived rather than trusting the peer's summary.
-  absl::Status ClassifyArrivedResponse(const std::string& response_bytes) {
+  absl::Status ClassifyArrivedResponse(absl::string_view response_bytes) {
     const google::protobuf::MethodDescriptor* descriptor =
         runtime_->snapshot().catalog().FindMethod(method_);
     if (descriptor == nullptr) return absl::OkStatus();
@@ -858,9 +830,7 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
     absl::StatusOr<google::protobuf::Message*> national =
         Map(*get, *provider_binding_->request_plan);
     if (!national.ok()) return absl::InvalidArgumentError(national.status().message());
-    std::string bytes = Serialize(**national);
-    grpc::Slice slice(bytes);
-    upstream_request_ = grpc::ByteBuffer(&slice, 1);
+    upstream_request_ = SerializeToByteBuffer(**national);
     return absl::OkStatus();
   }
 
@@ -902,8 +872,8 @@ class ExchangeReactor : public grpc::ServerGenericBidiReactor {
       Answer(ToGrpcStatus(minimised), false);
       return;
     }
-    const std::string bytes = BufferToString(response_);
-    response_digest_ = Sha256Digest(bytes);
+    const grpc::Slice bytes = FlatBytes(response_);
+    response_digest_ = Sha256Digest(BytesOf(bytes));
     bytes_out_ = bytes.size();
     Answer(grpc::Status::OK, /*with_response=*/true);
   }
