@@ -29,6 +29,10 @@ for cc in AR CL; do
     fail "gateway $cc's stage counters were not checked or did not match"
 done
 grep -q "^fdatasync of a 1 KiB append" <<<"$out" || fail "no fdatasync figures"
+for cc in AR CL; do
+  grep -qE "^  $cc: cpu_scheduling: .*; allocator: " <<<"$out" ||
+    fail "no line on how gateway $cc ran (its scheduling and allocator)"
+done
 grep -qE "^Other load: processes outside the measured paths took at most [0-9]+% " <<<"$out" ||
   fail "no figure for the load of other processes"
 echo "bench/compare --quick: every path answered, counters matched: $last"
