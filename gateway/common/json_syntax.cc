@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "absl/strings/ascii.h"
 #include "gateway/common/utf8.h"
 
 namespace pasarela {
@@ -70,7 +71,9 @@ class JsonSyntaxChecker {
       case 'n':
         return Literal("null");
       default:
-        if (Peek() == '-' || (Peek() >= '0' && Peek() <= '9')) return Number();
+        if (Peek() == '-' || absl::ascii_isdigit(static_cast<unsigned char>(Peek()))) {
+          return Number();
+        }
         return Expected("a value");
     }
   }
@@ -82,8 +85,10 @@ class JsonSyntaxChecker {
   }
 
   bool Digits() {
-    if (AtEnd() || Peek() < '0' || Peek() > '9') return Expected("a digit");
-    while (!AtEnd() && Peek() >= '0' && Peek() <= '9') ++at_;
+    if (AtEnd() || !absl::ascii_isdigit(static_cast<unsigned char>(Peek()))) {
+      return Expected("a digit");
+    }
+    while (!AtEnd() && absl::ascii_isdigit(static_cast<unsigned char>(Peek()))) ++at_;
     return true;
   }
 
@@ -126,8 +131,7 @@ class JsonSyntaxChecker {
         ++at_;
         for (int i = 0; i < 4; ++i, ++at_) {
           if (AtEnd()) break;
-          const char h = Peek();
-          if (!((h >= '0' && h <= '9') || (h >= 'a' && h <= 'f') || (h >= 'A' && h <= 'F'))) {
+          if (!absl::ascii_isxdigit(static_cast<unsigned char>(Peek()))) {
             return Fail(escape, "an invalid \\u escape (four hexadecimal digits expected)");
           }
         }

@@ -17,7 +17,7 @@ namespace pasarela {
 struct JsonSyntaxError {
   int line = 1;    // 1-based
   int column = 1;  // 1-based, in characters (UTF-8 code points) of its line
-  // "expected ':' after a field name", "the input ends inside a string", ...
+  // "expected ':' after the field name", "a string that is never closed", ...
   std::string problem;
 };
 
