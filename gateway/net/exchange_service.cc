@@ -3,8 +3,6 @@
 #include <google/protobuf/descriptor.h>
 #include <grpcpp/alarm.h>
 #include <grpcpp/client_context.h>
-#include <grpcpp/impl/codegen/server_callback_handlers.h>
-#include <grpcpp/impl/rpc_service_method.h>
 #include <grpcpp/support/byte_buffer.h>
 
 #include <algorithm>
@@ -12,8 +10,6 @@
 #include <cstddef>
 #include <memory>
 #include <string>
-#include <type_traits>
-#include <vector>
 
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/escaping.h"
@@ -95,48 +91,18 @@ constexpr absl::Duration kDeadlineJitter = absl::Milliseconds(50);
 // How long after a failed read of the request gRPC may take to say that it cancelled the call.
 constexpr absl::Duration kCancellationGrace = absl::Milliseconds(100);
 
-// The two shapes in which gRPC hands a call to the gateway (see exchange_service.h). Each passes
-// the arrival of the request, or its absence, to RequestRead.
-class GenericCallShape : public grpc::ServerGenericBidiReactor {
+// One call through the gateway. Owns itself: gRPC hands it back in OnDone.
+class ExchangeReactor : public grpc::ServerGenericBidiReactor {
  public:
-  void OnReadDone(bool ok) final { RequestRead(ok); }
-  void OnWriteDone(bool) final {}
-
- protected:
-  virtual void RequestRead(bool ok) = 0;
-};
-
-class UnaryCallShape : public grpc::ServerUnaryReactor {
- public:
-  // gRPC 1.51 then runs OnDone on the thread that ends the call instead of handing it to its
-  // executor thread, one thread hand-off fewer per call. Safe because the exchange's OnDone (which
-  // frees it) and OnCancel (an atomic store) wait for nothing and call back into nothing.
-  bool InternalInlineable() final { return true; }
-
- protected:
-  virtual void RequestRead(bool ok) = 0;
-};
-
-// One call through the gateway, in either shape. Owns itself: gRPC hands it back in OnDone.
-template <class Shape>
-class ExchangeReactor final : public Shape {
-  static constexpr bool kUnary = std::is_base_of<grpc::ServerUnaryReactor, Shape>::value;
-
- public:
-  // `given_request` and `response_out` are the unary shape's (null in the generic one), owned by
-  // gRPC until OnDone.
-  ExchangeReactor(grpc::CallbackServerContext* context, absl::string_view method,
-                  const grpc::ByteBuffer* given_request, grpc::ByteBuffer* response_out,
-                  GatewayRuntimePtr runtime, const ExchangeServices& services, ListenerRole role)
+  ExchangeReactor(grpc::GenericCallbackServerContext* context, GatewayRuntimePtr runtime,
+                  const ExchangeServices& services, ListenerRole role)
       : context_(context),
-        given_request_(given_request),
-        response_out_(response_out),
         runtime_(std::move(runtime)),
         services_(services),
         role_(role),
         started_(absl::Now()) {
     if (services_.exchanges_in_progress != nullptr) services_.exchanges_in_progress->fetch_add(1);
-    called_method_ = std::string(method);
+    called_method_ = std::string(CanonicalMethodName(context_->method()));
     method_ = called_method_;
     Begin();
   }
@@ -144,17 +110,7 @@ class ExchangeReactor final : public Shape {
     if (services_.exchanges_in_progress != nullptr) services_.exchanges_in_progress->fetch_sub(1);
   }
 
-  // The call ended before its answer went out: the caller cancelled it, its deadline passed, or
-  // the connection went. gRPC cancels the upstream call made from this one's context with it.
-  void OnCancel() override { caller_gone_.store(true, std::memory_order_relaxed); }
-
-  void OnDone() override {
-    // Reclaims the ownership handed to gRPC when the call began.
-    std::unique_ptr<ExchangeReactor> self(this);
-  }
-
- private:
-  void RequestRead(bool ok) override {
+  void OnReadDone(bool ok) override {
     if (!ok) {
       // gRPC cancels a call whose request is larger than the listener accepts, and may tell this
       // reactor after the failed read: the refusal waits a moment for it, so that the records say
@@ -166,14 +122,6 @@ class ExchangeReactor final : public Shape {
         no_request_alarm_->Set(absl::ToChronoTime(absl::Now() + kCancellationGrace),
                                [this](bool) { Refuse(NoRequestStatus()); });
       }
-      return;
-    }
-    const int64_t limit = runtime_->snapshot().gateway().max_message_bytes;
-    if (request_.Length() > static_cast<size_t>(limit)) {
-      Refuse(absl::ResourceExhaustedError(absl::StrCat("the request is ", request_.Length(),
-                                                       " bytes, larger than "
-                                                       "limits.max_message_bytes (",
-                                                       limit, " bytes)")));
       return;
     }
     if (!ReadRequest()) return;
@@ -188,31 +136,18 @@ class ExchangeReactor final : public Shape {
     Forward();
   }
 
-  // The unary shape's request came with the call (an unset buffer: the call carried none); the
-  // generic shape reads it.
-  void ReceiveRequest() {
-    if constexpr (kUnary) {
-      const bool arrived = given_request_->Valid();
-      if (arrived) request_ = *given_request_;
-      RequestRead(arrived);
-    } else {
-      this->StartRead(&request_);
-    }
+  void OnWriteDone(bool) override {}
+
+  // The call ended before its answer went out: the caller cancelled it, its deadline passed, or
+  // the connection went. gRPC cancels the upstream call made from this one's context with it.
+  void OnCancel() override { caller_gone_.store(true, std::memory_order_relaxed); }
+
+  void OnDone() override {
+    // Reclaims the ownership handed to gRPC in CreateReactor.
+    std::unique_ptr<ExchangeReactor> self(this);
   }
 
-  // Sends the answer (with the response message if `with_response`) and ends the call.
-  void Respond(const grpc::Status& status, bool with_response) {
-    if constexpr (kUnary) {
-      // gRPC sends the message it was given only with an OK status.
-      if (with_response) response_out_->Swap(&response_);
-      this->Finish(status);
-    } else if (with_response) {
-      this->StartWriteAndFinish(&response_, grpc::WriteOptions(), status);
-    } else {
-      this->Finish(status);
-    }
-  }
-
+ private:
   // Why no request was read, as the caller learnt it. A call that ends without its message is
   // cancelled by gRPC when the message is larger than the listener accepts (the caller receives
   // gRPC's own RESOURCE_EXHAUSTED), or by the caller's deadline; only a call that half-closed
@@ -327,7 +262,7 @@ class ExchangeReactor final : public Shape {
     if (role_ == ListenerRole::kFederation && !answer_compact_) {
       context_->AddInitialMetadata(kExchangeIdKey, route_.exchange_id);
     }
-    ReceiveRequest();
+    StartRead(&request_);
   }
 
   // Digests the request and finds whom it is about, so that the audit record names the subject
@@ -1166,7 +1101,7 @@ class ExchangeReactor final : public Shape {
       // The trail cannot hold it, so the metrics and the access log are where an operator sees
       // the exchanges refused meanwhile.
       Report(refused);
-      LineBatch::AfterLines([this, refused] { Respond(refused, false); });
+      LineBatch::AfterLines([this, refused] { Finish(refused); });
       return;
     }
     if (receipt != nullptr) {
@@ -1217,12 +1152,16 @@ class ExchangeReactor final : public Shape {
     Report(status);
     // The caller sees the answer only after the exchange's log lines are written (the audit
     // writer writes the lines of a whole batch at once).
-    LineBatch::AfterLines([this, status, with_response] { Respond(status, with_response); });
+    LineBatch::AfterLines([this, status, with_response] {
+      if (with_response) {
+        StartWriteAndFinish(&response_, grpc::WriteOptions(), status);
+      } else {
+        Finish(status);
+      }
+    });
   }
 
-  grpc::CallbackServerContext* context_;
-  const grpc::ByteBuffer* given_request_;
-  grpc::ByteBuffer* response_out_;
+  grpc::GenericCallbackServerContext* context_;
   // Held for the whole call: a reload never changes the rules under it.
   GatewayRuntimePtr runtime_;
   const ExchangeServices& services_;
@@ -1259,7 +1198,7 @@ class ExchangeReactor final : public Shape {
   std::unique_ptr<grpc::ClientContext> upstream_context_;
   grpc::ByteBuffer request_;
   grpc::ByteBuffer response_;
-  // Only for a request that could not be read (see RequestRead): an alarm costs an allocation.
+  // Only for a request that could not be read (see OnReadDone): an alarm costs an allocation.
   std::unique_ptr<grpc::Alarm> no_request_alarm_;
   bool relayed_ = false;
   std::string relayed_from_;
@@ -1311,39 +1250,7 @@ class ExchangeReactor final : public Shape {
 grpc::ServerGenericBidiReactor* ExchangeService::CreateReactor(
     grpc::GenericCallbackServerContext* context) {
   // gRPC takes ownership and returns it through OnDone.
-  return std::make_unique<ExchangeReactor<GenericCallShape>>(
-             context, CanonicalMethodName(context->method()), nullptr, nullptr, runtime_.Get(),
-             services_, role_)
-      .release();
-}
-
-RegisteredExchangeService::RegisteredExchangeService(const CurrentRuntime& runtime,
-                                                     const ExchangeServices& services,
-                                                     ListenerRole role,
-                                                     const std::vector<std::string>& methods)
-    : paths_(methods.begin(), methods.end()) {
-  for (std::string& path : paths_) {
-    if (!absl::StartsWith(path, "/")) path.insert(0, "/");
-  }
-  for (size_t i = 0; i < paths_.size(); ++i) {
-    const std::string& path = paths_[i];
-    // gRPC owns both and keeps the name's pointer: paths_ never changes after this loop.
-    AddMethod(std::make_unique<grpc::internal::RpcServiceMethod>(
-                  path.c_str(), grpc::internal::RpcMethod::NORMAL_RPC, nullptr)
-                  .release());
-    MarkMethodRawCallback(
-        static_cast<int>(i),
-        std::make_unique<grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer, grpc::ByteBuffer>>(
-            [&runtime, &services, role, method = CanonicalMethodName(path)](
-                grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
-                grpc::ByteBuffer* response) -> grpc::ServerUnaryReactor* {
-              // gRPC takes ownership and returns it through OnDone.
-              return std::make_unique<ExchangeReactor<UnaryCallShape>>(
-                         context, method, request, response, runtime.Get(), services, role)
-                  .release();
-            })
-            .release());
-  }
+  return std::make_unique<ExchangeReactor>(context, runtime_.Get(), services_, role_).release();
 }
 
 }  // namespace pasarela

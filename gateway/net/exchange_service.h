@@ -1,27 +1,16 @@
-// The data plane of one listener: every call that is not one of the gateway's own services
-// (health, reflection, catalog) arrives here as bytes and runs the pipeline authenticate -> route
-// -> authorise -> forward -> minimise -> audit, then relays the answer once its audit record is
-// durable.
+// The data plane of one listener: every call that is not a registered service (health,
+// reflection) arrives here as bytes and runs the pipeline authenticate -> route -> authorise ->
+// forward -> minimise -> audit, then relays the answer once its audit record is durable.
 //
-// Two services feed the same pipeline. RegisteredExchangeService serves the unary methods of the
-// descriptor catalog the listener starts with, through gRPC's registered unary path: the request
-// arrives with the call, and the call ends on the thread that finishes it (a bare gRPC hop spends
-// about a sixth less CPU this way than through the generic API; docs/PERFORMANCE.md).
-// ExchangeService, gRPC's generic service, takes every other method: streaming ones (refused), and
-// those of descriptor sets a reload added. Both answer alike.
-//
-// One reactor per call, created by gRPC and destroyed in its OnDone. No callback blocks: the
-// upstream call is itself a callback call. Thread-safe.
+// One ExchangeReactor per call, created by gRPC through CreateReactor and destroyed in OnDone. No
+// callback blocks: the upstream call is itself a callback call. Thread-safe.
 #ifndef PASARELA_GATEWAY_NET_EXCHANGE_SERVICE_H_
 #define PASARELA_GATEWAY_NET_EXCHANGE_SERVICE_H_
 
 #include <grpcpp/generic/async_generic_service.h>
-#include <grpcpp/impl/service_type.h>
 
 #include <atomic>
 #include <memory>
-#include <string>
-#include <vector>
 
 #include "gateway/admin/access_log.h"
 #include "gateway/admin/gateway_metrics.h"
@@ -70,20 +59,6 @@ class ExchangeService : public grpc::CallbackGenericService {
   const CurrentRuntime& runtime_;
   const ExchangeServices& services_;
   ListenerRole role_;
-};
-
-// The unary methods named at construction ("package.Service/Method", with or without the leading
-// '/'), each through gRPC's registered unary callback path. A method named here must not also be
-// served by another service of the same listener. Not movable: gRPC keeps pointers to the names.
-class RegisteredExchangeService : public grpc::Service {
- public:
-  // REQUIRES: `runtime` and `services` outlive every call of the service.
-  RegisteredExchangeService(const CurrentRuntime& runtime, const ExchangeServices& services,
-                            ListenerRole role, const std::vector<std::string>& methods);
-
- private:
-  // "/package.Service/Method", fixed once the constructor has registered them.
-  std::vector<std::string> paths_;
 };
 
 }  // namespace pasarela

@@ -4,14 +4,9 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server_builder.h>
 
-#include <google/protobuf/descriptor.h>
-
 #include <algorithm>
-#include <cstdint>
-#include <limits>
 #include <map>
 #include <set>
-#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -73,37 +68,6 @@ std::set<std::string> ServedServiceNames(const DescriptorCatalog& catalog, Liste
                 catalog::v1::CatalogService::service_full_name()});
   if (role != ListenerRole::kAgency) names.erase(catalog::v1::CatalogService::service_full_name());
   return names;
-}
-
-// The unary methods of the descriptor catalog, which the data plane serves through gRPC's
-// registered path; the listeners' own services are left to their own handlers.
-std::vector<std::string> RegisteredMethodNames(const DescriptorCatalog& catalog) {
-  const std::set<std::string> own = {
-      grpc::health::v1::Health::service_full_name(),
-      grpc::reflection::v1alpha::ServerReflection::service_full_name(),
-      catalog::v1::CatalogService::service_full_name()};
-  std::vector<std::string> names;
-  for (const std::string& service_name : catalog.ServiceNames()) {
-    if (own.count(service_name) > 0) continue;
-    const google::protobuf::ServiceDescriptor* service =
-        catalog.pool().FindServiceByName(service_name);
-    if (service == nullptr) continue;
-    for (int i = 0; i < service->method_count(); ++i) {
-      const google::protobuf::MethodDescriptor* method = service->method(i);
-      if (method->client_streaming() || method->server_streaming()) continue;
-      names.push_back(absl::StrCat(service_name, "/", method->name()));
-    }
-  }
-  return names;
-}
-
-// gRPC's own limit on a received message: twice the gateway's. The gateway refuses, and records,
-// a request over limits.max_message_bytes itself; gRPC drops a call whose request it refuses
-// before the gateway sees it, so its limit is only the ceiling on what a caller can make a
-// listener hold.
-int ListenerReceiveCeiling(int64_t max_message_bytes) {
-  return static_cast<int>(
-      std::min<int64_t>(max_message_bytes * 2, std::numeric_limits<int32_t>::max()));
 }
 
 std::string DescribeCredentials(const GatewayCredentials& credentials) {
@@ -170,14 +134,7 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
   grpc::EnableDefaultHealthCheckService(true);
   // Whether each listener names CAs to its clients: the files were published above.
   const std::map<std::string, std::string> roots = ListenerRoots(*snapshot);
-  const std::vector<std::string> registered =
-      RegisteredMethodNames(reflection_snapshot_->catalog());
-  agency_registered_ = std::make_unique<RegisteredExchangeService>(
-      runtime_, services_, ListenerRole::kAgency, registered);
-  federation_registered_ = std::make_unique<RegisteredExchangeService>(
-      runtime_, services_, ListenerRole::kFederation, registered);
   auto build_listener = [&](const std::string& address, ListenerRole role, ExchangeService* service,
-                            RegisteredExchangeService* registered_service,
                             int* port) -> absl::StatusOr<std::unique_ptr<grpc::Server>> {
     auto verifier =
         grpc::experimental::ExternalCertificateVerifier::Create<ClientCertificateVerifier>(
@@ -191,7 +148,7 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
         MakeServerCredentials(listener_files_->key_file(), listener_files_->certificate_file(),
                               roots_file, verifier),
         port);
-    builder.SetMaxReceiveMessageSize(ListenerReceiveCeiling(config.max_message_bytes));
+    builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_message_bytes));
     builder.SetMaxSendMessageSize(static_cast<int>(config.max_message_bytes));
     builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE,
                                static_cast<int>(config.max_metadata_bytes));
@@ -204,7 +161,6 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
     reflection = std::make_unique<ReflectionService>(reflection_snapshot_->catalog(), served);
     builder.RegisterService(reflection.get());
     if (role == ListenerRole::kAgency) builder.RegisterService(catalog_.get());
-    builder.RegisterService(registered_service);
     builder.RegisterCallbackGenericService(service);
     std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
     if (server == nullptr || *port == 0) {
@@ -216,14 +172,13 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
     }
     return server;
   };
-  absl::StatusOr<std::unique_ptr<grpc::Server>> agency =
-      build_listener(config.agency_address, ListenerRole::kAgency, agency_service_.get(),
-                     agency_registered_.get(), &agency_port_);
+  absl::StatusOr<std::unique_ptr<grpc::Server>> agency = build_listener(
+      config.agency_address, ListenerRole::kAgency, agency_service_.get(), &agency_port_);
   if (!agency.ok()) return agency.status();
   agency_server_ = *std::move(agency);
   absl::StatusOr<std::unique_ptr<grpc::Server>> federation =
       build_listener(config.federation_address, ListenerRole::kFederation,
-                     federation_service_.get(), federation_registered_.get(), &federation_port_);
+                     federation_service_.get(), &federation_port_);
   if (!federation.ok()) return federation.status();
   federation_server_ = *std::move(federation);
 

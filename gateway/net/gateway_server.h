@@ -120,9 +120,6 @@ class GatewayServer {
   CurrentRuntime runtime_;
   std::unique_ptr<ExchangeService> agency_service_;
   std::unique_ptr<ExchangeService> federation_service_;
-  // The unary methods of the first snapshot's catalog, through gRPC's registered path.
-  std::unique_ptr<RegisteredExchangeService> agency_registered_;
-  std::unique_ptr<RegisteredExchangeService> federation_registered_;
   // Reflection answers from the descriptor catalog of the first snapshot; descriptor sets added
   // later are served by the data plane at once, and by reflection after a restart.
   PolicySnapshotPtr reflection_snapshot_;
