@@ -200,7 +200,14 @@ void LogAllocator() {
     return;
   }
 #endif
-  LogInfo(absl::StrCat("allocator: ", allocator.description));
+  const int64_t budget = LimitThreadCaches();
+  std::string caches;
+  if (budget > 0) {
+    caches = budget % (int64_t{1} << 20) == 0
+                 ? absl::StrCat(", thread caches up to ", budget >> 20, " MiB")
+                 : absl::StrCat(", thread caches up to ", budget, " bytes");
+  }
+  LogInfo(absl::StrCat("allocator: ", allocator.description, caches));
 }
 
 int Serve(const std::vector<std::string>& args) {

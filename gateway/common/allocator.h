@@ -11,9 +11,16 @@
 #ifndef PASARELA_GATEWAY_COMMON_ALLOCATOR_H_
 #define PASARELA_GATEWAY_COMMON_ALLOCATOR_H_
 
+#include <cstdint>
 #include <string>
 
 namespace pasarela {
+
+// The most tcmalloc keeps in the per-thread caches of all the gateway's threads together.
+// gperftools' default, 32 MiB, lets the caches of gRPC's threads hold many megabytes that a
+// soak cannot tell from growth; 8 MiB carries the same load with no less throughput
+// (docs/PERFORMANCE.md, row 22 of "What changed").
+constexpr int64_t kThreadCacheBudgetBytes = int64_t{8} << 20;
 
 struct AllocatorInUse {
   // True when tcmalloc allocates this process's memory: it was linked and nothing loaded before
@@ -25,6 +32,11 @@ struct AllocatorInUse {
 
 // Asks the allocator about a block just allocated with malloc and one with operator new.
 AllocatorInUse DescribeAllocator();
+
+// Sets tcmalloc's thread-cache budget to kThreadCacheBudgetBytes, unless the environment sets
+// TCMALLOC_MAX_TOTAL_THREAD_CACHE_BYTES (which tcmalloc reads itself, and which then stays).
+// Returns the budget in force, or 0 when tcmalloc does not serve the process.
+int64_t LimitThreadCaches();
 
 }  // namespace pasarela
 

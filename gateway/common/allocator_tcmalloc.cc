@@ -33,4 +33,15 @@ AllocatorInUse DescribeAllocator() {
   return in_use;
 }
 
+int64_t LimitThreadCaches() {
+  if (!DescribeAllocator().tcmalloc) return 0;
+  constexpr char kProperty[] = "tcmalloc.max_total_thread_cache_bytes";
+  if (std::getenv("TCMALLOC_MAX_TOTAL_THREAD_CACHE_BYTES") == nullptr) {
+    MallocExtension_SetNumericProperty(kProperty, static_cast<size_t>(kThreadCacheBudgetBytes));
+  }
+  size_t budget = 0;
+  if (!MallocExtension_GetNumericProperty(kProperty, &budget)) return 0;
+  return static_cast<int64_t>(budget);
+}
+
 }  // namespace pasarela

@@ -659,6 +659,7 @@ TEST(OperationsTest, TheGatewayLogsTheAllocatorThatServesIt) {
   GatewayProcess& ar = topology.StartGateway("AR");
 #ifdef PASARELA_TCMALLOC
   EXPECT_THAT(ar.process->Log(), HasSubstr("allocator: tcmalloc (gperftools 2."));
+  EXPECT_THAT(ar.process->Log(), HasSubstr(", thread caches up to 8 MiB\n"));
 #else
   EXPECT_THAT(ar.process->Log(),
               HasSubstr("allocator: the system's malloc (built without tcmalloc)"));
