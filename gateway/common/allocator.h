@@ -38,6 +38,21 @@ AllocatorInUse DescribeAllocator();
 // Returns the budget in force, or 0 when tcmalloc does not serve the process.
 int64_t LimitThreadCaches();
 
+// The allocator's own account of the process's memory. Resident memory alone cannot tell a leak
+// from an allocator that keeps freed memory for reuse: a leak raises `allocated_bytes`, memory
+// kept for reuse only `held_bytes`.
+struct AllocatorMemory {
+  // Bytes in blocks allocated and not freed.
+  int64_t allocated_bytes = 0;
+  // Bytes the allocator has from the system and has not given back: the allocated ones and those
+  // it keeps free for reuse (tcmalloc's caches and free lists, glibc's free chunks).
+  int64_t held_bytes = 0;
+};
+
+// Reads them from tcmalloc, from a sanitizer's allocator in sanitizer builds, else from glibc's
+// mallinfo2 (which walks every arena under its lock: for a scrape, not for a hot path).
+AllocatorMemory ReadAllocatorMemory();
+
 }  // namespace pasarela
 
 #endif  // PASARELA_GATEWAY_COMMON_ALLOCATOR_H_

@@ -44,4 +44,22 @@ int64_t LimitThreadCaches() {
   return static_cast<int64_t>(budget);
 }
 
+namespace {
+
+int64_t NumericProperty(const char* name) {
+  size_t value = 0;
+  return MallocExtension_GetNumericProperty(name, &value) ? static_cast<int64_t>(value) : 0;
+}
+
+}  // namespace
+
+AllocatorMemory ReadAllocatorMemory() {
+  AllocatorMemory memory;
+  memory.allocated_bytes = NumericProperty("generic.current_allocated_bytes");
+  // The heap's size counts the pages given back to the system (unmapped) too.
+  memory.held_bytes =
+      NumericProperty("generic.heap_size") - NumericProperty("tcmalloc.pageheap_unmapped_bytes");
+  return memory;
+}
+
 }  // namespace pasarela

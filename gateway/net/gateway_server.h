@@ -62,6 +62,9 @@ class GatewayServer {
   uint64_t reloads_succeeded() const { return reloads_succeeded_.load(); }
   uint64_t reloads_failed() const { return reloads_failed_.load(); }
 
+  // The registry /metrics serves, for the families the binary adds (its allocator's account).
+  admin::MetricsRegistry& metrics_registry() { return metrics_->registry(); }
+
   // Graceful stop: see the class comment. Idempotent. Returns why the audit trail could not be
   // sealed (a full disk, say), or OK once it is.
   absl::Status Shutdown();

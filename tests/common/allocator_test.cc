@@ -4,7 +4,9 @@
 #include <gperftools/malloc_extension_c.h>
 #endif
 
+#include <cstdint>
 #include <cstdlib>
+#include <memory>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -39,7 +41,26 @@ TEST(AllocatorTest, ABudgetTheEnvironmentSetsStays) {
   EXPECT_EQ(LimitThreadCaches(), 16777216);
   ASSERT_EQ(unsetenv("TCMALLOC_MAX_TOTAL_THREAD_CACHE_BYTES"), 0);
 }
-#else
+#endif
+
+// Whichever allocator serves the process (tcmalloc, glibc's, a sanitizer's), its account follows
+// a block from malloc to free.
+TEST(AllocatorTest, TheAccountCountsABlockWhileItIsAllocated) {
+  constexpr int64_t kBlockBytes = int64_t{32} << 20;
+  const AllocatorMemory before = ReadAllocatorMemory();
+  {
+    auto block = std::make_unique<char[]>(kBlockBytes);
+    // The block escapes, so that the compiler cannot leave the allocation out.
+    asm volatile("" : : "r"(block.get()) : "memory");
+    const AllocatorMemory during = ReadAllocatorMemory();
+    EXPECT_GE(during.allocated_bytes - before.allocated_bytes, kBlockBytes);
+    EXPECT_GE(during.held_bytes, during.allocated_bytes);
+  }
+  const AllocatorMemory after = ReadAllocatorMemory();
+  EXPECT_LT(after.allocated_bytes - before.allocated_bytes, kBlockBytes);
+}
+
+#ifndef PASARELA_TCMALLOC
 TEST(AllocatorTest, TheSystemsMallocWithoutTcmalloc) {
   const AllocatorInUse allocator = DescribeAllocator();
   EXPECT_FALSE(allocator.tcmalloc);

@@ -666,5 +666,20 @@ TEST(OperationsTest, TheGatewayLogsTheAllocatorThatServesIt) {
 #endif
 }
 
+// The allocator's account is on /metrics from the start, so that an administrator can tell a
+// gateway that leaks (allocated grows) from one whose allocator keeps what it freed (held grows).
+TEST(OperationsTest, MetricsGiveTheAllocatorsAccountOfTheGatewaysMemory) {
+  Topology topology({"AR", "CL"});
+  GatewayProcess& ar = topology.StartGateway("AR");
+  const std::string metrics = HttpGet(AdminAddress(ar), "/metrics");
+  EXPECT_THAT(metrics, HasSubstr("# TYPE pasarela_allocator_allocated_bytes gauge\n"));
+  EXPECT_THAT(metrics, HasSubstr("# TYPE pasarela_allocator_held_bytes gauge\n"));
+  const double allocated = SampleValue(metrics, "pasarela_allocator_allocated_bytes");
+  const double held = SampleValue(metrics, "pasarela_allocator_held_bytes");
+  // A gateway holds its policy, descriptor pool and gRPC's listeners: megabytes.
+  EXPECT_GT(allocated, 1 << 20) << metrics;
+  EXPECT_GE(held, allocated) << metrics;
+}
+
 }  // namespace
 }  // namespace pasarela::testing
