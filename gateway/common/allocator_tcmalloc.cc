@@ -10,6 +10,15 @@
 
 namespace pasarela {
 
+namespace {
+
+int64_t NumericProperty(const char* name) {
+  size_t value = 0;
+  return MallocExtension_GetNumericProperty(name, &value) ? static_cast<int64_t>(value) : 0;
+}
+
+}  // namespace
+
 AllocatorInUse DescribeAllocator() {
   // tcmalloc owns a block only when its malloc (and its operator new) made it: a library
   // preloaded before it serves malloc in its place, and tcmalloc then disowns the block.
@@ -39,19 +48,8 @@ int64_t LimitThreadCaches() {
   if (std::getenv("TCMALLOC_MAX_TOTAL_THREAD_CACHE_BYTES") == nullptr) {
     MallocExtension_SetNumericProperty(kProperty, static_cast<size_t>(kThreadCacheBudgetBytes));
   }
-  size_t budget = 0;
-  if (!MallocExtension_GetNumericProperty(kProperty, &budget)) return 0;
-  return static_cast<int64_t>(budget);
+  return NumericProperty(kProperty);
 }
-
-namespace {
-
-int64_t NumericProperty(const char* name) {
-  size_t value = 0;
-  return MallocExtension_GetNumericProperty(name, &value) ? static_cast<int64_t>(value) : 0;
-}
-
-}  // namespace
 
 AllocatorMemory ReadAllocatorMemory() {
   AllocatorMemory memory;
