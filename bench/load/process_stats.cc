@@ -14,17 +14,25 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "gateway/common/cpu_scheduling.h"
+#include "gateway/common/file.h"
 
 namespace pasarela::bench {
 
 namespace {
 
+// A file of /proc, or empty when it cannot be read: its process or thread ended before it was
+// opened or while it was read (a read then fails with ESRCH, which std::ifstream's iterators
+// would throw).
+std::string ReadProcFile(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadFileToString(path);
+  return text.ok() ? *std::move(text) : std::string();
+}
+
 // The status texts of the threads process `pid` has now.
 std::vector<std::string> TaskStatuses(pid_t pid) {
   std::vector<std::string> statuses;
   for (int tid : ThreadIdsOf(pid).value_or(std::vector<int>())) {
-    std::ifstream file(absl::StrCat("/proc/", pid, "/task/", tid, "/status"));
-    std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    std::string text = ReadProcFile(absl::StrCat("/proc/", pid, "/task/", tid, "/status"));
     // A thread that ended since the list was read has no status left.
     if (!text.empty()) statuses.push_back(std::move(text));
   }
@@ -50,8 +58,7 @@ uint64_t SumContextSwitches(const std::vector<std::string>& statuses) {
 
 absl::StatusOr<ProcessSample> SampleProcess(pid_t pid) {
   std::string base = absl::StrCat("/proc/", pid);
-  std::ifstream stat_file(base + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(stat_file)), std::istreambuf_iterator<char>());
+  const std::string stat = ReadProcFile(base + "/stat");
   // The command name, field 2, is in parentheses and may hold spaces: fields are counted from the
   // last ')'. What follows it starts at field 3 (state); utime and stime are fields 14 and 15.
   size_t close = stat.rfind(')');
@@ -70,10 +77,10 @@ absl::StatusOr<ProcessSample> SampleProcess(pid_t pid) {
   ProcessSample sample;
   sample.cpu_nanos = (utime + stime) * (1000000000 / kTicksPerSecond);
 
-  std::ifstream status_file(base + "/status");
-  std::string line;
-  while (std::getline(status_file, line)) {
-    absl::string_view rest(line);
+  const std::string status = ReadProcFile(base + "/status");
+  if (status.empty()) return absl::NotFoundError(absl::StrCat("no process ", pid));
+  for (absl::string_view line : absl::StrSplit(status, '\n')) {
+    absl::string_view rest = line;
     if (absl::ConsumePrefix(&rest, "VmHWM:")) {
       rest = absl::StripAsciiWhitespace(rest);
       absl::ConsumeSuffix(&rest, " kB");

@@ -2,10 +2,12 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 
 namespace pasarela::bench {
@@ -70,6 +72,25 @@ TEST(SampleProcessTest, CountsTheSwitchesOfEveryThread) {
   ASSERT_TRUE(after.ok()) << after.status();
   EXPECT_GE(after->context_switches, before->context_switches + 20);
   EXPECT_GE(SampleSelf().context_switches, 40u);
+}
+
+TEST(SampleProcessTest, ThreadsThatEndWhileItReadsAreLeftOut) {
+  // gRPC's executor starts and ends threads under load: a thread may end between the listing of
+  // /proc/PID/task and the read of its status, or during that read.
+  std::atomic<bool> stop{false};
+  std::thread churn([&stop] {
+    while (!stop.load()) std::thread([] {}).join();
+  });
+  int samples = 0;
+  absl::Status failure;
+  for (const absl::Time end = absl::Now() + absl::Seconds(1); failure.ok() && absl::Now() < end;
+       ++samples) {
+    failure = SampleProcess(::getpid()).status();
+  }
+  stop.store(true);
+  churn.join();
+  EXPECT_TRUE(failure.ok()) << failure;
+  EXPECT_GT(samples, 10);
 }
 
 TEST(SampleProcessTest, AProcessThatIsGoneIsNotFound) {
