@@ -9,28 +9,16 @@
 #include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
-#include <signal.h>
 
-#include <cstdio>
-#include <fstream>
+#include <chrono>
 #include <iostream>
 #include <map>
 #include <memory>
-#include <sstream>
 #include <string>
 
-namespace {
+#include "bench/hop_process.h"
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::cerr << "bare_proxy: cannot read " << path << "\n";
-    std::exit(2);
-  }
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
+namespace {
 
 // One call: read the request, call upstream, write the answer. Deletes itself in OnDone.
 class ProxyCall final : public grpc::ServerGenericBidiReactor {
@@ -81,45 +69,19 @@ class Proxy final : public grpc::CallbackGenericService {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::map<std::string, std::string> flags;
-  for (int i = 1; i + 1 < argc; i += 2) flags[argv[i]] = argv[i + 1];
-  for (const char* required : {"--listen", "--upstream", "--cert", "--key", "--ca"}) {
-    if (flags.count(required) == 0) {
-      std::cerr << "bare_proxy: " << required << " is required\n";
-      return 2;
-    }
-  }
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
-  std::string cert = ReadFile(flags["--cert"]);
-  std::string key = ReadFile(flags["--key"]);
-  std::string ca = ReadFile(flags["--ca"]);
-  grpc::SslCredentialsOptions client_tls{ca, key, cert};
-  Proxy proxy(grpc::CreateChannel(flags["--upstream"], grpc::SslCredentials(client_tls)));
-  grpc::SslServerCredentialsOptions server_tls(
-      GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-  server_tls.pem_root_certs = ca;
-  server_tls.pem_key_cert_pairs.push_back({key, cert});
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort(flags["--listen"], grpc::SslServerCredentials(server_tls), &port);
-  builder.RegisterCallbackGenericService(&proxy);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (!server || port == 0) {
-    std::cerr << "bare_proxy: cannot listen on " << flags["--listen"] << "\n";
+  using pasarela::bench::HopFlags;
+  const std::map<std::string, std::string> flags =
+      HopFlags("bare_proxy", argc, argv, {"--listen", "--upstream", "--cert", "--key", "--ca"});
+  const sigset_t signals = pasarela::bench::BlockTerminationSignals();
+  const pasarela::bench::HopTls tls("bare_proxy", flags);
+  Proxy proxy(tls.Channel(flags.at("--upstream")));
+  std::unique_ptr<grpc::Server> server = tls.Serve(
+      flags.at("--listen"), &proxy, flags.count("--ready-file") ? flags.at("--ready-file") : "");
+  if (server == nullptr) {
+    std::cerr << "bare_proxy: cannot listen on " << flags.at("--listen") << "\n";
     return 1;
   }
-  if (flags.count("--ready-file")) {
-    std::string temporary = flags["--ready-file"] + ".tmp";
-    std::ofstream(temporary) << "{\"port\":" << port << "}\n";
-    std::rename(temporary.c_str(), flags["--ready-file"].c_str());
-  }
-  int signal_number = 0;
-  sigwait(&signals, &signal_number);
+  pasarela::bench::WaitForTermination(signals);
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   return 0;
 }
