@@ -1,6 +1,7 @@
 // Writes the binary seeds of fuzz/corpus/: serialized messages the pilot's mappings accept
-// (MappingPlan::FillExample) for fuzz_mapping and fuzz_payload, and a small audit trail written by
-// AuditLog for fuzz_audit_verify. fuzz/make-seeds runs it; see fuzz/README.md.
+// (MappingPlan::FillExample) for fuzz_mapping and fuzz_payload, a small audit trail written by
+// AuditLog for fuzz_audit_verify, and messages of a federation stream for
+// fuzz_federation_frames. fuzz/make-seeds runs it; see fuzz/README.md.
 //
 //   fuzz_seed_writer CORPUS_DIR SIGNING_KEY SIGNING_CERT
 #include <google/protobuf/message.h>
@@ -18,6 +19,7 @@
 #include "fuzz/pilot_policy.h"
 #include "gateway/audit/audit_log.h"
 #include "gateway/mapping/mapping.h"
+#include "gateway/net/federation_frames.h"
 #include "pasarela/audit/v1/audit.pb.h"
 
 namespace {
@@ -127,6 +129,42 @@ bool WriteAuditSeed(const std::filesystem::path& corpus, const std::string& key,
   return true;
 }
 
+// Messages of a federation stream as each side reads them: a batch of calls and a cancel, and a
+// batch of answers (one OK, one refused), behind the selector byte (even: provider, odd: consumer).
+bool WriteFrameSeeds(const std::filesystem::path& corpus) {
+  pasarela::federation::v1::CallFrame call;
+  call.set_id(1);
+  call.set_method("/pasarela.identity.v1.IdentityService/VerifyIdentity");
+  call.set_timeout_micros(2'000'000);
+  call.mutable_facts()->set_target("CL/GOV/registro-civil");
+  call.mutable_facts()->set_consumer("AR/GOV/migraciones");
+  call.mutable_facts()->set_exchange_id("6f1c1a52-3c59-4d1e-9f0a-2b8e4c7d9a10");
+  call.mutable_facts()->set_purpose("border-control");
+  call.mutable_facts()->set_agreement("ar-cl-identity-2026");
+  call.set_request(std::string("\x0a\x08\x31\x32\x33\x34\x35\x36\x37\x38", 10));
+  std::string calls = pasarela::EncodeFrame(call);
+  call.set_id(2);
+  call.set_timeout_micros(0);
+  calls += pasarela::EncodeFrame(call) + pasarela::EncodeCancel(1);
+
+  pasarela::federation::v1::AnswerFrame answer;
+  answer.set_id(2);
+  answer.mutable_facts()->set_answered_by("CL");
+  answer.mutable_facts()->set_withheld("address");
+  answer.set_response(std::string("\x08\x01\x12\x04\x4a\x75\x61\x6e", 8));
+  std::string answers = pasarela::EncodeFrame(answer);
+  answer.set_id(3);
+  answer.set_code(7);
+  answer.set_message("no agreement covers the method");
+  answer.clear_response();
+  answer.mutable_facts()->set_deny_rule("ar-cl-identity-2026/deny/1");
+  answers += pasarela::EncodeFrame(answer);
+
+  const std::filesystem::path dir = corpus / "fuzz_federation_frames";
+  return WriteSeed(dir, "calls", std::string(1, '\0') + calls) &&
+         WriteSeed(dir, "answers", std::string(1, '\1') + answers);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -136,6 +174,6 @@ int main(int argc, char** argv) {
   }
   std::filesystem::path corpus(argv[1]);
   bool ok = WriteMappingSeeds(corpus) && WritePayloadSeeds(corpus) &&
-            WriteAuditSeed(corpus, argv[2], argv[3]);
+            WriteAuditSeed(corpus, argv[2], argv[3]) && WriteFrameSeeds(corpus);
   return ok ? 0 : 1;
 }

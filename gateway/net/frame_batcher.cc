@@ -1,0 +1,64 @@
+#include "gateway/net/frame_batcher.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
+namespace pasarela {
+
+absl::StatusOr<std::optional<std::string>> FrameBatcher::Add(std::string frame) {
+  if (frame.size() > max_message_bytes_) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("a frame of ", frame.size(), " bytes exceeds the stream's message limit of ",
+                     max_message_bytes_, " bytes"));
+  }
+  AnnotatedMutexLock lock(&mu_);
+  if (writing_) {
+    waiting_bytes_ += frame.size();
+    waiting_.push_back(std::move(frame));
+    return std::optional<std::string>();
+  }
+  writing_ = true;
+  return std::optional<std::string>(std::move(frame));
+}
+
+std::optional<std::string> FrameBatcher::WriteDone() {
+  std::vector<std::string> batch;
+  {
+    AnnotatedMutexLock lock(&mu_);
+    if (waiting_.empty()) {
+      writing_ = false;
+      return std::nullopt;
+    }
+    // Add keeps every frame within the limit, so the first always fits.
+    size_t bytes = 0;
+    while (!waiting_.empty() &&
+           (batch.empty() || bytes + waiting_.front().size() <= max_message_bytes_)) {
+      bytes += waiting_.front().size();
+      batch.push_back(std::move(waiting_.front()));
+      waiting_.pop_front();
+    }
+    waiting_bytes_ -= bytes;
+  }
+  // Joined outside the lock: a message may be megabytes, and Add must not wait for the copy.
+  if (batch.size() == 1) return std::move(batch.front());
+  size_t bytes = 0;
+  for (const std::string& frame : batch) bytes += frame.size();
+  std::string message;
+  message.reserve(bytes);
+  for (const std::string& frame : batch) message += frame;
+  return message;
+}
+
+size_t FrameBatcher::waiting_frames() const {
+  AnnotatedMutexLock lock(&mu_);
+  return waiting_.size();
+}
+
+size_t FrameBatcher::waiting_bytes() const {
+  AnnotatedMutexLock lock(&mu_);
+  return waiting_bytes_;
+}
+
+}  // namespace pasarela
