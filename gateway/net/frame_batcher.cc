@@ -51,6 +51,11 @@ std::optional<std::string> FrameBatcher::WriteDone() {
   return message;
 }
 
+bool FrameBatcher::writing() const {
+  AnnotatedMutexLock lock(&mu_);
+  return writing_;
+}
+
 size_t FrameBatcher::waiting_frames() const {
   AnnotatedMutexLock lock(&mu_);
   return waiting_.size();

@@ -46,6 +46,9 @@ class FrameBatcher {
   // REQUIRES: a write is outstanding.
   std::optional<std::string> WriteDone();
 
+  // A write is outstanding.
+  bool writing() const;
+
   // The frames waiting and their bytes, for metrics and tests.
   size_t waiting_frames() const;
   size_t waiting_bytes() const;

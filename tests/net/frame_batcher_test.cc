@@ -28,7 +28,9 @@ std::string Written(absl::StatusOr<std::optional<std::string>> added) {
 
 TEST(FrameBatcherTest, TheFirstFrameGoesAtOnceAndTheNextWaitForItsWrite) {
   FrameBatcher batcher(1024);
+  EXPECT_FALSE(batcher.writing());
   EXPECT_EQ(Written(batcher.Add("a")), "a");
+  EXPECT_TRUE(batcher.writing());
   EXPECT_EQ(Written(batcher.Add("b")), "(waits)");
   EXPECT_EQ(Written(batcher.Add("cc")), "(waits)");
   EXPECT_EQ(batcher.waiting_frames(), 2u);
@@ -39,6 +41,7 @@ TEST(FrameBatcherTest, TheFirstFrameGoesAtOnceAndTheNextWaitForItsWrite) {
   EXPECT_EQ(Written(batcher.Add("d")), "(waits)");
   EXPECT_EQ(batcher.WriteDone(), std::optional<std::string>("d"));
   EXPECT_EQ(batcher.WriteDone(), std::nullopt);
+  EXPECT_FALSE(batcher.writing());
   // Nothing outstanding: the next frame goes at once again.
   EXPECT_EQ(Written(batcher.Add("e")), "e");
 }
