@@ -13,6 +13,28 @@ constexpr int kConnectAttemptTimeoutMs = 5000;
 PooledChannel::PooledChannel(std::shared_ptr<grpc::Channel> channel)
     : channel_(std::move(channel)), stub_(channel_) {}
 
+PooledChannel::~PooledChannel() { CloseFrameStream(); }
+
+void PooledChannel::CloseFrameStream() {
+  std::shared_ptr<FederationStreamClient> stream;
+  {
+    absl::MutexLock lock(&frame_stream_mu_);
+    stream = std::move(frame_stream_);
+  }
+  // Outside the lock: the exchanges still pending end here, and may pick this channel again.
+  if (stream != nullptr) stream->Close();
+}
+
+std::shared_ptr<FederationStreamClient> PooledChannel::FrameStream(absl::string_view description,
+                                                                   size_t max_message_bytes) {
+  absl::MutexLock lock(&frame_stream_mu_);
+  if (frame_stream_ == nullptr || frame_stream_->broken()) {
+    frame_stream_ =
+        FederationStreamClient::Open(stub_, std::string(description), max_message_bytes);
+  }
+  return frame_stream_;
+}
+
 grpc_connectivity_state PooledChannel::State() const {
   return channel_->GetState(/*try_to_connect=*/false);
 }
@@ -70,6 +92,12 @@ ChannelPool::Picked ChannelPool::Reconnect(const Picked& picked, bool* replaced)
   *replaced = std::atomic_load(&slot) == picked.channel;
   if (*replaced) std::atomic_store(&slot, Connect(picked.index));
   return Picked{std::atomic_load(&slot), picked.index};
+}
+
+void ChannelPool::CloseFrameStreams() const {
+  for (const std::shared_ptr<PooledChannel>& channel : channels_) {
+    std::atomic_load(&channel)->CloseFrameStream();
+  }
 }
 
 grpc_connectivity_state ChannelPool::State() const {

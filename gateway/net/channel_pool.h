@@ -20,6 +20,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gateway/identity/trust_store.h"
+#include "gateway/net/federation_stream_client.h"
 
 namespace pasarela {
 
@@ -34,6 +35,8 @@ struct ChannelPoolOptions {
 class PooledChannel {
  public:
   explicit PooledChannel(std::shared_ptr<grpc::Channel> channel);
+  // Closes the channel's federation stream, if it has one.
+  ~PooledChannel();
 
   grpc::GenericStub& stub() { return stub_; }
   grpc_connectivity_state State() const;
@@ -41,10 +44,19 @@ class PooledChannel {
   // (RememberCertificate); null before the first.
   std::shared_ptr<const std::string> last_certificate() const;
   void RememberCertificate(absl::string_view pem);
+  // The federation stream (protocol 3) on this channel's connection: opened on first use, and
+  // again after the last one broke. `description` and `max_message_bytes` as in
+  // FederationStreamClient::Open.
+  std::shared_ptr<FederationStreamClient> FrameStream(absl::string_view description,
+                                                      size_t max_message_bytes);
+  // Closes the federation stream, if one is open; the next FrameStream opens another.
+  void CloseFrameStream();
 
  private:
   std::shared_ptr<grpc::Channel> channel_;
   grpc::GenericStub stub_;
+  absl::Mutex frame_stream_mu_;
+  std::shared_ptr<FederationStreamClient> frame_stream_ ABSL_GUARDED_BY(frame_stream_mu_);
   // Read and written only through std::atomic_load and std::atomic_store.
   std::shared_ptr<const std::string> last_certificate_;
 };
@@ -81,6 +93,9 @@ class ChannelPool {
   const std::string& description() const { return description_; }
   // Null when no CRL applies to the upstream's certificate.
   const TrustStore* server_trust() const { return server_trust_.get(); }
+  int64_t max_message_bytes() const { return options_.max_message_bytes; }
+  // Closes the federation streams of the pool's channels (a gateway that stops).
+  void CloseFrameStreams() const;
 
  private:
   std::shared_ptr<PooledChannel> Connect(size_t index) const;

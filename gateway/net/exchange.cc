@@ -31,6 +31,7 @@
 #include "gateway/mapping/verify_claims.h"
 #include "gateway/net/data_subject.h"
 #include "gateway/net/federation_facts.h"
+#include "gateway/net/federation_stream_client.h"
 #include "gateway/net/message_bytes.h"
 #include "gateway/routing/exchange_router.h"
 #include "gateway/routing/metadata_keys.h"
@@ -133,7 +134,20 @@ class ExchangePipeline : public Exchange {
 
   // The call ended before its answer went out: the caller cancelled it, its deadline passed, or
   // the connection went. The upstream call made from the call's context ends with it.
-  void CallerGone() override { caller_gone_.store(true, std::memory_order_relaxed); }
+  // A framed call is given up on its stream, which tells the peer gateway.
+  void CallerGone() override {
+    caller_gone_.store(true);
+    std::shared_ptr<FederationStreamClient> stream;
+    uint64_t id = 0;
+    {
+      absl::MutexLock lock(&frame_mu_);
+      stream = frame_stream_;
+      id = frame_id_;
+    }
+    if (stream != nullptr && id != 0) {
+      stream->GiveUp(id, absl::CancelledError("the caller cancelled the call"));
+    }
+  }
 
   void Start() override {
     // The exchange id names the audit records of both sides: the consumer gateway draws it, the
@@ -268,6 +282,16 @@ class ExchangePipeline : public Exchange {
     }
     bytes_in_ = request_bytes.size();
     request_digest_ = Sha256Digest(BytesOf(request_bytes));
+    // The federation listener takes messages a frame's fields larger than the limit; the payload
+    // is held to it here, as the agency listener's gRPC holds an agency's.
+    const GatewayConfig& gateway = runtime_->snapshot().gateway();
+    if (role_ == ListenerRole::kFederation &&
+        bytes_in_ > static_cast<uint64_t>(gateway.max_message_bytes)) {
+      Refuse(absl::ResourceExhaustedError(absl::StrCat(
+          "the request is ", bytes_in_, " bytes, larger than limits.max_message_bytes of gateway ",
+          gateway.country, " (", gateway.max_message_bytes, " bytes)")));
+      return false;
+    }
     const google::protobuf::MethodDescriptor* descriptor =
         runtime_->snapshot().catalog().FindMethod(method_);
     if (descriptor == nullptr) return true;
@@ -435,22 +459,25 @@ class ExchangePipeline : public Exchange {
 
   void Forward() {
     forward_started_ = absl::Now();
-    upstream_context_ = call_.NewUpstreamContext();
-    if (call_.deadline() == absl::InfiniteFuture()) {
-      upstream_context_->set_deadline(
-          absl::ToChronoTime(started_ + runtime_->snapshot().gateway().default_deadline));
-    }
     if (route_.hop == RouteDecision::Hop::kPeerGateway) {
-      federation_protocol_ = route_.compact ? 2 : 1;
+      federation_protocol_ = route_.framed ? 3 : route_.compact ? 2 : 1;
     }
-    if (route_.compact) {
-      upstream_context_->AddMetadata(
-          kCallFactsKey,
-          CallFactsHeader({route_.provider, route_.consumer, route_.exchange_id, purpose_,
-                           agreement_id_,
-                           agreement_ != nullptr ? absl::string_view(agreement_->digest) : ""}));
+    // A frame carries its facts and deadline itself.
+    if (!route_.framed) {
+      upstream_context_ = call_.NewUpstreamContext();
+      if (call_.deadline() == absl::InfiniteFuture()) {
+        upstream_context_->set_deadline(
+            absl::ToChronoTime(started_ + runtime_->snapshot().gateway().default_deadline));
+      }
+      if (route_.compact) {
+        upstream_context_->AddMetadata(
+            kCallFactsKey,
+            CallFactsHeader({route_.provider, route_.consumer, route_.exchange_id, purpose_,
+                             agreement_id_,
+                             agreement_ != nullptr ? absl::string_view(agreement_->digest) : ""}));
+      }
+      for (const auto& [key, value] : route_.metadata) upstream_context_->AddMetadata(key, value);
     }
-    for (const auto& [key, value] : route_.metadata) upstream_context_->AddMetadata(key, value);
     std::string upstream_method = method_;
     upstream_request_ = request_;
     if (route_.hop == RouteDecision::Hop::kLocalProvider) {
@@ -490,10 +517,92 @@ class ExchangePipeline : public Exchange {
     }
     upstream_channel_ = upstream_->Pick();
     if (upstream_->server_trust() != nullptr) TakeNoRevokedConnection(*upstream_->server_trust());
+    if (route_.framed) {
+      SendFrame(upstream_method);
+      return;
+    }
     upstream_channel_.channel->stub().UnaryCall(
         upstream_context_.get(), absl::StrCat("/", upstream_method), grpc::StubOptions(),
         &upstream_request_, &response_,
         [this](grpc::Status status) { OnUpstreamDone(std::move(status)); });
+  }
+
+  // Federation protocol 3: the call goes as a frame on the stream of the connection picked, with
+  // what is left of its deadline; the frame's answer continues the exchange as a call's would.
+  void SendFrame(const std::string& upstream_method) {
+    const absl::Time deadline = call_.deadline() == absl::InfiniteFuture()
+                                    ? started_ + runtime_->snapshot().gateway().default_deadline
+                                    : call_.deadline();
+    federation::v1::CallFrame frame;
+    frame.set_method(absl::StrCat("/", upstream_method));
+    // A deadline already past still goes, and ends at once at the peer, which records it.
+    frame.set_timeout_micros(
+        std::max<int64_t>(1, absl::ToInt64Microseconds(deadline - absl::Now())));
+    federation::v1::CallFacts* facts = frame.mutable_facts();
+    facts->set_target(route_.provider);
+    facts->set_consumer(route_.consumer);
+    facts->set_exchange_id(route_.exchange_id);
+    facts->set_purpose(purpose_);
+    facts->set_agreement(agreement_id_);
+    if (agreement_ != nullptr) facts->set_agreement_digest(agreement_->digest);
+    const grpc::Slice request = FlatBytes(upstream_request_);
+    const absl::string_view request_bytes = BytesOf(request);
+    frame.set_request(request_bytes.data(), request_bytes.size());
+    std::shared_ptr<FederationStreamClient> stream = upstream_channel_.channel->FrameStream(
+        upstream_->description(), static_cast<size_t>(upstream_->max_message_bytes()));
+    {
+      absl::MutexLock lock(&frame_mu_);
+      frame_stream_ = stream;
+    }
+    absl::StatusOr<uint64_t> id =
+        stream->Send(std::move(frame), [this](absl::StatusOr<federation::v1::AnswerFrame> answer) {
+          OnFrameAnswer(std::move(answer));
+        });
+    if (!id.ok()) {
+      OnFrameAnswer(id.status());
+      return;
+    }
+    {
+      absl::MutexLock lock(&frame_mu_);
+      frame_id_ = *id;
+    }
+    // CallerGone may have come before the id was known.
+    if (caller_gone_.load()) {
+      stream->GiveUp(*id, absl::CancelledError("the caller cancelled the call"));
+    }
+    // A caller with a deadline cancels the call when it passes (CallerGone); the gateway's
+    // default deadline needs a timer. It holds the stream and the id, never the exchange.
+    if (call_.deadline() == absl::InfiniteFuture()) {
+      frame_deadline_alarm_ = std::make_unique<grpc::Alarm>();
+      frame_deadline_alarm_->Set(absl::ToChronoTime(deadline), [stream, id = *id](bool fired) {
+        if (fired) stream->GiveUp(id, absl::DeadlineExceededError("the deadline passed"));
+      });
+    }
+  }
+
+  // The end of a framed call: the peer gateway's answer, or why none came.
+  void OnFrameAnswer(absl::StatusOr<federation::v1::AnswerFrame> answer) {
+    forward_duration_ = absl::Now() - forward_started_;
+    if (!answer.ok()) {
+      OnUpstreamAnswer(ToGrpcStatus(answer.status()), /*peer_said=*/false, AnswerFactsFromPeer());
+      return;
+    }
+    if (answer->code() == 0) {
+      grpc::Slice slice(answer->response());
+      response_ = grpc::ByteBuffer(&slice, 1);
+    }
+    AnswerFactsFromPeer facts;
+    if (answer->has_facts()) {
+      federation::v1::AnswerFacts& said = *answer->mutable_facts();
+      facts.answered_by_gateway = true;
+      facts.answered_by = std::move(*said.mutable_answered_by());
+      facts.receipt = std::move(*said.mutable_receipt());
+      facts.receipt_signer = std::move(*said.mutable_receipt_signer());
+      facts.deny_rule = std::move(*said.mutable_deny_rule());
+      facts.withheld = std::move(*said.mutable_withheld());
+    }
+    OnUpstreamAnswer(grpc::Status(static_cast<grpc::StatusCode>(answer->code()), answer->message()),
+                     /*peer_said=*/true, std::move(facts));
   }
 
   // The handshake checked the upstream's certificate against the CRL then in force, and the
@@ -526,8 +635,25 @@ class ExchangePipeline : public Exchange {
     return now;
   }
 
+  // The end of an upstream gRPC call.
   void OnUpstreamDone(grpc::Status status) {
     forward_duration_ = absl::Now() - forward_started_;
+    absl::StatusOr<AnswerFactsFromPeer> facts = AnswerFactsFromPeer();
+    if (route_.hop == RouteDecision::Hop::kPeerGateway) {
+      facts = ReadAnswerFacts(upstream_context_->GetServerTrailingMetadata());
+    }
+    // gRPC marks a status that came from the other end ("Error received from peer"); one it made
+    // itself (no connection, deadline, cancellation) names only addresses.
+    const bool peer_said =
+        !status.ok() &&
+        absl::StrContains(upstream_context_->debug_error_string(), "Error received from peer");
+    OnUpstreamAnswer(std::move(status), peer_said, std::move(facts));
+  }
+
+  // What came back from upstream, by a call or a frame: `status`, whether the upstream itself
+  // said it (rather than this side's gRPC or stream), and the peer gateway's facts.
+  void OnUpstreamAnswer(grpc::Status status, bool peer_said,
+                        absl::StatusOr<AnswerFactsFromPeer> facts) {
     if (upstream_->server_trust() != nullptr) {
       absl::Status trusted = CheckUpstreamStillTrusted(*upstream_->server_trust());
       if (!trusted.ok()) {
@@ -543,20 +669,15 @@ class ExchangePipeline : public Exchange {
       AnswerVerification(nullptr);
       return;
     }
-    AnswerFactsFromPeer peer_answer;
-    if (route_.hop == RouteDecision::Hop::kPeerGateway) {
-      absl::StatusOr<AnswerFactsFromPeer> facts =
-          ReadAnswerFacts(upstream_context_->GetServerTrailingMetadata());
-      if (!facts.ok()) {
-        Answer(grpc::Status(
-                   grpc::StatusCode::INTERNAL,
-                   absl::StrCat("gateway ", route_.upstream,
-                                " answered with malformed metadata: ", facts.status().message())),
-               false);
-        return;
-      }
-      peer_answer = *std::move(facts);
+    if (!facts.ok()) {
+      Answer(grpc::Status(
+                 grpc::StatusCode::INTERNAL,
+                 absl::StrCat("gateway ", route_.upstream,
+                              " answered with malformed metadata: ", facts.status().message())),
+             false);
+      return;
     }
+    AnswerFactsFromPeer peer_answer = *std::move(facts);
     const bool answered_by_gateway = peer_answer.answered_by_gateway;
     if (answered_by_gateway) {
       // What the provider gateway withheld or refused, for the agency and its programs.
@@ -635,11 +756,7 @@ class ExchangePipeline : public Exchange {
       return;
     }
     std::string message = status.error_message();
-    // gRPC marks a status that came from the other end ("Error received from peer"); one it made
-    // itself (no connection, deadline, cancellation) names only addresses; a size limit's names
-    // only numbers.
-    const bool peer_said =
-        absl::StrContains(upstream_context_->debug_error_string(), "Error received from peer");
+    // A size limit's message names only numbers.
     const bool deadline_exceeded = status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
     if (deadline_exceeded || (!peer_said && (caller_gone_.load(std::memory_order_relaxed) ||
                                              status.error_code() == grpc::StatusCode::CANCELLED))) {
@@ -860,7 +977,17 @@ class ExchangePipeline : public Exchange {
 
   // The PEM certificate the upstream presented on the connection this call took, or empty when the
   // call reached none. It lives in the call's ClientContext, which keeps its auth context.
-  absl::string_view UpstreamCertificatePem() const {
+  absl::string_view UpstreamCertificatePem() {
+    if (route_.framed) {
+      std::shared_ptr<FederationStreamClient> stream;
+      {
+        absl::MutexLock lock(&frame_mu_);
+        stream = frame_stream_;
+      }
+      if (stream == nullptr) return {};
+      frame_peer_certificate_ = stream->peer_certificate();
+      return frame_peer_certificate_ == nullptr ? absl::string_view() : *frame_peer_certificate_;
+    }
     std::shared_ptr<const grpc::AuthContext> auth = upstream_context_->auth_context();
     if (auth == nullptr) return {};
     std::vector<grpc::string_ref> certs =
@@ -1158,6 +1285,14 @@ class ExchangePipeline : public Exchange {
   // The channel the upstream call took: held for the call, which may remember its certificate.
   ChannelPool::Picked upstream_channel_;
   std::unique_ptr<grpc::ClientContext> upstream_context_;
+  // A framed call (protocol 3): its stream and id, read by CallerGone on gRPC's thread.
+  absl::Mutex frame_mu_;
+  std::shared_ptr<FederationStreamClient> frame_stream_ ABSL_GUARDED_BY(frame_mu_);
+  uint64_t frame_id_ ABSL_GUARDED_BY(frame_mu_) = 0;
+  // The certificate the stream's connection presented, held while the exchange reads it.
+  std::shared_ptr<const std::string> frame_peer_certificate_;
+  // Only for a framed call under the gateway's default deadline.
+  std::unique_ptr<grpc::Alarm> frame_deadline_alarm_;
   grpc::ByteBuffer request_;
   grpc::ByteBuffer response_;
   // Only for a request that could not be read (see OnReadDone): an alarm costs an allocation.

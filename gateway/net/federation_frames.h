@@ -19,6 +19,11 @@ namespace pasarela {
 inline constexpr char kFederationStreamMethod[] =
     "/pasarela.federation.v1.FederationStream/Exchange";
 
+// What a frame may add to the payload it carries (its id, method, deadline, facts, a receipt and
+// the receipt's signer): a message between gateways may be this much larger than
+// limits.max_message_bytes, which bounds the payload alone, in every protocol alike.
+inline constexpr int64_t kFrameAllowanceBytes = 16 * 1024;
+
 // `frame` as a serialized Frames message that holds only it. Such encodings, concatenated, are
 // one message holding their frames in order.
 std::string EncodeFrame(const federation::v1::CallFrame& frame);

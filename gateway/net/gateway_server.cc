@@ -21,6 +21,8 @@
 #include "gateway/identity/certificate.h"
 #include "gateway/identity/participant_id.h"
 #include "gateway/net/certificate_verifiers.h"
+#include "gateway/net/federation_frames.h"
+#include "gateway/net/federation_stream_client.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
 namespace pasarela {
@@ -148,8 +150,12 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
         MakeServerCredentials(listener_files_->key_file(), listener_files_->certificate_file(),
                               roots_file, verifier),
         port);
-    builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_message_bytes));
-    builder.SetMaxSendMessageSize(static_cast<int>(config.max_message_bytes));
+    // A federation stream's frames carry a payload up to the limit and their own fields: the
+    // exchange checks the payload itself (exchange.h).
+    const int64_t message_bytes =
+        config.max_message_bytes + (role == ListenerRole::kFederation ? kFrameAllowanceBytes : 0);
+    builder.SetMaxReceiveMessageSize(static_cast<int>(message_bytes));
+    builder.SetMaxSendMessageSize(static_cast<int>(message_bytes));
     builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE,
                                static_cast<int>(config.max_metadata_bytes));
     // gRPC sets SO_REUSEPORT by default: a second listener or gateway on the same port would then
@@ -601,6 +607,11 @@ absl::Status GatewayServer::Shutdown() {
   EndStreamsOnceExchangesEnd(absl::FromChrono(deadline), listeners_done);
   agency.join();
   federation.join();
+  // No exchange is left to use them: the streams to peer gateways end before gRPC may go.
+  if (runtime != nullptr) runtime->upstreams().CloseFrameStreams();
+  if (!FederationStreamClient::AwaitAllEnded(absl::Seconds(5))) {
+    LogWarning("federation streams to peer gateways still open after 5 s");
+  }
   {
     absl::MutexLock lock(&refresh_mu_);
     stop_refresh_ = true;

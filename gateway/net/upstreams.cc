@@ -5,6 +5,7 @@
 #include "gateway/common/file.h"
 #include "gateway/identity/participant_id.h"
 #include "gateway/net/certificate_verifiers.h"
+#include "gateway/net/federation_frames.h"
 
 namespace pasarela {
 
@@ -44,13 +45,18 @@ absl::StatusOr<std::unique_ptr<Upstreams>> Upstreams::Create(
   options.max_reconnect_backoff = gateway.max_reconnect_backoff;
   options.max_message_bytes = gateway.max_message_bytes;
 
+  // A federation stream's frames carry a payload up to the limit and their own fields.
+  ChannelPoolOptions peer_options = options;
+  peer_options.max_message_bytes += kFrameAllowanceBytes;
+
   std::unique_ptr<Upstreams> upstreams(new Upstreams());
   for (const FederationCountry& country : snapshot.federation().countries) {
     if (country.code == gateway.country) continue;
-    absl::StatusOr<std::unique_ptr<ChannelPool>> pool = PinnedPool(
-        country.gateway_address,
-        absl::StrCat("peer gateway ", country.code, " at ", country.gateway_address),
-        GatewayUri(country.code), country.ca_file, peer_gateway_trust, identity, options, refusals);
+    absl::StatusOr<std::unique_ptr<ChannelPool>> pool =
+        PinnedPool(country.gateway_address,
+                   absl::StrCat("peer gateway ", country.code, " at ", country.gateway_address),
+                   GatewayUri(country.code), country.ca_file, peer_gateway_trust, identity,
+                   peer_options, refusals);
     if (!pool.ok()) return pool.status();
     upstreams->peers_.emplace(country.code, *std::move(pool));
   }
@@ -96,6 +102,10 @@ std::vector<std::pair<std::string, const ChannelPool*>> Upstreams::Peers() const
   std::vector<std::pair<std::string, const ChannelPool*>> peers;
   for (const auto& [country, pool] : peers_) peers.emplace_back(country, pool.get());
   return peers;
+}
+
+void Upstreams::CloseFrameStreams() const {
+  for (const auto& [country, pool] : peers_) pool->CloseFrameStreams();
 }
 
 ChannelPool* Upstreams::Provider(absl::string_view participant) const {

@@ -32,6 +32,8 @@ class Upstreams {
   ChannelPool* PeerGateway(absl::string_view country) const;
   // Every peer gateway's pool, by country.
   std::vector<std::pair<std::string, const ChannelPool*>> Peers() const;
+  // Closes every federation stream to a peer gateway (a gateway that stops).
+  void CloseFrameStreams() const;
   // The pool to local provider `participant` ("CL/GOV/registro-civil"), or null.
   ChannelPool* Provider(absl::string_view participant) const;
   // Re-reads the changed CRL files of the providers that name one (the peer gateways' are the

@@ -85,7 +85,7 @@ absl::optional<Federation> LoadFederation(const std::string& path, Diagnostics& 
         }
         country.gateway_address = *address;
       }
-      if (auto protocol = entry.OptionalInt("protocol", 1, 2)) {
+      if (auto protocol = entry.OptionalInt("protocol", 1, 3)) {
         country.protocol = static_cast<int>(*protocol);
       }
       bool trust_files_readable = true;

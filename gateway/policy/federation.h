@@ -23,7 +23,8 @@ struct FederationCountry {
   // these.
   std::vector<std::string> participants;
   // The form of the federation protocol the country's gateway reads (`protocol`, default 1): a
-  // consumer gateway calls it in that form. 2: the call's facts in one binary header.
+  // consumer gateway calls it in that form. 2: the call's facts in one binary header; 3: the
+  // exchanges as frames on one stream per connection.
   int protocol = 1;
   SourceLocation location;
 };

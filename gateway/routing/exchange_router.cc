@@ -116,6 +116,7 @@ absl::StatusOr<RouteDecision> ExchangeRouter::RouteAgencyCall(const VerifiedPeer
   route.exchange_id = std::move(exchange_id);
   if (peer->protocol >= 2) {
     route.compact = true;
+    route.framed = peer->protocol >= 3;
     return route;
   }
   // Built in place, each string once (a braced list copies every pair into the vector).

@@ -43,6 +43,9 @@ struct RouteDecision {
   // 2 (`compact`): the call then carries its facts in one header (gateway/net/federation_facts.h).
   std::vector<std::pair<std::string, std::string>> metadata;
   bool compact = false;
+  // A peer gateway called in protocol 3: the call goes as a frame on the federation stream to it
+  // (gateway/net/federation_stream_client.h), its facts in the frame. Implies `compact`.
+  bool framed = false;
 };
 
 // A fresh exchange id: a random (version 4) UUID.

@@ -1,11 +1,15 @@
 // Federation protocol 3 at a provider gateway: a test posing as gateway AR opens the federation
 // stream to CL's real gateway process, with AR's real certificate, and sends call frames and
 // cancels; CL runs each as an exchange and answers in frames.
+#include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
+#include <csignal>
+#include <future>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -17,9 +21,11 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pasarela/audit/v1/audit.pb.h"
-#include "pasarela/identity/v1/identity.pb.h"
+#include "pasarela/identity/v1/identity.grpc.pb.h"
 #include "tests/support/child_process.h"
+#include "tests/support/free_port.h"
 #include "tests/support/identity_calls.h"
+#include "tests/support/impostor_peer.h"
 #include "tests/support/test_certificates.h"
 #include "tests/support/topology.h"
 
@@ -34,6 +40,7 @@ using ::testing::Not;
 
 constexpr char kRegistry[] = "CL/GOV/registro-civil";
 constexpr char kGetPerson[] = "/pasarela.identity.v1.IdentityService/GetPerson";
+constexpr char kMigraciones[] = "AR/agencies/migraciones";
 
 // One federation stream, driven one operation at a time on a completion queue of its own.
 class FrameStreamClient {
@@ -153,6 +160,83 @@ class FrameStreamClient {
   bool read_pending_ = false;
   bool started_ = false;
   std::map<Operation, bool> done_;
+};
+
+// Stands where AR believes CL's gateway is, holding CL's genuine gateway certificate and key (a
+// peer gateway gone bad), and relays AR's federation stream to the real CL gateway over a stream of
+// its own, one message at a time; from the second answer on it hands back the receipt of the first
+// instead of the one CL signed for the exchange.
+class FrameReplayingPeer final : public grpc::CallbackGenericService {
+ public:
+  explicit FrameReplayingPeer(std::string real_peer)
+      : real_peer_(std::move(real_peer)), server_(StartImpostorServer(this, "CL/gateway", "AR")) {}
+  // AR keeps its stream open: it is cut after a moment.
+  ~FrameReplayingPeer() override {
+    server_.server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Milliseconds(500)));
+  }
+  const std::string& address() const { return server_.address; }
+  int replayed() { return receipts_.replayed(); }
+
+  grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext*) override {
+    return std::make_unique<Relay>(this).release();
+  }
+
+ private:
+  std::string Substitute(const std::string& genuine) { return receipts_.Substitute(genuine); }
+
+  // Blocks a callback thread while CL answers: a test's calls come one at a time.
+  class Relay : public grpc::ServerGenericBidiReactor {
+   public:
+    explicit Relay(FrameReplayingPeer* peer)
+        : peer_(peer),
+          upstream_(MtlsChannel(peer->real_peer_, "AR/gateway.crt", "AR/gateway.key", "CL")) {
+      StartRead(&in_);
+    }
+    void OnReadDone(bool ok) override {
+      if (!ok) {
+        Finish(grpc::Status::OK);
+        return;
+      }
+      std::vector<grpc::Slice> slices;
+      in_.Dump(&slices);
+      std::string message;
+      for (const grpc::Slice& slice : slices) {
+        message.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+      }
+      std::optional<Frames> answers;
+      if (upstream_.Write(message)) answers = upstream_.Read();
+      if (!answers.has_value()) {
+        Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the real peer did not answer"));
+        return;
+      }
+      for (AnswerFrame& answer : *answers->mutable_answers()) {
+        if (answer.has_facts() && !answer.facts().receipt().empty()) {
+          answer.mutable_facts()->set_receipt(peer_->Substitute(answer.facts().receipt()));
+        }
+      }
+      grpc::Slice out(answers->SerializeAsString());
+      out_ = grpc::ByteBuffer(&out, 1);
+      StartWrite(&out_);
+    }
+    void OnWriteDone(bool ok) override {
+      if (ok) {
+        StartRead(&in_);
+      } else {
+        Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "write failed"));
+      }
+    }
+    void OnDone() override { std::unique_ptr<Relay> self(this); }
+
+   private:
+    FrameReplayingPeer* peer_;
+    FrameStreamClient upstream_;
+    grpc::ByteBuffer in_;
+    grpc::ByteBuffer out_;
+  };
+
+  std::string real_peer_;
+  ReceiptReplayer receipts_;
+  ImpostorServer server_;
 };
 
 class FederationStreamTest : public ::testing::Test {
@@ -383,6 +467,97 @@ TEST_F(FederationStreamTest, AStreamThatBreaksCancelsItsExchangesInFlight) {
     absl::SleepFor(absl::Milliseconds(50));
   }
   EXPECT_THAT(record, HasSubstr("\"grpc_status_code\":1"));
+}
+
+// The consumer side: AR's gateway sends its agencies' calls to CL's as frames.
+
+TEST_F(FederationStreamTest, AgencyCallsCrossAsFramesAndBothGatewaysRecordProtocol3) {
+  Start();
+  GatewayProcess& ar = topology_.gateway("AR");
+  std::vector<std::future<CallResult>> calls;
+  for (int i = 0; i < 16; ++i) {
+    calls.push_back(
+        std::async(std::launch::async, [&] { return GetPerson(AgencyChannel(ar, kMigraciones)); }));
+  }
+  std::set<std::string> exchange_ids;
+  for (std::future<CallResult>& call : calls) {
+    CallResult result = call.get();
+    ASSERT_TRUE(result.status.ok()) << result.status.error_message();
+    EXPECT_TRUE(result.response.has_person());
+    exchange_ids.insert(result.exchange_id);
+  }
+  // AR answered each OK only once CL's receipt for the exchange verified.
+  EXPECT_EQ(exchange_ids.size(), 16u);
+  EXPECT_EQ(registry_->Calls().size(), 16u);
+  for (GatewayProcess* gateway : {&ar, &cl()}) {
+    EXPECT_TRUE(gateway->process->WaitForLog("\"federation_protocol\":3", absl::Seconds(5)))
+        << gateway->country;
+    EXPECT_THAT(gateway->process->Log(), Not(HasSubstr("\"federation_protocol\":2")));
+  }
+  EXPECT_THAT(ClRecord(*exchange_ids.begin()), HasSubstr("\"decision\":\"ALLOW\""));
+}
+
+TEST_F(FederationStreamTest,
+       APeerGatewayThatNeverAnswersEndsAtTheDeadlineAndAStreamThatBreaksAtOnce) {
+  registry_ = &topology_.StartProvider(kRegistry);
+  // CL's genuine certificate, on a server that reads the first message of each call or stream and
+  // never answers.
+  ProviderProcess& silent = topology_.StartImpostor("CL/gateway.crt", "CL/gateway.key", "AR",
+                                                    absl::StrCat("127.0.0.1:", PickFreePort()),
+                                                    {"--mode", "hang"}, "misbehaving_provider");
+  topology_.SetFederationAddress("CL", silent.address);
+  GatewayProcess& ar = topology_.StartGateway("AR", "defaults:\n  deadline: 700ms\n");
+  auto channel = AgencyChannel(ar, kMigraciones);
+
+  // No deadline from the agency: the gateway's own ends the exchange.
+  auto stub = identity::v1::IdentityService::NewStub(channel);
+  grpc::ClientContext context;
+  context.AddMetadata("x-pasarela-target", kRegistry);
+  context.AddMetadata("x-pasarela-purpose", "border-control");
+  context.AddMetadata("x-pasarela-agreement", "test-identity");
+  identity::v1::GetPersonRequest request;
+  identity::v1::GetPersonResponse response;
+  const absl::Time start = absl::Now();
+  grpc::Status status = stub->GetPerson(&context, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("deadline exceeded waiting for peer gateway CL"));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+
+  // The agency's own deadline, on the same stream.
+  CallResult timed =
+      GetPerson(channel, GetPersonCall{kRegistry, "12531909-2", absl::Milliseconds(400), {}});
+  EXPECT_EQ(timed.status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+
+  // The stream breaks under an exchange in flight: it ends UNAVAILABLE at once, not at its
+  // deadline.
+  std::future<CallResult> pending = std::async(std::launch::async, [&] {
+    return GetPerson(channel, GetPersonCall{kRegistry, "12531909-2", absl::Seconds(20), {}});
+  });
+  // One stream carries all three: the server logged its first message only.
+  EXPECT_EQ(silent.Calls().size(), 1u);
+  absl::SleepFor(absl::Milliseconds(300));
+  const absl::Time killed = absl::Now();
+  silent.process->Stop(SIGKILL, absl::Seconds(5));
+  CallResult broken = pending.get();
+  EXPECT_EQ(broken.status.error_code(), grpc::StatusCode::UNAVAILABLE)
+      << broken.status.error_message();
+  EXPECT_THAT(broken.status.error_message(), HasSubstr("peer gateway CL at"));
+  EXPECT_LT(absl::Now() - killed, absl::Seconds(5));
+}
+
+TEST_F(FederationStreamTest, AReceiptReplayedOnTheStreamIsRefusedByTheConsumerGateway) {
+  registry_ = &topology_.StartProvider(kRegistry);
+  topology_.StartGateway("CL");
+  FrameReplayingPeer peer(cl().federation_address());
+  topology_.SetFederationAddress("CL", peer.address());
+  GatewayProcess& ar = topology_.StartGateway("AR");
+  auto channel = AgencyChannel(ar, kMigraciones);
+
+  CallResult first = GetPerson(channel);
+  ASSERT_TRUE(first.status.ok()) << first.status.error_message();
+  ExpectRefusedForTheReceiptOf(first, GetPerson(channel));
+  EXPECT_EQ(peer.replayed(), 1);
+  EXPECT_EQ(registry_->Calls().size(), 2u);
 }
 
 }  // namespace

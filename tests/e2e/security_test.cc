@@ -33,6 +33,7 @@
 #include "tests/support/admin_http.h"
 #include "tests/support/free_port.h"
 #include "tests/support/identity_calls.h"
+#include "tests/support/impostor_peer.h"
 #include "tests/support/test_certificates.h"
 #include "tests/support/topology.h"
 
@@ -483,25 +484,11 @@ TEST_F(SecurityTest, OversizeMetadataAndMessagesAreRefusedAndTheGatewayKeepsServ
 class ReceiptReplayingPeer final : public grpc::CallbackGenericService {
  public:
   explicit ReceiptReplayingPeer(const std::string& real_peer)
-      : stub_(MtlsChannel(real_peer, "AR/gateway.crt", "AR/gateway.key", "CL")) {
-    grpc::SslServerCredentialsOptions tls(
-        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-    tls.pem_root_certs = ReadFileOrEmpty(Pki("AR/ca.crt"));
-    tls.pem_key_cert_pairs.push_back(
-        {ReadFileOrEmpty(Pki("CL/gateway.key")), ReadFileOrEmpty(Pki("CL/gateway.crt"))});
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::SslServerCredentials(tls), &port);
-    builder.RegisterCallbackGenericService(this);
-    server_ = builder.BuildAndStart();
-    address_ = absl::StrCat("127.0.0.1:", port);
-  }
-  ~ReceiptReplayingPeer() override { server_->Shutdown(); }
-  const std::string& address() const { return address_; }
-  int replayed() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return replayed_;
-  }
+      : stub_(MtlsChannel(real_peer, "AR/gateway.crt", "AR/gateway.key", "CL")),
+        server_(StartImpostorServer(this, "CL/gateway", "AR")) {}
+  ~ReceiptReplayingPeer() override { server_.server->Shutdown(); }
+  const std::string& address() const { return server_.address; }
+  int replayed() { return receipts_.replayed(); }
 
   grpc::ServerGenericBidiReactor* CreateReactor(
       grpc::GenericCallbackServerContext* context) override {
@@ -512,16 +499,7 @@ class ReceiptReplayingPeer final : public grpc::CallbackGenericService {
   static constexpr char kReceiptKey[] = "x-pasarela-receipt-bin";
   static constexpr char kAnswerFactsKey[] = "x-pasarela-answer-bin";
 
-  // The receipt to hand back in place of `genuine`.
-  std::string Substitute(const std::string& genuine) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (first_receipt_.empty()) {
-      first_receipt_ = genuine;
-      return genuine;
-    }
-    ++replayed_;
-    return first_receipt_;
-  }
+  std::string Substitute(const std::string& genuine) { return receipts_.Substitute(genuine); }
 
   class Relay : public grpc::ServerGenericBidiReactor {
    public:
@@ -582,17 +560,16 @@ class ReceiptReplayingPeer final : public grpc::CallbackGenericService {
   };
 
   grpc::GenericStub stub_;
-  std::unique_ptr<grpc::Server> server_;
-  std::string address_;
-  std::mutex mu_;
-  std::string first_receipt_;
-  int replayed_ = 0;
+  ReceiptReplayer receipts_;
+  ImpostorServer server_;
 };
 
 TEST_F(SecurityTest, ReceiptReplayedByThePeerGatewayIsRefusedByTheConsumerGateway) {
   registry_ = &topology_.StartProvider(kRegistry);
   GatewayProcess& cl = topology_.StartGateway("CL");
   ReceiptReplayingPeer peer(cl.federation_address());
+  // The replaying peer relays calls and their trailers: protocols 1 and 2.
+  topology_.SetFederationProtocol("CL", 2);
   topology_.SetFederationAddress("CL", peer.address());
   GatewayProcess& ar = topology_.StartGateway("AR");
   auto channel = AgencyChannel(ar, kMigraciones);
@@ -600,17 +577,7 @@ TEST_F(SecurityTest, ReceiptReplayedByThePeerGatewayIsRefusedByTheConsumerGatewa
   // The first answer carries its own receipt: accepted.
   CallResult first = GetPerson(channel);
   ASSERT_TRUE(first.status.ok()) << first.status.error_message();
-  // Same request, same response, so the same digests: only the exchange id tells them apart.
-  for (int i = 0; i < 2; ++i) {
-    CallResult replayed = GetPerson(channel);
-    EXPECT_EQ(replayed.status.error_code(), grpc::StatusCode::INTERNAL);
-    EXPECT_THAT(replayed.status.error_message(),
-                HasSubstr(absl::StrCat("the receipt of gateway CL does not verify: receipt is for "
-                                       "exchange ",
-                                       first.exchange_id, ", not ", replayed.exchange_id)));
-    EXPECT_EQ(replayed.deny_rule, "receipt-invalid");
-    EXPECT_FALSE(replayed.response.has_person());
-  }
+  for (int i = 0; i < 2; ++i) ExpectRefusedForTheReceiptOf(first, GetPerson(channel));
   EXPECT_EQ(peer.replayed(), 2);
   EXPECT_EQ(registry_->Calls().size(), 3u);
   EXPECT_TRUE(ar.process->WaitForLog("[rule receipt-invalid]", absl::Seconds(5)));

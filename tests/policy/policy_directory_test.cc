@@ -83,7 +83,7 @@ TEST_F(PilotPolicyTest, LintsClean) {
 }
 
 TEST_F(PilotPolicyTest, AFederationTypoHidesNoOtherErrorAndCausesNone) {
-  Edit("federation.yaml", "    protocol: 2\n", "    protocl: 2\n");
+  Edit("federation.yaml", "    protocol: 3\n", "    protocl: 3\n");
   Edit("agreements/ar-cl-identity-2026.yaml", "retention: P90D", "retention: 90 days");
   const std::string output = LintErrors();
   EXPECT_THAT(output, HasSubstr("$DIR/federation.yaml:16:5: error: countries[0]: unknown key "

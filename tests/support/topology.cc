@@ -238,7 +238,7 @@ std::string Topology::FederationYaml() const {
     absl::StrAppend(
         &yaml, "  - code: ", country, "\n    gateway: ", federation_addresses_.at(country),
         "\n    protocol: ",
-        federation_protocols_.count(country) > 0 ? federation_protocols_.at(country) : 2,
+        federation_protocols_.count(country) > 0 ? federation_protocols_.at(country) : 3,
         "\n    ca_file: ", Pki(country + "/ca.crt"), "\n    crl_file: ", Pki(country + "/ca.crl"),
         "\n    participants: [", country, "/GOV/migraciones, ", country, "/GOV/afip, ", country,
         "/GOV/spare-agency, ", country, "/GOV/saude, ", country, "/GOV/registro-civil]\n");

@@ -67,7 +67,7 @@ class Topology {
 
   // Makes the federation file point at `address` for `country`'s gateway (impostor, dead peer).
   void SetFederationAddress(const std::string& country, const std::string& address);
-  // The federation protocol the federation file names for `country`'s gateway (default 2, as in
+  // The federation protocol the federation file names for `country`'s gateway (default 3, as in
   // the pilot's): other gateways call it in that form.
   void SetFederationProtocol(const std::string& country, int protocol);
   // The agreement every topology starts with: AR/GOV/migraciones, AR/GOV/afip, AR/GOV/spare-agency
