@@ -2,10 +2,12 @@
 
 #include <google/protobuf/io/coded_stream.h>
 
+#include <algorithm>
 #include <limits>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace pasarela {
@@ -127,6 +129,13 @@ std::string EncodeCancel(uint64_t id) {
       (static_cast<uint32_t>(kCancelsField) << 3) | kVarint, bytes);
   end = google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(id, end);
   return std::string(reinterpret_cast<const char*>(bytes), static_cast<size_t>(end - bytes));
+}
+
+size_t StreamMessageLimit(int64_t own_limit, absl::string_view announced) {
+  uint64_t theirs = 0;
+  const uint64_t own = static_cast<uint64_t>(own_limit);
+  if (!absl::SimpleAtoi(announced, &theirs) || theirs == 0) return own;
+  return static_cast<size_t>(std::min(own, theirs));
 }
 
 absl::Status ReadFrames(absl::string_view message, FrameReader reader, Frames* frames) {

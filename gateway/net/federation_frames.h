@@ -24,6 +24,16 @@ inline constexpr char kFederationStreamMethod[] =
 // limits.max_message_bytes, which bounds the payload alone, in every protocol alike.
 inline constexpr int64_t kFrameAllowanceBytes = 16 * 1024;
 
+// Metadata of the stream's call: the largest message the consumer gateway takes on it, so that
+// the provider gateway's batches stay within it (the two gateways' limits may differ). Absent:
+// the provider's own limit.
+inline constexpr char kStreamMaxMessageBytesKey[] = "x-pasarela-max-message-bytes";
+
+// The largest message a provider gateway writes on a stream: its own limit, or the consumer's
+// announced in `announced` (kStreamMaxMessageBytesKey) when smaller. An announcement that is not
+// a positive number is ignored.
+size_t StreamMessageLimit(int64_t own_limit, absl::string_view announced);
+
 // `frame` as a serialized Frames message that holds only it. Such encodings, concatenated, are
 // one message holding their frames in order.
 std::string EncodeFrame(const federation::v1::CallFrame& frame);

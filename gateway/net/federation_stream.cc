@@ -174,8 +174,9 @@ class FederationStreamReactor : public grpc::ServerGenericBidiReactor, public Fr
         runtime_(runtime),
         services_(services),
         auth_context_(context->auth_context()),
-        batcher_(static_cast<size_t>(runtime.Get()->snapshot().gateway().max_message_bytes +
-                                     kFrameAllowanceBytes)) {
+        batcher_(StreamMessageLimit(
+            runtime.Get()->snapshot().gateway().max_message_bytes + kFrameAllowanceBytes,
+            HeaderValue(context->client_metadata(), kStreamMaxMessageBytesKey))) {
     // A peer that is not a gateway this one trusts gets no frame read; each frame's exchange
     // checks the certificate again, so a revocation reaches the streams already open.
     absl::StatusOr<VerifiedPeer> caller = runtime_.Get()

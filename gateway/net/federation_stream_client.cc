@@ -35,6 +35,8 @@ std::shared_ptr<FederationStreamClient> FederationStreamClient::Open(grpc::Gener
   auto stream = std::make_shared<FederationStreamClient>(OpenKey(), std::move(description),
                                                          max_message_bytes);
   stream->self_ = stream;
+  // The peer's batches of answers must fit what this side takes.
+  stream->context_.AddMetadata(kStreamMaxMessageBytesKey, std::to_string(max_message_bytes));
   {
     absl::MutexLock lock(&StreamsOfTheProcess().mu);
     ++StreamsOfTheProcess().count;

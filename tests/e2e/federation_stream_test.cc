@@ -45,8 +45,12 @@ constexpr char kMigraciones[] = "AR/agencies/migraciones";
 // One federation stream, driven one operation at a time on a completion queue of its own.
 class FrameStreamClient {
  public:
-  explicit FrameStreamClient(const std::shared_ptr<grpc::Channel>& channel) : stub_(channel) {
+  // `metadata` goes with the stream's call.
+  explicit FrameStreamClient(const std::shared_ptr<grpc::Channel>& channel,
+                             const std::map<std::string, std::string>& metadata = {})
+      : stub_(channel) {
     context_.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+    for (const auto& [key, value] : metadata) context_.AddMetadata(key, value);
     call_ = stub_.PrepareCall(&context_, kFederationStreamMethod, &queue_);
     call_->StartCall(Tag(kStarted));
     started_ = Await(kStarted, absl::Seconds(10)).value_or(false);
@@ -251,9 +255,11 @@ class FederationStreamTest : public ::testing::Test {
   GatewayProcess& cl() { return topology_.gateway("CL"); }
 
   // A stream to CL's federation listener presenting `cert_base`.crt and .key.
-  std::unique_ptr<FrameStreamClient> Open(const std::string& cert_base = "AR/gateway") {
+  std::unique_ptr<FrameStreamClient> Open(const std::string& cert_base = "AR/gateway",
+                                          const std::map<std::string, std::string>& metadata = {}) {
     return std::make_unique<FrameStreamClient>(
-        MtlsChannel(cl().federation_address(), cert_base + ".crt", cert_base + ".key", "CL"));
+        MtlsChannel(cl().federation_address(), cert_base + ".crt", cert_base + ".key", "CL"),
+        metadata);
   }
 
   // A GetPerson call frame of AR/GOV/migraciones (or `consumer`) under test-identity.
@@ -345,6 +351,36 @@ TEST_F(FederationStreamTest, EachCallFrameIsAnsweredAsItsCallWouldBeAndRecordedA
   EXPECT_THAT(known_record, Not(HasSubstr("grpc_status_code")));
   EXPECT_THAT(ClRecord(foreign), HasSubstr("\"grpc_status_code\":7"));
   EXPECT_TRUE(cl().process->WaitForLog("\"federation_protocol\":3", absl::Seconds(5)));
+}
+
+TEST_F(FederationStreamTest, AnAnswerLargerThanTheConsumerTakesFailsAloneNotTheStream) {
+  Start();
+  // The consumer gateway takes messages of at most 300 bytes on this stream: the answer frame
+  // (the person, the receipt) is larger.
+  std::unique_ptr<FrameStreamClient> stream =
+      Open("AR/gateway", {{kStreamMaxMessageBytesKey, "300"}});
+  ASSERT_TRUE(
+      stream->Write(EncodeFrame(GetPersonFrame(1, "8e5a4c96-7a9d-4b52-9d4e-6f2c8a3b1e51"))));
+  std::map<uint64_t, AnswerFrame> answers = stream->AnswersTo({1});
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(answers[1].code(), static_cast<uint32_t>(grpc::StatusCode::RESOURCE_EXHAUSTED));
+  EXPECT_THAT(answers[1].message(), HasSubstr("exceeds the stream's message limit of 300 bytes"));
+  EXPECT_TRUE(answers[1].response().empty());
+  // The stream goes on: a refusal's frame fits.
+  ASSERT_TRUE(stream->Write(EncodeFrame(
+      GetPersonFrame(2, "8e5a4c96-7a9d-4b52-9d4e-6f2c8a3b1e52", "12531909-2", "BR/GOV/saude"))));
+  answers = stream->AnswersTo({2});
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(answers[2].code(), static_cast<uint32_t>(grpc::StatusCode::PERMISSION_DENIED));
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
+
+  // Without the announcement, CL's own limit holds.
+  std::unique_ptr<FrameStreamClient> plain = Open();
+  ASSERT_TRUE(plain->Write(EncodeFrame(GetPersonFrame(3, "8e5a4c96-7a9d-4b52-9d4e-6f2c8a3b1e53"))));
+  answers = plain->AnswersTo({3});
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(answers[3].code(), 0u) << answers[3].message();
 }
 
 TEST_F(FederationStreamTest, AnAgencyGetsNoStreamAndARevokedGatewayNoExchangeOnItsOpenStream) {

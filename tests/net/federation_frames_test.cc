@@ -133,5 +133,14 @@ TEST(FederationFramesTest, ARefusalQuotesAnOddMethodEscapedAndShort) {
   EXPECT_LT(status.message().size(), 1200u);
 }
 
+TEST(FederationFramesTest, AStreamsMessagesFitTheSmallerOfTheTwoGatewaysLimits) {
+  EXPECT_EQ(StreamMessageLimit(4 << 20, "300"), 300u);
+  EXPECT_EQ(StreamMessageLimit(4 << 20, "8388608"), size_t{4} << 20);
+  EXPECT_EQ(StreamMessageLimit(4 << 20, ""), size_t{4} << 20);
+  EXPECT_EQ(StreamMessageLimit(4 << 20, "0"), size_t{4} << 20);
+  EXPECT_EQ(StreamMessageLimit(4 << 20, "-5"), size_t{4} << 20);
+  EXPECT_EQ(StreamMessageLimit(4 << 20, "12 MB"), size_t{4} << 20);
+}
+
 }  // namespace
 }  // namespace pasarela
