@@ -144,9 +144,7 @@ class ExchangePipeline : public Exchange {
       stream = frame_stream_;
       id = frame_id_;
     }
-    if (stream != nullptr && id != 0) {
-      stream->GiveUp(id, absl::CancelledError("the caller cancelled the call"));
-    }
+    if (stream != nullptr && id != 0) GiveUpFrame(*stream, id);
   }
 
   void Start() override {
@@ -465,9 +463,9 @@ class ExchangePipeline : public Exchange {
     // A frame carries its facts and deadline itself.
     if (!route_.framed) {
       upstream_context_ = call_.NewUpstreamContext();
+      // The call's context carries the caller's own.
       if (call_.deadline() == absl::InfiniteFuture()) {
-        upstream_context_->set_deadline(
-            absl::ToChronoTime(started_ + runtime_->snapshot().gateway().default_deadline));
+        upstream_context_->set_deadline(absl::ToChronoTime(UpstreamDeadline()));
       }
       if (route_.compact) {
         upstream_context_->AddMetadata(
@@ -527,12 +525,22 @@ class ExchangePipeline : public Exchange {
         [this](grpc::Status status) { OnUpstreamDone(std::move(status)); });
   }
 
+  // The upstream call's deadline: the caller's, or the gateway's default when it set none.
+  absl::Time UpstreamDeadline() const {
+    return call_.deadline() == absl::InfiniteFuture()
+               ? started_ + runtime_->snapshot().gateway().default_deadline
+               : call_.deadline();
+  }
+
+  // The framed call's caller gave up: its stream ends it and tells the peer gateway.
+  static void GiveUpFrame(FederationStreamClient& stream, uint64_t id) {
+    stream.GiveUp(id, absl::CancelledError("the caller cancelled the call"));
+  }
+
   // Federation protocol 3: the call goes as a frame on the stream of the connection picked, with
   // what is left of its deadline; the frame's answer continues the exchange as a call's would.
   void SendFrame(const std::string& upstream_method) {
-    const absl::Time deadline = call_.deadline() == absl::InfiniteFuture()
-                                    ? started_ + runtime_->snapshot().gateway().default_deadline
-                                    : call_.deadline();
+    const absl::Time deadline = UpstreamDeadline();
     federation::v1::CallFrame frame;
     frame.set_method(absl::StrCat("/", upstream_method));
     // A deadline already past still goes, and ends at once at the peer, which records it.
@@ -567,9 +575,7 @@ class ExchangePipeline : public Exchange {
       frame_id_ = *id;
     }
     // CallerGone may have come before the id was known.
-    if (caller_gone_.load()) {
-      stream->GiveUp(*id, absl::CancelledError("the caller cancelled the call"));
-    }
+    if (caller_gone_.load()) GiveUpFrame(*stream, *id);
     // A caller with a deadline cancels the call when it passes (CallerGone); the gateway's
     // default deadline needs a timer. It holds the stream and the id, never the exchange.
     if (call_.deadline() == absl::InfiniteFuture()) {
@@ -592,15 +598,7 @@ class ExchangePipeline : public Exchange {
       response_ = grpc::ByteBuffer(&slice, 1);
     }
     AnswerFactsFromPeer facts;
-    if (answer->has_facts()) {
-      federation::v1::AnswerFacts& said = *answer->mutable_facts();
-      facts.answered_by_gateway = true;
-      facts.answered_by = std::move(*said.mutable_answered_by());
-      facts.receipt = std::move(*said.mutable_receipt());
-      facts.receipt_signer = std::move(*said.mutable_receipt_signer());
-      facts.deny_rule = std::move(*said.mutable_deny_rule());
-      facts.withheld = std::move(*said.mutable_withheld());
-    }
+    if (answer->has_facts()) facts = TakeAnswerFacts(*answer->mutable_facts());
     OnUpstreamAnswer(grpc::Status(static_cast<grpc::StatusCode>(answer->code()), answer->message()),
                      /*peer_said=*/true, std::move(facts));
   }

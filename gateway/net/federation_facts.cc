@@ -30,6 +30,7 @@ class FactsOnStack {
   FactsOnStack& operator=(const FactsOnStack&) = delete;
 
   Facts* operator->() { return facts_; }
+  Facts& operator*() { return *facts_; }
   bool Parse(grpc::string_ref bytes) {
     return facts_->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
   }
@@ -153,11 +154,16 @@ absl::StatusOr<CallFactsFromPeer> ReadCallFacts(const MetadataView& metadata) {
     return absl::InvalidArgumentError(
         absl::StrCat(kCallFactsKey, " is not a pasarela.federation.v1.CallFacts"));
   }
+  return TakeCallFacts(*facts);
+}
+
+CallFactsFromPeer TakeCallFacts(federation::v1::CallFacts& facts) {
+  CallFactsFromPeer out;
   out.headers =
-      ExchangeHeaders{std::move(*facts->mutable_target()), std::move(*facts->mutable_purpose()),
-                      std::move(*facts->mutable_agreement()), std::move(*facts->mutable_consumer()),
-                      std::move(*facts->mutable_exchange_id())};
-  out.agreement_digest = std::move(*facts->mutable_agreement_digest());
+      ExchangeHeaders{std::move(*facts.mutable_target()), std::move(*facts.mutable_purpose()),
+                      std::move(*facts.mutable_agreement()), std::move(*facts.mutable_consumer()),
+                      std::move(*facts.mutable_exchange_id())};
+  out.agreement_digest = std::move(*facts.mutable_agreement_digest());
   out.compact = true;
   return out;
 }
@@ -191,12 +197,17 @@ absl::StatusOr<AnswerFactsFromPeer> ReadAnswerFacts(const MetadataView& trailers
     return absl::InvalidArgumentError(
         absl::StrCat(kAnswerFactsKey, " is not a pasarela.federation.v1.AnswerFacts"));
   }
+  return TakeAnswerFacts(*facts);
+}
+
+AnswerFactsFromPeer TakeAnswerFacts(federation::v1::AnswerFacts& facts) {
+  AnswerFactsFromPeer out;
   out.answered_by_gateway = true;
-  out.answered_by = std::move(*facts->mutable_answered_by());
-  out.receipt = std::move(*facts->mutable_receipt());
-  out.receipt_signer = std::move(*facts->mutable_receipt_signer());
-  out.deny_rule = std::move(*facts->mutable_deny_rule());
-  out.withheld = std::move(*facts->mutable_withheld());
+  out.answered_by = std::move(*facts.mutable_answered_by());
+  out.receipt = std::move(*facts.mutable_receipt());
+  out.receipt_signer = std::move(*facts.mutable_receipt_signer());
+  out.deny_rule = std::move(*facts.mutable_deny_rule());
+  out.withheld = std::move(*facts.mutable_withheld());
   return out;
 }
 

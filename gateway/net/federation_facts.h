@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "gateway/routing/exchange_router.h"
+#include "pasarela/federation/v1/federation.pb.h"
 
 namespace pasarela {
 
@@ -39,6 +40,10 @@ struct CallFactsFromPeer {
   // The call came in protocol 2's form, so its answer goes out in it.
   bool compact = false;
 };
+
+// The facts of a peer gateway's CallFacts message (protocol 2's header, protocol 3's call frame),
+// as read in protocol 2's form; its strings are moved out.
+CallFactsFromPeer TakeCallFacts(federation::v1::CallFacts& facts);
 
 // The call's facts from a peer gateway's metadata: from kCallFactsKey when present, else from one
 // header each (absent ones empty: the router and the agreement check say which are required).
@@ -69,6 +74,10 @@ struct AnswerFactsFromPeer {
   std::string deny_rule;
   std::string withheld;
 };
+
+// The facts of a peer gateway's AnswerFacts message (protocol 2's trailer, protocol 3's answer
+// frame), whose presence says that the gateway answered; its strings are moved out.
+AnswerFactsFromPeer TakeAnswerFacts(federation::v1::AnswerFacts& facts);
 
 // The answer's facts from a peer gateway's trailing metadata, in either form. INVALID_ARGUMENT
 // when kAnswerFactsKey does not parse.

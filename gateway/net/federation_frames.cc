@@ -60,17 +60,25 @@ std::string DescribeFrame(absl::string_view kind, int index, uint64_t id) {
   return absl::StrCat(kind, " frame ", index + 1, " (id ", id, ")");
 }
 
+// The id of the `index`th frame of `kind` in a message: not 0, and not one an earlier frame of
+// that kind had (`seen`, which it joins).
+absl::Status CheckId(absl::string_view kind, int index, uint64_t id,
+                     absl::flat_hash_set<uint64_t>& seen) {
+  if (id == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(kind, " frame ", index + 1, " has id 0"));
+  }
+  if (!seen.insert(id).second) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(DescribeFrame(kind, index, id), " repeats an id of the message"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckCalls(const Frames& frames) {
   absl::flat_hash_set<uint64_t> ids;
   for (int i = 0; i < frames.calls_size(); ++i) {
     const CallFrame& call = frames.calls(i);
-    if (call.id() == 0) {
-      return absl::InvalidArgumentError(absl::StrCat("call frame ", i + 1, " has id 0"));
-    }
-    if (!ids.insert(call.id()).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(DescribeFrame("call", i, call.id()), " repeats an id of the message"));
-    }
+    if (absl::Status id = CheckId("call", i, call.id(), ids); !id.ok()) return id;
     if (!IsMethodPath(call.method())) {
       return absl::InvalidArgumentError(
           absl::StrCat(DescribeFrame("call", i, call.id()), ": method \"",
@@ -95,13 +103,7 @@ absl::Status CheckAnswers(const Frames& frames) {
   absl::flat_hash_set<uint64_t> ids;
   for (int i = 0; i < frames.answers_size(); ++i) {
     const AnswerFrame& answer = frames.answers(i);
-    if (answer.id() == 0) {
-      return absl::InvalidArgumentError(absl::StrCat("answer frame ", i + 1, " has id 0"));
-    }
-    if (!ids.insert(answer.id()).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(DescribeFrame("answer", i, answer.id()), " repeats an id of the message"));
-    }
+    if (absl::Status id = CheckId("answer", i, answer.id(), ids); !id.ok()) return id;
     if (answer.code() > kLastStatusCode) {
       return absl::InvalidArgumentError(
           absl::StrCat(DescribeFrame("answer", i, answer.id()), ": status code ", answer.code(),

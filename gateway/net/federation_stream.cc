@@ -85,13 +85,8 @@ class FrameCall : public InboundCall {
     return absl::InternalError("a federation stream carries no agency's call");
   }
   absl::StatusOr<CallFactsFromPeer> PeerFacts() const override {
-    const federation::v1::CallFacts& facts = frame_.facts();
-    CallFactsFromPeer out;
-    out.headers = ExchangeHeaders{facts.target(), facts.purpose(), facts.agreement(),
-                                  facts.consumer(), facts.exchange_id()};
-    out.agreement_digest = facts.agreement_digest();
-    out.compact = true;
-    return out;
+    federation::v1::CallFacts facts = frame_.facts();
+    return TakeCallFacts(facts);
   }
   // The consumer gateway drew the exchange id itself.
   void SendExchangeId(absl::string_view) override {}
@@ -240,13 +235,13 @@ class FederationStreamReactor : public grpc::ServerGenericBidiReactor, public Fr
 
   void OnWriteDone(bool ok) override {
     if (!ok) Break("the stream broke while answers were written");
-    std::optional<std::string> next = batcher_.WriteDone();
-    if (next.has_value() && !IsBroken()) {
+    if (IsBroken()) {
+      // Answers that waited for a stream that broke are dropped.
+      batcher_.Abandon();
+    } else if (std::optional<std::string> next = batcher_.WriteDone(); next.has_value()) {
       Write(*std::move(next));
       return;
     }
-    // Answers that waited for a stream that broke are dropped, and the batcher left idle.
-    while (next.has_value()) next = batcher_.WriteDone();
     MaybeFinish();
   }
 

@@ -173,10 +173,11 @@ void FederationStreamClient::OnWriteDone(bool ok) {
   std::optional<std::string> next;
   {
     AnnotatedMutexLock lock(&mu_);
-    next = batcher_.WriteDone();
     if (broken_) {
-      // Frames for a stream that broke are dropped, and the batcher left idle.
-      while (next.has_value()) next = batcher_.WriteDone();
+      // Frames for a stream that broke are dropped.
+      batcher_.Abandon();
+    } else {
+      next = batcher_.WriteDone();
     }
   }
   if (next.has_value()) {

@@ -51,6 +51,13 @@ std::optional<std::string> FrameBatcher::WriteDone() {
   return message;
 }
 
+void FrameBatcher::Abandon() {
+  AnnotatedMutexLock lock(&mu_);
+  waiting_.clear();
+  waiting_bytes_ = 0;
+  writing_ = false;
+}
+
 bool FrameBatcher::writing() const {
   AnnotatedMutexLock lock(&mu_);
   return writing_;

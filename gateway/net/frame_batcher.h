@@ -46,6 +46,10 @@ class FrameBatcher {
   // REQUIRES: a write is outstanding.
   std::optional<std::string> WriteDone();
 
+  // The outstanding write has ended and the stream will carry nothing more: the frames waiting
+  // are dropped, and no write is outstanding any more.
+  void Abandon();
+
   // A write is outstanding.
   bool writing() const;
 

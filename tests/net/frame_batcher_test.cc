@@ -60,6 +60,18 @@ TEST(FrameBatcherTest, AMessageNeverExceedsTheLimitAndFramesKeepTheirOrder) {
   EXPECT_EQ(batcher.waiting_bytes(), 0u);
 }
 
+TEST(FrameBatcherTest, AbandoningDropsWhatWaitsAndLeavesNoWriteOutstanding) {
+  FrameBatcher batcher(1024);
+  EXPECT_EQ(Written(batcher.Add("a")), "a");
+  EXPECT_EQ(Written(batcher.Add("b")), "(waits)");
+  EXPECT_EQ(Written(batcher.Add("c")), "(waits)");
+  batcher.Abandon();
+  EXPECT_FALSE(batcher.writing());
+  EXPECT_EQ(batcher.waiting_frames(), 0u);
+  EXPECT_EQ(batcher.waiting_bytes(), 0u);
+  EXPECT_EQ(Written(batcher.Add("d")), "d");
+}
+
 TEST(FrameBatcherTest, AFrameLargerThanAMessageIsRefusedAndNothingIsKept) {
   FrameBatcher batcher(8);
   const auto refused = batcher.Add(std::string(9, 'x'));
