@@ -10,8 +10,12 @@ constexpr int kConnectAttemptTimeoutMs = 5000;
 
 }  // namespace
 
-PooledChannel::PooledChannel(std::shared_ptr<grpc::Channel> channel)
-    : channel_(std::move(channel)), stub_(channel_) {}
+PooledChannel::PooledChannel(std::shared_ptr<grpc::Channel> channel, std::string description,
+                             size_t max_message_bytes)
+    : channel_(std::move(channel)),
+      stub_(channel_),
+      description_(std::move(description)),
+      max_message_bytes_(max_message_bytes) {}
 
 PooledChannel::~PooledChannel() { CloseFrameStream(); }
 
@@ -25,12 +29,10 @@ void PooledChannel::CloseFrameStream() {
   if (stream != nullptr) stream->Close();
 }
 
-std::shared_ptr<FederationStreamClient> PooledChannel::FrameStream(absl::string_view description,
-                                                                   size_t max_message_bytes) {
+std::shared_ptr<FederationStreamClient> PooledChannel::FrameStream() {
   absl::MutexLock lock(&frame_stream_mu_);
   if (frame_stream_ == nullptr || frame_stream_->broken()) {
-    frame_stream_ =
-        FederationStreamClient::Open(stub_, std::string(description), max_message_bytes);
+    frame_stream_ = FederationStreamClient::Open(stub_, description_, max_message_bytes_);
   }
   return frame_stream_;
 }
@@ -77,7 +79,9 @@ std::shared_ptr<PooledChannel> ChannelPool::Connect(size_t index) const {
   args.SetInt(GRPC_ARG_MAX_SEND_MESSAGE_LENGTH, static_cast<int>(options_.max_message_bytes));
   // Distinct arguments keep the channels on distinct connections.
   args.SetInt("pasarela.channel_index", static_cast<int>(index));
-  return std::make_shared<PooledChannel>(grpc::CreateCustomChannel(address_, credentials_, args));
+  return std::make_shared<PooledChannel>(grpc::CreateCustomChannel(address_, credentials_, args),
+                                         description_,
+                                         static_cast<size_t>(options_.max_message_bytes));
 }
 
 ChannelPool::Picked ChannelPool::Pick() const {

@@ -34,7 +34,10 @@ struct ChannelPoolOptions {
 // Thread-safe.
 class PooledChannel {
  public:
-  explicit PooledChannel(std::shared_ptr<grpc::Channel> channel);
+  // `description` and `max_message_bytes` are the pool's, for the channel's federation stream
+  // (FederationStreamClient::Open).
+  PooledChannel(std::shared_ptr<grpc::Channel> channel, std::string description,
+                size_t max_message_bytes);
   // Closes the channel's federation stream, if it has one.
   ~PooledChannel();
 
@@ -45,16 +48,16 @@ class PooledChannel {
   std::shared_ptr<const std::string> last_certificate() const;
   void RememberCertificate(absl::string_view pem);
   // The federation stream (protocol 3) on this channel's connection: opened on first use, and
-  // again after the last one broke. `description` and `max_message_bytes` as in
-  // FederationStreamClient::Open.
-  std::shared_ptr<FederationStreamClient> FrameStream(absl::string_view description,
-                                                      size_t max_message_bytes);
+  // again after the last one broke.
+  std::shared_ptr<FederationStreamClient> FrameStream();
   // Closes the federation stream, if one is open; the next FrameStream opens another.
   void CloseFrameStream();
 
  private:
   std::shared_ptr<grpc::Channel> channel_;
   grpc::GenericStub stub_;
+  const std::string description_;
+  const size_t max_message_bytes_;
   absl::Mutex frame_stream_mu_;
   std::shared_ptr<FederationStreamClient> frame_stream_ ABSL_GUARDED_BY(frame_stream_mu_);
   // Read and written only through std::atomic_load and std::atomic_store.
@@ -93,7 +96,6 @@ class ChannelPool {
   const std::string& description() const { return description_; }
   // Null when no CRL applies to the upstream's certificate.
   const TrustStore* server_trust() const { return server_trust_.get(); }
-  int64_t max_message_bytes() const { return options_.max_message_bytes; }
   // Closes the federation streams of the pool's channels (a gateway that stops).
   void CloseFrameStreams() const;
 

@@ -556,8 +556,7 @@ class ExchangePipeline : public Exchange {
     const grpc::Slice request = FlatBytes(upstream_request_);
     const absl::string_view request_bytes = BytesOf(request);
     frame.set_request(request_bytes.data(), request_bytes.size());
-    std::shared_ptr<FederationStreamClient> stream = upstream_channel_.channel->FrameStream(
-        upstream_->description(), static_cast<size_t>(upstream_->max_message_bytes()));
+    std::shared_ptr<FederationStreamClient> stream = upstream_channel_.channel->FrameStream();
     {
       absl::MutexLock lock(&frame_mu_);
       frame_stream_ = stream;
