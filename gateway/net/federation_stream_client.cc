@@ -124,10 +124,13 @@ void FederationStreamClient::Write(std::string message) {
   StartWrite(&outgoing_);
 }
 
-void FederationStreamClient::OnReadInitialMetadataDone(bool ok) {
-  if (!ok) return;
-  // The connection's certificate, which receipts are checked against: read once, on this
-  // reaction, since the context builds its auth context lazily and not thread-safely.
+void FederationStreamClient::LearnPeerCertificate() {
+  if (peer_certificate_learned_) return;
+  peer_certificate_learned_ = true;
+  // The connection's certificate, which receipts are checked against. Read here, before the first
+  // answer is delivered: gRPC may run OnReadInitialMetadataDone after, or beside, the OnReadDone
+  // of the message that came with the metadata; and the context builds its auth context lazily
+  // and not thread-safely, so only this reaction, which never runs twice at once, touches it.
   std::shared_ptr<const grpc::AuthContext> auth = context_.auth_context();
   if (auth == nullptr) return;
   std::vector<grpc::string_ref> certs = auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
@@ -143,6 +146,7 @@ void FederationStreamClient::OnReadDone(bool ok) {
     StopSending();
     return;
   }
+  LearnPeerCertificate();
   Frames frames;
   const grpc::Slice bytes = FlatBytes(incoming_);
   absl::Status read = ReadFrames(BytesOf(bytes), FrameReader::kConsumer, &frames);

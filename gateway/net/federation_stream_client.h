@@ -60,7 +60,7 @@ class FederationStreamClient : public grpc::ClientBidiReactor<grpc::ByteBuffer, 
   void GiveUp(uint64_t id, const absl::Status& why);
 
   // The PEM certificate the peer presented on the stream's connection; null until the peer's
-  // first answer arrived.
+  // first message arrived, and set before the first answer is delivered.
   std::shared_ptr<const std::string> peer_certificate() const;
 
   // True once the stream can carry no more exchanges (it broke, or is ending).
@@ -75,7 +75,6 @@ class FederationStreamClient : public grpc::ClientBidiReactor<grpc::ByteBuffer, 
   static bool AwaitAllEnded(absl::Duration timeout);
 
   // grpc::ClientBidiReactor.
-  void OnReadInitialMetadataDone(bool ok) override;
   void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;
   void OnDone(const grpc::Status& status) override;
@@ -94,6 +93,8 @@ class FederationStreamClient : public grpc::ClientBidiReactor<grpc::ByteBuffer, 
   void StopSending();
   // Lets gRPC end the stream once it is broken and nothing is being written.
   void MaybeRelease();
+  // Keeps the certificate the peer presented, once, when its first message arrives.
+  void LearnPeerCertificate();
 
   const std::string description_;
   const size_t max_message_bytes_;
@@ -107,6 +108,8 @@ class FederationStreamClient : public grpc::ClientBidiReactor<grpc::ByteBuffer, 
   bool broken_ ABSL_GUARDED_BY(mu_) = false;
   bool released_ ABSL_GUARDED_BY(mu_) = false;
   std::shared_ptr<const std::string> peer_certificate_ ABSL_GUARDED_BY(mu_);
+  // Read and written by OnReadDone alone, which gRPC never runs twice at once.
+  bool peer_certificate_learned_ = false;
   // The stream's own reference, from Open to OnDone.
   std::shared_ptr<FederationStreamClient> self_;
 };
