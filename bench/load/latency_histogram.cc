@@ -55,6 +55,14 @@ void LatencyHistogram::Merge(const LatencyHistogram& other) {
   sum_ += other.sum_;
 }
 
+std::vector<LatencyHistogram::Bucket> LatencyHistogram::NonEmptyBuckets() const {
+  std::vector<Bucket> buckets;
+  for (size_t i = 0; i < kBuckets; ++i) {
+    if (counts_[i] > 0) buckets.push_back({BucketLow(i), BucketHigh(i), counts_[i]});
+  }
+  return buckets;
+}
+
 uint64_t LatencyHistogram::ValueAtPercentile(double percentile) const {
   if (count_ == 0) return 0;
   percentile = std::clamp(percentile, 0.0, 100.0);

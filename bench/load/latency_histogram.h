@@ -33,11 +33,22 @@ class LatencyHistogram {
   // 0 when empty.
   uint64_t min() const { return count_ == 0 ? 0 : min_; }
   uint64_t max() const { return max_; }
+  uint64_t sum() const { return sum_; }
   double mean() const { return count_ == 0 ? 0.0 : static_cast<double>(sum_) / count_; }
 
   // The value below which `percentile` percent of the samples lie (0 < percentile <= 100): the
   // midpoint of the bucket holding that sample, clamped to [min(), max()]. 0 when empty.
   uint64_t ValueAtPercentile(double percentile) const;
+
+  // The buckets that hold samples, lowest first: enough, with min(), max() and sum(), for another
+  // program to merge histograms of several runs and read their percentiles as ValueAtPercentile
+  // does (bench/compare merges the rounds of a path).
+  struct Bucket {
+    uint64_t low;
+    uint64_t high;
+    uint64_t count;
+  };
+  std::vector<Bucket> NonEmptyBuckets() const;
 
   // The bucket of a value, and the range [low, high] of values a bucket holds (for tests).
   static size_t BucketOf(uint64_t nanos);

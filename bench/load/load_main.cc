@@ -128,6 +128,18 @@ std::string PercentilesJson(const LatencyHistogram& latency) {
       Millis(latency.max()), latency.mean() / 1e6);
 }
 
+// The histogram itself, in nanoseconds, for a program that merges the histograms of several runs:
+// {"count":N,"min":N,"max":N,"sum":N,"buckets":[[low,high,count],...]}, occupied buckets only.
+std::string HistogramJson(const LatencyHistogram& latency) {
+  std::vector<std::string> buckets;
+  for (const LatencyHistogram::Bucket& bucket : latency.NonEmptyBuckets()) {
+    buckets.push_back(absl::StrCat("[", bucket.low, ",", bucket.high, ",", bucket.count, "]"));
+  }
+  return absl::StrCat("{\"count\":", latency.count(), ",\"min\":", latency.min(),
+                      ",\"max\":", latency.max(), ",\"sum\":", latency.sum(), ",\"buckets\":[",
+                      absl::StrJoin(buckets, ","), "]}");
+}
+
 std::string PercentilesText(const LatencyHistogram& latency) {
   return absl::StrFormat("p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f ms",
                          Millis(latency.ValueAtPercentile(50)),
@@ -381,14 +393,15 @@ int RunLoadCommand(const Flags& flags) {
       "{\"label\":%s,\"method\":%s,\"concurrency\":%d,\"rate\":%.1f,\"window_s\":%.3f,"
       "\"ok\":%d,\"errors\":{%s},\"throughput\":%.1f,\"latency_ms\":%s,\"request_bytes\":%d,"
       "\"response_bytes\":%.1f,\"calls_total\":%d,\"ok_total\":%d,\"abandoned\":%d,"
-      "\"client_cpu_ms_per_call\":%.4f,\"other_cpu_share\":%.3f,\"processes\":[%s]}\n",
+      "\"client_cpu_ms_per_call\":%.4f,\"other_cpu_share\":%.3f,\"processes\":[%s],"
+      "\"latency_ns\":%s}\n",
       JsonString(label), JsonString(method), options.concurrency, options.rate, seconds, result->ok,
       absl::StrJoin(error_json, ","), result->throughput(), PercentilesJson(result->latency),
       options.request.size(),
       result->ok > 0 ? static_cast<double>(result->response_bytes) / result->ok : 0.0,
       result->calls_total, result->ok_total, result->abandoned,
       per_call_ms(self_end.cpu_nanos - self_start.cpu_nanos), other_share,
-      absl::StrJoin(process_json, ","));
+      absl::StrJoin(process_json, ","), HistogramJson(result->latency));
   return errors == 0 && result->abandoned == 0 ? 0 : 1;
 }
 

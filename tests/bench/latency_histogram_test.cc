@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <random>
 #include <vector>
@@ -89,6 +90,55 @@ TEST(LatencyHistogramTest, MergeAddsTheSamplesOfBoth) {
   EXPECT_NEAR(static_cast<double>(fast.ValueAtPercentile(95)), 5e7, 5e5);
   EXPECT_EQ(fast.min(), 1000000u);
   EXPECT_EQ(fast.max(), 50000000u);
+}
+
+// What another program reads to merge runs: the occupied buckets alone, in order, each holding its
+// samples, and together every sample; a percentile read off them as ValueAtPercentile reads the
+// histogram (the rank's bucket's midpoint, clamped to min and max) is the same value.
+TEST(LatencyHistogramTest, NonEmptyBucketsListEverySampleOnceInOrder) {
+  LatencyHistogram histogram;
+  const std::vector<uint64_t> samples = {7, 7, 300, 1000000, 1000001, 2500000, 99000000};
+  for (uint64_t sample : samples) histogram.Record(sample);
+  const std::vector<LatencyHistogram::Bucket> buckets = histogram.NonEmptyBuckets();
+  ASSERT_EQ(buckets.size(), 5u);  // 1000000 and 1000001 share a bucket, as do the two 7s
+  uint64_t total = 0;
+  for (size_t i = 0; i < buckets.size(); ++i) {
+    if (i > 0) {
+      EXPECT_GT(buckets[i].low, buckets[i - 1].high);
+    }
+    EXPECT_EQ(buckets[i].low,
+              LatencyHistogram::BucketLow(LatencyHistogram::BucketOf(buckets[i].low)));
+    EXPECT_EQ(buckets[i].high,
+              LatencyHistogram::BucketHigh(LatencyHistogram::BucketOf(buckets[i].low)));
+    total += buckets[i].count;
+  }
+  EXPECT_EQ(total, samples.size());
+  for (uint64_t sample : samples) {
+    int holding = 0;
+    for (const LatencyHistogram::Bucket& bucket : buckets) {
+      holding += bucket.low <= sample && sample <= bucket.high;
+    }
+    EXPECT_EQ(holding, 1) << sample;
+  }
+  uint64_t sum = 0;
+  for (uint64_t sample : samples) sum += sample;
+  EXPECT_EQ(histogram.sum(), sum);
+  for (double percentile : {10.0, 50.0, 70.0, 99.0, 100.0}) {
+    const uint64_t rank = static_cast<uint64_t>(
+        std::ceil(percentile / 100.0 * static_cast<double>(histogram.count())));
+    uint64_t seen = 0;
+    uint64_t read = 0;
+    for (const LatencyHistogram::Bucket& bucket : buckets) {
+      seen += bucket.count;
+      if (seen >= rank) {
+        read = std::clamp(bucket.low + (bucket.high - bucket.low) / 2, histogram.min(),
+                          histogram.max());
+        break;
+      }
+    }
+    EXPECT_EQ(read, histogram.ValueAtPercentile(percentile)) << "p" << percentile;
+  }
+  EXPECT_TRUE(LatencyHistogram().NonEmptyBuckets().empty());
 }
 
 TEST(LatencyHistogramTest, HugeValuesAreCountedAndKeptAsMaximum) {
