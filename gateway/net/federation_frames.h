@@ -24,6 +24,12 @@ inline constexpr char kFederationStreamMethod[] =
 // limits.max_message_bytes, which bounds the payload alone, in every protocol alike.
 inline constexpr int64_t kFrameAllowanceBytes = 16 * 1024;
 
+// The largest message between gateways under limits.max_message_bytes `max_payload_bytes`: what
+// the federation listener, the channels to peer gateways and a stream's batches are held to.
+inline int64_t FederationMessageBytes(int64_t max_payload_bytes) {
+  return max_payload_bytes + kFrameAllowanceBytes;
+}
+
 // Metadata of the stream's call: the largest message the consumer gateway takes on it, so that
 // the provider gateway's batches stay within it (the two gateways' limits may differ). Absent:
 // the provider's own limit.

@@ -170,7 +170,7 @@ class FederationStreamReactor : public grpc::ServerGenericBidiReactor, public Fr
         services_(services),
         auth_context_(context->auth_context()),
         batcher_(StreamMessageLimit(
-            runtime.Get()->snapshot().gateway().max_message_bytes + kFrameAllowanceBytes,
+            FederationMessageBytes(runtime.Get()->snapshot().gateway().max_message_bytes),
             HeaderValue(context->client_metadata(), kStreamMaxMessageBytesKey))) {
     // A peer that is not a gateway this one trusts gets no frame read; each frame's exchange
     // checks the certificate again, so a revocation reaches the streams already open.

@@ -152,8 +152,9 @@ absl::Status GatewayServer::Build(PolicySnapshotPtr snapshot) {
         port);
     // A federation stream's frames carry a payload up to the limit and their own fields: the
     // exchange checks the payload itself (exchange.h).
-    const int64_t message_bytes =
-        config.max_message_bytes + (role == ListenerRole::kFederation ? kFrameAllowanceBytes : 0);
+    const int64_t message_bytes = role == ListenerRole::kFederation
+                                      ? FederationMessageBytes(config.max_message_bytes)
+                                      : config.max_message_bytes;
     builder.SetMaxReceiveMessageSize(static_cast<int>(message_bytes));
     builder.SetMaxSendMessageSize(static_cast<int>(message_bytes));
     builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE,

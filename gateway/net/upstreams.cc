@@ -47,7 +47,7 @@ absl::StatusOr<std::unique_ptr<Upstreams>> Upstreams::Create(
 
   // A federation stream's frames carry a payload up to the limit and their own fields.
   ChannelPoolOptions peer_options = options;
-  peer_options.max_message_bytes += kFrameAllowanceBytes;
+  peer_options.max_message_bytes = FederationMessageBytes(options.max_message_bytes);
 
   std::unique_ptr<Upstreams> upstreams(new Upstreams());
   for (const FederationCountry& country : snapshot.federation().countries) {
