@@ -59,12 +59,8 @@ class PendingExchanges {
     Done done;
     {
       AnnotatedMutexLock lock(&mu_);
-      auto it = pending_.find(id);
-      if (it == pending_.end()) {
-        return id == 0 || id > last_id_ ? Delivery::kNeverSent : Delivery::kNotPending;
-      }
-      done = std::move(it->second);
-      pending_.erase(it);
+      done = Take(id);
+      if (!done) return id == 0 || id > last_id_ ? Delivery::kNeverSent : Delivery::kNotPending;
     }
     std::move(done)(std::move(answer));
     return Delivery::kDelivered;
@@ -77,10 +73,8 @@ class PendingExchanges {
     Done done;
     {
       AnnotatedMutexLock lock(&mu_);
-      auto it = pending_.find(id);
-      if (it == pending_.end()) return false;
-      done = std::move(it->second);
-      pending_.erase(it);
+      done = Take(id);
+      if (!done) return false;
     }
     std::move(done)(why);
     return true;
@@ -113,6 +107,15 @@ class PendingExchanges {
   }
 
  private:
+  // Removes the callback of exchange `id` when it is pending, and returns it; empty otherwise.
+  Done Take(uint64_t id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto it = pending_.find(id);
+    if (it == pending_.end()) return nullptr;
+    Done done = std::move(it->second);
+    pending_.erase(it);
+    return done;
+  }
+
   mutable AnnotatedMutex mu_;
   uint64_t last_id_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_map<uint64_t, Done> pending_ ABSL_GUARDED_BY(mu_);
