@@ -25,6 +25,7 @@ absl::StatusOr<std::optional<std::string>> FrameBatcher::Add(std::string frame) 
 
 std::optional<std::string> FrameBatcher::WriteDone() {
   std::vector<std::string> batch;
+  size_t bytes = 0;
   {
     AnnotatedMutexLock lock(&mu_);
     if (waiting_.empty()) {
@@ -32,7 +33,6 @@ std::optional<std::string> FrameBatcher::WriteDone() {
       return std::nullopt;
     }
     // Add keeps every frame within the limit, so the first always fits.
-    size_t bytes = 0;
     while (!waiting_.empty() &&
            (batch.empty() || bytes + waiting_.front().size() <= max_message_bytes_)) {
       bytes += waiting_.front().size();
@@ -43,8 +43,6 @@ std::optional<std::string> FrameBatcher::WriteDone() {
   }
   // Joined outside the lock: a message may be megabytes, and Add must not wait for the copy.
   if (batch.size() == 1) return std::move(batch.front());
-  size_t bytes = 0;
-  for (const std::string& frame : batch) bytes += frame.size();
   std::string message;
   message.reserve(bytes);
   for (const std::string& frame : batch) message += frame;
