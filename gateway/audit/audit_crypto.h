@@ -30,6 +30,7 @@
 #include "gateway/common/annotated_mutex.h"
 #include "pasarela/audit/v1/audit.pb.h"
 
+typedef struct evp_md_ctx_st EVP_MD_CTX;
 typedef struct evp_pkey_st EVP_PKEY;
 typedef struct x509_store_st X509_STORE;
 typedef struct x509_st X509;
@@ -84,12 +85,14 @@ class CheckpointSigner {
   const std::string& certificate_pem() const { return certificate_pem_; }
 
  private:
-  CheckpointSigner(EVP_PKEY* key, std::string algorithm, std::string certificate_pem)
-      : key_(key), algorithm_(std::move(algorithm)), certificate_pem_(std::move(certificate_pem)) {}
+  CheckpointSigner(EVP_PKEY* key, std::string algorithm, std::string certificate_pem);
 
   EVP_PKEY* const key_;
   const std::string algorithm_;
   const std::string certificate_pem_;
+  // A signing context set up with the key once and copied for each signature (null: set up each
+  // time); read-only once made.
+  const std::shared_ptr<const EVP_MD_CTX> prepared_;
 };
 
 // The public key of a signer's certificate, parsed once for checking many signatures: parsing a
@@ -120,8 +123,7 @@ class SignerKey {
   static constexpr size_t kRememberedSignatures = 4096;
 
  private:
-  SignerKey(X509* certificate, std::string algorithm)
-      : certificate_(certificate), algorithm_(std::move(algorithm)) {}
+  SignerKey(X509* certificate, std::string algorithm);
   // The public-key check itself.
   absl::Status CheckSignature(absl::string_view tbs, absl::string_view sig) const;
   // Remembers `digest` when `verified`, and ends its check in progress.
@@ -129,6 +131,9 @@ class SignerKey {
 
   X509* const certificate_;  // owned; holds the key
   const std::string algorithm_;
+  // A verifying context set up with the key once and copied for each check (null: set up each
+  // time); read-only once made, so that threads may copy it at once.
+  const std::shared_ptr<const EVP_MD_CTX> prepared_;
   // SHA-256 of (algorithm, input, signature) of each signature verified, the oldest forgotten
   // first; a success only, so a bad signature is checked (and refused) every time.
   mutable AnnotatedMutex remembered_mu_;
