@@ -1,6 +1,7 @@
 // Receipts: the provider gateway signs what it answered; the consumer gateway accepts the receipt
 // only if it verifies against the answering gateway's certificate and matches what it saw.
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/barrier.h"
@@ -295,6 +296,56 @@ TEST_F(ReceiptBatchTest, ASignerKeyForgetsTheOldestSignaturesItRemembers) {
                             first.response_digest())
                   .ok());
 }
+
+// A signer and a key each set up their OpenSSL context once and work on copies of it: every
+// signature must be a signature of its own input only, and every check must judge its own
+// signature, whatever was signed or checked before, on any thread, for each key type.
+class SignatureContextTest : public ::testing::TestWithParam<testing::KeyType> {};
+
+TEST_P(SignatureContextTest, EachSignatureAndEachCheckStandsAlone) {
+  TempDir dir;
+  TestPki pki(dir.path());
+  pki.MakeCa("CL");
+  KeyAndCert gateway = pki.MakeLeaf("CL", "gateway CL", GetParam());
+  auto signer = CheckpointSigner::Load(gateway.key_file, gateway.cert_file);
+  ASSERT_TRUE(signer.ok()) << signer.status();
+  auto key = SignerKey::FromPem(ReadFileOrDie(gateway.cert_file));
+  ASSERT_TRUE(key.ok()) << key.status();
+  const std::string algorithm = (*signer)->algorithm();
+
+  constexpr int kThreads = 4;
+  constexpr int kSignaturesPerThread = 25;
+  std::vector<std::thread> threads;
+  std::vector<int> failures(kThreads, 0);
+  absl::Barrier start(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      start.Block();
+      for (int i = 0; i < kSignaturesPerThread; ++i) {
+        const std::string input = absl::StrCat("input ", t, "/", i);
+        absl::StatusOr<std::string> signature = (*signer)->SignBytes(input);
+        if (!signature.ok()) {
+          ++failures[t];
+          continue;
+        }
+        // Its own input verifies; the next input, or the signature altered, does not.
+        if (!(*key)->Verify(algorithm, input, *signature).ok()) ++failures[t];
+        if ((*key)->Verify(algorithm, absl::StrCat(input, "."), *signature).ok()) ++failures[t];
+        std::string altered = *signature;
+        altered[altered.size() / 2] ^= 0x01;
+        if ((*key)->Verify(algorithm, input, altered).ok()) ++failures[t];
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(failures[t], 0) << "thread " << t;
+  // All different: none was answered from the key's memory of verified signatures.
+  EXPECT_EQ((*key)->signature_checks(), 3u * kThreads * kSignaturesPerThread);
+}
+
+INSTANTIATE_TEST_SUITE_P(KeyTypes, SignatureContextTest,
+                         ::testing::Values(testing::KeyType::kEcdsaP256,
+                                           testing::KeyType::kEd25519));
 
 }  // namespace
 }  // namespace pasarela::audit
