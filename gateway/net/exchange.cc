@@ -1,6 +1,7 @@
 #include "gateway/net/exchange.h"
 
 #include <google/protobuf/descriptor.h>
+#include <grpc/grpc_security_constants.h>
 #include <grpcpp/alarm.h>
 #include <grpcpp/client_context.h>
 #include <grpcpp/support/byte_buffer.h>

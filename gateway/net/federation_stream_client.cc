@@ -1,5 +1,6 @@
 #include "gateway/net/federation_stream_client.h"
 
+#include <grpc/grpc_security_constants.h>
 #include <grpcpp/security/auth_context.h>
 
 #include <utility>
