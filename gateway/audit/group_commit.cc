@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gateway/audit/receipt_batch.h"
+#include "gateway/common/flush_group.h"
 #include "gateway/common/line_batch.h"
 
 namespace pasarela::audit {
@@ -133,7 +134,9 @@ void GroupCommitSink::WriterLoop() {
       TryRecover();
     }
     if (!batch.empty()) {
-      // Answering the batch's appenders writes their log lines: all of them at once, after.
+      // Answering the batch's appenders writes their log lines: all of them at once, after; then
+      // what the answers sent (a federation stream's answer frames) leaves together.
+      FlushGroup sends;
       LineBatch lines;
       if (writer_error_.ok()) {
         SignReceipts(&batch);

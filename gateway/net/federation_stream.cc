@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gateway/common/annotated_mutex.h"
+#include "gateway/common/flush_group.h"
 #include "gateway/common/log.h"
 #include "gateway/net/federation_frames.h"
 #include "gateway/net/frame_batcher.h"
@@ -258,20 +259,38 @@ class FederationStreamReactor : public grpc::ServerGenericBidiReactor, public Fr
       AnnotatedMutexLock lock(&mu_);
       if (broken_) return;
     }
-    absl::StatusOr<std::optional<std::string>> message = batcher_.Add(std::move(frame));
-    if (!message.ok()) {
+    // The audit writer answering a batch holds a flush group open: the batch's answers to this
+    // stream then leave together, in one message, when it closes.
+    const bool deferred = FlushGroup::Open();
+    if (deferred && FlushGroup::Defer(this, &FederationStreamReactor::FlushHeldAnswers)) {
+      AnnotatedMutexLock lock(&mu_);
+      ++flushes_pending_;
+    }
+    absl::Status held;
+    absl::StatusOr<std::optional<std::string>> message = std::optional<std::string>();
+    if (deferred) {
+      held = batcher_.Hold(std::move(frame));
+    } else {
+      message = batcher_.Add(std::move(frame));
+      held = message.status();
+    }
+    if (!held.ok()) {
       // Larger than a message may be with the frame's own fields: the answer cannot cross, and
       // the consumer gateway learns why.
       LogWarning(absl::StrCat("federation stream from ", peer_, ": the answer to frame ", id,
-                              " cannot be sent: ", message.status().message()));
+                              " cannot be sent: ", held.message()));
       AnswerFrame refused;
       refused.set_id(id);
       refused.set_code(static_cast<uint32_t>(grpc::StatusCode::RESOURCE_EXHAUSTED));
-      refused.set_message(std::string(message.status().message()));
-      message = batcher_.Add(EncodeFrame(refused));
-      if (!message.ok()) return;
+      refused.set_message(std::string(held.message()));
+      if (deferred) {
+        if (!batcher_.Hold(EncodeFrame(refused)).ok()) return;
+      } else {
+        message = batcher_.Add(EncodeFrame(refused));
+        if (!message.ok()) return;
+      }
     }
-    if (message->has_value()) Write(**std::move(message));
+    if (!deferred && message->has_value()) Write(**std::move(message));
   }
 
   void ExchangeEnded(uint64_t id) override {
@@ -287,6 +306,26 @@ class FederationStreamReactor : public grpc::ServerGenericBidiReactor, public Fr
     grpc::Slice slice(std::move(message));
     outgoing_ = grpc::ByteBuffer(&slice, 1);
     StartWrite(&outgoing_);
+  }
+
+  // Sends the answers held for a flush group, unless a write is outstanding (its end sends them,
+  // or drops them if the stream broke). The stream does not finish while a flush is pending.
+  static void FlushHeldAnswers(void* stream) {
+    auto* self = static_cast<FederationStreamReactor*>(stream);
+    if (std::optional<std::string> message = self->batcher_.TakeIfIdle(); message.has_value()) {
+      if (self->IsBroken()) {
+        // This write will not be made; what was held cannot be sent.
+        self->batcher_.Abandon();
+      } else {
+        self->Write(*std::move(message));
+      }
+    }
+    {
+      AnnotatedMutexLock lock(&self->mu_);
+      --self->flushes_pending_;
+    }
+    // Last: the stream may finish, and be destroyed, from here on.
+    self->MaybeFinish();
   }
 
   bool IsBroken() {
@@ -334,8 +373,11 @@ class FederationStreamReactor : public grpc::ServerGenericBidiReactor, public Fr
     grpc::Status status;
     {
       AnnotatedMutexLock lock(&mu_);
-      // No answer can start a write once no exchange is in flight.
-      if (finished_ || !reads_ended_ || !in_flight_.empty() || batcher_.writing()) return;
+      // No answer can start a write once no exchange is in flight and no flush is pending.
+      if (finished_ || !reads_ended_ || !in_flight_.empty() || flushes_pending_ > 0 ||
+          batcher_.writing()) {
+        return;
+      }
       finished_ = true;
       status = ToGrpcStatus(end_status_);
     }
@@ -356,6 +398,8 @@ class FederationStreamReactor : public grpc::ServerGenericBidiReactor, public Fr
   bool reads_ended_ ABSL_GUARDED_BY(mu_) = false;
   bool broken_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  // Flush groups this stream holds answers for (FlushHeldAnswers).
+  int flushes_pending_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status end_status_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -7,12 +7,14 @@
 
 namespace pasarela {
 
+absl::Status FrameBatcher::TooLarge(size_t frame_bytes) const {
+  return absl::ResourceExhaustedError(absl::StrCat("a frame of ", frame_bytes,
+                                                   " bytes exceeds the stream's message limit of ",
+                                                   max_message_bytes_, " bytes"));
+}
+
 absl::StatusOr<std::optional<std::string>> FrameBatcher::Add(std::string frame) {
-  if (frame.size() > max_message_bytes_) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("a frame of ", frame.size(), " bytes exceeds the stream's message limit of ",
-                     max_message_bytes_, " bytes"));
-  }
+  if (frame.size() > max_message_bytes_) return TooLarge(frame.size());
   AnnotatedMutexLock lock(&mu_);
   if (writing_) {
     waiting_bytes_ += frame.size();
@@ -23,16 +25,30 @@ absl::StatusOr<std::optional<std::string>> FrameBatcher::Add(std::string frame) 
   return std::optional<std::string>(std::move(frame));
 }
 
-std::optional<std::string> FrameBatcher::WriteDone() {
+absl::Status FrameBatcher::Hold(std::string frame) {
+  if (frame.size() > max_message_bytes_) return TooLarge(frame.size());
+  AnnotatedMutexLock lock(&mu_);
+  waiting_bytes_ += frame.size();
+  waiting_.push_back(std::move(frame));
+  return absl::OkStatus();
+}
+
+std::optional<std::string> FrameBatcher::WriteDone() { return TakeWaiting(/*write_ended=*/true); }
+
+std::optional<std::string> FrameBatcher::TakeIfIdle() { return TakeWaiting(/*write_ended=*/false); }
+
+std::optional<std::string> FrameBatcher::TakeWaiting(bool write_ended) {
   std::vector<std::string> batch;
   size_t bytes = 0;
   {
     AnnotatedMutexLock lock(&mu_);
+    if (!write_ended && writing_) return std::nullopt;
     if (waiting_.empty()) {
       writing_ = false;
       return std::nullopt;
     }
-    // Add keeps every frame within the limit, so the first always fits.
+    writing_ = true;
+    // Add and Hold keep every frame within the limit, so the first always fits.
     while (!waiting_.empty() &&
            (batch.empty() || bytes + waiting_.front().size() <= max_message_bytes_)) {
       bytes += waiting_.front().size();

@@ -10,6 +10,9 @@
 // Usage, by whoever owns the stream's one write:
 //   if (auto message = batcher.Add(EncodeFrame(frame))) StartWrite(*message);  // from any thread
 //   OnWriteDone: if (auto message = batcher.WriteDone()) StartWrite(*message);
+// A sender that knows more frames follow at once (the answers of one audit batch) holds them
+// instead, and takes them together when it has them all:
+//   batcher.Hold(EncodeFrame(frame)); ... if (auto message = batcher.TakeIfIdle()) StartWrite(...);
 //
 // Thread-safe.
 #ifndef PASARELA_GATEWAY_NET_FRAME_BATCHER_H_
@@ -21,6 +24,7 @@
 #include <string>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "gateway/common/annotated_mutex.h"
 
@@ -40,6 +44,16 @@ class FrameBatcher {
   // than a message may be.
   absl::StatusOr<std::optional<std::string>> Add(std::string frame);
 
+  // Takes one encoded frame to wait for the next message, without starting a write: the caller
+  // calls TakeIfIdle() once it has held the frames that go together. RESOURCE_EXHAUSTED, keeping
+  // nothing, when the frame alone is larger than a message may be.
+  absl::Status Hold(std::string frame);
+
+  // When no write is outstanding and frames wait, returns the next message (as WriteDone does),
+  // and the caller's write is then the outstanding one. Empty otherwise: the outstanding write's
+  // end takes the frames that wait.
+  std::optional<std::string> TakeIfIdle();
+
   // The outstanding write has ended. Returns the next message: the frames that waited, in the
   // order they came, as many as fit in one message; that write is then the outstanding one.
   // Empty when none waited: no write is outstanding any more.
@@ -58,6 +72,11 @@ class FrameBatcher {
   size_t waiting_bytes() const;
 
  private:
+  absl::Status TooLarge(size_t frame_bytes) const;
+  // The next message of the frames that wait, unless none wait, or (!write_ended) a write is
+  // outstanding; the message's write is then the outstanding one.
+  std::optional<std::string> TakeWaiting(bool write_ended);
+
   const size_t max_message_bytes_;
   mutable AnnotatedMutex mu_;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;

@@ -82,6 +82,54 @@ TEST(FrameBatcherTest, AFrameLargerThanAMessageIsRefusedAndNothingIsKept) {
   EXPECT_EQ(Written(batcher.Add("ok")), "ok");
 }
 
+TEST(FrameBatcherTest, HeldFramesWaitUntilTakenAndThenLeaveInOneMessage) {
+  FrameBatcher batcher(1024);
+  ASSERT_TRUE(batcher.Hold("a").ok());
+  ASSERT_TRUE(batcher.Hold("bb").ok());
+  // Held: no write started, though none was outstanding.
+  EXPECT_FALSE(batcher.writing());
+  EXPECT_EQ(batcher.waiting_frames(), 2u);
+  EXPECT_EQ(batcher.TakeIfIdle(), std::optional<std::string>("abb"));
+  EXPECT_TRUE(batcher.writing());
+  // Nothing waits: the write's end leaves no write outstanding, and nothing more is taken.
+  EXPECT_EQ(batcher.WriteDone(), std::nullopt);
+  EXPECT_FALSE(batcher.writing());
+  EXPECT_EQ(batcher.TakeIfIdle(), std::nullopt);
+  EXPECT_FALSE(batcher.writing());
+}
+
+TEST(FrameBatcherTest, WhatIsHeldDuringAWriteLeavesWithThatWritesEndNotBeforeIt) {
+  FrameBatcher batcher(1024);
+  EXPECT_EQ(Written(batcher.Add("a")), "a");
+  ASSERT_TRUE(batcher.Hold("b").ok());
+  ASSERT_TRUE(batcher.Hold("c").ok());
+  // The write of "a" is outstanding: gRPC allows one.
+  EXPECT_EQ(batcher.TakeIfIdle(), std::nullopt);
+  EXPECT_EQ(batcher.waiting_frames(), 2u);
+  EXPECT_EQ(batcher.WriteDone(), std::optional<std::string>("bc"));
+  EXPECT_TRUE(batcher.writing());
+}
+
+TEST(FrameBatcherTest, HeldFramesKeepTheLimitAndTheirOrderWithAddedOnes) {
+  FrameBatcher batcher(4);
+  ASSERT_TRUE(batcher.Hold("ab").ok());
+  ASSERT_TRUE(batcher.Hold("cd").ok());
+  ASSERT_TRUE(batcher.Hold("e").ok());
+  EXPECT_EQ(batcher.TakeIfIdle(), std::optional<std::string>("abcd"));
+  EXPECT_EQ(Written(batcher.Add("f")), "(waits)");
+  EXPECT_EQ(batcher.WriteDone(), std::optional<std::string>("ef"));
+}
+
+TEST(FrameBatcherTest, AHeldFrameLargerThanAMessageIsRefusedAndNothingIsKept) {
+  FrameBatcher batcher(8);
+  const absl::Status refused = batcher.Hold(std::string(9, 'x'));
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(refused.message(), HasSubstr("a frame of 9 bytes exceeds"));
+  EXPECT_EQ(batcher.waiting_frames(), 0u);
+  EXPECT_EQ(batcher.TakeIfIdle(), std::nullopt);
+  EXPECT_FALSE(batcher.writing());
+}
+
 // The stream's writer, as a test plays it: messages handed to it are written one at a time.
 // (std::condition_variable rather than absl::Mutex::Await: the system's Abseil is not built for
 // ThreadSanitizer, which then cannot see that Await's condition runs under the lock.)
