@@ -266,31 +266,27 @@ class FederationStreamReactor : public grpc::ServerGenericBidiReactor, public Fr
       AnnotatedMutexLock lock(&mu_);
       ++flushes_pending_;
     }
-    absl::Status held;
-    absl::StatusOr<std::optional<std::string>> message = std::optional<std::string>();
-    if (deferred) {
-      held = batcher_.Hold(std::move(frame));
-    } else {
-      message = batcher_.Add(std::move(frame));
-      held = message.status();
-    }
-    if (!held.ok()) {
+    // A held frame leaves with the group's flush, never now.
+    auto enqueue = [this, deferred](std::string f) -> absl::StatusOr<std::optional<std::string>> {
+      if (!deferred) return batcher_.Add(std::move(f));
+      absl::Status held = batcher_.Hold(std::move(f));
+      if (!held.ok()) return held;
+      return std::optional<std::string>();
+    };
+    absl::StatusOr<std::optional<std::string>> message = enqueue(std::move(frame));
+    if (!message.ok()) {
       // Larger than a message may be with the frame's own fields: the answer cannot cross, and
       // the consumer gateway learns why.
       LogWarning(absl::StrCat("federation stream from ", peer_, ": the answer to frame ", id,
-                              " cannot be sent: ", held.message()));
+                              " cannot be sent: ", message.status().message()));
       AnswerFrame refused;
       refused.set_id(id);
       refused.set_code(static_cast<uint32_t>(grpc::StatusCode::RESOURCE_EXHAUSTED));
-      refused.set_message(std::string(held.message()));
-      if (deferred) {
-        if (!batcher_.Hold(EncodeFrame(refused)).ok()) return;
-      } else {
-        message = batcher_.Add(EncodeFrame(refused));
-        if (!message.ok()) return;
-      }
+      refused.set_message(std::string(message.status().message()));
+      message = enqueue(EncodeFrame(refused));
+      if (!message.ok()) return;
     }
-    if (!deferred && message->has_value()) Write(**std::move(message));
+    if (message->has_value()) Write(**std::move(message));
   }
 
   void ExchangeEnded(uint64_t id) override {
